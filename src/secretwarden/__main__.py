@@ -1,0 +1,3 @@
+from secretwarden.entry import main
+
+main()

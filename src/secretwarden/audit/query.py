@@ -1,0 +1,47 @@
+"""Filtering audit entries for `warden audit log`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from secretwarden.errors import UsageError
+
+
+def _since(text: str) -> dt.datetime:
+    try:
+        when = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--since `{text}` is not an ISO date or time") from None
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
+def filter_entries(
+    entries: Iterable[dict[str, Any]],
+    *,
+    key: str | None = None,
+    service: str | None = None,
+    env: str | None = None,
+    since: str | None = None,
+) -> list[dict[str, Any]]:
+    start = _since(since) if since else None
+    out = []
+    for e in entries:
+        if service and e.get("service") != service:
+            continue
+        if env and e.get("env") != env:
+            continue
+        if key:
+            full = f"{e.get('namespace')}/{e.get('key')}"
+            read = [str(k) for k in e.get("keys") or []]
+            if key not in (e.get("key"), full) and not any(k.endswith(f":{key}") or k.endswith(f"/{key}") for k in read):
+                continue
+        if start is not None:
+            try:
+                if dt.datetime.fromisoformat(str(e.get("time"))) < start:
+                    continue
+            except ValueError:
+                continue
+        out.append(e)
+    return out

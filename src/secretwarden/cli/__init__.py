@@ -1,0 +1,1 @@
+"""Thin command-line layer: parse arguments, call one library function, render its result."""

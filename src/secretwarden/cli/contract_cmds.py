@@ -1,0 +1,65 @@
+"""Commands about the contract itself: schema, validate, init."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from secretwarden.cli.common import echo_json
+
+
+@click.command()
+def schema() -> None:
+    """Print the JSON Schema of warden.yaml (for editor completion and validation)."""
+    from secretwarden.contract.schema import json_schema
+
+    click.echo(json.dumps(json_schema(), indent=2))
+
+
+@click.command()
+@click.pass_context
+def validate(ctx: click.Context) -> None:
+    """Check warden.yaml and print a summary."""
+    from secretwarden.contract.loader import load_contract
+
+    loaded = load_contract(ctx.find_root().obj.get("contract_path"), use_cache=False)
+    c = loaded.contract
+    keys = sum(len(s.secrets) for s in c.services.values())
+    click.echo(
+        f"{loaded.path}: ok — project {c.project}, {len(c.environments)} environment(s), "
+        f"{len(c.namespaces)} namespace(s), {len(c.services)} service(s), {keys} key(s)"
+    )
+
+
+@click.command()
+@click.argument("path", type=click.Path(file_okay=False, exists=True, path_type=Path), default=".")
+@click.option("--force", is_flag=True, help="Overwrite an existing warden.yaml.")
+@click.option("--dry-run", is_flag=True, help="Print what was found; write nothing.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--project", default=None, help="Project name (default: the folder's name).")
+def init(path: Path, force: bool, dry_run: bool, fmt: str, project: str | None) -> None:
+    """Scaffold warden.yaml from the secret names a repository already uses.
+
+    Reads names only (environment reads in code, .env.example, compose,
+    Kubernetes, ExternalSecrets, Helm values); never reads or copies a value.
+    """
+    from secretwarden.contract.discovery import discover, render_contract, write_contract
+
+    inventory = discover(path)
+    if fmt == "json":
+        echo_json(inventory.to_json())
+    else:
+        for service, names in inventory.by_service().items():
+            click.echo(f"{service} ({len(names)} name(s))")
+            for name, places in names.items():
+                where = ", ".join(f"{p.path}:{p.line}" for p in places[:3])
+                more = f" (+{len(places) - 3} more)" if len(places) > 3 else ""
+                click.echo(f"  {name:<40} {where}{more}")
+    if dry_run:
+        return
+    target = path / "warden.yaml"
+    text = render_contract(inventory, project or path.resolve().name)
+    write_contract(target, text, force=force)
+    click.echo(f"wrote {target} ({inventory.count} name(s) in {len(inventory.by_service())} service(s))", err=True)

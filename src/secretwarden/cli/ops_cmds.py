@@ -1,0 +1,133 @@
+"""Contract-wide commands: status, check, run, bootstrap."""
+
+from __future__ import annotations
+
+import click
+
+from secretwarden.cli.common import echo_json, env_option, instance_option, workspace
+from secretwarden.errors import EXIT_POLICY, UsageError
+
+
+@click.command()
+@click.option("--env", "-e", "envs", multiple=True, help="Environment(s) to report (default: all).")
+@click.option("--service", "-s", default=None, help="Only this service.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table")
+@click.option("--verbose", "-v", is_flag=True, help="List every key, not only the gaps.")
+@click.pass_context
+def status(ctx: click.Context, envs: tuple[str, ...], service: str | None, fmt: str, verbose: bool) -> int:
+    """Gap report: contract vs stores, from metadata only (exit 1 when blocked)."""
+    from secretwarden.cli import render_status as render
+    from secretwarden.ops.status import gap_report
+
+    with workspace(ctx, "status") as ws:
+        report = gap_report(ws, list(envs) or None, service=service)
+    if fmt == "json":
+        echo_json(render.status_json(report))
+    elif fmt == "markdown":
+        click.echo(render.status_markdown(report), nl=False)
+    else:
+        click.echo(render.status_table(report, verbose=verbose))
+    return 0 if report.ok else EXIT_POLICY
+
+
+@click.command()
+@click.option("--service", "-s", required=True)
+@env_option
+@instance_option
+@click.option("--verify-values", is_flag=True, help="Decrypt and validate values instead of trusting write-time checks.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_context
+def check(ctx: click.Context, service: str, env: str, instance: str | None, verify_values: bool, fmt: str) -> int:
+    """Fail-fast preflight for one service (for entrypoints and CI)."""
+    from secretwarden.cli.render_status import _service_json
+    from secretwarden.ops.run import check_service
+
+    with workspace(ctx, "check") as ws:
+        statuses = check_service(ws, service, env, instance, verify_values=verify_values)
+    blocked = any(s.blocked for s in statuses)
+    if fmt == "json":
+        echo_json({"service": service, "env": env, "ok": not blocked, "instances": [_service_json(s) for s in statuses]})
+    else:
+        for s in statuses:
+            stream_err = s.blocked
+            click.echo(f"{s.label} in {env}: {s.verdict}", err=stream_err)
+            for k in s.keys:
+                if k.blocking:
+                    why = "; ".join([*k.problems, *([k.deprecated_read] if k.deprecated_read else [])])
+                    click.echo(f"  {k.var}: {k.state}" + (f" ({why})" if why else ""), err=True)
+                elif k.state == "unverified" and k.required:
+                    click.echo(f"  {k.var}: unverified ({'; '.join(k.problems)}); use --verify-values", err=True)
+    return EXIT_POLICY if blocked else 0
+
+
+@click.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.option("--service", "-s", required=True)
+@env_option
+@instance_option
+@click.option("--allow-compromised", is_flag=True, help="Start even with a compromised key (audited).")
+@click.argument("command", nargs=-1, type=click.UNPROCESSED, required=True)
+@click.pass_context
+def run(ctx: click.Context, service: str, env: str, instance: str | None, allow_compromised: bool, command: tuple[str, ...]) -> None:
+    """Run COMMAND with the service's secrets in its environment (fail closed).
+
+    Use `--` before the command: `warden run -s api -e dev -- ./server --port 80`.
+    """
+    from secretwarden.ops.run import exec_command, prepare_run
+
+    argv = list(command)
+    if argv[:1] == ["--"]:
+        argv = argv[1:]
+    if not argv:
+        raise UsageError("no command given", hint="warden run --service S --env E -- CMD ARGS...")
+    with workspace(ctx, "run") as ws:
+        res = prepare_run(ws, service, env, instance, allow_compromised=allow_compromised)
+    for problem in res.problems:
+        click.echo(f"warden: warning: {problem}", err=True)
+    exec_command(argv, res.values)
+
+
+@click.command()
+@env_option
+@click.option("--dry-run", is_flag=True, help="Print the plan; change nothing.")
+@click.option("--allow-production", is_flag=True, help="Allow an environment marked production.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_context
+def bootstrap(ctx: click.Context, env: str, dry_run: bool, allow_production: bool, fmt: str) -> None:
+    """Provision namespaces and generate missing fixture values; never overwrites."""
+    from secretwarden.ops.bootstrap import bootstrap as run_bootstrap
+
+    with workspace(ctx, "bootstrap") as ws:
+        plan = run_bootstrap(ws, env, dry_run=dry_run, allow_production=allow_production)
+    if fmt == "json":
+        echo_json(
+            {
+                "env": plan.env,
+                "store": plan.store,
+                "dry_run": plan.dry_run,
+                "namespaces_to_create": plan.namespaces_to_create,
+                "keys_to_generate": [s.label() for s in plan.keys_to_generate],
+                "namespaces_created": plan.namespaces_created,
+                "keys_generated": [s.label() for s in plan.keys_generated],
+                "already_present": plan.already_present,
+                "missing_without_rule": [s.label() for s in plan.missing_without_rule],
+                "skipped_concurrent": [s.label() for s in plan.skipped_concurrent],
+            }
+        )
+        return
+    if dry_run:
+        click.echo(f"Plan for {env} (store {plan.store}), nothing written:")
+        click.echo(f"  create {len(plan.namespaces_to_create)} namespace(s): {', '.join(plan.namespaces_to_create) or '-'}")
+        click.echo(f"  generate {len(plan.keys_to_generate)} key(s):")
+        for slot in plan.keys_to_generate:
+            click.echo(f"    {slot.namespace}/{slot.key}" + (f"@{slot.instance}" if slot.instance else ""))
+    else:
+        click.echo(
+            f"Bootstrapped {env} (store {plan.store}): {len(plan.namespaces_created)} namespace(s) created, "
+            f"{len(plan.keys_generated)} key(s) generated, {plan.already_present} already present"
+        )
+    if plan.skipped_concurrent:
+        click.echo(f"  {len(plan.skipped_concurrent)} key(s) appeared meanwhile and were left alone")
+    if plan.missing_without_rule:
+        click.echo(f"  {len(plan.missing_without_rule)} required key(s) have no generate rule; set them by hand:")
+        for slot in plan.missing_without_rule:
+            click.echo(f"    warden set {slot.namespace}/{slot.key} --env {env}" + (f" --instance {slot.instance}" if slot.instance else ""))

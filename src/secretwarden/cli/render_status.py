@@ -1,0 +1,142 @@
+"""Renderers of the gap report: table (terminal), json, markdown (design docs, PRs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from secretwarden.cli.common import fmt_time
+from secretwarden.ops.status import EnvStatus, GapReport, KeyStatus, ServiceStatus
+
+
+def status_json(report: GapReport) -> dict[str, Any]:
+    return {
+        "project": report.project,
+        "generated_at": report.generated_at.isoformat(),
+        "verdict": report.verdict,
+        "ok": report.ok,
+        "environments": [
+            {
+                "env": e.env,
+                "store": e.store,
+                "namespaces": {
+                    "expected": e.namespaces_expected,
+                    "found": e.namespaces_found,
+                    "summary": f"{len(e.namespaces_found)} found / {len(e.namespaces_expected)} expected",
+                },
+                "orphans": [s.label() for s in e.orphans],
+                "services": [_service_json(s) for s in e.services],
+            }
+            for e in report.envs
+        ],
+    }
+
+
+def _service_json(s: ServiceStatus) -> dict[str, Any]:
+    return {
+        "service": s.service,
+        "instance": s.instance,
+        "verdict": s.verdict,
+        "blocked": s.blocked,
+        "keys": [
+            {
+                "name": k.var,
+                "slot": k.slot.label(),
+                "required": k.required,
+                "state": k.state,
+                "problems": list(k.problems),
+                "version": k.version,
+                "last_written": k.last_written.isoformat() if k.last_written else None,
+                "owner": k.owner,
+                "ref": k.via_ref,
+                "deprecated_read": k.deprecated_read,
+            }
+            for k in s.keys
+        ],
+    }
+
+
+_STATE_COLOUR = {
+    "present": "green",
+    "missing": "red",
+    "invalid": "red",
+    "compromised": "red",
+    "unverified": "yellow",
+}
+
+
+def _key_line(k: KeyStatus) -> str:
+    state = k.state if k.required else f"{k.state} (optional)"
+    colour = _STATE_COLOUR.get(k.state, "white") if k.required else "white"
+    extra = []
+    if k.problems and k.state != "present":
+        extra.append("; ".join(k.problems))
+    if k.via_ref:
+        extra.append(f"ref {k.via_ref}")
+    if k.deprecated_read:
+        extra.append(k.deprecated_read)
+    tail = f"  — {'; '.join(extra)}" if extra else ""
+    version = f"v{k.version}" if k.version else ""
+    return f"    {k.var:<38} {click.style(f'{state:<22}', fg=colour)} {version:<5}{tail}"
+
+
+def status_table(report: GapReport, *, verbose: bool = False) -> str:
+    lines = [f"Project {report.project} — gap report, {fmt_time(report.generated_at)} UTC"]
+    for e in report.envs:
+        lines += _env_table(e, verbose=verbose)
+    colour = "green" if report.ok else "red"
+    lines.append("")
+    lines.append("Overall: " + click.style(report.verdict, fg=colour, bold=True))
+    return "\n".join(lines)
+
+
+def _env_table(e: EnvStatus, *, verbose: bool) -> list[str]:
+    lines = [
+        "",
+        click.style(f"Environment {e.env}", bold=True)
+        + f" (store {e.store}): namespaces {len(e.namespaces_found)} found / {len(e.namespaces_expected)} expected",
+    ]
+    missing_ns = sorted(set(e.namespaces_expected) - set(e.namespaces_found))
+    if missing_ns:
+        lines.append("  namespaces not provisioned: " + ", ".join(missing_ns))
+    for s in e.services:
+        colour = "red" if s.blocked else "green"
+        present = sum(1 for k in s.keys if k.state in ("present", "unverified"))
+        lines.append(f"  {s.label:<40} {present}/{len(s.keys)} keys  " + click.style(s.verdict, fg=colour))
+        for k in s.keys:
+            if verbose or k.state != "present" or k.deprecated_read:
+                if k.state == "missing" and not k.required and not verbose:
+                    continue
+                lines.append(_key_line(k))
+    if e.orphans:
+        lines.append(f"  orphaned (in the store, not in the contract): {len(e.orphans)}")
+        lines += [f"    {o.label()}" for o in e.orphans]
+    return lines
+
+
+def status_markdown(report: GapReport) -> str:
+    out = [f"## Secrets gap report — {report.project}", ""]
+    out.append(f"Generated {fmt_time(report.generated_at)} UTC. **Overall: {report.verdict}**")
+    for e in report.envs:
+        out += [
+            "",
+            f"### Environment `{e.env}` (store `{e.store}`)",
+            "",
+            f"Namespaces: {len(e.namespaces_found)} found / {len(e.namespaces_expected)} expected",
+            "",
+            "| Service | Present | Missing | Invalid | Unverified | Compromised | Verdict |",
+            "|---|---:|---:|---:|---:|---:|---|",
+        ]
+        for s in e.services:
+            cells = [s.count(st, required_only=False) for st in ("present", "missing", "invalid", "unverified", "compromised")]
+            out.append(f"| {s.label} | " + " | ".join(map(str, cells)) + f" | {s.verdict} |")
+        gaps = [(s, k) for s in e.services for k in s.keys if k.blocking or (k.state != "present" and k.required)]
+        if gaps:
+            out += ["", "| Service | Key | State | Detail |", "|---|---|---|---|"]
+            for s, k in gaps:
+                detail = "; ".join([*k.problems, *([k.deprecated_read] if k.deprecated_read else [])])
+                out.append(f"| {s.label} | `{k.var}` | {k.state} | {detail or '-'} |")
+        if e.orphans:
+            out += ["", "Orphaned keys (in the store, not in the contract): " + ", ".join(f"`{o.label()}`" for o in e.orphans)]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,1 @@
+"""The contract: model, loading with positions, discovery of an existing inventory."""

@@ -1,0 +1,19 @@
+"""Durations written in the contract: `90d`, `12h`, `2w`, `30m`, `1y`, or combinations like `1d12h`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "y": 365 * 86400}
+_PART = re.compile(r"(\d+)([smhdwy])")
+
+
+def parse_duration(text: str) -> dt.timedelta:
+    cleaned = text.strip().lower()
+    if not cleaned or _PART.sub("", cleaned) != "":
+        raise ValueError(f"`{text}` is not a duration; write e.g. 90d, 12h, 2w or 1d12h")
+    seconds = sum(int(n) * _UNITS[u] for n, u in _PART.findall(cleaned))
+    if seconds <= 0:
+        raise ValueError("a duration must be longer than zero")
+    return dt.timedelta(seconds=seconds)

@@ -1,0 +1,297 @@
+"""Load `warden.yaml`: YAML with positions -> validated `Contract`, with a cache.
+
+Parsing uses libyaml's composer (nodes carry line/column marks) so every error
+can name `file:line:column`. The validated result is cached as JSON keyed by
+the file's SHA-256, so large contracts are parsed once (see docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from secretwarden.contract.suggest import closest
+from secretwarden.errors import ContractError
+from secretwarden.paths import cache_dir, write_atomic
+
+CONTRACT_NAMES = ("warden.yaml", "warden.yml")
+MAX_CONTRACT_BYTES = 32 * 1024 * 1024
+_CACHE_FORMAT = "contract-v1"
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Mark:
+    line: int  # 1-based
+    column: int  # 1-based
+
+
+def find_contract(start: Path | None = None) -> Path | None:
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        for name in CONTRACT_NAMES:
+            candidate = folder / name
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def resolve_contract_path(explicit: str | os.PathLike[str] | None) -> Path:
+    if explicit:
+        path = Path(explicit)
+        if not path.exists():
+            raise ContractError(f"contract file not found: {path}", hint="check the path given to --contract")
+        return path
+    found = find_contract()
+    if found is None:
+        raise ContractError(
+            "no warden.yaml found in this directory or any parent",
+            hint="run `warden init` to scaffold one, or pass --contract PATH",
+        )
+    return found
+
+
+def read_contract_bytes(path: Path) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > MAX_CONTRACT_BYTES:
+            raise ContractError(f"{path}: {size} bytes is larger than the {MAX_CONTRACT_BYTES}-byte limit")
+        return path.read_bytes()
+    except PermissionError:
+        raise ContractError(f"{path}: permission denied", hint="check the file's permissions") from None
+    except IsADirectoryError:
+        raise ContractError(f"{path} is a directory, not a contract file") from None
+    except FileNotFoundError:
+        raise ContractError(f"contract file not found: {path}") from None
+
+
+def contract_digest(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def load_contract(path: str | os.PathLike[str] | None = None, *, use_cache: bool = True) -> LoadedContract:
+    contract_path = resolve_contract_path(path).resolve()
+    raw = read_contract_bytes(contract_path)
+    digest = contract_digest(raw)
+    cache_file = cache_dir() / "contracts" / f"{digest}.json" if use_cache else None
+    if cache_file is not None:
+        cached = _read_cache(cache_file)
+        if cached is not None:
+            from secretwarden.contract.model import Contract
+
+            return LoadedContract(contract_path, digest, Contract.model_validate(cached))
+    contract = parse_contract(raw, str(contract_path))
+    if cache_file is not None:
+        payload = {"format": _CACHE_FORMAT, "data": contract.model_dump(mode="json", exclude_unset=True)}
+        try:
+            write_atomic(cache_file, json.dumps(payload).encode())
+        except OSError:
+            pass  # a read-only cache only costs speed
+    return LoadedContract(contract_path, digest, contract)
+
+
+def _read_cache(cache_file: Path) -> dict[str, Any] | None:
+    try:
+        payload = json.loads(cache_file.read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(payload, dict) or payload.get("format") != _CACHE_FORMAT:
+        return None
+    data = payload.get("data")
+    return data if isinstance(data, dict) else None
+
+
+@dataclass(frozen=True)
+class LoadedContract:
+    path: Path
+    digest: str
+    contract: Any  # secretwarden.contract.model.Contract (kept Any to avoid importing pydantic here)
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent
+
+
+# --- YAML with positions ----------------------------------------------------------
+
+
+def _decode(raw: bytes, filename: str) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ContractError(
+            f"{filename}:{line}:{col}: the file is not valid UTF-8",
+            hint="save warden.yaml as UTF-8",
+        ) from None
+
+
+def compose_with_marks(text: str, filename: str) -> tuple[Any, dict[Loc, Mark]]:
+    import yaml
+
+    loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        node = yaml.compose(text, Loader=loader_cls)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{filename}:{mark.line + 1}:{mark.column + 1}" if mark else filename
+        raise ContractError(f"{where}: malformed YAML: {exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:
+        raise ContractError(f"{filename}: malformed YAML ({type(exc).__name__})") from None
+    marks: dict[Loc, Mark] = {}
+    if node is None:
+        return None, marks
+    # One constructor resolves every scalar the way SafeLoader would (ints, bools, dates).
+    constructor = loader_cls("")
+    try:
+        return _Converter(constructor, marks, filename).convert(node, ()), marks
+    finally:
+        constructor.dispose()
+
+
+class _Converter:
+    def __init__(self, constructor: Any, marks: dict[Loc, Mark], filename: str) -> None:
+        self.constructor = constructor
+        self.marks = marks
+        self.filename = filename
+
+    def scalar(self, node: Any) -> Any:
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except Exception:
+            m = node.start_mark
+            raise ContractError(
+                f"{self.filename}:{m.line + 1}:{m.column + 1}: cannot read this value (tag {node.tag})"
+            ) from None
+
+    def convert(self, node: Any, loc: Loc) -> Any:
+        return _to_python(self, node, loc)
+
+
+def _to_python(conv: _Converter, node: Any, loc: Loc) -> Any:
+    import yaml
+
+    marks, filename = conv.marks, conv.filename
+
+    marks[loc] = Mark(node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise ContractError(
+                    f"{filename}:{key_node.start_mark.line + 1}:{key_node.start_mark.column + 1}: "
+                    "YAML merge keys (<<) are not supported in a contract"
+                )
+            key = conv.scalar(key_node)
+            if not isinstance(key, str | int):
+                key = str(key)
+            if key in out:
+                raise ContractError(
+                    f"{filename}:{key_node.start_mark.line + 1}:{key_node.start_mark.column + 1}: "
+                    f"duplicate key `{key}`"
+                )
+            child = loc + (str(key),)
+            marks[child + ("<key>",)] = Mark(key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            out[str(key)] = _to_python(conv, value_node, child)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_to_python(conv, item, loc + (i,)) for i, item in enumerate(node.value)]
+    return conv.scalar(node)
+
+
+def parse_contract(raw: bytes, filename: str) -> Any:
+    from pydantic import ValidationError
+
+    from secretwarden.contract.model import Contract
+    from secretwarden.contract.references import ReferenceProblems
+
+    text = _decode(raw, filename)
+    data, marks = compose_with_marks(text, filename)
+    if not isinstance(data, dict):
+        raise ContractError(f"{filename}:1:1: a contract is a YAML mapping with `project`, `environments`, ...")
+    try:
+        return Contract.model_validate(data)
+    except ValidationError as exc:
+        problems = [_describe(err, marks, filename) for err in exc.errors(include_input=False)]
+    except ReferenceProblems as exc:
+        problems = [f"{_where(loc, marks, filename)}: {'.'.join(map(str, loc))}: {msg}" for loc, msg in exc.problems]
+    raise ContractError(f"{filename}: {len(problems)} problem(s) in the contract", problems=problems)
+
+
+def _where(loc: Loc, marks: dict[Loc, Mark], filename: str, *, key: bool = False) -> str:
+    probe = tuple(loc)
+    if key and probe + ("<key>",) in marks:
+        m = marks[probe + ("<key>",)]
+        return f"{filename}:{m.line}:{m.column}"
+    while probe and probe not in marks:
+        probe = probe[:-1]
+    m = marks.get(probe, Mark(1, 1))
+    return f"{filename}:{m.line}:{m.column}"
+
+
+def _describe(err: Any, marks: dict[Loc, Mark], filename: str) -> str:
+    loc = _strip_union_tags(tuple(err["loc"]))
+    field = ".".join(str(p) for p in loc) or "(top level)"
+    msg = str(err["msg"])
+    if err["type"] == "extra_forbidden":
+        allowed = _allowed_fields(loc[:-1])
+        guess = closest(str(loc[-1]), allowed) if allowed else None
+        msg = f"unknown field `{loc[-1]}`" + (f"; did you mean `{guess}`?" if guess else "")
+        return f"{_where(loc, marks, filename, key=True)}: {field}: {msg}"
+    if err["type"] == "missing":
+        return f"{_where(loc[:-1], marks, filename)}: {field}: required field is missing"
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    return f"{_where(loc, marks, filename)}: {field}: {msg}"
+
+
+def _strip_union_tags(loc: Loc) -> Loc:
+    # pydantic adds the union member's name to the path (e.g. `FormatRegex`, `str`).
+    return tuple(p for p in loc if not (isinstance(p, str) and (p[:1].isupper() or p in {"str", "literal['none']"})))
+
+
+def _allowed_fields(loc: Loc) -> list[str]:
+    """Field names valid at `loc`, found by walking the models along the path."""
+    import typing
+
+    from pydantic import BaseModel
+
+    from secretwarden.contract.model import Contract
+
+    current: Any = Contract
+    i = 0
+    while i < len(loc):
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return []
+        field = current.model_fields.get(str(loc[i]))
+        if field is None:
+            return []
+        ann = field.annotation
+        i += 1
+        # unwrap dict[str, Model] / list[Model] / Optional[Model]
+        while True:
+            origin = typing.get_origin(ann)
+            if origin is dict:
+                ann = typing.get_args(ann)[1]
+                i += 1
+            elif origin is list:
+                ann = typing.get_args(ann)[0]
+                i += 1
+            elif origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+                models = [a for a in typing.get_args(ann) if isinstance(a, type) and issubclass(a, BaseModel)]
+                if not models:
+                    return []
+                ann = models[0]
+            else:
+                break
+        current = ann
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
+    return []
+

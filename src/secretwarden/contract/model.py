@@ -1,0 +1,258 @@
+"""The contract schema: what secrets must exist, where, owned by whom.
+
+Names only, never values. Models are strict (`extra="forbid"`) so that a typo
+in `warden.yaml` is an error with a suggestion, not a silently ignored key.
+Cross-field rules that need the whole document (references, stores,
+instances) live in `Contract._check_references`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from secretwarden.contract.durations import parse_duration
+
+NAME_RE = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+KEY_RE = r"^[A-Za-z_][A-Za-z0-9_.-]*$"
+
+Name = Annotated[str, Field(pattern=NAME_RE, max_length=128)]
+KeyName = Annotated[str, Field(pattern=KEY_RE, max_length=256)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Duration(str):
+    """A duration such as `90d`, `12h`, `2w`; validated on load."""
+
+
+def _duration(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("expected a duration such as 90d, 12h or 2w")
+    parse_duration(value)
+    return value
+
+
+class Environment(Strict):
+    store: Name | None = Field(None, description="Store serving this environment (default: the only store).")
+    production: bool = Field(False, description="Bootstrap and fixture generation refuse it unless told explicitly.")
+    rotate_every: str | None = Field(None, description="Default rotation cadence for keys in this environment.")
+    description: str | None = None
+
+    _check_rotate = field_validator("rotate_every")(lambda v: v if v is None else _duration(v))
+
+
+class Store(Strict):
+    backend: Literal["embedded", "vault", "sops", "env", "dotenv"] = "embedded"
+    options: dict[str, Any] = Field(default_factory=dict, description="Backend-specific options.")
+    description: str | None = None
+
+
+class Namespace(Strict):
+    path: str = Field(..., description="Logical path of the namespace, e.g. /services/auth.")
+    owner: str | None = None
+    description: str | None = None
+    deprecated: bool = False
+    replaced_by: Name | None = None
+    hold_until: dt.date | None = Field(
+        None, description="Reads of a deprecated namespace are allowed until this date, flagged after."
+    )
+    rotate_every: str | None = Field(None, description="Default rotation cadence for keys of this namespace.")
+
+    _check_rotate = field_validator("rotate_every")(lambda v: v if v is None else _duration(v))
+
+    @field_validator("path")
+    @classmethod
+    def _absolute(cls, v: str) -> str:
+        if not v.startswith("/") or "//" in v or (v.endswith("/") and v != "/"):
+            raise ValueError("a namespace path starts with `/`, e.g. /services/auth")
+        return v
+
+    @model_validator(mode="after")
+    def _deprecation(self) -> Namespace:
+        if (self.replaced_by or self.hold_until) and not self.deprecated:
+            raise ValueError("`replaced_by`/`hold_until` only make sense with `deprecated: true`")
+        return self
+
+
+class Generate(Strict):
+    """How a dev/ci fixture value is produced by `warden bootstrap` or `warden rotate`."""
+
+    kind: Literal["chars", "hex", "base64", "bytes", "uuid", "literal"] = "chars"
+    length: int = Field(32, ge=8, le=4096, description="Characters (chars/hex/base64) or bytes.")
+    prefix: str = Field("", max_length=32, description="Fixed prefix, e.g. `sk_test_`.")
+    value: str | None = Field(
+        None, max_length=512, description="Fixture for `kind: literal`; only for `sensitive: false` keys."
+    )
+
+    @model_validator(mode="after")
+    def _literal(self) -> Generate:
+        if (self.kind == "literal") != (self.value is not None):
+            raise ValueError("`value` goes with `kind: literal`, and `kind: literal` needs a `value`")
+        return self
+
+
+class FormatRegex(Strict):
+    regex: str
+
+    @field_validator("regex")
+    @classmethod
+    def _compiles(cls, v: str) -> str:
+        try:
+            re.compile(v)
+        except re.error as exc:
+            raise ValueError(f"invalid regular expression: {exc}") from None
+        return v
+
+
+class RunbookStep(Strict):
+    step: str
+    confirm: bool = Field(True, description="`warden rotate` asks for confirmation and records it.")
+
+
+class Secret(Strict):
+    description: str | None = None
+    required: bool = True
+    sensitive: bool = Field(True, description="False marks a plain config value (a TTL, a URL).")
+    format: str | FormatRegex | None = Field(None, description="A named format or {regex: ...}.")
+    min_length: int | None = Field(None, ge=1)
+    generate: Generate | Literal["none"] | None = None
+    rotate_every: str | None = None
+    path: str | None = Field(None, description="The key's real location when it differs from the routing.")
+    environments: list[Name] | None = Field(None, description="Subset of environments needing this key.")
+    ref: str | None = Field(
+        None, description="Explicit reference to a key of another namespace: `<namespace>/<KEY>`."
+    )
+    owner: str | None = None
+    runbook: list[RunbookStep] = Field(default_factory=list)
+
+    _check_rotate = field_validator("rotate_every")(lambda v: v if v is None else _duration(v))
+
+    @field_validator("format")
+    @classmethod
+    def _known_format(cls, v: str | FormatRegex | None) -> str | FormatRegex | None:
+        if isinstance(v, str):
+            from secretwarden.contract.formats import FORMATS
+
+            if v not in FORMATS:
+                from secretwarden.contract.suggest import closest
+
+                guess = closest(v, FORMATS)
+                tip = f"; did you mean `{guess}`?" if guess else ""
+                raise ValueError(f"unknown format `{v}`{tip} (or use {{regex: ...}})")
+        return v
+
+    @field_validator("ref")
+    @classmethod
+    def _ref_shape(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z_][A-Za-z0-9_.-]*", v):
+            raise ValueError("a reference is `<namespace>/<KEY>`, e.g. shared-infra/DATABASE_URL")
+        return v
+
+    @model_validator(mode="after")
+    def _literal_not_sensitive(self) -> Secret:
+        if isinstance(self.generate, Generate) and self.generate.kind == "literal" and self.sensitive:
+            raise ValueError("a literal fixture is only allowed for `sensitive: false` keys")
+        return self
+
+    @property
+    def generator(self) -> Generate | None:
+        return self.generate if isinstance(self.generate, Generate) else None
+
+
+class Service(Strict):
+    namespace: Name
+    owner: str | None = None
+    description: str | None = None
+    source: str | None = Field(None, description="Source directory of the service, relative to the contract.")
+    per_instance: bool = Field(False, description="Each instance needs its own copy of every secret.")
+    instances: list[Name] | None = Field(None, description="Subset of the project's instances.")
+    environments: list[Name] | None = Field(None, description="Subset of environments the service runs in.")
+    access: Literal["external-secrets", "direct-vault", "env"] = "external-secrets"
+    justification: str | None = Field(None, description="Required with `access: direct-vault`.")
+    secret_name: str | None = Field(None, description="Kubernetes Secret name (default: <service>-secrets).")
+    secrets: dict[KeyName, Secret] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _direct_vault(self) -> Service:
+        if self.access == "direct-vault" and not (self.justification or "").strip():
+            raise ValueError("`access: direct-vault` needs a written `justification`")
+        return self
+
+
+class ScanPolicy(Strict):
+    allow_paths: list[str] = Field(default_factory=list, description="gitignore-style globs never scanned.")
+    allow_rules: list[str] = Field(default_factory=list, description="Rule ids that are disabled.")
+    max_file_size: int | None = Field(None, ge=1)
+    baseline: str | None = None
+
+
+class LintRuleSetting(Strict):
+    enabled: bool = True
+    severity: Literal["error", "warning", "info"] | None = None
+
+
+class LintPolicy(Strict):
+    rules: dict[str, LintRuleSetting] = Field(default_factory=dict)
+    deploy_paths: list[str] | None = None
+    required_ignores: list[str] | None = None
+    existing_secrets: list[str] = Field(
+        default_factory=list, description="Kubernetes Secrets supplied outside ExternalSecrets."
+    )
+
+
+class AuditSettings(Strict):
+    path: str | None = Field(None, description="Audit log path (default .warden/audit.jsonl).")
+
+
+class Contract(Strict):
+    version: Literal[1] = 1
+    project: Name
+    description: str | None = None
+    environments: dict[Name, Environment]
+    instances: list[Name] = Field(default_factory=list)
+    stores: dict[Name, Store] = Field(
+        default_factory=lambda: {"local": Store(backend="embedded")},
+    )
+    rotate_every: str | None = Field(None, description="Project-wide default rotation cadence.")
+    namespaces: dict[Name, Namespace]
+    services: dict[Name, Service]
+    scan: ScanPolicy = Field(default_factory=ScanPolicy)
+    lint: LintPolicy = Field(default_factory=LintPolicy)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
+
+    _check_rotate = field_validator("rotate_every")(lambda v: v if v is None else _duration(v))
+
+    @field_validator("environments")
+    @classmethod
+    def _some_env(cls, v: dict[str, Environment]) -> dict[str, Environment]:
+        if not v:
+            raise ValueError("at least one environment is needed")
+        return v
+
+    @field_validator("instances")
+    @classmethod
+    def _unique_instances(cls, v: list[str]) -> list[str]:
+        if len(set(v)) != len(v):
+            raise ValueError("instance names must be unique")
+        return v
+
+    @model_validator(mode="after")
+    def _check_references(self) -> Contract:
+        from secretwarden.contract.references import check_references
+
+        check_references(self)
+        return self
+
+    # --- helpers used across ops -------------------------------------------------
+
+    def store_for(self, env: str) -> str:
+        chosen = self.environments[env].store
+        if chosen is not None:
+            return chosen
+        return next(iter(self.stores))

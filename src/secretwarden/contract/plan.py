@@ -1,0 +1,186 @@
+"""Resolve the contract into requirements: which slot each service reads in each environment.
+
+This is the one place that applies routing (namespace, explicit `ref`,
+per-instance slots), environment subsets and rotation defaults. Every command
+that compares the contract with a store starts from `requirements()`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from secretwarden.contract.durations import parse_duration
+from secretwarden.contract.validation import spec_digest, spec_fields
+from secretwarden.errors import UsageError
+from secretwarden.slots import SlotRef
+
+if TYPE_CHECKING:
+    from secretwarden.contract.model import Contract, Secret, Service
+
+
+@dataclass(frozen=True)
+class Requirement:
+    service: str
+    var: str  # name of the environment variable the service reads
+    slot: SlotRef
+    store: str
+    required: bool
+    sensitive: bool
+    fmt: str | None
+    regex: str | None
+    min_length: int | None
+    generate: dict[str, Any] | None
+    rotate_every: dt.timedelta | None
+    owner: str | None
+    description: str | None
+    via_ref: str | None = None  # `namespace/KEY` when read through an explicit reference
+    deprecated: bool = False  # the slot's namespace is deprecated
+    deprecated_hold_until: dt.date | None = None  # legacy reads allowed until this date
+    path_override: str | None = None
+    runbook: tuple[str, ...] = field(default=())
+
+    @property
+    def digest(self) -> str:
+        return spec_digest(self.fmt, self.regex, self.min_length)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "service": self.service,
+            "var": self.var,
+            "slot": [self.slot.env, self.slot.namespace, self.slot.key, self.slot.instance],
+            "store": self.store,
+            "required": self.required,
+            "sensitive": self.sensitive,
+            "fmt": self.fmt,
+            "regex": self.regex,
+            "min_length": self.min_length,
+        }
+
+
+def check_env(contract: Contract, env: str) -> None:
+    if env not in contract.environments:
+        from secretwarden.contract.suggest import closest
+
+        guess = closest(env, contract.environments)
+        raise UsageError(
+            f"unknown environment `{env}`" + (f"; did you mean `{guess}`?" if guess else ""),
+            hint="environments: " + ", ".join(contract.environments),
+        )
+
+
+def check_service(contract: Contract, service: str) -> Service:
+    svc = contract.services.get(service)
+    if svc is None:
+        from secretwarden.contract.suggest import closest
+
+        guess = closest(service, contract.services)
+        raise UsageError(
+            f"unknown service `{service}`" + (f"; did you mean `{guess}`?" if guess else ""),
+            hint="`warden status` lists the services of the contract",
+        )
+    return svc
+
+
+def service_runs_in(svc: Service, env: str) -> bool:
+    return svc.environments is None or env in svc.environments
+
+
+def service_instances(contract: Contract, svc: Service) -> list[str | None]:
+    if not svc.per_instance:
+        return [None]
+    return list(svc.instances if svc.instances is not None else contract.instances)
+
+
+def _cadence(contract: Contract, env: str, ns: str, spec: Secret) -> dt.timedelta | None:
+    for candidate in (
+        spec.rotate_every,
+        contract.namespaces[ns].rotate_every if ns in contract.namespaces else None,
+        contract.environments[env].rotate_every,
+        contract.rotate_every,
+    ):
+        if candidate:
+            return parse_duration(candidate)
+    return None
+
+
+def requirements(
+    contract: Contract,
+    env: str,
+    *,
+    service: str | None = None,
+    instance: str | None = None,
+) -> list[Requirement]:
+    """Every (service, key) the contract expects in `env`, in contract order."""
+    from secretwarden.contract.references import declared_keys
+
+    check_env(contract, env)
+    if service is not None:
+        chosen = check_service(contract, service)
+        if instance is not None and not chosen.per_instance:
+            raise UsageError(f"service `{service}` is not per-instance; drop --instance")
+        if instance is not None and instance not in service_instances(contract, chosen):
+            raise UsageError(f"unknown instance `{instance}` for service `{service}`")
+    declared = declared_keys(contract)
+    store = contract.store_for(env)
+    out: list[Requirement] = []
+    for svc_name, svc in contract.services.items():
+        if service is not None and svc_name != service:
+            continue
+        if not service_runs_in(svc, env):
+            continue
+        for inst in service_instances(contract, svc):
+            if instance is not None and inst != instance:
+                continue
+            for var, spec in svc.secrets.items():
+                if spec.environments is not None and env not in spec.environments:
+                    continue
+                ns, key, target = svc.namespace, var, spec
+                if spec.ref is not None:
+                    ns, _, key = spec.ref.partition("/")
+                    target = declared[(ns, key)][1]
+                namespace = contract.namespaces[ns]
+                fmt, regex, min_length = spec_fields(target)
+                gen = target.generator
+                out.append(
+                    Requirement(
+                        service=svc_name,
+                        var=var,
+                        slot=SlotRef(env, ns, key, inst),
+                        store=store,
+                        required=spec.required,
+                        sensitive=target.sensitive,
+                        fmt=fmt,
+                        regex=regex,
+                        min_length=min_length,
+                        generate=gen.model_dump() if gen is not None else None,
+                        rotate_every=_cadence(contract, env, ns, target),
+                        owner=target.owner or svc.owner or namespace.owner,
+                        description=spec.description or target.description,
+                        via_ref=spec.ref,
+                        deprecated=namespace.deprecated,
+                        deprecated_hold_until=namespace.hold_until,
+                        path_override=target.path,
+                        runbook=tuple(step.step for step in target.runbook),
+                    )
+                )
+    return out
+
+
+def expected_slots(reqs: list[Requirement]) -> dict[SlotRef, list[Requirement]]:
+    """Group requirements by slot: a shared key is one slot read by several services."""
+    grouped: dict[SlotRef, list[Requirement]] = {}
+    for req in reqs:
+        grouped.setdefault(req.slot, []).append(req)
+    return grouped
+
+
+def path_overrides(contract: Contract) -> dict[tuple[str, str], str]:
+    """(namespace, key) -> path, for keys whose real location differs from the routing."""
+    out: dict[tuple[str, str], str] = {}
+    for svc in contract.services.values():
+        for key, spec in svc.secrets.items():
+            if spec.ref is None and spec.path:
+                out[(svc.namespace, key)] = spec.path
+    return out

@@ -1,0 +1,1 @@
+"""Key material: root keys, envelope encryption, keyed fingerprints."""

@@ -1,0 +1,46 @@
+"""AES-256-GCM envelope encryption.
+
+A root key wraps one data key per (environment, namespace); each value has its
+own random nonce, and its associated data binds store id, environment,
+namespace, instance, key and version, so a ciphertext copied into another slot
+or version fails to decrypt instead of yielding a wrong secret.
+"""
+
+from __future__ import annotations
+
+import os
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from secretwarden.errors import IntegrityError
+
+NONCE_BYTES = 12
+KEY_BYTES = 32
+
+
+def new_key() -> bytes:
+    return AESGCM.generate_key(bit_length=256)
+
+
+def seal(key: bytes, plaintext: bytes, aad: bytes) -> tuple[bytes, bytes]:
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce, AESGCM(key).encrypt(nonce, plaintext, aad)
+
+
+def open_sealed(key: bytes, nonce: bytes, ciphertext: bytes, aad: bytes, *, what: str) -> bytes:
+    try:
+        return AESGCM(key).decrypt(nonce, ciphertext, aad)
+    except InvalidTag:
+        raise IntegrityError(
+            f"{what}: authentication failed (wrong key, or data moved or altered)"
+        ) from None
+
+
+def aad(*parts: str | int | None) -> bytes:
+    # Length-prefixed so that ("a|b", "c") and ("a", "b|c") cannot collide.
+    out = bytearray(b"warden-v1")
+    for part in parts:
+        text = b"" if part is None else str(part).encode("utf-8")
+        out += len(text).to_bytes(4, "big") + text
+    return bytes(out)

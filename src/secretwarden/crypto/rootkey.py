@@ -1,0 +1,130 @@
+"""Where an embedded store's root key comes from.
+
+Order: WARDEN_MASTER_KEY (base64, 32 bytes) > the OS keyring (when the
+optional `keyring` package has a usable backend) > a key file under the user's
+config directory (mode 0600, never inside the repository). A new store gets a
+new key in the keyring or a key file; an existing store never gets a new key.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from secretwarden.errors import MasterKeyError
+from secretwarden.paths import config_dir
+
+ENV_VAR = "WARDEN_MASTER_KEY"
+KEYRING_SERVICE = "secretwarden"
+
+
+@dataclass(frozen=True)
+class RootKey:
+    key: bytes
+    origin: str  # human description, never the key
+
+    def __repr__(self) -> str:
+        return f"RootKey(origin={self.origin!r})"
+
+
+def decode_key_text(text: str, origin: str) -> bytes:
+    cleaned = text.strip()
+    try:
+        raw = base64.urlsafe_b64decode(cleaned + "=" * (-len(cleaned) % 4))
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) != 32:
+        try:
+            raw = bytes.fromhex(cleaned)
+        except ValueError:
+            raw = b""
+    if len(raw) != 32:
+        raise MasterKeyError(f"{origin} is not a 32-byte key in base64 or hex")
+    return raw
+
+
+def encode_key(key: bytes) -> str:
+    return base64.urlsafe_b64encode(key).decode().rstrip("=")
+
+
+def key_file_path(store_id: str) -> Path:
+    return config_dir() / "keys" / f"{store_id}.key"
+
+
+def _keyring() -> object | None:
+    if os.environ.get("WARDEN_NO_KEYRING") == "1":
+        return None
+    try:
+        import keyring
+        from keyring.backends import fail
+    except ImportError:
+        return None
+    try:
+        backend = keyring.get_keyring()
+    except Exception:
+        return None
+    if isinstance(backend, fail.Keyring) or ("chainer" in type(backend).__name__.lower() and not getattr(
+        backend, "backends", None
+    )):
+        return None
+    return keyring
+
+
+def find_root_key(store_id: str) -> RootKey | None:
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return RootKey(decode_key_text(env, ENV_VAR), ENV_VAR)
+    kr = _keyring()
+    if kr is not None:
+        try:
+            stored = kr.get_password(KEYRING_SERVICE, store_id)  # type: ignore[attr-defined]
+        except Exception:
+            stored = None
+        if stored:
+            return RootKey(decode_key_text(stored, "the OS keyring entry"), "OS keyring")
+    path = key_file_path(store_id)
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        return None
+    except PermissionError:
+        raise MasterKeyError(f"{path}: permission denied reading the root key") from None
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
+        raise MasterKeyError(
+            f"{path}: key file is readable by other users (mode {mode:o})",
+            hint=f"chmod 600 {path}",
+        )
+    return RootKey(decode_key_text(text, str(path)), f"key file {path}")
+
+
+def create_root_key(store_id: str, *, forbidden_root: Path | None = None) -> RootKey:
+    """Make and keep a new key for a new store (env var > keyring > key file)."""
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return RootKey(decode_key_text(env, ENV_VAR), ENV_VAR)
+    key = secrets.token_bytes(32)
+    kr = _keyring()
+    if kr is not None:
+        try:
+            kr.set_password(KEYRING_SERVICE, store_id, encode_key(key))  # type: ignore[attr-defined]
+            return RootKey(key, "OS keyring")
+        except Exception:
+            pass  # fall back to a key file
+    path = key_file_path(store_id)
+    if forbidden_root is not None and path.resolve().is_relative_to(forbidden_root.resolve()):
+        raise MasterKeyError(
+            f"the key file would be inside the repository ({path})",
+            hint="set XDG_CONFIG_HOME or WARDEN_CONFIG_DIR to a folder outside the repository",
+        )
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(encode_key(key) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    return RootKey(key, f"key file {path}")

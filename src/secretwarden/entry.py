@@ -1,0 +1,29 @@
+"""Console entry point for `warden`.
+
+`warden run` must add as little as possible to a service's start-up, so it
+takes a fast path that avoids click, pydantic and YAML when a compiled
+contract is cached. Everything else goes through the click group.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main() -> None:
+    argv = sys.argv[1:]
+    contract = None
+    rest = argv
+    if rest[:1] in (["--contract"], ["-c"]) and len(rest) > 2:
+        contract, rest = rest[1], rest[2:]
+    if rest[:1] == ["run"]:
+        from secretwarden.ops.fastrun import try_fast_run
+
+        try_fast_run(rest, contract)  # execs, or returns when the full path must decide
+    from secretwarden.cli.main import main as cli_main
+
+    cli_main(argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Operations: compare the contract with the stores and act on the difference."""

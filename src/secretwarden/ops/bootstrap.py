@@ -1,0 +1,105 @@
+"""`warden bootstrap`: provision namespaces and generate missing fixture values.
+
+Never overwrites (each write is check-and-set against "does not exist"),
+idempotent, and a dry run returns the same plan without touching the store.
+Reports names and counts only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from secretwarden.contract.plan import expected_slots, requirements
+from secretwarden.contract.validation import spec_digest, value_problems
+from secretwarden.errors import ConflictError, UsageError
+from secretwarden.ops.generate import generate_value
+from secretwarden.ops.workspace import Workspace
+from secretwarden.slots import SlotRef
+from secretwarden.stores.base import ValidationStamp, WriteRequest
+
+
+@dataclass
+class BootstrapPlan:
+    env: str
+    store: str
+    dry_run: bool
+    namespaces_to_create: list[str] = field(default_factory=list)
+    keys_to_generate: list[SlotRef] = field(default_factory=list)
+    missing_without_rule: list[SlotRef] = field(default_factory=list)  # required, no generate rule
+    already_present: int = 0
+    namespaces_created: list[str] = field(default_factory=list)
+    keys_generated: list[SlotRef] = field(default_factory=list)
+    skipped_concurrent: list[SlotRef] = field(default_factory=list)
+
+    @property
+    def done(self) -> bool:
+        return not self.dry_run
+
+
+BATCH = 200
+
+
+def bootstrap(ws: Workspace, env: str, *, dry_run: bool = False, allow_production: bool = False) -> BootstrapPlan:
+    contract = ws.contract
+    reqs = requirements(contract, env)
+    if contract.environments[env].production and not allow_production:
+        raise UsageError(
+            f"environment `{env}` is marked production: bootstrap refuses to generate values there",
+            hint="pass --allow-production if you really mean it",
+        )
+    meta_store = ws.metadata(env)
+    plan = BootstrapPlan(env=env, store=contract.store_for(env), dry_run=dry_run)
+    present_ns = meta_store.namespaces(env)
+    metas = {m.slot: m for m in meta_store.list_meta(env)}
+    grouped = expected_slots(reqs)
+    plan.namespaces_to_create = sorted({s.namespace for s in grouped} - present_ns)
+    for slot, group in grouped.items():
+        meta = metas.get(slot)
+        if meta is not None and meta.versions:
+            # Any version, even deleted, means someone owns this key: never overwrite.
+            plan.already_present += 1
+            continue
+        rule = group[0].generate
+        if rule is None:
+            if any(r.required for r in group):
+                plan.missing_without_rule.append(slot)
+            continue
+        plan.keys_to_generate.append(slot)
+    if dry_run:
+        return plan
+    store = ws.secrets(env)
+    with_audit = ws.audit
+    for ns in plan.namespaces_to_create:
+        if store.ensure_namespace(env, ns):
+            plan.namespaces_created.append(ns)
+    todo = list(plan.keys_to_generate)
+    for start in range(0, len(todo), BATCH):
+        batch = []
+        for slot in todo[start : start + BATCH]:
+            req = grouped[slot][0]
+            value = generate_value(req.generate or {})
+            stamp = ValidationStamp(
+                spec_digest(req.fmt, req.regex, req.min_length),
+                tuple(value_problems(value.reveal(), req.fmt, req.regex, req.min_length)),
+            )
+            batch.append(WriteRequest(slot, value, source="generate", stamp=stamp, cas=0))
+        try:
+            results = store.write_many(batch)
+        except ConflictError:
+            # Someone wrote meanwhile: fall back to one by one, skipping what exists now.
+            results = []
+            for item in batch:
+                try:
+                    results += store.write_many([item])
+                except ConflictError:
+                    plan.skipped_concurrent.append(item.slot)
+        plan.keys_generated += [r.slot for r in results]
+    with_audit.append(
+        command="bootstrap",
+        env=env,
+        store=plan.store,
+        outcome="ok",
+        keys=[s.label() for s in plan.keys_generated],
+        detail=f"{len(plan.namespaces_created)} namespace(s) created, {len(plan.keys_generated)} key(s) generated",
+    )
+    return plan

@@ -1,0 +1,34 @@
+"""Fixture values from a key's `generate` rule (dev/ci bootstrap, `warden rotate`)."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import string
+import uuid
+from typing import Any
+
+from secretwarden.stores.base import SecretValue
+
+_ALPHABET = string.ascii_letters + string.digits
+
+
+def generate_value(rule: dict[str, Any]) -> SecretValue:
+    kind = rule.get("kind", "chars")
+    length = int(rule.get("length", 32))
+    prefix = str(rule.get("prefix", ""))
+    if kind == "literal":
+        return SecretValue(str(rule["value"]))
+    if kind == "chars":
+        body = "".join(secrets.choice(_ALPHABET) for _ in range(length))
+    elif kind == "hex":
+        body = secrets.token_hex((length + 1) // 2)[:length]
+    elif kind == "base64":
+        body = base64.urlsafe_b64encode(secrets.token_bytes(length)).decode().rstrip("=")[:length]
+    elif kind == "bytes":
+        body = base64.b64encode(secrets.token_bytes(length)).decode()
+    elif kind == "uuid":
+        body = str(uuid.uuid4())
+    else:
+        raise ValueError(f"unknown generate kind `{kind}`")
+    return SecretValue(prefix + body)

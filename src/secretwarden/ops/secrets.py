@@ -1,0 +1,179 @@
+"""Single-key operations: set, get, list, history, delete, undelete, destroy.
+
+Every value access is audited (who, what, where, outcome; never the value),
+including refused and failed attempts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from secretwarden.contract.references import declared_keys
+from secretwarden.contract.validation import spec_digest, spec_fields, value_problems
+from secretwarden.errors import UsageError, ValidationFailed, WardenError
+from secretwarden.ops.workspace import Workspace
+from secretwarden.slots import SlotRef
+from secretwarden.stores.base import (
+    KeyMeta,
+    SecretValue,
+    ValidationStamp,
+    WriteRequest,
+    WriteResult,
+)
+
+T = TypeVar("T")
+
+
+@contextmanager
+def audited(ws: Workspace, **fields: Any) -> Iterator[dict[str, Any]]:
+    """Audit an operation: `outcome` ok, refused (policy) or error, with the error's class."""
+    extra: dict[str, Any] = {}
+    try:
+        yield extra
+    except WardenError as exc:
+        outcome = "refused" if exc.exit_code == 1 else "error"
+        ws.audit.append(**fields, **extra, outcome=outcome, reason=type(exc).__name__)
+        raise
+    except BaseException as exc:
+        ws.audit.append(**fields, **extra, outcome="error", reason=type(exc).__name__)
+        raise
+    ws.audit.append(**fields, **extra, outcome="ok")
+
+
+def slot_fields(slot: SlotRef) -> dict[str, Any]:
+    return {"env": slot.env, "namespace": slot.namespace, "key": slot.key, "instance": slot.instance}
+
+
+def resolve_slot(ws: Workspace, env: str, namespace: str, key: str, instance: str | None, *, undeclared_ok: bool = False) -> SlotRef:
+    """Check the address against the contract: namespace known, key declared, instance rules."""
+    contract = ws.contract
+    from secretwarden.contract.plan import check_env
+
+    check_env(contract, env)
+    if namespace not in contract.namespaces:
+        from secretwarden.contract.suggest import closest
+
+        guess = closest(namespace, contract.namespaces)
+        raise UsageError(f"unknown namespace `{namespace}`" + (f"; did you mean `{guess}`?" if guess else ""))
+    declared = declared_keys(contract)
+    found = declared.get((namespace, key))
+    if found is None:
+        if not undeclared_ok:
+            from secretwarden.contract.suggest import closest
+
+            guess = closest(key, [k for (n, k) in declared if n == namespace])
+            raise UsageError(
+                f"`{namespace}/{key}` is not declared in the contract"
+                + (f"; did you mean `{guess}`?" if guess else ""),
+                hint="declare it in warden.yaml first, or pass --undeclared",
+            )
+        return SlotRef(env, namespace, key, instance)
+    svc = contract.services[found[0]]
+    if svc.per_instance and instance is None:
+        raise UsageError(f"`{namespace}/{key}` is per-instance: pass --instance")
+    if not svc.per_instance and instance is not None:
+        raise UsageError(f"`{namespace}/{key}` is not per-instance: drop --instance")
+    if instance is not None:
+        allowed = svc.instances if svc.instances is not None else contract.instances
+        if instance not in allowed:
+            raise UsageError(f"unknown instance `{instance}`", hint="instances: " + ", ".join(allowed))
+    return SlotRef(env, namespace, key, instance)
+
+
+def stamp_for(ws: Workspace, slot: SlotRef, value: SecretValue) -> ValidationStamp | None:
+    found = declared_keys(ws.contract).get((slot.namespace, slot.key))
+    if found is None:
+        return None
+    fmt, regex, min_length = spec_fields(found[1])
+    return ValidationStamp(
+        spec_digest(fmt, regex, min_length), tuple(value_problems(value.reveal(), fmt, regex, min_length))
+    )
+
+
+def set_secret(
+    ws: Workspace,
+    slot: SlotRef,
+    value: SecretValue,
+    *,
+    source: str = "set",
+    allow_invalid: bool = False,
+    cas: int | None = None,
+) -> WriteResult:
+    with audited(ws, command=ws.command or "set", **slot_fields(slot)) as extra:
+        stamp = stamp_for(ws, slot, value)
+        if stamp is not None and stamp.problems and not allow_invalid:
+            raise ValidationFailed(
+                f"{slot.label()}: value " + "; ".join(stamp.problems),
+                hint="fix the value, or pass --allow-invalid to store it anyway (status will report it)",
+            )
+        store = ws.secrets(slot.env)
+        result = store.write_many([WriteRequest(slot, value, source=source, stamp=stamp, cas=cas)])[0]
+        extra["version"] = result.version
+        return result
+
+
+def get_secret(ws: Workspace, slot: SlotRef, version: int | None = None) -> SecretValue:
+    with audited(ws, command="get", **slot_fields(slot), version=version) as extra:
+        value = ws.secrets(slot.env).read(slot, version)
+        extra["detail"] = "read"
+        return value
+
+
+@dataclass(frozen=True)
+class KeyListing:
+    slot: SlotRef
+    version: int | None
+    versions: int
+    updated_at: dt.datetime | None
+    declared: bool
+    compromised: bool
+
+
+def list_keys(ws: Workspace, env: str, namespace: str | None = None) -> list[KeyListing]:
+    declared = declared_keys(ws.contract)
+    out = []
+    for meta in ws.metadata(env).list_meta(env, namespace):
+        cur = meta.current
+        out.append(
+            KeyListing(
+                slot=meta.slot,
+                version=cur.version if cur else None,
+                versions=len(meta.versions),
+                updated_at=meta.versions[-1].created_at if meta.versions else None,
+                declared=(meta.slot.namespace, meta.slot.key) in declared,
+                compromised=meta.compromised,
+            )
+        )
+    return out
+
+
+def history(ws: Workspace, slot: SlotRef) -> KeyMeta:
+    from secretwarden.errors import SecretNotFound
+
+    meta = ws.metadata(slot.env).key_meta(slot)
+    if meta is None:
+        raise SecretNotFound(f"{slot.label()}: no such key")
+    return meta
+
+
+def _versioned_op(ws: Workspace, command: str, slot: SlotRef, versions: list[int] | None, op: Callable[..., list[int]]) -> list[int]:
+    with audited(ws, command=command, **slot_fields(slot)) as extra:
+        done = op(slot, versions or None)
+        extra["versions"] = done
+        return done
+
+
+def remove(ws: Workspace, slot: SlotRef, versions: list[int] | None = None) -> list[int]:
+    return _versioned_op(ws, "rm", slot, versions, ws.secrets(slot.env).soft_delete)
+
+
+def undelete(ws: Workspace, slot: SlotRef, versions: list[int] | None = None) -> list[int]:
+    return _versioned_op(ws, "undelete", slot, versions, ws.secrets(slot.env).undelete)
+
+
+def destroy(ws: Workspace, slot: SlotRef, versions: list[int] | None = None) -> list[int]:
+    return _versioned_op(ws, "destroy", slot, versions, ws.secrets(slot.env).destroy)

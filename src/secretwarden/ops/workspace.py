@@ -1,0 +1,109 @@
+"""A loaded contract plus the stores and audit log it names.
+
+Ops functions take a `Workspace` and never look at backend types: stores are
+opened through the registry, for metadata (reports) or for secrets (commands
+that read or write values). The difference is the access level, not the code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from secretwarden.audit.log import AuditLog
+from secretwarden.contract.loader import LoadedContract, load_contract
+from secretwarden.contract.plan import check_env, path_overrides
+from secretwarden.stores.base import MetadataReader, SecretStore
+from secretwarden.stores.registry import StoreSpec, open_store
+
+if TYPE_CHECKING:
+    from secretwarden.contract.model import Contract
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class Workspace:
+    loaded: LoadedContract
+    clock: Callable[[], dt.datetime] = utcnow
+    command: str = ""
+    _meta: dict[str, MetadataReader] = field(default_factory=dict)
+    _secrets: dict[str, SecretStore] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, contract_path: str | Path | None, *, command: str = "", **kwargs: Any) -> Workspace:
+        return cls(load_contract(contract_path), command=command, **kwargs)
+
+    @property
+    def contract(self) -> Contract:
+        return cast("Contract", self.loaded.contract)
+
+    @property
+    def root(self) -> Path:
+        return self.loaded.root
+
+    def store_spec(self, store_name: str) -> StoreSpec:
+        cfg = self.contract.stores[store_name]
+        return StoreSpec(
+            name=store_name,
+            backend=cfg.backend,
+            options=dict(cfg.options),
+            root=self.root,
+            project=self.contract.project,
+            path_overrides=path_overrides(self.contract),
+        )
+
+    def metadata(self, env: str) -> MetadataReader:
+        """The env's store opened for metadata only: it cannot read values."""
+        check_env(self.contract, env)
+        name = self.contract.store_for(env)
+        if name not in self._meta:
+            self._meta[name] = open_store(self.store_spec(name), access="metadata", clock=self.clock)
+        return self._meta[name]
+
+    def metadata_by_store(self) -> dict[str, MetadataReader]:
+        out: dict[str, MetadataReader] = {}
+        for name in self.contract.stores:
+            if name not in self._meta:
+                self._meta[name] = open_store(self.store_spec(name), access="metadata", clock=self.clock)
+            out[name] = self._meta[name]
+        return out
+
+    def secrets(self, env: str) -> SecretStore:
+        """The env's store opened to read and write values (loads key material)."""
+        from secretwarden.crypto.fingerprint import fingerprinter_for
+
+        check_env(self.contract, env)
+        name = self.contract.store_for(env)
+        if name not in self._secrets:
+            store = open_store(
+                self.store_spec(name),
+                access="secrets",
+                fingerprinter=fingerprinter_for(self.contract.project),
+                clock=self.clock,
+            )
+            self._secrets[name] = cast(SecretStore, store)
+        return self._secrets[name]
+
+    @property
+    def audit(self) -> AuditLog:
+        raw = self.contract.audit.path or ".warden/audit.jsonl"
+        path = Path(raw).expanduser()
+        return AuditLog(path if path.is_absolute() else self.root / path)
+
+    def close(self) -> None:
+        for store in [*self._meta.values(), *self._secrets.values()]:
+            store.close()
+        self._meta.clear()
+        self._secrets.clear()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,175 @@
+"""Named false-positive filters: each takes a candidate value and says whether
+it is clearly not a secret. They are plain functions so that each can be
+listed, read and tested alone; `drop_reason` runs the standard set.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from secretwarden.scan.scoring import word_parts
+
+PLACEHOLDER_WORDS = frozenset(
+    ["changeme", "change_me", "changeit", "replaceme", "replace_me", "placeholder", "example", "examples", "sample", "dummy", "fake", "foobar", "foo", "bar", "baz", "qux", "xxx", "todo", "tbd", "fixme", "redacted", "hidden", "masked", "removed", "secret", "secrets", "password", "passwd", "pass", "pwd", "token", "tokens", "apikey", "api_key", "key", "keys", "value", "values", "your", "yours", "mine", "none", "null", "nil", "undefined", "empty", "blank", "string", "str", "text", "int", "bool", "boolean", "number", "object", "any", "true", "false", "yes", "no", "on", "off", "required", "optional", "default", "unset", "unknown", "test", "testing", "notsecure", "insecure", "notreal", "not_real", "notasecret", "not_a_secret", "invalid", "n/a", "na", "tba", "abc", "abcd", "abcdef", "secret_key", "secretkey", "mysecret", "my_secret", "mypassword", "my_password", "yourpassword", "your_password", "password123", "password1", "pa55word", "p@ssw0rd", "p@ssword", "username", "user", "login", "admin_password"]
+)
+
+_PLACEHOLDER_PATTERNS = [
+    re.compile(r"^<[^<>]{1,80}>$"),  # <YOUR_KEY>
+    re.compile(r"^\[[^\[\]]{1,80}\]$"),  # [api key]
+    re.compile(r"^\(?[xX*•#._-]{3,}\)?$"),  # xxxx, ****, ....
+    re.compile(r"(?i)^(?:x{4,}|\*{3,}|#{3,}|0{6,}|\.{3,})"),
+    re.compile(r"(?i)(?:x{6,}|\*{4,}|\.\.\.|…)"),
+    re.compile(r"(?i)^(?:your|my|some|the|enter|insert|put|add|replace|set)[-_ ]?(?:own[-_ ]?)?[a-z]*[-_ ]?(?:key|token|secret|password|pass|pwd|here|value)"),
+    re.compile(r"(?i)(?:_here|-here|\bhere)$"),
+    re.compile(r"(?i)^(?:fake|dummy|test|sample|example|mock|placeholder|invalid|bogus)[-_]?(?:key|token|secret|password|pass|pwd|api[-_]?key|value)s?\d*$"),
+    re.compile(r"(?i)^(?:key|token|secret|password|pass|pwd)[-_]?(?:goes[-_]?here|here|placeholder|value|example)$"),
+]
+
+_REFERENCE_PATTERNS = [
+    re.compile(r"\$\{[^}]*\}?"),  # ${VAR}
+    re.compile(r"\{\{.*?\}\}|\{\{"),  # {{ .Values.x }}
+    re.compile(r"\{%.*?%\}"),
+    re.compile(r"#\{[^}]*\}"),  # Ruby / Spring
+    re.compile(r"^\$\(?[A-Za-z_][A-Za-z0-9_]*\)?$"),  # $VAR, $(VAR)
+    re.compile(r"^%[A-Za-z_][A-Za-z0-9_]*%$"),  # %VAR%
+    re.compile(r"^%\(?[A-Za-z_]*\)?[sd]$|^%[sdv]$|%\([A-Za-z_]+\)s"),
+    re.compile(r"^\{[A-Za-z_0-9]*\}$"),  # {password}, {0}
+    re.compile(r"(?i)^(?:process\.env|os\.environ|os\.getenv|getenv|env\(|ENV\[|System\.getenv|Environment\.GetEnvironmentVariable|config\(|settings\.|secretKeyRef|valueFrom|vault:|ref\+|arn:aws:secretsmanager|projects/[^/]+/secrets/)"),
+    re.compile(r"^@\w+\(|^@@?[A-Za-z_]\w*$"),  # @Value(...), @variable
+    re.compile(r"^\$[A-Za-z_][\w.]*$"),
+]
+
+_DOCUMENTED_EXAMPLES = re.compile(
+    r"(?i)EXAMPLE|wJalrXUtnFEMI/K7MDENG|AKIAI44QH8DHB|ZXhhbXBsZQ|dGVzdA=="
+)
+
+_UUID = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
+_HEX = re.compile(r"^[0-9a-fA-F]+$")
+_INTEGRITY = re.compile(r"^(?:sha(?:1|256|384|512)[-:=]|md5[-:])[A-Za-z0-9+/=_-]{16,}$")
+_PATHISH = re.compile(r"^(?:[a-zA-Z]:\\|\.{0,2}/|~/)[\w./\\ -]*$|^[\w-]+(?:/[\w.-]+){2,}$")
+_URL_NO_CREDS = re.compile(r"^[a-z][a-z0-9+.-]*://[^@\s]*$", re.IGNORECASE)
+_SEQUENCES = ("0123456789", "abcdefghijklmnopqrstuvwxyz", "qwertyuiop", "asdfghjkl")
+
+
+def is_placeholder(value: str) -> bool:
+    """`<YOUR_KEY>`, `changeme`, `xxx`, `****`, `your-api-key-here`."""
+    v = value.strip()
+    low = v.lower()
+    if low in PLACEHOLDER_WORDS:
+        return True
+    return any(p.search(v) for p in _PLACEHOLDER_PATTERNS)
+
+
+def is_reference(value: str) -> bool:
+    """`${VAR}`, `{{ .Values.x }}`, `os.environ[...]`, `process.env.X`, `secretKeyRef`."""
+    return any(p.search(value) for p in _REFERENCE_PATTERNS)
+
+
+def is_documented_example(value: str) -> bool:
+    """Keys that vendor documentation publishes as examples (AWS's `...EXAMPLE...`)."""
+    return bool(_DOCUMENTED_EXAMPLES.search(value))
+
+
+def is_uuid(value: str) -> bool:
+    return bool(_UUID.match(value))
+
+
+def is_masked(value: str) -> bool:
+    """A value already redacted in the text: mostly `*`, `x` or `•`."""
+    if len(value) < 4:
+        return False
+    masked = sum(1 for ch in value if ch in "*•x#X")
+    return masked / len(value) > 0.5
+
+
+def is_repeated_or_sequential(value: str) -> bool:
+    """`aaaaaaaa`, `abababab`, `123456789`, `qwerty...`: typed, not generated."""
+    v = value.lower()
+    if len(set(v)) <= 2 and len(v) >= 4:
+        return True
+    for n in (2, 3, 4):
+        if len(v) >= n * 3 and v == (v[:n] * (len(v) // n + 1))[: len(v)]:
+            return True
+    return any(len(v) >= 6 and v in seq for seq in _SEQUENCES)
+
+
+def is_hash_or_digest(value: str, key: str = "") -> bool:
+    """A digest: `sha256:...`, SRI `sha512-...`, or hex under a hash-like name."""
+    if _INTEGRITY.match(value):
+        return True
+    parts = set(word_parts(key))
+    hashy = {"hash", "sha", "sha1", "sha256", "sha512", "md5", "digest", "checksum", "integrity",
+             "etag", "commit", "revision", "rev", "fingerprint", "hashed", "crc"}
+    return bool(parts & hashy) and bool(_HEX.match(value) or len(value) in (43, 44, 88))
+
+
+def is_lockfile_integrity(value: str) -> bool:
+    """npm/yarn `integrity` strings and pip `--hash=sha256:` pins."""
+    return bool(_INTEGRITY.match(value))
+
+
+def is_path_or_plain_url(value: str) -> bool:
+    """A filesystem path or a URL without userinfo: it names where a secret is."""
+    return bool(_PATHISH.match(value) or _URL_NO_CREDS.match(value))
+
+
+def is_public_key_or_cert(text: str) -> bool:
+    """PEM public keys and certificates, SSH public keys: public by design."""
+    return bool(
+        re.search(r"-----BEGIN (?:[A-Z0-9 ]+ )?(?:PUBLIC KEY|CERTIFICATE(?: REQUEST)?)-----", text)
+        or re.match(r"^(?:ssh-(?:rsa|ed25519|dss)|ecdsa-sha2-nistp\d+) AAAA", text)
+    )
+
+
+def is_i18n_label(value: str) -> bool:
+    """`Enter your password`, `Mot de passe oublié ?`: words with spaces, a UI text."""
+    words = value.split()
+    if len(words) >= 2:
+        return True
+    return bool(re.search(r"[^\x00-\x7f]", value)) and not re.search(r"[0-9]", value)
+
+
+# Filters that apply to any candidate secret whatever rule found it, in order.
+STANDARD: list[tuple[str, Callable[[str], bool]]] = [
+    ("placeholder", is_placeholder),
+    ("reference", is_reference),
+    ("documented-example", is_documented_example),
+    ("masked", is_masked),
+    ("repeated-or-sequential", is_repeated_or_sequential),
+]
+
+
+def drop_reason(value: str) -> str | None:
+    """Name of the first standard filter that drops `value`, else None."""
+    for name, fn in STANDARD:
+        if fn(value):
+            return name
+    return None
+
+
+CONFIG_EXTS = frozenset(
+    [".env", ".ini", ".cfg", ".conf", ".config", ".properties", ".toml", ".yaml", ".yml", ".json", ".xml", ".plist", ".tfvars", ".hcl", ".tf", ".npmrc", ".pypirc", ".netrc", ".pgpass", ".htpasswd", ".cnf", ".service", ".desktop", ".settings", ".cf"]
+)
+DOC_EXTS = frozenset([".md", ".rst", ".txt", ".adoc", ".html", ".htm", ".textile", ".org", ".ipynb", ".tex"])
+
+
+def file_kind(path: str) -> str:
+    """`config`, `doc` or `code`: decides whether an unquoted value is a literal."""
+    name = path.rsplit("/", 1)[-1].lower()
+    if name.startswith(".env") or name.endswith((".env", ".env.example", ".env.sample")):
+        return "config"
+    if name in {"dockerfile", "makefile", "procfile", ".npmrc", ".pypirc", ".netrc", "credentials",
+                ".gitconfig", ".htpasswd", ".pgpass", "config"}:
+        return "config"
+    dot = name.rfind(".")
+    ext = name[dot:] if dot >= 0 else ""
+    if ext in CONFIG_EXTS or ext in {".example", ".sample", ".template", ".dist", ".local"}:
+        return "config"
+    if ext in DOC_EXTS:
+        return "doc"
+    if ext in {".sh", ".bash", ".zsh", ".ps1", ".bat", ".cmd", ".log", ".sql", ""}:
+        return "shell"
+    return "code"

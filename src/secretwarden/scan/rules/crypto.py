@@ -1,0 +1,107 @@
+"""Key material: PEM / OpenSSH / PGP / PuTTY private keys, and JSON Web Tokens."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Iterator
+
+from secretwarden.scan.rules.base import HIGH, LOW, MEDIUM, Hit, LineContext, Rule
+from secretwarden.scan.scoring import randomness
+
+_WINDOW = 96 * 1024
+_PEM = re.compile(
+    r"-----BEGIN (?P<kind>[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?)-----(?P<body>.*?)"
+    r"(?:-----END (?P=kind)-----|$)",
+    re.DOTALL,
+)
+_PUTTY = re.compile(r"PuTTY-User-Key-File-\d: [\w-]+.*?Private-Lines: \d+(?P<body>.*?)(?:Private-(?:MAC|Hash)|$)", re.DOTALL)
+_ARMOUR_HEADER = re.compile(r"^(?:Proc-Type|DEK-Info|Version|Comment|Hash|Charset)\s*:.*$", re.MULTILINE)
+_B64_ONLY = re.compile(r"[^A-Za-z0-9+/=]")
+
+
+def _body_chars(body: str) -> str:
+    body = body.replace("\\n", "\n").replace("\\r", "\n")
+    body = _ARMOUR_HEADER.sub("", body)
+    # drop string-concatenation noise of keys pasted into code: quotes, +, commas
+    return _B64_ONLY.sub("", body)
+
+
+class PrivateKeyRule(Rule):
+    def find(self, ctx: LineContext) -> Iterator[Hit]:
+        window = ctx.buffer[ctx.line_start : ctx.line_start + _WINDOW].decode("utf-8", "replace")
+        line_len = len(ctx.line)
+        for pattern in (_PEM, _PUTTY):
+            for m in pattern.finditer(window):
+                if m.start() > line_len:
+                    break  # starts on a later line; that line has its own candidate
+                body = _body_chars(m.group("body"))
+                if len(body) < 40 or randomness(body[:200]) < 0.5:
+                    continue  # armour without key material: docs, parsers, regexes
+                if re.search(r"(?:\.\.\.|…|x{8,}|X{8,}|<[^>]*>)", m.group("body")[:400]):
+                    continue
+                ended = m.group(0).rstrip().endswith("-----") or "Private-MAC" in window[m.end(): m.end() + 20]
+                confidence = HIGH if ended else MEDIUM
+                lines = window.count("\n", m.start(), m.end()) + 1
+                yield Hit(secret=body, start=m.start(), end=min(m.end(), line_len),
+                          confidence=confidence, lines=lines)
+
+
+def _jwt_check(secret: str, m: re.Match[str], ctx: LineContext) -> float | None:
+    header_b64 = secret.split(".", 1)[0]
+    try:
+        header = json.loads(base64.urlsafe_b64decode(header_b64 + "=" * (-len(header_b64) % 4)))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None
+    if not isinstance(header, dict) or not ({"alg", "typ", "enc", "kid"} & header.keys()):
+        return None
+    signature = secret.rsplit(".", 1)[-1] if secret.count(".") >= 2 else ""
+    if str(header.get("alg", "")).lower() == "none" or len(signature) < 16:
+        return LOW  # unsigned: proves nothing, but it may still carry claims worth hiding
+    return HIGH if randomness(signature) >= 0.5 else MEDIUM
+
+
+RULES: list[Rule] = [
+    PrivateKeyRule(
+        id="private-key",
+        description="Private key (PEM: RSA, EC, DSA, PKCS#8, encrypted, OpenSSH; PGP private key block; PuTTY .ppk)",
+        severity="critical",
+        tags=("key", "crypto"),
+        prefilter=r"(?:-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY|PuTTY-User-Key-File-\d: )",
+        pattern=r"-----BEGIN",
+        must_match=(
+            "-----BEGIN RSA PRIVATE KEY-----{nl}{b64:64}{nl}{b64:64}{nl}{b64:20}=={nl}-----END RSA PRIVATE KEY-----",
+            "-----BEGIN OPENSSH PRIVATE KEY-----{nl}b3BlbnNzaC1rZXktdjEAAAAA{b64:40}{nl}{b64:70}{nl}-----END OPENSSH PRIVATE KEY-----",
+            '"private_key": "-----BEGIN PRIVATE KEY-----\\\\n{b64:64}\\\\n{b64:64}\\\\n-----END PRIVATE KEY-----\\\\n",',
+            "-----BEGIN PGP PRIVATE KEY BLOCK-----{nl}{nl}{b64:64}{nl}{b64:64}{nl}-----END PGP PRIVATE KEY BLOCK-----",
+            "-----BEGIN EC PRIVATE KEY-----{nl}{b64:64}{nl}{b64:30}",
+        ),
+        must_not_match=(
+            "-----BEGIN RSA PRIVATE KEY-----{nl}...{nl}-----END RSA PRIVATE KEY-----",
+            "-----BEGIN PUBLIC KEY-----{nl}{b64:64}{nl}-----END PUBLIC KEY-----",
+            'if line.startswith("-----BEGIN RSA PRIVATE KEY-----"):',
+            "-----BEGIN PRIVATE KEY-----{nl}<your key here>{nl}-----END PRIVATE KEY-----",
+        ),
+        standard_filters=False,
+        multiline=True,
+        priority=90,
+    ),
+    Rule(
+        id="jwt",
+        description="JSON Web Token (a signed token is a bearer credential until it expires)",
+        severity="medium",
+        tags=("jwt", "token"),
+        prefilter=r"eyJ[A-Za-z0-9_\-]{8}[A-Za-z0-9_\-]*\.eyJ[A-Za-z0-9_\-]{4}",
+        pattern=r"(?<![\w-])(?P<secret>eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{4,}\.?[A-Za-z0-9_\-]*)(?![\w-])",
+        must_match=(
+            "Authorization: Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ{b64url:60}.{b64url:43}",
+            'token = "eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ.eyJ{b64url:80}.{b64url:86}"',
+        ),
+        must_not_match=("eyJ{b64url:20}.eyJ{b64url:20}.{b64url:20}",),
+        check=_jwt_check,
+        standard_filters=False,
+        priority=60,
+    ),
+]

@@ -1,0 +1,49 @@
+"""Expand example templates into concrete fake values at test time.
+
+`{alnum:36}` → 36 random letters and digits; also `hex`, `HEX`, `lower`,
+`upper`, `digits`, `b64` (standard alphabet), `b64url`, `base32` (A-Z2-7),
+`b62lower` (a-z0-9). `{nl}` is a newline. Generation is seeded so a failing
+example reproduces.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import string
+
+ALPHABETS = {
+    "alnum": string.ascii_letters + string.digits,
+    "hex": "0123456789abcdef",
+    "HEX": "0123456789ABCDEF",
+    "lower": string.ascii_lowercase,
+    "upper": string.ascii_uppercase,
+    "digits": string.digits,
+    "b64": string.ascii_letters + string.digits + "+/",
+    "b64url": string.ascii_letters + string.digits + "-_",
+    "base32": string.ascii_uppercase + "234567",
+    "lowernum": string.ascii_lowercase + string.digits,
+    "uppernum": string.ascii_uppercase + string.digits,
+}
+
+_TEMPLATE = re.compile(r"\{(nl|[A-Za-z0-9]+:\d+)\}")
+
+
+def expand(template: str, seed: int = 0) -> str:
+    rng = random.Random(f"{seed}:{template}")
+
+    def repl(m: re.Match[str]) -> str:
+        spec = m.group(1)
+        if spec == "nl":
+            return "\n"
+        name, count = spec.split(":")
+        alphabet = ALPHABETS[name]
+        while True:
+            value = "".join(rng.choice(alphabet) for _ in range(int(count)))
+            # keep fakes clearly random: at least a digit and a letter when possible
+            if int(count) < 8 or name in {"digits", "hex", "HEX", "lower", "upper"}:
+                return value
+            if any(c.isdigit() for c in value) and any(c.isalpha() for c in value):
+                return value
+
+    return _TEMPLATE.sub(repl, template)

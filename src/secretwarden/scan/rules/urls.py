@@ -1,0 +1,96 @@
+"""Credentials embedded in URLs: database and broker URLs, and any other scheme's userinfo."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote
+
+from secretwarden.scan import filters
+from secretwarden.scan.rules.base import HIGH, MEDIUM, LineContext, Rule
+
+DB_SCHEMES = re.compile(
+    r"(?i)^(?:jdbc:)?(?:postgres(?:ql)?|pg|mysql|mariadb|mongodb(?:\+srv)?|redis|rediss|valkey|amqps?|"
+    r"rabbitmq|mssql|sqlserver|oracle|cockroach(?:db)?|clickhouse|cassandra|neo4j(?:\+s)?|bolt|nats|"
+    r"kafka|couchdb|couchbase|memcached|db2|snowflake|presto|trino|influxdb|elasticsearch|opensearch|"
+    r"sqlalchemy|timescaledb|firebird|sybase|hana|vertica|stomp|mqtts?|zookeeper)(?:\+[\w]+)*$"
+)
+
+_URL = (
+    r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]{1,30}(?::[A-Za-z][A-Za-z0-9+.\-]{1,20})?)://"
+    r"(?P<user>[^\s:@/\"'<>(){}\[\]]{0,100}):(?P<secret>[^\s@/\"'<>]{1,200})@(?P<host>[\w\-\[\]%]+[\w.\-\[\]%:]*)"
+)
+_PREFILTER = r"[A-Za-z][A-Za-z0-9+.\-]{1,30}://[^\s:@/\"'<>]{0,100}:[^\s@/\"'<>]{1,200}@"
+
+
+def _password_ok(secret: str, m: re.Match[str]) -> bool:
+    pw = unquote(secret)
+    if len(pw) < 3 or filters.drop_reason(pw) is not None:
+        return False
+    if pw.lower() in {m.group("user").lower(), "pass", "pwd", "secret", "password"}:
+        return False
+    # `user:{pw}@` already excluded as a reference; `:port@`? ports are numbers after the host
+    return not (pw.startswith("$") or (pw.startswith("%") and not re.match(r"%[0-9A-Fa-f]{2}", pw)))
+
+
+def _db_check(secret: str, m: re.Match[str], ctx: LineContext) -> float | None:
+    if not DB_SCHEMES.match(m.group("scheme")) or not _password_ok(secret, m):
+        return None
+    return HIGH
+
+
+def _other_check(secret: str, m: re.Match[str], ctx: LineContext) -> float | None:
+    if DB_SCHEMES.match(m.group("scheme")) or not _password_ok(secret, m):
+        return None
+    host = m.group("host").lower()
+    if host in {"example.com", "example.org", "host", "hostname", "domain.com"}:
+        return None
+    return MEDIUM
+
+
+RULES = [
+    Rule(
+        id="database-url",
+        description="Database or message-broker URL with an embedded password",
+        severity="critical",
+        tags=("database", "url"),
+        prefilter=_PREFILTER,
+        pattern=_URL,
+        must_match=(
+            "DATABASE_URL=postgres://app:{alnum:16}@db.internal:5432/app",
+            "mongodb+srv://admin:{alnum:12}@cluster0.abcde.mongodb.net/test",
+            'url = "redis://:{alnum:20}@cache:6379/0"',
+            "amqp://guest:{alnum:10}@rabbit:5672/",
+            "jdbc:mysql://root:{alnum:10}@localhost:3306/shop",
+        ),
+        must_not_match=(
+            "postgres://app:${DB_PASSWORD}@db:5432/app",
+            "postgres://user:password@localhost/db",
+            "postgres://{user}:{password}@{host}/{db}",
+            "postgres://app@db:5432/app",
+            "mysql://root:<password>@localhost/db",
+        ),
+        check=_db_check,
+        standard_filters=False,
+        priority=70,
+    ),
+    Rule(
+        id="url-credentials",
+        description="URL with a password in its userinfo (https://user:password@host)",
+        severity="high",
+        tags=("url", "basic-auth"),
+        prefilter=_PREFILTER,
+        pattern=_URL,
+        must_match=(
+            "git clone https://deploy:{alnum:20}@git.corp.internal/repo.git",
+            "smtp://mailer:{alnum:14}@smtp.mailhost.net:587",
+        ),
+        must_not_match=(
+            "https://user:pass@example.com/",
+            "https://github.com/org/repo",
+            "ftp://anonymous:$FTP_PASS@ftp.host.net",
+        ),
+        check=_other_check,
+        standard_filters=False,
+        priority=65,
+    ),
+]

@@ -1,0 +1,1 @@
+"""Secret stores behind one protocol (`base.py`); backends register in `registry.py`."""

@@ -1,0 +1,222 @@
+"""The store protocol: one interface for every backend (embedded, vault, sops).
+
+Two levels of access, on purpose:
+
+* `MetadataReader` lists slots, versions, timestamps, keyed fingerprints,
+  validation stamps and compromise marks. Reports (`status`, rotation,
+  isolation, the dashboard) receive only this; a backend opened for metadata
+  holds no key material and cannot decrypt.
+* `SecretStore` adds reading and writing values. Only `get`, `run`,
+  `check --verify-values`, `set`, `bootstrap` and `rotate` open one.
+
+Every backend records the same metadata per version, so any report can be
+answered from metadata alone, whatever the backend. Rules that must hold on
+every backend (no reuse of an earlier or compromised value) live here, not
+in each backend.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+from secretwarden.errors import ReuseRefused
+from secretwarden.slots import SlotRef
+
+
+class SecretValue:
+    """A secret held in memory. Its repr and str never show the value."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "SecretValue('********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SecretValue) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(("SecretValue", self._value))
+
+    def __len__(self) -> int:
+        return len(self._value)
+
+
+@dataclass(frozen=True)
+class ValidationStamp:
+    """What the writer checked the value against (`digest`) and what it found.
+
+    A report reuses the verdict while the contract's spec for the key still
+    has the same digest; otherwise the value is "unverified".
+    """
+
+    digest: str
+    problems: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        return {"d": self.digest, "p": list(self.problems)}
+
+    @classmethod
+    def from_json(cls, data: object) -> ValidationStamp | None:
+        if not isinstance(data, dict) or not isinstance(data.get("d"), str):
+            return None
+        problems = data.get("p") or []
+        return cls(data["d"], tuple(str(p) for p in problems if isinstance(p, str)))
+
+
+@dataclass(frozen=True)
+class VersionMeta:
+    version: int
+    created_at: dt.datetime
+    created_by: str = ""
+    source: str = "set"  # set | generate | rotate | import | external
+    fingerprint: str | None = None  # keyed HMAC-SHA256 of the value (see crypto/fingerprint.py)
+    stamp: ValidationStamp | None = None
+    deleted_at: dt.datetime | None = None
+    destroyed: bool = False
+
+    @property
+    def live(self) -> bool:
+        return self.deleted_at is None and not self.destroyed
+
+
+@dataclass(frozen=True)
+class KeyMeta:
+    slot: SlotRef
+    versions: tuple[VersionMeta, ...]  # oldest first
+    compromised_at: dt.datetime | None = None
+
+    @property
+    def current(self) -> VersionMeta | None:
+        """The newest live version: what `get` and `run` would read."""
+        for v in reversed(self.versions):
+            if v.live:
+                return v
+        return None
+
+    @property
+    def newest_version(self) -> int:
+        return self.versions[-1].version if self.versions else 0
+
+    @property
+    def last_rotated(self) -> dt.datetime | None:
+        cur = self.current
+        return cur.created_at if cur else None
+
+    @property
+    def compromised(self) -> bool:
+        """Under an open mark and no live version written after it."""
+        if self.compromised_at is None:
+            return False
+        cur = self.current
+        return cur is None or cur.created_at <= self.compromised_at
+
+    @property
+    def fingerprints(self) -> set[str]:
+        return {v.fingerprint for v in self.versions if v.fingerprint}
+
+
+@dataclass
+class StoreStats:
+    """Counted in the store layer so tests and benchmarks can prove what happened."""
+
+    values_read: int = 0
+    values_written: int = 0
+    metadata_reads: int = 0
+
+
+@dataclass(frozen=True)
+class WriteRequest:
+    slot: SlotRef
+    value: SecretValue
+    source: str = "set"
+    stamp: ValidationStamp | None = None
+    cas: int | None = None  # expected newest version; 0 = must not exist yet
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    slot: SlotRef
+    version: int
+    created: bool  # a new key, not a new version of an existing one
+
+
+@runtime_checkable
+class MetadataReader(Protocol):
+    name: str
+    backend: str
+    stats: StoreStats
+
+    def namespaces(self, env: str) -> set[str]:
+        """Namespaces provisioned for `env` (they may hold no keys yet)."""
+        ...
+
+    def list_meta(self, env: str | None = None, namespace: str | None = None) -> Iterator[KeyMeta]:
+        """Every key's metadata, without reading or decrypting any value."""
+        ...
+
+    def key_meta(self, slot: SlotRef) -> KeyMeta | None: ...
+
+    def denied_fingerprints(self) -> set[str]:
+        """Fingerprints of values ever marked compromised in this store."""
+        ...
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class SecretStore(MetadataReader, Protocol):
+    def read(self, slot: SlotRef, version: int | None = None) -> SecretValue:
+        """The value of `version` (default: current). Raises SecretNotFound."""
+        ...
+
+    def write_many(self, requests: list[WriteRequest], *, actor: str) -> list[WriteResult]:
+        """Write new versions; each refused if its value was used before in that slot
+        or was ever compromised in this store (see `refuse_reuse`)."""
+        ...
+
+    def ensure_namespace(self, env: str, namespace: str) -> bool:
+        """Provision a namespace; True when it was created."""
+        ...
+
+    def soft_delete(self, slot: SlotRef, versions: Iterable[int] | None = None) -> list[int]: ...
+
+    def undelete(self, slot: SlotRef, versions: Iterable[int] | None = None) -> list[int]: ...
+
+    def destroy(self, slot: SlotRef, versions: Iterable[int] | None = None) -> list[int]: ...
+
+    def mark_compromised(self, slot: SlotRef, at: dt.datetime, reason: str) -> None:
+        """Flag the key and deny every fingerprint it ever had, for good."""
+        ...
+
+    def clear_compromised(self, slot: SlotRef) -> None: ...
+
+    def fingerprint(self, value: SecretValue) -> str: ...
+
+
+def refuse_reuse(slot: SlotRef, fingerprint: str, meta: KeyMeta | None, denied: set[str]) -> None:
+    """The reuse rule, shared by every backend. Never names the value."""
+    if fingerprint in denied:
+        raise ReuseRefused(
+            f"{slot.label()}: this value was marked compromised in this store and can never be used again"
+        )
+    if meta is not None and fingerprint in meta.fingerprints:
+        raise ReuseRefused(f"{slot.label()}: this value was already used by an earlier version of the key")
+
+
+@dataclass
+class Capabilities:
+    versions: bool = True
+    soft_delete: bool = True
+    destroy: bool = True
+    extra: dict[str, bool] = field(default_factory=dict)

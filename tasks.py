@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""Project tasks that need nothing but Python 3.11+.
+
+    python3 tasks.py demo   # set up .venv, bootstrap the commerce example's dev env, print its gap report
+    python3 tasks.py test   # set up .venv with the dev extras (OpenBao included) and run every test
+    python3 tasks.py check  # ruff + mypy + the project's own `warden scan` and `warden lint`
+
+The virtual environment lives in .venv; set WARDEN_VENV to put it elsewhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = Path(os.environ.get("WARDEN_VENV", ROOT / ".venv"))
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / "python"
+
+
+def sh(*args: str | Path, env: dict[str, str] | None = None) -> int:
+    print("+", " ".join(str(a) for a in args), flush=True)
+    return subprocess.call([str(a) for a in args], cwd=ROOT, env=env)
+
+
+def ensure_venv(extras: str) -> None:
+    if sys.version_info < (3, 11):
+        sys.exit("Secret Warden needs Python 3.11 or newer")
+    if not PY.exists():
+        if sh(sys.executable, "-m", "venv", VENV) != 0:
+            sys.exit("could not create the virtual environment")
+    # Reinstall only when the dependency list or the extras changed.
+    stamp = VENV / ".warden-installed"
+    want = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+    if stamp.exists() and stamp.read_text() == want:
+        return
+    target = f".[{extras}]" if extras else "."
+    if sh(PY, "-m", "pip", "install", "-q", "--disable-pip-version-check", "-e", target) != 0:
+        sys.exit("pip install failed")
+    stamp.write_text(want)
+
+
+def demo() -> int:
+    ensure_venv("")
+    warden = BIN / "warden"
+    contract = ROOT / "examples" / "commerce" / "warden.yaml"
+    rc = sh(warden, "--contract", contract, "bootstrap", "--env", "dev")
+    if rc != 0:
+        return rc
+    return sh(warden, "--contract", contract, "status", "--env", "dev")
+
+
+def test(extra_args: list[str]) -> int:
+    ensure_venv("dev")
+    env = dict(os.environ)
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    return sh(PY, "-m", "pytest", "-n", "2", *extra_args, env=env)
+
+
+def check() -> int:
+    ensure_venv("dev")
+    rc = 0
+    rc |= sh(BIN / "ruff", "check", "src", "tests", "bench", "tasks.py")
+    rc |= sh(BIN / "mypy")
+    return rc
+
+
+def main() -> int:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"demo", "test", "check"}:
+        print(__doc__)
+        return 2
+    task = sys.argv[1]
+    if task == "demo":
+        return demo()
+    if task == "test":
+        return test(sys.argv[2:])
+    return check()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
