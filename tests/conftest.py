@@ -1,0 +1,111 @@
+"""Shared fixtures: every test runs with its own key, cache and config folders.
+
+`canary` values are unique per test run; the canary tests assert they never
+show up in any output except `warden get` and the child of `warden run`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "commerce" / "warden.yaml"
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("WARDEN_CONFIG_DIR", str(home / "config"))
+    monkeypatch.setenv("WARDEN_CACHE_DIR", str(home / "cache"))
+    monkeypatch.setenv("WARDEN_NO_KEYRING", "1")
+    monkeypatch.delenv("WARDEN_MASTER_KEY", raising=False)
+    monkeypatch.delenv("WARDEN_FINGERPRINT_KEY", raising=False)
+    monkeypatch.delenv("WARDEN_CONTRACT", raising=False)
+    return home
+
+
+def make_canary(label: str = "") -> str:
+    """A unique value that looks like nothing else in any output."""
+    return f"cnry{label}{secrets.token_hex(12)}Zq"
+
+
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def run_warden(*args: str | Path, cwd: Path | None = None, input: str | None = None, env: dict[str, str] | None = None, timeout: float = 60) -> Result:
+    """Invoke the real `warden` command in a subprocess."""
+    full_env = dict(os.environ)
+    if env:
+        full_env.update(env)
+    proc = subprocess.run(
+        [sys.executable, "-m", "secretwarden", *map(str, args)],
+        cwd=cwd,
+        input=input,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
+    )
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def warden() -> object:
+    return run_warden
+
+
+MINIMAL_CONTRACT = """\
+version: 1
+project: demo
+environments:
+  dev: {}
+  prod: {production: true}
+instances: [tenant-a, tenant-b]
+namespaces:
+  api: {path: /services/api, owner: team-api}
+  shop: {path: /services/shop, owner: team-shop}
+  shared: {path: /shared, owner: platform}
+services:
+  shared:
+    namespace: shared
+    secrets:
+      DATABASE_URL: {format: database-url, generate: none}
+  api:
+    namespace: api
+    owner: team-api
+    secrets:
+      API_TOKEN: {min_length: 16, generate: {kind: chars, length: 24}}
+      SIGNING_KEY: {format: hex, generate: {kind: hex, length: 64}}
+      TOKEN_TTL: {sensitive: false, format: duration, generate: {kind: literal, value: 15m}}
+      OPTIONAL_HOOK: {required: false, format: http-url}
+      DATABASE_URL: {ref: shared/DATABASE_URL}
+  shop:
+    namespace: shop
+    per_instance: true
+    secrets:
+      SHOP_KEY: {generate: {kind: chars, length: 32}}
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Iterator[Path]:
+    """A folder with a small contract; returns the contract path."""
+    contract = tmp_path / "warden.yaml"
+    contract.write_text(MINIMAL_CONTRACT)
+    yield contract

@@ -1,0 +1,61 @@
+"""Backend fixtures for the conformance suite: one parametrised `secret_store` per backend.
+
+A backend joins the suite by adding a factory to `BACKEND_FACTORIES`; the
+factory yields an opened store (access="secrets") with a fingerprinter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+
+import pytest
+
+from secretwarden.crypto.fingerprint import Fingerprinter
+from secretwarden.stores.base import SecretStore
+
+
+class Clock:
+    """An injectable clock that only moves when told."""
+
+    def __init__(self) -> None:
+        self.now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        self.now += dt.timedelta(microseconds=1)
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += dt.timedelta(**kwargs)
+
+
+FP = Fingerprinter(b"k" * 32)
+
+
+@contextmanager
+def embedded_factory(tmp: Path, clock: Clock) -> Iterator[SecretStore]:
+    from secretwarden.stores.embedded import EmbeddedStore
+
+    store = EmbeddedStore("local", tmp / "store.db", access="secrets", create=True, fingerprinter=FP, clock=clock)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+BACKEND_FACTORIES: dict[str, Callable[[Path, Clock], AbstractContextManager[SecretStore]]] = {
+    "embedded": embedded_factory,
+}
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture(params=sorted(BACKEND_FACTORIES))
+def secret_store(request: pytest.FixtureRequest, tmp_path: Path, clock: Clock) -> Iterator[SecretStore]:
+    with BACKEND_FACTORIES[request.param](tmp_path, clock) as store:
+        yield store
