@@ -32,13 +32,12 @@ def _print_frames(exc: BaseException) -> None:
 
 
 def report_error(exc: WardenError) -> None:
-    err = click.get_text_stream("stderr")
-    click.echo(f"warden: error: {exc.message}", file=err)
+    click.echo(f"warden: error: {exc.message}", err=True)
     if isinstance(exc, ContractError):
         for problem in exc.problems:
-            click.echo(f"  {problem}", file=err)
+            click.echo(f"  {problem}", err=True)
     if exc.hint:
-        click.echo(f"hint: {exc.hint}", file=err)
+        click.echo(f"hint: {exc.hint}", err=True)
 
 
 def run_cli(command: click.Command, argv: list[str] | None = None) -> Any:

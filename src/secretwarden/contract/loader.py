@@ -252,8 +252,18 @@ def _describe(err: Any, marks: dict[Loc, Mark], filename: str) -> str:
 
 
 def _strip_union_tags(loc: Loc) -> Loc:
-    # pydantic adds the union member's name to the path (e.g. `FormatRegex`, `str`).
-    return tuple(p for p in loc if not (isinstance(p, str) and (p[:1].isupper() or p in {"str", "literal['none']"})))
+    """Drop the union-member tags pydantic adds to error paths (`FormatRegex`, `str`, ...)."""
+    from pydantic import BaseModel
+
+    from secretwarden.contract import model
+
+    tags = {n for n, v in vars(model).items() if isinstance(v, type) and issubclass(v, BaseModel)}
+    tags |= {"str", "int", "bool"}
+    return tuple(
+        p
+        for p in loc
+        if not (isinstance(p, str) and (p in tags or p.startswith(("literal[", "function-"))))
+    )
 
 
 def _allowed_fields(loc: Loc) -> list[str]:

@@ -222,9 +222,9 @@ class Contract(Strict):
     rotate_every: str | None = Field(None, description="Project-wide default rotation cadence.")
     namespaces: dict[Name, Namespace]
     services: dict[Name, Service]
-    scan: ScanPolicy = Field(default_factory=ScanPolicy)
+    scan: ScanPolicy = Field(default_factory=lambda: ScanPolicy())
     lint: LintPolicy = Field(default_factory=LintPolicy)
-    audit: AuditSettings = Field(default_factory=AuditSettings)
+    audit: AuditSettings = Field(default_factory=lambda: AuditSettings())
 
     _check_rotate = field_validator("rotate_every")(lambda v: v if v is None else _duration(v))
 

@@ -180,7 +180,7 @@ class SecretStore(MetadataReader, Protocol):
         """The value of `version` (default: current). Raises SecretNotFound."""
         ...
 
-    def write_many(self, requests: list[WriteRequest], *, actor: str) -> list[WriteResult]:
+    def write_many(self, requests: list[WriteRequest], *, actor: str | None = None) -> list[WriteResult]:
         """Write new versions; each refused if its value was used before in that slot
         or was ever compromised in this store (see `refuse_reuse`)."""
         ...

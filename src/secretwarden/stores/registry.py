@@ -53,7 +53,7 @@ def backend_module(backend: str) -> BackendModule:
             f"backend `{backend}` is not available in this version",
             hint="available backends: " + ", ".join(sorted(BACKENDS)),
         )
-    module: BackendModule = importlib.import_module(target)  # type: ignore[assignment]
+    module: BackendModule = importlib.import_module(target)
     return module
 
 
