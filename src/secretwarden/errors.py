@@ -94,6 +94,14 @@ class ValidationFailed(PolicyError):
     """A value does not satisfy its contract spec (format, min_length)."""
 
 
+class SettingsInvalid(ValidationFailed):
+    """An application's settings miss or break the contract; `problems` names keys, never values."""
+
+    def __init__(self, message: str, *, problems: list[str], hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.problems = problems
+
+
 # --- store and keys (exit 3) ---------------------------------------------------
 
 
