@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "run": "secretwarden.cli.ops_cmds:run",
     "bootstrap": "secretwarden.cli.ops_cmds:bootstrap",
     "audit": "secretwarden.cli.audit_cmds:audit",
+    "scan": "secretwarden.cli.scan_cmd:scan",
     # scan / lint / render / ... register here as they land
 }
 

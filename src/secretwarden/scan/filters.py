@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from secretwarden.scan.scoring import word_parts
+from secretwarden.scan.scoring import word_likeness, word_parts
 
 PLACEHOLDER_WORDS = frozenset(
     ["changeme", "change_me", "changeit", "replaceme", "replace_me", "placeholder", "example", "examples", "sample", "dummy", "fake", "foobar", "foo", "bar", "baz", "qux", "xxx", "todo", "tbd", "fixme", "redacted", "hidden", "masked", "removed", "secret", "secrets", "password", "passwd", "pass", "pwd", "token", "tokens", "apikey", "api_key", "key", "keys", "value", "values", "your", "yours", "mine", "none", "null", "nil", "undefined", "empty", "blank", "string", "str", "text", "int", "bool", "boolean", "number", "object", "any", "true", "false", "yes", "no", "on", "off", "required", "optional", "default", "unset", "unknown", "test", "testing", "notsecure", "insecure", "notreal", "not_real", "notasecret", "not_a_secret", "invalid", "n/a", "na", "tba", "abc", "abcd", "abcdef", "secret_key", "secretkey", "mysecret", "my_secret", "mypassword", "my_password", "yourpassword", "your_password", "password123", "password1", "pa55word", "p@ssw0rd", "p@ssword", "username", "user", "login", "admin_password"]
@@ -34,7 +34,7 @@ _REFERENCE_PATTERNS = [
     re.compile(r"^\$\(?[A-Za-z_][A-Za-z0-9_]*\)?$"),  # $VAR, $(VAR)
     re.compile(r"^%[A-Za-z_][A-Za-z0-9_]*%$"),  # %VAR%
     re.compile(r"^%\(?[A-Za-z_]*\)?[sd]$|^%[sdv]$|%\([A-Za-z_]+\)s"),
-    re.compile(r"^\{[A-Za-z_0-9]*\}$"),  # {password}, {0}
+    re.compile(r"\{[A-Za-z_0-9]*(?::[^{}]*)?\}"),  # {password}, {0}, {name:fmt}
     re.compile(r"(?i)^(?:process\.env|os\.environ|os\.getenv|getenv|env\(|ENV\[|System\.getenv|Environment\.GetEnvironmentVariable|config\(|settings\.|secretKeyRef|valueFrom|vault:|ref\+|arn:aws:secretsmanager|projects/[^/]+/secrets/)"),
     re.compile(r"^@\w+\(|^@@?[A-Za-z_]\w*$"),  # @Value(...), @variable
     re.compile(r"^\$[A-Za-z_][\w.]*$"),
@@ -49,7 +49,8 @@ _UUID = re.compile(
 )
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
 _INTEGRITY = re.compile(r"^(?:sha(?:1|256|384|512)[-:=]|md5[-:])[A-Za-z0-9+/=_-]{16,}$")
-_PATHISH = re.compile(r"^(?:[a-zA-Z]:\\|\.{0,2}/|~/)[\w./\\ -]*$|^[\w-]+(?:/[\w.-]+){2,}$")
+_PATHISH = re.compile(r"^(?:[a-zA-Z]:\\|\.{0,2}/|~/)[\w./\\ -]*$")
+_RELATIVE_PATH = re.compile(r"^[\w-]+(?:/[\w.-]+){2,}$")
 _URL_NO_CREDS = re.compile(r"^[a-z][a-z0-9+.-]*://[^@\s]*$", re.IGNORECASE)
 _SEQUENCES = ("0123456789", "abcdefghijklmnopqrstuvwxyz", "qwertyuiop", "asdfghjkl")
 
@@ -113,7 +114,15 @@ def is_lockfile_integrity(value: str) -> bool:
 
 def is_path_or_plain_url(value: str) -> bool:
     """A filesystem path or a URL without userinfo: it names where a secret is."""
-    return bool(_PATHISH.match(value) or _URL_NO_CREDS.match(value))
+    if _PATHISH.match(value) or _URL_NO_CREDS.match(value):
+        return True
+    if _RELATIVE_PATH.match(value):
+        # `a/b/c.txt` or `assets/img/logo`; base64 has slashes too, but no words between them
+        segments = [s for s in value.split("/") if s]
+        return bool(re.search(r"\.\w{1,5}$", value)) or all(
+            word_likeness(s) >= 0.8 for s in segments
+        )
+    return False
 
 
 def is_public_key_or_cert(text: str) -> bool:

@@ -83,7 +83,7 @@ class Rule:
 
     def find(self, ctx: LineContext) -> Iterator[Hit]:
         text = ctx.line
-        groups = [g for g in self.compiled.groupindex if g.startswith("secret")] or [0]
+        groups: list[str | int] = [g for g in self.compiled.groupindex if g.startswith("secret")] or [0]
         for m in self.compiled.finditer(text):
             group: str | int = next((g for g in groups if m.group(g)), 0)
             secret = m.group(group)
@@ -91,11 +91,12 @@ class Rule:
                 continue
             if self.standard_filters and filters.drop_reason(secret) is not None:
                 continue
-            confidence: float | None = self.confidence
+            confidence = self.confidence
             if self.check is not None:
-                confidence = self.check(secret, m, ctx)
-                if confidence is None:
+                checked = self.check(secret, m, ctx)
+                if checked is None:
                     continue
+                confidence = checked
             start, end = m.span(group)
             yield Hit(secret=secret, start=start, end=end, confidence=confidence)
 

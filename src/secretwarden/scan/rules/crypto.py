@@ -37,6 +37,8 @@ class PrivateKeyRule(Rule):
             for m in pattern.finditer(window):
                 if m.start() > line_len:
                     break  # starts on a later line; that line has its own candidate
+                if "{" in m.group("body")[:400]:
+                    continue  # a template or format string, not key material
                 body = _body_chars(m.group("body"))
                 if len(body) < 40 or randomness(body[:200]) < 0.5:
                     continue  # armour without key material: docs, parsers, regexes

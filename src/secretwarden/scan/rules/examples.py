@@ -2,12 +2,14 @@
 
 `{alnum:36}` → 36 random letters and digits; also `hex`, `HEX`, `lower`,
 `upper`, `digits`, `b64` (standard alphabet), `b64url`, `base32` (A-Z2-7),
-`b62lower` (a-z0-9). `{nl}` is a newline. Generation is seeded so a failing
+`lowernum` (a-z0-9), `uppernum`, and `basicauth` (base64 of
+`deploy:` plus a random password). `{nl}` is a newline. Generation is seeded so a failing
 example reproduces.
 """
 
 from __future__ import annotations
 
+import base64
 import random
 import re
 import string
@@ -37,6 +39,9 @@ def expand(template: str, seed: int = 0) -> str:
         if spec == "nl":
             return "\n"
         name, count = spec.split(":")
+        if name == "basicauth":
+            password = "".join(rng.choice(ALPHABETS["alnum"]) for _ in range(int(count)))
+            return base64.b64encode(f"deploy:{password}".encode()).decode()
         alphabet = ALPHABETS[name]
         while True:
             value = "".join(rng.choice(alphabet) for _ in range(int(count)))

@@ -67,6 +67,7 @@ RULES = [
         pattern=r"https?://[0-9a-f]{32}:(?P<secret>[0-9a-f]{32})@[\w.\-]+(?::\d+)?/\d+",
         must_match=("SENTRY_DSN=https://{hex:32}:{hex:32}@o12345.ingest.sentry.io/678",),
         must_not_match=("SENTRY_DSN=https://{hex:32}@o12345.ingest.sentry.io/678",),
+        priority=80,
     ),
     Rule(
         id="sentry-token",

@@ -98,7 +98,7 @@ RULES = [
         description="Mailgun API key (key- + 32 characters, or the newer hex-hex-hex form next to a Mailgun name)",
         severity="high",
         tags=("mailgun", "email"),
-        prefilter=r"(?i)(?:key-[0-9a-z]{32}|mailgun[\w.\-]{0,30}[0-9a-f]{32}-[0-9a-f]{8}-[0-9a-f]{8})",
+        prefilter=r"(?i)(?:key-[0-9a-z]{32}|mailgun[\w.\-]{0,30}[\"']?\s*[:=,]\s*[\"']?[0-9a-f]{32}-)",
         pattern=r"(?<![\w-])(?P<secret>key-[0-9a-zA-Z]{32})(?![\w-])|(?i:mailgun)[\w.\-]{0,20}[\"']?\s*(?:[:=,]|=>)\s*[\"']?(?P<secret2>[0-9a-f]{32}-[0-9a-f]{8}-[0-9a-f]{8})",
         must_match=("MAILGUN_API_KEY=key-{hex:32}", "mailgun_key: {hex:32}-{hex:8}-{hex:8}"),
         must_not_match=("key-{hex:10}",),

@@ -24,7 +24,7 @@ _PREFILTER = r"[A-Za-z][A-Za-z0-9+.\-]{1,30}://[^\s:@/\"'<>]{0,100}:[^\s@/\"'<>]
 
 def _password_ok(secret: str, m: re.Match[str]) -> bool:
     pw = unquote(secret)
-    if len(pw) < 3 or filters.drop_reason(pw) is not None:
+    if len(pw) < 3 or filters.drop_reason(pw) is not None or "{" in pw or "}" in pw:
         return False
     if pw.lower() in {m.group("user").lower(), "pass", "pwd", "secret", "password"}:
         return False

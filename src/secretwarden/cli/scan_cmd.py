@@ -1,0 +1,150 @@
+"""`warden scan`: parse options, call `secretwarden.scan.runner.run_scan`, render."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from secretwarden.errors import UsageError
+
+_SIZE = re.compile(r"^(\d+)([kKmMgG]?)[bB]?$")
+_CONFIDENCE = {"low": 0.0, "medium": 0.5, "high": 0.8}
+
+
+def _parse_size(value: str | None) -> int | None:
+    if value is None:
+        return None
+    m = _SIZE.match(value.strip())
+    if not m:
+        raise UsageError(f"--max-file-size: cannot read {value!r}", hint="use bytes or a suffix: 500k, 10M, 1G")
+    factor = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[m.group(2).lower()]
+    return int(m.group(1)) * factor
+
+
+def _repo_root(target: Path) -> Path:
+    import subprocess
+
+    start = target if target.is_dir() else target.parent
+    proc = subprocess.run(["git", "-C", str(start), "rev-parse", "--show-toplevel"],
+                          capture_output=True, text=True, check=False)
+    return Path(proc.stdout.strip()) if proc.returncode == 0 else start
+
+
+def _progress_bar(enabled: bool) -> tuple[Any, Any]:
+    """A rich progress bar on stderr for long interactive scans, or (None, None)."""
+    if not enabled or not sys.stderr.isatty():
+        return None, None
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    progress = Progress("scanning", BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                        console=Console(stderr=True), transient=True)
+    task = progress.add_task("scan", total=None)
+
+    def update(done: int, total: int) -> None:
+        progress.update(task, completed=done, total=total)
+
+    return progress, update
+
+
+def _list_rules() -> None:
+    from secretwarden.scan.rules import all_rules
+
+    for rule in all_rules():
+        click.echo(f"{rule.id:<34} {rule.severity:<9} {rule.description}")
+
+
+@click.command("scan")
+@click.argument("target", required=False, default=".")
+@click.option("--git", "git_history", is_flag=True, help="Scan the repository's history (all branches) instead of the tree.")
+@click.option("--since", metavar="REV", help="With --git: only commits after REV.")
+@click.option("--branch", metavar="NAME", help="With --git: only this branch's history.")
+@click.option("--staged", is_flag=True, help="Scan only lines added in the staged changes (pre-commit).")
+@click.option("--no-ignore", is_flag=True, help="Also scan files that .gitignore excludes.")
+@click.option("--max-file-size", metavar="SIZE", help="Skip files larger than SIZE (default 10M).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to a file.")
+@click.option("--show-secrets", is_flag=True, help="Print secret values in full (default: first 4 characters).")
+@click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False),
+              help="Baseline file (default: .warden-baseline.json at the repository root).")
+@click.option("--update-baseline", is_flag=True, help="Record every current finding in the baseline and exit 0.")
+@click.option("--no-baseline", is_flag=True, help="Report findings even when they are in the baseline.")
+@click.option("--rule", "only_rules", multiple=True, metavar="ID", help="Run only this rule (repeatable).")
+@click.option("--disable-rule", "disabled", multiple=True, metavar="ID", help="Do not run this rule (repeatable).")
+@click.option("--min-confidence", type=click.Choice(["low", "medium", "high"]), default="low", show_default=True)
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, help="Worker processes (default: one per core).")
+@click.option("--list-rules", is_flag=True, help="Print the rule ids and exit.")
+@click.option("--no-progress", is_flag=True, help="Never show a progress bar.")
+@click.option("--verbose", "-v", is_flag=True, help="List skipped and partly read files.")
+@click.pass_context
+def scan(ctx: click.Context, target: str, git_history: bool, since: str | None, branch: str | None,
+         staged: bool, no_ignore: bool, max_file_size: str | None, fmt: str, output: str | None,
+         show_secrets: bool, baseline_path: str | None, update_baseline: bool, no_baseline: bool,
+         only_rules: tuple[str, ...], disabled: tuple[str, ...], min_confidence: str, jobs: int,
+         list_rules: bool, no_progress: bool, verbose: bool) -> int:
+    """Find committed secrets: in a tree (default), --git history, --staged changes, or `-` (stdin).
+
+    Exit 0 when clean, 1 when findings remain, 2 on usage errors.
+    """
+    if list_rules:
+        _list_rules()
+        return 0
+    from secretwarden.scan import baseline as baseline_mod
+    from secretwarden.scan.config import DEFAULT_BASELINE, ScanOptions, apply_policy, load_policy
+    from secretwarden.scan.reporters import get_reporter
+    from secretwarden.scan.runner import run_scan
+
+    if git_history and staged:
+        raise UsageError("--git and --staged cannot be combined")
+    if (since or branch) and not git_history:
+        raise UsageError("--since and --branch need --git")
+    mode = "git" if git_history else "staged" if staged else "stdin" if target == "-" else "files"
+    if mode == "stdin" and update_baseline:
+        raise UsageError("--update-baseline needs a tree or a repository, not stdin")
+    target_path = Path.cwd() if mode == "stdin" else Path(target)
+    if mode != "stdin" and not target_path.exists():
+        raise UsageError(f"{target}: no such file or directory")
+    size = _parse_size(max_file_size)
+    options = ScanOptions(
+        target=target, mode=mode, honour_ignore=not no_ignore, since=since, branch=branch, jobs=jobs,
+        disabled_rules=frozenset(disabled), only_rules=frozenset(only_rules),
+        min_confidence=_CONFIDENCE[min_confidence],
+    )
+    if size is not None:
+        options.max_file_size = size
+    contract_path = (ctx.obj or {}).get("contract_path")
+    policy = load_policy(contract_path, target_path.resolve())
+    options = apply_policy(options, policy, size_given=size is not None)
+    root = _repo_root(target_path.resolve())
+    if baseline_path:
+        options.baseline = baseline_path
+    elif options.baseline is None:
+        options.baseline = str(root / DEFAULT_BASELINE)
+    options.use_baseline = not (no_baseline or update_baseline)
+
+    stdin_data = sys.stdin.buffer.read() if mode == "stdin" else None
+    progress, update = _progress_bar(not no_progress and fmt == "text" and output is None and mode != "stdin")
+    options.progress = update
+    if progress is not None:
+        with progress:
+            result = run_scan(options, stdin_data=stdin_data)
+    else:
+        result = run_scan(options, stdin_data=stdin_data)
+
+    if update_baseline:
+        count = baseline_mod.write(Path(options.baseline), result.findings)
+        click.echo(f"baseline {options.baseline}: {count} fingerprint(s) recorded, no values", err=True)
+        return 0
+
+    report = get_reporter(fmt)(result, show_secrets, verbose)
+    if output:
+        Path(output).write_text(report + "\n", encoding="utf-8")
+        if fmt != "text":
+            click.echo(get_reporter("text")(result, False, False).splitlines()[-1], err=True)
+    else:
+        click.echo(report)
+    return 1 if result.findings else 0

@@ -1,0 +1,248 @@
+"""The detection engine: one hyperscan pass over a whole buffer, then precise
+confirmation of the few lines it points at.
+
+Every rule contributes one or more prefilter expressions to a single
+hyperscan database. Scanning a buffer reports (expression, end offset) pairs;
+the engine maps each to its line, runs the rule's Python pattern and value
+checks on that line only, drops overlaps (the more specific rule wins), applies
+inline `warden:allow` markers, and rescans decoded base64 and percent-encoded
+text one level deep.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from secretwarden.scan import decode
+from secretwarden.scan.filters import file_kind
+from secretwarden.scan.model import Finding
+from secretwarden.scan.rules import all_rules
+from secretwarden.scan.rules.base import Hit, LineContext, Rule
+
+MAX_LINE = 64 * 1024  # longer lines are examined in a window around each candidate
+_WINDOW = 2048
+_DECODE_BASE64 = -1
+_DECODE_PERCENT = -2
+_ALLOW = re.compile(r"warden:allow(?:[ =:]+(?P<ids>[a-z0-9][a-z0-9,\- ]*))?")
+
+
+@dataclass
+class BufferResult:
+    findings: list[Finding] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    allowed: int = 0
+
+
+class Engine:
+    def __init__(self, rules: tuple[Rule, ...] | None = None, disabled: frozenset[str] = frozenset()):
+        import hyperscan
+
+        self.rules = [r for r in (rules or all_rules()) if r.id not in disabled]
+        self.rule_ids = frozenset(r.id for r in self.rules)
+        expressions: list[bytes] = []
+        owners: list[int] = []
+        flags: list[int] = []
+        for index, rule in enumerate(self.rules):
+            for expr in rule.prefilters:
+                expressions.append(expr.encode())
+                owners.append(index)
+                flags.append(hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_ALLOWEMPTY * 0)
+        # Decoders: a buffer with a long base64-alphabet run, or percent-encoding.
+        expressions.append(rb"[A-Za-z0-9+/_\-]{24}")
+        owners.append(_DECODE_BASE64)
+        flags.append(hyperscan.HS_FLAG_SINGLEMATCH)
+        expressions.append(rb"%[0-9A-Fa-f]{2}[^\s%]{0,200}%[0-9A-Fa-f]{2}")
+        owners.append(_DECODE_PERCENT)
+        flags.append(0)
+        self._owners = owners
+        self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        self._db.compile(expressions=expressions, ids=list(range(len(expressions))),
+                         elements=len(expressions), flags=flags)
+        self._scratch = hyperscan.Scratch(self._db)
+
+    # -- public ---------------------------------------------------------------
+
+    def scan(self, buf: bytes, path: str, *, depth: int = 0) -> BufferResult:
+        result = BufferResult()
+        kind = file_kind(path)
+        candidates: list[tuple[int, int]] = []
+
+        def on_match(expr_id: int, start: int, end: int, flags: int, context: Any) -> None:
+            candidates.append((self._owners[expr_id], end))
+
+        self._db.scan(buf, match_event_handler=on_match, scratch=self._scratch)
+        if not candidates:
+            return result
+
+        by_line: dict[int, set[int]] = defaultdict(set)
+        want_base64 = False
+        for owner, end in candidates:
+            if owner == _DECODE_BASE64:
+                want_base64 = True
+                continue
+            pos = max(0, end - 1)
+            line_start = buf.rfind(b"\n", 0, pos) + 1
+            by_line[line_start].add(owner)
+
+        line_no = 1
+        last = 0
+        long_line_noted = False
+        hits_by_line: dict[int, tuple[int, int, str, list[tuple[Rule, Hit]]]] = {}
+        for line_start in sorted(by_line):
+            line_no += buf.count(b"\n", last, line_start)
+            last = line_start
+            line_end = buf.find(b"\n", line_start)
+            if line_end < 0:
+                line_end = len(buf)
+            offset = line_start
+            if line_end - line_start > MAX_LINE:
+                if not long_line_noted:
+                    result.notices.append(f"line {line_no} is longer than {MAX_LINE} bytes: scanned around candidates only")
+                    long_line_noted = True
+                found = self._scan_long_line(buf, line_start, line_end, by_line[line_start], path, kind)
+                hits_by_line[line_start] = (line_no, line_start, "", found)
+                continue
+            raw = buf[offset:line_end]
+            text = raw.decode("utf-8", "replace").rstrip("\r")
+            found = []
+            for owner in sorted(by_line[line_start]):
+                if owner == _DECODE_PERCENT:
+                    continue
+                rule = self.rules[owner]
+                ctx = LineContext(path=path, kind=kind, line=text, buffer=buf, line_start=line_start)
+                for hit in rule.find(ctx):
+                    found.append((rule, hit))
+            if _DECODE_PERCENT in by_line[line_start] and depth == 0:
+                decoded = decode.percent_decode(raw)
+                if decoded is not None:
+                    for sub in self.scan(decoded, path, depth=1).findings:
+                        found.append((self._rule(sub.rule_id), Hit(sub.secret, 0, 0, sub.confidence, key="%")))
+            hits_by_line[line_start] = (line_no, line_start, text, found)
+
+        if want_base64 and depth == 0:
+            self._add_base64(buf, path, hits_by_line)
+
+        for line_no, line_start, text, found in hits_by_line.values():
+            kept = _drop_overlaps(found)
+            if not kept:
+                continue
+            if not text:
+                line_end = buf.find(b"\n", line_start)
+                text = buf[line_start: line_end if line_end >= 0 else len(buf)][:MAX_LINE].decode("utf-8", "replace")
+            allowed_ids = _allow_marker(buf, line_start, text)
+            for rule, hit in kept:
+                if allowed_ids is not None and (not allowed_ids or rule.id in allowed_ids):
+                    result.allowed += 1
+                    continue
+                decoded_as = {"%": "percent", "b64": "base64"}.get(hit.key or "")
+                result.findings.append(Finding(
+                    rule_id=rule.id, description=rule.description, severity=rule.severity,
+                    path=path, line=line_no, column=hit.start + 1, secret=hit.secret,
+                    confidence=round(hit.confidence, 2), tags=rule.tags, decoded=decoded_as,
+                    end_line=line_no + hit.lines - 1 if hit.lines > 1 else None,
+                ))
+        result.findings.sort(key=lambda f: (f.line, f.column, f.rule_id))
+        return result
+
+    # -- helpers --------------------------------------------------------------
+
+    def _rule(self, rule_id: str) -> Rule:
+        return next(r for r in self.rules if r.id == rule_id)
+
+    def _scan_long_line(self, buf: bytes, line_start: int, line_end: int, owners: set[int],
+                        path: str, kind: str) -> list[tuple[Rule, Hit]]:
+        found: list[tuple[Rule, Hit]] = []
+        for owner in owners:
+            if owner < 0:
+                continue
+            rule = self.rules[owner]
+            # Re-locate this rule's candidates with a window scan of the long line.
+            segment = buf[line_start:line_end]
+            for expr in rule.prefilters:
+                for m in re.finditer(expr.encode(), segment):
+                    lo = max(0, m.start() - _WINDOW)
+                    hi = min(len(segment), m.end() + _WINDOW)
+                    text = segment[lo:hi].decode("utf-8", "replace")
+                    ctx = LineContext(path=path, kind=kind, line=text, buffer=segment[lo:hi], line_start=0)
+                    prefix_chars = len(segment[:lo].decode("utf-8", "replace"))
+                    for hit in rule.find(ctx):
+                        found.append((rule, Hit(hit.secret, hit.start + prefix_chars, hit.end + prefix_chars,
+                                                hit.confidence, hit.lines, hit.key)))
+                    if len(found) > 100:
+                        return found
+        return found
+
+    def _add_base64(self, buf: bytes, path: str,
+                    hits_by_line: dict[int, tuple[int, int, str, list[tuple[Rule, Hit]]]]) -> None:
+        line_no = 1
+        last = 0
+        for offset, decoded in decode.base64_runs(buf):
+            inner = self.scan(decoded, path, depth=1)
+            if not inner.findings:
+                continue
+            line_start = buf.rfind(b"\n", 0, offset) + 1
+            if line_start >= last:
+                line_no += buf.count(b"\n", last, line_start)
+            else:
+                line_no = buf.count(b"\n", 0, line_start) + 1
+            last = line_start
+            entry = hits_by_line.get(line_start)
+            if entry is None:
+                entry = (line_no, line_start, "", [])
+                hits_by_line[line_start] = entry
+            column = len(buf[line_start:offset].decode("utf-8", "replace"))
+            for sub in inner.findings:
+                entry[3].append((self._rule(sub.rule_id),
+                                 Hit(sub.secret, column, column + 1, sub.confidence, key="b64")))
+
+
+def _drop_overlaps(found: list[tuple[Rule, Hit]]) -> list[tuple[Rule, Hit]]:
+    """Keep the most specific rule where two rules report the same characters or secret."""
+    kept: list[tuple[Rule, Hit]] = []
+    for rule, hit in sorted(found, key=lambda rh: (-rh[0].priority, rh[1].start)):
+        clash = False
+        for _other_rule, other in kept:
+            same_span = hit.start < other.end and other.start < hit.end and hit.key not in {"%", "b64"}
+            if same_span or hit.secret == other.secret or hit.secret in other.secret or other.secret in hit.secret:
+                clash = True
+                break
+        if not clash:
+            kept.append((rule, hit))
+    return sorted(kept, key=lambda rh: rh[1].start)
+
+
+def _allow_marker(buf: bytes, line_start: int, text: str) -> frozenset[str] | None:
+    """Rule ids allowed on this line (empty set: all), or None when no marker applies."""
+    candidates = [text]
+    if line_start > 0:
+        prev_start = buf.rfind(b"\n", 0, line_start - 1) + 1
+        prev = buf[prev_start: line_start - 1].decode("utf-8", "replace").strip()
+        if prev.startswith(("#", "//", "--", "/*", "<!--", ";", "*")):
+            candidates.append(prev)
+    for candidate in candidates:
+        if "warden:allow" not in candidate:
+            continue
+        m = _ALLOW.search(candidate)
+        ids = set()
+        if m and m.group("ids"):
+            ids = {t for t in re.split(r"[,\s]+", m.group("ids")) if t}
+        from secretwarden.scan.rules import rule_ids
+
+        known = set(rule_ids())
+        return frozenset(ids & known)
+    return None
+
+
+_ENGINES: dict[frozenset[str], Engine] = {}
+
+
+def get_engine(disabled: frozenset[str] = frozenset()) -> Engine:
+    """One engine per process and rule selection (hyperscan scratch is per process)."""
+    engine = _ENGINES.get(disabled)
+    if engine is None:
+        engine = Engine(disabled=disabled)
+        _ENGINES[disabled] = engine
+    return engine

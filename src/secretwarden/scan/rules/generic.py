@@ -1,0 +1,406 @@
+"""Generic secrets: a secret-named variable, key, argument or flag given a literal value.
+
+The rules here know no provider. They find `name <separator> value` in the
+syntax of many languages and formats, decide from the *name* whether the value
+should be secret (`password`, `client_secret`, `apiKey`, but not `token_url`
+or `public_key`), and from the *value* whether it is a literal secret rather
+than a placeholder, a reference, an identifier, a UI label or a digest.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from secretwarden.scan import filters
+from secretwarden.scan.rules.base import HIGH, Hit, LineContext, Rule
+from secretwarden.scan.scoring import (
+    char_classes,
+    randomness,
+    shannon_entropy,
+    word_likeness,
+    word_parts,
+)
+
+# --- what a secret-bearing name looks like -------------------------------------
+
+# Words that contain a secret word but name something else; removed before matching.
+_NOT_SECRET_WORDS = re.compile(
+    r"(?i)bypass|compass|passage|passeng|passport|passthr|passing|passed|passes|passive|surpass|"
+    r"tokeniz|tokenstream|keyboard|keyword|keyframe|keystroke|keycode|keypress|keydown|keyup|"
+    r"keymap|keyspace|keychain|monkey|donkey|turkey|hockey|jockey|whiskey|author(?!i[sz])|"
+    r"secretar|pwdlastset|keyof|hotkey|keyring|keyval|keylen|keysize|keytype|keyname|keyid|"
+    r"signal|signed|signup|signin(?!g)|design|assign|salted|salty|cookie|authoriz|authent|"
+    r"oauth_?(?:url|uri|endpoint|provider|callback)|sigma|nonceStr"
+)
+_PASSWORD_FLAT = ("password", "passwd", "passphrase", "pwd", "pword", "passcode", "passw", "pswd")
+_PASSWORD_PARTS = frozenset({"pass", "pw", "pwd", "passwd", "password", "passwords", "pword", "pswd"})
+_STRONG_FLAT = (
+    "secret", "token", "apikey", "accesskey", "privatekey", "credential", "creds", "authkey",
+    "sessionkey", "masterkey", "signingkey", "encryptionkey", "appkey", "accountkey", "secretkey",
+    "licensekey", "consumerkey", "privkey", "serverkey", "clientkey", "apiauth", "accesstoken",
+    "cryptkey", "aeskey", "hmackey", "jwtkey", "webhookkey", "subscriptionkey", "storagekey",
+)
+_SECRET_WORDS = frozenset(_PASSWORD_FLAT) | _PASSWORD_PARTS | frozenset(_STRONG_FLAT)
+_WEAK_PARTS = frozenset({"key", "auth", "nonce", "salt", "sig", "hmac", "signature", "seed", "cipher"})
+_PUBLIC_PARTS = frozenset({"public", "pub", "publishable", "publickey"})
+_NOT_A_VALUE_LAST = frozenset(
+    ["id", "ids", "name", "names", "path", "paths", "file", "files", "filename", "filepath", "dir", "directory", "folder", "url", "urls", "uri", "uris", "endpoint", "endpoints", "host", "hostname", "port", "length", "len", "size", "type", "types", "format", "fmt", "regex", "re", "pattern", "field", "fields", "label", "labels", "hint", "prompt", "placeholder", "policy", "prefix", "suffix", "expiry", "expires", "expiration", "expire", "exp", "ttl", "timeout", "lifetime", "age", "count", "max", "min", "maximum", "minimum", "header", "headers", "param", "params", "parameter", "column", "col", "input", "enabled", "enable", "disabled", "required", "error", "errors", "message", "msg", "text", "title", "description", "desc", "hash", "hashed", "digest", "mode", "method", "class", "kind", "version", "index", "idx", "location", "store", "storage", "provider", "manager", "service", "handler", "helper", "util", "utils", "validator", "validation", "strength", "complexity", "rule", "rules", "encoding", "algorithm", "alg", "algo", "scheme", "template", "schema", "option", "options", "flag", "flags", "var", "variable", "env", "ref", "reference", "arn", "source", "src", "attr", "attribute", "property", "prop", "display", "visible", "visibility", "changed", "updated", "created", "at", "date", "time", "timestamp", "reset", "request", "response", "resp", "req", "callback", "cb", "fn", "func", "function", "event", "status", "state", "valid", "invalid", "check", "usage", "help", "tip", "info", "bytes", "bits", "sid", "user", "username", "login", "email", "account", "mask", "masked", "char", "chars", "character", "characters", "confirmation", "reminder", "question", "answer", "label_text", "button", "link", "icon", "view", "page", "form", "modal", "dialog", "changed_at", "expires_at", "issued_at", "lock", "locked", "attempts", "attempt", "retries", "duration", "interval", "period", "key_id", "keyid", "kid", "column_name", "bucket", "region", "zone", "project", "table", "model", "cache", "cached", "count", "counter"]
+)
+
+
+@dataclass(frozen=True)
+class NameClass:
+    strength: str  # "password", "strong", "weak"
+
+
+def classify_name(key: str) -> NameClass | None:
+    """Does this name say its value is a secret? None when it does not."""
+    raw = key.strip("\"'`[]$@:.").rsplit("->", 1)[-1]
+    if not raw or len(raw) > 80:
+        return None
+    cleaned = _NOT_SECRET_WORDS.sub(" ", raw)
+    parts = word_parts(cleaned)
+    if not parts:
+        return None
+    if _PUBLIC_PARTS & set(parts):
+        return None
+    if parts[-1] in _NOT_A_VALUE_LAST:
+        return None
+    flat = re.sub(r"[^a-z0-9]", "", cleaned.lower())
+    if any(w in flat for w in _PASSWORD_FLAT) or _PASSWORD_PARTS & set(parts):
+        return NameClass("password")
+    if any(w in flat for w in _STRONG_FLAT):
+        return NameClass("strong")
+    if _WEAK_PARTS & set(parts) or flat.endswith("key"):
+        return NameClass("weak")
+    return None
+
+
+# --- where a value sits: the syntaxes ------------------------------------------
+
+_WORD = r"(?:pass|pwd|pw|secret|token|key|auth|cred|nonce|salt|sig|hmac|seed|cipher)"
+_VALUE = (
+    r"(?P<prefix>[rbuRBU]{0,2}|[fF]|@)(?:(?P<q>\"\"\"|'''|[\"'`])(?P<qv>(?:\\.|(?!(?P=q)).){0,400}?)(?P=q)"
+    r"|(?P<uv>[^\s\"'`,;)\]}<>|&]+)(?P<after>[;&\"']?))"
+)
+_ASSIGN = re.compile(
+    r"(?<![\w$@-])(?P<key>[\w.$@\-]*?" + _WORD + r"[\w.$@\-]*)(?P<kq>[\"'`]?)\]?\s*"
+    r"(?P<sep>:=|=>|===|!==|==|!=|\?\?=|\|\|=|\+=|=|:)\s*"
+    r"(?:(?:new\s+)?(?:String|str|Secret|SecretStr|bytes|b64decode|SecureString)\s*\(\s*)?"
+    + _VALUE,
+    re.IGNORECASE,
+)
+_PAIR = re.compile(
+    r"(?P<kq>[\"'])(?P<key>[\w.\- ]{0,60}" + _WORD + r"[\w.\- ]{0,30})(?P=kq)\s*(?P<sep>,)\s*"
+    r"(?P<q>[\"'])(?P<qv>[^\"'\n]{1,400})(?P=q)",
+    re.IGNORECASE,
+)
+_CALL = re.compile(
+    r"(?<![\w$])(?P<key>[\w.$]*" + _WORD + r"\w*)\s*\(\s*(?P<q>[\"'])(?P<qv>[^\"'\n]{1,400})(?P=q)\s*\)",
+    re.IGNORECASE,
+)
+_XML = re.compile(
+    r"<(?P<key>[\w:.\-]*" + _WORD + r"[\w:.\-]*)(?:\s[^>]*)?>(?P<qv>[^<\n]{1,400})</"
+    r"|(?:key|name)\s*=\s*\"(?P<key2>[^\"]{0,60}" + _WORD + r"[^\"]{0,30})\"\s+value\s*=\s*\"(?P<qv2>[^\"\n]{1,400})\"",
+    re.IGNORECASE,
+)
+_CLI = re.compile(
+    r"(?:^|[\s\"'(\[])--?(?P<key>[\w\-]*" + _WORD + r"[\w\-]*)(?:=|\s+)(?P<q>[\"']?)(?P<qv>[^\s\"'\\]{3,400})(?P=q)(?=[\s\"'\\),\]]|$)"
+    r"|(?:^|\s)(?:-u|--user)\s+[\"']?(?P<user>[^\s:\"'$]{1,64}):(?P<qv2>[^\s\"'@]{3,200})[\"']?(?=\s|$)",
+    re.IGNORECASE,
+)
+
+_CALL_VERBS = frozenset(
+    ["get", "fetch", "read", "load", "find", "lookup", "has", "hash", "check", "verify", "validate", "encrypt", "decrypt", "encode", "decode", "is", "delete", "remove", "del", "reset", "generate", "gen", "create", "make", "parse", "require", "print", "log", "logger", "debug", "info", "warn", "warning", "error", "translate", "t", "tr", "i18n", "gettext", "ngettext", "lang", "label", "assert", "expect", "should", "contains", "compare", "match", "matches", "sign", "unsign", "revoke", "rotate", "refresh", "clear", "invalidate", "exists", "describe", "to", "from", "as", "new", "list", "query", "mock", "stub", "when", "spy", "handle", "format", "render"]
+)
+_CODE_CHARS = re.compile(r"[(){}\[\]]|^\s|\s$|\\[nrt]|^[.#/]|\.\w+\(|^[A-Za-z_]\w*\.[A-Za-z_]\w*(?:\.\w+)*$")
+_CONST_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
+_IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*(?:[.:][A-Za-z_$][A-Za-z0-9_$]*)*$")
+_YAML_SPECIAL = re.compile(r"^[!&*|>%@`]")
+_TYPE_WORDS = frozenset(
+    ["str", "string", "int", "integer", "bool", "boolean", "number", "float", "double", "object", "any", "char", "byte", "bytes", "void", "secretstr", "securestring", "optional", "list", "dict", "map", "array", "type"]
+)
+
+
+def _decode_basic(value: str) -> str | None:
+    try:
+        raw = base64.b64decode(value + "=" * (-len(value) % 4), validate=True)
+        text = raw.decode("ascii")
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return None
+    return text if ":" in text and text.isprintable() else None
+
+
+def score_value(value: str, strength: str, *, quoted: bool, kind: str, key: str,
+                strict: bool = False) -> float | None:
+    """Confidence that `value`, given to a name of this strength, is a literal secret."""
+    v = value.strip()
+    n = len(v)
+    min_len = {"password": 4, "strong": 8, "weak": 16}[strength]
+    if n < min_len or n > 400:
+        return None
+    if filters.drop_reason(v) is not None or filters.is_uuid(v):
+        return None
+    if filters.is_hash_or_digest(v, key) or filters.is_path_or_plain_url(v):
+        return None
+    if filters.is_i18n_label(v) or filters.is_public_key_or_cert(v):
+        return None
+    if _YAML_SPECIAL.match(v) or _CODE_CHARS.search(v) or v.lower() in _TYPE_WORDS:
+        return None
+    if _CONST_NAME.match(v):
+        return None  # an environment variable's *name*
+    low = v.lower()
+    parts = set(word_parts(key))
+    if low in parts or low == key.lower().strip("\"'") or low in _SECRET_WORDS:
+        return None  # `password: "password"`, `"token": "Token"`
+    rnd = randomness(v)
+    wordy = word_likeness(v)
+    classes = char_classes(v)
+    identifier = bool(_IDENTIFIER.match(v))
+    if strict and wordy >= 0.7 and not any(c.isdigit() for c in v):
+        return None  # in a list or a call, a plain word is data, not a credential
+    if not quoted and kind in {"code", "doc"}:
+        # Outside quotes, code names an expression; only a clearly random token is a literal.
+        if identifier and (wordy > 0.5 or classes < 3):
+            return None
+        if rnd < 0.55:
+            return None
+    if v.isdigit():
+        if strength != "password" or n < 6:
+            return None
+        return 0.5
+    if strength == "password":
+        if identifier and "_" in v and wordy > 0.8 and not any(c.isdigit() for c in v):
+            return None  # `user_password`, `db.password`: a name, not a value
+        if wordy >= 0.9 and classes == 1 and n <= 5:
+            return 0.5
+        return 0.9 if rnd >= 0.45 else 0.7
+    if strength == "strong":
+        if wordy >= 0.8 and rnd < 0.45:
+            return None
+        if rnd >= 0.55 or (n >= 16 and shannon_entropy(v) >= 3.2):
+            return HIGH if rnd >= 0.6 else 0.75
+        return 0.55 if rnd >= 0.4 and classes >= 2 else None
+    # weak names (key, auth, salt...) need a clearly generated value
+    if rnd >= 0.62 and classes >= 2 and shannon_entropy(v) >= 3.3 and wordy < 0.5:
+        return 0.7
+    return None
+
+
+class GenericRule(Rule):
+    """One rule object per class of name (passwords; other secrets)."""
+
+    def find(self, ctx: LineContext) -> Iterator[Hit]:
+        line = ctx.line
+        if len(line) > 4000:
+            line = line[:4000]
+        seen: set[tuple[int, int]] = set()
+        for regex in (_ASSIGN, _PAIR, _CALL, _XML, _CLI):
+            for m in regex.finditer(line):
+                hit = self._hit(m, regex, ctx)
+                if hit is not None and (hit.start, hit.end) not in seen:
+                    seen.add((hit.start, hit.end))
+                    yield hit
+
+    def _hit(self, m: re.Match[str], regex: re.Pattern[str], ctx: LineContext) -> Hit | None:
+        gd = m.groupdict()
+        key = gd.get("key") or gd.get("key2") or ""
+        value_group = next((g for g in ("qv", "uv", "qv2") if gd.get(g)), None)
+        if value_group is None:
+            return None
+        value = gd[value_group]
+        if regex is _CLI and gd.get("user"):
+            key = "password"
+        name = classify_name(key)
+        if name is None or not self._wants(name.strength):
+            return None
+        quoted = value_group != "uv"
+        kind = ctx.kind
+        if regex is _ASSIGN:
+            if gd.get("prefix", "").lower() == "f" and "{" in value:
+                return None  # f-string: a template
+            sep = gd["sep"]
+            if sep == ":" and not quoted and kind == "code" and gd.get("kq") == "":
+                # `password: str` annotations, `case token:` labels, `{ token: token }` shorthand
+                return None
+            if not quoted and gd.get("after") in {";", "&", '"', "'"}:
+                quoted = True  # inside a connection string or a query string
+        if regex is _CALL:
+            first = word_parts(key.rsplit(".", 1)[-1])
+            if first and first[0] in _CALL_VERBS:
+                return None
+        strict = regex is _PAIR or regex is _CALL
+        confidence = score_value(value, name.strength, quoted=quoted, kind=kind, key=key, strict=strict)
+        if confidence is None:
+            return None
+        start, end = m.span(value_group)
+        return Hit(secret=value, start=start, end=end, confidence=confidence, key=key)
+
+    def _wants(self, strength: str) -> bool:
+        return (strength == "password") == (self.id == "generic-password")
+
+
+class AuthorizationHeaderRule(Rule):
+    def find(self, ctx: LineContext) -> Iterator[Hit]:
+        for m in self.compiled.finditer(ctx.line[:4000]):
+            scheme = m.group("scheme").lower()
+            value = m.group("secret")
+            if filters.drop_reason(value) is not None or filters.is_reference(ctx.line[m.start("secret"):]):
+                continue
+            if scheme == "basic":
+                decoded = _decode_basic(value)
+                if decoded is None:
+                    continue
+                _user, _, pw = decoded.partition(":")
+                if len(pw) < 3 or filters.drop_reason(pw) is not None:
+                    continue
+                confidence = 0.9
+            else:
+                if scheme != "bearer" and "authoriz" not in ctx.line.lower():
+                    continue
+                if len(value) < 16 or (randomness(value) < 0.5 and shannon_entropy(value) < 3.0):
+                    continue
+                confidence = 0.85
+            yield Hit(secret=value, start=m.start("secret"), end=m.end("secret"), confidence=confidence)
+
+
+_PW_PREFILTER = (
+    r"(?i)(?:pass|pwd|pw)[\w.$@\-]{0,40}(?:[\"'`]?\]?\s*(?::=|=>|==|=|:)|[\"']\s*,)\s*[\"'`]?[^\s\"'`]",
+    r"(?i)(?:pass|pwd)\w*\s*\(\s*[\"'][^\"']",
+    r"(?i)<[\w:.\-]*(?:pass|pwd)[\w:.\-]*(?:\s[^>]*)?>[^<\s]",
+    r"(?i)(?:^|\s)(?:-u|--user)\s+[\"']?[^\s:\"'$]{1,64}:",
+    r"(?i)(?:key|name)\s*=\s*\"[^\"]{0,60}(?:pass|pwd)[^\"]{0,30}\"\s+value\s*=\s*\"[^\"]",
+    r"(?i)(?:^|[\s\"'(\[])--?[\w\-]*(?:pass|pwd)[\w\-]*\s+[\"']?[^\s\-]",
+)
+_SECRET_PREFILTER = (
+    r"(?i)(?:secret|token|cred|api[\w.\-]?key|access[\w.\-]?key|private[\w.\-]?key|auth[\w.\-]?key|"
+    r"apikey|signing|encryption|master)[\w.$@\-]{0,40}(?:[\"'`]?\]?\s*(?::=|=>|==|=|:)|[\"']\s*,)\s*[\"'`]?[^\s\"'`]",
+    r"(?i)(?:key|auth|nonce|salt|sig|hmac|seed|cipher)[\w.$@\-]{0,40}[\"'`]?\]?\s*(?::=|=>|==|=|:|,)\s*[\"'`]?[A-Za-z0-9+/=_.~\-]{16}",
+    r"(?i)(?:secret|token|apikey|api_key)\w*\s*\(\s*[\"'][^\"']",
+    r"(?i)<[\w:.\-]*(?:secret|token|key|auth|cred)[\w:.\-]*(?:\s[^>]*)?>[^<\s]",
+    r"(?i)(?:key|name)\s*=\s*\"[^\"]{0,60}(?:secret|token|key|auth|cred)[^\"]{0,30}\"\s+value\s*=\s*\"[^\"]",
+    r"(?i)(?:^|[\s\"'(\[])--?[\w\-]*(?:secret|token|key|auth|cred)[\w\-]*\s+[\"']?[^\s\-]",
+)
+
+RULES: list[Rule] = [
+    GenericRule(
+        id="generic-password",
+        description="Password given a literal value (assignment, config key, argument, flag or XML element)",
+        severity="high",
+        tags=("generic", "password"),
+        prefilter=_PW_PREFILTER,
+        pattern=r"(?i)pass",
+        must_match=(
+            'DB_PASSWORD = "{alnum:14}"',
+            "password: {alnum:12}",
+            '"password": "{alnum:10}"',
+            "connect(host='db', password='{alnum:12}')",
+            "spring.datasource.password={alnum:12}",
+            "<password>{alnum:12}</password>",
+            '<add key="SmtpPassword" value="{alnum:12}" />',
+            "mysqladmin --password={alnum:12} status",
+            'curl -u admin:{alnum:12} https://ci.internal/api',
+            'Server=db;User Id=sa;Password={alnum:12};',
+            "user.setPassword(\"{alnum:12}\");",
+            'if (password == "{alnum:10}") {',
+            "$db_pass = '{alnum:12}';",
+            'os.environ["DB_PASSWORD"] = "{alnum:12}"',
+        ),
+        must_not_match=(
+            "password = os.environ['DB_PASSWORD']",
+            'password = "${DB_PASSWORD}"',
+            "password: {{ .Values.db.password }}",
+            'password = "changeme"',
+            'PASSWORD_FIELD = "password"',
+            "password_length = 12",
+            "def login(username: str, password: str) -> bool:",
+            'label = "Enter your password"',
+            '"password": "Mot de passe"',
+            "password = get_password()",
+            "password = self.password",
+            "passwordInput.type = 'password'",
+            'password = "<your-password>"',
+            "password: '********'",
+            'bypass_cache = "x8Kq2Zv9LmP4"',
+            'password_hash = "{hex:64}"',
+            "password = request.form['password']",
+            "const { password } = req.body;",
+            "PASSWORD=$DB_PASSWORD",
+            "password: !vault |",
+            'password = f"{prefix}{suffix}"',
+            'password = "DB_PASSWORD"',
+            "valueFrom: secretKeyRef: password",
+        ),
+        standard_filters=False,
+        priority=30,
+    ),
+    GenericRule(
+        id="generic-secret",
+        description="Secret, token, API key or other key given a literal, random-looking value",
+        severity="high",
+        tags=("generic", "secret"),
+        prefilter=_SECRET_PREFILTER,
+        pattern=r"(?i)secret|token|key",
+        must_match=(
+            'API_KEY = "{alnum:32}"',
+            "client_secret: {alnum:40}",
+            '"apiKey": "{b64url:39}"',
+            "SECRET_KEY='{b64:50}'",
+            "const accessToken = '{alnum:40}';",
+            "headers = {{'X-Api-Key': '{hex:32}'}}",
+            "signing_key = \"{b64:44}\"",
+            "app.config['SECRET_KEY'] = '{hex:48}'",
+            "auth_token={alnum:32}",
+            "curl https://api.internal/v1/items?api_key={alnum:32}",
+            "--token {alnum:40}",
+            'encryptionKey := "{b64:44}"',
+            "<secret>{alnum:24}</secret>",
+        ),
+        must_not_match=(
+            'token_url = "https://auth.example.com/token"',
+            'public_key = "{b64:44}"',
+            'secret_name = "prod-db-credentials"',
+            'SECRET_KEY = os.getenv("SECRET_KEY")',
+            "token: ${GITHUB_TOKEN}",
+            'api_key = "your-api-key-here"',
+            'key = "name"',
+            "secretKeyRef:",
+            'integrity="sha512-{b64:86}=="',
+            'token_type = "bearer"',
+            'csrf_token = "{hex:8}-{hex:4}-{hex:4}-{hex:4}-{hex:12}"',
+            'cache_key = "user_profile_settings"',
+            "tokenizer = AutoTokenizer.from_pretrained('bert')",
+            "monkey = 'abcdefghijkl1234567890'",
+            'key: "my.app.setting.name"',
+            '"sha256": "{hex:64}"',
+        ),
+        standard_filters=False,
+        priority=20,
+    ),
+    AuthorizationHeaderRule(
+        id="authorization-header",
+        description="HTTP Authorization header with a literal Bearer, Basic or token credential",
+        severity="high",
+        tags=("generic", "http"),
+        prefilter=r"(?i)(?:bearer|basic|token|apikey|api-key|sso-key)\s+[A-Za-z0-9._~+/\-]{8}",
+        pattern=r"(?i)\b(?P<scheme>bearer|basic|token|apikey|api-key|sso-key)\s+(?P<secret>[A-Za-z0-9._~+/\-]{8,}+=*+)(?![{$<%\w])",
+        must_match=(
+            "Authorization: Bearer {alnum:40}",
+            "curl -H 'Authorization: Basic {basicauth:12}' https://x.internal",
+            "Authorization: token {hex:40}",
+        ),
+        must_not_match=(
+            "Authorization: Bearer ${TOKEN}",
+            "Authorization: Bearer <token>",
+            'headers["Authorization"] = "Bearer " + token',
+            "Authorization: Basic dXNlcjpwYXNzd29yZA==",
+            "the basic idea behind this approach",
+        ),
+        standard_filters=False,
+        priority=40,
+    ),
+]

@@ -1,0 +1,1 @@
+"""Where scanned bytes come from: a directory tree, git history, the index, stdin."""

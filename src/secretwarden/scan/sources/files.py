@@ -1,0 +1,134 @@
+"""Files of a directory tree, honouring .gitignore unless told otherwise.
+
+Inside a git work tree `git ls-files` gives git's own answer (tracked plus
+untracked-but-not-ignored files). Elsewhere a walker applies every .gitignore
+it meets with pathspec. Symlinks are never followed: a link could point out
+of the tree, and a link inside the tree points at a file scanned anyway.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from secretwarden.scan.model import Notice
+
+# Formats that cannot hold readable secrets, skipped without opening them.
+BINARY_EXTS = frozenset(
+    [".png", ".jpg", ".jpeg", ".gif", ".bmp", ".ico", ".icns", ".webp", ".tif", ".tiff", ".psd", ".svgz", ".heic", ".avif", ".mp3", ".mp4", ".m4a", ".mov", ".avi", ".mkv", ".wav", ".flac", ".ogg", ".webm", ".woff", ".woff2", ".ttf", ".otf", ".eot", ".zip", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".7z", ".rar", ".tar", ".jar", ".war", ".ear", ".whl", ".egg", ".apk", ".ipa", ".dmg", ".iso", ".deb", ".rpm", ".so", ".dylib", ".dll", ".exe", ".o", ".a", ".lib", ".obj", ".bin", ".pyc", ".pyo", ".pyd", ".class", ".wasm", ".node", ".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".odt", ".ods", ".sqlite", ".sqlite3", ".db", ".parquet", ".npy", ".npz", ".pkl", ".pickle", ".pt", ".onnx", ".h5", ".tflite", ".mo", ".dat"]
+)
+SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
+
+
+@dataclass(frozen=True)
+class FileItem:
+    path: str  # as reported: relative to the scan root, with forward slashes
+    abspath: str
+    size: int
+
+
+def _git_toplevel(root: Path) -> Path | None:
+    try:
+        out = subprocess.run(["git", "-C", str(root), "rev-parse", "--show-toplevel"],
+                             capture_output=True, text=True, check=False)
+    except OSError:
+        return None
+    if out.returncode != 0:
+        return None
+    return Path(out.stdout.strip())
+
+
+def _git_listed(root: Path) -> list[str] | None:
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard",
+             "--deduplicate", "--", "."],
+            capture_output=True, check=False,
+        )
+    except OSError:
+        return None
+    if proc.returncode != 0:
+        return None
+    return [p for p in proc.stdout.decode("utf-8", "surrogateescape").split("\0") if p]
+
+
+def _walk(root: Path, honour_ignore: bool) -> Iterator[str]:
+    import pathspec
+
+    specs: list[tuple[str, Any]] = []  # (dir prefix, spec) for every .gitignore met
+
+    def ignored(rel: str, is_dir: bool) -> bool:
+        probe = rel + "/" if is_dir else rel
+        for prefix, spec in specs:
+            if prefix and not probe.startswith(prefix):
+                continue
+            if spec.match_file(probe[len(prefix):]):
+                return True
+        return False
+
+    stack = [""]
+    while stack:
+        rel_dir = stack.pop()
+        abs_dir = root / rel_dir if rel_dir else root
+        if honour_ignore:
+            gi = abs_dir / ".gitignore"
+            if gi.is_file():
+                try:
+                    lines = gi.read_text("utf-8", "replace").splitlines()
+                    specs.append((rel_dir + "/" if rel_dir else "", pathspec.GitIgnoreSpec.from_lines(lines)))
+                except OSError:
+                    pass
+        try:
+            entries = sorted(os.scandir(abs_dir), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            if entry.is_symlink():
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name in SKIP_DIRS or (honour_ignore and ignored(rel, True)):
+                    continue
+                stack.append(rel)
+            elif entry.is_file(follow_symlinks=False):
+                if honour_ignore and ignored(rel, False):
+                    continue
+                yield rel
+
+
+def iter_files(root: Path, *, honour_ignore: bool, max_size: int, allow_spec: Any | None,
+               notices: list[Notice]) -> Iterator[FileItem]:
+    """Every file to scan under `root` (a directory) or `root` itself (a file)."""
+    if root.is_file():
+        yield FileItem(root.as_posix(), str(root), root.stat().st_size)
+        return
+    listed: list[str] | None = None
+    if honour_ignore and _git_toplevel(root) is not None:
+        listed = _git_listed(root)
+    names = listed if listed is not None else _walk(root, honour_ignore)
+    for rel in names:
+        parts = rel.split("/")
+        if any(p in SKIP_DIRS for p in parts[:-1]):
+            continue
+        if allow_spec is not None and allow_spec.match_file(rel):
+            continue
+        ext = os.path.splitext(rel)[1].lower()
+        if ext in BINARY_EXTS:
+            continue
+        abspath = os.path.join(root, rel)
+        try:
+            st = os.lstat(abspath)
+        except OSError:
+            continue  # deleted since git listed it
+        if not os.path.isfile(abspath) or os.path.islink(abspath):
+            continue
+        if st.st_size > max_size:
+            notices.append(Notice(rel, f"larger than {max_size} bytes: skipped (see --max-file-size)"))
+            continue
+        if st.st_size == 0:
+            continue
+        yield FileItem(rel, abspath, st.st_size)
