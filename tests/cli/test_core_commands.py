@@ -44,7 +44,7 @@ def test_set_validates_against_the_contract(project: Path) -> None:
     r = w(project, "set", "api/SIGNING_KEY", "--env", "dev", "--allow-invalid", input="not-hex!")
     assert r.returncode == 0
     status = json.loads(w(project, "status", "--env", "dev", "--format", "json").stdout)
-    key = [k for s in status["environments"][0]["services"] if s["service"] == "api" for k in s["keys"] if k["name"] == "SIGNING_KEY"][0]
+    key = next(k for s in status["environments"][0]["services"] if s["service"] == "api" for k in s["keys"] if k["name"] == "SIGNING_KEY")
     assert key["state"] == "invalid"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -45,7 +46,7 @@ def test_cache_gives_the_same_contract(project: Path) -> None:
 def test_requirements_resolve_refs_and_instances(project: Path) -> None:
     contract = load_contract(project).contract
     reqs = requirements(contract, "dev")
-    db = [r for r in reqs if r.var == "DATABASE_URL" and r.service == "api"][0]
+    db = next(r for r in reqs if r.var == "DATABASE_URL" and r.service == "api")
     assert db.slot.namespace == "shared" and db.via_ref == "shared/DATABASE_URL" and db.fmt == "database-url"
     shop = [r for r in reqs if r.service == "shop"]
     assert {r.slot.instance for r in shop} == {"tenant-a", "tenant-b"}
@@ -96,16 +97,12 @@ def test_missing_file(tmp_path: Path) -> None:
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=400))
 def test_random_text_never_crashes(text: str) -> None:
-    try:
+    with contextlib.suppress(ContractError):
         parse_contract(text.encode("utf-8", "surrogatepass"), "warden.yaml")
-    except ContractError:
-        pass
 
 
 @settings(max_examples=150, deadline=None)
 @given(st.binary(max_size=300))
 def test_random_bytes_never_crash(raw: bytes) -> None:
-    try:
+    with contextlib.suppress(ContractError):
         parse_contract(raw, "warden.yaml")
-    except ContractError:
-        pass

@@ -169,12 +169,11 @@ class AuditLog:
         except ValueError:
             head = None
             verdict.problems.append(f"{self.head_path.name} is damaged")
-        if isinstance(head, dict):
-            if head.get("seq") != expected_seq - 1 or head.get("hash") != prev:
-                verdict.problems.append(
-                    f"the log ends at sequence {expected_seq - 1} but its head records "
-                    f"{head.get('seq')}: entries were cut off the end or the head was altered"
-                )
+        if isinstance(head, dict) and (head.get("seq") != expected_seq - 1 or head.get("hash") != prev):
+            verdict.problems.append(
+                f"the log ends at sequence {expected_seq - 1} but its head records "
+                f"{head.get('seq')}: entries were cut off the end or the head was altered"
+            )
         return verdict
 
 

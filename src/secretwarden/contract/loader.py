@@ -7,6 +7,7 @@ the file's SHA-256, so large contracts are parsed once (see docs/benchmarks.md).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -88,10 +89,8 @@ def load_contract(path: str | os.PathLike[str] | None = None, *, use_cache: bool
     contract = parse_contract(raw, str(contract_path))
     if cache_file is not None:
         payload = {"format": _CACHE_FORMAT, "data": contract.model_dump(mode="json", exclude_unset=True)}
-        try:
+        with contextlib.suppress(OSError):  # a read-only cache only costs speed
             write_atomic(cache_file, json.dumps(payload).encode())
-        except OSError:
-            pass  # a read-only cache only costs speed
     return LoadedContract(contract_path, digest, contract)
 
 
@@ -196,12 +195,12 @@ def _to_python(conv: _Converter, node: Any, loc: Loc) -> Any:
                     f"{filename}:{key_node.start_mark.line + 1}:{key_node.start_mark.column + 1}: "
                     f"duplicate key `{key}`"
                 )
-            child = loc + (str(key),)
-            marks[child + ("<key>",)] = Mark(key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            child = (*loc, str(key))
+            marks[(*child, "<key>")] = Mark(key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             out[str(key)] = _to_python(conv, value_node, child)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_to_python(conv, item, loc + (i,)) for i, item in enumerate(node.value)]
+        return [_to_python(conv, item, (*loc, i)) for i, item in enumerate(node.value)]
     return conv.scalar(node)
 
 
@@ -226,8 +225,8 @@ def parse_contract(raw: bytes, filename: str) -> Any:
 
 def _where(loc: Loc, marks: dict[Loc, Mark], filename: str, *, key: bool = False) -> str:
     probe = tuple(loc)
-    if key and probe + ("<key>",) in marks:
-        m = marks[probe + ("<key>",)]
+    if key and (*probe, "<key>") in marks:
+        m = marks[(*probe, "<key>")]
         return f"{filename}:{m.line}:{m.column}"
     while probe and probe not in marks:
         probe = probe[:-1]

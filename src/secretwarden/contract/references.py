@@ -69,27 +69,27 @@ def check_references(contract: Contract) -> None:
     for svc_name, svc in contract.services.items():
         base: Loc = ("services", svc_name)
         if svc.namespace not in contract.namespaces:
-            problems.append((base + ("namespace",), _unknown("namespace", svc.namespace, namespaces)))
+            problems.append(((*base, "namespace"), _unknown("namespace", svc.namespace, namespaces)))
         for env_name in svc.environments or []:
             if env_name not in contract.environments:
-                problems.append((base + ("environments",), _unknown("environment", env_name, envs)))
+                problems.append(((*base, "environments"), _unknown("environment", env_name, envs)))
         if svc.per_instance and not contract.instances:
-            problems.append((base + ("per_instance",), "`per_instance: true` needs top-level `instances`"))
+            problems.append(((*base, "per_instance"), "`per_instance: true` needs top-level `instances`"))
         if svc.instances is not None:
             if not svc.per_instance:
-                problems.append((base + ("instances",), "`instances` only applies to `per_instance: true` services"))
+                problems.append(((*base, "instances"), "`instances` only applies to `per_instance: true` services"))
             for inst in svc.instances:
                 if inst not in contract.instances:
-                    problems.append((base + ("instances",), _unknown("instance", inst, instances)))
+                    problems.append(((*base, "instances"), _unknown("instance", inst, instances)))
         svc_envs = set(svc.environments or envs)
         for key, spec in svc.secrets.items():
-            kloc = base + ("secrets", key)
+            kloc = (*base, "secrets", key)
             for env_name in spec.environments or []:
                 if env_name not in contract.environments:
-                    problems.append((kloc + ("environments",), _unknown("environment", env_name, envs)))
+                    problems.append(((*kloc, "environments"), _unknown("environment", env_name, envs)))
                 elif env_name not in svc_envs:
                     problems.append(
-                        (kloc + ("environments",), f"environment `{env_name}` is not one the service runs in")
+                        ((*kloc, "environments"), f"environment `{env_name}` is not one the service runs in")
                     )
             if spec.ref is None:
                 other = declared.get((svc.namespace, key))
@@ -106,27 +106,27 @@ def check_references(contract: Contract) -> None:
                             )
                             break
                 continue
-            for field in _SPEC_FIELDS + ("path",):
+            for field in (*_SPEC_FIELDS, "path"):
                 if field in spec.model_fields_set:
                     problems.append(
-                        (kloc + (field,), f"a `ref` key takes `{field}` from the key it references")
+                        ((*kloc, field), f"a `ref` key takes `{field}` from the key it references")
                     )
             ns_name, _, target_key = spec.ref.partition("/")
             if ns_name not in contract.namespaces:
-                problems.append((kloc + ("ref",), _unknown("namespace", ns_name, namespaces)))
+                problems.append(((*kloc, "ref"), _unknown("namespace", ns_name, namespaces)))
                 continue
             target = declared.get((ns_name, target_key))
             if target is None:
                 choices = [k for (n, k) in declared if n == ns_name]
                 problems.append(
-                    (kloc + ("ref",), _unknown(f"key in namespace `{ns_name}`", target_key, choices))
+                    ((*kloc, "ref"), _unknown(f"key in namespace `{ns_name}`", target_key, choices))
                 )
                 continue
             target_svc = contract.services[target[0]]
             if svc.per_instance and not target_svc.per_instance:
                 problems.append(
                     (
-                        kloc + ("ref",),
+                        (*kloc, "ref"),
                         f"per-instance service `{svc_name}` cannot use the shared key `{spec.ref}`: "
                         "instances never fall back to shared credentials",
                     )
@@ -134,7 +134,7 @@ def check_references(contract: Contract) -> None:
             elif target_svc.per_instance and not svc.per_instance:
                 problems.append(
                     (
-                        kloc + ("ref",),
+                        (*kloc, "ref"),
                         f"`{spec.ref}` exists once per instance; a service that is not per-instance "
                         "cannot pick one",
                     )

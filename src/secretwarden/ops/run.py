@@ -8,6 +8,7 @@ by the contract's digest, for that fast path.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -119,10 +120,8 @@ def compile_plan(ws: Workspace, service: str, env: str, instance: str | None) ->
         "store": {"name": spec.name, "backend": spec.backend, "options": spec.options, "root": str(spec.root)},
         "entries": [r.to_json() for r in reqs],
     }
-    try:
+    with contextlib.suppress(OSError):  # no cache: the fast path just will not apply
         write_atomic(plan_path(ws.loaded.digest, service, env, instance), json.dumps(payload).encode(), mode=0o600)
-    except OSError:
-        pass  # no cache: the fast path just will not apply
     return [PlanEntry.from_json(r.to_json()) for r in reqs]
 
 

@@ -17,6 +17,7 @@ only sqlite3 and the AES-GCM primitive.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import getpass
 import json
@@ -178,10 +179,8 @@ class EmbeddedStore:
             pass
         finally:
             for suffix in ("", "-wal", "-shm"):
-                try:
+                with contextlib.suppress(FileNotFoundError):
                     os.unlink(f"{tmp}{suffix}")
-                except FileNotFoundError:
-                    pass
 
     def _open(self) -> None:
         if not os.access(self.path, os.R_OK):
@@ -601,7 +600,5 @@ def _ignore_folder(folder: Path) -> None:
     """Keep the store out of git even when the project's .gitignore forgets it."""
     marker = folder / ".gitignore"
     if not marker.exists():
-        try:
+        with contextlib.suppress(OSError):
             marker.write_text("# created by warden: nothing in this folder belongs in git\n*\n")
-        except OSError:
-            pass
