@@ -44,6 +44,12 @@ class UsageError(WardenError):
     exit_code = EXIT_USAGE
 
 
+class UnsupportedOperation(WardenError):
+    """The store's backend cannot do this (e.g. read a version a sops file no longer holds)."""
+
+    exit_code = EXIT_USAGE
+
+
 class InputError(WardenError):
     """A file or stream the user gave us cannot be read or parsed."""
 

@@ -220,3 +220,30 @@ class Capabilities:
     soft_delete: bool = True
     destroy: bool = True
     extra: dict[str, bool] = field(default_factory=dict)
+
+
+def capabilities_of(store: object) -> Capabilities:
+    """What a backend supports; backends without a `capabilities` attribute support everything."""
+    caps = getattr(store, "capabilities", None)
+    return caps if isinstance(caps, Capabilities) else Capabilities()
+
+
+@dataclass(frozen=True)
+class RotatedDataKey:
+    """One unit whose data encryption key was replaced (values re-encrypted, unchanged)."""
+
+    env: str
+    namespace: str
+    instance: str | None
+    location: str  # file or path, for the rotation log
+
+
+@runtime_checkable
+class DataKeyRotator(Protocol):
+    """Optional: backends whose data keys can be rotated apart from the values (sops).
+
+    `warden rotate --data-key` checks `isinstance(store, DataKeyRotator)` and
+    stays backend-agnostic.
+    """
+
+    def rotate_data_keys(self, env: str, namespace: str | None = None) -> list[RotatedDataKey]: ...
