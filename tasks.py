@@ -51,7 +51,12 @@ def demo() -> int:
     rc = sh(warden, "--contract", contract, "bootstrap", "--env", "dev")
     if rc != 0:
         return rc
-    return sh(warden, "--contract", contract, "status", "--env", "dev")
+    rc = sh(warden, "--contract", contract, "status", "--env", "dev")
+    if rc == 1:
+        # The report ran and found gaps: that is the demo's point, not a failure of it.
+        print("\nThe gap report exits 1 while anything required is missing; see README.md to close a gap.")
+        return 0
+    return rc
 
 
 def test(extra_args: list[str]) -> int:

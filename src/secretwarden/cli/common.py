@@ -68,7 +68,9 @@ def _default(obj: Any) -> Any:
 
 
 def echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, default=_default, ensure_ascii=False))
+    # Indented for people; compact when piped, where the C encoder is ~10x faster on big reports.
+    indent = 2 if sys.stdout.isatty() else None
+    click.echo(json.dumps(data, indent=indent, default=_default, ensure_ascii=False))
 
 
 def fmt_time(value: dt.datetime | None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -10,6 +11,7 @@ from typing import Any
 from secretwarden.contract.formats import FORMATS
 
 
+@functools.lru_cache(maxsize=4096)
 def spec_digest(fmt: str | None, regex: str | None, min_length: int | None) -> str:
     """Identifies the checks a value was validated against, so a report can reuse the verdict."""
     blob = json.dumps([fmt, regex, min_length], separators=(",", ":"))
