@@ -31,6 +31,11 @@ COMMANDS: dict[str, str] = {
     "run": "secretwarden.cli.ops_cmds:run",
     "bootstrap": "secretwarden.cli.ops_cmds:bootstrap",
     "audit": "secretwarden.cli.audit_cmds:audit",
+    "redact": "secretwarden.cli.redact_cmd:redact",
+    "rotation": "secretwarden.cli.rotation_cmds:rotation",
+    "rotate": "secretwarden.cli.rotation_cmds:rotate",
+    "incident": "secretwarden.cli.incident_cmds:incident",
+    "isolation": "secretwarden.cli.isolation_cmd:isolation",
     "scan": "secretwarden.cli.scan_cmd:scan",
     # scan / lint / render / ... register here as they land
 }

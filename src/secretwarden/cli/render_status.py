@@ -30,6 +30,7 @@ def status_json(report: GapReport) -> dict[str, Any]:
             }
             for e in report.envs
         ],
+        "isolation": report.isolation.to_json() if report.isolation else None,
     }
 
 
@@ -85,6 +86,10 @@ def status_table(report: GapReport, *, verbose: bool = False) -> str:
     lines = [f"Project {report.project} — gap report, {fmt_time(report.generated_at)} UTC"]
     for e in report.envs:
         lines += _env_table(e, verbose=verbose)
+    if report.isolation is not None:
+        from secretwarden.cli.render_isolation import isolation_lines
+
+        lines += ["", *isolation_lines(report.isolation)]
     colour = "green" if report.ok else "red"
     lines.append("")
     lines.append("Overall: " + click.style(report.verdict, fg=colour, bold=True))
@@ -139,4 +144,8 @@ def status_markdown(report: GapReport) -> str:
                 out.append(f"| {s.label} | `{k.var}` | {k.state} | {detail or '-'} |")
         if e.orphans:
             out += ["", "Orphaned keys (in the store, not in the contract): " + ", ".join(f"`{o.label()}`" for o in e.orphans)]
+    if report.isolation is not None:
+        from secretwarden.cli.render_isolation import isolation_markdown
+
+        out += ["", isolation_markdown(report.isolation).rstrip("\n")]
     return "\n".join(out) + "\n"

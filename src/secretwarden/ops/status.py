@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from secretwarden.contract.plan import Requirement, expected_slots, requirements
 from secretwarden.ops.workspace import Workspace
 from secretwarden.slots import SlotRef
 from secretwarden.stores.base import KeyMeta
+
+if TYPE_CHECKING:
+    from secretwarden.ops.isolation import IsolationReport
 
 KeyState = Literal["present", "missing", "invalid", "unverified", "compromised"]
 BLOCKING: frozenset[str] = frozenset({"missing", "invalid", "compromised"})
@@ -95,6 +98,7 @@ class GapReport:
     project: str
     generated_at: dt.datetime
     envs: list[EnvStatus]
+    isolation: IsolationReport | None = None  # values shared between slots (informational section)
 
     @property
     def ok(self) -> bool:
@@ -162,9 +166,12 @@ def env_status(ws: Workspace, env: str, *, service: str | None = None) -> EnvSta
 
 
 def gap_report(ws: Workspace, envs: list[str] | None = None, *, service: str | None = None) -> GapReport:
+    from secretwarden.ops.isolation import isolation_report
+
     chosen = envs or list(ws.contract.environments)
     return GapReport(
         project=ws.contract.project,
         generated_at=ws.clock(),
         envs=[env_status(ws, env, service=service) for env in chosen],
+        isolation=isolation_report(ws) if service is None else None,
     )

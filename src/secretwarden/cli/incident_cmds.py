@@ -1,0 +1,89 @@
+"""`warden incident open|close|list`: compromise handling."""
+
+from __future__ import annotations
+
+import click
+
+from secretwarden.cli.common import echo_json, env_option, fmt_time, instance_option, workspace
+from secretwarden.slots import parse_slot_name
+
+
+@click.group()
+def incident() -> None:
+    """Open, close and list incidents (compromised secrets)."""
+
+
+@incident.command("open")
+@click.argument("name", metavar="NAMESPACE/KEY")
+@env_option
+@instance_option
+@click.option("--reason", required=True, help="What happened (goes into the incident register).")
+@click.option("--dry-run", is_flag=True, help="Show what would happen; change nothing.")
+@click.pass_context
+def open_(ctx: click.Context, name: str, env: str, instance: str | None, reason: str, dry_run: bool) -> None:
+    """Mark a secret compromised: BLOCKED in status/check, refused by run, its values denied for good."""
+    from secretwarden.ops.incidents import open_incident
+    from secretwarden.ops.secrets import resolve_slot
+
+    ns, key = parse_slot_name(name)
+    with workspace(ctx, "incident") as ws:
+        slot = resolve_slot(ws, env, ns, key, instance, undeclared_ok=True)
+        inc = open_incident(ws, slot, reason, dry_run=dry_run)
+    if dry_run:
+        click.echo(f"dry run: would mark {slot.label()} compromised in store {inc.store} and open an incident; nothing changed")
+        return
+    click.echo(f"{inc.id} opened: {slot.label()} is marked compromised in store {inc.store}")
+    click.echo(
+        f"next: warden rotate {slot.namespace}/{slot.key} --env {slot.env}"
+        + (f" --instance {slot.instance}" if slot.instance else "")
+        + f", then warden incident close {inc.id} --root-cause '...'"
+    )
+
+
+@incident.command("close")
+@click.argument("incident_id", metavar="ID")
+@click.option("--root-cause", "root_cause", required=True, help="Root-cause note (required).")
+@click.option("--dry-run", is_flag=True, help="Check that it can close; change nothing.")
+@click.pass_context
+def close(ctx: click.Context, incident_id: str, root_cause: str, dry_run: bool) -> None:
+    """Close an incident; refused until the secret was rotated after the incident opened."""
+    from secretwarden.ops.incidents import close_incident
+
+    with workspace(ctx, "incident") as ws:
+        inc = close_incident(ws, incident_id, root_cause, dry_run=dry_run)
+    if dry_run:
+        click.echo(f"dry run: {inc.id} can close ({inc.slot.label()} rotated to v{inc.rotated_version}); nothing changed")
+        return
+    click.echo(f"{inc.id} closed: {inc.slot.label()} rotated to v{inc.rotated_version} after the incident opened")
+
+
+@incident.command("list")
+@click.option("--open", "only_open", is_flag=True, help="Only incidents not closed yet.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table")
+@click.pass_context
+def list_(ctx: click.Context, only_open: bool, fmt: str) -> None:
+    """Open and closed incidents, with their state (open / rotated / closed)."""
+    from secretwarden.ops.incidents import list_incidents
+
+    with workspace(ctx, "incident") as ws:
+        rows = list_incidents(ws, include_closed=not only_open)
+    if fmt == "json":
+        echo_json([i.to_json() for i in rows])
+        return
+    if fmt == "markdown":
+        click.echo("| Incident | Secret | Opened | State | Reason | Root cause |")
+        click.echo("|---|---|---|---|---|---|")
+        for i in rows:
+            cells = [i.id, f"`{i.slot.label()}`", fmt_time(i.opened_at), i.state, i.reason, i.root_cause or "-"]
+            click.echo("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
+        return
+    if not rows:
+        click.echo("no incidents")
+        return
+    for i in rows:
+        colour = {"open": "red", "rotated": "yellow", "closed": "green"}[i.state]
+        state = click.style(f"{i.state:<8}", fg=colour)
+        tail = f"root cause: {i.root_cause}" if i.root_cause else f"reason: {i.reason}"
+        if i.state == "rotated":
+            tail += f" (rotated to v{i.rotated_version}; ready to close)"
+        click.echo(f"{i.id:<12} {state} {fmt_time(i.opened_at)}  {i.slot.label():<40} {tail}")

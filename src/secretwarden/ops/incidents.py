@@ -1,0 +1,224 @@
+"""Incidents: a secret is known or suspected to be compromised.
+
+Opening an incident does two things, in this order:
+
+1. it marks the key compromised *in its store* (`SecretStore.mark_compromised`):
+   every user of that store now sees the key as BLOCKED in `status`/`check`,
+   `run` refuses it, and every value the key ever had is denied for good
+   (the reuse rule of `stores/base.py`);
+2. it records the incident (id, reason, who, when) in the incident register,
+   a hash-chained journal beside the audit log (`ops/journal.py`).
+
+An incident closes only once the key has a live version written after the
+incident opened, and with a root-cause note. `list_incidents` also reports
+compromise marks found in a store that have no record in this register
+(another checkout opened them), so nobody is left unaware of one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from secretwarden.errors import CompromisedSecret, SecretNotFound, UsageError
+from secretwarden.ops.journal import actor, incident_journal
+from secretwarden.ops.secrets import audited, slot_fields
+from secretwarden.ops.workspace import Workspace
+from secretwarden.slots import SlotRef
+
+
+@dataclass
+class Incident:
+    id: str
+    slot: SlotRef
+    store: str
+    reason: str
+    opened_at: dt.datetime
+    opened_by: str
+    closed_at: dt.datetime | None = None
+    closed_by: str | None = None
+    root_cause: str | None = None
+    rotated_version: int | None = None  # the first version written after the incident opened
+    recorded: bool = True  # False: a mark found in a store without an entry in this register
+
+    @property
+    def state(self) -> str:
+        """open (not rotated yet) / rotated (ready to close) / closed."""
+        if self.closed_at is not None:
+            return "closed"
+        return "rotated" if self.rotated_version is not None else "open"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "state": self.state,
+            "secret": self.slot.label(),
+            "env": self.slot.env,
+            "namespace": self.slot.namespace,
+            "key": self.slot.key,
+            "instance": self.slot.instance,
+            "store": self.store,
+            "reason": self.reason,
+            "opened_at": self.opened_at.isoformat(),
+            "opened_by": self.opened_by,
+            "rotated_version": self.rotated_version,
+            "closed_at": self.closed_at.isoformat() if self.closed_at else None,
+            "closed_by": self.closed_by,
+            "root_cause": self.root_cause,
+            "recorded": self.recorded,
+        }
+
+
+def _slot_of(e: dict[str, Any]) -> SlotRef:
+    return SlotRef(str(e["env"]), str(e["namespace"]), str(e["key"]), e.get("instance"))
+
+
+def _recorded(ws: Workspace) -> list[Incident]:
+    """Fold the register's open/close events into incidents (without store state)."""
+    found: dict[str, Incident] = {}
+    for e in incident_journal(ws.audit.path).entries():
+        try:
+            if e.get("event") == "open":
+                found[str(e["id"])] = Incident(
+                    id=str(e["id"]),
+                    slot=_slot_of(e),
+                    store=str(e.get("store", "")),
+                    reason=str(e.get("reason", "")),
+                    opened_at=dt.datetime.fromisoformat(str(e["time"])),
+                    opened_by=str(e.get("actor", "")),
+                )
+            elif e.get("event") == "close" and str(e.get("id")) in found:
+                inc = found[str(e["id"])]
+                inc.closed_at = dt.datetime.fromisoformat(str(e["time"]))
+                inc.closed_by = str(e.get("actor", ""))
+                inc.root_cause = str(e.get("root_cause", ""))
+                inc.rotated_version = e.get("rotated_version")
+        except (KeyError, ValueError):
+            continue  # a damaged entry shows up in verify(), not as a crash here
+    return list(found.values())
+
+
+def _rotated_version(ws: Workspace, inc: Incident) -> int | None:
+    """The first live version created after the incident opened, from metadata."""
+    meta = ws.metadata(inc.slot.env).key_meta(inc.slot)
+    if meta is None or meta.compromised:
+        return None
+    for v in meta.versions:
+        if v.live and v.created_at > inc.opened_at:
+            return v.version
+    return None
+
+
+def list_incidents(ws: Workspace, *, include_closed: bool = True) -> list[Incident]:
+    incidents = _recorded(ws)
+    for inc in incidents:
+        if inc.closed_at is None and inc.slot.env in ws.contract.environments:
+            inc.rotated_version = _rotated_version(ws, inc)
+    known = {(i.store, i.slot) for i in incidents if i.closed_at is None}
+    for store_name, reader in ws.metadata_by_store().items():
+        for meta in reader.list_meta():
+            if meta.compromised and (store_name, meta.slot) not in known:
+                assert meta.compromised_at is not None
+                incidents.append(
+                    Incident(
+                        id=f"store:{store_name}:{meta.slot.label()}",
+                        slot=meta.slot,
+                        store=store_name,
+                        reason="marked compromised in the store; no entry in this incident register",
+                        opened_at=meta.compromised_at,
+                        opened_by="",
+                        recorded=False,
+                    )
+                )
+    if not include_closed:
+        incidents = [i for i in incidents if i.closed_at is None]
+    return sorted(incidents, key=lambda i: i.opened_at)
+
+
+def open_incidents_for(ws: Workspace, slot: SlotRef) -> list[Incident]:
+    return [i for i in _recorded(ws) if i.slot == slot and i.closed_at is None]
+
+
+def open_incident(ws: Workspace, slot: SlotRef, reason: str, *, dry_run: bool = False) -> Incident:
+    reason = " ".join(reason.split())
+    if not reason:
+        raise UsageError("an incident needs a --reason")
+    store_name = ws.contract.store_for(slot.env)
+    meta = (ws.metadata(slot.env) if dry_run else ws.secrets(slot.env)).key_meta(slot)
+    if meta is None or not meta.versions:
+        raise SecretNotFound(f"{slot.label()}: no such key in store `{store_name}`; nothing to mark compromised")
+    already = open_incidents_for(ws, slot)
+    if already:
+        raise UsageError(
+            f"{slot.label()} is already under incident {already[0].id}",
+            hint=f"rotate it (`warden rotate`), then `warden incident close {already[0].id}`",
+        )
+    now = ws.clock()
+    planned = Incident("(dry run)", slot, store_name, reason, now, actor())
+    if dry_run:
+        return planned
+    with audited(ws, command="incident-open", **slot_fields(slot), store=store_name) as extra:
+        # The store mark first: if the register cannot be written, the key is still blocked.
+        ws.secrets(slot.env).mark_compromised(slot, now, f"incident: {reason}")
+
+        def build(existing: list[dict[str, Any]]) -> dict[str, Any]:
+            n = sum(1 for e in existing if e.get("event") == "open") + 1
+            return {
+                "event": "open",
+                "id": f"INC-{n:04d}",
+                "time": now.isoformat(),
+                **slot_fields(slot),
+                "store": store_name,
+                "reason": reason,
+                "actor": planned.opened_by,
+            }
+
+        entry = incident_journal(ws.audit.path).append_with(build)
+        planned.id = str(entry["id"])
+        extra["incident"] = planned.id
+    return planned
+
+
+def close_incident(ws: Workspace, incident_id: str, root_cause: str, *, dry_run: bool = False) -> Incident:
+    root_cause = " ".join(root_cause.split())
+    incidents = {i.id: i for i in _recorded(ws)}
+    inc = incidents.get(incident_id)
+    if inc is None:
+        from secretwarden.contract.suggest import closest
+
+        guess = closest(incident_id, incidents)
+        raise UsageError(
+            f"unknown incident `{incident_id}`" + (f"; did you mean `{guess}`?" if guess else ""),
+            hint="`warden incident list` shows them",
+        )
+    if inc.closed_at is not None:
+        raise UsageError(f"incident {inc.id} was already closed on {inc.closed_at:%Y-%m-%d}")
+    if not root_cause:
+        raise UsageError("closing an incident needs a --root-cause note")
+    inc.rotated_version = _rotated_version(ws, inc)
+    label = inc.slot
+    if inc.rotated_version is None:
+        raise CompromisedSecret(
+            f"incident {inc.id}: {label.label()} has not been rotated since the incident opened",
+            hint=f"`warden rotate {label.namespace}/{label.key} --env {label.env}"
+            + (f" --instance {label.instance}" if label.instance else "")
+            + "` first",
+        )
+    now = ws.clock()
+    if dry_run:
+        return inc
+    with audited(ws, command="incident-close", **slot_fields(inc.slot), store=inc.store, incident=inc.id):
+        incident_journal(ws.audit.path).append(
+            {
+                "event": "close",
+                "id": inc.id,
+                "time": now.isoformat(),
+                **slot_fields(inc.slot),
+                "root_cause": root_cause,
+                "rotated_version": inc.rotated_version,
+                "actor": actor(),
+            }
+        )
+    inc.closed_at, inc.closed_by, inc.root_cause = now, actor(), root_cause
+    return inc

@@ -1,0 +1,211 @@
+"""Isolation: no two slots may hold the same secret value, across every store.
+
+Each version's keyed fingerprint (HMAC-SHA256 under the project's fingerprint
+key, `crypto/fingerprint.py`) is in the store's metadata. One key per project
+means the same value gives the same fingerprint in an embedded store and in a
+Vault store, so comparing fingerprints finds a value shared between stores,
+environments, instances or keys without any value leaving its store: every
+store is opened with `access="metadata"`.
+
+Findings:
+* a *shared value*: two slots whose current values are equal (`current`), or
+  a slot whose current value equals an earlier version of another slot
+  (`history`: e.g. prod's old key copied into staging);
+* a *weak* slot: the contract does not guarantee enough length for the value
+  to resist guessing. Whoever holds the fingerprint key can test guesses
+  against fingerprints, so such values are listed separately (they are the
+  ones a fingerprint could betray; docs/isolation.md explains);
+* an *unfingerprinted* slot: written by something other than warden, so it
+  cannot be compared.
+
+Plain configuration values (`sensitive: false`: a TTL, a URL) may be equal
+everywhere and are left out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from secretwarden.contract.references import declared_keys
+from secretwarden.contract.validation import spec_digest, spec_fields
+from secretwarden.ops.workspace import Workspace
+from secretwarden.slots import SlotRef
+from secretwarden.stores.base import KeyMeta
+
+# A value shorter than this (in what the contract guarantees) could be found by
+# testing guesses against its fingerprint.
+WEAK_BELOW = 16
+
+# Shortest secret part a named format guarantees (formats not listed: none).
+_FORMAT_MIN_CHARS = {
+    "stripe-secret-key": 16,
+    "stripe-webhook-secret": 16,
+    "resend-api-key": 16,
+    "twilio-auth-token": 32,
+    "jwt-secret": 32,
+    "uuid": 32,
+    "pem-private-key": 64,
+}
+
+
+@dataclass(frozen=True, order=True)
+class Located:
+    store: str
+    slot: SlotRef
+    version: int
+    current: bool
+
+    def label(self) -> str:
+        old = "" if self.current else f" (v{self.version}, an earlier version)"
+        return f"{self.store}:{self.slot.label()}{old}"
+
+
+@dataclass(frozen=True)
+class SharedValue:
+    a: Located
+    b: Located
+    kind: Literal["current", "history"]
+
+    @property
+    def crosses(self) -> list[str]:
+        """What the value crossed: store, environment, instance, key."""
+        out = []
+        if self.a.store != self.b.store:
+            out.append("store")
+        if self.a.slot.env != self.b.slot.env:
+            out.append("environment")
+        if self.a.slot.instance != self.b.slot.instance:
+            out.append("instance")
+        if (self.a.slot.namespace, self.a.slot.key) != (self.b.slot.namespace, self.b.slot.key):
+            out.append("key")
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "crosses": self.crosses,
+            "a": {"store": self.a.store, "slot": self.a.slot.label(), "version": self.a.version, "current": self.a.current},
+            "b": {"store": self.b.store, "slot": self.b.slot.label(), "version": self.b.version, "current": self.b.current},
+        }
+
+
+@dataclass(frozen=True)
+class FlaggedSlot:
+    store: str
+    slot: SlotRef
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"store": self.store, "slot": self.slot.label(), "reason": self.reason}
+
+
+@dataclass
+class IsolationReport:
+    project: str
+    generated_at: dt.datetime
+    stores: list[str]
+    slots_checked: int = 0
+    config_ignored: int = 0
+    shared: list[SharedValue] = field(default_factory=list)
+    weak: list[FlaggedSlot] = field(default_factory=list)
+    unfingerprinted: list[FlaggedSlot] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.shared
+
+    @property
+    def verdict(self) -> str:
+        if self.ok:
+            return "PASS"
+        n = len(self.shared)
+        return f"BLOCKED: {n} pair{'s' if n != 1 else ''} of slots share a value"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "project": self.project,
+            "generated_at": self.generated_at.isoformat(),
+            "verdict": self.verdict,
+            "ok": self.ok,
+            "stores": self.stores,
+            "slots_checked": self.slots_checked,
+            "config_ignored": self.config_ignored,
+            "shared": [p.to_json() for p in self.shared],
+            "weak": [w.to_json() for w in self.weak],
+            "unfingerprinted": [u.to_json() for u in self.unfingerprinted],
+        }
+
+
+@dataclass(frozen=True)
+class _KeySpec:
+    sensitive: bool
+    digest: str
+    guaranteed: int  # characters the contract guarantees a valid value has
+
+
+def _specs(ws: Workspace) -> dict[tuple[str, str], _KeySpec]:
+    out = {}
+    for (ns, key), (_svc, spec) in declared_keys(ws.contract).items():
+        fmt, regex, min_length = spec_fields(spec)
+        guaranteed = max(min_length or 0, _FORMAT_MIN_CHARS.get(fmt or "", 0))
+        out[(ns, key)] = _KeySpec(spec.sensitive, spec_digest(fmt, regex, min_length), guaranteed)
+    return out
+
+
+def _weakness(meta: KeyMeta, spec: _KeySpec | None) -> str | None:
+    cur = meta.current
+    if cur is None:
+        return None
+    if spec is None:
+        return "not declared in the contract: its strength is unknown"
+    stamp = cur.stamp
+    if stamp is None or stamp.digest != spec.digest or stamp.problems:
+        return "the value was not validated against the current contract spec"
+    if spec.guaranteed < WEAK_BELOW:
+        have = f"only {spec.guaranteed}" if spec.guaranteed else "no minimum"
+        return f"the contract guarantees {have} characters (set min_length >= {WEAK_BELOW})"
+    return None
+
+
+def isolation_report(ws: Workspace) -> IsolationReport:
+    """Every pair of slots sharing a value, across all stores of the project; metadata only."""
+    readers = ws.metadata_by_store()
+    report = IsolationReport(ws.contract.project, ws.clock(), sorted(readers))
+    specs = _specs(ws)
+    by_fp: dict[str, list[Located]] = {}
+    for store_name in sorted(readers):
+        for meta in readers[store_name].list_meta():
+            spec = specs.get((meta.slot.namespace, meta.slot.key))
+            if spec is not None and not spec.sensitive:
+                report.config_ignored += 1
+                continue
+            cur = meta.current
+            if cur is None:
+                continue
+            report.slots_checked += 1
+            if cur.fingerprint is None:
+                report.unfingerprinted.append(
+                    FlaggedSlot(store_name, meta.slot, "no fingerprint in metadata (written outside warden)")
+                )
+            why = _weakness(meta, spec)
+            if why is not None:
+                report.weak.append(FlaggedSlot(store_name, meta.slot, why))
+            for v in meta.versions:
+                if v.fingerprint:
+                    by_fp.setdefault(v.fingerprint, []).append(
+                        Located(store_name, meta.slot, v.version, v.version == cur.version)
+                    )
+    for group in by_fp.values():
+        if len(group) < 2:
+            continue
+        group.sort()
+        for i, a in enumerate(group):
+            for b in group[i + 1 :]:
+                if (a.store, a.slot) == (b.store, b.slot) or not (a.current or b.current):
+                    continue
+                kind: Literal["current", "history"] = "current" if a.current and b.current else "history"
+                report.shared.append(SharedValue(a, b, kind))
+    report.shared.sort(key=lambda p: (p.kind != "current", p.a, p.b))
+    return report

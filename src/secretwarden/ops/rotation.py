@@ -1,0 +1,368 @@
+"""Rotation: how old each secret is against its cadence, and `warden rotate`.
+
+The status report works from metadata only (stores opened with
+`access="metadata"`): the age of a key is the creation time of its current
+version, its cadence comes from the contract (`rotate_every` on the key, its
+namespace, its environment or the project, resolved by `contract/plan.py`).
+Time comes from the workspace clock, so tests move it instead of sleeping.
+
+`rotate()` writes a new version through the store protocol (so the reuse rule
+of every backend applies), records which runbook steps a person confirmed,
+and appends one entry to the rotation log (see `ops/journal.py`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from secretwarden.contract.plan import expected_slots, requirements
+from secretwarden.contract.references import declared_keys
+from secretwarden.errors import UsageError, ValidationFailed
+from secretwarden.ops.journal import actor, rotation_journal
+from secretwarden.ops.secrets import audited, slot_fields, stamp_for
+from secretwarden.ops.workspace import Workspace
+from secretwarden.slots import SlotRef
+from secretwarden.stores.base import KeyMeta, SecretValue, WriteRequest
+
+RotationState = Literal["ok", "due", "overdue", "never-rotated", "compromised", "missing", "no-cadence"]
+# States that make `warden rotation status --strict` fail: the secret is past its
+# cadence, or known to be compromised and not yet replaced.
+FAILING: frozenset[str] = frozenset({"overdue", "compromised"})
+DEFAULT_DUE_WITHIN = dt.timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class RotationRow:
+    slot: SlotRef
+    store: str
+    services: tuple[str, ...]
+    owner: str | None
+    required: bool
+    cadence: dt.timedelta | None
+    last_rotated: dt.datetime | None
+    due_at: dt.datetime | None
+    state: RotationState
+    version: int | None
+    rotations: int  # versions written after the first one
+
+    @property
+    def failing(self) -> bool:
+        return self.state in FAILING
+
+    def days_left(self, now: dt.datetime) -> float | None:
+        if self.due_at is None:
+            return None
+        return round((self.due_at - now).total_seconds() / 86400, 1)
+
+
+@dataclass
+class RotationReport:
+    project: str
+    generated_at: dt.datetime
+    due_within: dt.timedelta
+    rows: list[RotationRow]
+
+    def count(self, state: str) -> int:
+        return sum(1 for r in self.rows if r.state == state)
+
+    @property
+    def failing(self) -> list[RotationRow]:
+        return [r for r in self.rows if r.failing]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failing
+
+
+def rotation_state(
+    meta: KeyMeta | None, cadence: dt.timedelta | None, now: dt.datetime, due_within: dt.timedelta
+) -> tuple[RotationState, dt.datetime | None]:
+    """The state of one key and its due date; the order of the checks is the priority."""
+    current = meta.current if meta else None
+    if meta is None or current is None:
+        return "missing", None
+    if meta.compromised:
+        return "compromised", None
+    if cadence is None:
+        return "no-cadence", None
+    due_at = current.created_at + cadence
+    if now >= due_at:
+        return "overdue", due_at
+    if due_at - now <= due_within:
+        return "due", due_at
+    if len(meta.versions) <= 1:
+        return "never-rotated", due_at
+    return "ok", due_at
+
+
+def rotation_status(
+    ws: Workspace,
+    envs: list[str] | None = None,
+    *,
+    due_within: dt.timedelta = DEFAULT_DUE_WITHIN,
+    include_config: bool = False,
+) -> RotationReport:
+    """Every secret of the contract with its age, due date and state, from metadata only.
+
+    Plain configuration values (`sensitive: false`) are left out unless
+    `include_config`: a TTL or a URL has no rotation to speak of.
+    """
+    now = ws.clock()
+    rows: list[RotationRow] = []
+    for env in envs or list(ws.contract.environments):
+        reader = ws.metadata(env)
+        metas = {m.slot: m for m in reader.list_meta(env)}
+        for slot, group in expected_slots(requirements(ws.contract, env)).items():
+            owner_req = next((r for r in group if r.via_ref is None), group[0])
+            if not owner_req.sensitive and not include_config:
+                continue
+            meta = metas.get(slot)
+            state, due_at = rotation_state(meta, owner_req.rotate_every, now, due_within)
+            current = meta.current if meta else None
+            rows.append(
+                RotationRow(
+                    slot=slot,
+                    store=owner_req.store,
+                    services=tuple(sorted({r.service for r in group})),
+                    owner=owner_req.owner if owner_req.via_ref is None else _key_owner(ws, slot),
+                    required=any(r.required for r in group),
+                    cadence=owner_req.rotate_every,
+                    last_rotated=current.created_at if current else None,
+                    due_at=due_at,
+                    state=state,
+                    version=current.version if current else None,
+                    rotations=max(0, len(meta.versions) - 1) if meta else 0,
+                )
+            )
+    return RotationReport(ws.contract.project, now, due_within, rows)
+
+
+def _key_owner(ws: Workspace, slot: SlotRef) -> str | None:
+    """Owner of the key itself (not of a service that reads it through a `ref`)."""
+    found = declared_keys(ws.contract).get((slot.namespace, slot.key))
+    ns = ws.contract.namespaces.get(slot.namespace)
+    if found is None:
+        return ns.owner if ns else None
+    svc_name, spec = found
+    return spec.owner or ws.contract.services[svc_name].owner or (ns.owner if ns else None)
+
+
+# --- rotate ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunbookCheck:
+    step: str
+    confirm: bool  # the contract asks for a confirmation of this step
+    confirmed: bool | None  # None: an informational step, nothing to confirm
+
+    def to_json(self) -> dict[str, Any]:
+        return {"step": self.step, "confirm": self.confirm, "confirmed": self.confirmed}
+
+
+@dataclass
+class RotationResult:
+    slot: SlotRef
+    store: str
+    dry_run: bool
+    source: str  # generate | input
+    owner: str | None
+    reason: str
+    previous_version: int | None
+    version: int | None = None  # the new version (None on a dry run)
+    runbook: list[RunbookCheck] = field(default_factory=list)
+    incidents: list[str] = field(default_factory=list)  # open incidents this rotation answers
+
+    @property
+    def unconfirmed(self) -> list[str]:
+        return [c.step for c in self.runbook if c.confirm and not c.confirmed]
+
+
+@dataclass(frozen=True)
+class RunbookStep:
+    step: str
+    confirm: bool
+
+
+def runbook_steps(ws: Workspace, slot: SlotRef) -> list[RunbookStep]:
+    found = declared_keys(ws.contract).get((slot.namespace, slot.key))
+    if found is None:
+        return []
+    return [RunbookStep(s.step, s.confirm) for s in found[1].runbook]
+
+
+def generate_rule(ws: Workspace, slot: SlotRef) -> dict[str, Any]:
+    found = declared_keys(ws.contract).get((slot.namespace, slot.key))
+    gen = found[1].generator if found else None
+    if gen is None or gen.kind == "literal":
+        raise UsageError(
+            f"`{slot.namespace}/{slot.key}` has no generate rule that makes a fresh value",
+            hint="pipe the new value in with --stdin (or answer the prompt)",
+        )
+    return gen.model_dump()
+
+
+def rotate(
+    ws: Workspace,
+    slot: SlotRef,
+    *,
+    value: SecretValue | None = None,
+    generate: bool = False,
+    reason: str = "",
+    dry_run: bool = False,
+    confirm: Callable[[str], bool] | None = None,
+    assume_yes: bool = False,
+) -> RotationResult:
+    """Write a new version of `slot` and log it.
+
+    The value is generated from the key's `generate` rule or given by the
+    caller (`value`). Runbook steps that ask for confirmation are confirmed by
+    `confirm(step)` after the write, or all at once with `assume_yes`.
+    """
+    from secretwarden.ops.generate import generate_value
+    from secretwarden.ops.incidents import open_incidents_for
+
+    if generate == (value is not None) and not dry_run:
+        raise UsageError("give exactly one source for the new value: --generate or --stdin/prompt")
+    rule = generate_rule(ws, slot) if generate else None
+    # A write opens the secrets store anyway; read the metadata there, so it is current.
+    meta = (ws.metadata(slot.env) if dry_run else ws.secrets(slot.env)).key_meta(slot)
+    result = RotationResult(
+        slot=slot,
+        store=ws.contract.store_for(slot.env),
+        dry_run=dry_run,
+        source="generate" if generate else "input",
+        owner=_key_owner(ws, slot),
+        reason=reason,
+        previous_version=meta.current.version if meta and meta.current else None,
+        incidents=[i.id for i in open_incidents_for(ws, slot)],
+    )
+    steps = runbook_steps(ws, slot)
+    if dry_run:
+        result.runbook = [RunbookCheck(s.step, s.confirm, None) for s in steps]
+        return result
+    new_value = generate_value(rule) if rule is not None else value
+    assert new_value is not None
+    with audited(ws, command="rotate", **slot_fields(slot), store=result.store) as extra:
+        stamp = stamp_for(ws, slot, new_value)
+        if stamp is not None and stamp.problems:
+            raise ValidationFailed(f"{slot.label()}: new value " + "; ".join(stamp.problems))
+        newest = meta.newest_version if meta else 0
+        written = ws.secrets(slot.env).write_many(
+            [WriteRequest(slot, new_value, source="rotate", stamp=stamp, cas=newest)]
+        )[0]
+        result.version = written.version
+        extra["version"] = written.version
+        extra["detail"] = f"source={result.source}" + (
+            f"; incidents={','.join(result.incidents)}" if result.incidents else ""
+        )
+    for s in steps:
+        if not s.confirm:
+            result.runbook.append(RunbookCheck(s.step, False, None))
+        else:
+            done = assume_yes or (confirm(s.step) if confirm is not None else False)
+            result.runbook.append(RunbookCheck(s.step, True, bool(done)))
+    _log_rotation(ws, result)
+    return result
+
+
+def _log_rotation(ws: Workspace, result: RotationResult) -> None:
+    entry = {
+        "time": ws.clock().isoformat(timespec="seconds"),
+        **slot_fields(result.slot),
+        "store": result.store,
+        "version": result.version,
+        "previous_version": result.previous_version,
+        "owner": result.owner,
+        "reason": result.reason,
+        "source": result.source,
+        "actor": actor(),
+        "runbook": [c.to_json() for c in result.runbook],
+        "incidents": result.incidents,
+    }
+    rotation_journal(ws.audit.path).append(entry)
+
+
+# --- the log ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RotationLogEntry:
+    time: str
+    slot: SlotRef
+    store: str
+    version: int | None
+    owner: str | None
+    reason: str
+    source: str
+    actor: str
+    runbook: tuple[dict[str, Any], ...]
+    incidents: tuple[str, ...]
+
+    @property
+    def secret(self) -> str:
+        inst = f"@{self.slot.instance}" if self.slot.instance else ""
+        return f"{self.slot.namespace}/{self.slot.key}{inst}"
+
+    @property
+    def notes(self) -> str:
+        parts = [self.reason] if self.reason else []
+        parts.append(f"v{self.version}, {'generated' if self.source == 'generate' else 'new value supplied'} by {self.actor}")
+        asked = [s for s in self.runbook if s.get("confirm")]
+        if asked:
+            ok = sum(1 for s in asked if s.get("confirmed"))
+            parts.append(f"runbook {ok}/{len(asked)} steps confirmed")
+        if self.incidents:
+            parts.append("answers incident " + ", ".join(self.incidents))
+        return "; ".join(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "date": self.time,
+            "secret": self.secret,
+            "environment": self.slot.env,
+            "namespace": self.slot.namespace,
+            "key": self.slot.key,
+            "instance": self.slot.instance,
+            "store": self.store,
+            "version": self.version,
+            "owner": self.owner,
+            "reason": self.reason,
+            "source": self.source,
+            "actor": self.actor,
+            "runbook": list(self.runbook),
+            "incidents": list(self.incidents),
+            "notes": self.notes,
+        }
+
+
+def rotation_log(ws: Workspace, *, env: str | None = None, since: dt.datetime | None = None) -> list[RotationLogEntry]:
+    out = []
+    for e in rotation_journal(ws.audit.path).entries():
+        try:
+            slot = SlotRef(str(e["env"]), str(e["namespace"]), str(e["key"]), e.get("instance"))
+            when = dt.datetime.fromisoformat(str(e["time"]))
+        except (KeyError, ValueError):
+            continue
+        if env is not None and slot.env != env:
+            continue
+        if since is not None and when < since:
+            continue
+        out.append(
+            RotationLogEntry(
+                time=str(e["time"]),
+                slot=slot,
+                store=str(e.get("store", "")),
+                version=e.get("version"),
+                owner=e.get("owner"),
+                reason=str(e.get("reason") or ""),
+                source=str(e.get("source", "")),
+                actor=str(e.get("actor", "")),
+                runbook=tuple(s for s in e.get("runbook") or [] if isinstance(s, dict)),
+                incidents=tuple(str(i) for i in e.get("incidents") or []),
+            )
+        )
+    return out
