@@ -15,6 +15,7 @@ import pytest
 
 from secretwarden.crypto.fingerprint import Fingerprinter
 from secretwarden.stores.base import SecretStore
+from tests.stores.sops_support import sops_factory
 
 
 class Clock:
@@ -47,6 +48,7 @@ def embedded_factory(tmp: Path, clock: Clock) -> Iterator[SecretStore]:
 
 BACKEND_FACTORIES: dict[str, Callable[[Path, Clock], AbstractContextManager[SecretStore]]] = {
     "embedded": embedded_factory,
+    "sops": sops_factory,
 }
 
 

@@ -18,6 +18,7 @@ from secretwarden.stores.base import MetadataReader
 
 BACKENDS: dict[str, str] = {
     "embedded": "secretwarden.stores.embedded_backend",
+    "sops": "secretwarden.stores.sops_backend",
 }
 
 Access = Literal["metadata", "secrets"]

@@ -1,0 +1,295 @@
+"""What can be known about sops files without any key.
+
+* `SopsLayout`: where the file of (environment, namespace[, instance]) lives,
+  from the store's path templates, and which files exist.
+* `FileView`: a sops file read as clear text. sops encrypts values only, so
+  key names, recipients, `lastmodified` and each value's ciphertext are
+  readable without a key. A view keeps a digest of each ciphertext (to see
+  values changed outside warden), never the string itself: a plaintext value
+  left beside encrypted ones must not travel further than this module.
+* The sidecar `<file>.warden.json`: warden's clear-text metadata per key.
+  It sits outside the encrypted file, so the file's MAC and its readability
+  by plain `sops` are untouched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from secretwarden.errors import ContractError, IntegrityError
+
+SIDECAR_SUFFIX = ".warden.json"
+STATE_FILE = ".warden-sops.json"  # store-wide state (denied fingerprints), in the layout's base folder
+FORMAT_EXT = {"yaml": "yaml", "json": "json", "dotenv": "env"}
+_PLACEHOLDER = re.compile(r"\{(env|namespace|instance)\}")
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@-]*$")
+ENC_PREFIX = "ENC["
+
+
+@dataclass(frozen=True)
+class FileUnit:
+    """The slot group one file holds."""
+
+    env: str
+    namespace: str
+    instance: str | None = None
+
+    def label(self) -> str:
+        inst = f"@{self.instance}" if self.instance else ""
+        return f"{self.env}{inst}:{self.namespace}"
+
+
+@dataclass(frozen=True)
+class _Template:
+    base: Path  # the leading folders that hold no placeholder
+    rest: str  # the remainder, relative to base, with placeholders
+    regex: re.Pattern[str]
+
+    @classmethod
+    def parse(cls, root: Path, text: str, needs: set[str], option: str) -> _Template:
+        found = set(_PLACEHOLDER.findall(text))
+        if found != needs:
+            raise ContractError(
+                f"sops store option `{option}` must use exactly the placeholders "
+                + ", ".join("{" + n + "}" for n in sorted(needs))
+                + f" (got `{text}`)"
+            )
+        full = Path(text) if Path(text).is_absolute() else root / text
+        parts = full.parts
+        first = next(i for i, p in enumerate(parts) if _PLACEHOLDER.search(p))
+        base = Path(*parts[:first])
+        rest = "/".join(parts[first:])
+        pattern = ""
+        pos = 0
+        for m in _PLACEHOLDER.finditer(rest):
+            pattern += re.escape(rest[pos : m.start()]) + f"(?P<{m.group(1)}>[^/]+)"
+            pos = m.end()
+        pattern += re.escape(rest[pos:])
+        return cls(base, rest, re.compile(f"^{pattern}$"))
+
+    def fill(self, **names: str) -> Path:
+        return self.base / _PLACEHOLDER.sub(lambda m: names[m.group(1)], self.rest)
+
+    def glob(self, env: str | None) -> str:
+        return _PLACEHOLDER.sub(lambda m: env if (m.group(1) == "env" and env) else "*", self.rest)
+
+
+@dataclass(frozen=True)
+class SopsLayout:
+    root: Path
+    fmt: str
+    main: _Template
+    per_instance: _Template
+
+    @classmethod
+    def from_options(cls, root: Path, options: dict[str, Any], store: str) -> SopsLayout:
+        fmt = str(options.get("format", "yaml"))
+        if fmt not in FORMAT_EXT:
+            raise ContractError(
+                f"store `{store}`: sops format must be one of yaml, json, dotenv (got `{fmt}`)"
+            )
+        ext = FORMAT_EXT[fmt]
+        main = str(options.get("path") or f"secrets/{{env}}/{{namespace}}.enc.{ext}")
+        if "{instance}" in main:
+            raise ContractError(f"store `{store}`: put {{instance}} in `instance_path`, not in `path`")
+        default_inst = main.replace("{namespace}", "{instance}/{namespace}", 1)
+        inst = str(options.get("instance_path") or default_inst)
+        return cls(
+            root=root,
+            fmt=fmt,
+            main=_Template.parse(root, main, {"env", "namespace"}, "path"),
+            per_instance=_Template.parse(root, inst, {"env", "namespace", "instance"}, "instance_path"),
+        )
+
+    @property
+    def base_dir(self) -> Path:
+        """The deepest folder that holds every file of the store."""
+        a, b = self.main.base.parts, self.per_instance.base.parts
+        common = [x for x, y in zip(a, b, strict=False) if x == y]
+        return Path(*common) if common else self.root
+
+    def path_for(self, unit: FileUnit) -> Path:
+        for name in (unit.env, unit.namespace, unit.instance or "x"):
+            if not _SAFE_NAME.match(name):
+                raise ContractError(f"`{name}` cannot be used in a sops file path")
+        if unit.instance:
+            return self.per_instance.fill(env=unit.env, namespace=unit.namespace, instance=unit.instance)
+        return self.main.fill(env=unit.env, namespace=unit.namespace)
+
+    def files(self, env: str | None = None) -> Iterator[tuple[FileUnit, Path]]:
+        """Every existing file of the store (for `env`), in a stable order."""
+        seen: set[Path] = set()
+        found: list[tuple[FileUnit, Path]] = []
+        for tpl, has_instance in ((self.main, False), (self.per_instance, True)):
+            if not tpl.base.is_dir():
+                continue
+            for path in tpl.base.glob(tpl.glob(env)):
+                rel = path.relative_to(tpl.base).as_posix()
+                m = tpl.regex.match(rel)
+                if m is None or path in seen or not path.is_file():
+                    continue
+                groups = m.groupdict()
+                if any(not _SAFE_NAME.match(v) for v in groups.values()):
+                    continue
+                seen.add(path)
+                unit = FileUnit(groups["env"], groups["namespace"], groups.get("instance") if has_instance else None)
+                found.append((unit, path))
+        found.sort(key=lambda item: (item[0].env, item[0].namespace, item[0].instance or ""))
+        return iter(found)
+
+
+def digest(text: str) -> str:
+    """A short digest of a ciphertext string: enough to see that it changed."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass
+class FileView:
+    """A sops file read without a key. Holds digests and names, never value strings."""
+
+    path: Path
+    digests: dict[str, str] = field(default_factory=dict)  # key -> digest of its stored form
+    plaintext_keys: set[str] = field(default_factory=set)  # keys whose value is not encrypted
+    encrypted: bool = False  # carries sops metadata (a MAC)
+    recipients: tuple[str, ...] = ()
+    lastmodified: dt.datetime | None = None
+    mac_digest: str | None = None
+
+    @property
+    def keys(self) -> list[str]:
+        return list(self.digests)
+
+
+def _is_encrypted(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.startswith(ENC_PREFIX)
+    if isinstance(value, dict):
+        return all(_is_encrypted(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_is_encrypted(v) for v in value)
+    return False
+
+
+def _parse_time(value: Any) -> dt.datetime | None:
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    if isinstance(value, str):
+        try:
+            parsed = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+    return None
+
+
+def _fill(view: FileView, tree: dict[str, Any], meta: Any, suffix: str) -> None:
+    for raw_key, value in tree.items():
+        key = str(raw_key)
+        stored = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+        view.digests[key] = digest(stored)
+        if not _is_encrypted(value) and not key.endswith(suffix):
+            view.plaintext_keys.add(key)
+    if isinstance(meta, dict):
+        view.encrypted = "mac" in meta
+        ages = meta.get("age") or []
+        view.recipients = tuple(
+            str(a.get("recipient")) for a in ages if isinstance(a, dict) and a.get("recipient")
+        )
+        view.lastmodified = _parse_time(meta.get("lastmodified"))
+        if isinstance(meta.get("mac"), str):
+            view.mac_digest = digest(meta["mac"])
+
+
+def _dotenv_tree(text: str) -> tuple[dict[str, str], dict[str, Any]]:
+    tree: dict[str, str] = {}
+    flat_meta: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        key, sep, value = line.partition("=")
+        if not sep:
+            continue
+        if key.startswith("sops_"):
+            flat_meta[key[5:]] = value
+        else:
+            tree[key] = value
+    if not flat_meta:
+        return tree, {}
+    meta: dict[str, Any] = {k: v for k, v in flat_meta.items() if "__" not in k}
+    ages: dict[str, dict[str, str]] = {}
+    for k, v in flat_meta.items():
+        m = re.match(r"^age__list_(\d+)__map_(\w+)$", k)
+        if m:
+            ages.setdefault(m.group(1), {})[m.group(2)] = v
+    meta["age"] = [ages[i] for i in sorted(ages, key=int)]
+    return tree, meta
+
+
+def read_view(path: Path, fmt: str) -> FileView | None:
+    """The clear-text view of `path`, or None when it does not exist."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise IntegrityError(f"{path}: cannot read the sops file ({type(exc).__name__})") from None
+    view = FileView(path)
+    tree: Any
+    meta: Any
+    try:
+        if fmt == "dotenv":
+            tree, meta = _dotenv_tree(text)
+        elif fmt == "json":
+            tree = json.loads(text) if text.strip() else {}
+            meta = tree.pop("sops", None) if isinstance(tree, dict) else None
+        else:
+            import yaml
+
+            tree = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+            meta = tree.pop("sops", None) if isinstance(tree, dict) else None
+    except Exception as exc:  # parser errors quote the offending line: never pass them on
+        raise IntegrityError(f"{path}: not a readable {fmt} file ({type(exc).__name__})") from None
+    if not isinstance(tree, dict):
+        raise IntegrityError(f"{path}: a sops secret file must hold a mapping at the top level")
+    suffix = "_unencrypted"
+    if isinstance(meta, dict) and isinstance(meta.get("unencrypted_suffix"), str):
+        suffix = meta["unencrypted_suffix"]
+    _fill(view, tree, meta, suffix)
+    return view
+
+
+# --- the sidecar ---------------------------------------------------------------
+
+
+def sidecar_path(path: Path) -> Path:
+    return path.with_name(path.name + SIDECAR_SUFFIX)
+
+
+def load_json_doc(path: Path) -> dict[str, Any]:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return {"format": 1}
+    except OSError as exc:
+        raise IntegrityError(f"{path}: cannot read warden metadata ({type(exc).__name__})") from None
+    try:
+        doc = json.loads(raw)
+    except ValueError:
+        raise IntegrityError(f"{path}: warden metadata is not valid JSON") from None
+    if not isinstance(doc, dict):
+        raise IntegrityError(f"{path}: warden metadata is not a JSON object")
+    if int(doc.get("format", 1)) > 1:
+        raise IntegrityError(f"{path}: written by a newer warden", hint="upgrade secretwarden")
+    return doc
+
+
+def dump_json_doc(doc: dict[str, Any]) -> bytes:
+    # One key per line and sorted: sidecars live in git and should diff well.
+    return (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode("utf-8")
