@@ -1,11 +1,12 @@
-"""Fast path of `warden run` for embedded stores: no click, no pydantic, no YAML.
+"""Fast path of `warden run`: no click, no pydantic, no YAML.
 
 It applies only when the plain form `warden run --service S --env E
 [--instance I] [--contract P] -- CMD...` is used and a compiled plan for the
 contract's current digest is cached (any full `warden run` or `check` writes
-one). Anything unusual — other flags, a missing plan, another backend, a
-missing, invalid or compromised key, any error — returns and lets the full
-path decide and explain, so both paths behave the same.
+one). The store is opened through the backend registry like everywhere else.
+Anything unusual — other flags, a missing plan, a missing, invalid or
+compromised key, any error — returns and lets the full path decide and
+explain, so both paths behave the same.
 """
 
 from __future__ import annotations
@@ -71,16 +72,16 @@ def _fast_run(opts: dict[str, str], command: list[str], contract: str | None) ->
         plan = json.loads(plan_file.read_bytes())
     except (OSError, ValueError):
         return
-    if plan.get("format") != 1 or plan["store"]["backend"] != "embedded":
+    if plan.get("format") != 1:
         return
     from secretwarden.audit.log import AuditLog
     from secretwarden.crypto.fingerprint import Fingerprinter, load_fingerprint_key
     from secretwarden.ops.run import PlanEntry, blocking, exec_command, resolve_values
-    from secretwarden.stores.embedded_backend import open_store
-    from secretwarden.stores.registry import StoreSpec
+    from secretwarden.stores.registry import StoreSpec, open_store
 
     st = plan["store"]
-    spec = StoreSpec(st["name"], "embedded", st["options"], Path(st["root"]), plan["project"])
+    overrides = {(ns, key): path for ns, key, path in st.get("path_overrides", [])}
+    spec = StoreSpec(st["name"], st["backend"], st["options"], Path(st["root"]), plan["project"], overrides)
     fp_key = load_fingerprint_key(plan["project"], create=False)
     store = open_store(
         spec, access="secrets", fingerprinter=Fingerprinter(fp_key) if fp_key else None, clock=None

@@ -117,7 +117,13 @@ def compile_plan(ws: Workspace, service: str, env: str, instance: str | None) ->
         "project": ws.contract.project,
         "contract": str(ws.loaded.path),
         "audit": str(ws.audit.path),
-        "store": {"name": spec.name, "backend": spec.backend, "options": spec.options, "root": str(spec.root)},
+        "store": {
+            "name": spec.name,
+            "backend": spec.backend,
+            "options": spec.options,
+            "root": str(spec.root),
+            "path_overrides": [[ns, key, path] for (ns, key), path in spec.path_overrides.items()],
+        },
         "entries": [r.to_json() for r in reqs],
     }
     with contextlib.suppress(OSError):  # no cache: the fast path just will not apply
