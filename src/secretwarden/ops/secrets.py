@@ -160,20 +160,21 @@ def history(ws: Workspace, slot: SlotRef) -> KeyMeta:
     return meta
 
 
-def _versioned_op(ws: Workspace, command: str, slot: SlotRef, versions: list[int] | None, op: Callable[..., list[int]]) -> list[int]:
+def _versioned_op(ws: Workspace, command: str, slot: SlotRef, versions: list[int] | None, method: str) -> list[int]:
     with audited(ws, command=command, **slot_fields(slot)) as extra:
+        op: Callable[[SlotRef, list[int] | None], list[int]] = getattr(ws.secrets(slot.env), method)
         done = op(slot, versions or None)
         extra["versions"] = done
         return done
 
 
 def remove(ws: Workspace, slot: SlotRef, versions: list[int] | None = None) -> list[int]:
-    return _versioned_op(ws, "rm", slot, versions, ws.secrets(slot.env).soft_delete)
+    return _versioned_op(ws, "rm", slot, versions, "soft_delete")
 
 
 def undelete(ws: Workspace, slot: SlotRef, versions: list[int] | None = None) -> list[int]:
-    return _versioned_op(ws, "undelete", slot, versions, ws.secrets(slot.env).undelete)
+    return _versioned_op(ws, "undelete", slot, versions, "undelete")
 
 
 def destroy(ws: Workspace, slot: SlotRef, versions: list[int] | None = None) -> list[int]:
-    return _versioned_op(ws, "destroy", slot, versions, ws.secrets(slot.env).destroy)
+    return _versioned_op(ws, "destroy", slot, versions, "destroy")
