@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -45,21 +46,40 @@ def init(path: Path, force: bool, dry_run: bool, fmt: str, project: str | None) 
     Reads names only (environment reads in code, .env.example, compose,
     Kubernetes, ExternalSecrets, Helm values); never reads or copies a value.
     """
-    from secretwarden.contract.discovery import discover, render_contract, write_contract
+    from secretwarden.contract.discovery import (
+        check_target,
+        discover,
+        render_contract,
+        write_contract,
+    )
 
+    target = path / "warden.yaml"
+    if not dry_run:
+        check_target(target, force=force)  # refuse before scanning, not after
     inventory = discover(path)
+    # Render before printing so a bad --project fails before any output.
+    text = render_contract(inventory, project or path.resolve().name)
     if fmt == "json":
         echo_json(inventory.to_json())
     else:
-        for service, names in inventory.by_service().items():
-            click.echo(f"{service} ({len(names)} name(s))")
-            for name, places in names.items():
-                where = ", ".join(f"{p.path}:{p.line}" for p in places[:3])
-                more = f" (+{len(places) - 3} more)" if len(places) > 3 else ""
-                click.echo(f"  {name:<40} {where}{more}")
+        _print_inventory(inventory)
+    for skipped in inventory.skipped:
+        click.echo(f"warden: skipped {skipped.path}: {skipped.reason}", err=True)
+    summary = f"{inventory.count} name(s) in {len(inventory.by_service())} service(s)"
     if dry_run:
+        click.echo(f"dry run: {summary}; {target} not written", err=True)
         return
-    target = path / "warden.yaml"
-    text = render_contract(inventory, project or path.resolve().name)
     write_contract(target, text, force=force)
-    click.echo(f"wrote {target} ({inventory.count} name(s) in {len(inventory.by_service())} service(s))", err=True)
+    click.echo(f"wrote {target} ({summary})", err=True)
+
+
+def _print_inventory(inventory: Any) -> None:
+    secrets = inventory.kubernetes_secrets()
+    for service, names in inventory.by_service().items():
+        click.echo(f"{service} ({len(names)} name(s))")
+        for name, places in names.items():
+            where = ", ".join(str(p) for p in places[:3])
+            more = f" (+{len(places) - 3} more)" if len(places) > 3 else ""
+            click.echo(f"  {name:<40} {where}{more}")
+        for secret, places in secrets.get(service, {}).items():
+            click.echo(f"  [Kubernetes Secret] {secret:<22} {', '.join(str(p) for p in places[:3])}")

@@ -1,0 +1,121 @@
+"""What discovery finds: names and the places they were seen, never values.
+
+A source module yields `Hit`s for one file; `discover` turns them into
+`Finding`s (a hit plus its service and path) and gathers them in an
+`Inventory`, which the CLI prints and `render_contract` turns into YAML.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+# Names the contract accepts as keys: the same shape as `contract.model.KEY_RE`
+# (dots and dashes are allowed because Kubernetes Secret keys use them).
+KEY_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,255}")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One name seen by one source in one file.
+
+    `weak` hits (shell `$VAR`) are kept only for secret-like names or names
+    another source also found: shells read $HOME and $PATH all day.
+    `secret_object` marks a Kubernetes Secret's name rather than a key name.
+    """
+
+    name: str
+    line: int
+    detail: str | None = None
+    weak: bool = False
+    secret_object: bool = False
+
+
+@dataclass(frozen=True, order=True)
+class Place:
+    path: str  # relative to the scanned root, POSIX separators
+    line: int  # 1-based
+    source: str  # the source kind that saw it, e.g. "python", "compose"
+    detail: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}"
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"path": self.path, "line": self.line, "source": self.source}
+        if self.detail:
+            out["detail"] = self.detail
+        return out
+
+
+@dataclass(frozen=True)
+class Finding:
+    service: str
+    name: str
+    place: Place
+    weak: bool = False
+    secret_object: bool = False
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: str
+    reason: str
+
+
+@dataclass
+class Inventory:
+    """Every name found under `root`, grouped by service."""
+
+    root: Path
+    repo_service: str
+    findings: list[Finding] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    files_scanned: int = 0
+    # service -> folders its files came from (e.g. services/auth), for `source:`
+    service_dirs: dict[str, set[str]] = field(default_factory=dict)
+
+    def _grouped(self, *, secret_objects: bool) -> dict[str, dict[str, list[Place]]]:
+        grouped: dict[str, dict[str, list[Place]]] = {}
+        for f in self.findings:
+            if f.secret_object != secret_objects:
+                continue
+            grouped.setdefault(f.service, {}).setdefault(f.name, []).append(f.place)
+        return {
+            svc: {name: sorted(set(places)) for name, places in sorted(names.items())}
+            for svc, names in sorted(grouped.items())
+        }
+
+    def by_service(self) -> dict[str, dict[str, list[Place]]]:
+        """service -> key name -> places, sorted for stable output."""
+        return self._grouped(secret_objects=False)
+
+    def kubernetes_secrets(self) -> dict[str, dict[str, list[Place]]]:
+        """service -> Kubernetes Secret name -> places (envFrom, Helm existingSecret)."""
+        return self._grouped(secret_objects=True)
+
+    @property
+    def count(self) -> int:
+        """Distinct (service, name) pairs."""
+        return sum(len(names) for names in self.by_service().values())
+
+    def to_json(self) -> dict[str, Any]:
+        k8s = self.kubernetes_secrets()
+        services: dict[str, Any] = {}
+        for svc in sorted(set(self.by_service()) | set(k8s)):
+            names = self.by_service().get(svc, {})
+            services[svc] = {
+                "names": {n: [p.to_json() for p in places] for n, places in names.items()},
+                "kubernetes_secrets": {
+                    n: [p.to_json() for p in places] for n, places in k8s.get(svc, {}).items()
+                },
+            }
+        return {
+            "root": str(self.root),
+            "count": self.count,
+            "files_scanned": self.files_scanned,
+            "services": services,
+            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
+        }

@@ -1,0 +1,135 @@
+"""Turn an `Inventory` into a first `warden.yaml`, and write it without clobbering.
+
+Plain string building on purpose: the scaffold is meant to be read and edited
+by a person, so every choice it makes is a comment next to the line it made.
+Keys and comments are escaped here; nothing in the output comes from a value.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from secretwarden.contract.discovery.model import Inventory, Place
+from secretwarden.contract.discovery.names import looks_plain
+from secretwarden.contract.discovery.services import safe_name
+from secretwarden.errors import UsageError
+from secretwarden.paths import write_atomic
+
+MAX_PLACES_IN_COMMENT = 3
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+# Plain scalars YAML 1.1 would read as booleans or null.
+_YAML_WORDS = frozenset(["y", "n", "yes", "no", "true", "false", "on", "off", "null"])
+_UNPRINTABLE = re.compile(r"[^\x20-\x7e]")
+
+HEADER = """\
+# Secrets contract of {project}, scaffolded by `warden init` from the names this
+# repository already uses ({count} name(s) in {services} service(s), {files} file(s) read).
+# Names only, never values. Before committing it, review:
+#   - owners: fill in `owner:` for each namespace and service;
+#   - required: keys read with a default in code may be `required: false`;
+#   - sensitive: names that read as plain configuration got `sensitive: false`;
+#   - shared keys: a key used by several services usually belongs in one
+#     namespace, referenced elsewhere with `ref: <namespace>/<KEY>`.
+# Then run `warden validate`, `warden bootstrap --env dev` and `warden status`.
+version: 1
+project: {project_yaml}
+
+environments:
+  dev:
+    store: local
+    description: Developer machines; fixtures come from `warden bootstrap --env dev`.
+  staging:
+    store: local
+  prod:
+    store: local
+    production: true
+
+stores:
+  local:
+    backend: embedded
+    options:
+      path: .warden/local.db"""
+
+
+def _key(name: str) -> str:
+    if _PLAIN_KEY.fullmatch(name) and name.lower() not in _YAML_WORDS:
+        return name
+    return json.dumps(name)
+
+
+def _comment(text: str) -> str:
+    return _UNPRINTABLE.sub("?", text)
+
+
+def _where(places: list[Place]) -> str:
+    shown = ", ".join(
+        f"{p.path}:{p.line} ({p.source}{': ' + p.detail if p.detail else ''})"
+        for p in places[:MAX_PLACES_IN_COMMENT]
+    )
+    more = len(places) - MAX_PLACES_IN_COMMENT
+    return _comment(shown + (f" and {more} more" if more > 0 else ""))
+
+
+def render_contract(inventory: Inventory, project: str) -> str:
+    """A contract that `load_contract` accepts: dev/staging/prod, one embedded store,
+    one namespace per service, every found name as a key with where it was found."""
+    name = safe_name(project)
+    if not name:
+        raise UsageError(f"`{_comment(project)}` cannot be a project name", hint="pass --project NAME")
+    services = inventory.by_service()
+    k8s = inventory.kubernetes_secrets()
+    out = [
+        HEADER.format(
+            project=_comment(name),
+            project_yaml=_key(name),
+            count=inventory.count,
+            services=len(services),
+            files=inventory.files_scanned,
+        )
+    ]
+    out.append("\n# One namespace per service; add `owner:` to each.\nnamespaces:")
+    if not services:
+        out[-1] += " {}"
+    for svc in services:
+        out.append(f"  {_key(svc)}: {{path: /services/{svc}}}")
+    out.append("\nservices:" + ("" if services else " {}"))
+    for svc, names in services.items():
+        out.append(f"  {_key(svc)}:")
+        out.append(f"    namespace: {_key(svc)}")
+        dirs = sorted(inventory.service_dirs.get(svc, ()))
+        if len(dirs) == 1:
+            out.append(f"    source: {json.dumps(dirs[0])}")
+        for secret_name, places in k8s.get(svc, {}).items():
+            out.append(f"    # Kubernetes Secret `{_comment(secret_name)}` is used at {_where(places)}")
+        out.append("    secrets:")
+        for key, places in names.items():
+            out.append(f"      # found at {_where(places)}")
+            spec = "{sensitive: false}" if looks_plain(key) else "{}"
+            out.append(f"      {_key(key)}: {spec}")
+    # Secrets named outside any service that has keys still deserve a mention.
+    orphans = {svc: s for svc, s in k8s.items() if svc not in services}
+    if orphans:
+        out.append("\n# Kubernetes Secrets referenced where no key names were found:")
+        for svc, secrets in orphans.items():
+            for secret_name, places in secrets.items():
+                out.append(f"#   {_comment(svc)}: `{_comment(secret_name)}` at {_where(places)}")
+    return "\n".join(out) + "\n"
+
+
+def check_target(target: Path, *, force: bool) -> None:
+    """Raise `UsageError` (exit 2) when `target` must not be written; cheap, so callers can fail early."""
+    if target.is_dir():
+        raise UsageError(f"{target} is a directory; nothing was written")
+    if target.exists() and not force:
+        raise UsageError(
+            f"{target} already exists; nothing was written",
+            hint="pass --force to replace it, or --dry-run to only print the inventory",
+        )
+
+
+def write_contract(target: Path, text: str, *, force: bool) -> None:
+    """Write `text` to `target` atomically; refuse to replace an existing file without `force`."""
+    check_target(target, force=force)
+    write_atomic(target, text.encode("utf-8"))

@@ -1,0 +1,54 @@
+"""JavaScript/TypeScript: `process.env.X`, `process.env["X"]`, `import.meta.env.X`, destructuring."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import PurePosixPath
+
+from secretwarden.contract.discovery.model import Hit
+from secretwarden.contract.discovery.sources.base import (
+    ENV_NAME,
+    SLASHES,
+    Lines,
+    regex_hits,
+    suffix_in,
+)
+
+KIND = "javascript"
+SUFFIXES = {".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts", ".vue", ".svelte", ".astro"}
+# Set by Vite itself, not by the project.
+VITE_BUILTINS = frozenset({"MODE", "BASE_URL", "PROD", "DEV", "SSR"})
+
+_ENV = r"(?<![\w$.])(?:process\??\.env|import\.meta\.env)"
+_DOT = re.compile(rf"{_ENV}\??\.(?P<name>{ENV_NAME})(?![\w$])")
+_BRACKET = re.compile(rf"{_ENV}\??\.?\[\s*(?P<q>['\"`])(?P<name>{ENV_NAME})(?P=q)\s*\]")
+_DESTRUCTURE = re.compile(rf"\b(?:const|let|var)\s*\{{(?P<body>[^{{}}]*)\}}\s*=\s*{_ENV}(?![\w$.\[])")
+_MEMBER = re.compile(rf"^\s*(?P<name>{ENV_NAME})\s*(?:$|[:=])")
+
+
+def wants(path: PurePosixPath) -> bool:
+    return suffix_in(path, SUFFIXES) and not path.name.endswith((".min.js", ".map"))
+
+
+def scan(text: str, path: PurePosixPath) -> Iterable[Hit]:
+    for hit in regex_hits(text, [_DOT, _BRACKET], comments=SLASHES):
+        if hit.name in VITE_BUILTINS and _is_vite(text, hit):
+            continue
+        yield hit
+    lines: Lines | None = None
+    for m in _DESTRUCTURE.finditer(text):
+        lines = lines or Lines(text)
+        if lines.in_comment(m.start(), SLASHES):
+            continue
+        offset = m.start("body")
+        for member in m.group("body").split(","):
+            found = _MEMBER.match(member)
+            if found and not member.lstrip().startswith("..."):
+                yield Hit(found.group("name"), lines.number(offset + found.start("name")))
+            offset += len(member) + 1
+
+
+def _is_vite(text: str, hit: Hit) -> bool:
+    line = text.split("\n")[hit.line - 1]
+    return "import.meta.env" in line

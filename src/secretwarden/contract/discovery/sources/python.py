@@ -1,0 +1,90 @@
+"""Python: `os.environ[...]`, `os.environ.get(...)`, `os.getenv(...)`, pydantic-settings fields."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import PurePosixPath
+
+from secretwarden.contract.discovery.model import Hit
+from secretwarden.contract.discovery.sources.base import (
+    ENV_NAME,
+    HASH,
+    regex_hits,
+    suffix_in,
+)
+
+KIND = "python"
+
+# `os.` is optional for `from os import environ, getenv`; a preceding dot is
+# refused so `request.environ["HTTP_HOST"]` (WSGI) does not count.
+_READ = re.compile(
+    r"(?<![\w.])(?:os\s*\.\s*)?"
+    r"(?:environ\s*\[|environ\s*\.\s*(?:get|setdefault|pop)\s*\(|getenv\s*\()"
+    rf"\s*[rRuU]?(?P<q>['\"])(?P<name>{ENV_NAME})(?P=q)"
+)
+
+
+def wants(path: PurePosixPath) -> bool:
+    return suffix_in(path, {".py", ".pyi"})
+
+
+def scan(text: str, path: PurePosixPath) -> Iterable[Hit]:
+    yield from regex_hits(text, [_READ], comments=HASH)
+    if "BaseSettings" in text:
+        yield from _settings_fields(text)
+
+
+def _string_kw(call: ast.expr, names: set[str]) -> str | None:
+    if isinstance(call, ast.Call):
+        for kw in call.keywords:
+            if kw.arg in names and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
+                return kw.value.value
+    return None
+
+
+def _env_prefix(cls: ast.ClassDef) -> str:
+    for stmt in cls.body:
+        # model_config = SettingsConfigDict(env_prefix="APP_")
+        if isinstance(stmt, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "model_config" for t in stmt.targets
+        ):
+            found = _string_kw(stmt.value, {"env_prefix"})
+            if found is not None:
+                return found
+        # pydantic v1: class Config: env_prefix = "APP_"
+        if isinstance(stmt, ast.ClassDef) and stmt.name == "Config":
+            for inner in stmt.body:
+                if (
+                    isinstance(inner, ast.Assign)
+                    and any(isinstance(t, ast.Name) and t.id == "env_prefix" for t in inner.targets)
+                    and isinstance(inner.value, ast.Constant)
+                    and isinstance(inner.value.value, str)
+                ):
+                    return inner.value.value
+    return ""
+
+
+def _settings_fields(text: str) -> Iterator[Hit]:
+    """Fields of classes deriving from `BaseSettings`: pydantic-settings reads FIELD_NAME (plus prefix)."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return
+    for cls in ast.walk(tree):
+        if not isinstance(cls, ast.ClassDef):
+            continue
+        bases = {b.id if isinstance(b, ast.Name) else b.attr if isinstance(b, ast.Attribute) else "" for b in cls.bases}
+        if "BaseSettings" not in bases:
+            continue
+        prefix = _env_prefix(cls)
+        for stmt in cls.body:
+            if not isinstance(stmt, ast.AnnAssign) or not isinstance(stmt.target, ast.Name):
+                continue
+            field = stmt.target.id
+            if field.startswith("_") or field == "model_config":
+                continue
+            alias = _string_kw(stmt.value, {"alias", "validation_alias"}) if stmt.value else None
+            name = alias or (prefix + field).upper()
+            yield Hit(name, stmt.lineno, detail=f"pydantic-settings field {cls.name}.{field}")

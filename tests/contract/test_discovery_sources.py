@@ -1,0 +1,188 @@
+"""Per-source tables: what each source must find and must not find.
+
+Each case is (file name, text, names that must be found, names that must not).
+The sources run on the text directly, so a case fails for exactly one reason.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+import pytest
+
+from secretwarden.contract.discovery.names import is_well_known, looks_plain, looks_secret
+from secretwarden.contract.discovery.services import service_for
+from secretwarden.contract.discovery.sources import SOURCES, load_sources
+
+Case = tuple[str, str, set[str], set[str]]
+
+CASES: dict[str, list[Case]] = {
+    "python": [
+        ("a.py", 'os.environ["A_KEY"]\nos.environ.get("B_KEY", "x")\nos.getenv(\'C_KEY\')', {"A_KEY", "B_KEY", "C_KEY"}, set()),
+        ("a.py", 'from os import environ, getenv\nenviron["D_KEY"]\ngetenv("E_KEY")', {"D_KEY", "E_KEY"}, set()),
+        ("a.py", 'os.environ.setdefault("F_KEY", "1")\nos.environ.pop("G_KEY")', {"F_KEY", "G_KEY"}, set()),
+        ("a.py", 'request.environ["HTTP_HOST"]\nos.getenv(name)\nos.getenv(f"X_{y}")', set(), {"HTTP_HOST", "X_"}),
+        ("a.py", '# os.getenv("IN_COMMENT")\nx = 1  # os.environ["TRAILING"]', set(), {"IN_COMMENT", "TRAILING"}),
+        ("a.pyi", 'os.getenv("STUB_KEY")', {"STUB_KEY"}, set()),
+        (
+            "settings.py",
+            "class S(BaseSettings):\n    db_password: str\n    token: str = Field(alias='RAW_TOKEN')\n"
+            "    class Config:\n        env_prefix = 'APP_'\nclass Other(Model):\n    not_a_setting: int\n",
+            {"APP_DB_PASSWORD", "RAW_TOKEN"},
+            {"NOT_A_SETTING", "APP_NOT_A_SETTING"},
+        ),
+        ("a.txt", 'os.getenv("NOT_PYTHON")', set(), {"NOT_PYTHON"}),
+    ],
+    "javascript": [
+        ("a.js", "process.env.A_KEY\nprocess.env['B_KEY']\nprocess.env[\"C_KEY\"]", {"A_KEY", "B_KEY", "C_KEY"}, set()),
+        ("a.ts", "import.meta.env.VITE_KEY\nimport.meta.env.MODE\nimport.meta.env.DEV", {"VITE_KEY"}, {"MODE", "DEV"}),
+        ("a.tsx", "const { A_ONE, B_TWO: alias, C_THREE = 'x', ...rest } = process.env;", {"A_ONE", "B_TWO", "C_THREE"}, {"alias", "rest"}),
+        ("a.mjs", "let {\n  MULTI_ONE,\n  MULTI_TWO\n} = process.env", {"MULTI_ONE", "MULTI_TWO"}, set()),
+        ("a.js", "process.env?.OPT_KEY\nprocess.env[name]\nmyprocess.env.NOPE", {"OPT_KEY"}, {"NOPE"}),
+        ("a.js", "// process.env.COMMENTED\nfetch('https://x/' + process.env.AFTER_URL)", {"AFTER_URL"}, {"COMMENTED"}),
+        ("a.min.js", "process.env.MINIFIED", set(), {"MINIFIED"}),
+        ("a.vue", "<script>const k = process.env.VUE_KEY</script>", {"VUE_KEY"}, set()),
+    ],
+    "go": [
+        ("main.go", 'os.Getenv("A_KEY")\nv, ok := os.LookupEnv("B_KEY")\nos.Getenv(`C_KEY`)', {"A_KEY", "B_KEY", "C_KEY"}, set()),
+        ("main.go", '// os.Getenv("COMMENTED")\nos.Getenv(name)\nmyos.Getenv("NOPE")', set(), {"COMMENTED", "NOPE"}),
+    ],
+    "ruby": [
+        ("a.rb", "ENV['A_KEY']\nENV[\"B_KEY\"]\nENV.fetch('C_KEY', nil)\nENV.fetch \"D_KEY\"", {"A_KEY", "B_KEY", "C_KEY", "D_KEY"}, set()),
+        ("Rakefile", "ENV.key?('E_KEY')", {"E_KEY"}, set()),
+        ("a.rb", "# ENV['COMMENTED']\nMYENV['NOPE']\nENV[name]", set(), {"COMMENTED", "NOPE"}),
+    ],
+    "java": [
+        ("A.java", 'System.getenv("A_KEY");\nSystem.getenv(name);\nSystem.getenv();', {"A_KEY"}, set()),
+        ("a.kt", 'val k = System.getenv("KT_KEY")\n// System.getenv("COMMENTED")', {"KT_KEY"}, {"COMMENTED"}),
+    ],
+    "shell": [
+        ("a.sh", 'echo "$A_TOKEN ${B_SECRET} ${C_KEY:-x} ${D_PASSWORD:?}"', {"A_TOKEN", "B_SECRET", "C_KEY", "D_PASSWORD"}, set()),
+        ("a.sh", "echo $lower \\$ESCAPED $$ ${#LEN} ${!IND} $1 $@\n# $COMMENTED", set(), {"lower", "ESCAPED", "LEN", "IND", "COMMENTED"}),
+        ("run", "#!/bin/bash\necho $RUN_TOKEN", {"RUN_TOKEN"}, set()),
+        ("README", "costs $PRICE_TOKEN", set(), {"PRICE_TOKEN"}),
+    ],
+    "dotenv": [
+        (".env.example", "A_KEY=x\nexport B_KEY=y\n  C_KEY = z\n# D_KEY=w\n\nnot a line", {"A_KEY", "B_KEY", "C_KEY"}, {"D_KEY"}),
+        (".env.sample", "S_KEY=", {"S_KEY"}, set()),
+        (".env.template", "T_KEY=", {"T_KEY"}, set()),
+        ("api.env.example", "API_KEY=", {"API_KEY"}, set()),
+        (".env", "REAL_KEY=x", set(), {"REAL_KEY"}),
+        (".env.local", "LOCAL_KEY=x", set(), {"LOCAL_KEY"}),
+    ],
+    "compose": [
+        ("docker-compose.yml", "services:\n  a:\n    environment:\n      MAP_KEY: v\n      OTHER: ''\n", {"MAP_KEY", "OTHER"}, set()),
+        ("compose.yaml", "services:\n  a:\n    environment:\n      - LIST_KEY=v\n      - BARE_KEY\n", {"LIST_KEY", "BARE_KEY"}, set()),
+        ("docker-compose.prod.yml", "services:\n  a:\n    image: x:${TAG:-1}\n    command: $$NOT_ME ${REF_KEY}\n", {"TAG", "REF_KEY"}, {"NOT_ME"}),
+        ("compose.yml", "secrets:\n  db:\n    environment: DB_SECRET\n", {"DB_SECRET"}, set()),
+        ("other.yml", "services:\n  a:\n    environment:\n      NOT_COMPOSE: v\n", set(), {"NOT_COMPOSE"}),
+    ],
+    "kubernetes": [
+        (
+            "deploy.yaml",
+            "spec:\n  containers:\n  - env:\n    - name: ENV_NAME\n      valueFrom:\n        secretKeyRef:\n          name: app-secrets\n          key: api-key\n"
+            "    - name: PLAIN\n      value: x\n    envFrom:\n    - secretRef:\n        name: bulk\n",
+            {"ENV_NAME", "app-secrets", "bulk"},
+            {"PLAIN", "api-key"},
+        ),
+        ("a.yml", "kind: Pod\n---\nenv:\n- valueFrom:\n    secretKeyRef: {name: s, key: ONLY_KEY}\n", {"ONLY_KEY", "s"}, set()),
+        ("vol.yaml", "volumes:\n- name: certs\n  secret:\n    secretName: tls-certs\n", {"tls-certs"}, set()),
+        ("t.yaml", "{{- if .Values.x }}\nenv:\n- name: {{ .Values.n }}\n  valueFrom:\n    secretKeyRef: {name: {{ .Values.s }}, key: TPL_KEY}\n{{- end }}\n", {"TPL_KEY"}, set()),
+    ],
+    "external-secret": [
+        (
+            "es.yaml",
+            "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nspec:\n  target: {name: out}\n  data:\n"
+            "  - secretKey: ES_KEY\n    remoteRef: {key: app/db, property: pw}\n  - remoteRef: {key: x}\n",
+            {"ES_KEY", "out"},
+            {"app/db", "pw"},
+        ),
+        ("ces.yaml", "kind: ClusterExternalSecret\nspec:\n  externalSecretSpec:\n    data:\n    - secretKey: CES_KEY\n", {"CES_KEY"}, set()),
+        ("other.yaml", "kind: ConfigMap\ndata:\n  - secretKey: NOT_ES  # ExternalSecret\n", set(), {"NOT_ES"}),
+    ],
+    "helm": [
+        (
+            "values.yaml",
+            "db:\n  password: x\n  existingSecret: db-creds\n  existingSecretPasswordKey: db-pass\nredis:\n  existingSecret: ''\n",
+            {"db-creds", "db-pass"},
+            {"password", "x"},
+        ),
+        ("values-prod.yaml", "auth:\n  existingSecret:\n    name: auth-s\n    passwordKey: AUTH_PW\n", {"auth-s", "AUTH_PW"}, set()),
+        ("values.yaml", "list:\n- existingSecretName: in-list\n", {"in-list"}, set()),
+        ("config.yaml", "existingSecret: not-values-file\n", set(), {"not-values-file"}),
+    ],
+}
+
+
+def _module(kind: str) -> object:
+    by_kind = {s.KIND: s for s in load_sources()}
+    return by_kind[kind]
+
+
+def test_every_registered_source_has_a_table() -> None:
+    assert set(CASES) == set(SOURCES) == {s.KIND for s in load_sources()}
+
+
+@pytest.mark.parametrize(
+    ("kind", "case"),
+    [(kind, case) for kind, cases in CASES.items() for case in cases],
+    ids=[f"{kind}-{i}" for kind, cases in CASES.items() for i in range(len(cases))],
+)
+def test_source_table(kind: str, case: Case) -> None:
+    filename, text, must, must_not = case
+    source = _module(kind)
+    path = PurePosixPath("svc") / filename
+    found = {h.name for h in source.scan(text, path)} if source.wants(path) else set()  # type: ignore[attr-defined]
+    assert must <= found, f"missing {must - found}"
+    assert not (must_not & found), f"unexpected {must_not & found}"
+
+
+def test_line_numbers_point_at_the_read() -> None:
+    source = _module("javascript")
+    hits = list(source.scan("\n\nconst {\n  A_ONE,\n  B_TWO } = process.env\nprocess.env.C\n", PurePosixPath("a.js")))  # type: ignore[attr-defined]
+    assert {(h.name, h.line) for h in hits} == {("A_ONE", 4), ("B_TWO", 5), ("C", 6)}
+
+
+@pytest.mark.parametrize(
+    ("path", "service"),
+    [
+        ("app.py", "repo"),
+        ("services/auth/src/a.py", "auth"),
+        ("apps/web/a.ts", "web"),
+        ("packages/ui/a.ts", "ui"),
+        ("cmd/api/main.go", "api"),
+        ("services/readme.sh", "repo"),
+        ("deploy/k8s/a.yaml", "deploy"),
+        (".github/workflows/ci.yml", "github"),
+        ("weird name!/x.py", "weird-name"),
+    ],
+)
+def test_service_grouping(path: str, service: str) -> None:
+    assert service_for(PurePosixPath(path), "repo") == service
+
+
+@pytest.mark.parametrize(
+    ("name", "plain"),
+    [
+        ("AUTH_ACCESS_TOKEN_TTL", True),
+        ("CUSTOMER_APP_URL", True),
+        ("LOG_LEVEL", True),
+        ("PORT", True),
+        ("REDIS_HOST", True),
+        ("PAYMENT_DEPOSIT_DEFAULT_PERCENT", True),
+        ("JWT_SECRET", False),
+        ("DATABASE_URL", False),
+        ("ORDER_LIFECYCLE_DATABASE_URL", False),
+        ("N8N_EVENT_WEBHOOK_URL", False),
+        ("STRIPE_SECRET_KEY", False),
+        ("TWILIO_ACCOUNT_SID", False),
+    ],
+)
+def test_plain_config_heuristic(name: str, plain: bool) -> None:
+    assert looks_plain(name) is plain
+
+
+def test_secret_and_well_known_heuristics() -> None:
+    assert looks_secret("apiKey") and looks_secret("DB_PASSWORD") and looks_secret("REDIS_URL")
+    assert not looks_secret("BUILD_DIR") and not looks_secret("KEYBOARD_LAYOUT")
+    assert is_well_known("HOME") and is_well_known("XDG_CONFIG_HOME") and not is_well_known("API_TOKEN")
