@@ -181,3 +181,9 @@ def test_audit_verify_and_log(project: Path, tmp_path: Path) -> None:
     log.write_text("\n".join(lines[1:]) + "\n")
     r = w(project, "audit", "verify")
     assert r.returncode == 1 and "TAMPERED" in r.stdout
+
+
+def test_store_verify(project: Path, tmp_path: Path) -> None:
+    w(project, "bootstrap", "--env", "dev")
+    r = w(project, "store", "verify", "--deep")
+    assert r.returncode == 0 and "local (embedded): ok" in r.stdout

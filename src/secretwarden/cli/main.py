@@ -31,12 +31,16 @@ COMMANDS: dict[str, str] = {
     "run": "secretwarden.cli.ops_cmds:run",
     "bootstrap": "secretwarden.cli.ops_cmds:bootstrap",
     "audit": "secretwarden.cli.audit_cmds:audit",
+    "store": "secretwarden.cli.store_cmds:store",
     "redact": "secretwarden.cli.redact_cmd:redact",
     "rotation": "secretwarden.cli.rotation_cmds:rotation",
     "rotate": "secretwarden.cli.rotation_cmds:rotate",
     "incident": "secretwarden.cli.incident_cmds:incident",
     "isolation": "secretwarden.cli.isolation_cmd:isolation",
     "scan": "secretwarden.cli.scan_cmd:scan",
+    "lint": "secretwarden.cli.lint_cmd:lint",
+    "ci": "secretwarden.cli.ci_cmd:ci",
+    "render": "secretwarden.cli.render_cmd:render",
     # scan / lint / render / ... register here as they land
 }
 

@@ -247,3 +247,13 @@ class DataKeyRotator(Protocol):
     """
 
     def rotate_data_keys(self, env: str, namespace: str | None = None) -> list[RotatedDataKey]: ...
+
+
+@runtime_checkable
+class IntegrityChecker(Protocol):
+    """Optional: backends that can check their own consistency (`warden store verify`).
+
+    `deep` may authenticate every ciphertext, which needs key material.
+    """
+
+    def verify(self, *, deep: bool = False) -> list[str]: ...

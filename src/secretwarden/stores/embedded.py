@@ -139,7 +139,7 @@ class EmbeddedStore:
         except sqlite3.DatabaseError as exc:
             raise StoreUnavailable(
                 f"{self.path}: cannot open the embedded store ({_sqlite_reason(exc)})",
-                hint="check the path and permissions; `warden store verify` checks integrity",
+                hint="check the path and permissions; `warden store verify` checks a store's integrity",
             ) from None
         return conn
 
