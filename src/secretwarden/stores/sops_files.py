@@ -127,7 +127,9 @@ class SopsLayout:
         """Every existing file of the store (for `env`), in a stable order."""
         seen: set[Path] = set()
         found: list[tuple[FileUnit, Path]] = []
-        for tpl, has_instance in ((self.main, False), (self.per_instance, True)):
+        # Per-instance files first: with a template like `{env}.env` beside
+        # `{instance}.{env}.env`, a path matching both belongs to the instance.
+        for tpl, has_instance in ((self.per_instance, True), (self.main, False)):
             if not tpl.base.is_dir():
                 continue
             for path in tpl.base.glob(tpl.glob(env)):
