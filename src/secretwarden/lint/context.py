@@ -1,0 +1,235 @@
+"""What the rules see: the repository's files, parsed lazily once, and the contract.
+
+Rules never open files themselves: `LintContext` reads, decodes and parses each
+file at most once and hands out the Kubernetes objects found in all YAML files.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from secretwarden.lint import names
+from secretwarden.lint.yamlpos import YamlFile, get, get_path, parse_yaml, scalar
+
+if TYPE_CHECKING:
+    from secretwarden.contract.model import Contract, LintPolicy
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+YAML_SUFFIXES = (".yaml", ".yml")
+ENV_EXAMPLE_NAMES = frozenset({".env.example", ".env.sample", ".env.template"})
+DEFAULT_DEPLOY_PATHS = ("deploy/**", "k8s/**", "kubernetes/**", "docker/**", "charts/**", "helm/**", "instances/**")
+SOURCE_SUFFIXES = {".py": "python", ".js": "js", ".mjs": "js", ".cjs": "js", ".ts": "js", ".tsx": "js",
+                   ".jsx": "js", ".go": "go"}
+
+
+def is_env_file(path: str) -> bool:
+    name = PurePosixPath(path).name
+    return name == ".env" or name.startswith(".env.") or name.endswith(".env")
+
+
+@dataclass(frozen=True)
+class K8sObject:
+    file: str
+    kind: str
+    name: str | None
+    node: yaml.Node  # the document's root mapping
+
+    @property
+    def api_version(self) -> str:
+        return scalar(get(self.node, "apiVersion")) or ""
+
+
+@dataclass(frozen=True)
+class ServiceInfo:
+    name: str
+    source: str | None  # posix path relative to the lint root, None when outside it or unset
+    access: str
+    secret_name: str
+    justification: str | None
+
+
+class LintContext:
+    def __init__(
+        self,
+        root: Path,
+        files: list[str],
+        tracked: frozenset[str] | None,
+        contract: Contract | None = None,
+        contract_file: str | None = None,
+        contract_root: Path | None = None,
+    ) -> None:
+        self.root = root
+        self.files = files
+        self.tracked = tracked  # None: not a git repository
+        self.contract = contract
+        self.contract_file = contract_file  # relative to root when inside it
+        self.contract_root = contract_root or root
+        self._text: dict[str, str | None] = {}
+        self._yaml: dict[str, YamlFile] = {}
+        self.memo: dict[str, Any] = {}  # results rules share within one run
+
+    # --- files -------------------------------------------------------------------
+
+    def text(self, path: str) -> str | None:
+        if path not in self._text:
+            self._text[path] = self._read(path)
+        return self._text[path]
+
+    def _read(self, path: str) -> str | None:
+        full = self.root / path
+        try:
+            if full.stat().st_size > MAX_FILE_BYTES:
+                return None
+            raw = full.read_bytes()
+        except OSError:
+            return None
+        if b"\0" in raw[:8192]:
+            return None
+        return raw.decode("utf-8", errors="replace")
+
+    def lines(self, path: str) -> list[str]:
+        text = self.text(path)
+        return text.splitlines() if text is not None else []
+
+    def yaml(self, path: str) -> YamlFile:
+        if path not in self._yaml:
+            self._yaml[path] = parse_yaml(self.text(path) or "")
+        return self._yaml[path]
+
+    @cached_property
+    def yaml_files(self) -> list[str]:
+        return [f for f in self.files if f.endswith(YAML_SUFFIXES)]
+
+    def source_files(self) -> list[tuple[str, str]]:
+        out = []
+        for f in self.files:
+            lang = SOURCE_SUFFIXES.get(PurePosixPath(f).suffix)
+            if lang and "/node_modules/" not in f"/{f}" and "/vendor/" not in f"/{f}":
+                out.append((f, lang))
+        return out
+
+    @cached_property
+    def chart_dirs(self) -> list[str]:
+        return sorted(str(PurePosixPath(f).parent) for f in self.files if PurePosixPath(f).name == "Chart.yaml")
+
+    def chart_of(self, path: str) -> str | None:
+        for chart in self.chart_dirs:
+            if chart == "." or path.startswith(chart + "/"):
+                return chart
+        return None
+
+    def is_chart_template(self, path: str) -> bool:
+        chart = self.chart_of(path)
+        if chart is None:
+            return False
+        rel = path if chart == "." else path[len(chart) + 1 :]
+        return rel.startswith("templates/")
+
+    def is_values_file(self, path: str) -> bool:
+        name = PurePosixPath(path).name
+        return name.startswith("values") and name.endswith(YAML_SUFFIXES) and not self.is_chart_template(path)
+
+    @cached_property
+    def k8s_objects(self) -> list[K8sObject]:
+        out = []
+        for f in self.yaml_files:
+            for doc in self.yaml(f).documents:
+                kind = scalar(get(doc, "kind"))
+                if kind and get(doc, "apiVersion") is not None:
+                    out.append(K8sObject(f, kind, scalar(get_path(doc, "metadata", "name")), doc))
+        return out
+
+    # --- policy ------------------------------------------------------------------
+
+    @property
+    def policy(self) -> LintPolicy | None:
+        return self.contract.lint if self.contract is not None else None
+
+    @cached_property
+    def deploy_spec(self) -> Any:
+        import pathspec
+
+        patterns = list(self.policy.deploy_paths) if self.policy and self.policy.deploy_paths is not None else list(DEFAULT_DEPLOY_PATHS)
+        patterns += [f"{c}/**" for c in self.chart_dirs if c != "."]
+        return pathspec.GitIgnoreSpec.from_lines(patterns)
+
+    def in_deploy_path(self, path: str) -> bool:
+        return bool(self.deploy_spec.match_file(path))
+
+    # --- contract-derived names -------------------------------------------------
+
+    @cached_property
+    def declared(self) -> dict[str, bool]:
+        """Normalised var name -> sensitive, over every service of the contract."""
+        out: dict[str, bool] = {}
+        if self.contract is None:
+            return out
+        for svc in self.contract.services.values():
+            for var, spec in svc.secrets.items():
+                out[names.normalise(var)] = out.get(names.normalise(var), False) or spec.sensitive
+        return out
+
+    @cached_property
+    def required(self) -> frozenset[str]:
+        """Normalised var names the contract marks required in some service."""
+        if self.contract is None:
+            return frozenset()
+        return frozenset(
+            names.normalise(var)
+            for svc in self.contract.services.values()
+            for var, spec in svc.secrets.items()
+            if spec.required
+        )
+
+    def is_secret(self, name: str) -> bool:
+        known = self.declared.get(names.normalise(name))
+        return known if known is not None else names.looks_secret(name)
+
+    @cached_property
+    def services(self) -> dict[str, ServiceInfo]:
+        out: dict[str, ServiceInfo] = {}
+        if self.contract is None:
+            return out
+        for svc_name, svc in self.contract.services.items():
+            source: str | None = None
+            if svc.source:
+                full = (self.contract_root / svc.source).resolve()
+                try:
+                    source = full.relative_to(self.root.resolve()).as_posix()
+                except ValueError:
+                    source = None
+            out[svc_name] = ServiceInfo(
+                svc_name, source, svc.access, svc.secret_name or f"{svc_name}-secrets", svc.justification
+            )
+        return out
+
+    def service_of(self, path: str) -> ServiceInfo | None:
+        best: ServiceInfo | None = None
+        for info in self.services.values():
+            src = info.source
+            if src is None:
+                continue
+            if (src == "." or path.startswith(src + "/")) and (best is None or len(src) > len(best.source or "")):
+                best = info
+        return best
+
+    def contract_position(self, *keys: str) -> tuple[int, int]:
+        """Line and column of a node of warden.yaml (1, 1 when not found)."""
+        if self.contract_file is None:
+            return 1, 1
+        docs = self.yaml(self.contract_file).documents
+        node = get_path(docs[0], *keys) if docs else None
+        if node is None and len(keys) > 1:
+            return self.contract_position(*keys[:-1])
+        if node is None:
+            return 1, 1
+        return node.start_mark.line + 1, node.start_mark.column + 1
+
+    def matches(self, path: str, patterns: list[str] | tuple[str, ...]) -> bool:
+        return any(fnmatch.fnmatch(path, p) for p in patterns)

@@ -1,0 +1,77 @@
+"""`fallback-default`: `${VAR:-default}` for a required value hides a missing secret."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import PurePosixPath
+
+from secretwarden.lint.context import LintContext, is_env_file
+from secretwarden.lint.model import Example, Finding, Rule
+from secretwarden.lint.names import normalise
+from secretwarden.lint.rules import line_col
+
+# ${VAR:-x}, ${VAR-x}, ${VAR:-}; not ${VAR:?msg}, ${VAR?msg}, ${VAR:+x}.
+FALLBACK = re.compile(r"\$\{(?P<var>[A-Za-z_][A-Za-z0-9_]*)(?P<op>:?-)(?P<default>[^}]*)\}")
+SAFE_DEFAULT = re.compile(r"#\s*safe-default:\s*\S")
+_SHELL_SUFFIXES = (".sh", ".bash")
+
+
+def applies_to(path: str) -> bool:
+    name = PurePosixPath(path).name
+    return path.endswith((".yaml", ".yml", *_SHELL_SUFFIXES)) or is_env_file(path) or name == "Dockerfile"
+
+
+def check(ctx: LintContext) -> Iterator[Finding]:
+    for path in ctx.files:
+        if not applies_to(path):
+            continue
+        text = ctx.text(path)
+        if not text or "${" not in text:
+            continue
+        for match in FALLBACK.finditer(text):
+            var = match.group("var")
+            required = normalise(var) in ctx.required if ctx.contract is not None else False
+            if not required and not ctx.is_secret(var):
+                continue
+            line, col = line_col(text, match.start())
+            if SAFE_DEFAULT.search(text.splitlines()[line - 1]):
+                continue
+            why = "the contract marks it required" if required else "its name marks it as a secret"
+            yield RULE.finding(
+                path, line, col,
+                f"`{var}` falls back to a default ({match.group('op')}) although {why}",
+                fix=f"use ${{{var}:?{var} is required}} so a missing value stops the start",
+            )
+
+
+RULE = Rule(
+    id="fallback-default",
+    title="Untagged fallback default for a required value",
+    severity="error",
+    rationale="A default for a required secret turns a missing secret into a silently weak one.",
+    fix="Use `${VAR:?VAR is required}`; tag a deliberate default with `# safe-default: <reason>`.",
+    check=check,
+    failing=Example(
+        files={
+            "docker-compose.yml": "services:\n  api:\n    environment:\n"
+            "      DB_PASSWORD: ${DB_PASSWORD:-changeme}\n      API_TOKEN: ${API_TOKEN:-}\n",
+            "deploy/.env.example": "SESSION_SECRET=${SESSION_SECRET-dev}\n",
+        },
+        expect=(
+            ("fallback-default", "deploy/.env.example", 1),
+            ("fallback-default", "docker-compose.yml", 4),
+            ("fallback-default", "docker-compose.yml", 5),
+        ),
+    ),
+    passing=Example(
+        files={
+            "docker-compose.yml": "services:\n  api:\n    environment:\n"
+            "      DB_PASSWORD: ${DB_PASSWORD:?DB_PASSWORD is required}\n"
+            "      PORT: ${PORT:-3000}\n"
+            "      LOG_TOKEN_TTL: ${LOG_TOKEN_TTL:-15m}\n"
+            "      API_TOKEN: ${API_TOKEN:-} # safe-default: local mock server ignores it\n",
+        },
+    ),
+)
+RULES = (RULE,)

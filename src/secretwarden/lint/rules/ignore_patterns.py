@@ -1,0 +1,92 @@
+"""`required-ignore`: the repository's ignore rules must cover secret material paths."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import PurePosixPath
+
+from secretwarden.lint.context import LintContext
+from secretwarden.lint.model import Example, Finding, Rule
+
+DEFAULT_REQUIRED_IGNORES = (
+    "instances/**/.env",
+    "instances/**/.env.*",
+    "instances/**/secrets*",
+    "*.pem",
+    "*.key",
+    "*.crt",
+    "*.p12",
+)
+
+
+def required_patterns(ctx: LintContext) -> list[str]:
+    from secretwarden.lint.registry import extra_required_ignores
+
+    policy = ctx.policy
+    if policy is not None and policy.required_ignores is not None:
+        return list(policy.required_ignores)
+    return list(dict.fromkeys([*DEFAULT_REQUIRED_IGNORES, *extra_required_ignores()]))
+
+
+def sample_path(pattern: str) -> str:
+    """A concrete path the pattern describes: `instances/**/.env` -> `instances/w-dir/.env`."""
+    out = pattern.lstrip("/")
+    out = out.replace("**", "w-dir")
+    out = re.sub(r"\[[^\]]*\]", "w", out)
+    out = out.replace("*", "w-any").replace("?", "w")
+    return out.rstrip("/")
+
+
+def _ignore_files(ctx: LintContext) -> list[str]:
+    return [f for f in ctx.files if PurePosixPath(f).name == ".gitignore"]
+
+
+def is_ignored(ctx: LintContext, path: str) -> bool:
+    """Gitignore semantics over every .gitignore in the tree (deeper files win)."""
+    import pathspec
+
+    verdict = False
+    for ignore in sorted(_ignore_files(ctx), key=lambda f: f.count("/")):
+        folder = str(PurePosixPath(ignore).parent)
+        if folder != "." and not path.startswith(folder + "/"):
+            continue
+        rel = path if folder == "." else path[len(folder) + 1 :]
+        spec = pathspec.GitIgnoreSpec.from_lines(ctx.lines(ignore))
+        result = spec.check_file(rel)
+        if result.include is not None:
+            verdict = bool(result.include)
+    return verdict
+
+
+def check(ctx: LintContext) -> Iterator[Finding]:
+    where = ".gitignore"
+    for pattern in required_patterns(ctx):
+        sample = sample_path(pattern)
+        if not is_ignored(ctx, sample):
+            yield RULE.finding(
+                where, 1, 1,
+                f"`{pattern}` is not ignored by git (e.g. `{sample}` could be committed)",
+                fix=f"add `{pattern}` to .gitignore",
+            )
+
+
+RULE = Rule(
+    id="required-ignore",
+    title="Required ignore pattern missing",
+    severity="error",
+    rationale="Keys, certificates and per-instance env files must be impossible to `git add` by accident.",
+    fix="Add each reported pattern to .gitignore.",
+    check=check,
+    failing=Example(
+        files={".gitignore": "*.pem\n*.key\n*.crt\n*.p12\ninstances/**/.env\n"},
+        expect=(("required-ignore", ".gitignore", 1), ("required-ignore", ".gitignore", 1)),
+    ),
+    passing=Example(
+        files={
+            ".gitignore": "*.pem\n*.key\n*.crt\n*.p12\n.env\n.env.*\n!.env.example\n*.dec.*\n*.plain.*\n",
+            "instances/.gitignore": "secrets*\n",
+        },
+    ),
+)
+RULES = (RULE,)

@@ -1,0 +1,1 @@
+"""Files generated from the contract (README sections, manifests)."""
