@@ -24,10 +24,19 @@ def filter_entries(
     service: str | None = None,
     env: str | None = None,
     since: str | None = None,
+    command: str | None = None,
+    outcome: str | None = None,
+    incident: str | None = None,
 ) -> list[dict[str, Any]]:
     start = _since(since) if since else None
     out = []
     for e in entries:
+        if command and e.get("command") != command:
+            continue
+        if outcome and e.get("outcome") != outcome:
+            continue
+        if incident and e.get("incident") != incident:
+            continue
         if service and e.get("service") != service:
             continue
         if env and e.get("env") != env:

@@ -33,15 +33,20 @@ def verify(ctx: click.Context) -> int:
 @click.option("--service", default=None)
 @click.option("--env", default=None)
 @click.option("--since", default=None, help="ISO date or time, e.g. 2026-01-31.")
+@click.option("--command", "command", default=None, help="Only this command (run, check, rotate, incident-open, ...).")
+@click.option("--outcome", type=click.Choice(["ok", "refused", "error"]), default=None)
+@click.option("--incident", default=None, help="Only entries about this incident id.")
 @click.option("--limit", type=int, default=None, help="Only the last N matching entries.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.pass_context
-def log(ctx: click.Context, key: str | None, service: str | None, env: str | None, since: str | None, limit: int | None, fmt: str) -> None:
+def log(ctx: click.Context, key: str | None, service: str | None, env: str | None, since: str | None, command: str | None, outcome: str | None, incident: str | None, limit: int | None, fmt: str) -> None:
     """Show audit entries, filtered."""
     from secretwarden.audit.query import filter_entries
 
     with workspace(ctx, "audit") as ws:
-        rows = filter_entries(ws.audit.entries(), key=key, service=service, env=env, since=since)
+        rows = filter_entries(
+            ws.audit.entries(), key=key, service=service, env=env, since=since, command=command, outcome=outcome, incident=incident
+        )
     if limit is not None:
         rows = rows[-limit:]
     if fmt == "json":
@@ -49,5 +54,10 @@ def log(ctx: click.Context, key: str | None, service: str | None, env: str | Non
         return
     for e in rows:
         where = "/".join(str(e[f]) for f in ("namespace", "key") if e.get(f))
-        scope = " ".join(f"{f}={e[f]}" for f in ("service", "env", "instance") if e.get(f))
+        scope = " ".join(f"{f}={e[f]}" for f in ("service", "env", "instance", "incident") if e.get(f))
+        # Scope of a run/check: which keys it read, in which process.
+        if e.get("keys"):
+            scope += f" keys={','.join(str(k) for k in e['keys'])}"
+        if e.get("pid"):
+            scope += f" pid={e['pid']}"
         click.echo(f"{e.get('time', '')[:19]}  {e.get('user', ''):<10} {e.get('command', ''):<10} {e.get('outcome', ''):<8} {scope} {where}".rstrip())
