@@ -35,6 +35,7 @@ EXPECTED: dict[str, set[str]] = {
     "K8S_DB_PASSWORD": {"k8s"},
     "ESO_API_TOKEN": {"k8s"},
     "db-password": {"charts"},
+    "CI_DEPLOY_TOKEN": {"github"},
 }
 KUBERNETES_SECRETS = {"auth-env", "db-credentials", "billing-secrets", "redis-auth"}
 NOT_EXPECTED = {"HOME", "PATH", "LOCAL_DIR", "IGNORED_SECRET", "VENDORED_SECRET", "NODE_ENV", "BIG_SECRET"}
@@ -101,7 +102,7 @@ services:
     environment:
       POSTGRES_PASSWORD: {canary}
   cache:
-    image: redis:${{COMPOSE_TAG:-7}}
+    image: redis:${{COMPOSE_TAG:-{canary}}}
     environment:
       - REDIS_PASSWORD={canary}
 """,
@@ -129,16 +130,30 @@ metadata: {{name: literal}}
 stringData:
   password: "{canary}"
 """,
-        "k8s/externalsecret.yaml": """\
+        "k8s/externalsecret.yaml": f"""\
 apiVersion: external-secrets.io/v1
 kind: ExternalSecret
-metadata: {name: billing}
+metadata: {{name: billing, annotations: {{note: "{canary}"}}}}
 spec:
-  secretStoreRef: {name: vault, kind: ClusterSecretStore}
-  target: {name: billing-secrets}
+  secretStoreRef: {{name: vault, kind: ClusterSecretStore}}
+  target:
+    name: billing-secrets
+    template:
+      data: {{config: "{canary}"}}
   data:
     - secretKey: ESO_API_TOKEN
-      remoteRef: {key: billing/api, property: token}
+      remoteRef: {{key: billing/api, property: token}}
+""",
+        ".github/workflows/deploy.yml": f"""\
+on: push
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    env:
+      TOKEN: ${{{{ secrets.CI_DEPLOY_TOKEN }}}}
+      LITERAL: "{canary}"
+    steps:
+      - run: echo "${{{{ secrets.GITHUB_TOKEN }}}}"
 """,
         "charts/redis/values.yaml": f"""\
 auth:

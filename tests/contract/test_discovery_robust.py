@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from secretwarden.contract.discovery import discover
 from secretwarden.contract.discovery.model import KEY_NAME_RE
-from secretwarden.contract.discovery.sources import SourceError, load_sources
+from secretwarden.contract.discovery.sources import SOURCES, SourceError, load_sources
 
 # One path per source that it wants, so every parser sees the text.
 PATHS = {
@@ -24,6 +24,7 @@ PATHS = {
     "kubernetes": "a.yaml",
     "external-secret": "a.yaml",
     "helm": "values.yaml",
+    "github-actions": ".github/workflows/ci.yml",
 }
 # Fragments that steer random text into the interesting branches of each parser.
 FRAGMENTS = [
@@ -31,6 +32,7 @@ FRAGMENTS = [
     "os.Getenv(", "$", "${", "\"", "'", "\n", "  ", "- ", ": ", "{{", "}}", "[", "]", "{", "}",
     "secretKeyRef", "valueFrom", "envFrom", "secretRef", "name", "key", "kind: ExternalSecret",
     "ExternalSecret", "secretKey", "remoteRef", "existingSecret", "services", "environment",
+    "${{ secrets.", "secrets['",
     "BaseSettings", "class S(BaseSettings):\n", "    x: int\n", "&a ", "*a ", "!!python/object ",
     "A_KEY", "=", "#", "\t", "\0", "\ufeff",
 ]
@@ -41,11 +43,15 @@ text_strategy = st.one_of(
 )
 
 
+def test_every_source_is_fuzzed() -> None:
+    assert set(PATHS) == set(SOURCES)
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=text_strategy)
 def test_sources_never_crash(text: str) -> None:
     for source in load_sources():
-        path = PurePosixPath("svc") / PATHS[source.KIND]
+        path = PurePosixPath(PATHS[source.KIND])
         assert source.wants(path)
         try:
             hits = list(source.scan(text, path))

@@ -111,6 +111,15 @@ CASES: dict[str, list[Case]] = {
         ("values.yaml", "list:\n- existingSecretName: in-list\n", {"in-list"}, set()),
         ("config.yaml", "existingSecret: not-values-file\n", set(), {"not-values-file"}),
     ],
+    "github-actions": [
+        (
+            ".github/workflows/ci.yml",
+            "env:\n  T: ${{ secrets.DEPLOY_TOKEN }}\n  U: ${{ secrets['NPM_TOKEN'] }}\n  G: ${{ secrets.GITHUB_TOKEN }}\n# ${{ secrets.OLD }}\n",
+            {"DEPLOY_TOKEN", "NPM_TOKEN"},
+            {"GITHUB_TOKEN", "OLD"},
+        ),
+        ("ci/other.yml", "x: ${{ secrets.NOT_A_WORKFLOW }}\n", set(), {"NOT_A_WORKFLOW"}),
+    ],
 }
 
 
@@ -131,7 +140,7 @@ def test_every_registered_source_has_a_table() -> None:
 def test_source_table(kind: str, case: Case) -> None:
     filename, text, must, must_not = case
     source = _module(kind)
-    path = PurePosixPath("svc") / filename
+    path = PurePosixPath(filename) if filename.startswith(".github") else PurePosixPath("svc") / filename
     found = {h.name for h in source.scan(text, path)} if source.wants(path) else set()  # type: ignore[attr-defined]
     assert must <= found, f"missing {must - found}"
     assert not (must_not & found), f"unexpected {must_not & found}"

@@ -90,11 +90,15 @@ def read_text(path: Path, rel: PurePosixPath, skipped: list[Skipped]) -> str | N
         if size > MAX_FILE_BYTES:
             skipped.append(Skipped(rel.as_posix(), f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB"))
             return None
-        data = path.read_bytes()
+        with path.open("rb") as fh:
+            head = fh.read(8192)
+            # Executables and images are common among extension-less files:
+            # look at the head before reading up to 2 MB.
+            if b"\0" in head:
+                skipped.append(Skipped(rel.as_posix(), "binary"))
+                return None
+            data = head + fh.read(MAX_FILE_BYTES)
     except OSError as exc:
         skipped.append(Skipped(rel.as_posix(), f"unreadable ({type(exc).__name__})"))
-        return None
-    if b"\0" in data[:8192]:
-        skipped.append(Skipped(rel.as_posix(), "binary"))
         return None
     return data.decode("utf-8", errors="replace")

@@ -23,6 +23,7 @@ SOURCES: dict[str, str] = {
     "kubernetes": "secretwarden.contract.discovery.sources.kubernetes",
     "external-secret": "secretwarden.contract.discovery.sources.external_secrets",
     "helm": "secretwarden.contract.discovery.sources.helm",
+    "github-actions": "secretwarden.contract.discovery.sources.github_actions",
 }
 
 

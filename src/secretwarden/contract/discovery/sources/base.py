@@ -43,10 +43,14 @@ class Lines:
     def number(self, offset: int) -> int:
         return bisect.bisect_right(self.starts, offset)
 
-    def line_text(self, offset: int) -> str:
-        i = self.number(offset) - 1
+    def line_at(self, number: int) -> str:
+        """The text of 1-based line `number`, without its newline."""
+        i = number - 1
         end = self.starts[i + 1] - 1 if i + 1 < len(self.starts) else len(self.text)
         return self.text[self.starts[i] : end]
+
+    def line_text(self, offset: int) -> str:
+        return self.line_at(self.number(offset))
 
     def in_comment(self, offset: int, style: CommentStyle) -> bool:
         """True when the match sits in a line comment (a cheap check that does not parse strings)."""
@@ -76,6 +80,8 @@ def regex_hits(
     lines: Lines | None = None
     for pattern in patterns:
         for m in pattern.finditer(text):
+            if m.group(group) is None:
+                continue  # an alternative of the pattern without this group matched
             lines = lines or Lines(text)
             start = m.start(group)
             if lines.in_comment(m.start(), comments):

@@ -32,13 +32,12 @@ def wants(path: PurePosixPath) -> bool:
 
 
 def scan(text: str, path: PurePosixPath) -> Iterable[Hit]:
+    lines = Lines(text)
     for hit in regex_hits(text, [_DOT, _BRACKET], comments=SLASHES):
-        if hit.name in VITE_BUILTINS and _is_vite(text, hit):
+        if hit.name in VITE_BUILTINS and "import.meta.env" in lines.line_at(hit.line):
             continue
         yield hit
-    lines: Lines | None = None
     for m in _DESTRUCTURE.finditer(text):
-        lines = lines or Lines(text)
         if lines.in_comment(m.start(), SLASHES):
             continue
         offset = m.start("body")
@@ -48,7 +47,3 @@ def scan(text: str, path: PurePosixPath) -> Iterable[Hit]:
                 yield Hit(found.group("name"), lines.number(offset + found.start("name")))
             offset += len(member) + 1
 
-
-def _is_vite(text: str, hit: Hit) -> bool:
-    line = text.split("\n")[hit.line - 1]
-    return "import.meta.env" in line
