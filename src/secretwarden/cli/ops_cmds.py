@@ -65,9 +65,10 @@ def check(ctx: click.Context, service: str, env: str, instance: str | None, veri
 @env_option
 @instance_option
 @click.option("--allow-compromised", is_flag=True, help="Start even with a compromised key (audited).")
+@click.option("--redact", is_flag=True, help="Stay as the parent and redact the secrets from the command's stdout/stderr.")
 @click.argument("command", nargs=-1, type=click.UNPROCESSED, required=True)
 @click.pass_context
-def run(ctx: click.Context, service: str, env: str, instance: str | None, allow_compromised: bool, command: tuple[str, ...]) -> None:
+def run(ctx: click.Context, service: str, env: str, instance: str | None, allow_compromised: bool, redact: bool, command: tuple[str, ...]) -> None:
     """Run COMMAND with the service's secrets in its environment (fail closed).
 
     Use `--` before the command: `warden run -s api -e dev -- ./server --port 80`.
@@ -83,6 +84,10 @@ def run(ctx: click.Context, service: str, env: str, instance: str | None, allow_
         res = prepare_run(ws, service, env, instance, allow_compromised=allow_compromised)
     for problem in res.problems:
         click.echo(f"warden: warning: {problem}", err=True)
+    if redact:
+        from secretwarden.runtime.supervise import run_redacted, sensitive_values
+
+        run_redacted(argv, res.values, sensitive_values(ws.contract, service, env, instance, res.values))
     exec_command(argv, res.values)
 
 

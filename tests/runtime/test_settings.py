@@ -1,0 +1,150 @@
+"""`load_settings` / `require`: typed, fail-fast settings from the contract."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr, ValidationError
+
+from secretwarden.errors import SettingsInvalid, UsageError
+from secretwarden.runtime import load_settings, require
+from tests.conftest import make_canary, run_warden
+
+
+def good_env(token: str) -> dict[str, str]:
+    return {
+        "APP_TOKEN": token,
+        "APP_SIGNING": "ab" * 20,
+        "APP_TTL": "15m",
+        "APP_RETRIES": "3",
+        "APP_SHARE": "12.5",
+        "DB_URL": f"postgres://app:{token}@db.internal/app",
+    }
+
+
+def test_typed_model_from_environment(rt_contract: Path) -> None:
+    token = make_canary("tok")
+    s = load_settings("app", "dev", contract_path=rt_contract, environ=good_env(token))
+    assert isinstance(s.APP_TOKEN, SecretStr) and s.APP_TOKEN.get_secret_value() == token  # type: ignore[attr-defined]
+    assert s.APP_TTL.total_seconds() == 900  # type: ignore[attr-defined]
+    assert s.APP_RETRIES == 3 and s.APP_SHARE == 12.5  # type: ignore[attr-defined]
+    assert s.APP_VERBOSE is None and s.APP_HOOK is None  # type: ignore[attr-defined]
+    assert token not in repr(s) and token not in str(s)
+    with pytest.raises(ValidationError):  # frozen
+        s.APP_TTL = dt.timedelta(0)  # type: ignore[attr-defined]
+
+
+def test_every_problem_in_one_error_by_key_name_never_a_value(rt_contract: Path) -> None:
+    token = make_canary("bad")
+    env = {
+        "APP_TOKEN": token[:8],  # too short
+        "APP_SIGNING": token,  # not hex
+        "APP_TTL": token,  # not a duration
+        "APP_RETRIES": token,  # optional but present and invalid: still a problem
+        "APP_SHARE": "",  # empty counts as missing
+    }
+    with pytest.raises(SettingsInvalid) as info:
+        load_settings("app", "dev", contract_path=rt_contract, environ=env)
+    exc = info.value
+    keys = [p.split(":", 1)[0] for p in exc.problems]
+    assert keys == ["APP_TOKEN", "APP_SIGNING", "APP_TTL", "APP_RETRIES", "APP_SHARE", "DB_URL"]
+    assert "APP_SHARE: missing (empty)" in exc.problems and "DB_URL: missing" in exc.problems
+    everything = str(exc) + repr(exc) + json.dumps(exc.problems) + str(exc.hint)
+    assert token not in everything and token[:8] not in everything
+    assert exc.exit_code == 1
+
+
+def test_environment_from_warden_env_or_unambiguous(rt_contract: Path) -> None:
+    token = make_canary()
+    env = good_env(token)
+    # Every environment has the same keys for `app`: no env needed.
+    assert load_settings("app", contract_path=rt_contract, environ=env).APP_TTL  # type: ignore[attr-defined]
+    with pytest.raises(UsageError, match="unknown service"):
+        load_settings("apq", contract_path=rt_contract, environ=env)
+    with pytest.raises(UsageError, match="unknown environment"):
+        load_settings("app", contract_path=rt_contract, environ={**env, "WARDEN_ENV": "qa"})
+    with pytest.raises(UsageError, match="does not run"):
+        load_settings("staging-only", "dev", contract_path=rt_contract, environ=env)
+
+
+def test_contract_found_through_warden_contract(rt_contract: Path) -> None:
+    env = {**good_env(make_canary()), "WARDEN_CONTRACT": str(rt_contract)}
+    assert load_settings("app", "dev", environ=env).APP_RETRIES == 3  # type: ignore[attr-defined]
+
+
+def test_direct_vault_reads_the_store_and_audits(rt_contract: Path) -> None:
+    token = make_canary("vault")
+    assert run_warden("--contract", rt_contract, "set", "batch/BATCH_TOKEN", "--env", "dev", input=token).returncode == 0
+    assert run_warden("--contract", rt_contract, "set", "batch/BATCH_LIMIT", "--env", "dev", input="40").returncode == 0
+    s = load_settings("batch", "dev", contract_path=rt_contract, environ={"BATCH_TOKEN": "ignored-environment"})
+    assert s.BATCH_TOKEN.get_secret_value() == token  # type: ignore[attr-defined]
+    assert s.BATCH_LIMIT == 40 and s.BATCH_OPTIONAL is None  # type: ignore[attr-defined]
+    audit = (rt_contract.parent / ".warden" / "audit.jsonl").read_text()
+    last = json.loads(audit.splitlines()[-1])
+    assert last["command"] == "runtime" and last["outcome"] == "ok" and "dev:batch/BATCH_TOKEN" in last["keys"]
+    assert token not in audit
+
+
+def test_direct_vault_missing_key_fails_with_key_names(rt_contract: Path) -> None:
+    with pytest.raises(SettingsInvalid) as info:
+        load_settings("batch", "dev", contract_path=rt_contract, environ={})
+    assert [p.split(":", 1)[0] for p in info.value.problems] == ["BATCH_TOKEN", "BATCH_LIMIT"]
+
+
+def test_direct_vault_needs_an_environment(rt_contract: Path) -> None:
+    with pytest.raises(UsageError, match="WARDEN_ENV"):
+        load_settings("batch", contract_path=rt_contract, environ={})
+
+
+def test_require_exits_with_the_list_on_stderr(rt_contract: Path) -> None:
+    token = make_canary("req")
+    script = textwrap.dedent(
+        """
+        import sys
+        from secretwarden.runtime import require
+        require("app", "dev", contract_path=sys.argv[1])
+        print("started")
+        """
+    )
+    env = {"APP_TOKEN": token, "APP_SIGNING": token, "APP_TTL": "15m", "APP_SHARE": "5"}
+    proc = subprocess.run(
+        [sys.executable, "-c", script, str(rt_contract)],
+        capture_output=True, text=True, timeout=60, env={**_base_env(), **env},
+    )
+    assert proc.returncode == 1
+    assert proc.stdout == ""
+    assert proc.stderr.splitlines()[:3] == [
+        "app: cannot start: 2 problem(s) with its settings",
+        "  APP_SIGNING: invalid: does not match format `hex` (hexadecimal characters)",
+        "  DB_URL: missing",
+    ]
+    assert token not in proc.stderr
+    ok = subprocess.run(
+        [sys.executable, "-c", script, str(rt_contract)],
+        capture_output=True, text=True, timeout=60, env={**_base_env(), **good_env(token)},
+    )
+    assert ok.returncode == 0 and ok.stdout == "started\n"
+
+
+def test_require_reports_a_contract_error_in_one_line(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as info:
+        require("app", "dev", contract_path=tmp_path / "missing.yaml", environ={})
+    assert info.value.code == 2
+
+
+def test_import_is_light() -> None:
+    probe = "import sys, secretwarden.runtime, secretwarden.redact; print(sorted(m for m in ('pydantic', 'yaml', 'click', 'hyperscan', 'cryptography') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "[]"
+
+
+def _base_env() -> dict[str, str]:
+    import os
+
+    return {k: v for k, v in os.environ.items() if not k.startswith("APP_") and k != "DB_URL"}
