@@ -60,7 +60,8 @@ def load_policy(contract_path: str | None, start: Path) -> ScanPolicySettings:
         path = find(start if start.is_dir() else start.parent) if find else None
     if path is None:
         return ScanPolicySettings()
-    contract = loader.load_contract(path)
+    loaded = loader.load_contract(path)
+    contract = getattr(loaded, "contract", loaded)
     policy = getattr(contract, "scan", None)
     if policy is None:
         return ScanPolicySettings(contract_path=str(path))

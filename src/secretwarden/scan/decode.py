@@ -19,11 +19,14 @@ _PERCENT = re.compile(rb"%[0-9A-Fa-f]{2}")
 MIN_PRINTABLE = 0.95
 
 
+_NOT_PRINTABLE = re.compile(rb"[^\x20-\x7e\t\r\n]")
+
+
 def _printable(raw: bytes) -> bool:
     if not raw:
         return False
-    good = sum(1 for b in raw if 32 <= b < 127 or b in (9, 10, 13))
-    return good / len(raw) >= MIN_PRINTABLE
+    bad = len(_NOT_PRINTABLE.findall(raw))
+    return bad / len(raw) <= 1 - MIN_PRINTABLE
 
 
 def decode_base64(token: bytes) -> bytes | None:
@@ -39,6 +42,39 @@ def decode_base64(token: bytes) -> bytes | None:
     except (binascii.Error, ValueError):
         return None
     return raw if _printable(raw) else None
+
+
+# The hyperscan expression the engine runs to find candidate runs: one report
+# per run, at the character that ends it.
+PREFILTER = rb"[\s:=>\"'(,\[][A-Za-z0-9+/_\-]{24,}={0,2}(?:[\s\"'<,;)\]]|$)"
+# matched against the reversed bytes before the report, so the match is anchored and linear
+_REVERSED_RUN = re.compile(rb"[\s\"'<,;)\]]?(={0,2}[A-Za-z0-9+/_\-]{24,})")
+_MAX_RUN = 8192
+
+
+def base64_at(buf: bytes, end: int) -> tuple[int, bytes] | None:
+    """The run of base64 ending at `end` (a prefilter report): (offset, decoded text) or None."""
+    lo = max(0, end - _MAX_RUN)
+    m = _REVERSED_RUN.match(buf[lo:end][::-1])
+    if m is None:
+        return None
+    token = m.group(1)[::-1]
+    decoded = _decode_if_text(token)
+    if decoded is None:
+        return None
+    return end - m.end(1), decoded
+
+
+_DIGIT = re.compile(rb"[0-9]")
+_UPPER = re.compile(rb"[A-Z]")
+_LOWER = re.compile(rb"[a-z]")
+
+
+def _decode_if_text(token: bytes) -> bytes | None:
+    if not (_UPPER.search(token) and _LOWER.search(token)
+            and (token.endswith(b"=") or _DIGIT.search(token))):
+        return None  # identifiers and words, not base64 of anything
+    return decode_base64(token)
 
 
 def base64_runs(buf: bytes) -> Iterator[tuple[int, bytes]]:

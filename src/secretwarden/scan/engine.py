@@ -51,9 +51,9 @@ class Engine:
                 owners.append(index)
                 flags.append(hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_ALLOWEMPTY * 0)
         # Decoders: a buffer with a long base64-alphabet run, or percent-encoding.
-        expressions.append(rb"[A-Za-z0-9+/_\-]{24}")
+        expressions.append(decode.PREFILTER)
         owners.append(_DECODE_BASE64)
-        flags.append(hyperscan.HS_FLAG_SINGLEMATCH)
+        flags.append(0)
         expressions.append(rb"%[0-9A-Fa-f]{2}[^\s%]{0,200}%[0-9A-Fa-f]{2}")
         owners.append(_DECODE_PERCENT)
         flags.append(0)
@@ -78,10 +78,10 @@ class Engine:
             return result
 
         by_line: dict[int, set[int]] = defaultdict(set)
-        want_base64 = False
+        base64_ends: list[int] = []
         for owner, end in candidates:
             if owner == _DECODE_BASE64:
-                want_base64 = True
+                base64_ends.append(end)
                 continue
             pos = max(0, end - 1)
             line_start = buf.rfind(b"\n", 0, pos) + 1
@@ -122,8 +122,8 @@ class Engine:
                         found.append((self._rule(sub.rule_id), Hit(sub.secret, 0, 0, sub.confidence, key="%")))
             hits_by_line[line_start] = (line_no, line_start, text, found)
 
-        if want_base64 and depth == 0:
-            self._add_base64(buf, path, hits_by_line)
+        if base64_ends and depth == 0:
+            self._add_base64(buf, path, base64_ends, hits_by_line)
 
         for line_no, line_start, text, found in hits_by_line.values():
             kept = _drop_overlaps(found)
@@ -175,11 +175,15 @@ class Engine:
                         return found
         return found
 
-    def _add_base64(self, buf: bytes, path: str,
+    def _add_base64(self, buf: bytes, path: str, ends: list[int],
                     hits_by_line: dict[int, tuple[int, int, str, list[tuple[Rule, Hit]]]]) -> None:
         line_no = 1
         last = 0
-        for offset, decoded in decode.base64_runs(buf):
+        for end in sorted(ends):
+            run = decode.base64_at(buf, end)
+            if run is None:
+                continue
+            offset, decoded = run
             inner = self.scan(decoded, path, depth=1)
             if not inner.findings:
                 continue

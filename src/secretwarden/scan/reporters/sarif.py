@@ -23,7 +23,7 @@ def render(result: ScanResult, show_secrets: bool, verbose: bool) -> str:
             "name": "".join(p.capitalize() for p in r.id.split("-")),
             "shortDescription": {"text": r.description},
             "defaultConfiguration": {"level": _LEVEL[r.severity]},
-            "properties": {"tags": ["security", "secret", *r.tags],
+            "properties": {"tags": list(dict.fromkeys(["security", "secret", *r.tags])),
                            "security-severity": _SECURITY_SEVERITY[r.severity]},
         }
         for r in rules

@@ -114,6 +114,9 @@ _CLI = re.compile(
     re.IGNORECASE,
 )
 
+# each syntax with a character its lines must contain (a cheap test before the regex)
+_SYNTAXES = ((_ASSIGN, ""), (_PAIR, ","), (_CALL, "("), (_XML, "<"), (_CLI, "-"))
+
 _CALL_VERBS = frozenset(
     ["get", "fetch", "read", "load", "find", "lookup", "has", "hash", "check", "verify", "validate", "encrypt", "decrypt", "encode", "decode", "is", "delete", "remove", "del", "reset", "generate", "gen", "create", "make", "parse", "require", "print", "log", "logger", "debug", "info", "warn", "warning", "error", "translate", "t", "tr", "i18n", "gettext", "ngettext", "lang", "label", "assert", "expect", "should", "contains", "compare", "match", "matches", "sign", "unsign", "revoke", "rotate", "refresh", "clear", "invalidate", "exists", "describe", "to", "from", "as", "new", "list", "query", "mock", "stub", "when", "spy", "handle", "format", "render"]
 )
@@ -161,8 +164,8 @@ def score_value(value: str, strength: str, *, quoted: bool, kind: str, key: str,
     wordy = word_likeness(v)
     classes = char_classes(v)
     identifier = bool(_IDENTIFIER.match(v))
-    if strict and wordy >= 0.7 and not any(c.isdigit() for c in v):
-        return None  # in a list or a call, a plain word is data, not a credential
+    if strict and not any(c.isdigit() for c in v) and (wordy >= 0.7 or identifier):
+        return None  # in a list or a call, a plain word or name is data, not a credential
     if not quoted and kind in {"code", "doc"}:
         # Outside quotes, code names an expression; only a clearly random token is a literal.
         if identifier and (wordy > 0.5 or classes < 3):
@@ -199,7 +202,9 @@ class GenericRule(Rule):
         if len(line) > 4000:
             line = line[:4000]
         seen: set[tuple[int, int]] = set()
-        for regex in (_ASSIGN, _PAIR, _CALL, _XML, _CLI):
+        for regex, needle in _SYNTAXES:
+            if needle and needle not in line:
+                continue
             for m in regex.finditer(line):
                 hit = self._hit(m, regex, ctx)
                 if hit is not None and (hit.start, hit.end) not in seen:
