@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "run": "secretwarden.cli.ops_cmds:run",
     "bootstrap": "secretwarden.cli.ops_cmds:bootstrap",
     "audit": "secretwarden.cli.audit_cmds:audit",
+    "sops": "secretwarden.cli.sops_cmd:sops",
     "store": "secretwarden.cli.store_cmds:store",
     "redact": "secretwarden.cli.redact_cmd:redact",
     "rotation": "secretwarden.cli.rotation_cmds:rotation",
