@@ -28,7 +28,7 @@ from secretwarden.errors import ContractError, IntegrityError
 SIDECAR_SUFFIX = ".warden.json"
 STATE_FILE = ".warden-sops.json"  # store-wide state (denied fingerprints), in the layout's base folder
 FORMAT_EXT = {"yaml": "yaml", "json": "json", "dotenv": "env"}
-_PLACEHOLDER = re.compile(r"\{(env|namespace|instance)\}")
+PLACEHOLDER = re.compile(r"\{(env|namespace|instance)\}")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@-]*$")
 ENC_PREFIX = "ENC["
 
@@ -54,7 +54,7 @@ class _Template:
 
     @classmethod
     def parse(cls, root: Path, text: str, needs: set[str], option: str) -> _Template:
-        found = set(_PLACEHOLDER.findall(text))
+        found = set(PLACEHOLDER.findall(text))
         if found != needs:
             raise ContractError(
                 f"sops store option `{option}` must use exactly the placeholders "
@@ -63,22 +63,22 @@ class _Template:
             )
         full = Path(text) if Path(text).is_absolute() else root / text
         parts = full.parts
-        first = next(i for i, p in enumerate(parts) if _PLACEHOLDER.search(p))
+        first = next(i for i, p in enumerate(parts) if PLACEHOLDER.search(p))
         base = Path(*parts[:first])
         rest = "/".join(parts[first:])
         pattern = ""
         pos = 0
-        for m in _PLACEHOLDER.finditer(rest):
+        for m in PLACEHOLDER.finditer(rest):
             pattern += re.escape(rest[pos : m.start()]) + f"(?P<{m.group(1)}>[^/]+)"
             pos = m.end()
         pattern += re.escape(rest[pos:])
         return cls(base, rest, re.compile(f"^{pattern}$"))
 
     def fill(self, **names: str) -> Path:
-        return self.base / _PLACEHOLDER.sub(lambda m: names[m.group(1)], self.rest)
+        return self.base / PLACEHOLDER.sub(lambda m: names[m.group(1)], self.rest)
 
     def glob(self, env: str | None) -> str:
-        return _PLACEHOLDER.sub(lambda m: env if (m.group(1) == "env" and env) else "*", self.rest)
+        return PLACEHOLDER.sub(lambda m: env if (m.group(1) == "env" and env) else "*", self.rest)
 
 
 @dataclass(frozen=True)
