@@ -25,7 +25,7 @@ class AgeIdentity:
 
 
 def new_identity(folder: Path, name: str = "id") -> AgeIdentity:
-    import pyrage
+    import pyrage  # type: ignore[import-untyped]
 
     ident = pyrage.x25519.Identity.generate()
     folder.mkdir(parents=True, exist_ok=True)

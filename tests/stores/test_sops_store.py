@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -37,7 +38,7 @@ def open_sops(
     ident: AgeIdentity | None,
     *,
     access: str = "secrets",
-    options: dict[str, object] | None = None,
+    options: Mapping[str, object] | None = None,
     recipients: list[str] | None = None,
 ) -> SopsStore:
     return SopsStore(
@@ -207,6 +208,7 @@ from secretwarden.slots import SlotRef
 from secretwarden.stores.base import SecretValue, WriteRequest
 from tests.stores.test_sops_store import open_sops
 from tests.stores.sops_support import AgeIdentity
+from collections.abc import Mapping
 from pathlib import Path
 ident = AgeIdentity(Path({str(ident.key_file)!r}), {ident.recipient!r})
 store = open_sops(Path({str(root)!r}), ident)
