@@ -76,8 +76,19 @@ class Inventory:
     files_scanned: int = 0
     # service -> folders its files came from (e.g. services/auth), for `source:`
     service_dirs: dict[str, set[str]] = field(default_factory=dict)
+    _cache: dict[tuple[int, int, bool], dict[str, dict[str, list[Place]]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def _grouped(self, *, secret_objects: bool) -> dict[str, dict[str, list[Place]]]:
+        # Cached: the CLI and the renderer ask many times; recomputed if findings change.
+        stamp = (id(self.findings), len(self.findings), secret_objects)
+        cached = self._cache.get(stamp)
+        if cached is None:
+            cached = self._cache[stamp] = self._group(secret_objects=secret_objects)
+        return cached
+
+    def _group(self, *, secret_objects: bool) -> dict[str, dict[str, list[Place]]]:
         grouped: dict[str, dict[str, list[Place]]] = {}
         for f in self.findings:
             if f.secret_object != secret_objects:
@@ -103,9 +114,10 @@ class Inventory:
 
     def to_json(self) -> dict[str, Any]:
         k8s = self.kubernetes_secrets()
+        by_service = self.by_service()
         services: dict[str, Any] = {}
-        for svc in sorted(set(self.by_service()) | set(k8s)):
-            names = self.by_service().get(svc, {})
+        for svc in sorted(set(by_service) | set(k8s)):
+            names = by_service.get(svc, {})
             services[svc] = {
                 "names": {n: [p.to_json() for p in places] for n, places in names.items()},
                 "kubernetes_secrets": {

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Protocol
@@ -75,13 +75,20 @@ def regex_hits(
     comments: CommentStyle,
     group: str = "name",
     weak: bool = False,
+    accept: Callable[[str, re.Match[str]], bool] | None = None,
 ) -> Iterable[Hit]:
-    """Hits for every match of `patterns`, skipping matches inside line comments."""
+    """Hits for every match of `patterns`, skipping matches inside line comments.
+
+    `accept(text, match)` can refuse a match on context a pattern cannot test
+    cheaply (a pattern that starts with a literal is much faster to search).
+    """
     lines: Lines | None = None
     for pattern in patterns:
         for m in pattern.finditer(text):
             if m.group(group) is None:
                 continue  # an alternative of the pattern without this group matched
+            if accept is not None and not accept(text, m):
+                continue
             lines = lines or Lines(text)
             start = m.start(group)
             if lines.in_comment(m.start(), comments):

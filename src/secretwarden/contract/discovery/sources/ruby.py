@@ -26,4 +26,6 @@ def wants(path: PurePosixPath) -> bool:
 
 
 def scan(text: str, path: PurePosixPath) -> Iterable[Hit]:
+    if "ENV" not in text:
+        return ()
     return regex_hits(text, [_INDEX, _FETCH], comments=HASH)
