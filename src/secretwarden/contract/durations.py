@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "y": 365 * 86400}
 _PART = re.compile(r"(\d+)([smhdwy])")
 
 
+@functools.lru_cache(maxsize=1024)  # a large contract repeats a handful of cadences
 def parse_duration(text: str) -> dt.timedelta:
     cleaned = text.strip().lower()
     if not cleaned or _PART.sub("", cleaned) != "":

@@ -174,7 +174,8 @@ def isolation_report(ws: Workspace) -> IsolationReport:
     readers = ws.metadata_by_store()
     report = IsolationReport(ws.contract.project, ws.clock(), sorted(readers))
     specs = _specs(ws)
-    by_fp: dict[str, list[Located]] = {}
+    # fingerprint -> (store, slot, version, current); Located objects only for real groups
+    by_fp: dict[str, list[tuple[str, SlotRef, int, bool]]] = {}
     for store_name in sorted(readers):
         for meta in readers[store_name].list_meta():
             spec = specs.get((meta.slot.namespace, meta.slot.key))
@@ -194,13 +195,11 @@ def isolation_report(ws: Workspace) -> IsolationReport:
                 report.weak.append(FlaggedSlot(store_name, meta.slot, why))
             for v in meta.versions:
                 if v.fingerprint:
-                    by_fp.setdefault(v.fingerprint, []).append(
-                        Located(store_name, meta.slot, v.version, v.version == cur.version)
-                    )
-    for group in by_fp.values():
-        if len(group) < 2:
+                    by_fp.setdefault(v.fingerprint, []).append((store_name, meta.slot, v.version, v is cur))
+    for found in by_fp.values():
+        if len(found) < 2:
             continue
-        group.sort()
+        group = sorted(Located(*f) for f in found)
         for i, a in enumerate(group):
             for b in group[i + 1 :]:
                 if (a.store, a.slot) == (b.store, b.slot) or not (a.current or b.current):

@@ -112,11 +112,13 @@ def rotation_status(
     """
     now = ws.clock()
     rows: list[RotationRow] = []
+    declared = declared_keys(ws.contract)
     for env in envs or list(ws.contract.environments):
         reader = ws.metadata(env)
         metas = {m.slot: m for m in reader.list_meta(env)}
         for slot, group in expected_slots(requirements(ws.contract, env)).items():
-            owner_req = next((r for r in group if r.via_ref is None), group[0])
+            # Most slots are read by one service; skip the general case's work for them.
+            owner_req = group[0] if len(group) == 1 else next((r for r in group if r.via_ref is None), group[0])
             if not owner_req.sensitive and not include_config:
                 continue
             meta = metas.get(slot)
@@ -126,8 +128,8 @@ def rotation_status(
                 RotationRow(
                     slot=slot,
                     store=owner_req.store,
-                    services=tuple(sorted({r.service for r in group})),
-                    owner=owner_req.owner if owner_req.via_ref is None else _key_owner(ws, slot),
+                    services=(owner_req.service,) if len(group) == 1 else tuple(sorted({r.service for r in group})),
+                    owner=owner_req.owner if owner_req.via_ref is None else _key_owner(ws, slot, declared),
                     required=any(r.required for r in group),
                     cadence=owner_req.rotate_every,
                     last_rotated=current.created_at if current else None,
@@ -140,9 +142,9 @@ def rotation_status(
     return RotationReport(ws.contract.project, now, due_within, rows)
 
 
-def _key_owner(ws: Workspace, slot: SlotRef) -> str | None:
+def _key_owner(ws: Workspace, slot: SlotRef, declared: dict[tuple[str, str], tuple[str, Any]] | None = None) -> str | None:
     """Owner of the key itself (not of a service that reads it through a `ref`)."""
-    found = declared_keys(ws.contract).get((slot.namespace, slot.key))
+    found = (declared if declared is not None else declared_keys(ws.contract)).get((slot.namespace, slot.key))
     ns = ws.contract.namespaces.get(slot.namespace)
     if found is None:
         return ns.owner if ns else None

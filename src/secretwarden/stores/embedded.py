@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import getpass
 import json
 import os
@@ -566,6 +567,12 @@ def _filters(env: str | None, namespace: str | None) -> tuple[str, tuple[str, ..
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", tuple(args)
 
 
+@functools.lru_cache(maxsize=4096)
+def _stamp(text: str) -> ValidationStamp | None:
+    """Stamps repeat across thousands of versions (same spec, same verdict): parse each once."""
+    return ValidationStamp.from_json(json.loads(text))
+
+
 def _version_meta(row: tuple[Any, ...]) -> VersionMeta:
     version, created_at, created_by, source, fp, stamp, deleted_at, destroyed = row
     return VersionMeta(
@@ -574,7 +581,7 @@ def _version_meta(row: tuple[Any, ...]) -> VersionMeta:
         created_by=created_by,
         source=source,
         fingerprint=fp,
-        stamp=ValidationStamp.from_json(json.loads(stamp)) if stamp else None,
+        stamp=_stamp(stamp) if stamp else None,
         deleted_at=_parse_ts(deleted_at),
         destroyed=bool(destroyed),
     )

@@ -1,0 +1,199 @@
+#!/usr/bin/env python3
+"""Benchmark of rotation status, isolation and the reuse check (issue 9). A script, not a test.
+
+    .venv/bin/python bench/rotation_isolation.py [--services 200 --keys 50 --versions 3 --runs 5]
+
+On a generated contract of services x keys x 3 environments (30,000 slots by
+default), each slot written `--versions` times on the embedded store (versions
+spread over the last 400 days with an injected clock, a few values copied
+between environments, some keys compromised), it measures:
+
+  1. `warden rotation status` and `warden isolation` end to end (CLI, median
+     of --runs, contract cache warm), and the library calls alone;
+  2. that no value was decrypted while the reports ran (StoreStats.values_read,
+     counted in the store layer) and that no secrets-level store was opened;
+  3. the cost of the reuse check on a write (fingerprint + denied set + the
+     key's history + `refuse_reuse`), median of many, next to a whole write.
+Everything runs in a temporary folder with its own key and cache folders.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+WARDEN = [sys.executable, "-m", "secretwarden"]
+_bin = Path(sys.executable).with_name("warden")
+if _bin.exists():
+    WARDEN = [str(_bin)]
+
+
+def contract_text(services: int, keys: int) -> str:
+    lines = [
+        "version: 1",
+        "project: rotbench",
+        "rotate_every: 180d",
+        "environments:",
+        "  dev: {}",
+        "  staging: {}",
+        "  prod: {production: true, rotate_every: 90d}",
+        "namespaces:",
+    ]
+    lines += [f"  ns{i:03d}: {{path: /services/ns{i:03d}, owner: team{i % 17}}}" for i in range(services)]
+    lines.append("services:")
+    for i in range(services):
+        lines += [f"  svc{i:03d}:", f"    namespace: ns{i:03d}", "    secrets:"]
+        for k in range(keys):
+            lines.append(f"      KEY_{k:02d}: {{min_length: 16, generate: {{kind: chars, length: 24}}}}")
+    return "\n".join(lines) + "\n"
+
+
+class Clock:
+    def __init__(self, start: dt.datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> dt.datetime:
+        self.now += dt.timedelta(microseconds=1)
+        return self.now
+
+
+def populate(contract: Path, versions: int) -> dict[str, int]:
+    from secretwarden.contract.validation import spec_digest
+    from secretwarden.ops.generate import generate_value
+    from secretwarden.ops.workspace import Workspace
+    from secretwarden.stores.base import ValidationStamp, WriteRequest
+
+    stamp = ValidationStamp(spec_digest(None, None, 16))  # what bootstrap records for these keys
+    now = dt.datetime.now(dt.UTC)
+    clock = Clock(now - dt.timedelta(days=400))
+    counts = {"writes": 0}
+    with Workspace.load(contract, clock=clock) as ws:
+        from secretwarden.contract.plan import expected_slots, requirements
+
+        for env in ws.contract.environments:
+            store = ws.secrets(env)
+            slots = list(expected_slots(requirements(ws.contract, env)))
+            for v in range(versions):
+                for start in range(0, len(slots), 2000):
+                    # older versions long ago; the current one 0..200 days old, so states vary
+                    age = 400 - v * 100 if v < versions - 1 else (start // 2000) * 29 % 200
+                    clock.now = now - dt.timedelta(days=age)
+                    batch = [
+                        WriteRequest(s, generate_value({"kind": "chars", "length": 24}), source="generate", stamp=stamp)
+                        for s in slots[start : start + 2000]
+                    ]
+                    store.write_many(batch, actor="bench")
+                    counts["writes"] += len(batch)
+        # a few isolation findings: prod values copied into staging
+        prod, staging = ws.secrets("prod"), ws.secrets("staging")
+        copied = [m.slot for m in prod.list_meta("prod")][:5]
+        for slot in copied:
+            target = slot.__class__("staging", slot.namespace, slot.key, slot.instance)
+            staging.write_many([WriteRequest(target, prod.read(slot), source="set")], actor="bench")
+        # some incidents: 50 keys compromised (their fingerprints join the denied set)
+        for m in list(prod.list_meta("prod"))[100:150]:
+            prod.mark_compromised(m.slot, now + dt.timedelta(seconds=1), "bench")
+        counts["copied"] = len(copied)
+    return counts
+
+
+def cli(cmd: list[str], env: dict[str, str], runs: int) -> tuple[float, int]:
+    times, code = [], 0
+    for _ in range(runs):
+        start = time.perf_counter()
+        proc = subprocess.run(WARDEN + cmd, env=env, capture_output=True, text=True)
+        times.append(time.perf_counter() - start)
+        code = proc.returncode
+        if code not in (0, 1):
+            raise SystemExit(f"{cmd} failed: {proc.stderr}")
+    return statistics.median(times), code
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--services", type=int, default=200)
+    parser.add_argument("--keys", type=int, default=50)
+    parser.add_argument("--versions", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="warden-rotbench-"))
+    os.environ.update(
+        WARDEN_CONFIG_DIR=str(work / "config"), WARDEN_CACHE_DIR=str(work / "cache"), WARDEN_NO_KEYRING="1"
+    )
+    env = dict(os.environ)
+    repo = work / "repo"
+    repo.mkdir()
+    contract = repo / "warden.yaml"
+    contract.write_text(contract_text(args.services, args.keys))
+    slots = args.services * args.keys * 3
+    try:
+        t0 = time.perf_counter()
+        counts = populate(contract, args.versions)
+        print(f"populated {slots} slots x {args.versions} versions ({counts['writes']} writes) in {time.perf_counter() - t0:.1f} s")
+
+        # 1. CLI, end to end (first call warms the contract cache)
+        cli(["-c", str(contract), "validate"], env, 1)
+        rot_s, rot_code = cli(["-c", str(contract), "rotation", "status", "--format", "json"], env, args.runs)
+        iso_s, iso_code = cli(["-c", str(contract), "isolation", "--format", "json"], env, args.runs)
+        print(f"warden rotation status (CLI, {slots} slots): {rot_s:.2f} s median (exit {rot_code})")
+        print(f"warden isolation (CLI, {slots} slots):       {iso_s:.2f} s median (exit {iso_code})")
+
+        # 2. library calls, with the store layer's counters
+        from secretwarden.ops.isolation import isolation_report
+        from secretwarden.ops.rotation import rotation_status
+        from secretwarden.ops.workspace import Workspace
+
+        with Workspace.load(contract) as ws:
+            t = time.perf_counter()
+            rep = rotation_status(ws)
+            t_rot = time.perf_counter() - t
+            t = time.perf_counter()
+            iso = isolation_report(ws)
+            t_iso = time.perf_counter() - t
+            read = sum(s.stats.values_read for s in ws._meta.values())
+            states = {s: rep.count(s) for s in ("ok", "due", "overdue", "never-rotated", "compromised")}
+            print(f"rotation_status() library: {t_rot:.2f} s, {len(rep.rows)} rows, {states}")
+            print(f"isolation_report() library: {t_iso:.2f} s, {iso.slots_checked} slots, {len(iso.shared)} shared pair(s)")
+            print(f"values_read during both reports: {read}; secrets-level stores opened: {len(ws._secrets)}")
+
+        # 3. the reuse check on write
+        from secretwarden.ops.generate import generate_value
+        from secretwarden.slots import SlotRef
+        from secretwarden.stores.base import WriteRequest, refuse_reuse
+
+        with Workspace.load(contract) as ws:
+            store = ws.secrets("prod")
+            slot = SlotRef("prod", "ns000", "KEY_00")
+            denied = len(store.denied_fingerprints())
+            checks, writes = [], []
+            for _ in range(200):
+                value = generate_value({"kind": "chars", "length": 24})
+                t = time.perf_counter()
+                fp = store.fingerprint(value)
+                refuse_reuse(slot, fp, store.key_meta(slot), store.denied_fingerprints())
+                checks.append((time.perf_counter() - t) * 1000)
+            for _ in range(50):
+                value = generate_value({"kind": "chars", "length": 24})
+                t = time.perf_counter()
+                store.write_many([WriteRequest(slot, value, source="rotate")], actor="bench")
+                writes.append((time.perf_counter() - t) * 1000)
+            print(
+                f"reuse check per write: {statistics.median(checks):.2f} ms median "
+                f"(key with up to {args.versions + 50} versions, {denied} denied fingerprints); "
+                f"whole durable write incl. the check: {statistics.median(writes):.2f} ms median"
+            )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
