@@ -144,6 +144,27 @@ def test_import_is_light() -> None:
     assert out.stdout.strip() == "[]"
 
 
+def test_second_start_skips_the_contract_model(rt_contract: Path) -> None:
+    probe = textwrap.dedent(
+        """
+        import sys
+        from secretwarden.runtime import load_settings
+        load_settings("app", "dev", contract_path=sys.argv[1])
+        print("secretwarden.contract.model" in sys.modules)
+        """
+    )
+    env = {**_base_env(), **good_env(make_canary())}
+    runs = [
+        subprocess.run([sys.executable, "-c", probe, str(rt_contract)], capture_output=True, text=True, timeout=60, env=env)
+        for _ in range(2)
+    ]
+    assert [r.stdout for r in runs] == ["True\n", "False\n"], runs[0].stderr + runs[1].stderr
+    # Editing the contract changes its digest: the next start reads it again.
+    rt_contract.write_text(rt_contract.read_text() + "\n# edited\n")
+    again = subprocess.run([sys.executable, "-c", probe, str(rt_contract)], capture_output=True, text=True, timeout=60, env=env)
+    assert again.stdout == "True\n"
+
+
 def _base_env() -> dict[str, str]:
     import os
 

@@ -15,13 +15,16 @@ the first call, so `import secretwarden.runtime` costs little.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import json
 import keyword
 import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from secretwarden.errors import SettingsInvalid, UsageError, WardenError
@@ -35,6 +38,7 @@ if TYPE_CHECKING:
 ENV_VAR = "WARDEN_ENV"
 INSTANCE_VAR = "WARDEN_INSTANCE"
 CONTRACT_VAR = "WARDEN_CONTRACT"
+_PLAN_FORMAT = 1
 
 
 @dataclass(frozen=True)
@@ -52,16 +56,14 @@ class KeySpec:
 
 @dataclass(frozen=True)
 class ServicePlan:
-    loaded: LoadedContract
     service: str
     env: str
     instance: str | None
     direct: bool  # `access: direct-vault`: read values from the store
-    requirements: tuple[Requirement, ...]
-
-    @property
-    def keys(self) -> tuple[KeySpec, ...]:
-        return tuple(_key_spec(r) for r in self.requirements)
+    keys: tuple[KeySpec, ...]
+    # Only for direct-vault services, which open the store (never from the plan cache):
+    loaded: LoadedContract | None = None
+    requirements: tuple[Requirement, ...] = ()
 
 
 # --- contract -> plan ----------------------------------------------------------------
@@ -75,7 +77,33 @@ def plan_for(
     contract_path: str | os.PathLike[str] | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> ServicePlan:
-    """The service's requirements in `env` (or the one environment that makes sense)."""
+    """The service's requirements in `env` (or the one environment that makes sense).
+
+    A plan for a service read from the environment is cached as JSON keyed by
+    the contract's digest, so an application's start-up skips the contract
+    model (pydantic validation of the whole document) after the first run.
+    """
+    from secretwarden.contract.loader import (
+        contract_digest,
+        read_contract_bytes,
+        resolve_contract_path,
+    )
+
+    source = os.environ if environ is None else environ
+    path = resolve_contract_path(contract_path or source.get(CONTRACT_VAR) or None).resolve()
+    env = env or source.get(ENV_VAR) or None
+    instance = instance or source.get(INSTANCE_VAR) or None
+    cache_file = _plan_cache(contract_digest(read_contract_bytes(path)), service, env, instance)
+    cached = _read_plan(cache_file, service)
+    if cached is not None:
+        return cached
+    plan = _compile(path, service, env, instance)
+    if not plan.direct:
+        _write_plan(cache_file, plan)
+    return plan
+
+
+def _compile(path: Path, service: str, env: str | None, instance: str | None) -> ServicePlan:
     from secretwarden.contract.loader import load_contract
     from secretwarden.contract.plan import (
         check_service,
@@ -84,12 +112,9 @@ def plan_for(
         service_runs_in,
     )
 
-    source = os.environ if environ is None else environ
-    loaded = load_contract(contract_path or source.get(CONTRACT_VAR) or None)
+    loaded = load_contract(path)
     contract = loaded.contract
     svc = check_service(contract, service)
-    env = env or source.get(ENV_VAR) or None
-    instance = instance or source.get(INSTANCE_VAR) or None
     direct = svc.access == "direct-vault"
     if svc.per_instance and instance is None:
         choices = service_instances(contract, svc)
@@ -111,7 +136,37 @@ def plan_for(
     reqs = requirements(contract, env, service=service, instance=instance)
     if not reqs and not service_runs_in(svc, env):
         raise UsageError(f"service `{service}` does not run in environment `{env}`")
-    return ServicePlan(loaded, service, env, instance, direct, tuple(reqs))
+    keys = tuple(_key_spec(r) for r in reqs)
+    if direct:
+        return ServicePlan(service, env, instance, True, keys, loaded, tuple(reqs))
+    return ServicePlan(service, env, instance, False, keys)
+
+
+def _plan_cache(digest: str, service: str, env: str | None, instance: str | None) -> Path:
+    from secretwarden.paths import cache_dir
+
+    return cache_dir() / "runtime" / digest / f"{service}--{env or '-'}--{instance or '-'}.json"
+
+
+def _read_plan(path: Path, service: str) -> ServicePlan | None:
+    try:
+        data = json.loads(path.read_bytes())
+        if data.get("format") != _PLAN_FORMAT:
+            return None
+        keys = tuple(KeySpec(**k) for k in data["keys"])
+        return ServicePlan(service, data["env"], data["instance"], False, keys)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # no or unreadable cache: compile from the contract
+
+
+def _write_plan(path: Path, plan: ServicePlan) -> None:
+    from dataclasses import asdict
+
+    from secretwarden.paths import write_atomic
+
+    payload = {"format": _PLAN_FORMAT, "env": plan.env, "instance": plan.instance, "keys": [asdict(k) for k in plan.keys]}
+    with contextlib.suppress(OSError):  # a read-only cache only costs start-up time
+        write_atomic(path, json.dumps(payload).encode())
 
 
 def _field_name(var: str) -> str:
@@ -151,6 +206,7 @@ def _read_store(plan: ServicePlan) -> tuple[dict[str, str], list[str]]:
     from secretwarden.ops.secrets import audited
     from secretwarden.ops.workspace import Workspace
 
+    assert plan.loaded is not None, "direct-vault plans carry the loaded contract"
     entries = [PlanEntry.from_json(r.to_json()) for r in plan.requirements]
     with Workspace(plan.loaded, command="runtime") as ws:
         store = ws.secrets(plan.env)

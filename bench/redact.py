@@ -1,0 +1,204 @@
+"""Benchmark the application side (issue 7): redaction throughput, logging-filter overhead,
+`load_settings` for a 50-key service, and the import cost of `secretwarden.runtime`.
+
+Run: .venv/bin/python bench/redact.py [--mb 64]
+Prints a markdown table for docs/benchmarks.md. Single process, one core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import logging
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def _best(fn, runs: int) -> float:  # type: ignore[no-untyped-def]
+    """Fastest of `runs`: the machine is shared, so slower runs measure the neighbours."""
+    return min(_samples(fn, runs))
+
+
+def _median(fn, runs: int) -> float:  # type: ignore[no-untyped-def]
+    return statistics.median(_samples(fn, runs))
+
+
+def _samples(fn, runs: int) -> list[float]:  # type: ignore[no-untyped-def]
+    samples = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - t)
+    return samples
+
+
+def log_data(size: int, values: list[str], every: int) -> bytes:
+    """Log-like lines; one line in `every` carries a secret (0: none)."""
+    lines = []
+    total, i = 0, 0
+    while total < size:
+        line = f"2026-11-25T13:00:{i % 60:02d}Z INFO req={i} path=/api/v1/orders/{i * 7} status=200 took={i % 97}ms user=u{i % 1000}@example.com"
+        if every and i % every == 0:
+            line += f" token={values[i % len(values)]}"
+        line += "\n"
+        lines.append(line)
+        total += len(line)
+        i += 1
+    return "".join(lines).encode()[:size]
+
+
+def bench_throughput(mb: int) -> list[tuple[str, str]]:
+    from secretwarden.redact import Redactor
+
+    values = [secrets.token_urlsafe(24) for _ in range(1000)]
+    t = time.perf_counter()
+    redactor = Redactor({f"KEY_{i}": v for i, v in enumerate(values)})
+    build = time.perf_counter() - t
+    rows = [("build a redactor for 1,000 values", f"{build * 1000:.0f} ms ({len(redactor._patterns)} patterns: raw + encodings)")]
+    for label, every in (("no secrets in the text", 0), ("a secret in 1 line of 100", 100)):
+        data = log_data(mb * 1024 * 1024, values, every)
+        chunk = 65536
+
+        def run(data: bytes = data, chunk: int = chunk) -> None:
+            stream = redactor.stream()
+            for off in range(0, len(data), chunk):
+                stream.feed(data[off : off + chunk])
+            stream.finish()
+
+        secs = _median(run, 3)
+        rows.append((f"stream, 64 KiB chunks, {label}", f"{len(data) / secs / 1e6:.0f} MB/s"))
+    data = log_data(16 * 1024 * 1024, values, 100)
+    lines = data.split(b"\n")
+
+    def by_line() -> None:
+        stream = redactor.stream()
+        for line in lines:
+            stream.feed(line + b"\n")
+
+    secs = _median(by_line, 3)
+    rows.append(("stream, one line per feed (~110 B), 1 in 100 with a secret", f"{len(data) / secs / 1e6:.0f} MB/s"))
+    return rows
+
+
+def bench_logging(n: int = 20000) -> list[tuple[str, str]]:
+    from secretwarden.redact import RedactingFilter, Redactor
+
+    values = {f"KEY_{i}": secrets.token_urlsafe(24) for i in range(1000)}
+    secret = next(iter(values.values()))
+    redactor = Redactor(values)
+
+    def make(with_filter: bool) -> logging.Logger:
+        logger = logging.getLogger(f"bench.{with_filter}.{time.perf_counter_ns()}")
+        logger.propagate = False
+        logger.setLevel(logging.INFO)
+        handler = logging.StreamHandler(io.StringIO())
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        if with_filter:
+            handler.addFilter(RedactingFilter(redactor))
+        logger.addHandler(handler)
+        return logger
+
+    def per_record(logger: logging.Logger, msg: str, exc: bool = False) -> float:
+        def run() -> None:
+            for i in range(n):
+                if exc:
+                    try:
+                        raise ValueError(msg)
+                    except ValueError:
+                        logger.exception("failed %d", i)
+                else:
+                    logger.info("request %d done: %s", i, msg)
+
+        return _best(run, 7) / n * 1e6
+
+    rows = []
+    for label, msg, exc in (
+        ("plain record, no secret", "ok", False),
+        ("record whose argument holds a secret", f"token={secret}", False),
+        ("record with an exception (traceback)", f"key {secret}", True),
+    ):
+        base = per_record(make(False), msg, exc)
+        filt = per_record(make(True), msg, exc)
+        rows.append((f"logging: {label}", f"{base:.1f} µs -> {filt:.1f} µs (+{filt - base:.1f} µs per record)"))
+    return rows
+
+
+CONTRACT_HEAD = """\
+version: 1
+project: bench
+environments: {dev: {}, prod: {}}
+namespaces:
+  big: {path: /services/big}
+services:
+  big:
+    namespace: big
+    secrets:
+"""
+
+
+def bench_settings() -> list[tuple[str, str]]:
+    folder = Path(tempfile.mkdtemp(prefix="warden-bench-"))
+    kinds = [
+        ("{min_length: 16}", lambda: secrets.token_urlsafe(24)),
+        ("{format: hex}", lambda: secrets.token_hex(16)),
+        ("{sensitive: false, format: duration}", lambda: "15m"),
+        ("{sensitive: false, format: integer}", lambda: "42"),
+        ("{format: database-url}", lambda: "postgres://u:" + secrets.token_hex(8) + "@h/db"),
+    ]
+    lines, environ = [], {}
+    for i in range(50):
+        spec, make = kinds[i % len(kinds)]
+        lines.append(f"      KEY_{i:02d}: {spec}\n")
+        environ[f"KEY_{i:02d}"] = make()
+    contract = folder / "warden.yaml"
+    contract.write_text(CONTRACT_HEAD + "".join(lines))
+    env = {**os.environ, **environ, "WARDEN_CACHE_DIR": str(folder / "cache")}
+    script = (
+        "import time; t=time.perf_counter(); from secretwarden.runtime import load_settings; "
+        f"load_settings('big', 'dev', contract_path={str(contract)!r}); print(time.perf_counter()-t)"
+    )
+    cold = [float(subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True).stdout) for _ in range(7)]
+
+    from secretwarden.runtime import load_settings
+
+    os.environ["WARDEN_CACHE_DIR"] = str(folder / "cache")
+    load_settings("big", "dev", contract_path=contract, environ=environ)
+    warm = _median(lambda: load_settings("big", "dev", contract_path=contract, environ=environ), 50)
+    return [
+        ("load_settings, 50 keys, first call in a fresh process (imports + cached contract)", f"{statistics.median(cold) * 1000:.0f} ms"),
+        ("load_settings, 50 keys, later calls", f"{warm * 1000:.2f} ms"),
+    ]
+
+
+def bench_import() -> list[tuple[str, str]]:
+    def proc(code: str) -> float:
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True)
+        return time.perf_counter() - t
+
+    base = statistics.median(proc("pass") for _ in range(15))
+    rows = []
+    for mod in ("secretwarden.runtime", "secretwarden.redact"):
+        cost = statistics.median(proc(f"import {mod}") for _ in range(15))
+        rows.append((f"`import {mod}` (process, minus `python -c pass`)", f"{(cost - base) * 1000:.1f} ms"))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mb", type=int, default=64, help="size of the text for the throughput runs")
+    args = parser.parse_args()
+    rows = bench_throughput(args.mb) + bench_logging() + bench_settings() + bench_import()
+    print("| measurement | result |\n|---|---|")
+    for name, value in rows:
+        print(f"| {name} | {value} |")
+
+
+if __name__ == "__main__":
+    main()
