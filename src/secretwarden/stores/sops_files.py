@@ -18,7 +18,7 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -191,12 +191,40 @@ def _parse_time(value: Any) -> dt.datetime | None:
     return None
 
 
-def _fill(view: FileView, tree: dict[str, Any], meta: Any, suffix: str) -> None:
+def _intended_plain(meta: Any) -> Callable[[str], bool]:
+    """Which top-level keys the file's own sops settings leave unencrypted on purpose."""
+    m = meta if isinstance(meta, dict) else {}
+
+    def rx(name: str) -> re.Pattern[str] | None:
+        raw = m.get(name)
+        try:
+            return re.compile(raw) if isinstance(raw, str) and raw else None
+        except re.error:
+            return None
+
+    unenc_suffix = m.get("unencrypted_suffix") if isinstance(m.get("unencrypted_suffix"), str) else None
+    enc_suffix = m.get("encrypted_suffix") if isinstance(m.get("encrypted_suffix"), str) else None
+    unenc_re, enc_re = rx("unencrypted_regex"), rx("encrypted_regex")
+
+    def plain_on_purpose(key: str) -> bool:
+        if unenc_suffix and key.endswith(unenc_suffix):
+            return True
+        if enc_suffix and not key.endswith(enc_suffix):
+            return True
+        if unenc_re is not None and unenc_re.search(key):
+            return True
+        return enc_re is not None and not enc_re.search(key)
+
+    return plain_on_purpose
+
+
+def _fill(view: FileView, tree: dict[str, Any], meta: Any) -> None:
+    on_purpose = _intended_plain(meta)
     for raw_key, value in tree.items():
         key = str(raw_key)
         stored = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
         view.digests[key] = digest(stored)
-        if not _is_encrypted(value) and not key.endswith(suffix):
+        if not _is_encrypted(value) and not on_purpose(key):
             view.plaintext_keys.add(key)
     if isinstance(meta, dict):
         view.encrypted = "mac" in meta
@@ -242,6 +270,11 @@ def read_view(path: Path, fmt: str) -> FileView | None:
         return None
     except (OSError, UnicodeDecodeError) as exc:
         raise IntegrityError(f"{path}: cannot read the sops file ({type(exc).__name__})") from None
+    return parse_view(path, text, fmt)
+
+
+def parse_view(path: Path, text: str, fmt: str) -> FileView:
+    """A view of `text` (the content of `path` in format `fmt`). Raises IntegrityError."""
     view = FileView(path)
     tree: Any
     meta: Any
@@ -260,11 +293,20 @@ def read_view(path: Path, fmt: str) -> FileView | None:
         raise IntegrityError(f"{path}: not a readable {fmt} file ({type(exc).__name__})") from None
     if not isinstance(tree, dict):
         raise IntegrityError(f"{path}: a sops secret file must hold a mapping at the top level")
-    suffix = "_unencrypted"
-    if isinstance(meta, dict) and isinstance(meta.get("unencrypted_suffix"), str):
-        suffix = meta["unencrypted_suffix"]
-    _fill(view, tree, meta, suffix)
+    _fill(view, tree, meta)
     return view
+
+
+def format_of(path: str) -> str | None:
+    """The sops format a file name implies (as sops itself guesses it), None when unknown."""
+    name = path.rsplit("/", 1)[-1]
+    if name.endswith((".yaml", ".yml")):
+        return "yaml"
+    if name.endswith(".json"):
+        return "json"
+    if name.endswith(".env") or name == ".env" or name.startswith(".env."):
+        return "dotenv"
+    return None
 
 
 # --- the sidecar ---------------------------------------------------------------
