@@ -117,81 +117,105 @@ def cli(cmd: list[str], env: dict[str, str], runs: int) -> tuple[float, int]:
     return statistics.median(times), code
 
 
+def measure(label: str, contract: Path, env: dict[str, str], args: argparse.Namespace, server: object = None) -> None:
+    slots = args.services * args.keys * 3
+    print(f"--- {label} ---")
+    t0 = time.perf_counter()
+    counts = populate(contract, args.versions)
+    print(f"populated {slots} slots x {args.versions} versions ({counts['writes']} writes) in {time.perf_counter() - t0:.1f} s")
+
+    # 1. CLI, end to end (first call warms the contract cache)
+    cli(["-c", str(contract), "validate"], env, 1)
+    mark = server.audit_mark() if server is not None else 0  # type: ignore[attr-defined]
+    rot_s, rot_code = cli(["-c", str(contract), "rotation", "status", "--format", "json"], env, args.runs)
+    iso_s, iso_code = cli(["-c", str(contract), "isolation", "--format", "json"], env, args.runs)
+    print(f"warden rotation status (CLI, {slots} slots): {rot_s:.2f} s median of {args.runs} (exit {rot_code})")
+    print(f"warden isolation (CLI, {slots} slots):       {iso_s:.2f} s median of {args.runs} (exit {iso_code})")
+    if server is not None:
+        data = [p for op, p in server.requests_since(mark) if "/data/" in p]  # type: ignore[attr-defined]
+        print(f"OpenBao audit log: {len(data)} request(s) to a data/ path (a value) during the CLI reports")
+
+    # 2. library calls, with the store layer's counters
+    from secretwarden.ops.isolation import isolation_report
+    from secretwarden.ops.rotation import rotation_status
+    from secretwarden.ops.workspace import Workspace
+
+    with Workspace.load(contract) as ws:
+        t = time.perf_counter()
+        rep = rotation_status(ws)
+        t_rot = time.perf_counter() - t
+        t = time.perf_counter()
+        iso = isolation_report(ws)
+        t_iso = time.perf_counter() - t
+        read = sum(s.stats.values_read for s in ws._meta.values())
+        states = {s: rep.count(s) for s in ("ok", "due", "overdue", "never-rotated", "compromised")}
+        print(f"rotation_status() library: {t_rot:.2f} s, {len(rep.rows)} rows, {states}")
+        print(f"isolation_report() library: {t_iso:.2f} s, {iso.slots_checked} slots, {len(iso.shared)} shared pair(s)")
+        print(f"values_read during both reports: {read}; secrets-level stores opened: {len(ws._secrets)}")
+
+    # 3. the reuse check on write
+    from secretwarden.ops.generate import generate_value
+    from secretwarden.slots import SlotRef
+    from secretwarden.stores.base import WriteRequest, refuse_reuse
+
+    with Workspace.load(contract) as ws:
+        store = ws.secrets("prod")
+        slot = SlotRef("prod", "ns000", "KEY_00")
+        denied = len(store.denied_fingerprints())
+        checks, writes = [], []
+        for _ in range(100):
+            value = generate_value({"kind": "chars", "length": 24})
+            t = time.perf_counter()
+            fp = store.fingerprint(value)
+            refuse_reuse(slot, fp, store.key_meta(slot), store.denied_fingerprints())
+            checks.append((time.perf_counter() - t) * 1000)
+        for _ in range(30):
+            value = generate_value({"kind": "chars", "length": 24})
+            t = time.perf_counter()
+            store.write_many([WriteRequest(slot, value, source="rotate")], actor="bench")
+            writes.append((time.perf_counter() - t) * 1000)
+        print(
+            f"reuse check per write: {statistics.median(checks):.2f} ms median "
+            f"(key with up to {args.versions + 30} versions, {denied} denied fingerprints); "
+            f"whole write incl. the check: {statistics.median(writes):.2f} ms median"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--services", type=int, default=200)
     parser.add_argument("--keys", type=int, default=50)
     parser.add_argument("--versions", type=int, default=3)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--vault", action="store_true", help="Also run on a local OpenBao dev server (needs `bao`).")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="warden-rotbench-"))
     os.environ.update(
         WARDEN_CONFIG_DIR=str(work / "config"), WARDEN_CACHE_DIR=str(work / "cache"), WARDEN_NO_KEYRING="1"
     )
-    env = dict(os.environ)
-    repo = work / "repo"
-    repo.mkdir()
-    contract = repo / "warden.yaml"
-    contract.write_text(contract_text(args.services, args.keys))
-    slots = args.services * args.keys * 3
+    server = None
     try:
-        t0 = time.perf_counter()
-        counts = populate(contract, args.versions)
-        print(f"populated {slots} slots x {args.versions} versions ({counts['writes']} writes) in {time.perf_counter() - t0:.1f} s")
+        repo = work / "embedded"
+        repo.mkdir()
+        contract = repo / "warden.yaml"
+        contract.write_text(contract_text(args.services, args.keys))
+        measure("embedded store", contract, dict(os.environ), args)
+        if args.vault:
+            sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+            from tests.vault_server import start_server
 
-        # 1. CLI, end to end (first call warms the contract cache)
-        cli(["-c", str(contract), "validate"], env, 1)
-        rot_s, rot_code = cli(["-c", str(contract), "rotation", "status", "--format", "json"], env, args.runs)
-        iso_s, iso_code = cli(["-c", str(contract), "isolation", "--format", "json"], env, args.runs)
-        print(f"warden rotation status (CLI, {slots} slots): {rot_s:.2f} s median (exit {rot_code})")
-        print(f"warden isolation (CLI, {slots} slots):       {iso_s:.2f} s median (exit {iso_code})")
-
-        # 2. library calls, with the store layer's counters
-        from secretwarden.ops.isolation import isolation_report
-        from secretwarden.ops.rotation import rotation_status
-        from secretwarden.ops.workspace import Workspace
-
-        with Workspace.load(contract) as ws:
-            t = time.perf_counter()
-            rep = rotation_status(ws)
-            t_rot = time.perf_counter() - t
-            t = time.perf_counter()
-            iso = isolation_report(ws)
-            t_iso = time.perf_counter() - t
-            read = sum(s.stats.values_read for s in ws._meta.values())
-            states = {s: rep.count(s) for s in ("ok", "due", "overdue", "never-rotated", "compromised")}
-            print(f"rotation_status() library: {t_rot:.2f} s, {len(rep.rows)} rows, {states}")
-            print(f"isolation_report() library: {t_iso:.2f} s, {iso.slots_checked} slots, {len(iso.shared)} shared pair(s)")
-            print(f"values_read during both reports: {read}; secrets-level stores opened: {len(ws._secrets)}")
-
-        # 3. the reuse check on write
-        from secretwarden.ops.generate import generate_value
-        from secretwarden.slots import SlotRef
-        from secretwarden.stores.base import WriteRequest, refuse_reuse
-
-        with Workspace.load(contract) as ws:
-            store = ws.secrets("prod")
-            slot = SlotRef("prod", "ns000", "KEY_00")
-            denied = len(store.denied_fingerprints())
-            checks, writes = [], []
-            for _ in range(200):
-                value = generate_value({"kind": "chars", "length": 24})
-                t = time.perf_counter()
-                fp = store.fingerprint(value)
-                refuse_reuse(slot, fp, store.key_meta(slot), store.denied_fingerprints())
-                checks.append((time.perf_counter() - t) * 1000)
-            for _ in range(50):
-                value = generate_value({"kind": "chars", "length": 24})
-                t = time.perf_counter()
-                store.write_many([WriteRequest(slot, value, source="rotate")], actor="bench")
-                writes.append((time.perf_counter() - t) * 1000)
-            print(
-                f"reuse check per write: {statistics.median(checks):.2f} ms median "
-                f"(key with up to {args.versions + 50} versions, {denied} denied fingerprints); "
-                f"whole durable write incl. the check: {statistics.median(writes):.2f} ms median"
-            )
+            server = start_server(work / "bao")
+            os.environ.update(server.env())
+            repo = work / "vault"
+            repo.mkdir()
+            contract = repo / "warden.yaml"
+            store = "stores:\n  bao:\n    backend: vault\n    options: {path_prefix: bench, layout: per-namespace}\n"
+            contract.write_text(contract_text(args.services, args.keys).replace("namespaces:\n", store + "namespaces:\n", 1))
+            measure("OpenBao dev server (vault backend, per-namespace layout)", contract, dict(os.environ), args, server)
     finally:
+        if server is not None:
+            server.stop()
         shutil.rmtree(work, ignore_errors=True)
 
 
