@@ -75,7 +75,8 @@ def _list_rules() -> None:
 @click.option("--no-baseline", is_flag=True, help="Report findings even when they are in the baseline.")
 @click.option("--rule", "only_rules", multiple=True, metavar="ID", help="Run only this rule (repeatable).")
 @click.option("--disable-rule", "disabled", multiple=True, metavar="ID", help="Do not run this rule (repeatable).")
-@click.option("--min-confidence", type=click.Choice(["low", "medium", "high"]), default="low", show_default=True)
+@click.option("--min-confidence", type=click.Choice(["low", "medium", "high"]), default="medium", show_default=True,
+              help="Hide findings below this confidence (low shows dictionary-word passwords and the like).")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, help="Worker processes (default: one per core).")
 @click.option("--list-rules", is_flag=True, help="Print the rule ids and exit.")
 @click.option("--no-progress", is_flag=True, help="Never show a progress bar.")

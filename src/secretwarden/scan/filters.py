@@ -50,8 +50,17 @@ _UUID = re.compile(
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
 _INTEGRITY = re.compile(r"^(?:sha(?:1|256|384|512)[-:=]|md5[-:])[A-Za-z0-9+/=_-]{16,}$")
 _PATHISH = re.compile(r"^(?:[a-zA-Z]:\\|\.{0,2}/|~/)[\w./\\ -]*$")
+_FILE_NAME = re.compile(
+    r"(?i)^[\w\-./]+\.(?:ya?ml|json|xml|txt|conf|cfg|ini|env|pem|key|crt|cer|p12|pfx|jks|py|js|ts|go|rb|"
+    r"java|sh|md|html?|properties|toml|lock|log|csv|sql|db|gpg|asc|kdbx|zip|tar|gz)$"
+)
 _RELATIVE_PATH = re.compile(r"^[\w-]+(?:/[\w.-]+){2,}$")
 _URL_NO_CREDS = re.compile(r"^[a-z][a-z0-9+.-]*://[^@\s]*$", re.IGNORECASE)
+_RUNS = re.compile(
+    r"(?:0(?=1)|1(?=2)|2(?=3)|3(?=4)|4(?=5)|5(?=6)|6(?=7)|7(?=8)|8(?=9)|a(?=b)|b(?=c)|c(?=d)|d(?=e)|"
+    r"e(?=f)|f(?=g)|g(?=h)|h(?=i)|i(?=j)|j(?=k)|k(?=l)|l(?=m)|m(?=n)|n(?=o)|o(?=p)|p(?=q)|q(?=r)|r(?=s)|"
+    r"s(?=t)|t(?=u)|u(?=v)|v(?=w)|w(?=x)|x(?=y)|y(?=z)){4,}."
+)
 _SEQUENCES = ("0123456789", "abcdefghijklmnopqrstuvwxyz", "qwertyuiop", "asdfghjkl")
 
 
@@ -94,7 +103,11 @@ def is_repeated_or_sequential(value: str) -> bool:
     for n in (2, 3, 4):
         if len(v) >= n * 3 and v == (v[:n] * (len(v) // n + 1))[: len(v)]:
             return True
-    return any(len(v) >= 6 and v in seq for seq in _SEQUENCES)
+    if any(len(v) >= 6 and v in seq for seq in _SEQUENCES):
+        return True
+    # mostly made of runs like `123456` or `abcdef` (`1234567890abcdefghij`)
+    covered = sum(len(m.group(0)) for m in _RUNS.finditer(v))
+    return len(v) >= 8 and covered / len(v) >= 0.6
 
 
 def is_hash_or_digest(value: str, key: str = "") -> bool:
@@ -107,6 +120,25 @@ def is_hash_or_digest(value: str, key: str = "") -> bool:
     return bool(parts & hashy) and bool(_HEX.match(value) or len(value) in (43, 44, 88))
 
 
+_CRYPT_HASH = re.compile(
+    r"^\$(?:2[abxy]?|1|5|6|apr1|md5|sha1|y|gy|7|argon2(?:id|i|d)|scrypt|pbkdf2(?:-sha\d+)?|bcrypt(?:-sha256)?)\$"
+    r"|^(?:pbkdf2_sha\d+|bcrypt_sha256|argon2|scrypt)\$|^\{(?:SSHA|SHA|SMD5|MD5|CRYPT|PBKDF2)[^}]*\}"
+)
+
+
+def is_password_hash(value: str) -> bool:
+    """A stored password hash (bcrypt `$2b$`, crypt `$6$`, argon2, Django `pbkdf2_sha256$`, LDAP `{SSHA}`)."""
+    return bool(_CRYPT_HASH.match(value))
+
+
+_NUMBER_LITERAL = re.compile(r"^[-+]?(?:0[xX][0-9a-fA-F]+|0[oObB][0-7]+|\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)[uUlLfF]*$")
+
+
+def is_number_literal(value: str) -> bool:
+    """`0x4f`, `3600`, `1e6`: a number in code, not a secret."""
+    return bool(_NUMBER_LITERAL.match(value))
+
+
 def is_lockfile_integrity(value: str) -> bool:
     """npm/yarn `integrity` strings and pip `--hash=sha256:` pins."""
     return bool(_INTEGRITY.match(value))
@@ -114,7 +146,7 @@ def is_lockfile_integrity(value: str) -> bool:
 
 def is_path_or_plain_url(value: str) -> bool:
     """A filesystem path or a URL without userinfo: it names where a secret is."""
-    if _PATHISH.match(value) or _URL_NO_CREDS.match(value):
+    if _PATHISH.match(value) or _URL_NO_CREDS.match(value) or _FILE_NAME.match(value):
         return True
     if _RELATIVE_PATH.match(value):
         # `a/b/c.txt` or `assets/img/logo`; base64 has slashes too, but no words between them

@@ -55,9 +55,23 @@ _SHORT_WORDS = frozenset(
 )
 
 
+# The most frequent letter pairs of English and of code identifiers. Words are
+# mostly made of them; random strings only by chance (about one pair in six).
+_COMMON_BIGRAMS = frozenset(
+    ["th", "he", "in", "er", "an", "re", "on", "at", "en", "nd", "ti", "es", "or", "te", "of", "ed", "is", "it", "al", "ar", "st", "to", "nt", "ng", "se", "ha", "as", "ou", "io", "le", "ve", "co", "me", "de", "hi", "ri", "ro", "ic", "ne", "ea", "ra", "ce", "li", "ch", "ll", "be", "ma", "si", "om", "ur", "ca", "el", "ta", "la", "ns", "di", "fo", "ho", "pe", "ec", "pr", "no", "ct", "us", "ac", "ot", "il", "tr", "ly", "nc", "et", "ut", "ss", "so", "rs", "un", "lo", "wa", "ge", "ie", "wh", "ee", "wi", "em", "ad", "ol", "rt", "po", "we", "na", "ul", "ni", "ts", "mo", "ow", "pa", "im", "mi", "ai", "sh", "ir", "su", "id", "os", "iv", "ia", "am", "fi", "ci", "vi", "pl", "ig", "tu", "ev", "ld", "ry", "mp", "fe", "bl", "ab", "gh", "ty", "op", "wo", "sa", "ay", "ex", "ke", "fr", "oo", "av", "ag", "if", "ap", "gr", "od", "bo", "sp", "rd", "do", "uc", "bu", "ei", "ov", "by", "rm", "ep", "tt", "oc", "fa", "ef", "cu", "rn", "sc", "gi", "da", "yo", "cr", "cl", "du", "ga", "qu", "ue", "ff", "ba", "ey", "ls", "va", "um", "pp", "ua", "up", "lu", "go", "ht", "ru", "ug", "ds", "lt", "pi", "rc", "rr", "eg", "au", "ck", "ew", "mu", "br", "bi", "pt", "ak", "pu", "ys", "ql", "sq", "my"]
+)
+
+
+def _common_pairs(part: str) -> float:
+    pairs = [part[i : i + 2] for i in range(len(part) - 1)]
+    return sum(1 for p in pairs if p in _COMMON_BIGRAMS) / len(pairs) if pairs else 0.0
+
+
 def _pronounceable(part: str) -> bool:
     if len(part) <= 2:
         return part in _SHORT_WORDS
+    if _common_pairs(part) < 0.5:
+        return False
     vowels = sum(1 for ch in part if ch in _VOWELS)
     ratio = vowels / len(part)
     if not 0.15 <= ratio <= 0.75:
@@ -73,16 +87,18 @@ def word_likeness(value: str) -> float:
     `databaseConnectionString` scores 1.0, `hunter2` about 0.85, `x8Kq2Zv9LmP4`
     near 0. Digits are neutral: they are not letters.
     """
-    parts = _WORD_SPLIT.findall(value)
-    letters = sum(len(p) for p in parts if not p.isdigit())
+    parts = [p for p in _WORD_SPLIT.findall(value) if not p.isdigit()]
+    letters = sum(len(p) for p in parts)
     if letters == 0:
         return 0.0
     wordy = 0
     for part in parts:
-        if part.isdigit():
-            continue
         if _pronounceable(part.lower()):
             wordy += len(part)
+    # Many one- and two-letter parts (`aB3xK9q`) are what random mixed case looks like.
+    short = sum(len(p) for p in parts if len(p) <= 2)
+    if short * 2 > letters:
+        return min(wordy / letters, 0.3)
     return wordy / letters
 
 

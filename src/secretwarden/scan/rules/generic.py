@@ -46,7 +46,11 @@ _STRONG_FLAT = (
 )
 _SECRET_WORDS = frozenset(_PASSWORD_FLAT) | _PASSWORD_PARTS | frozenset(_STRONG_FLAT)
 _WEAK_PARTS = frozenset({"key", "auth", "nonce", "salt", "sig", "hmac", "signature", "seed", "cipher"})
-_PUBLIC_PARTS = frozenset({"public", "pub", "publishable", "publickey"})
+# Names of values that are not secrets although they mention one: public halves,
+# encrypted or hashed forms, and UI texts about secrets.
+_PUBLIC_PARTS = frozenset(
+    ["public", "pub", "publishable", "publickey", "encrypted", "crypted", "hashed", "label", "labels", "message", "msg", "text", "title", "hint", "placeholder", "tooltip", "caption", "prompt", "description", "error", "errors", "i18n", "translation"]
+)
 _NOT_A_VALUE_LAST = frozenset(
     ["id", "ids", "name", "names", "path", "paths", "file", "files", "filename", "filepath", "dir", "directory", "folder", "url", "urls", "uri", "uris", "endpoint", "endpoints", "host", "hostname", "port", "length", "len", "size", "type", "types", "format", "fmt", "regex", "re", "pattern", "field", "fields", "label", "labels", "hint", "prompt", "placeholder", "policy", "prefix", "suffix", "expiry", "expires", "expiration", "expire", "exp", "ttl", "timeout", "lifetime", "age", "count", "max", "min", "maximum", "minimum", "header", "headers", "param", "params", "parameter", "column", "col", "input", "enabled", "enable", "disabled", "required", "error", "errors", "message", "msg", "text", "title", "description", "desc", "hash", "hashed", "digest", "mode", "method", "class", "kind", "version", "index", "idx", "location", "store", "storage", "provider", "manager", "service", "handler", "helper", "util", "utils", "validator", "validation", "strength", "complexity", "rule", "rules", "encoding", "algorithm", "alg", "algo", "scheme", "template", "schema", "option", "options", "flag", "flags", "var", "variable", "env", "ref", "reference", "arn", "source", "src", "attr", "attribute", "property", "prop", "display", "visible", "visibility", "changed", "updated", "created", "at", "date", "time", "timestamp", "reset", "request", "response", "resp", "req", "callback", "cb", "fn", "func", "function", "event", "status", "state", "valid", "invalid", "check", "usage", "help", "tip", "info", "bytes", "bits", "sid", "user", "username", "login", "email", "account", "mask", "masked", "char", "chars", "character", "characters", "confirmation", "reminder", "question", "answer", "label_text", "button", "link", "icon", "view", "page", "form", "modal", "dialog", "changed_at", "expires_at", "issued_at", "lock", "locked", "attempts", "attempt", "retries", "duration", "interval", "period", "key_id", "keyid", "kid", "column_name", "bucket", "region", "zone", "project", "table", "model", "cache", "cached", "count", "counter"]
 )
@@ -84,13 +88,14 @@ def classify_name(key: str) -> NameClass | None:
 
 _WORD = r"(?:pass|pwd|pw|secret|token|key|auth|cred|nonce|salt|sig|hmac|seed|cipher)"
 _VALUE = (
-    r"(?P<prefix>[rbuRBU]{0,2}|[fF]|@)(?:(?P<q>\"\"\"|'''|[\"'`])(?P<qv>(?:\\.|(?!(?P=q)).){0,400}?)(?P=q)"
+    r"(?:(?P<prefix>[rbuRBUfF]{1,2}|@)?(?P<q>\"\"\"|'''|[\"'`])(?P<qv>(?:\\.|(?!(?P=q)).){0,400}?)(?P=q)"
     r"|(?P<uv>[^\s\"'`,;)\]}<>|&]+)(?P<after>[;&\"']?))"
 )
 _ASSIGN = re.compile(
     r"(?<![\w$@-])(?P<key>[\w.$@\-]*?" + _WORD + r"[\w.$@\-]*)(?P<kq>[\"'`]?)\]?\s*"
     r"(?P<sep>:=|=>|===|!==|==|!=|\?\?=|\|\|=|\+=|=|:)\s*"
-    r"(?:(?:new\s+)?(?:String|str|Secret|SecretStr|bytes|b64decode|SecureString)\s*\(\s*)?"
+    r"(?:(?:new\s+)?(?:\[\]byte|String|str|Secret|SecretStr|bytes|bytearray|b64decode|base64\.b64decode|"
+    r"Base64\.decode|Buffer\.from|atob|unhexlify|SecureString|Some|Ok)\s*\(\s*)?"
     + _VALUE,
     re.IGNORECASE,
 )
@@ -114,8 +119,16 @@ _CLI = re.compile(
     re.IGNORECASE,
 )
 
+# SQL `CREATE USER .. PASSWORD '..'` / `IDENTIFIED BY '..'`, PowerShell `ConvertTo-SecureString '..'`
+_STATEMENT = re.compile(
+    r"(?i)(?:\b(?P<key>password|identified\s+by)\s+|ConvertTo-SecureString\s+(?:-String\s+)?)"
+    r"(?P<q>[\"'])(?P<qv>[^\"'\n]{3,200})(?P=q)"
+)
+
 # each syntax with a character its lines must contain (a cheap test before the regex)
-_SYNTAXES = ((_ASSIGN, ""), (_PAIR, ","), (_CALL, "("), (_XML, "<"), (_CLI, "-"))
+_SYNTAXES = ((_ASSIGN, ""), (_PAIR, ","), (_CALL, "("), (_XML, "<"), (_CLI, "-"), (_STATEMENT, ""))
+_COMMENT_LINE = re.compile(r"^\s*(?:#|//|/\*|\*|--|;|<!--|%|rem\s)", re.IGNORECASE)
+_ENV_STYLE = re.compile(r"^[\w.\-]+$")
 
 _CALL_VERBS = frozenset(
     ["get", "fetch", "read", "load", "find", "lookup", "has", "hash", "check", "verify", "validate", "encrypt", "decrypt", "encode", "decode", "is", "delete", "remove", "del", "reset", "generate", "gen", "create", "make", "parse", "require", "print", "log", "logger", "debug", "info", "warn", "warning", "error", "translate", "t", "tr", "i18n", "gettext", "ngettext", "lang", "label", "assert", "expect", "should", "contains", "compare", "match", "matches", "sign", "unsign", "revoke", "rotate", "refresh", "clear", "invalidate", "exists", "describe", "to", "from", "as", "new", "list", "query", "mock", "stub", "when", "spy", "handle", "format", "render"]
@@ -140,15 +153,18 @@ def _decode_basic(value: str) -> str | None:
 
 def score_value(value: str, strength: str, *, quoted: bool, kind: str, key: str,
                 strict: bool = False) -> float | None:
-    """Confidence that `value`, given to a name of this strength, is a literal secret."""
+    """Confidence that `value`, given to a name of this strength, is a literal secret.
+
+    None drops the value. Below 0.5 is "low": hidden unless --min-confidence low.
+    """
     v = value.strip()
     n = len(v)
     min_len = {"password": 4, "strong": 8, "weak": 16}[strength]
     if n < min_len or n > 400:
         return None
-    if filters.drop_reason(v) is not None or filters.is_uuid(v):
+    if filters.drop_reason(v) is not None or filters.is_uuid(v) or filters.is_password_hash(v):
         return None
-    if filters.is_hash_or_digest(v, key) or filters.is_path_or_plain_url(v):
+    if filters.is_hash_or_digest(v, key) or filters.is_path_or_plain_url(v) or "://" in v:
         return None
     if filters.is_i18n_label(v) or filters.is_public_key_or_cert(v):
         return None
@@ -156,6 +172,8 @@ def score_value(value: str, strength: str, *, quoted: bool, kind: str, key: str,
         return None
     if _CONST_NAME.match(v):
         return None  # an environment variable's *name*
+    if not quoted and filters.is_number_literal(v) and not v.isdigit():
+        return None
     low = v.lower()
     parts = set(word_parts(key))
     if low in parts or low == key.lower().strip("\"'") or low in _SECRET_WORDS:
@@ -164,34 +182,41 @@ def score_value(value: str, strength: str, *, quoted: bool, kind: str, key: str,
     wordy = word_likeness(v)
     classes = char_classes(v)
     identifier = bool(_IDENTIFIER.match(v))
-    if strict and not any(c.isdigit() for c in v) and (wordy >= 0.7 or identifier):
+    has_digit = any(c.isdigit() for c in v)
+    if strict and not has_digit and (wordy >= 0.6 or v.isupper()):
         return None  # in a list or a call, a plain word or name is data, not a credential
-    if not quoted and kind in {"code", "doc"}:
-        # Outside quotes, code names an expression; only a clearly random token is a literal.
-        if identifier and (wordy > 0.5 or classes < 3):
-            return None
-        if rnd < 0.55:
-            return None
+    # Outside quotes, code names an expression; only a clearly random token is a literal.
+    if not quoted and kind == "code" and identifier and (wordy > 0.5 or classes < 2 or rnd < 0.45):
+        return None
     if v.isdigit():
-        if strength != "password" or n < 6:
-            return None
-        return 0.5
-    if strength == "password":
-        if identifier and "_" in v and wordy > 0.8 and not any(c.isdigit() for c in v):
-            return None  # `user_password`, `db.password`: a name, not a value
-        if wordy >= 0.9 and classes == 1 and n <= 5:
+        if (strength == "password" and n >= 6) or (strength == "strong" and n >= 8):
             return 0.5
+        return None
+    if identifier and "_" in v and wordy > 0.6 and not has_digit:
+        return None  # `user_password`, `db.password`: a name, not a value
+    if strength == "password":
+        if wordy >= 0.8:
+            return 0.3  # a dictionary word, maybe with digits: an example more often than not
+        if n > 40 and v.endswith("="):
+            return 0.3  # base64 under a password name: usually an encrypted or hashed form
         return 0.9 if rnd >= 0.45 else 0.7
     if strength == "strong":
         if wordy >= 0.8 and rnd < 0.45:
-            return None
+            return 0.3 if not identifier else None
         if rnd >= 0.55 or (n >= 16 and shannon_entropy(v) >= 3.2):
             return HIGH if rnd >= 0.6 else 0.75
+        if wordy < 0.3 and shannon_entropy(v) >= 2.8:
+            return 0.6  # random letters in one case
         return 0.55 if rnd >= 0.4 and classes >= 2 else None
     # weak names (key, auth, salt...) need a clearly generated value
     if rnd >= 0.62 and classes >= 2 and shannon_entropy(v) >= 3.3 and wordy < 0.5:
         return 0.7
     return None
+
+
+def line_starts_with(line: str, index: int) -> bool:
+    """Only whitespace, list markers or comment markers before `index`."""
+    return not line[:index].strip(" \t-*#/>;")
 
 
 class GenericRule(Rule):
@@ -225,8 +250,12 @@ class GenericRule(Rule):
             return None
         quoted = value_group != "uv"
         kind = ctx.kind
+        if kind == "code" and _COMMENT_LINE.match(ctx.line):
+            kind = "doc"  # a comment shows config or shell more often than code
+        if regex is _STATEMENT:
+            key = "password"
         if regex is _ASSIGN:
-            if gd.get("prefix", "").lower() == "f" and "{" in value:
+            if (gd.get("prefix") or "").lower() == "f" and "{" in value:
                 return None  # f-string: a template
             sep = gd["sep"]
             if sep == ":" and not quoted and kind == "code" and gd.get("kq") == "":
@@ -234,6 +263,12 @@ class GenericRule(Rule):
                 return None
             if not quoted and gd.get("after") in {";", "&", '"', "'"}:
                 quoted = True  # inside a connection string or a query string
+            if not quoted and sep in {"=", ":"} and kind in {"doc", "code"}:
+                tight = m.end("key") + len(gd.get("kq") or "") == m.start("sep") and m.end("sep") == m.start("uv")
+                env_style = tight and sep == "=" and (kind == "doc" or key.isupper())
+                yaml_doc = kind == "doc" and sep == ":" and line_starts_with(ctx.line, m.start("key"))
+                if env_style or yaml_doc:
+                    kind = "config"
         if regex is _CALL:
             first = word_parts(key.rsplit(".", 1)[-1])
             if first and first[0] in _CALL_VERBS:
@@ -280,6 +315,7 @@ _PW_PREFILTER = (
     r"(?i)(?:^|\s)(?:-u|--user)\s+[\"']?[^\s:\"'$]{1,64}:",
     r"(?i)(?:key|name)\s*=\s*\"[^\"]{0,60}(?:pass|pwd)[^\"]{0,30}\"\s+value\s*=\s*\"[^\"]",
     r"(?i)(?:^|[\s\"'(\[])--?[\w\-]*(?:pass|pwd)[\w\-]*\s+[\"']?[^\s\-]",
+    r"(?i)(?:\bpassword|identified\s+by|ConvertTo-SecureString(?:\s+-String)?)\s+[\"'][^\"']",
 )
 _SECRET_PREFILTER = (
     r"(?i)(?:secret|token|cred|api[\w.\-]?key|access[\w.\-]?key|private[\w.\-]?key|auth[\w.\-]?key|"

@@ -6,6 +6,17 @@ from secretwarden.scan.rules.base import MEDIUM, Rule, min_randomness
 
 RULES = [
     Rule(
+        id="nats-nkey-seed",
+        description="NATS nkey seed (private half of an nkey pair: user, account, operator, server, cluster)",
+        severity="critical",
+        tags=("nats", "infra", "key"),
+        prefilter=r"S[UAONCXP][A-Z2-7]{56}",
+        pattern=r"(?<![A-Za-z0-9])(?P<secret>S[UAONCXP][A-Z2-7]{56})(?![A-Za-z0-9])",
+        must_match=("seed: SU{base32:56}", "SA{base32:56}"),
+        must_not_match=("SU{base32:20}",),
+        check=min_randomness(0.4),
+    ),
+    Rule(
         id="vault-token",
         description="HashiCorp Vault / OpenBao token (hvs./hvb./hvr. or legacy s. next to a Vault name)",
         severity="critical",

@@ -6,7 +6,8 @@ import re
 from urllib.parse import unquote
 
 from secretwarden.scan import filters
-from secretwarden.scan.rules.base import HIGH, MEDIUM, LineContext, Rule
+from secretwarden.scan.rules.base import HIGH, LOW, MEDIUM, LineContext, Rule
+from secretwarden.scan.scoring import word_likeness
 
 DB_SCHEMES = re.compile(
     r"(?i)^(?:jdbc:)?(?:postgres(?:ql)?|pg|mysql|mariadb|mongodb(?:\+srv)?|redis|rediss|valkey|amqps?|"
@@ -32,10 +33,15 @@ def _password_ok(secret: str, m: re.Match[str]) -> bool:
     return not (pw.startswith("$") or (pw.startswith("%") and not re.match(r"%[0-9A-Fa-f]{2}", pw)))
 
 
+def _typed(secret: str) -> bool:
+    """A dictionary word with a few digits (`pwd1`, `test_password_123`): an example more often than not."""
+    return word_likeness(unquote(secret)) >= 0.8
+
+
 def _db_check(secret: str, m: re.Match[str], ctx: LineContext) -> float | None:
     if not DB_SCHEMES.match(m.group("scheme")) or not _password_ok(secret, m):
         return None
-    return HIGH
+    return LOW if _typed(secret) else HIGH
 
 
 def _other_check(secret: str, m: re.Match[str], ctx: LineContext) -> float | None:
@@ -44,7 +50,7 @@ def _other_check(secret: str, m: re.Match[str], ctx: LineContext) -> float | Non
     host = m.group("host").lower()
     if host in {"example.com", "example.org", "host", "hostname", "domain.com"}:
         return None
-    return MEDIUM
+    return LOW if _typed(secret) else MEDIUM
 
 
 RULES = [
