@@ -109,3 +109,12 @@ def project(tmp_path: Path) -> Iterator[Path]:
     contract = tmp_path / "warden.yaml"
     contract.write_text(MINIMAL_CONTRACT)
     yield contract
+
+
+@pytest.fixture(scope="session")
+def vault_server() -> Iterator[object]:
+    """The OpenBao dev server of this pytest worker (tests/vault_server.py); stopped at the end."""
+    from tests.vault_server import shared_server, stop_shared
+
+    yield shared_server()
+    stop_shared()

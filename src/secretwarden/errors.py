@@ -146,3 +146,17 @@ class ConflictError(StoreError):
     """A check-and-set write lost against a concurrent writer."""
 
     default_hint = "re-read the key and retry"
+
+
+class PartialWrite(StoreError):
+    """A non-transactional store failed after part of a batch was committed.
+
+    `written` holds the `WriteResult`s that landed; the message and exit code
+    are those of the failure (`cause`).
+    """
+
+    def __init__(self, cause: WardenError, written: list[object]) -> None:
+        super().__init__(cause.message, hint=cause.hint)
+        self.cause = cause
+        self.written = written
+        self.exit_code = cause.exit_code

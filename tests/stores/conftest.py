@@ -46,9 +46,32 @@ def embedded_factory(tmp: Path, clock: Clock) -> Iterator[SecretStore]:
         store.close()
 
 
+@contextmanager
+def vault_factory(tmp: Path, clock: Clock) -> Iterator[SecretStore]:
+    """A Vault store on the shared OpenBao test server, under a path prefix of its own."""
+    import secrets
+
+    from secretwarden.stores.vault import VaultStore
+    from secretwarden.stores.vault_auth import Connection
+    from secretwarden.stores.vault_layout import VaultLayout
+    from tests.vault_server import shared_server
+
+    server = shared_server()
+    layout = VaultLayout(prefix="t" + secrets.token_hex(6))
+    conn = Connection(server.address, auth={"method": "token", "token_env": "WARDEN_TEST_VAULT_TOKEN"})
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("WARDEN_TEST_VAULT_TOKEN", server.root_token)
+        store = VaultStore("vault", layout, conn, access="secrets", fingerprinter=FP, clock=clock)
+        try:
+            yield store
+        finally:
+            store.close()
+
+
 BACKEND_FACTORIES: dict[str, Callable[[Path, Clock], AbstractContextManager[SecretStore]]] = {
     "embedded": embedded_factory,
     "sops": sops_factory,
+    "vault": vault_factory,
 }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from secretwarden.cli.common import echo_json, env_option, instance_option, workspace
@@ -95,14 +97,27 @@ def run(ctx: click.Context, service: str, env: str, instance: str | None, allow_
 @env_option
 @click.option("--dry-run", is_flag=True, help="Print the plan; change nothing.")
 @click.option("--allow-production", is_flag=True, help="Allow an environment marked production.")
+@click.option("--access/--no-access", default=True, help="Create the store's access policies when it can (Vault).")
+@click.option("--approles", is_flag=True, help="Also create one AppRole per service (Vault).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.pass_context
-def bootstrap(ctx: click.Context, env: str, dry_run: bool, allow_production: bool, fmt: str) -> None:
+def bootstrap(ctx: click.Context, env: str, dry_run: bool, allow_production: bool, access: bool, approles: bool, fmt: str) -> None:
     """Provision namespaces and generate missing fixture values; never overwrites."""
     from secretwarden.ops.bootstrap import bootstrap as run_bootstrap
 
     with workspace(ctx, "bootstrap") as ws:
-        plan = run_bootstrap(ws, env, dry_run=dry_run, allow_production=allow_production)
+        plan = run_bootstrap(
+            ws, env, dry_run=dry_run, allow_production=allow_production, access=access, approles=approles
+        )
+    try:
+        _print_bootstrap(plan, env, dry_run, fmt)
+    finally:
+        if plan.interrupted is not None:
+            raise plan.interrupted
+
+
+def _print_bootstrap(plan: Any, env: str, dry_run: bool, fmt: str) -> None:
+    changes = plan.access.changes if plan.access else []
     if fmt == "json":
         echo_json(
             {
@@ -116,15 +131,32 @@ def bootstrap(ctx: click.Context, env: str, dry_run: bool, allow_production: boo
                 "already_present": plan.already_present,
                 "missing_without_rule": [s.label() for s in plan.missing_without_rule],
                 "skipped_concurrent": [s.label() for s in plan.skipped_concurrent],
+                "access": [{"kind": c.kind, "name": c.name, "action": c.action, "detail": c.detail} for c in changes],
+                "interrupted": str(plan.interrupted) if plan.interrupted else None,
             }
         )
         return
+    for c in changes:
+        if c.action != "unchanged" or c.kind == "role":
+            verb = {"create": "create", "update": "update", "unchanged": "keep"}[c.action]
+            if not dry_run:
+                verb = {"create": "created", "update": "updated", "unchanged": "kept"}[c.action]
+            click.echo(f"  {verb} {c.kind} {c.name}" + (f" ({c.detail})" if c.detail else ""))
+    if plan.access and not plan.access.changed:
+        click.echo(f"  access: {len(changes)} item(s) already as the contract says")
     if dry_run:
         click.echo(f"Plan for {env} (store {plan.store}), nothing written:")
         click.echo(f"  create {len(plan.namespaces_to_create)} namespace(s): {', '.join(plan.namespaces_to_create) or '-'}")
         click.echo(f"  generate {len(plan.keys_to_generate)} key(s):")
         for slot in plan.keys_to_generate:
             click.echo(f"    {slot.namespace}/{slot.key}" + (f"@{slot.instance}" if slot.instance else ""))
+    elif plan.interrupted is not None:
+        click.echo(
+            f"Bootstrap of {env} (store {plan.store}) interrupted: {len(plan.namespaces_created)} namespace(s) "
+            f"created, {len(plan.keys_generated)} of {len(plan.keys_to_generate)} key(s) generated before the "
+            "store failed; run it again to complete",
+            err=True,
+        )
     else:
         click.echo(
             f"Bootstrapped {env} (store {plan.store}): {len(plan.namespaces_created)} namespace(s) created, "

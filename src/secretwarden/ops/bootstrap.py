@@ -9,13 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from secretwarden.contract.plan import expected_slots, requirements
+from secretwarden.contract.plan import Requirement, expected_slots, requirements
 from secretwarden.contract.validation import spec_digest, value_problems
-from secretwarden.errors import ConflictError, UsageError
+from secretwarden.errors import ConflictError, PartialWrite, StoreError, UsageError, WardenError
 from secretwarden.ops.generate import generate_value
 from secretwarden.ops.workspace import Workspace
 from secretwarden.slots import SlotRef
-from secretwarden.stores.base import ValidationStamp, WriteRequest
+from secretwarden.stores.base import (
+    AccessProvisioner,
+    AccessReport,
+    SecretStore,
+    ValidationStamp,
+    WriteRequest,
+)
 
 
 @dataclass
@@ -30,6 +36,8 @@ class BootstrapPlan:
     namespaces_created: list[str] = field(default_factory=list)
     keys_generated: list[SlotRef] = field(default_factory=list)
     skipped_concurrent: list[SlotRef] = field(default_factory=list)
+    access: AccessReport | None = None  # stores that provision access (Vault policies, AppRoles)
+    interrupted: WardenError | None = None  # the store failed half way; the rest is for a re-run
 
     @property
     def done(self) -> bool:
@@ -39,7 +47,15 @@ class BootstrapPlan:
 BATCH = 200
 
 
-def bootstrap(ws: Workspace, env: str, *, dry_run: bool = False, allow_production: bool = False) -> BootstrapPlan:
+def bootstrap(
+    ws: Workspace,
+    env: str,
+    *,
+    dry_run: bool = False,
+    allow_production: bool = False,
+    access: bool = True,
+    approles: bool = False,
+) -> BootstrapPlan:
     contract = ws.contract
     reqs = requirements(contract, env)
     if contract.environments[env].production and not allow_production:
@@ -49,6 +65,15 @@ def bootstrap(ws: Workspace, env: str, *, dry_run: bool = False, allow_productio
         )
     meta_store = ws.metadata(env)
     plan = BootstrapPlan(env=env, store=contract.store_for(env), dry_run=dry_run)
+    if access:
+        # Before planning: a missing KV mount, say, must exist before anything is read or written.
+        from secretwarden.ops.access import access_request
+
+        provisioner = meta_store if dry_run else ws.secrets(env)
+        if isinstance(provisioner, AccessProvisioner):
+            plan.access = provisioner.provision_access(
+                access_request(contract, env, approles=approles), apply=not dry_run
+            )
     present_ns = meta_store.namespaces(env)
     metas = {m.slot: m for m in meta_store.list_meta(env)}
     grouped = expected_slots(reqs)
@@ -69,6 +94,25 @@ def bootstrap(ws: Workspace, env: str, *, dry_run: bool = False, allow_productio
         return plan
     store = ws.secrets(env)
     with_audit = ws.audit
+    try:
+        _write(store, env, plan, grouped)
+    except StoreError as exc:
+        # Non-transactional stores (Vault) can fail half way: report what landed; a re-run completes.
+        if isinstance(exc, PartialWrite):
+            plan.keys_generated += [r.slot for r in exc.written]  # type: ignore[attr-defined]
+        plan.interrupted = exc.cause if isinstance(exc, PartialWrite) else exc
+    with_audit.append(
+        command="bootstrap",
+        env=env,
+        store=plan.store,
+        outcome="error" if plan.interrupted else "ok",
+        keys=[s.label() for s in plan.keys_generated],
+        detail=f"{len(plan.namespaces_created)} namespace(s) created, {len(plan.keys_generated)} key(s) generated",
+    )
+    return plan
+
+
+def _write(store: SecretStore, env: str, plan: BootstrapPlan, grouped: dict[SlotRef, list[Requirement]]) -> None:
     for ns in plan.namespaces_to_create:
         if store.ensure_namespace(env, ns):
             plan.namespaces_created.append(ns)
@@ -94,12 +138,3 @@ def bootstrap(ws: Workspace, env: str, *, dry_run: bool = False, allow_productio
                 except ConflictError:
                     plan.skipped_concurrent.append(item.slot)
         plan.keys_generated += [r.slot for r in results]
-    with_audit.append(
-        command="bootstrap",
-        env=env,
-        store=plan.store,
-        outcome="ok",
-        keys=[s.label() for s in plan.keys_generated],
-        detail=f"{len(plan.namespaces_created)} namespace(s) created, {len(plan.keys_generated)} key(s) generated",
-    )
-    return plan

@@ -19,6 +19,7 @@ from secretwarden.stores.base import MetadataReader
 BACKENDS: dict[str, str] = {
     "embedded": "secretwarden.stores.embedded_backend",
     "sops": "secretwarden.stores.sops_backend",
+    "vault": "secretwarden.stores.vault_backend",
 }
 
 Access = Literal["metadata", "secrets"]

@@ -1,0 +1,791 @@
+"""The Vault/OpenBao backend: KV v2 behind the store protocol, through hvac.
+
+* Values live in KV v2 data, one field per key (see vault_layout.py for paths).
+* Warden's per-version metadata (fingerprints, validation stamps, times,
+  writers, deletions, compromise marks) lives in the KV v2 `custom_metadata`
+  of the same path (vault_meta.py), so every report is answered from the
+  `metadata/` endpoints. Opened with `access="metadata"` the store has no code
+  path to a `data/` endpoint, and a token whose policy grants only
+  `metadata/` read and list is enough for `warden status`.
+* Each warden version of a key records the KV version written with it. A
+  write is one KV write (check-and-set on the path's current version, PATCH
+  so other fields are never read or resent) and one metadata write
+  (check-and-set on the metadata version where the server supports it, as
+  OpenBao does; a lost race re-reads and merges).
+* A path changed outside warden since warden's record (KV version newer than
+  the record) is adopted on the next write: the latest data is read (counted
+  in `stats.values_read`) and changed fields become versions with source
+  `external`, so reuse checks see them and nothing existing is overwritten.
+* `write_many` validates every path first (reuse, check-and-set) and then
+  writes the paths concurrently (bounded). Paths are independent in KV:
+  when the server fails half way, `PartialWrite` says which writes landed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import getpass
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from secretwarden.errors import (
+    ConflictError,
+    PartialWrite,
+    PermissionDenied,
+    SecretNotFound,
+    StoreUnavailable,
+    UsageError,
+    WardenError,
+)
+from secretwarden.slots import SlotRef
+from secretwarden.stores.base import (
+    AccessReport,
+    AccessRequest,
+    KeyMeta,
+    SecretValue,
+    StoreStats,
+    VersionMeta,
+    WriteRequest,
+    WriteResult,
+    refuse_reuse,
+)
+from secretwarden.stores.vault_auth import Connection, make_client
+from secretwarden.stores.vault_errors import CasMismatch, NotFound, RetryPolicy, call
+from secretwarden.stores.vault_layout import Location, VaultLayout, join
+from secretwarden.stores.vault_meta import (
+    FieldRecord,
+    FieldVersion,
+    PathRecord,
+    decode_doc,
+    decode_record,
+    encode_doc,
+    encode_record,
+    foreign_keys,
+    to_us,
+)
+
+Access = Literal["metadata", "secrets"]
+T = TypeVar("T")
+ATTEMPTS = 6
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _actor() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return f"uid:{os.getuid()}"
+
+
+def _parse_time(text: str) -> dt.datetime | None:
+    if not text:
+        return None
+    head, _, frac = text.rstrip("Z").partition(".")
+    return dt.datetime.fromisoformat(f"{head}.{(frac + '000000')[:6]}+00:00" if frac else f"{head}+00:00")
+
+
+@dataclass
+class PathState:
+    """One metadata read of a path."""
+
+    path: str
+    exists: bool = False
+    kv: int = 0  # current KV version (0: none yet)
+    mv: int | None = None  # metadata version, when the server supports metadata check-and-set
+    oldest: int = 0
+    versions: dict[int, dict[str, Any]] = field(default_factory=dict)
+    record: PathRecord | None = None
+    foreign: dict[str, str] = field(default_factory=dict)
+    custom: dict[str, str] = field(default_factory=dict)
+
+    def created_us(self, kv: int) -> int:
+        when = _parse_time(str(self.versions.get(kv, {}).get("created_time", "")))
+        return to_us(when) if when else 0
+
+    def latest_readable(self) -> bool:
+        info = self.versions.get(self.kv, {})
+        return self.kv > 0 and not info.get("deletion_time") and not info.get("destroyed")
+
+
+class VaultStore:
+    backend = "vault"
+
+    def __init__(
+        self,
+        name: str,
+        layout: VaultLayout,
+        connection: Connection,
+        *,
+        access: Access = "metadata",
+        root: Path = Path("."),
+        fingerprinter: Callable[[str], str] | None = None,
+        clock: Callable[[], dt.datetime] = _utcnow,
+        retry: RetryPolicy | None = None,
+        workers: int = 8,
+        max_versions: int | None = None,
+    ) -> None:
+        self.name = name
+        self.layout = layout
+        self.connection = connection
+        self.access = access
+        self.stats = StoreStats()
+        self._root = root
+        self._fingerprint = fingerprinter
+        self._clock = clock
+        self._retry = retry or RetryPolicy()
+        self._workers = max(1, workers)
+        self._max_versions = max_versions
+        self._client: Any = None
+        self._lock = threading.Lock()
+        self._data_cache: dict[tuple[str, int | None], dict[str, Any]] = {}
+        self._meta_cas: bool | None = None
+        self.assume_empty = False  # set by a dry-run provisioning that found the mount absent
+        self._notices: list[str] = []
+        self._down: StoreUnavailable | None = None
+
+    def __repr__(self) -> str:
+        return f"VaultStore(name={self.name!r}, address={self.connection.address!r}, access={self.access!r})"
+
+    # --- transport ------------------------------------------------------------------------
+
+    @property
+    def client(self) -> Any:
+        with self._lock:
+            if self._client is None:
+                self._client = make_client(self.connection, self._root, pool_size=self._workers + 4)
+            return self._client
+
+    def _token_valid(self) -> bool:
+        try:
+            self.client.adapter.get("/v1/auth/token/lookup-self")
+            return True
+        except Exception:
+            return False
+
+    def _call(self, fn: Callable[[], T], what: str, capability: str, *, idempotent: bool = True) -> T:
+        # Once the server stopped answering, the other requests of this command fail at once
+        # instead of each waiting out its own deadline (a bulk write fans out hundreds).
+        if self._down is not None:
+            raise StoreUnavailable(self._down.message, hint=self._down.hint)
+        try:
+            return call(
+                fn,
+                address=self.connection.address,
+                what=what,
+                capability=capability,
+                retry=self._retry,
+                idempotent=idempotent,
+                token_check=self._token_valid,
+            )
+        except StoreUnavailable as exc:
+            if "did not answer" in exc.message or "connection refused" in exc.message or "timed out" in exc.message:
+                self._down = exc
+            raise
+
+    def _url(self, kind: str, path: str) -> str:
+        return "/v1/" + self.layout.api(kind, path)
+
+    def _load(self, path: str) -> PathState:
+        """Metadata of one path (never its data)."""
+        self.stats.metadata_reads += 1
+        if self.assume_empty:
+            return PathState(path)
+        try:
+            resp = self._call(
+                lambda: self.client.adapter.get(self._url("metadata", path)),
+                self.layout.api("metadata", path),
+                "read",
+            )
+        except NotFound:
+            return PathState(path)
+        data = resp.get("data") or {}
+        if self._meta_cas is None:
+            self._meta_cas = "current_metadata_version" in data
+        custom = data.get("custom_metadata") or {}
+        where = f"{self.name}:{self.layout.api('metadata', path)}"
+        return PathState(
+            path=path,
+            exists=True,
+            kv=int(data.get("current_version") or 0),
+            mv=int(data["current_metadata_version"]) if "current_metadata_version" in data else None,
+            oldest=int(data.get("oldest_version") or 0),
+            versions={int(k): v for k, v in (data.get("versions") or {}).items()},
+            record=decode_record(custom, where),
+            foreign=foreign_keys(custom),
+            custom=custom,
+        )
+
+    def _list(self, path: str) -> list[str]:
+        self.stats.metadata_reads += 1
+        if self.assume_empty:
+            return []
+        try:
+            resp = self._call(
+                lambda: self.client.adapter.request("LIST", self._url("metadata", path) + "/"),
+                self.layout.api("metadata", path),
+                "list",
+            )
+        except NotFound:
+            return []
+        keys: list[str] = (resp.get("data") or {}).get("keys") or []
+        return keys
+
+    def _require_secrets(self) -> None:
+        if self.access != "secrets":
+            raise PermissionDenied(
+                f"store `{self.name}` was opened for metadata only; it cannot read or write values"
+            )
+
+    def _data(self, path: str, version: int | None) -> dict[str, Any] | None:
+        """A path's data (latest or a KV version); secrets access only."""
+        self._require_secrets()
+        cached = self._data_cache.get((path, version))
+        if cached is not None:
+            return cached
+        params = {"version": version} if version else None
+        try:
+            resp = self._call(
+                lambda: self.client.adapter.get(self._url("data", path), params=params),
+                self.layout.api("data", path),
+                "read",
+            )
+        except NotFound:
+            return None
+        data = (resp.get("data") or {}).get("data")
+        if not isinstance(data, dict):
+            return None
+        self._data_cache[(path, version)] = data
+        return data
+
+    def _forget(self, path: str) -> None:
+        for k in [k for k in self._data_cache if k[0] == path]:
+            del self._data_cache[k]
+
+    def _write_data(self, st: PathState, fields: dict[str, str | None]) -> int:
+        """One KV write with check-and-set on the path's current version; returns the new version."""
+        self._require_secrets()
+        what = self.layout.api("data", st.path)
+        body = {"options": {"cas": st.kv}}
+        if st.kv and st.latest_readable():
+            resp = self._call(
+                lambda: self.client.adapter.request(
+                    "PATCH",
+                    self._url("data", st.path),
+                    json={**body, "data": fields},
+                    headers={"Content-Type": "application/merge-patch+json"},
+                ),
+                what,
+                "patch",
+                idempotent=False,
+            )
+        else:
+            clean = {k: v for k, v in fields.items() if v is not None}
+            resp = self._call(
+                lambda: self.client.adapter.post(self._url("data", st.path), json={**body, "data": clean}),
+                what,
+                "create",
+                idempotent=False,
+            )
+        self._forget(st.path)
+        return int(resp["data"]["version"])
+
+    def _write_meta(self, path: str, custom: dict[str, str], mv: int | None) -> None:
+        payload: dict[str, Any] = {"custom_metadata": custom}
+        if self._meta_cas and mv is not None:
+            payload["metadata_cas"] = mv
+        if self._max_versions is not None:
+            payload["max_versions"] = self._max_versions
+        self._call(
+            lambda: self.client.adapter.post(self._url("metadata", path), json=payload),
+            self.layout.api("metadata", path),
+            "update",
+        )
+
+    def _save(self, st: PathState, record: PathRecord) -> None:
+        where = f"{self.name}:{self.layout.api('metadata', st.path)}"
+        self._write_meta(st.path, encode_record(record, st.foreign, where), st.mv)
+
+    def _fan_out(self, fn: Callable[[Any], T], items: list[Any]) -> list[tuple[T | None, BaseException | None]]:
+        def guarded(item: Any) -> tuple[T | None, BaseException | None]:
+            try:
+                return fn(item), None
+            except (WardenError, CasMismatch) as exc:
+                return None, exc
+
+        if len(items) <= 1 or self._workers == 1:
+            return [guarded(i) for i in items]
+        self.client  # log in once, before the threads start  # noqa: B018
+        with ThreadPoolExecutor(max_workers=min(self._workers, len(items))) as pool:
+            return list(pool.map(guarded, items))
+
+    # --- metadata ---------------------------------------------------------------------------
+
+    def notices(self) -> list[str]:
+        """Things a report should mention (paths written outside warden)."""
+        return list(dict.fromkeys(self._notices))
+
+    def namespaces(self, env: str) -> set[str]:
+        out = set()
+        for entry in self._list(self.layout.env_base(env)):
+            name = entry.rstrip("/")
+            if name.startswith("@"):
+                out |= {e.rstrip("/") for e in self._list(join(self.layout.env_base(env), name))}
+            elif not name.startswith("_"):
+                out.add(name)
+        return out
+
+    def _walk(self, base: str, depth: int = 0) -> list[str]:
+        leaves: list[str] = []
+        for entry in self._list(base):
+            if entry.endswith("/"):
+                if depth < 8:
+                    leaves += self._walk(join(base, entry), depth + 1)
+            else:
+                leaves.append(join(base, entry))
+        return leaves
+
+    def _envs(self) -> list[str]:
+        return [e.rstrip("/") for e in self._list(self.layout.prefix) if e.endswith("/") and not e.startswith("_")]
+
+    def list_meta(self, env: str | None = None, namespace: str | None = None) -> Iterator[KeyMeta]:
+        out: list[KeyMeta] = []
+        for e in [env] if env is not None else self._envs():
+            paths = self._walk(self.layout.env_base(e))
+            for res, err in self._fan_out(self._load, paths):
+                if err is not None:
+                    raise err
+                assert res is not None
+                out += self._metas_of(e, res)
+        if namespace is not None:
+            out = [m for m in out if m.slot.namespace == namespace]
+        out.sort(key=lambda m: (m.slot.env, m.slot.namespace, m.slot.instance or "", m.slot.key))
+        return iter(out)
+
+    def _metas_of(self, env: str, st: PathState) -> list[KeyMeta]:
+        if st.record is not None:
+            if st.kv > st.record.kv:
+                self._notices.append(
+                    f"{self.layout.api('data', st.path)} changed outside warden since its last recorded write"
+                )
+            return [rec.key_meta(env) for rec in st.record.fields.values() if rec.versions]
+        if st.kv == 0:
+            return []
+        slot = self.layout.parse_foreign(env, st.path)
+        if slot is None:
+            self._notices.append(
+                f"{self.layout.api('data', st.path)} was written outside warden: its field names are not in its metadata"
+            )
+            return []
+        return [self._foreign_meta(slot, st)]
+
+    def _foreign_meta(self, slot: SlotRef, st: PathState) -> KeyMeta:
+        versions = []
+        for n in sorted(st.versions):
+            info = st.versions[n]
+            versions.append(
+                VersionMeta(
+                    version=n,
+                    created_at=_parse_time(str(info.get("created_time", ""))) or _utcnow(),
+                    created_by="",
+                    source="external",
+                    deleted_at=_parse_time(str(info.get("deletion_time") or "")),
+                    destroyed=bool(info.get("destroyed")),
+                )
+            )
+        return KeyMeta(slot, tuple(versions))
+
+    def key_meta(self, slot: SlotRef) -> KeyMeta | None:
+        loc = self.layout.locate(slot)
+        st = self._load(loc.path)
+        rec = st.record.fields.get(loc.field) if st.record else None
+        if rec is not None:
+            return rec.key_meta(slot.env) if rec.versions else None
+        if st.record is None and st.kv and self.layout.parse_foreign(slot.env, st.path) == slot:
+            return self._foreign_meta(slot, st)
+        return None
+
+    def _denied_state(self) -> tuple[PathState, set[str]]:
+        st = self._load(join(self.layout.warden_base, "denied"))
+        doc = decode_doc(st.custom, "denied fingerprints") if st.exists else None
+        return st, set((doc or {}).get("fp", []))
+
+    def denied_fingerprints(self) -> set[str]:
+        return self._denied_state()[1]
+
+    def close(self) -> None:
+        self._data_cache.clear()
+        with self._lock:
+            if self._client is not None:
+                with contextlib.suppress(Exception):
+                    self._client.adapter.close()
+                self._client = None
+
+    # --- values -----------------------------------------------------------------------------
+
+    def fingerprint(self, value: SecretValue) -> str:
+        if self._fingerprint is None:
+            raise UsageError("this store was opened without a fingerprint key")
+        return self._fingerprint(value.reveal())
+
+    def read(self, slot: SlotRef, version: int | None = None) -> SecretValue:
+        self._require_secrets()
+        loc = self.layout.locate(slot)
+        st = self._load(loc.path)
+        rec = st.record.fields.get(loc.field) if st.record else None
+        which = f" version {version}" if version is not None else ""
+        missing = SecretNotFound(f"{slot.label()}{which}: no live value in store `{self.name}`")
+        if rec is None:
+            if st.record is None and st.kv and self.layout.parse_foreign(slot.env, st.path) == slot:
+                found = self._data(loc.path, version) or {}
+                value = found.get(loc.field, next(iter(found.values())) if len(found) == 1 else None)
+                if isinstance(value, str):
+                    self.stats.values_read += 1
+                    return SecretValue(value)
+            raise missing
+        cur = rec.current
+        row = cur if version is None else rec.version(version)
+        if row is None or not row.live:
+            raise missing
+        data = self._data(loc.path, None if row is cur else row.kv)
+        value = (data or {}).get(loc.field)
+        if not isinstance(value, str):
+            raise SecretNotFound(
+                f"{slot.label()}{which}: the value is gone from {self.layout.api('data', loc.path)} "
+                "(changed, pruned or destroyed outside warden)"
+            )
+        self.stats.values_read += 1
+        return SecretValue(value)
+
+    def ensure_namespace(self, env: str, namespace: str) -> bool:
+        self._require_secrets()
+        path = self.layout.namespace_path(env, namespace)
+        st = self._load(path)
+        if st.exists:
+            return False
+        try:
+            self._write_meta(path, encode_record(PathRecord(), {}, path), 0)
+        except CasMismatch:
+            return False
+        return True
+
+    # --- writing ------------------------------------------------------------------------------
+
+    def write_many(self, requests: list[WriteRequest], *, actor: str | None = None) -> list[WriteResult]:
+        self._require_secrets()
+        who = actor or _actor()
+        denied = self.denied_fingerprints() if requests else set()
+        results: list[WriteResult | None] = [None] * len(requests)
+        # Two writes of one slot in a batch go in successive rounds, so each is a KV version.
+        rounds: list[dict[str, list[tuple[int, WriteRequest, Location]]]] = []
+        seen: dict[SlotRef, int] = {}
+        for i, req in enumerate(requests):
+            r = seen.get(req.slot, -1) + 1
+            seen[req.slot] = r
+            while len(rounds) <= r:
+                rounds.append({})
+            loc = self.layout.locate(req.slot)
+            rounds[r].setdefault(loc.path, []).append((i, req, loc))
+        done: list[WriteResult] = []
+        for rnd in rounds:
+            groups = list(rnd.items())
+            # Validate every path before writing any, so a refused write changes nothing.
+            states = self._fan_out(lambda g: self._prepare(self._load(g[0]), g[1], who, denied), groups)
+            for _, err in states:
+                if err is not None:
+                    self._raise(err, done)
+            outcome = self._fan_out(
+                lambda pair: self._write_path(pair[0][1], who, denied, pair[1]),
+                [(g, s[0]) for g, s in zip(groups, states, strict=True)],
+            )
+            failure: BaseException | None = None
+            for (_, items), (res, err) in zip(groups, outcome, strict=True):
+                if err is not None:
+                    failure = failure or err
+                    continue
+                assert res is not None
+                for (i, _, _), wr in zip(items, res, strict=True):
+                    results[i] = wr
+                    done.append(wr)
+            if failure is not None:
+                self._raise(failure, done)
+        self.stats.values_written += len(done)
+        return [r for r in results if r is not None]
+
+    @staticmethod
+    def _raise(err: BaseException, done: list[WriteResult]) -> None:
+        if isinstance(err, CasMismatch):
+            err = ConflictError(f"a concurrent writer kept changing the store ({err})")
+        if done and isinstance(err, WardenError):
+            raise PartialWrite(err, list(done)) from None
+        raise err
+
+    def _prepare(
+        self, st: PathState, items: list[tuple[int, WriteRequest, Location]], who: str, denied: set[str]
+    ) -> tuple[PathState, PathRecord, list[tuple[str, FieldVersion]]]:
+        """Check reuse and check-and-set for one path; the rows a write would add."""
+        record = st.record or PathRecord()
+        if st.kv > record.kv:
+            self._adopt(st, record, items)
+        rows: list[tuple[str, FieldVersion]] = []
+        for _, req, loc in items:
+            rec = record.fields.get(loc.field)
+            slot = req.slot
+            if rec is not None and (rec.namespace, rec.key, rec.instance) != (slot.namespace, slot.key, slot.instance):
+                raise ConflictError(
+                    f"{slot.label()}: field `{loc.field}` of {self.layout.api('data', loc.path)} "
+                    f"already holds {rec.slot(slot.env).label()}"
+                )
+            newest = rec.newest if rec else 0
+            if req.cas is not None and req.cas != newest:
+                raise ConflictError(
+                    f"{slot.label()}: expected version {req.cas}, found {newest} (written concurrently)"
+                )
+            fp = self.fingerprint(req.value)
+            refuse_reuse(slot, fp, rec.key_meta(slot.env) if rec else None, denied)
+            rows.append(
+                (
+                    loc.field,
+                    FieldVersion(
+                        n=newest + 1,
+                        kv=st.kv + 1,
+                        t=to_us(self._clock()),
+                        by=who,
+                        src=req.source,
+                        fp=fp,
+                        stamp=req.stamp,
+                    ),
+                )
+            )
+        return st, record, rows
+
+    def _adopt(self, st: PathState, record: PathRecord, items: list[tuple[int, WriteRequest, Location]]) -> None:
+        """Record fields written outside warden (read from the latest data) before writing."""
+        data = self._data(st.path, None) if st.latest_readable() else {}
+        when = st.created_us(st.kv) or to_us(self._clock())
+        for name, value in (data or {}).items():
+            if not isinstance(value, str):
+                continue
+            self.stats.values_read += 1
+            fp = self.fingerprint(SecretValue(value))
+            rec = record.fields.get(name)
+            if rec is None:
+                like = next((req.slot for _, req, loc in items if loc.field == name), items[0][1].slot)
+                key = name if like.key != name and like.namespace == items[0][1].slot.namespace else like.key
+                rec = record.fields[name] = FieldRecord(like.namespace, key, like.instance)
+            cur = rec.current
+            if cur is None or cur.fp != fp:
+                rec.versions.append(FieldVersion(rec.newest + 1, st.kv, when, "", "external", fp))
+        for name, rec in record.fields.items():
+            cur = rec.current
+            if cur is not None and name not in (data or {}):
+                cur.deleted = when
+        record.kv = st.kv
+
+    def _write_path(
+        self,
+        items: list[tuple[int, WriteRequest, Location]],
+        who: str,
+        denied: set[str],
+        prepared: tuple[PathState, PathRecord, list[tuple[str, FieldVersion]]] | None,
+    ) -> list[WriteResult]:
+        path = items[0][2].path
+        for _ in range(ATTEMPTS):
+            if prepared is None:
+                prepared = self._prepare(self._load(path), items, who, denied)
+            st, record, rows = prepared
+            prepared = None
+            try:
+                new_kv = self._write_data(st, {loc.field: req.value.reveal() for _, req, loc in items})
+            except CasMismatch:
+                continue  # someone wrote the path meanwhile: re-read and check again
+            created = []
+            for (fname, row), (_, req, _) in zip(rows, items, strict=True):
+                row.kv = new_kv
+                rec = record.fields.get(fname)
+                if rec is None:
+                    rec = record.fields[fname] = FieldRecord(req.slot.namespace, req.slot.key, req.slot.instance)
+                created.append(not rec.versions)
+                rec.versions.append(row)
+            record.kv = new_kv
+            self._commit_meta(st, record, rows, new_kv)
+            return [
+                WriteResult(req.slot, row.n, c) for (_, req, _), (_, row), c in zip(items, rows, created, strict=True)
+            ]
+        raise ConflictError(f"{self.layout.api('data', path)}: too many concurrent writers, gave up")
+
+    def _commit_meta(self, st: PathState, record: PathRecord, rows: list[tuple[str, FieldVersion]], new_kv: int) -> None:
+        """Save the record; when another writer saved meanwhile, merge our rows into theirs."""
+        for _ in range(ATTEMPTS):
+            try:
+                self._save(st, record)
+                return
+            except CasMismatch:
+                st = self._load(st.path)
+                fresh = st.record or PathRecord()
+                for fname, row in rows:
+                    rec = record.fields[fname]
+                    mine = fresh.fields.setdefault(fname, FieldRecord(rec.namespace, rec.key, rec.instance))
+                    mine.versions = [v for v in mine.versions if v.kv != new_kv]
+                    row.n = max(row.n, mine.newest + 1)
+                    mine.versions.append(row)
+                fresh.kv = max(fresh.kv, new_kv)
+                record = fresh
+        raise ConflictError(f"{self.layout.api('metadata', st.path)}: too many concurrent metadata writers")
+
+    # --- deleting -----------------------------------------------------------------------------------
+
+    def _field(self, slot: SlotRef) -> tuple[PathState, PathRecord, FieldRecord, Location]:
+        self._require_secrets()
+        loc = self.layout.locate(slot)
+        st = self._load(loc.path)
+        rec = st.record.fields.get(loc.field) if st.record else None
+        if st.record is None or rec is None or not rec.versions:
+            raise SecretNotFound(f"{slot.label()}: no such key in store `{self.name}`")
+        return st, st.record, rec, loc
+
+    def _chosen(self, slot: SlotRef, rec: FieldRecord, versions: Iterable[int] | None) -> list[FieldVersion]:
+        if versions is None:
+            cur = rec.current
+            return [cur] if cur else []
+        rows = []
+        for n in versions:
+            row = rec.version(n)
+            if row is None:
+                raise SecretNotFound(f"{slot.label()}: no version {n}")
+            rows.append(row)
+        return rows
+
+    def _sync_current(self, st: PathState, record: PathRecord, rec: FieldRecord, loc: Location, before: FieldVersion | None) -> PathState:
+        """Make the latest KV data hold the key's current version (what consumers read)."""
+        while True:
+            cur = rec.current
+            if cur is before:
+                return st
+            value: str | None = None
+            if cur is not None:
+                data = self._data(loc.path, cur.kv) or {}
+                found = data.get(loc.field)
+                if not isinstance(found, str):
+                    cur.destroyed = True  # its KV version was pruned or destroyed
+                    continue
+                self.stats.values_read += 1
+                value = found
+            new_kv = self._write_data(st, {loc.field: value})
+            if cur is not None:
+                cur.kv = new_kv
+            record.kv = new_kv
+            st.kv = new_kv
+            st.versions[new_kv] = {}
+            return st
+
+    def soft_delete(self, slot: SlotRef, versions: Iterable[int] | None = None) -> list[int]:
+        st, record, rec, loc = self._field(slot)
+        before = rec.current
+        rows = self._chosen(slot, rec, versions)
+        now = to_us(self._clock())
+        for row in rows:
+            row.deleted = row.deleted or now
+        self._sync_current(st, record, rec, loc, before)
+        self._save(st, record)
+        return [r.n for r in rows]
+
+    def undelete(self, slot: SlotRef, versions: Iterable[int] | None = None) -> list[int]:
+        st, record, rec, loc = self._field(slot)
+        before = rec.current
+        if versions is None:
+            deleted = [v.n for v in rec.versions if v.deleted and not v.destroyed]
+            versions = deleted[-1:]
+        rows = self._chosen(slot, rec, versions)
+        for row in rows:
+            if not row.destroyed:
+                row.deleted = 0
+        self._sync_current(st, record, rec, loc, before)
+        self._save(st, record)
+        return [r.n for r in rows]
+
+    def destroy(self, slot: SlotRef, versions: Iterable[int] | None = None) -> list[int]:
+        st, record, rec, loc = self._field(slot)
+        before = rec.current
+        rows = self._chosen(slot, rec, versions)
+        for row in rows:
+            row.destroyed = True
+        st = self._sync_current(st, record, rec, loc, before)
+        # KV destroys whole versions of the path: find every one still holding a destroyed value.
+        gone = {r.fp for r in rows if r.fp}
+        doomed = []
+        for kv in sorted(st.versions):
+            info = st.versions[kv]
+            if kv == st.kv or info.get("destroyed") or kv < st.oldest:
+                continue
+            data = self._data(loc.path, kv) or {}
+            value = data.get(loc.field)
+            if isinstance(value, str):
+                self.stats.values_read += 1
+                if self.fingerprint(SecretValue(value)) in gone:
+                    doomed.append(kv)
+        if doomed:
+            self._call(
+                lambda: self.client.adapter.post(self._url("destroy", loc.path), json={"versions": doomed}),
+                self.layout.api("destroy", loc.path),
+                "update",
+            )
+            self._forget(loc.path)
+            for other in record.fields.values():
+                for v in other.versions:
+                    if v.kv in doomed and v is not other.current:
+                        v.destroyed = True
+        self._save(st, record)
+        return [r.n for r in rows]
+
+    # --- compromise -----------------------------------------------------------------------------------
+
+    def mark_compromised(self, slot: SlotRef, at: dt.datetime, reason: str) -> None:
+        st, record, rec, _ = self._field(slot)
+        rec.compromised = to_us(at)
+        self._save(st, record)
+        fps = {v.fp for v in rec.versions if v.fp}
+        for _ in range(ATTEMPTS):
+            dst, denied = self._denied_state()
+            if fps <= denied:
+                return
+            doc = {"fp": sorted(denied | fps)}
+            custom = encode_doc(doc, f"fingerprints={len(doc['fp'])}", dst.foreign, "denied fingerprints")
+            try:
+                self._write_meta(dst.path, custom, dst.mv if dst.exists else 0)
+                return
+            except CasMismatch:
+                continue
+        raise ConflictError("denied fingerprints: too many concurrent writers")
+
+    def clear_compromised(self, slot: SlotRef) -> None:
+        st, record, rec, _ = self._field(slot)
+        rec.compromised = 0
+        self._save(st, record)
+
+    # --- access provisioning (see vault_access.py) -------------------------------------------------------
+
+    def render_access(self, request: AccessRequest) -> dict[str, str]:
+        from secretwarden.stores.vault_access import render_policies
+
+        return render_policies(self.layout, request)
+
+    def provision_access(self, request: AccessRequest, *, apply: bool) -> AccessReport:
+        from secretwarden.stores.vault_access import provision
+
+        if apply:
+            self._require_secrets()
+        return provision(self, request, apply=apply)
+
+    def remote_ref(self, slot: SlotRef) -> tuple[str, str]:
+        """(remoteRef.key, property) for External Secrets: the path under the mount and the field."""
+        loc = self.layout.locate(slot)
+        return loc.path, loc.field

@@ -1,0 +1,191 @@
+"""Access for a Vault store: the KV mount, ACL policies and AppRoles warden provisions.
+
+Policies, per environment (names are lower-case, as Vault stores them):
+
+* `<project>-<env>-<service>-read` (one per instance for per-instance
+  services): `read` on `data/<path>` and `data/<path>/*` of every path the
+  service reads (External Secrets needs only these), plus the same on
+  `metadata/` so `warden run` can check versions and compromise marks.
+* `<project>-<env>-<namespace>-admin`: write access to the namespace's paths
+  (data, metadata, delete, undelete, destroy) and to warden's denied list.
+* `<project>-<env>-status`: `list` and `read` on `metadata/` only. A token
+  holding just this policy runs `warden status`; it cannot read a value.
+
+Re-running compares each policy and role with what the server holds and
+writes only what differs, so a bootstrap with nothing to do only reads.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from secretwarden.errors import StoreUnavailable
+from secretwarden.stores.base import AccessChange, AccessReport, AccessRequest
+from secretwarden.stores.vault_errors import NotFound
+from secretwarden.stores.vault_layout import VaultLayout, join
+
+if TYPE_CHECKING:
+    from secretwarden.stores.vault import VaultStore
+
+READ = '["read"]'
+WRITE_DATA = '["create", "read", "update", "patch", "delete"]'
+WRITE_META = '["create", "read", "update", "patch", "delete", "list"]'
+
+
+def policy_name(*parts: str) -> str:
+    return re.sub(r"[^a-z0-9_.-]+", "-", "-".join(p for p in parts if p).lower())
+
+
+def role_name(request: AccessRequest, service: str, instance: str | None) -> str:
+    return policy_name(request.project, request.env, service, instance or "")
+
+
+def _rule(path: str, caps: str) -> str:
+    return f'path "{path}" {{\n  capabilities = {caps}\n}}\n'
+
+
+def render_policies(layout: VaultLayout, request: AccessRequest) -> dict[str, str]:
+    """Policy name -> HCL text, in a stable order."""
+    out: dict[str, str] = {}
+    for svc in request.services:
+        paths = sorted({layout.locate(slot).path for slot in svc.slots})
+        who = f"{svc.service}@{svc.instance}" if svc.instance else svc.service
+        body = [f"# warden: what `{who}` reads in `{request.env}` ({request.project})\n"]
+        for p in paths:
+            for kind in ("data", "metadata"):
+                body.append(_rule(layout.api(kind, p), READ))
+                body.append(_rule(layout.api(kind, p) + "/*", READ))
+        out[policy_name(request.project, request.env, svc.service, svc.instance or "", "read")] = "\n".join(body)
+    for ns in request.namespaces:
+        owned = {layout.namespace_path(request.env, ns.namespace)}
+        owned |= {layout.namespace_path(request.env, ns.namespace, i) for i in ns.instances}
+        owned |= {layout.locate(slot).path for slot in ns.slots}
+        body = [f"# warden: administer namespace `{ns.namespace}` in `{request.env}` ({request.project})\n"]
+        for p in sorted(owned):
+            for suffix in ("", "/*"):
+                body.append(_rule(layout.api("data", p) + suffix, WRITE_DATA))
+                body.append(_rule(layout.api("metadata", p) + suffix, WRITE_META))
+                for kind in ("delete", "undelete", "destroy"):
+                    body.append(_rule(layout.api(kind, p) + suffix, '["update"]'))
+        body.append(_rule(layout.api("metadata", layout.env_base(request.env)), '["list"]'))
+        body.append(_rule(layout.api("metadata", join(layout.warden_base, "denied")), '["create", "read", "update"]'))
+        out[policy_name(request.project, request.env, ns.namespace, "admin")] = "\n".join(body)
+    base = layout.env_base(request.env)
+    out[policy_name(request.project, request.env, "status")] = "\n".join(
+        [
+            f"# warden: reports on `{request.env}` ({request.project}) from metadata; no value can be read\n",
+            _rule(layout.api("metadata", layout.prefix) if layout.prefix else f"{layout.mount}/metadata/", '["list"]'),
+            _rule(layout.api("metadata", base), '["list", "read"]'),
+            _rule(layout.api("metadata", base) + "/*", '["list", "read"]'),
+            _rule(layout.api("metadata", layout.warden_base) + "/*", '["list", "read"]'),
+        ]
+    )
+    return out
+
+
+def _get(store: VaultStore, url: str, what: str) -> dict[str, Any] | None:
+    try:
+        resp = store._call(lambda: store.client.adapter.get(url), what, "read")
+    except NotFound:
+        return None
+    except StoreUnavailable as exc:
+        if "No secret engine mount" in exc.message or "no handler" in exc.message:
+            return None
+        raise
+    data = resp.get("data") if isinstance(resp, dict) else None
+    return data if isinstance(data, dict) else None
+
+
+def _ensure_mount(store: VaultStore, apply: bool) -> AccessChange:
+    mount = store.layout.mount
+    info = _get(store, f"/v1/sys/mounts/{mount}", f"sys/mounts/{mount}")
+    if info is not None:
+        if info.get("type") != "kv" or str((info.get("options") or {}).get("version")) != "2":
+            raise StoreUnavailable(
+                f"`{mount}/` on {store.connection.address} is a {info.get('type')} mount, not KV version 2",
+                hint="choose another `mount` in warden.yaml, or upgrade it: `bao kv enable-versioning`",
+            )
+        return AccessChange("mount", mount, "unchanged", "KV v2")
+    if apply:
+        store._call(
+            lambda: store.client.adapter.post(
+                f"/v1/sys/mounts/{mount}", json={"type": "kv", "options": {"version": "2"}}
+            ),
+            f"sys/mounts/{mount}",
+            "create, update (sudo)",
+            idempotent=False,
+        )
+    else:
+        store.assume_empty = True  # the dry-run plan reads an absent mount as empty
+    return AccessChange("mount", mount, "create", "KV v2")
+
+
+def _ensure_policy(store: VaultStore, name: str, text: str, apply: bool) -> AccessChange:
+    url = f"/v1/sys/policies/acl/{name}"
+    have = _get(store, url, f"sys/policies/acl/{name}")
+    if have is not None and str(have.get("policy", "")).strip() == text.strip():
+        return AccessChange("policy", name, "unchanged")
+    if apply:
+        store._call(
+            lambda: store.client.adapter.put(url, json={"policy": text}),
+            f"sys/policies/acl/{name}",
+            "create, update",
+        )
+    return AccessChange("policy", name, "create" if have is None else "update")
+
+
+def _ensure_approle_auth(store: VaultStore, apply: bool) -> AccessChange:
+    auths = store._call(lambda: store.client.adapter.get("/v1/sys/auth"), "sys/auth", "read")
+    mounts = auths.get("data", auths) if isinstance(auths, dict) else {}
+    if "approle/" in mounts:
+        return AccessChange("auth", "approle", "unchanged")
+    if apply:
+        store._call(
+            lambda: store.client.adapter.post("/v1/sys/auth/approle", json={"type": "approle"}),
+            "sys/auth/approle",
+            "create, update (sudo)",
+            idempotent=False,
+        )
+    return AccessChange("auth", "approle", "create")
+
+
+def _ensure_role(store: VaultStore, name: str, policy: str, apply: bool) -> AccessChange:
+    url = f"/v1/auth/approle/role/{name}"
+    have = _get(store, url, f"auth/approle/role/{name}")
+    where = f"role id: `bao read auth/approle/role/{name}/role-id`"
+    if have is not None and list(have.get("token_policies") or []) == [policy]:
+        return AccessChange("role", name, "unchanged", where)
+    if apply:
+        store._call(
+            lambda: store.client.adapter.post(url, json={"token_policies": [policy], "token_ttl": "1h", "token_max_ttl": "4h"}),
+            f"auth/approle/role/{name}",
+            "create, update",
+        )
+    return AccessChange("role", name, "create" if have is None else "update", where)
+
+
+def provision(store: VaultStore, request: AccessRequest, *, apply: bool) -> AccessReport:
+    report = AccessReport(applied=apply)
+    report.changes.append(_ensure_mount(store, apply))
+    policies = render_policies(store.layout, request)
+    for res, err in store._fan_out(lambda item: _ensure_policy(store, item[0], item[1], apply), list(policies.items())):
+        if err is not None:
+            raise err
+        assert res is not None
+        report.changes.append(res)
+    if request.approles:
+        if report.changes[0].action == "create" and not apply:
+            report.changes.append(AccessChange("auth", "approle", "create"))
+        else:
+            report.changes.append(_ensure_approle_auth(store, apply))
+        roles = [
+            (role_name(request, s.service, s.instance), policy_name(request.project, request.env, s.service, s.instance or "", "read"))
+            for s in request.services
+        ]
+        for res, err in store._fan_out(lambda r: _ensure_role(store, r[0], r[1], apply), roles):
+            if err is not None:
+                raise err
+            assert res is not None
+            report.changes.append(res)
+    return report

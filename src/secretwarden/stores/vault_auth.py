@@ -1,0 +1,164 @@
+"""Where the Vault store connects and how it logs in.
+
+Settings come from the store's `options:` in warden.yaml first, then the
+environment the `bao`/`vault` CLIs use (`BAO_*` before `VAULT_*`, as `bao`
+does), then `~/.vault-token`. The contract names where credentials are
+(environment variables, files), never the credentials themselves.
+
+Auth methods:
+* `token` (default): `auth.token_env` (default BAO_TOKEN/VAULT_TOKEN), else `~/.vault-token`.
+* `approle`: role id from `role_id` / `role_id_env` / `role_id_file`, secret id
+  from `secret_id_env` / `secret_id_file` (never inline); mount `approle`.
+* `kubernetes`: service-account token from `jwt_file` (the pod's default path
+  when absent) and `role`; mount `kubernetes`.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from secretwarden.errors import ContractError, MasterKeyError
+
+K8S_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token"
+
+
+def _env(*names: str) -> str | None:
+    for name in names:
+        value = os.environ.get(name)
+        if value:
+            return value
+    return None
+
+
+@dataclass(frozen=True)
+class Connection:
+    address: str
+    namespace: str | None = None
+    verify: bool | str = True
+    auth: dict[str, Any] = field(default_factory=dict)
+    timeout: float = 10.0
+
+
+def connection_from(options: dict[str, Any], root: Path, store: str) -> Connection:
+    address = options.get("address") or _env("BAO_ADDR", "VAULT_ADDR")
+    if not address:
+        raise ContractError(
+            f"store `{store}`: no Vault address",
+            hint="set `options.address` in warden.yaml or VAULT_ADDR in the environment",
+        )
+    verify: bool | str = True
+    cacert = options.get("ca_cert") or _env("BAO_CACERT", "VAULT_CACERT")
+    if cacert:
+        path = Path(str(cacert)).expanduser()
+        verify = str(path if path.is_absolute() else root / path)
+    skip = options.get("skip_verify")
+    if skip is None:
+        skip = (_env("BAO_SKIP_VERIFY", "VAULT_SKIP_VERIFY") or "").lower() in {"1", "true", "yes"}
+    if skip:
+        warnings.warn(
+            f"store `{store}`: TLS verification of {address} is disabled (VAULT_SKIP_VERIFY)", stacklevel=2
+        )
+        verify = False
+    auth = options.get("auth") or {"method": "token"}
+    if not isinstance(auth, dict):
+        raise ContractError(f"store `{store}`: `auth` is a mapping such as {{method: approle, ...}}")
+    if "secret_id" in auth or "token" in auth:
+        raise ContractError(
+            f"store `{store}`: credentials never go in warden.yaml",
+            hint="use `secret_id_env`/`secret_id_file` or `token_env` to say where they are",
+        )
+    return Connection(
+        address=str(address).rstrip("/"),
+        namespace=options.get("namespace") or _env("BAO_NAMESPACE", "VAULT_NAMESPACE"),
+        verify=verify,
+        auth=dict(auth),
+        timeout=float(options.get("timeout", 10.0)),
+    )
+
+
+def _read_file(path: str, what: str, root: Path) -> str:
+    p = Path(path).expanduser()
+    p = p if p.is_absolute() else root / p
+    try:
+        return p.read_text().strip()
+    except OSError as exc:
+        raise MasterKeyError(f"cannot read the {what} from {p} ({exc.strerror})") from None
+
+
+def _secret_from(auth: dict[str, Any], name: str, root: Path, *, default_env: tuple[str, ...] = ()) -> str | None:
+    env_name = auth.get(f"{name}_env")
+    if env_name:
+        value = os.environ.get(str(env_name))
+        if not value:
+            raise MasterKeyError(f"the {name.replace('_', ' ')} variable {env_name} is not set")
+        return value
+    file_name = auth.get(f"{name}_file")
+    if file_name:
+        return _read_file(str(file_name), name.replace("_", " "), root)
+    return _env(*default_env) if default_env else None
+
+
+def make_client(conn: Connection, root: Path, pool_size: int = 16) -> Any:
+    """An authenticated hvac client (login happens here for approle/kubernetes)."""
+    import hvac
+    import requests
+    from requests.adapters import HTTPAdapter
+
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_connections=2, pool_maxsize=pool_size, max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    client = hvac.Client(
+        url=conn.address, namespace=conn.namespace, verify=conn.verify, timeout=conn.timeout, session=session
+    )
+    method = str(conn.auth.get("method", "token"))
+    if method == "token":
+        token = _secret_from(conn.auth, "token", root, default_env=("BAO_TOKEN", "VAULT_TOKEN"))
+        if token is None:
+            token_file = Path.home() / ".vault-token"
+            if token_file.is_file():
+                token = token_file.read_text().strip()
+        if not token:
+            raise MasterKeyError(
+                f"no Vault token for {conn.address}",
+                hint="set VAULT_TOKEN (or BAO_TOKEN), run `bao login`, or configure `auth` in warden.yaml",
+            )
+        client.token = token
+        return client
+    mount = str(conn.auth.get("mount", method))
+    from secretwarden.stores.vault_errors import RetryPolicy, call
+
+    if method == "approle":
+        role_id = conn.auth.get("role_id") or _secret_from(conn.auth, "role_id", root)
+        secret_id = _secret_from(conn.auth, "secret_id", root)
+        if not role_id or not secret_id:
+            raise MasterKeyError(
+                "AppRole login needs a role id and a secret id",
+                hint="set `auth.role_id_env`/`role_id_file` and `auth.secret_id_env`/`secret_id_file`",
+            )
+        call(
+            lambda: client.auth.approle.login(role_id=role_id, secret_id=secret_id, mount_point=mount),
+            address=conn.address,
+            what=f"auth/{mount}/login",
+            capability="update",
+            retry=RetryPolicy(deadline=conn.timeout),
+        )
+        return client
+    if method == "kubernetes":
+        role = conn.auth.get("role")
+        if not role:
+            raise ContractError("Kubernetes auth needs `auth.role`")
+        jwt = _read_file(str(conn.auth.get("jwt_file", K8S_TOKEN)), "service-account token", root)
+        call(
+            lambda: client.auth.kubernetes.login(role=role, jwt=jwt, mount_point=mount),
+            address=conn.address,
+            what=f"auth/{mount}/login",
+            capability="update",
+            retry=RetryPolicy(deadline=conn.timeout),
+        )
+        return client
+    raise ContractError(f"unknown Vault auth method `{method}` (token, approle, kubernetes)")

@@ -1,0 +1,86 @@
+"""Registry adapter for the Vault/OpenBao store.
+
+Options (warden.yaml, `stores.<name>.options`):
+
+    address: https://vault.example:8200   # default BAO_ADDR / VAULT_ADDR
+    mount: secret                          # KV v2 mount
+    layout: per-namespace                  # or per-key
+    path_prefix: commerce                  # paths under the mount start here
+    namespace: team-a                      # Vault Enterprise / OpenBao namespace (VAULT_NAMESPACE)
+    auth: {method: token|approle|kubernetes, ...}   # see vault_auth.py
+    ca_cert: path, skip_verify: false, timeout: 10
+    retry_deadline: 30                     # seconds an idempotent request may keep retrying
+    workers: 8                             # concurrent requests for bulk reads and writes
+    max_versions: 50                       # KV versions kept per path (default: the mount's)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from secretwarden.errors import ContractError
+from secretwarden.stores.registry import Access, StoreSpec
+from secretwarden.stores.vault import VaultStore
+from secretwarden.stores.vault_auth import connection_from
+from secretwarden.stores.vault_errors import RetryPolicy
+from secretwarden.stores.vault_layout import LAYOUTS, VaultLayout
+
+OPTIONS = {
+    "address", "mount", "layout", "path_prefix", "namespace", "auth", "ca_cert", "skip_verify",
+    "timeout", "retry_deadline", "workers", "max_versions",
+}
+
+
+def layout_of(spec: StoreSpec) -> VaultLayout:
+    opts = spec.options
+    unknown = set(opts) - OPTIONS
+    if unknown:
+        raise ContractError(
+            f"store `{spec.name}`: unknown vault option(s): {', '.join(sorted(unknown))}",
+            hint="options: " + ", ".join(sorted(OPTIONS)),
+        )
+    layout = str(opts.get("layout", "per-namespace"))
+    if layout not in LAYOUTS:
+        raise ContractError(f"store `{spec.name}`: `layout` is one of {', '.join(LAYOUTS)}, not `{layout}`")
+    mount = str(opts.get("mount", "secret")).strip("/")
+    if not mount:
+        raise ContractError(f"store `{spec.name}`: `mount` cannot be empty")
+    return VaultLayout(
+        mount=mount,
+        prefix=str(opts.get("path_prefix", "")).strip("/"),
+        layout=layout,  # type: ignore[arg-type]
+        overrides=dict(spec.path_overrides),
+    )
+
+
+def _number(spec: StoreSpec, name: str, default: Any) -> Any:
+    value = spec.options.get(name, default)
+    if value is not None and not isinstance(value, int | float):
+        raise ContractError(f"store `{spec.name}`: `{name}` must be a number")
+    return value
+
+
+def open_store(
+    spec: StoreSpec,
+    *,
+    access: Access,
+    fingerprinter: Callable[[str], str] | None,
+    clock: Callable[[], dt.datetime] | None,
+) -> VaultStore:
+    layout = layout_of(spec)
+    kwargs: dict[str, Any] = {"clock": clock} if clock is not None else {}
+    max_versions = _number(spec, "max_versions", None)
+    return VaultStore(
+        spec.name,
+        layout,
+        connection_from(spec.options, spec.root, spec.name),
+        access=access,
+        root=spec.root,
+        fingerprinter=fingerprinter,
+        retry=RetryPolicy(deadline=float(_number(spec, "retry_deadline", 30.0))),
+        workers=int(_number(spec, "workers", 8)),
+        max_versions=int(max_versions) if max_versions is not None else None,
+        **kwargs,
+    )
