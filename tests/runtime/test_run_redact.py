@@ -122,3 +122,30 @@ def test_unknown_command_is_a_one_line_error(rt_contract: Path, stocked: dict[st
     assert res.returncode == 2
     assert res.stderr.startswith("warden: error: command not found: no-such-command-xyz")
     assert all(v not in res.output for v in stocked.values() if len(v) > 8)
+
+
+@pytest.mark.timeout(120)
+def test_on_a_terminal_the_child_gets_a_terminal_too(rt_contract: Path, stocked: dict[str, str]) -> None:
+    import pty
+
+    child = "import os, sys; print('tty', sys.stdout.isatty(), os.environ['APP_TOKEN'])"
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        warden_argv(rt_contract, "run", "-s", "app", "-e", "dev", "--redact", "--", sys.executable, "-c", child),
+        stdin=subprocess.DEVNULL, stdout=slave, stderr=subprocess.PIPE,
+    )
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # EIO once every writer has closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    assert proc.wait(timeout=60) == 0
+    text = b"".join(chunks).decode()
+    assert "tty True [REDACTED:APP_TOKEN]" in text
+    assert stocked["APP_TOKEN"] not in text

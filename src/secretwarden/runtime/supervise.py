@@ -49,9 +49,22 @@ def _channel(our_fd: int) -> tuple[int, int]:
         import pty
 
         master, slave = pty.openpty()
+        copy_window_size(our_fd, master)
         return master, slave
     read_end, write_end = os.pipe()
     return read_end, write_end
+
+
+def copy_window_size(terminal_fd: int, pty_fd: int) -> None:
+    """Give the child's pseudo-terminal the size of ours (full-screen tools read it)."""
+    import fcntl
+    import termios
+
+    try:
+        size = fcntl.ioctl(terminal_fd, termios.TIOCGWINSZ, b"\0" * 8)
+        fcntl.ioctl(pty_fd, termios.TIOCSWINSZ, size)
+    except OSError:
+        pass  # not a terminal after all: the default size will do
 
 
 def run_redacted(argv: list[str], values: Mapping[str, str], secrets: Mapping[str, str]) -> NoReturn:
@@ -71,7 +84,8 @@ def run_redacted(argv: list[str], values: Mapping[str, str], secrets: Mapping[st
     finally:
         for _, child_end in channels:
             os.close(child_end)
-    _forward_signals(child, on_terminal)
+    ptys = [(our_fd, read_end) for our_fd, (read_end, _) in zip((1, 2), channels, strict=True) if os.isatty(our_fd)]
+    _forward_signals(child, on_terminal, ptys)
     pumps = [
         threading.Thread(target=pump, args=(read_end, target, redactor), daemon=True, name=f"redact-{target}")
         for (read_end, _), target in zip(channels, (1, 2), strict=True)
@@ -86,8 +100,11 @@ def run_redacted(argv: list[str], values: Mapping[str, str], secrets: Mapping[st
     _exit_like(code)
 
 
-def _forward_signals(child: subprocess.Popen[Any], on_terminal: bool) -> None:
+def _forward_signals(child: subprocess.Popen[Any], on_terminal: bool, ptys: list[tuple[int, int]]) -> None:
     def forward(signum: int, _frame: object) -> None:
+        if signum == signal.SIGWINCH:
+            for ours, theirs in ptys:
+                copy_window_size(ours, theirs)
         if child.returncode is None:
             with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
                 child.send_signal(signum)
