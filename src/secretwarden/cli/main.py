@@ -39,6 +39,8 @@ COMMANDS: dict[str, str] = {
     "incident": "secretwarden.cli.incident_cmds:incident",
     "isolation": "secretwarden.cli.isolation_cmd:isolation",
     "scan": "secretwarden.cli.scan_cmd:scan",
+    "report": "secretwarden.cli.report_cmd:report",
+    "serve": "secretwarden.cli.serve_cmd:serve",
     "lint": "secretwarden.cli.lint_cmd:lint",
     "ci": "secretwarden.cli.ci_cmd:ci",
     "render": "secretwarden.cli.render_cmd:render",
