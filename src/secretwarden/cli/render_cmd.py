@@ -33,3 +33,96 @@ def secrets_doc(ctx: click.Context, services: tuple[str, ...], write: bool) -> N
         click.echo(f"{len(changed)} README file(s) changed, {len(chosen) - len(changed)} already up to date", err=True)
         return
     click.echo("\n".join(render_section(contract, name) for name in chosen), nl=False)
+
+
+# --- Vault/OpenBao and Kubernetes wiring (issue 6) -------------------------------------------
+
+
+def _write_files(out: str, files: dict[str, str]) -> None:
+    from pathlib import Path
+
+    from secretwarden.paths import write_atomic
+
+    folder = Path(out)
+    for name, text in files.items():
+        write_atomic(folder / name, text.encode())
+        click.echo(f"wrote {folder / name}")
+
+
+@render.command("vault-policy")
+@click.option("--env", "-e", "env", required=True, help="Environment name from the contract.")
+@click.option("--out", default=None, type=click.Path(file_okay=False), help="Write one <policy>.hcl per policy here.")
+@click.pass_context
+def vault_policy(ctx: click.Context, env: str, out: str | None) -> None:
+    """The Vault/OpenBao policies `warden bootstrap` applies, without applying them."""
+    from secretwarden.cli.common import workspace
+    from secretwarden.render.vault_policy import policies_text, vault_policies
+
+    with workspace(ctx, "render") as ws:
+        policies = vault_policies(ws, env)
+    if out:
+        _write_files(out, {f"{name}.hcl": text for name, text in policies.items()})
+    else:
+        click.echo(policies_text(policies), nl=False)
+
+
+@render.command("external-secrets")
+@click.option("--env", "-e", "env", required=True, help="Environment name from the contract.")
+@click.option("--store-ref", default=None, help="Name of the (Cluster)SecretStore (default: the warden store's name).")
+@click.option("--store-kind", type=click.Choice(["ClusterSecretStore", "SecretStore"]), default="ClusterSecretStore")
+@click.option("--api-version", type=click.Choice(["v1", "v1beta1"]), default="v1",
+              help="external-secrets.io version (ESO >= 0.17 serves only v1).")
+@click.option("--refresh-interval", default="1h", show_default=True)
+@click.option("--k8s-namespace", default=None, help="metadata.namespace of the ExternalSecrets.")
+@click.option("--include-optional", is_flag=True, help="Also list optional keys (ESO fails the sync while one is missing).")
+@click.option("--service", "-s", "services", multiple=True, help="Only this service (repeatable).")
+@click.option("--snippets", is_flag=True, help="Print the container `env` snippets instead of the ExternalSecrets.")
+@click.option("--out", default=None, type=click.Path(file_okay=False),
+              help="Write <name>.externalsecret.yaml and <name>.env.yaml per service here.")
+@click.pass_context
+def external_secrets_cmd(
+    ctx: click.Context, env: str, store_ref: str | None, store_kind: str, api_version: str, refresh_interval: str,
+    k8s_namespace: str | None, include_optional: bool, services: tuple[str, ...], snippets: bool, out: str | None,
+) -> None:
+    """One ExternalSecret per service (External Secrets Operator), plus a container env snippet."""
+    from secretwarden.cli.common import workspace
+    from secretwarden.render.external_secrets import external_secrets, to_yaml
+
+    with workspace(ctx, "render") as ws:
+        rendered = external_secrets(
+            ws, env, store_ref=store_ref, store_kind=store_kind, api_version=api_version,
+            refresh_interval=refresh_interval, k8s_namespace=k8s_namespace,
+            include_optional=include_optional, services=services,
+        )
+    if out:
+        files = {}
+        for m in rendered:
+            files[f"{m.name}.externalsecret.yaml"] = to_yaml([m.external_secret])
+            files[f"{m.name}.env.yaml"] = f"# container env of `{m.name}`: paste under the container spec\n" + to_yaml(
+                [{"env": m.env}]
+            )[4:]
+        _write_files(out, files)
+    elif snippets:
+        for m in rendered:
+            click.echo(f"# {m.name}\n" + to_yaml([{"env": m.env}])[4:], nl=False)
+    else:
+        click.echo(to_yaml([m.external_secret for m in rendered]), nl=False)
+
+
+@render.command("env-example")
+@click.option("--service", "-s", "services", multiple=True, help="Only this service (repeatable).")
+@click.option("--env", "-e", "env", default=None, help="Only keys needed in this environment.")
+@click.option("--out", default=None, type=click.Path(file_okay=False), help="Write <service>.env.example files here.")
+@click.pass_context
+def env_example_cmd(ctx: click.Context, services: tuple[str, ...], env: str | None, out: str | None) -> None:
+    """A `.env.example` per service: placeholders and a comment per key, never a value."""
+    from secretwarden.contract.loader import load_contract
+    from secretwarden.render.env_example import env_example
+
+    contract = load_contract(ctx.find_root().obj.get("contract_path")).contract
+    chosen = list(services) or list(contract.services)
+    texts = {name: env_example(contract, name, env) for name in chosen}
+    if out:
+        _write_files(out, {f"{name}.env.example": text for name, text in texts.items()})
+    else:
+        click.echo("\n".join(texts.values()), nl=False)

@@ -44,12 +44,8 @@ class Connection:
 
 
 def connection_from(options: dict[str, Any], root: Path, store: str) -> Connection:
-    address = options.get("address") or _env("BAO_ADDR", "VAULT_ADDR")
-    if not address:
-        raise ContractError(
-            f"store `{store}`: no Vault address",
-            hint="set `options.address` in warden.yaml or VAULT_ADDR in the environment",
-        )
+    # An absent address is only an error once a request is made: rendering policies works offline.
+    address = options.get("address") or _env("BAO_ADDR", "VAULT_ADDR") or ""
     verify: bool | str = True
     cacert = options.get("ca_cert") or _env("BAO_CACERT", "VAULT_CACERT")
     if cacert:
@@ -107,6 +103,12 @@ def make_client(conn: Connection, root: Path, pool_size: int = 16) -> Any:
     import hvac
     import requests
     from requests.adapters import HTTPAdapter
+
+    if not conn.address:
+        raise ContractError(
+            "no Vault address",
+            hint="set the store's `options.address` in warden.yaml, or VAULT_ADDR in the environment",
+        )
 
     session = requests.Session()
     adapter = HTTPAdapter(pool_connections=2, pool_maxsize=pool_size, max_retries=0)
