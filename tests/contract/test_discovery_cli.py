@@ -78,3 +78,27 @@ def test_bad_input_is_a_one_line_error(tmp_path: Path) -> None:
     bad_project = run_warden("init", "--project", "///", tmp_path)
     assert bad_project.returncode == 2 and "project name" in bad_project.stderr
     assert not (tmp_path / "warden.yaml").exists()
+
+
+CANARY_INVOCATIONS: list[tuple[str, ...]] = [
+    ("init",),
+    ("init", "--dry-run"),
+    ("init", "--format", "json"),
+    ("init", "--force", "--project", "canary-check"),
+    ("--debug", "init", "--project", "///"),  # a failing run, with traceback frames
+]
+
+
+@pytest.mark.parametrize("args", CANARY_INVOCATIONS, ids=lambda a: " ".join(a))
+def test_canary_in_no_output_and_no_file(
+    repo: Path, canary: str, args: tuple[str, ...], isolated_home: Path
+) -> None:
+    before = {p for p in repo.rglob("*") if p.is_file()}
+    result = run_warden(*args, repo)
+    assert "Traceback" not in result.stderr or args[0] == "--debug"
+    assert canary not in result.output
+    written = [p for p in repo.rglob("*") if p.is_file() and p not in before]
+    written += [p for p in isolated_home.rglob("*") if p.is_file()]
+    assert {p.name for p in written if p.is_relative_to(repo)} <= {"warden.yaml"}
+    for path in written:
+        assert canary.encode() not in path.read_bytes(), f"value leaked into {path}"
