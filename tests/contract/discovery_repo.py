@@ -36,9 +36,16 @@ EXPECTED: dict[str, set[str]] = {
     "ESO_API_TOKEN": {"k8s"},
     "db-password": {"charts"},
     "CI_DEPLOY_TOKEN": {"github"},
+    "NPM_TOKEN": {"payment"},
+    "PAYMENT_SIGNING_SALT": {"payment"},
+    "npmrc": {"payment"},
+    "LEGACY_MAIL_PASSWORD": {"legacy"},
 }
 KUBERNETES_SECRETS = {"auth-env", "db-credentials", "billing-secrets", "redis-auth"}
-NOT_EXPECTED = {"HOME", "PATH", "LOCAL_DIR", "IGNORED_SECRET", "VENDORED_SECRET", "NODE_ENV", "BIG_SECRET"}
+NOT_EXPECTED = {
+    "HOME", "PATH", "LOCAL_DIR", "IGNORED_SECRET", "VENDORED_SECRET", "NODE_ENV", "BIG_SECRET",
+    "NODE_VERSION", "BUILD_DIR", "server.other",
+}
 
 
 def build_repo(root: Path, canary: str, name: str = "demo-repo") -> Path:
@@ -92,6 +99,17 @@ class Main {{ String s = System.getenv("LEGACY_SECRET"); String d = "{canary}"; 
 #!/bin/sh
 export DEPLOY_SSH_KEY="{canary}"
 echo "$HOME $PATH $LOCAL_DIR ${{DEPLOY_SSH_KEY}}"
+""",
+        "services/payment/Dockerfile": f"""\
+FROM node:22
+ARG NPM_TOKEN
+ARG NODE_VERSION=22
+ENV PAYMENT_SIGNING_SALT="{canary}" BUILD_DIR=/app
+RUN --mount=type=secret,id=npmrc npm ci
+""",
+        "legacy/src/main/resources/application.properties": f"""\
+spring.mail.password=${{LEGACY_MAIL_PASSWORD:{canary}}}
+server.port=${{server.other}}
 """,
         ".env.example": f"EXAMPLE_ONLY_KEY={canary}\n# COMMENTED=x\n",
         ".env": f"REAL_DOTENV_SECRET={canary}\n",

@@ -25,6 +25,8 @@ PATHS = {
     "external-secret": "a.yaml",
     "helm": "values.yaml",
     "github-actions": ".github/workflows/ci.yml",
+    "dockerfile": "Dockerfile",
+    "spring": "application.yml",
 }
 # Fragments that steer random text into the interesting branches of each parser.
 FRAGMENTS = [
@@ -32,7 +34,7 @@ FRAGMENTS = [
     "os.Getenv(", "$", "${", "\"", "'", "\n", "  ", "- ", ": ", "{{", "}}", "[", "]", "{", "}",
     "secretKeyRef", "valueFrom", "envFrom", "secretRef", "name", "key", "kind: ExternalSecret",
     "ExternalSecret", "secretKey", "remoteRef", "existingSecret", "services", "environment",
-    "${{ secrets.", "secrets['",
+    "${{ secrets.", "secrets['", "ARG ", "ENV ", "--mount=type=secret,id=",
     "BaseSettings", "class S(BaseSettings):\n", "    x: int\n", "&a ", "*a ", "!!python/object ",
     "A_KEY", "=", "#", "\t", "\0", "\ufeff",
 ]

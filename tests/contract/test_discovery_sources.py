@@ -120,6 +120,27 @@ CASES: dict[str, list[Case]] = {
         ),
         ("ci/other.yml", "x: ${{ secrets.NOT_A_WORKFLOW }}\n", set(), {"NOT_A_WORKFLOW"}),
     ],
+    "dockerfile": [
+        (
+            "Dockerfile",
+            "FROM x\nARG NPM_TOKEN\nARG VERSION=1\nENV APP_HOME=/app API_SECRET=x\nENV LEGACY_KEY value\n"
+            "RUN --mount=type=secret,id=PIP_PASSWORD pip install\n# ARG OLD_TOKEN\n",
+            {"NPM_TOKEN", "VERSION", "APP_HOME", "API_SECRET", "LEGACY_KEY", "PIP_PASSWORD"},
+            {"OLD_TOKEN", "x", "value"},
+        ),
+        ("api.Dockerfile", "RUN --mount=id=GH_TOKEN,type=secret make", {"GH_TOKEN"}, set()),
+        ("Dockerfile.prod", "ARG BUILD_KEY", {"BUILD_KEY"}, set()),
+    ],
+    "spring": [
+        (
+            "application.properties",
+            "spring.datasource.password=${DB_PASSWORD}\nserver.port=${PORT:8080}\nx=${other.prop}\n# y=${OLD_SECRET}\n",
+            {"DB_PASSWORD", "PORT"},
+            {"other", "OLD_SECRET"},
+        ),
+        ("application-prod.yml", "spring:\n  mail:\n    password: ${MAIL_PASSWORD}\n", {"MAIL_PASSWORD"}, set()),
+        ("other.properties", "a=${NOT_SPRING}", set(), {"NOT_SPRING"}),
+    ],
 }
 
 

@@ -24,6 +24,8 @@ SOURCES: dict[str, str] = {
     "external-secret": "secretwarden.contract.discovery.sources.external_secrets",
     "helm": "secretwarden.contract.discovery.sources.helm",
     "github-actions": "secretwarden.contract.discovery.sources.github_actions",
+    "dockerfile": "secretwarden.contract.discovery.sources.dockerfile",
+    "spring": "secretwarden.contract.discovery.sources.spring",
 }
 
 
