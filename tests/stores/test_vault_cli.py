@@ -256,3 +256,19 @@ def test_clear_errors_for_unreachable_server_bad_token_and_unknown_mount(tmp_pat
     assert r.returncode == 3 and "no secrets engine is mounted at `nomount/`" in r.stderr
     r = run_warden("--contract", contract, "bootstrap", "--env", "dev", "--dry-run", env=vault_server.env())
     assert r.returncode == 0 and "create mount nomount" in r.stdout, r.output
+
+
+def test_paths_written_outside_warden(vproject, vault_server: VaultServer) -> None:  # type: ignore[no-untyped-def]
+    contract, env, prefix = vproject
+    kv = vault_server.client().secrets.kv.v2
+    outside = make_canary("outside")
+    kv.create_or_update_secret(f"{prefix}/dev/api", secret={"API_TOKEN": outside})
+    r = w(contract, env, "status", "--env", "dev")
+    assert "written outside warden" in r.stderr and outside not in r.output
+    # The next write adopts the field (its value becomes version 1, reuse-checked) and never overwrites others.
+    assert w(contract, env, "set", "api/API_TOKEN", "--env", "dev", input=outside).returncode == 1
+    r = w(contract, env, "set", "api/SIGNING_KEY", "--env", "dev", input="ab" * 32)
+    assert r.returncode == 0, r.output
+    r = w(contract, env, "history", "api/API_TOKEN", "--env", "dev", "--format", "json")
+    assert [v["source"] for v in json.loads(r.stdout)] == ["external"]
+    assert w(contract, env, "get", "api/API_TOKEN", "--env", "dev").stdout.strip() == outside

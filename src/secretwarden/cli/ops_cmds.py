@@ -20,9 +20,13 @@ def status(ctx: click.Context, envs: tuple[str, ...], service: str | None, fmt: 
     """Gap report: contract vs stores, from metadata only (exit 1 when blocked)."""
     from secretwarden.cli import render_status as render
     from secretwarden.ops.status import gap_report
+    from secretwarden.stores.base import StoreNotices
 
     with workspace(ctx, "status") as ws:
         report = gap_report(ws, list(envs) or None, service=service)
+        notices = [n for st in ws.metadata_by_store().values() if isinstance(st, StoreNotices) for n in st.notices()]
+    for notice in notices:  # e.g. data written outside warden: the report may miss it
+        click.echo(f"warden: note: {notice}", err=True)
     if fmt == "json":
         echo_json(render.status_json(report))
     elif fmt == "markdown":

@@ -117,9 +117,11 @@ def _write(store: SecretStore, env: str, plan: BootstrapPlan, grouped: dict[Slot
         if store.ensure_namespace(env, ns):
             plan.namespaces_created.append(ns)
     todo = list(plan.keys_to_generate)
-    for start in range(0, len(todo), BATCH):
+    # Stores that write concurrently (Vault) want larger batches than a single transaction does.
+    size = int(getattr(store, "write_batch_size", BATCH))
+    for start in range(0, len(todo), size):
         batch = []
-        for slot in todo[start : start + BATCH]:
+        for slot in todo[start : start + size]:
             req = grouped[slot][0]
             value = generate_value(req.generate or {})
             stamp = ValidationStamp(

@@ -118,6 +118,7 @@ class PathState:
 
 class VaultStore:
     backend = "vault"
+    write_batch_size = 2000  # bootstrap hands this many writes to one write_many (fanned out per path)
 
     def __init__(
         self,
