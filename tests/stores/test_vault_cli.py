@@ -272,3 +272,35 @@ def test_paths_written_outside_warden(vproject, vault_server: VaultServer) -> No
     r = w(contract, env, "history", "api/API_TOKEN", "--env", "dev", "--format", "json")
     assert [v["source"] for v in json.loads(r.stdout)] == ["external"]
     assert w(contract, env, "get", "api/API_TOKEN", "--env", "dev").stdout.strip() == outside
+
+
+def test_reveal_only_to_a_terminal(vproject, vault_server: VaultServer) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import pty
+
+    contract, env, _ = vproject
+    r = w(contract, env, "bootstrap", "--env", "dev", "--approles", "--reveal")
+    assert r.returncode == 2 and "only to a terminal" in r.stderr
+    assert "secret_id" not in r.output
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "secretwarden", "--contract", str(contract), "bootstrap", "--env", "dev", "--approles", "--reveal"],
+        stdout=slave, stderr=subprocess.PIPE, env={**os.environ, **env},
+    )
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(60)
+    os.close(master)
+    text = b"".join(chunks).decode()
+    assert proc.returncode == 0, text
+    line = next(li for li in text.splitlines() if li.startswith("demo-dev-api:"))
+    role_id = vault_server.client().auth.approle.read_role_id("demo-dev-api")["data"]["role_id"]
+    assert f"role_id={role_id}" in line and "secret_id=" in line

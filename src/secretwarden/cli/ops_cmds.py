@@ -103,16 +103,32 @@ def run(ctx: click.Context, service: str, env: str, instance: str | None, allow_
 @click.option("--allow-production", is_flag=True, help="Allow an environment marked production.")
 @click.option("--access/--no-access", default=True, help="Create the store's access policies when it can (Vault).")
 @click.option("--approles", is_flag=True, help="Also create one AppRole per service (Vault).")
+@click.option("--reveal", is_flag=True, help="With --approles: print each role's id and a new secret id (terminal only).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.pass_context
-def bootstrap(ctx: click.Context, env: str, dry_run: bool, allow_production: bool, access: bool, approles: bool, fmt: str) -> None:
+def bootstrap(
+    ctx: click.Context, env: str, dry_run: bool, allow_production: bool, access: bool, approles: bool, reveal: bool, fmt: str
+) -> None:
     """Provision namespaces and generate missing fixture values; never overwrites."""
+    import sys
+
     from secretwarden.ops.bootstrap import bootstrap as run_bootstrap
 
+    if reveal and (not approles or dry_run or not sys.stdout.isatty()):
+        raise UsageError(
+            "--reveal prints AppRole credentials, only with --approles and only to a terminal",
+            hint="without --reveal, bootstrap prints where each role id is",
+        )
     with workspace(ctx, "bootstrap") as ws:
         plan = run_bootstrap(
             ws, env, dry_run=dry_run, allow_production=allow_production, access=access, approles=approles
         )
+        if reveal and plan.interrupted is None and plan.access is not None:
+            from secretwarden.ops.access import issue_credentials
+
+            roles = [c.name for c in plan.access.changes if c.kind == "role"]
+            for role, creds in issue_credentials(ws, env, roles).items():
+                click.echo(f"{role}: " + "  ".join(f"{k}={v.reveal()}" for k, v in creds.items()))
     try:
         _print_bootstrap(plan, env, dry_run, fmt)
     finally:

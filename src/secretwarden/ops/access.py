@@ -12,10 +12,17 @@ from typing import TYPE_CHECKING
 
 from secretwarden.contract.plan import requirements, service_instances
 from secretwarden.slots import SlotRef
-from secretwarden.stores.base import AccessRequest, NamespaceAccess, ServiceAccess
+from secretwarden.stores.base import (
+    AccessRequest,
+    CredentialIssuer,
+    NamespaceAccess,
+    SecretValue,
+    ServiceAccess,
+)
 
 if TYPE_CHECKING:
     from secretwarden.contract.model import Contract
+    from secretwarden.ops.workspace import Workspace
 
 
 def access_request(contract: Contract, env: str, *, approles: bool = False) -> AccessRequest:
@@ -43,3 +50,15 @@ def access_request(contract: Contract, env: str, *, approles: bool = False) -> A
         ),
         approles=approles,
     )
+
+
+def issue_credentials(ws: Workspace, env: str, roles: list[str]) -> dict[str, dict[str, SecretValue]]:
+    """New credentials for each role (`bootstrap --approles --reveal`); audited, never logged."""
+    from secretwarden.errors import UsageError
+
+    store = ws.secrets(env)
+    if not isinstance(store, CredentialIssuer):
+        raise UsageError(f"store `{ws.contract.store_for(env)}` cannot issue machine credentials")
+    out = {role: store.issue_credentials(role) for role in roles}
+    ws.audit.append(command="bootstrap", env=env, outcome="ok", detail="credentials issued for " + ", ".join(roles))
+    return out

@@ -337,3 +337,12 @@ class StoreNotices(Protocol):
     """Optional: things a report on this store should mention (e.g. data written outside warden)."""
 
     def notices(self) -> list[str]: ...
+
+
+@runtime_checkable
+class CredentialIssuer(Protocol):
+    """Optional: backends that can hand out machine credentials for a role they provisioned."""
+
+    def issue_credentials(self, role: str) -> dict[str, SecretValue]:
+        """Fresh login credentials of `role` (e.g. AppRole role id and a new secret id)."""
+        ...

@@ -790,3 +790,17 @@ class VaultStore:
         """(remoteRef.key, property) for External Secrets: the path under the mount and the field."""
         loc = self.layout.locate(slot)
         return loc.path, loc.field
+
+    def issue_credentials(self, role: str) -> dict[str, SecretValue]:
+        """AppRole role id and a new secret id (`bootstrap --approles --reveal`)."""
+        self._require_secrets()
+        base = f"auth/approle/role/{role}"
+        role_id = self._call(lambda: self.client.adapter.get(f"/v1/{base}/role-id"), f"{base}/role-id", "read")
+        secret = self._call(
+            lambda: self.client.adapter.post(f"/v1/{base}/secret-id"), f"{base}/secret-id", "update", idempotent=False
+        )
+        return {
+            "role_id": SecretValue(str(role_id["data"]["role_id"])),
+            "secret_id": SecretValue(str(secret["data"]["secret_id"])),
+        }
+
