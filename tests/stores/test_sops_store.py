@@ -282,3 +282,30 @@ def test_no_recipients_is_a_clear_error(tmp_path: Path, ident: AgeIdentity) -> N
 
 def test_binary_found() -> None:
     assert Path(sops_binary()).is_file()
+
+
+def test_fast_yaml_reading_agrees_with_the_yaml_parser(
+    tmp_path: Path, ident: AgeIdentity, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from secretwarden.stores import sops_files
+
+    second = new_identity(tmp_path / "k2", "second")
+    texts = []
+    for extra in ([], ["--unencrypted-regex", "^PUBLIC_"]):
+        doc = json.dumps({"TOKEN": make_canary(), "PUBLIC_URL": "https://example.invalid", "COUNT": 3, "N": 1}).encode()
+        texts.append(sops_cli(
+            ident, "encrypt", "--age", f"{ident.recipient},{second.recipient}", *extra,
+            "--input-type", "json", "--output-type", "yaml", "/dev/stdin", stdin=doc,
+        ).decode())
+    texts.append(texts[0].replace("sops:\n", "EXTRA: plain\nsops:\n", 1))  # a hand edit
+    path = tmp_path / "f.enc.yaml"
+    # the layout sops writes takes the fast path; `N` (quoted: YAML 1.1 reads it as a bool) does not
+    assert sops_files._flat_yaml(texts[0]) is None
+    texts.append(texts[0].replace('"N": ', "KEY_N: "))
+    assert sops_files._flat_yaml(texts[-1]) is not None
+    fast = [sops_files.parse_view(path, t, "yaml") for t in texts]
+    monkeypatch.setattr(sops_files, "_flat_yaml", lambda _text: None)
+    full = [sops_files.parse_view(path, t, "yaml") for t in texts]
+    assert fast == full
+    assert fast[0].recipients == (ident.recipient, second.recipient) and fast[0].plaintext_keys == set()
+    assert fast[1].plaintext_keys == set() and fast[2].plaintext_keys == {"EXTRA"}

@@ -178,12 +178,14 @@ class SopsStore:
         self._clock = clock or _utcnow
         self._extra_env = dict(extra_env or {})
         self._plain: dict[Path, dict[str, str]] = {}  # decrypted files, kept only while open
+        self._meta_cache: dict[Path, tuple[tuple[tuple[int, int, int] | None, ...], list[KeyMeta]]] = {}
 
     def __repr__(self) -> str:
         return f"SopsStore(name={self.name!r}, base={str(self.layout.base_dir)!r}, access={self.access!r})"
 
     def close(self) -> None:
         self._plain.clear()
+        self._meta_cache.clear()
 
     def __enter__(self) -> SopsStore:
         return self
@@ -203,6 +205,17 @@ class SopsStore:
         return doc
 
     def _metas_for_file(self, unit: FileUnit, path: Path) -> list[KeyMeta]:
+        # `run` asks for each key of a file in turn: parse the file and its sidecar
+        # once while neither changes on disk (checked by stat, so other writers count).
+        stamp = (_stat_key(path), _stat_key(sidecar_path(path)))
+        cached = self._meta_cache.get(path)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        metas = self._parse_metas(unit, path)
+        self._meta_cache[path] = (stamp, metas)
+        return metas
+
+    def _parse_metas(self, unit: FileUnit, path: Path) -> list[KeyMeta]:
         view = read_view(path, self.layout.fmt)
         entries: dict[str, Any] = self._sidecar(path)["keys"] if view is not None else {}
         names = sorted(set(view.keys if view else ()) | set(entries))
@@ -238,10 +251,7 @@ class SopsStore:
     def key_meta(self, slot: SlotRef) -> KeyMeta | None:
         self.stats.metadata_reads += 1
         path = self.layout.path_for(self._unit(slot))
-        for meta in self._metas_for_file(self._unit(slot), path):
-            if meta.slot.key == slot.key:
-                return meta
-        return None
+        return next((m for m in self._metas_for_file(self._unit(slot), path) if m.slot.key == slot.key), None)
 
     def _state_path(self) -> Path:
         return self.layout.base_dir / STATE_FILE
@@ -638,6 +648,14 @@ class SopsStore:
 def rotate_data_key(store: SopsStore, env: str, namespace: str | None = None) -> list[RotatedDataKey]:
     """Library entry for `warden rotate --data-key` on a sops store (see `DataKeyRotator`)."""
     return store.rotate_data_keys(env, namespace)
+
+
+def _stat_key(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
 def _fsync(path: Path) -> None:

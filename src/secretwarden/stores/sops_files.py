@@ -285,16 +285,82 @@ def parse_view(path: Path, text: str, fmt: str) -> FileView:
             tree = json.loads(text) if text.strip() else {}
             meta = tree.pop("sops", None) if isinstance(tree, dict) else None
         else:
-            import yaml
-
-            tree = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
-            meta = tree.pop("sops", None) if isinstance(tree, dict) else None
+            fast = _flat_yaml(text)
+            if fast is not None:
+                tree, meta = fast
+            else:
+                tree = _load_yaml(text) or {}
+                meta = tree.pop("sops", None) if isinstance(tree, dict) else None
     except Exception as exc:  # parser errors quote the offending line: never pass them on
         raise IntegrityError(f"{path}: not a readable {fmt} file ({type(exc).__name__})") from None
     if not isinstance(tree, dict):
         raise IntegrityError(f"{path}: a sops secret file must hold a mapping at the top level")
     _fill(view, tree, meta)
     return view
+
+
+_FLAT_LINE = re.compile(r"^([A-Za-z_][A-Za-z0-9_.-]*): (ENC\[AES256_GCM,[A-Za-z0-9+/=,:_]*\])$")
+
+
+def _load_yaml(text: str) -> Any:
+    import yaml
+
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def _flat_yaml(text: str) -> tuple[dict[str, Any], Any] | None:
+    """The common case, read by line: flat `KEY: ENC[...]` lines, then the `sops:` block.
+
+    Files that warden writes look like this, and status over a hundred files
+    should not pay for a YAML parse of every value line. Anything else (nested
+    trees, comments, plain values) returns None and gets the full parser.
+    """
+    head, sep, block = text.partition("\nsops:\n")
+    if not sep:
+        if not text.startswith("sops:\n"):
+            return None
+        head, block = "", text[len("sops:\n") :]
+    tree: dict[str, Any] = {}
+    for line in head.splitlines():
+        m = _FLAT_LINE.match(line)
+        if m is None:
+            return None
+        tree[m.group(1)] = m.group(2)
+    meta = _flat_meta(block)
+    return (tree, meta) if meta is not None else None
+
+
+_META_SCALAR = re.compile(r"^    ([a-z_]+): (.+)$")
+_META_RECIPIENT = re.compile(r"^        - recipient: (\S+)$")
+
+
+def _flat_meta(block: str) -> dict[str, Any] | None:
+    """The `sops:` block by line: scalars at one indent, age recipients. None when unsure."""
+    meta: dict[str, Any] = {}
+    ages: list[dict[str, str]] = []
+    for line in block.splitlines():
+        if not line.startswith("    "):
+            return None  # something after the block: not the layout sops writes
+        m = _META_SCALAR.match(line)
+        if m:
+            raw = m.group(2)
+            if raw.startswith('"'):
+                try:
+                    meta[m.group(1)] = json.loads(raw)
+                except ValueError:
+                    return None
+            elif raw.startswith("'"):
+                if not raw.endswith("'"):
+                    return None
+                meta[m.group(1)] = raw[1:-1].replace("''", "'")
+            else:
+                meta[m.group(1)] = raw
+            continue
+        r = _META_RECIPIENT.match(line)
+        if r:
+            ages.append({"recipient": r.group(1)})
+    meta["age"] = ages
+    return meta if "mac" in meta else None
 
 
 def format_of(path: str) -> str | None:
