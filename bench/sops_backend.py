@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -34,19 +35,34 @@ if _bin.exists():
     WARDEN = [str(_bin)]
 
 
+CPU: dict[int, list[float]] = {}  # id(wall list) -> CPU ms of the same runs
+
+
+def _child_cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (ru.ru_utime + ru.ru_stime) * 1000
+
+
 def timed(cmd: list[str], runs: int, *, env: dict[str, str], cwd: Path) -> list[float]:
-    out = []
+    """Wall milliseconds per run; the CPU time of the same runs (the steadier figure on a
+    busy machine) is kept in CPU."""
+    out, cpu = [], []
     for _ in range(runs):
+        cpu0 = _child_cpu()
         start = time.perf_counter()
         proc = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True)
         out.append((time.perf_counter() - start) * 1000)
+        cpu.append(_child_cpu() - cpu0)
         if proc.returncode not in (0, 1):
             raise SystemExit(f"{cmd[:4]} failed ({proc.returncode}): {proc.stderr.strip()[:300]}")
+    CPU[id(out)] = cpu
     return out
 
 
 def med(values: list[float]) -> str:
-    return f"{statistics.median(values):7.1f} ms"
+    cpu = CPU.get(id(values))
+    extra = f"  (CPU {statistics.median(cpu):6.1f} ms)" if cpu else ""
+    return f"{statistics.median(values):7.1f} ms{extra}"
 
 
 def contract(files: int, keys: int) -> str:
@@ -112,10 +128,10 @@ def main() -> None:
         print(f"setup: {args.files * args.keys} values written through sops in {time.perf_counter() - start:.1f} s")
 
         # 1. status without any identity
-        reader = SopsStore("repo", SopsLayout.from_options(repo, {}, "repo"), access="metadata")
         lib = []
         for _ in range(args.runs):
-            start = time.perf_counter()
+            start = time.perf_counter()  # a fresh store each time: nothing cached
+            reader = SopsStore("repo", SopsLayout.from_options(repo, {}, "repo"), access="metadata")
             metas = list(reader.list_meta("dev"))
             lib.append((time.perf_counter() - start) * 1000)
         assert len(metas) == args.files * args.keys and reader.stats.values_read == 0
@@ -139,7 +155,9 @@ def main() -> None:
         print(f"   sops exec-env FILE true              {med(sops_exec)}")
         print(f"   warden run --service S -- true       {med(warden_run)}")
         added = statistics.median(warden_run) - statistics.median(sops_exec)
-        print(f"   warden run minus sops exec-env       {added:7.1f} ms")
+        added_cpu = statistics.median(CPU[id(warden_run)]) - statistics.median(CPU[id(sops_exec)])
+        print(f"   warden run minus sops exec-env       {added:7.1f} ms  (CPU {added_cpu:6.1f} ms)")
+        print(f"\nload average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     finally:
         if args.keep is None:
             shutil.rmtree(tmp, ignore_errors=True)
