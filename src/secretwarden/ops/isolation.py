@@ -169,15 +169,18 @@ def _weakness(meta: KeyMeta, spec: _KeySpec | None) -> str | None:
     return None
 
 
-def isolation_report(ws: Workspace) -> IsolationReport:
-    """Every pair of slots sharing a value, across all stores of the project; metadata only."""
+def isolation_report(ws: Workspace, *, listed: dict[str, list[KeyMeta]] | None = None) -> IsolationReport:
+    """Every pair of slots sharing a value, across all stores of the project; metadata only.
+
+    `listed`: every store's metadata when the caller already has it (`status`).
+    """
     readers = ws.metadata_by_store()
     report = IsolationReport(ws.contract.project, ws.clock(), sorted(readers))
     specs = _specs(ws)
     # fingerprint -> (store, slot, version, current); Located objects only for real groups
     by_fp: dict[str, list[tuple[str, SlotRef, int, bool]]] = {}
     for store_name in sorted(readers):
-        for meta in readers[store_name].list_meta():
+        for meta in readers[store_name].list_meta() if listed is None else listed[store_name]:
             spec = specs.get((meta.slot.namespace, meta.slot.key))
             if spec is not None and not spec.sensitive:
                 report.config_ignored += 1

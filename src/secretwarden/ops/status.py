@@ -12,7 +12,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from secretwarden.contract.plan import Requirement, expected_slots, requirements
+from secretwarden.contract.plan import Requirement, check_env, expected_slots, requirements
+from secretwarden.errors import StoreError
 from secretwarden.ops.workspace import Workspace
 from secretwarden.slots import SlotRef
 from secretwarden.stores.base import KeyMeta
@@ -140,11 +141,14 @@ def key_status(req: Requirement, meta: KeyMeta | None, today: dt.date) -> KeySta
     return KeyStatus(state="present", **where, **common)  # type: ignore[arg-type]
 
 
-def env_status(ws: Workspace, env: str, *, service: str | None = None) -> EnvStatus:
+def env_status(
+    ws: Workspace, env: str, *, service: str | None = None, listed: list[KeyMeta] | None = None
+) -> EnvStatus:
+    """`listed`: the store's metadata when the caller already has it (saves a second listing)."""
     store = ws.metadata(env)
     reqs = requirements(ws.contract, env, service=service)
     grouped = expected_slots(reqs)
-    metas = {m.slot: m for m in store.list_meta(env)}
+    metas = {m.slot: m for m in (store.list_meta(env) if listed is None else listed) if m.slot.env == env}
     today = ws.clock().date()
     services: dict[tuple[str, str | None], ServiceStatus] = {}
     for req in reqs:
@@ -169,9 +173,20 @@ def gap_report(ws: Workspace, envs: list[str] | None = None, *, service: str | N
     from secretwarden.ops.isolation import isolation_report
 
     chosen = envs or list(ws.contract.environments)
+    for env in chosen:
+        check_env(ws.contract, env)
+    if service is not None:
+        return GapReport(ws.contract.project, ws.clock(), [env_status(ws, env, service=service) for env in chosen])
+    # The isolation section needs every store's metadata: list each store once and share it.
+    try:
+        listed = {name: list(reader.list_meta()) for name, reader in ws.metadata_by_store().items()}
+    except StoreError:
+        # Some store is unreachable: the gap report of the chosen environments still stands
+        # (it fails by itself if their own store is the one down); isolation is left out.
+        return GapReport(ws.contract.project, ws.clock(), [env_status(ws, env) for env in chosen])
     return GapReport(
         project=ws.contract.project,
         generated_at=ws.clock(),
-        envs=[env_status(ws, env, service=service) for env in chosen],
-        isolation=isolation_report(ws) if service is None else None,
+        envs=[env_status(ws, env, listed=listed[ws.contract.store_for(env)]) for env in chosen],
+        isolation=isolation_report(ws, listed=listed),
     )
