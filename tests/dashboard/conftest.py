@@ -19,7 +19,11 @@ import pytest
 
 from tests.conftest import EXAMPLE, Result, make_canary, run_warden
 
-NOW = "2026-11-25T12:00:00+00:00"
+# The dashboard's clock in these tests: a fixed instant 40 days after today (the store
+# stamps writes with the real time), so ages are positive and payment/auth keys (90d)
+# fall due inside the 90-day calendar. Fixed for the whole run, so reports compare equal.
+NOW = (dt.datetime.now(dt.UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+       + dt.timedelta(days=40)).isoformat()
 
 
 @dataclass
@@ -82,9 +86,9 @@ def build_project(base: Path) -> Project:
     return Project(contract, canaries, scan_results, lint_results)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def commerce(tmp_path_factory: pytest.TempPathFactory) -> Project:
-    # Module-scoped to keep the suite fast; the autouse isolation is per test, so this
+    # Built once per test process to keep the suite fast; the autouse isolation is per test, so this
     # fixture keeps its own key folders outside the repository.
     base = tmp_path_factory.mktemp("dash")
     mp = pytest.MonkeyPatch()

@@ -30,7 +30,7 @@ def test_html_report_is_deterministic_and_free_of_values(commerce_env: Project, 
         outs.append((tmp_path / name).read_text())
         _assert_no_canary(commerce_env, r.output)
     assert outs[0] == outs[1]
-    assert "Secret Warden · commerce" in outs[0] and "as of 2026-11-25T12:00:00+00:00" in outs[0]
+    assert "Secret Warden · commerce" in outs[0] and f"as of {NOW}" in outs[0]
     _assert_no_canary(commerce_env, outs[0])
 
 

@@ -13,7 +13,7 @@ from secretwarden.dashboard.model import CALENDAR_DAYS, Dashboard, build_dashboa
 from secretwarden.errors import InputError
 from secretwarden.ops.status import gap_report
 from secretwarden.ops.workspace import Workspace
-from tests.dashboard.conftest import Project, fixed_now
+from tests.dashboard.conftest import NOW, Project, fixed_now
 
 
 @pytest.fixture
@@ -74,7 +74,10 @@ def test_compromised_key_blocks_its_cell_and_names_the_service(dash: Dashboard) 
 
 def test_rotation_rows_calendar_and_ages(dash: Dashboard) -> None:
     rot = dash.rotation
-    assert len(rot.calendar) == CALENDAR_DAYS and rot.calendar[0].date == "2026-11-25"
+    assert len(rot.calendar) == CALENDAR_DAYS and rot.calendar[0].date == fixed_now().date().isoformat()
+    # Payment keys (90d cadence) written 40 days ago fall due inside the strip.
+    due = [s for day in rot.calendar for s in day.due]
+    assert "dev:payment/STRIPE_SECRET_KEY" in due
     assert sum(rot.counts.values()) == len(rot.items)
     # Most urgent first: the compromised key heads the list.
     assert rot.items[0].state == "compromised"
@@ -94,11 +97,11 @@ def test_the_calendar_moves_with_the_clock(commerce_env: Project) -> None:
     assert d.rotation.counts.get("overdue", 0) > 0
     assert d.rotation.overdue_before == d.rotation.counts["overdue"]
     assert d.rotation.calendar[0].date == later.date().isoformat()
-    soon = fixed_now() + dt.timedelta(days=80)  # auth/payment keys (90d) fall due in the strip
+    soon = fixed_now() + dt.timedelta(days=40)  # auth/payment keys (90d) are due within 14 days
     with Workspace.load(commerce_env.contract, clock=lambda: soon) as w:
         d = build_dashboard(w, ["dev"])
-    due = [s for day in d.rotation.calendar for s in day.due]
-    assert any("payment/" in s or "auth/" in s for s in due)
+    due = [s for day in d.rotation.calendar[:14] for s in day.due]
+    assert any("payment/" in s for s in due) and d.rotation.counts.get("due", 0) > 0
 
 
 def test_isolation_pairs_come_from_fingerprints(dash: Dashboard) -> None:
@@ -140,7 +143,7 @@ def test_json_is_plain_and_deterministic(ws: Workspace, commerce_env: Project) -
     b = build_dashboard(ws, scan_results=commerce_env.scan_results).dumps()
     assert a == b
     doc = json.loads(a)
-    assert doc["generated_at"] == "2026-11-25T12:00:00+00:00"
+    assert doc["generated_at"] == NOW
     assert set(doc) >= {"coverage", "rotation", "incidents", "isolation", "guardrails", "audit"}
 
 

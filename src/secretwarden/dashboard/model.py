@@ -419,7 +419,8 @@ def build_rotation(ws: Workspace, envs: list[str]) -> Rotation:
                 last_rotated=_iso(r.last_rotated),
                 due_at=_iso(r.due_at),
                 days_left=r.days_left(now),
-                age_days=None if r.last_rotated is None else _days(now - r.last_rotated),
+                # Clamped: a clock behind the store's write times must not draw negative bars.
+                age_days=None if r.last_rotated is None else max(0.0, _days(now - r.last_rotated)),
                 state=r.state,
                 state_word=ROTATION_WORDS.get(r.state, r.state),
                 version=r.version,
