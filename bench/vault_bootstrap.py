@@ -52,10 +52,19 @@ def contract_text(namespaces: int, keys: int, layout: str, prefix: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def timed(cmd: list[str], env: dict[str, str], expect: tuple[int, ...] = (0,)) -> tuple[float, str]:
+CPU: dict[str, float] = {}
+
+
+def timed(cmd: list[str], env: dict[str, str], expect: tuple[int, ...] = (0,), label: str = "") -> tuple[float, str]:
+    """Wall time of a whole command; its CPU time (user + system) goes to CPU[label]."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU[label] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode not in expect:
         sys.exit(f"{' '.join(cmd[:6])} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
     return elapsed, proc.stdout
@@ -84,18 +93,18 @@ def main() -> int:
         }
         warden = [sys.executable, "-m", "secretwarden", "--contract", str(contract)]
 
-        first, out = timed([*warden, "bootstrap", "--env", "dev", "--format", "json"], env)
+        first, out = timed([*warden, "bootstrap", "--env", "dev", "--format", "json"], env, label="first")
         plan = json.loads(out)
         assert len(plan["keys_generated"]) == total, len(plan["keys_generated"])
         time.sleep(0.5)
         mark = server.audit_mark()
-        rerun, out = timed([*warden, "bootstrap", "--env", "dev", "--format", "json"], env)
+        rerun, out = timed([*warden, "bootstrap", "--env", "dev", "--format", "json"], env, label="rerun")
         again = json.loads(out)
         assert again["keys_generated"] == [] and again["already_present"] == total
         time.sleep(0.5)
         rerun_ops = server.requests_since(mark)
         mark = server.audit_mark()
-        status, out = timed([*warden, "status", "--env", "dev", "--format", "json"], env, expect=(0, 1))
+        status, out = timed([*warden, "status", "--env", "dev", "--format", "json"], env, expect=(0, 1), label="status")
         assert json.loads(out)["ok"]
         time.sleep(0.5)
         status_ops = server.requests_since(mark)
@@ -130,9 +139,10 @@ def main() -> int:
 
     kinds = sorted({op for op, _ in rerun_ops})
     print(f"OpenBao dev server, {total} keys in {args.namespaces} namespaces, layout {args.layout}")
-    print(f"  warden bootstrap (fresh):        {first:8.2f} s")
-    print(f"  warden bootstrap (no-op re-run): {rerun:8.2f} s   ({len(rerun_ops)} requests, operations: {', '.join(kinds)})")
-    print(f"  warden status:                   {status:8.2f} s   ({len(status_ops)} requests, {len(status_data)} on data/)")
+    print(f"  load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(f"  warden bootstrap (fresh):        {first:8.2f} s   (warden CPU {CPU['first']:.2f} s)")
+    print(f"  warden bootstrap (no-op re-run): {rerun:8.2f} s   (warden CPU {CPU['rerun']:.2f} s; {len(rerun_ops)} requests, operations: {', '.join(kinds)})")
+    print(f"  warden status:                   {status:8.2f} s   (warden CPU {CPU['status']:.2f} s; {len(status_ops)} requests, {len(status_data)} on data/)")
     print(f"  loop of `bao kv put`:            {loop_total:8.1f} s   ({per_put * 1000:.0f} ms per call, {sample} calls run, extrapolated)")
     print(f"  loop of single HTTP writes:      {http_total:8.1f} s   ({per_http * 1000:.2f} ms per write, {hsample} run, extrapolated)")
     print(f"  ratio bao loop / bootstrap:      {loop_total / first:8.1f}x")
