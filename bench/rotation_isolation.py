@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -105,16 +106,26 @@ def populate(contract: Path, versions: int) -> dict[str, int]:
     return counts
 
 
-def cli(cmd: list[str], env: dict[str, str], runs: int) -> tuple[float, int]:
-    times, code = [], 0
+def _child_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cli(cmd: list[str], env: dict[str, str], runs: int) -> tuple[float, float, int]:
+    """Median wall time and median CPU time (user+sys) of the command, and its exit code.
+
+    CPU time is reported too because a busy shared machine inflates wall time.
+    """
+    times, cpu, code = [], [], 0
     for _ in range(runs):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), _child_cpu()
         proc = subprocess.run(WARDEN + cmd, env=env, capture_output=True, text=True)
         times.append(time.perf_counter() - start)
+        cpu.append(_child_cpu() - start_cpu)
         code = proc.returncode
         if code not in (0, 1):
             raise SystemExit(f"{cmd} failed: {proc.stderr}")
-    return statistics.median(times), code
+    return statistics.median(times), statistics.median(cpu), code
 
 
 def measure(label: str, contract: Path, env: dict[str, str], args: argparse.Namespace, server: object = None) -> None:
@@ -127,10 +138,10 @@ def measure(label: str, contract: Path, env: dict[str, str], args: argparse.Name
     # 1. CLI, end to end (first call warms the contract cache)
     cli(["-c", str(contract), "validate"], env, 1)
     mark = server.audit_mark() if server is not None else 0  # type: ignore[attr-defined]
-    rot_s, rot_code = cli(["-c", str(contract), "rotation", "status", "--format", "json"], env, args.runs)
-    iso_s, iso_code = cli(["-c", str(contract), "isolation", "--format", "json"], env, args.runs)
-    print(f"warden rotation status (CLI, {slots} slots): {rot_s:.2f} s median of {args.runs} (exit {rot_code})")
-    print(f"warden isolation (CLI, {slots} slots):       {iso_s:.2f} s median of {args.runs} (exit {iso_code})")
+    rot_s, rot_cpu, rot_code = cli(["-c", str(contract), "rotation", "status", "--format", "json"], env, args.runs)
+    iso_s, iso_cpu, iso_code = cli(["-c", str(contract), "isolation", "--format", "json"], env, args.runs)
+    print(f"warden rotation status (CLI, {slots} slots): {rot_s:.2f} s wall, {rot_cpu:.2f} s CPU, median of {args.runs} (exit {rot_code})")
+    print(f"warden isolation (CLI, {slots} slots):       {iso_s:.2f} s wall, {iso_cpu:.2f} s CPU, median of {args.runs} (exit {iso_code})")
     if server is not None:
         data = [p for op, p in server.requests_since(mark) if "/data/" in p]  # type: ignore[attr-defined]
         print(f"OpenBao audit log: {len(data)} request(s) to a data/ path (a value) during the CLI reports")
@@ -141,16 +152,16 @@ def measure(label: str, contract: Path, env: dict[str, str], args: argparse.Name
     from secretwarden.ops.workspace import Workspace
 
     with Workspace.load(contract) as ws:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         rep = rotation_status(ws)
-        t_rot = time.perf_counter() - t
-        t = time.perf_counter()
+        t_rot, c_rot = time.perf_counter() - t, time.process_time() - c
+        t, c = time.perf_counter(), time.process_time()
         iso = isolation_report(ws)
-        t_iso = time.perf_counter() - t
+        t_iso, c_iso = time.perf_counter() - t, time.process_time() - c
         read = sum(s.stats.values_read for s in ws._meta.values())
         states = {s: rep.count(s) for s in ("ok", "due", "overdue", "never-rotated", "compromised")}
-        print(f"rotation_status() library: {t_rot:.2f} s, {len(rep.rows)} rows, {states}")
-        print(f"isolation_report() library: {t_iso:.2f} s, {iso.slots_checked} slots, {len(iso.shared)} shared pair(s)")
+        print(f"rotation_status() library: {t_rot:.2f} s wall, {c_rot:.2f} s CPU, {len(rep.rows)} rows, {states}")
+        print(f"isolation_report() library: {t_iso:.2f} s wall, {c_iso:.2f} s CPU, {iso.slots_checked} slots, {len(iso.shared)} shared pair(s)")
         print(f"values_read during both reports: {read}; secrets-level stores opened: {len(ws._secrets)}")
 
     # 3. the reuse check on write
@@ -189,6 +200,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--vault", action="store_true", help="Also run on a local OpenBao dev server (needs `bao`).")
     args = parser.parse_args()
+    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPU(s)")
 
     work = Path(tempfile.mkdtemp(prefix="warden-rotbench-"))
     os.environ.update(

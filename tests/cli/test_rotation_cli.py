@@ -202,6 +202,7 @@ NEW_COMMANDS: list[tuple[str, ...]] = [
 ]
 
 
+@pytest.mark.slow
 def test_no_value_in_any_output_of_the_new_commands(repo: Path, isolated_home: Path) -> None:
     seed(repo, dt.datetime.now(dt.UTC) - dt.timedelta(days=400), "dev", "staging")
     manual, shared = make_canary("manual"), make_canary("shared")
