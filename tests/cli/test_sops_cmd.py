@@ -137,6 +137,10 @@ def test_reports_need_no_key_and_canary_never_leaks(sops_project: Project) -> No
     run("check", "--service", "api", "--env", "dev")
     run("sops", "check")
     run("sops", "recipients", "--dry-run")
+    run("rotation", "status", "--env", "dev", expect=None)
+    run("isolation", expect=None)
+    run("audit", "verify")
+    run("lint", ".", expect=None)
     # failing commands
     run("get", "api/API_TOKEN", "--env", "dev", expect=3)  # no identity
     run("get", "api/API_TOKEN", "--env", "dev", key=p.prod, expect=3)  # wrong identity
@@ -185,3 +189,23 @@ def test_dotenv_store_works_with_sops_exec_env(tmp_path: Path) -> None:
     status = run_warden("status", "--env", "dev", "--format", "json", cwd=root)
     assert status.returncode == 0, status.output
     assert json.loads(status.stdout)
+
+
+@pytest.mark.slow
+def test_ci_fails_closed_on_an_unencrypted_secret_file(sops_project: Project) -> None:
+    p = sops_project
+    assert p.warden("bootstrap", "--env", "dev", key=p.dev).returncode == 0  # type: ignore[attr-defined]
+    leak = p.root / "secrets" / "prod" / "api.enc.yaml"
+    leak.parent.mkdir(parents=True, exist_ok=True)
+    value = make_canary()
+    leak.write_text(f"API_TOKEN: {value}\n")  # "encrypted later", committed now
+    subprocess.run(["git", "add", "-A"], cwd=p.root, check=True)
+    sarif = p.root.parent / "ci.sarif"
+    res = p.warden("ci", ".", "--sarif", str(sarif))
+    assert res.returncode == 1, res.output  # type: ignore[attr-defined]
+    found = [r for run in json.loads(sarif.read_text())["runs"] for r in run["results"]
+             if r["ruleId"] == "sops-unencrypted"]
+    assert [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in found] == [
+        "secrets/prod/api.enc.yaml"
+    ]
+    assert value not in res.output  # type: ignore[attr-defined]
