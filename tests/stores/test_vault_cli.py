@@ -304,3 +304,22 @@ def test_reveal_only_to_a_terminal(vproject, vault_server: VaultServer) -> None:
     line = next(li for li in text.splitlines() if li.startswith("demo-dev-api:"))
     role_id = vault_server.client().auth.approle.read_role_id("demo-dev-api")["data"]["role_id"]
     assert f"role_id={role_id}" in line and "secret_id=" in line
+
+
+def test_status_reads_values_for_names_only_when_asked(vproject, vault_server: VaultServer) -> None:  # type: ignore[no-untyped-def]
+    contract, env, prefix = vproject
+    outside = make_canary("outside")
+    vault_server.client().secrets.kv.v2.create_or_update_secret(f"{prefix}/dev/api", secret={"API_TOKEN": outside})
+
+    def state() -> tuple[str, str]:
+        r = w(contract, env, "status", "--env", "dev", "--format", "json", *extra)
+        assert outside not in r.output
+        api = next(s for s in json.loads(r.stdout)["environments"][0]["services"] if s["service"] == "api")
+        return next(k["state"] for k in api["keys"] if k["name"] == "API_TOKEN"), r.stderr
+
+    extra: tuple[str, ...] = ()
+    found, notes = state()
+    assert found == "missing" and "field names are not in its metadata" in notes
+    extra = ("--read-values-for-names",)
+    found, notes = state()
+    assert found == "unverified" and "learned by reading its values" in notes

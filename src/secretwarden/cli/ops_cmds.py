@@ -15,9 +15,16 @@ from secretwarden.errors import EXIT_POLICY, UsageError
 @click.option("--service", "-s", default=None, help="Only this service.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table")
 @click.option("--verbose", "-v", is_flag=True, help="List every key, not only the gaps.")
+@click.option("--read-values-for-names", is_flag=True,
+              help="Where a store's metadata lacks key names (data written outside warden), read values to learn them; the report says so.")
 @click.pass_context
-def status(ctx: click.Context, envs: tuple[str, ...], service: str | None, fmt: str, verbose: bool) -> int:
+def status(ctx: click.Context, envs: tuple[str, ...], service: str | None, fmt: str, verbose: bool, read_values_for_names: bool) -> int:
     """Gap report: contract vs stores, from metadata only (exit 1 when blocked)."""
+    if read_values_for_names:
+        import os
+
+        # Read by the backends that need it when they open (a store option, not a branch here).
+        os.environ["WARDEN_READ_VALUES_FOR_NAMES"] = "1"
     from secretwarden.cli import render_status as render
     from secretwarden.ops.status import gap_report
     from secretwarden.stores.base import StoreNotices

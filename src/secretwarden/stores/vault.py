@@ -133,6 +133,7 @@ class VaultStore:
         retry: RetryPolicy | None = None,
         workers: int = 8,
         max_versions: int | None = None,
+        read_values_for_names: bool = False,
     ) -> None:
         self.name = name
         self.layout = layout
@@ -145,6 +146,7 @@ class VaultStore:
         self._retry = retry or RetryPolicy()
         self._workers = max(1, workers)
         self._max_versions = max_versions
+        self._names_from_values = read_values_for_names
         self._client: Any = None
         self._lock = threading.Lock()
         self._data_cache: dict[tuple[str, int | None], dict[str, Any]] = {}
@@ -381,12 +383,44 @@ class VaultStore:
         if st.kv == 0:
             return []
         slot = self.layout.parse_foreign(env, st.path)
+        if slot is None and self._names_from_values:
+            return self._names_read_from_values(env, st)
         if slot is None:
             self._notices.append(
                 f"{self.layout.api('data', st.path)} was written outside warden: its field names are not in its metadata"
             )
             return []
         return [self._foreign_meta(slot, st)]
+
+    def _names_read_from_values(self, env: str, st: PathState) -> list[KeyMeta]:
+        """Field names of a path written outside warden, learned by reading its latest data.
+
+        Only with `read_values_for_names` (`warden status --read-values-for-names`):
+        the values are dropped at once, never cached, and counted in `stats.values_read`.
+        """
+        where = self.layout.parse_namespace(env, st.path)
+        if where is None or not st.latest_readable():
+            return []
+        try:
+            resp = self._call(
+                lambda: self.client.adapter.get(self._url("data", st.path)), self.layout.api("data", st.path), "read"
+            )
+        except NotFound:
+            return []
+        names = sorted(((resp.get("data") or {}).get("data") or {}).keys())
+        del resp
+        self.stats.values_read += len(names)
+        self._notices.append(
+            f"{self.layout.api('data', st.path)} was written outside warden: its {len(names)} field name(s) "
+            "were learned by reading its values (--read-values-for-names)"
+        )
+        info = st.versions.get(st.kv, {})
+        version = VersionMeta(
+            version=st.kv,
+            created_at=_parse_time(str(info.get("created_time", ""))) or _utcnow(),
+            source="external",
+        )
+        return [KeyMeta(SlotRef(env, where[0], name, where[1]), (version,)) for name in names]
 
     def _foreign_meta(self, slot: SlotRef, st: PathState) -> KeyMeta:
         versions = []

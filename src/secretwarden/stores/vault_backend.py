@@ -12,11 +12,16 @@ Options (warden.yaml, `stores.<name>.options`):
     retry_deadline: 30                     # seconds an idempotent request may keep retrying
     workers: 8                             # concurrent requests for bulk reads and writes
     max_versions: 50                       # KV versions kept per path (default: the mount's)
+    read_values_for_names: false           # reports may read values of paths written outside
+                                           # warden to learn their field names (counted, reported);
+                                           # also WARDEN_READ_VALUES_FOR_NAMES=1, which
+                                           # `warden status --read-values-for-names` sets
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -29,7 +34,7 @@ from secretwarden.stores.vault_layout import LAYOUTS, VaultLayout
 
 OPTIONS = {
     "address", "mount", "layout", "path_prefix", "namespace", "auth", "ca_cert", "skip_verify",
-    "timeout", "retry_deadline", "workers", "max_versions",
+    "timeout", "retry_deadline", "workers", "max_versions", "read_values_for_names",
 }
 
 
@@ -82,5 +87,7 @@ def open_store(
         retry=RetryPolicy(deadline=float(_number(spec, "retry_deadline", 30.0))),
         workers=int(_number(spec, "workers", 8)),
         max_versions=int(max_versions) if max_versions is not None else None,
+        read_values_for_names=bool(spec.options.get("read_values_for_names"))
+        or os.environ.get("WARDEN_READ_VALUES_FOR_NAMES") == "1",
         **kwargs,
     )

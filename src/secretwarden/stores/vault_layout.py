@@ -75,3 +75,15 @@ class VaultLayout:
         if len(parts) != 2:
             return None
         return SlotRef(env, parts[0], parts[1], instance)
+
+    def parse_namespace(self, env: str, path: str) -> tuple[str, str | None] | None:
+        """(namespace, instance) of a per-namespace path, if it looks like one."""
+        base = self.env_base(env)
+        if not path.startswith(base + "/") or self.layout != "per-namespace":
+            return None
+        parts = path[len(base) + 1 :].split("/")
+        instance = None
+        if parts and parts[0].startswith("@"):
+            instance, parts = parts[0][1:], parts[1:]
+        return (parts[0], instance) if len(parts) == 1 else None
+
