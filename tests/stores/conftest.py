@@ -47,7 +47,7 @@ def embedded_factory(tmp: Path, clock: Clock) -> Iterator[SecretStore]:
 
 
 @contextmanager
-def vault_factory(tmp: Path, clock: Clock) -> Iterator[SecretStore]:
+def vault_factory(tmp: Path, clock: Clock, layout_name: str = "per-namespace") -> Iterator[SecretStore]:
     """A Vault store on the shared OpenBao test server, under a path prefix of its own."""
     import secrets
 
@@ -57,7 +57,7 @@ def vault_factory(tmp: Path, clock: Clock) -> Iterator[SecretStore]:
     from tests.vault_server import shared_server
 
     server = shared_server()
-    layout = VaultLayout(prefix="t" + secrets.token_hex(6))
+    layout = VaultLayout(prefix="t" + secrets.token_hex(6), layout=layout_name)  # type: ignore[arg-type]
     conn = Connection(server.address, auth={"method": "token", "token_env": "WARDEN_TEST_VAULT_TOKEN"})
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("WARDEN_TEST_VAULT_TOKEN", server.root_token)
@@ -72,6 +72,7 @@ BACKEND_FACTORIES: dict[str, Callable[[Path, Clock], AbstractContextManager[Secr
     "embedded": embedded_factory,
     "sops": sops_factory,
     "vault": vault_factory,
+    "vault-per-key": lambda tmp, clock: vault_factory(tmp, clock, "per-key"),
 }
 
 

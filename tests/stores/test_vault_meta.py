@@ -74,3 +74,17 @@ def test_many_fields_with_history_in_one_per_namespace_path(vault_server: object
         assert len(metas) == 80 and all(len(m.versions) == 3 for m in metas.values())
         assert s.stats.values_read == 0
         assert s.read(slots[17], 2).reveal().startswith("cnry")
+
+
+@pytest.mark.vault
+def test_metadata_access_cannot_read_values(vault_server: object) -> None:
+    from secretwarden.errors import PermissionDenied
+    from secretwarden.stores.vault import VaultStore
+    from secretwarden.stores.vault_auth import Connection
+    from secretwarden.stores.vault_layout import VaultLayout
+
+    store = VaultStore("v", VaultLayout(prefix="ro"), Connection("http://127.0.0.1:9"), access="metadata")
+    with pytest.raises(PermissionDenied, match="metadata only"):
+        store.read(SlotRef("dev", "api", "K"))
+    with pytest.raises(PermissionDenied, match="metadata only"):
+        store.write_many([WriteRequest(SlotRef("dev", "api", "K"), SecretValue("x" * 20))])

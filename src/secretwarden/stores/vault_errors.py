@@ -115,7 +115,7 @@ def call(
                 raise StoreSealed(f"the Vault server at {address} is sealed") from None
             if not isinstance(exc, hx.VaultError | requests.exceptions.RequestException):
                 raise
-            if not (idempotent and _retryable(exc)):
+            if not (_retryable(exc) and (idempotent or _not_applied(exc))):
                 raise StoreUnavailable(f"{what}: Vault at {address} failed ({_describe(exc)})") from None
             if time.monotonic() - started + delay > retry.deadline:
                 raise StoreUnavailable(
@@ -124,6 +124,13 @@ def call(
                 ) from None
             time.sleep(delay * (0.5 + random.random()))
             delay = min(delay * 2, retry.max_delay)
+
+
+def _not_applied(exc: Exception) -> bool:
+    """Answers that prove the server did not apply the request: safe to resend even a write."""
+    import hvac.exceptions as hx
+
+    return isinstance(exc, hx.RateLimitExceeded | hx.PreconditionFailed | hx.VaultDown)
 
 
 def _describe(exc: Exception) -> str:
