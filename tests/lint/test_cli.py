@@ -172,7 +172,7 @@ def test_list_rules(tmp_path: Path) -> None:
 def test_ci_passes_on_a_clean_repository_and_writes_sarif(tmp_path: Path) -> None:
     repo = good_repo(tmp_path / "repo")
     out = tmp_path / "ci.sarif"
-    proc = run_warden("ci", "--sarif", out, cwd=repo)
+    proc = run_warden("ci", "--sarif", out, cwd=repo, timeout=300)
     assert proc.returncode == 0, proc.output
     assert "ci: PASS" in proc.stdout and "status  skip" in proc.stdout
     doc = json.loads(out.read_text())
@@ -184,15 +184,15 @@ def test_ci_passes_on_a_clean_repository_and_writes_sarif(tmp_path: Path) -> Non
 def test_ci_status_step_and_worst_exit_code(tmp_path: Path) -> None:
     repo = good_repo(tmp_path / "repo")
     env = {"WARDEN_MASTER_KEY": "00" * 32}
-    proc = run_warden("ci", "--env", "dev", "--format", "json", cwd=repo, env=env)
+    proc = run_warden("ci", "--env", "dev", "--format", "json", cwd=repo, env=env, timeout=300)
     doc = json.loads(proc.stdout)
     status = next(s for s in doc["steps"] if s["name"] == "status")
     assert status["exit_code"] == 1 and "BLOCKED" in status["summary"]
     assert proc.returncode == 1
     assert run_warden("bootstrap", "--env", "dev", cwd=repo, env=env).returncode == 0
-    proc = run_warden("ci", "--env", "dev", cwd=repo, env=env)
+    proc = run_warden("ci", "--env", "dev", cwd=repo, env=env, timeout=300)
     assert proc.returncode == 0, proc.output
-    proc = run_warden("ci", "--env", "qa", cwd=repo, env=env)
+    proc = run_warden("ci", "--env", "qa", cwd=repo, env=env, timeout=300)
     assert proc.returncode == 2 and "unknown environment `qa`" in proc.stdout
 
 
@@ -211,7 +211,7 @@ def test_canary_never_reaches_lint_or_ci_output(tmp_path: Path) -> None:
         "k8s/broken.yaml": f"a: [{canary}\n",
     })
     outputs = [run_warden("lint", "--format", fmt, cwd=repo) for fmt in ("text", "json", "sarif")]
-    outputs.append(run_warden("ci", "--sarif", tmp_path / "ci.sarif", cwd=repo))
+    outputs.append(run_warden("ci", "--sarif", tmp_path / "ci.sarif", cwd=repo, timeout=300))
     outputs.append(run_warden("lint", "--checklist", cwd=repo))
     for proc in outputs:
         assert canary not in proc.output

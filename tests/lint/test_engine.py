@@ -136,3 +136,11 @@ def test_every_finding_has_a_position(tmp_path: Path) -> None:
     assert result.findings
     for f in result.findings:
         assert f.line >= 1 and f.column >= 1 and f.file
+
+
+def test_required_ignores_honour_gitignore_files_above_the_lint_root(tmp_path: Path) -> None:
+    gitignore = "*.pem\n*.key\n*.crt\n*.p12\ninstances/**/.env\ninstances/**/.env.*\ninstances/**/secrets*\n"
+    repo = make_repo(tmp_path / "r", {".gitignore": "*.pem\n*.key\n*.crt\n*.p12\n", "sub/a.txt": "x\n"})
+    assert len(run_lint(repo / "sub", use_contract=False, only=["required-ignore"]).active) == 3
+    (repo / ".gitignore").write_text(gitignore.replace("instances/", "sub/instances/"))
+    assert run_lint(repo / "sub", use_contract=False, only=["required-ignore"]).active == []

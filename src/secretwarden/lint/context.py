@@ -9,7 +9,7 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -28,8 +28,17 @@ SOURCE_SUFFIXES = {".py": "python", ".js": "js", ".mjs": "js", ".cjs": "js", ".t
                    ".jsx": "js", ".go": "go"}
 
 
+def basename(path: str) -> str:
+    return path.rpartition("/")[2]
+
+
+def dirname(path: str) -> str:
+    """Posix parent folder, "." for a top-level file (as PurePosixPath would say)."""
+    return path.rpartition("/")[0] or "."
+
+
 def is_env_file(path: str) -> bool:
-    name = PurePosixPath(path).name
+    name = basename(path)
     return name == ".env" or name.startswith(".env.") or name.endswith(".env")
 
 
@@ -65,13 +74,14 @@ class LintContext:
         contract_root: Path | None = None,
     ) -> None:
         self.root = root
-        self.files = files
+        self.files = sorted(files)
         self.tracked = tracked  # None: not a git repository
         self.contract = contract
         self.contract_file = contract_file  # relative to root when inside it
         self.contract_root = contract_root or root
         self._text: dict[str, str | None] = {}
         self._yaml: dict[str, YamlFile] = {}
+        self._secret_names: dict[str, bool] = {}
         self.memo: dict[str, Any] = {}  # results rules share within one run
 
     # --- files -------------------------------------------------------------------
@@ -97,6 +107,16 @@ class LintContext:
         text = self.text(path)
         return text.splitlines() if text is not None else []
 
+    def files_under(self, prefix: str) -> list[str]:
+        """Files whose path starts with `prefix` ("" for all), by bisection of the sorted list."""
+        import bisect
+
+        if not prefix:
+            return list(self.files)
+        start = bisect.bisect_left(self.files, prefix)
+        end = bisect.bisect_left(self.files, prefix[:-1] + chr(ord(prefix[-1]) + 1))
+        return self.files[start:end]
+
     def yaml(self, path: str) -> YamlFile:
         if path not in self._yaml:
             self._yaml[path] = parse_yaml(self.text(path) or "")
@@ -109,14 +129,15 @@ class LintContext:
     def source_files(self) -> list[tuple[str, str]]:
         out = []
         for f in self.files:
-            lang = SOURCE_SUFFIXES.get(PurePosixPath(f).suffix)
+            name = basename(f)
+            lang = SOURCE_SUFFIXES.get(name[name.rfind("."):]) if "." in name else None
             if lang and "/node_modules/" not in f"/{f}" and "/vendor/" not in f"/{f}":
                 out.append((f, lang))
         return out
 
     @cached_property
     def chart_dirs(self) -> list[str]:
-        return sorted(str(PurePosixPath(f).parent) for f in self.files if PurePosixPath(f).name == "Chart.yaml")
+        return sorted(dirname(f) for f in self.files if basename(f) == "Chart.yaml")
 
     def chart_of(self, path: str) -> str | None:
         for chart in self.chart_dirs:
@@ -132,7 +153,7 @@ class LintContext:
         return rel.startswith("templates/")
 
     def is_values_file(self, path: str) -> bool:
-        name = PurePosixPath(path).name
+        name = basename(path)
         return name.startswith("values") and name.endswith(YAML_SUFFIXES) and not self.is_chart_template(path)
 
     @cached_property
@@ -188,8 +209,12 @@ class LintContext:
         )
 
     def is_secret(self, name: str) -> bool:
-        known = self.declared.get(names.normalise(name))
-        return known if known is not None else names.looks_secret(name)
+        verdict = self._secret_names.get(name)
+        if verdict is None:
+            known = self.declared.get(names.normalise(name))
+            verdict = known if known is not None else names.looks_secret(name)
+            self._secret_names[name] = verdict
+        return verdict
 
     @cached_property
     def services(self) -> dict[str, ServiceInfo]:

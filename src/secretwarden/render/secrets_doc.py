@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from secretwarden.contract.model import Contract
+    from secretwarden.contract.plan import Requirement
 
 HEADING = "## Secrets architecture"
 BEGIN = "<!-- warden:secrets-doc service={service} -->"
@@ -33,13 +34,34 @@ class KeyRow:
     environments: tuple[str, ...]
 
 
-def key_rows(contract: Contract, service: str) -> list[KeyRow]:
+Resolved = dict[str, dict[str, list["Requirement"]]]  # env -> service -> requirements
+
+
+def all_requirements(contract: Contract) -> Resolved:
+    """Every requirement per environment and service; resolve once when rendering many services."""
+    from secretwarden.contract.plan import requirements
+
+    out: Resolved = {}
+    for env in contract.environments:
+        per_service: dict[str, list[Requirement]] = {}
+        for req in requirements(contract, env):
+            per_service.setdefault(req.service, []).append(req)
+        out[env] = per_service
+    return out
+
+
+def key_rows(
+    contract: Contract, service: str, resolved: Resolved | None = None
+) -> list[KeyRow]:
     from secretwarden.contract.plan import requirements
 
     rows: dict[str, KeyRow] = {}
     envs: dict[str, list[str]] = {}
     for env in contract.environments:
-        for req in requirements(contract, env, service=service):
+        reqs = resolved[env].get(service, []) if resolved is not None else requirements(contract, env, service=service)
+        for req in reqs:
+            if req.service != service:
+                continue
             envs.setdefault(req.var, [])
             if env not in envs[req.var]:
                 envs[req.var].append(env)
@@ -68,7 +90,9 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ").strip()
 
 
-def render_section(contract: Contract, service: str) -> str:
+def render_section(
+    contract: Contract, service: str, resolved: Resolved | None = None
+) -> str:
     """The full section, heading and markers included, ending with a newline."""
     from secretwarden.contract.plan import check_service
 
@@ -96,7 +120,7 @@ def render_section(contract: Contract, service: str) -> str:
         "| Key | Required | Store path | Environments | Purpose |",
         "| --- | --- | --- | --- | --- |",
     ]
-    for row in key_rows(contract, service):
+    for row in key_rows(contract, service, resolved):
         required = "yes" if row.required else "no"
         kind = "" if row.sensitive else " (config)"
         lines.append(
@@ -133,8 +157,10 @@ def find_block(text: str, service: str) -> tuple[int, int] | None:
     return None
 
 
-def updated_readme(text: str, contract: Contract, service: str) -> str:
-    section = render_section(contract, service)
+def updated_readme(
+    text: str, contract: Contract, service: str, resolved: Resolved | None = None
+) -> str:
+    section = render_section(contract, service, resolved)
     span = find_block(text, service)
     if span is not None:
         return text[: span[0]] + section + text[span[1] :]
@@ -148,10 +174,11 @@ def write_sections(contract: Contract, contract_root: Path, services: list[str])
     from secretwarden.paths import write_atomic
 
     changed: list[Path] = []
+    resolved = all_requirements(contract) if len(services) > 1 else None
     for service in services:
         path = readme_for(contract, contract_root, service)
         old = path.read_text(encoding="utf-8") if path.exists() else ""
-        new = updated_readme(old, contract, service)
+        new = updated_readme(old, contract, service, resolved)
         if new != old:
             path.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(path, new.encode("utf-8"))

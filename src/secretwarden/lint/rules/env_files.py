@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import PurePosixPath
 
-from secretwarden.lint.context import ENV_EXAMPLE_NAMES, LintContext, is_env_file
+from secretwarden.lint.context import ENV_EXAMPLE_NAMES, LintContext, basename, is_env_file
 from secretwarden.lint.model import Example, Finding, Rule
 from secretwarden.lint.names import is_placeholder
 
@@ -15,12 +14,12 @@ ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?(?P<var>[A-Za-z_][A-Za-z0-9_.]*)\s*=
 
 
 def _is_example(path: str) -> bool:
-    return PurePosixPath(path).name in ENV_EXAMPLE_NAMES
+    return basename(path) in ENV_EXAMPLE_NAMES
 
 
 def check_tracked(ctx: LintContext) -> Iterator[Finding]:
     for path in ctx.files:
-        name = PurePosixPath(path).name
+        name = basename(path)
         if not (name == ".env" or name.startswith(".env.")) or _is_example(path):
             continue
         if ctx.tracked is not None and path not in ctx.tracked:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import PurePosixPath
 
-from secretwarden.lint.context import LintContext, is_env_file
+from secretwarden.lint.context import LintContext, basename, is_env_file
 from secretwarden.lint.model import Example, Finding, Rule
 from secretwarden.lint.names import normalise
 from secretwarden.lint.rules import line_col
@@ -18,7 +17,7 @@ _SHELL_SUFFIXES = (".sh", ".bash")
 
 
 def applies_to(path: str) -> bool:
-    name = PurePosixPath(path).name
+    name = basename(path)
     return path.endswith((".yaml", ".yml", *_SHELL_SUFFIXES)) or is_env_file(path) or name == "Dockerfile"
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import PurePosixPath
 
-from secretwarden.lint.context import LintContext
+from secretwarden.lint.context import LintContext, basename, dirname
 from secretwarden.lint.model import Example, Finding, Rule
 
 DEFAULT_REQUIRED_IGNORES = (
@@ -39,20 +38,44 @@ def sample_path(pattern: str) -> str:
 
 
 def _ignore_files(ctx: LintContext) -> list[str]:
-    return [f for f in ctx.files if PurePosixPath(f).name == ".gitignore"]
+    found = ctx.memo.get("ignore-files")
+    if found is None:
+        found = ctx.memo["ignore-files"] = [f for f in ctx.files if basename(f) == ".gitignore"]
+    return list(found)
+
+
+def _outer_ignores(ctx: LintContext) -> list[tuple[str, list[str]]]:
+    """.gitignore files of folders above the lint root, up to the work tree's top,
+    outermost first, each with the lint root's path relative to its folder."""
+    here = ctx.root.resolve()
+    if ctx.tracked is None or (here / ".git").exists():
+        return []
+    out: list[tuple[str, list[str]]] = []
+    for folder in here.parents:
+        ignore = folder / ".gitignore"
+        if ignore.is_file():
+            out.append((here.relative_to(folder).as_posix(), ignore.read_text(errors="replace").splitlines()))
+        if (folder / ".git").exists():
+            break
+    return out[::-1]
 
 
 def is_ignored(ctx: LintContext, path: str) -> bool:
-    """Gitignore semantics over every .gitignore in the tree (deeper files win)."""
+    """Gitignore semantics over every .gitignore that applies (deeper files win)."""
     import pathspec
 
-    verdict = False
+    layers: list[tuple[str, list[str]]] = [(f"{prefix}/{path}", lines) for prefix, lines in _outer_ignores(ctx)]
     for ignore in sorted(_ignore_files(ctx), key=lambda f: f.count("/")):
-        folder = str(PurePosixPath(ignore).parent)
+        folder = dirname(ignore)
         if folder != "." and not path.startswith(folder + "/"):
             continue
-        rel = path if folder == "." else path[len(folder) + 1 :]
-        spec = pathspec.GitIgnoreSpec.from_lines(ctx.lines(ignore))
+        layers.append((path if folder == "." else path[len(folder) + 1 :], ctx.lines(ignore)))
+    verdict = False
+    for rel, lines in layers:
+        key = "ignore-spec:" + "\n".join(lines)
+        spec = ctx.memo.get(key)
+        if spec is None:
+            spec = ctx.memo[key] = pathspec.GitIgnoreSpec.from_lines(lines)
         result = spec.check_file(rel)
         if result.include is not None:
             verdict = bool(result.include)

@@ -118,10 +118,15 @@ def _line_calls(ctx: LintContext, path: str, text: str, call: re.Pattern[str]) -
                 break
 
 
+def _mentions_secret(ctx: LintContext, text: str) -> bool:
+    """Cheap pre-check: does any identifier or string in the file look secret?"""
+    return any(ctx.is_secret(word) for word in set(_IDENT.findall(text)))
+
+
 def check(ctx: LintContext) -> Iterator[Finding]:
     for path, lang in ctx.source_files():
         text = ctx.text(path)
-        if not text:
+        if not text or not _mentions_secret(ctx, text):
             continue
         if lang == "python":
             yield from _python(ctx, path, text)

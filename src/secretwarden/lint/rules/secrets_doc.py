@@ -24,6 +24,7 @@ def _rel(ctx: LintContext, path: Path) -> str:
 def check(ctx: LintContext) -> Iterator[Finding]:
     from secretwarden.render.secrets_doc import (
         HEADING_RE,
+        all_requirements,
         find_block,
         key_rows,
         readme_for,
@@ -32,6 +33,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
 
     contract = ctx.contract
     assert contract is not None
+    resolved = all_requirements(contract)
     for name in contract.services:
         readme = readme_for(contract, ctx.contract_root, name)
         rel = _rel(ctx, readme)
@@ -44,7 +46,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         span = find_block(text, name)
         if span is not None:
             line = text.count("\n", 0, span[0]) + 1
-            if text[span[0] : span[1]].rstrip("\n") != render_section(contract, name).rstrip("\n"):
+            if text[span[0] : span[1]].rstrip("\n") != render_section(contract, name, resolved).rstrip("\n"):
                 yield RULE.finding(rel, line, 1, f"Secrets architecture section of `{name}` has drifted from the contract",
                                    service=name, fix=hint)
             continue
@@ -55,7 +57,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
                                service=name, fix=hint)
             continue
         body = text[heading.end():]
-        missing = [r.var for r in key_rows(contract, name) if r.required and r.var not in body]
+        missing = [r.var for r in key_rows(contract, name, resolved) if r.required and r.var not in body]
         ns_path = contract.namespaces[contract.services[name].namespace].path
         if ns_path not in body:
             missing.append(f"store path {ns_path}")

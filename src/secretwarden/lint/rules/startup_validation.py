@@ -21,15 +21,9 @@ SCHEMA = re.compile(r"\bBaseSettings\b|\bz\.object\s*\(|\bcleanEnv\s*\(|\benvcon
 
 
 def _required(ctx: LintContext, service: str) -> list[str]:
-    from secretwarden.contract.plan import requirements
+    from secretwarden.lint.rules.consistency import service_needs
 
-    assert ctx.contract is not None
-    out: dict[str, None] = {}
-    for env in ctx.contract.environments:
-        for req in requirements(ctx.contract, env):
-            if req.service == service and req.required:
-                out[req.var] = None
-    return list(out)
+    return sorted(service_needs(ctx)[service].required)
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
@@ -37,7 +31,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         if info.source is None:
             continue
         prefix = "" if info.source == "." else info.source + "/"
-        files = [f for f in ctx.files if f.startswith(prefix)]
+        files = ctx.files_under(prefix)
         if not files:
             continue
         schema_text: list[str] = []

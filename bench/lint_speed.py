@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""`warden lint` on a large generated repository.
+
+    .venv/bin/python bench/lint_speed.py [--services 400] [--runs 5]
+
+Generates (under bench/.work/lint-repo, a real git repository) a contract with
+N services x 12 keys and, per service: an ExternalSecret, a Deployment, a Helm
+chart (Chart.yaml, values.yaml, a templated Deployment), Python application
+code with a settings schema, and a README with the generated Secrets
+architecture section. Then times the whole `warden lint` process (contract
+cached after the first run) and the library call, median of --runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+WORK = HERE / ".work" / "lint-repo"
+KEYS = 12
+
+
+def contract(n: int) -> str:
+    lines = ["version: 1", "project: bench", "environments: {dev: {}, staging: {}, prod: {production: true}}",
+             "namespaces:"]
+    lines += [f"  svc{i}: {{path: /services/svc{i}}}" for i in range(n)]
+    lines.append("services:")
+    for i in range(n):
+        lines += [f"  svc{i}:", f"    namespace: svc{i}", f"    source: services/svc{i}", "    secrets:"]
+        lines += [f"      KEY_{k}_TOKEN: {{description: key {k}}}" for k in range(KEYS)]
+    return "\n".join(lines) + "\n"
+
+
+def write_service(root: Path, i: int) -> None:
+    name = f"svc{i}"
+    data = "\n".join(
+        f"    - secretKey: KEY_{k}_TOKEN\n      remoteRef: {{key: services/{name}, property: KEY_{k}_TOKEN}}"
+        for k in range(KEYS)
+    )
+    (root / "deploy" / name).mkdir(parents=True)
+    (root / "deploy" / name / "externalsecret.yaml").write_text(
+        f"apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: {{name: {name}}}\nspec:\n"
+        f"  secretStoreRef: {{name: vault, kind: ClusterSecretStore}}\n  target: {{name: {name}-secrets}}\n  data:\n{data}\n"
+    )
+    (root / "deploy" / name / "deployment.yaml").write_text(
+        f"apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}}}\nspec:\n  template:\n    spec:\n"
+        f"      containers:\n        - name: {name}\n          envFrom:\n            - secretRef: {{name: {name}-secrets}}\n"
+    )
+    chart = root / "charts" / name
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text(f"name: {name}\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("replicas: 2\nauth:\n  existingSecret: \"\"\n  passwordKey: KEY_0_TOKEN\n")
+    (chart / "templates" / "deployment.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n"
+        "  replicas: {{ .Values.replicas }}\n  template:\n    spec:\n      containers:\n        - name: app\n"
+        "          envFrom:\n            - secretRef:\n"
+        "                name: {{ required \"auth.existingSecret\" .Values.auth.existingSecret }}\n"
+    )
+    src = root / "services" / name
+    src.mkdir(parents=True)
+    fields = "\n".join(f"    key_{k}_token: str" for k in range(KEYS))
+    (src / "settings.py").write_text(f"from pydantic_settings import BaseSettings\n\n\nclass Settings(BaseSettings):\n{fields}\n")
+    body = "\n".join(f"def handler_{j}(x):\n    logger.info('handled %s', x)\n    return x\n" for j in range(40))
+    (src / "app.py").write_text("import logging\nlogger = logging.getLogger(__name__)\n\n" + body)
+
+
+def build(n: int) -> Path:
+    import shutil
+
+    if WORK.exists():
+        shutil.rmtree(WORK)
+    WORK.mkdir(parents=True)
+    (WORK / "warden.yaml").write_text(contract(n))
+    (WORK / ".gitignore").write_text("*.pem\n*.key\n*.crt\n*.p12\n.env\n.env.*\ninstances/**/secrets*\n*.dec.*\n*.plain.*\n")
+    for i in range(n):
+        write_service(WORK, i)
+    subprocess.run([sys.executable, "-m", "secretwarden", "render", "secrets-doc", "--write"], cwd=WORK,
+                   check=True, capture_output=True)
+    git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.invalid"]
+    subprocess.run([*git, "init", "-q"], cwd=WORK, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=WORK, check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "bench"], cwd=WORK, check=True)
+    return WORK
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--services", type=int, default=400)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    root = build(args.services)
+    files = int(subprocess.run(["git", "ls-files"], cwd=root, capture_output=True, text=True).stdout.count("\n"))
+    size = sum(p.stat().st_size for p in root.rglob("*") if p.is_file() and ".git" not in p.parts)
+    cli: list[float] = []
+    lib: list[float] = []
+    findings = -1
+    for _ in range(args.runs):
+        start = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "secretwarden", "lint", str(root)], capture_output=True, text=True)
+        cli.append(time.perf_counter() - start)
+        if proc.returncode not in (0, 1):
+            print(proc.stdout, proc.stderr)
+            return 1
+    from secretwarden.lint.engine import run_lint
+
+    for _ in range(args.runs):
+        start = time.perf_counter()
+        result = run_lint(root)
+        lib.append(time.perf_counter() - start)
+        findings = len(result.active)
+    print(f"repository: {args.services} services x {KEYS} keys, {files} files, {size / 1e6:.1f} MB")
+    print(f"warden lint (whole process), median of {args.runs}: {statistics.median(cli):.2f} s")
+    print(f"run_lint() (library, warm imports), median of {args.runs}: {statistics.median(lib):.2f} s")
+    print(f"findings: {findings}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
