@@ -323,3 +323,24 @@ def test_status_reads_values_for_names_only_when_asked(vproject, vault_server: V
     extra = ("--read-values-for-names",)
     found, notes = state()
     assert found == "unverified" and "learned by reading its values" in notes
+
+
+def test_sealed_server_gives_a_clear_error(tmp_path: Path) -> None:
+    import re
+
+    server = start_server(tmp_path / "bao")
+    try:
+        contract = tmp_path / "warden.yaml"
+        contract.write_text(vault_contract("sealed"))
+        env = server.env()
+        assert run_warden("--contract", contract, "bootstrap", "--env", "dev", env=env).returncode == 0
+        unseal_key = re.search(r"Unseal Key: (\S+)", (server.folder / "server.log").read_text())
+        assert unseal_key
+        server.client().sys.seal()
+        r = run_warden("--contract", contract, "status", "--env", "dev", env=env)
+        assert r.returncode == 3 and "is sealed" in r.stderr and "bao operator unseal" in r.stderr
+        server.client().sys.submit_unseal_key(unseal_key.group(1))
+        r = run_warden("--contract", contract, "status", "--env", "dev", env=env)
+        assert r.returncode == 1 and "sealed" not in r.output  # back to the gap report (DATABASE_URL missing)
+    finally:
+        server.stop()
