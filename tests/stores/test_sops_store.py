@@ -309,3 +309,17 @@ def test_fast_yaml_reading_agrees_with_the_yaml_parser(
     assert fast == full
     assert fast[0].recipients == (ident.recipient, second.recipient) and fast[0].plaintext_keys == set()
     assert fast[1].plaintext_keys == set() and fast[2].plaintext_keys == {"EXTRA"}
+
+
+def test_long_lived_store_sees_other_writers(tmp_path: Path, ident: AgeIdentity) -> None:
+    root = tmp_path / "repo"
+    first, second = open_sops(root, ident), open_sops(root, ident)
+    put(first, A, make_canary("a"))
+    assert first.read(A).reveal()  # now cached in `first`
+    newer = make_canary("b")
+    put(second, A, newer)
+    assert first.read(A).reveal() == newer
+    meta = first.key_meta(A)
+    assert meta is not None and [v.source for v in meta.versions] == ["set", "set"]
+    with pytest.raises(ReuseRefused):
+        put(first, A, newer)

@@ -177,7 +177,8 @@ class SopsStore:
         self._fingerprint = fingerprinter
         self._clock = clock or _utcnow
         self._extra_env = dict(extra_env or {})
-        self._plain: dict[Path, dict[str, str]] = {}  # decrypted files, kept only while open
+        # decrypted files, kept only while open and only while unchanged on disk
+        self._plain: dict[Path, tuple[tuple[int, int, int] | None, dict[str, str]]] = {}
         self._meta_cache: dict[Path, tuple[tuple[tuple[int, int, int] | None, ...], list[KeyMeta]]] = {}
 
     def __repr__(self) -> str:
@@ -295,10 +296,13 @@ class SopsStore:
         fmt = self.layout.fmt
         return ["--input-type", fmt, "--output-type", fmt]
 
-    def _decrypt(self, path: Path) -> dict[str, str]:
+    def _decrypt(self, path: Path, *, fresh: bool = False) -> dict[str, str]:
+        """The file's values. Cached while the file is unchanged on disk; `fresh` (writes)
+        always asks sops again, which re-checks the MAC of what is about to change."""
+        stamp = _stat_key(path)
         cached = self._plain.get(path)
-        if cached is not None:
-            return cached
+        if cached is not None and cached[0] == stamp and not fresh:
+            return cached[1]
         out = self._sops(
             ["decrypt", "--input-type", self.layout.fmt, "--output-type", "json", str(path)], what=path
         )
@@ -309,7 +313,7 @@ class SopsStore:
         if not isinstance(tree, dict):
             raise IntegrityError(f"{path}: a sops secret file must hold a mapping at the top level")
         plain = {str(k): t for k, v in tree.items() if (t := _as_text(v)) is not None}
-        self._plain[path] = plain
+        self._plain[path] = (stamp, plain)
         return plain
 
     def _encrypt_new(self, path: Path, doc: dict[str, str]) -> None:
@@ -421,7 +425,7 @@ class SopsStore:
         denied: set[str],
         results: dict[int, WriteResult],
     ) -> tuple[FileView | None, dict[str, Any], dict[str, str]]:
-        plain = self._decrypt(path) if path.exists() else None  # also proves the MAC before any write
+        plain = self._decrypt(path, fresh=True) if path.exists() else None  # proves the MAC before any write
         view, doc = self._reconcile(path, plain=plain)
         values: dict[str, str] = {}
         for i, req in reqs:
@@ -570,7 +574,7 @@ class SopsStore:
                 raise SecretNotFound(f"{slot.label()}: no such key in store `{self.name}`")
             unknown = any(not r.get("gone") and not r.get("fp") for r in entry["versions"])
             if unknown:  # a value set outside warden: fingerprint it so it can be denied for good
-                view, doc = self._reconcile(path, plain=self._decrypt(path))
+                view, doc = self._reconcile(path, plain=self._decrypt(path, fresh=True))
                 entry = doc["keys"][slot.key]
             entry["compromised_at"] = _ts(at)
             entry["reason"] = reason
@@ -603,7 +607,7 @@ class SopsStore:
             if namespace is not None and unit.namespace != namespace:
                 continue
             with self._locked():
-                _, doc = self._reconcile(path, plain=self._decrypt(path))
+                _, doc = self._reconcile(path, plain=self._decrypt(path, fresh=True))
                 with self._edit_copy(path) as tmp:
                     self._sops(["rotate", *self._types(), "--in-place", str(tmp)], what=path)
                 # Every ciphertext changed, no value did: record the new digests as warden's own.
