@@ -70,7 +70,14 @@ def _secret_refs(node: ast.AST, ctx: LintContext) -> Iterator[str]:
             return
         yield from _secret_refs(node.value, ctx)
         return
-    if isinstance(node, ast.Constant):
+    if isinstance(node, ast.Constant | ast.Compare | ast.BoolOp) or (
+        isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not)
+    ):
+        return  # a constant, or a truth value derived from the secret
+    if isinstance(node, ast.IfExp):
+        # `'set' if token else 'unset'` shows whether a secret exists, not what it is.
+        yield from _secret_refs(node.body, ctx)
+        yield from _secret_refs(node.orelse, ctx)
         return
     for child in ast.iter_child_nodes(node):
         yield from _secret_refs(child, ctx)
@@ -163,7 +170,8 @@ RULE = Rule(
         files={
             "app/main.py": "import logging\nlogger = logging.getLogger(__name__)\n"
             "logger.info('token loaded, %d chars', len(token))\nlogger.info('using %s', secret_name)\n"
-            "print('token')\n",
+            "print('token')\n"
+            "click.echo(f\"auth {'on' if api_token else 'off'}, {api_token is None}, {not api_token}\")\n",
             "web/server.ts": "console.log('apiKey is set:', Boolean(process.env.X), 'token');\n",
             "cmd/main.go": "package main\n\nfunc main() {\n\tlog.Printf(\"token ttl %s\", tokenTTL)\n}\n",
         },
