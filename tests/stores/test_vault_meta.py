@@ -47,11 +47,24 @@ def test_record_fits_kv_limits_and_round_trips(fields: int, versions: int) -> No
     assert back.fields == rec.fields
 
 
-def test_a_full_path_fails_with_a_clear_error() -> None:
-    # About 500 field versions fit in one path (fingerprints dominate); beyond, warden says so.
+def test_a_full_path_moves_old_versions_to_history_pages() -> None:
+    # About 500 field versions fit in one path (fingerprints dominate).
     encode_record(record(100, 4), {}, "test")
+    rec = record(100, 6)
     with pytest.raises(StoreError, match="custom_metadata entries, only 63 are free"):
-        encode_record(record(100, 6), {}, "test")
+        encode_record(rec, {}, "test")
+    while True:
+        try:
+            main = encode_record(rec, {}, "test")
+            break
+        except StoreError:
+            assert rec.archive_oldest(400)
+    assert rec.pages >= 1 and "pages=" in main["warden"]
+    back = decode_record(main, "test")
+    assert back is not None and back.pages == rec.pages
+    for page in range(rec.pages):
+        back.merge_page(decode_record(encode_record(rec, {}, "page", page), "page", page))  # type: ignore[arg-type]
+    assert back.fields == rec.fields  # every version (and fingerprint) is back
 
 
 def test_damaged_record_is_detected() -> None:
@@ -74,6 +87,28 @@ def test_many_fields_with_history_in_one_per_namespace_path(vault_server: object
         assert len(metas) == 80 and all(len(m.versions) == 3 for m in metas.values())
         assert s.stats.values_read == 0
         assert s.read(slots[17], 2).reveal().startswith("cnry")
+
+
+@pytest.mark.vault
+def test_long_history_spills_to_pages_and_reuse_is_still_refused(vault_server: object) -> None:
+    from secretwarden.errors import ReuseRefused
+    from tests.stores.conftest import Clock, vault_factory
+
+    with vault_factory(None, Clock()) as store:  # type: ignore[arg-type]
+        s: SecretStore = store
+        slots = [SlotRef("dev", "hist", f"KEY_{i:03d}") for i in range(100)]
+        first = {slot: make_canary() for slot in slots}
+        s.write_many([WriteRequest(slot, SecretValue(v)) for slot, v in first.items()], actor="t")
+        for _ in range(7):
+            s.write_many([WriteRequest(slot, SecretValue(make_canary())) for slot in slots], actor="t")
+        metas = {m.slot: m for m in s.list_meta("dev")}
+        assert all([v.version for v in m.versions] == list(range(1, 9)) for m in metas.values())
+        assert len(list(vault_server.client().secrets.kv.v2.list_secrets(  # type: ignore[attr-defined]
+            f"{store.layout.warden_base}/history/{store.layout.namespace_path('dev', 'hist')}"
+        )["data"]["keys"])) >= 1
+        with pytest.raises(ReuseRefused):
+            s.write_many([WriteRequest(slots[0], SecretValue(first[slots[0]]))], actor="t")
+        assert s.read(slots[0], 1).reveal() == first[slots[0]]
 
 
 @pytest.mark.vault

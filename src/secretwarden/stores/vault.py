@@ -36,9 +36,11 @@ from typing import Any, Literal, TypeVar
 
 from secretwarden.errors import (
     ConflictError,
+    IntegrityError,
     PartialWrite,
     PermissionDenied,
     SecretNotFound,
+    StoreError,
     StoreUnavailable,
     UsageError,
     WardenError,
@@ -106,6 +108,7 @@ class PathState:
     record: PathRecord | None = None
     foreign: dict[str, str] = field(default_factory=dict)
     custom: dict[str, str] = field(default_factory=dict)
+    page_custom: dict[int, dict[str, str]] = field(default_factory=dict)  # history pages as loaded
 
     def created_us(self, kv: int) -> int:
         when = _parse_time(str(self.versions.get(kv, {}).get("created_time", "")))
@@ -215,7 +218,7 @@ class VaultStore:
             self._meta_cas = "current_metadata_version" in data
         custom = data.get("custom_metadata") or {}
         where = f"{self.name}:{self.layout.api('metadata', path)}"
-        return PathState(
+        st = PathState(
             path=path,
             exists=True,
             kv=int(data.get("current_version") or 0),
@@ -226,6 +229,32 @@ class VaultStore:
             foreign=foreign_keys(custom),
             custom=custom,
         )
+        if st.record is not None:
+            for page in range(st.record.pages):
+                self._load_page(st, st.record, page)
+        return st
+
+    def _page_path(self, path: str, page: int) -> str:
+        return join(self.layout.warden_base, "history", path, str(page))
+
+    def _load_page(self, st: PathState, record: PathRecord, page: int) -> None:
+        """Merge one history page of the path (older versions that did not fit in it)."""
+        where = self._page_path(st.path, page)
+        self.stats.metadata_reads += 1
+        try:
+            resp = self._call(
+                lambda: self.client.adapter.get(self._url("metadata", where)), self.layout.api("metadata", where), "read"
+            )
+        except NotFound:
+            raise IntegrityError(
+                f"{self.name}:{self.layout.api('metadata', st.path)}: history page {page} is missing",
+                hint=f"it lived at {self.layout.api('metadata', where)}",
+            ) from None
+        custom = (resp.get("data") or {}).get("custom_metadata") or {}
+        rows = decode_record(custom, where, page)
+        if rows is not None:
+            record.merge_page(rows)
+        st.page_custom[page] = custom
 
     def _list(self, path: str) -> list[str]:
         self.stats.metadata_reads += 1
@@ -315,7 +344,21 @@ class VaultStore:
 
     def _save(self, st: PathState, record: PathRecord) -> None:
         where = f"{self.name}:{self.layout.api('metadata', st.path)}"
-        self._write_meta(st.path, encode_record(record, st.foreign, where), st.mv)
+        while True:
+            try:
+                main = encode_record(record, st.foreign, where)
+                break
+            except StoreError:
+                # Too many versions for one path: the oldest superseded ones go to a history page.
+                if not record.archive_oldest(400):
+                    raise
+        # Pages first, the path last: until the path's header counts a page, readers ignore it.
+        for page in range(record.pages):
+            custom = encode_record(record, {}, self._page_path(st.path, page), page)
+            if custom != st.page_custom.get(page):
+                self._write_meta(self._page_path(st.path, page), custom, None)
+                st.page_custom[page] = custom
+        self._write_meta(st.path, main, st.mv)
 
     def _fan_out(self, fn: Callable[[Any], T], items: list[Any]) -> list[tuple[T | None, BaseException | None]]:
         def guarded(item: Any) -> tuple[T | None, BaseException | None]:

@@ -56,6 +56,7 @@ def render_policies(layout: VaultLayout, request: AccessRequest) -> dict[str, st
             for kind in ("data", "metadata"):
                 body.append(_rule(layout.api(kind, p), READ))
                 body.append(_rule(layout.api(kind, p) + "/*", READ))
+            body.append(_rule(layout.api("metadata", join(layout.warden_base, "history", p)) + "/*", READ))
         out[policy_name(request.project, request.env, svc.service, svc.instance or "", "read")] = "\n".join(body)
     for ns in request.namespaces:
         owned = {layout.namespace_path(request.env, ns.namespace)}
@@ -63,6 +64,7 @@ def render_policies(layout: VaultLayout, request: AccessRequest) -> dict[str, st
         owned |= {layout.locate(slot).path for slot in ns.slots}
         body = [f"# warden: administer namespace `{ns.namespace}` in `{request.env}` ({request.project})\n"]
         for p in sorted(owned):
+            body.append(_rule(layout.api("metadata", join(layout.warden_base, "history", p)) + "/*", WRITE_META))
             for suffix in ("", "/*"):
                 body.append(_rule(layout.api("data", p) + suffix, WRITE_DATA))
                 body.append(_rule(layout.api("metadata", p) + suffix, WRITE_META))

@@ -12,9 +12,11 @@ document, zlib-compressed, base64-encoded and cut into 512-byte chunks:
 
 The header's hash detects a torn or hand-edited record. Keys not starting
 with `warden` belong to others and are kept as they are. Roughly 500 field
-versions fit in one path (a fingerprint is 32 random bytes and dominates);
-when a record would not fit, details of superseded versions are dropped
-first (their fingerprints stay, reuse checks need them).
+versions fit in one path (a fingerprint is 32 random bytes and dominates).
+When the record would not fit, the oldest superseded versions move to
+history pages: metadata-only entries under `<prefix>/_warden/history/<path>/<n>`,
+in the same encoding, which readers merge back (so reuse and isolation checks
+still see every fingerprint). The path's header counts its pages.
 
 Everything here is metadata: names, versions, times, fingerprints. No value.
 """
@@ -58,6 +60,7 @@ class FieldVersion:
     stamp: ValidationStamp | None = None
     deleted: int = 0  # µs, 0 = live
     destroyed: bool = False
+    page: int = field(default=-1, compare=False)  # history page holding this row; -1 = the path itself
 
     def to_meta(self) -> VersionMeta:
         return VersionMeta(
@@ -113,10 +116,12 @@ class FieldRecord:
 class PathRecord:
     kv: int = 0  # the KV version this record accounts for
     fields: dict[str, FieldRecord] = field(default_factory=dict)
+    pages: int = 0  # history pages holding superseded versions (see `history_page`)
 
     # --- JSON ---------------------------------------------------------------------------
 
-    def to_json(self, *, compact_history: bool = False) -> dict[str, Any]:
+    def to_json(self, page: int = -1) -> dict[str, Any]:
+        """The rows kept in the path itself (`page=-1`) or in one history page."""
         actors: list[str] = []
 
         def actor(name: str) -> int:
@@ -126,29 +131,30 @@ class PathRecord:
 
         out: dict[str, Any] = {}
         for name, rec in sorted(self.fields.items()):
-            rows = []
-            cur = rec.current
-            for v in rec.versions:
-                slim = compact_history and v is not cur
-                rows.append(
-                    [
-                        v.n,
-                        v.kv,
-                        v.t,
-                        -1 if slim else actor(v.by),
-                        "" if slim else v.src,
-                        v.fp,
-                        None if slim or v.stamp is None else [v.stamp.digest, list(v.stamp.problems)],
-                        v.deleted,
-                        int(v.destroyed),
-                    ]
-                )
-            entry: list[Any] = [rec.namespace, None if rec.key == name else rec.key, rec.instance, rec.compromised, rows]
-            out[name] = entry
-        return {"f": FORMAT, "kv": self.kv, "a": actors, "k": out}
+            rows = [
+                [
+                    v.n,
+                    v.kv,
+                    v.t,
+                    actor(v.by),
+                    v.src,
+                    v.fp,
+                    None if v.stamp is None else [v.stamp.digest, list(v.stamp.problems)],
+                    v.deleted,
+                    int(v.destroyed),
+                ]
+                for v in rec.versions
+                if v.page == page
+            ]
+            if rows or page == -1:
+                out[name] = [rec.namespace, None if rec.key == name else rec.key, rec.instance, rec.compromised, rows]
+        doc: dict[str, Any] = {"f": FORMAT, "kv": self.kv, "a": actors, "k": out}
+        if page == -1 and self.pages:
+            doc["h"] = self.pages
+        return doc
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> PathRecord:
+    def from_json(cls, data: dict[str, Any], page: int = -1) -> PathRecord:
         actors = data.get("a", [])
         fields: dict[str, FieldRecord] = {}
         for name, (ns, key, inst, comp, rows) in data.get("k", {}).items():
@@ -163,11 +169,31 @@ class PathRecord:
                     stamp=ValidationStamp(st[0], tuple(st[1])) if st else None,
                     deleted=int(dl),
                     destroyed=bool(x),
+                    page=page,
                 )
                 for n, kv, t, a, src, fp, st, dl, x in rows
             ]
             fields[name] = FieldRecord(ns, key or name, inst, int(comp), versions)
-        return cls(kv=int(data.get("kv", 0)), fields=fields)
+        return cls(kv=int(data.get("kv", 0)), fields=fields, pages=int(data.get("h", 0)))
+
+    def merge_page(self, page: PathRecord) -> None:
+        """Put a history page's rows back in place (oldest first)."""
+        for name, rec in page.fields.items():
+            mine = self.fields.setdefault(name, FieldRecord(rec.namespace, rec.key, rec.instance))
+            mine.versions = sorted([*rec.versions, *mine.versions], key=lambda v: v.n)
+
+    def archive_oldest(self, limit: int) -> bool:
+        """Move up to `limit` of the oldest superseded rows kept in the path to a new history page."""
+        candidates = [
+            v for rec in self.fields.values() for v in rec.versions if v.page == -1 and v is not rec.current
+        ]
+        if not candidates:
+            return False
+        candidates.sort(key=lambda v: v.t)
+        for v in candidates[: max(1, min(limit, len(candidates) // 2 or 1))]:
+            v.page = self.pages
+        self.pages += 1
+        return True
 
 
 # --- custom_metadata codec ---------------------------------------------------------------
@@ -230,16 +256,14 @@ def foreign_keys(custom: dict[str, str] | None) -> dict[str, str]:
     return {k: v for k, v in (custom or {}).items() if not is_ours(k)}
 
 
-def encode_record(record: PathRecord, foreign: dict[str, str], where: str) -> dict[str, str]:
-    summary = f"fields={len(record.fields)} kv={record.kv}"
-    try:
-        return encode_doc(record.to_json(), summary, foreign, where)
-    except StoreError:
-        return encode_doc(record.to_json(compact_history=True), summary, foreign, where)
+def encode_record(record: PathRecord, foreign: dict[str, str], where: str, page: int = -1) -> dict[str, str]:
+    """custom_metadata of the path (`page=-1`) or of one history page; StoreError when it cannot fit."""
+    summary = f"fields={len(record.fields)} kv={record.kv}" + (f" pages={record.pages}" if page == -1 and record.pages else "")
+    return encode_doc(record.to_json(page), summary, foreign, where)
 
 
-def decode_record(custom: dict[str, str] | None, where: str) -> PathRecord | None:
+def decode_record(custom: dict[str, str] | None, where: str, page: int = -1) -> PathRecord | None:
     doc = decode_doc(custom, where)
     if doc is None:
         return None
-    return PathRecord.from_json(doc) if doc else PathRecord()
+    return PathRecord.from_json(doc, page) if doc else PathRecord()
