@@ -169,3 +169,26 @@ def _base_env() -> dict[str, str]:
     import os
 
     return {k: v for k, v in os.environ.items() if not k.startswith("APP_") and k != "DB_URL"}
+
+
+def test_install_redaction_for_a_service(rt_contract: Path) -> None:
+    import io
+    import logging
+
+    from secretwarden.redact import install
+
+    token = make_canary("inst")
+    env = good_env(token)
+    installed = install("app", "dev", contract_path=rt_contract, environ=env, excepthook=False, structlog=False)
+    try:
+        assert set(installed.redactor.names) == {"APP_TOKEN", "APP_SIGNING", "DB_URL"}  # sensitive keys only
+        buf = io.StringIO()
+        logger = logging.getLogger("test.runtime.install")
+        logger.propagate = False
+        handler = logging.StreamHandler(buf)
+        logger.addHandler(handler)
+        logger.warning("connecting to %s with ttl %s", env["DB_URL"], env["APP_TTL"])
+        logger.removeHandler(handler)
+    finally:
+        installed.uninstall()
+    assert buf.getvalue() == "connecting to [REDACTED:DB_URL] with ttl 15m\n"

@@ -56,9 +56,11 @@ def redact_record(redactor: Redactor, record: logging.LogRecord) -> None:
         record.exc_text = red(record.exc_text)
     if record.stack_info:
         record.stack_info = red(record.stack_info)
-    for key, value in list(record.__dict__.items()):
-        if key not in _STANDARD and isinstance(value, str):
-            record.__dict__[key] = red(value)
+    attrs = record.__dict__
+    for key in attrs.keys() - _STANDARD:  # what came through `extra=`
+        value = attrs[key]
+        if isinstance(value, str):
+            attrs[key] = red(value)
     record._warden_redacted = redactor
 
 
