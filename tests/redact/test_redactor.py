@@ -162,6 +162,8 @@ def test_multiline_value_split_across_lines() -> None:
     assert whole == b"loaded:\n[REDACTED:TLS_KEY]done\n"
     for cut in range(len(data) + 1):
         assert streamed(r, data, [cut]) == whole
+    # Through a terminal every newline becomes CR LF.
+    assert r.redact("x " + pem.replace("\n", "\r\n")) == "x [REDACTED:TLS_KEY]"
     # A line that cannot start the value is released even though a value has newlines.
     stream = r.stream()
     assert stream.feed(b"plain line\n") == b"plain line\n"

@@ -60,4 +60,8 @@ def variants(value: str) -> set[bytes]:
     """Every form of `value` worth redacting, raw form included (UTF-8 bytes)."""
     raw = value.encode("utf-8")
     encoded = url_variants(value) | json_variants(value) | base64_fragments(raw)
-    return {raw} | {v for v in encoded if len(v) >= MIN_ENCODED_LEN or v == raw}
+    forms = {raw} | {v for v in encoded if len(v) >= MIN_ENCODED_LEN or v == raw}
+    if b"\n" in raw and b"\r\n" not in raw:
+        # A terminal (and Windows tools) write each newline as CR LF.
+        forms.add(raw.replace(b"\n", b"\r\n"))
+    return forms
