@@ -217,3 +217,26 @@ def test_canary_never_reaches_lint_or_ci_output(tmp_path: Path) -> None:
         assert canary not in proc.output
     assert outputs[0].returncode == 1
     assert canary not in (tmp_path / "ci.sarif").read_text()
+
+
+def test_canary_in_the_store_never_reaches_ci_or_render(tmp_path: Path, isolated_home: Path) -> None:
+    repo = good_repo(tmp_path / "repo")
+    env = {"WARDEN_MASTER_KEY": "11" * 32}
+    canary = make_canary("store")
+    assert run_warden("set", "payment/STRIPE_SECRET_KEY", "--env", "dev", input=canary, cwd=repo, env=env).returncode == 0
+    sarif = tmp_path / "ci.sarif"
+    outputs = [
+        run_warden("ci", "--env", "dev", "--sarif", sarif, cwd=repo, env=env, timeout=300),
+        run_warden("ci", "--env", "dev", "--env", "prod", "--format", "json", cwd=repo, env=env, timeout=300),
+        run_warden("render", "secrets-doc", cwd=repo, env=env),
+        run_warden("render", "secrets-doc", "--write", cwd=repo, env=env),
+        run_warden("lint", "--checklist", cwd=repo, env=env),
+    ]
+    assert outputs[0].returncode == 0, outputs[0].output
+    for proc in outputs:
+        assert canary not in proc.output
+    written = [sarif, repo / "services/payment/README.md"]
+    written += [p for p in (isolated_home / "cache").rglob("*") if p.is_file()]
+    written += [p for p in (repo / ".warden").rglob("*") if p.is_file() and not p.name.endswith((".db", ".db-wal", ".db-shm"))]
+    for path in written:
+        assert canary.encode() not in path.read_bytes(), f"canary in {path}"

@@ -243,7 +243,16 @@ def check_cross(ctx: LintContext) -> Iterator[Finding]:
     owners = service_by_secret(ctx)
     needs = service_needs(ctx)
     contract = ctx.contract
+    instances = set(contract.instances) if contract else set()
     for obj in workloads(ctx):
+        here = _instance_of(ctx, obj.file)
+        for use in secret_uses(obj):
+            other = [t for t in use.secret.split("-") if t in instances and t != here]
+            if here is not None and other:
+                yield CROSS.finding(
+                    use.file, use.line, use.column,
+                    f"{obj.kind} `{obj.name or '?'}` of instance `{here}` reads instance `{other[0]}`'s Secret `{use.secret}`",
+                )
         service = workload_service(ctx, obj)
         if service is None:
             continue
@@ -392,7 +401,7 @@ UNWIRED = Rule(
 )
 CROSS = Rule(
     id="cross-service-ref",
-    title="Workload reads another service's Secret",
+    title="Workload reads another service's or instance's Secret",
     severity="error",
     rationale="Services never share credentials implicitly; a shared key is an explicit `ref` in the contract.",
     fix="Declare the key with `ref: <namespace>/<KEY>` and bring it through the service's own ExternalSecret.",
