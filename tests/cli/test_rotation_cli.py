@@ -138,6 +138,8 @@ def test_incident_cli_lifecycle_and_run(repo: Path) -> None:
     entries = json.loads(out)
     assert [e["outcome"] for e in entries] == ["refused", "ok"]
     assert "allow-compromised" in entries[1]["detail"]
+    code, out, _ = w(repo, "audit", "log", "--incident", "INC-0001", "--format", "json")
+    assert [e["command"] for e in json.loads(out)] == ["incident-open", "incident-close"]
     assert w(repo, "audit", "verify")[0] == 0
 
 
