@@ -35,9 +35,7 @@ def discover(root: Path) -> Inventory:
             continue
         inventory.files_scanned += 1
         service = service_for(rel, inventory.repo_service)
-        folder = service_dir(rel)
-        if folder is not None:
-            inventory.service_dirs.setdefault(service, set()).add(folder.as_posix())
+        kept_before = len(found)
         for source in wanting:
             try:
                 hits = list(source.scan(text, rel))
@@ -56,6 +54,9 @@ def discover(root: Path) -> Inventory:
                     continue
                 place = Place(rel.as_posix(), hit.line, source.KIND, hit.detail)
                 found.append(Finding(service, hit.name, place, hit.weak, hit.secret_object))
+        folder = service_dir(rel)
+        if folder is not None and len(found) > kept_before:
+            inventory.service_dirs.setdefault(service, set()).add(folder.as_posix())
     strong = {f.name for f in found if not f.weak and not f.secret_object}
     inventory.findings = [f for f in found if not f.weak or f.name in strong or looks_secret(f.name)]
     return inventory
