@@ -156,3 +156,16 @@ def test_shell_names_need_to_look_secret_or_be_found_elsewhere(tmp_path: Path) -
     found = _found(discover(repo))
     assert set(found) == {"APP_MODE", "API_TOKEN"}
     assert found["APP_MODE"] == {"r", "bin"}
+
+
+def test_root_sightings_join_the_services_that_use_the_name(tmp_path: Path) -> None:
+    repo = tmp_path / "mono"
+    (repo / "services" / "api").mkdir(parents=True)
+    (repo / "services" / "web").mkdir(parents=True)
+    (repo / ".env.example").write_text("API_TOKEN=\nSHARED_SECRET=\nROOT_ONLY_KEY=\n")
+    (repo / "services" / "api" / "a.py").write_text('os.getenv("API_TOKEN")\nos.getenv("SHARED_SECRET")\n')
+    (repo / "services" / "web" / "w.js").write_text("process.env.SHARED_SECRET\n")
+    by_service = discover(repo).by_service()
+    assert set(by_service["mono"]) == {"ROOT_ONLY_KEY"}
+    assert [p.path for p in by_service["api"]["API_TOKEN"]] == [".env.example", "services/api/a.py"]
+    assert ".env.example" in {p.path for p in by_service["web"]["SHARED_SECRET"]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from secretwarden.contract.discovery.files import iter_files, read_text
@@ -13,6 +14,8 @@ from secretwarden.errors import InputError
 
 # Contract files describe secrets; they are not a place that uses them.
 _OWN_FILES = frozenset({"warden.yaml", "warden.yml"})
+# Kinds of file that list the names of a whole repository rather than use them.
+_LISTING_SOURCES = frozenset({"dotenv", "compose"})
 
 
 def discover(root: Path) -> Inventory:
@@ -58,5 +61,28 @@ def discover(root: Path) -> Inventory:
         if folder is not None and len(found) > kept_before:
             inventory.service_dirs.setdefault(service, set()).add(folder.as_posix())
     strong = {f.name for f in found if not f.weak and not f.secret_object}
-    inventory.findings = [f for f in found if not f.weak or f.name in strong or looks_secret(f.name)]
+    kept = [f for f in found if not f.weak or f.name in strong or looks_secret(f.name)]
+    inventory.findings = _fold_root_into_services(kept, inventory.repo_service)
     return inventory
+
+
+def _fold_root_into_services(findings: list[Finding], repo_service: str) -> list[Finding]:
+    """Give a name listed at the root to the services that also use it.
+
+    A root `.env.example` or `docker-compose.yml` usually lists the names the
+    services read: counting them again under the repository's own service
+    would put each secret in the contract twice. Names only the root lists,
+    and names that root-level code reads, stay with the repository's service.
+    """
+    users: dict[str, set[str]] = {}
+    for f in findings:
+        if f.service != repo_service and not f.secret_object:
+            users.setdefault(f.name, set()).add(f.service)
+    folded: list[Finding] = []
+    for f in findings:
+        listed = f.place.source in _LISTING_SOURCES
+        if f.service == repo_service and listed and not f.secret_object and f.name in users:
+            folded.extend(replace(f, service=svc) for svc in sorted(users[f.name]))
+        else:
+            folded.append(f)
+    return folded
