@@ -82,7 +82,8 @@ def test_direct_vault_reads_the_store_and_audits(rt_contract: Path) -> None:
     token = make_canary("vault")
     assert run_warden("--contract", rt_contract, "set", "batch/BATCH_TOKEN", "--env", "dev", input=token).returncode == 0
     assert run_warden("--contract", rt_contract, "set", "batch/BATCH_LIMIT", "--env", "dev", input="40").returncode == 0
-    s = load_settings("batch", "dev", contract_path=rt_contract, environ={"BATCH_TOKEN": "ignored-environment"})
+    decoy = make_canary("decoy")  # in the environment, but a direct-vault service reads the store
+    s = load_settings("batch", "dev", contract_path=rt_contract, environ={"BATCH_TOKEN": decoy})
     assert s.BATCH_TOKEN.get_secret_value() == token  # type: ignore[attr-defined]
     assert s.BATCH_LIMIT == 40 and s.BATCH_OPTIONAL is None  # type: ignore[attr-defined]
     audit = (rt_contract.parent / ".warden" / "audit.jsonl").read_text()
