@@ -57,3 +57,44 @@ def test_external_secret_reading_another_instances_path_is_flagged(tmp_path: Pat
     result = run_lint(repo, only=["undeclared-remote-key"])
     assert [(f.file, f.line) for f in result.active] == [("instances/acme/es.yaml", 8)]
     assert "instance `globex`" in result.active[0].message
+
+
+VAULT_CONTRACT = """\
+version: 1
+project: demo
+environments: {prod: {store: vault}}
+stores:
+  vault: {backend: vault, options: {address: "http://127.0.0.1:8200", mount: secret}}
+namespaces:
+  api: {path: /services/api}
+  shared: {path: /shared}
+services:
+  shared:
+    namespace: shared
+    secrets: {DATABASE_URL: {}}
+  api:
+    namespace: api
+    secrets:
+      API_TOKEN: {}
+      HOOK_URL: {required: false, sensitive: false}
+      DATABASE_URL: {ref: shared/DATABASE_URL}
+"""
+
+
+def test_rendered_external_secrets_pass_the_consistency_rules(tmp_path: Path) -> None:
+    """`warden render external-secrets` and `warden lint` agree on what a correct bridge is."""
+    from tests.conftest import run_warden
+
+    repo = make_repo(tmp_path / "r", {}, contract=VAULT_CONTRACT, commit=False)
+    proc = run_warden("render", "external-secrets", "--env", "prod", cwd=repo)
+    assert proc.returncode == 0, proc.output
+    (repo / "k8s").mkdir()
+    (repo / "k8s" / "externalsecrets.yaml").write_text(proc.stdout)
+    for service in ("api", "shared"):
+        (repo / "k8s" / f"{service}.yaml").write_text(
+            f"apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {service}}}\nspec:\n  template:\n"
+            f"    spec:\n      containers:\n        - name: {service}\n          envFrom:\n"
+            f"            - secretRef: {{name: {service}-secrets}}\n"
+        )
+    rules = ["unknown-secret-ref", "undeclared-remote-key", "unwired-key", "cross-service-ref"]
+    assert run_lint(repo, only=rules).active == []

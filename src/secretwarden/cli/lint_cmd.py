@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from secretwarden.lint.context import LintContext
+    from secretwarden.lint.model import LintResult
 
 
 def _list_rules() -> None:
@@ -59,11 +64,11 @@ def lint(ctx: click.Context, path: Path, fmt: str, fail_on: str, checklist: bool
     return 1 if result.fails(fail_on) else 0
 
 
-def _checklist(result: object, lctx: object) -> int:
+def _checklist(result: LintResult, lctx: LintContext) -> int:
     from secretwarden.errors import UsageError
     from secretwarden.lint.checklist import build_checklist
 
-    lists = build_checklist(result, lctx)  # type: ignore[arg-type]
+    lists = build_checklist(result, lctx)
     if not lists:
         raise UsageError("--checklist needs a warden.yaml", hint="pass --contract PATH or run inside the repository")
     for entry in lists:

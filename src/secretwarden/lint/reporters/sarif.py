@@ -26,8 +26,7 @@ def rule_descriptors() -> list[dict[str, Any]]:
             "name": "".join(part.capitalize() for part in rule.id.split("-")),
             "shortDescription": {"text": rule.title},
             "fullDescription": {"text": rule.rationale},
-            "help": {"text": rule.fix, "markdown": f"**Fix:** {rule.fix}"},
-            "helpUri": f"https://secretwarden.invalid/docs/lint#{rule.id}",
+            "help": {"text": f"{rule.fix} (docs/lint.md#{rule.id})", "markdown": f"**Fix:** {rule.fix}"},
             "defaultConfiguration": {"level": LEVELS[rule.severity]},
         }
         for rule in all_rules()
@@ -63,7 +62,6 @@ def run_for(result: LintResult) -> dict[str, Any]:
             "driver": {
                 "name": "warden lint",
                 "version": __version__,
-                "informationUri": "https://secretwarden.invalid/docs/lint",
                 "rules": rule_descriptors(),
             }
         },
