@@ -75,6 +75,10 @@ def run_redacted(argv: list[str], values: Mapping[str, str], secrets: Mapping[st
     sys.stderr.flush()
     on_terminal = sys.stdin.isatty() if sys.stdin is not None else False
     channels = [_channel(1), _channel(2)]
+    ptys = [(our_fd, read_end) for our_fd, (read_end, _) in zip((1, 2), channels, strict=True) if os.isatty(our_fd)]
+    # Handlers go in before the child exists, so a signal sent at any moment is passed on.
+    relay = SignalRelay(ptys)
+    relay.install(on_terminal)
     try:
         child = subprocess.Popen(argv, env=env, stdout=channels[0][1], stderr=channels[1][1], close_fds=True)
     except FileNotFoundError:
@@ -84,8 +88,7 @@ def run_redacted(argv: list[str], values: Mapping[str, str], secrets: Mapping[st
     finally:
         for _, child_end in channels:
             os.close(child_end)
-    ptys = [(our_fd, read_end) for our_fd, (read_end, _) in zip((1, 2), channels, strict=True) if os.isatty(our_fd)]
-    _forward_signals(child, on_terminal, ptys)
+    relay.attach(child)
     pumps = [
         threading.Thread(target=pump, args=(read_end, target, redactor), daemon=True, name=f"redact-{target}")
         for (read_end, _), target in zip(channels, (1, 2), strict=True)
@@ -100,22 +103,41 @@ def run_redacted(argv: list[str], values: Mapping[str, str], secrets: Mapping[st
     _exit_like(code)
 
 
-def _forward_signals(child: subprocess.Popen[Any], on_terminal: bool, ptys: list[tuple[int, int]]) -> None:
-    def forward(signum: int, _frame: object) -> None:
-        if signum == signal.SIGWINCH:
-            for ours, theirs in ptys:
-                copy_window_size(ours, theirs)
-        if child.returncode is None:
-            with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
-                child.send_signal(signum)
+class SignalRelay:
+    """Passes signals on to the child; remembers those that arrive before it exists."""
 
-    names = _ALWAYS_FORWARDED + (() if on_terminal else _TERMINAL_SIGNALS)
-    for name in names:
-        signal.signal(getattr(signal, name), forward)
-    if on_terminal:
-        # The terminal sends these to the child too; warden waits for the child to decide.
-        for name in _TERMINAL_SIGNALS:
-            signal.signal(getattr(signal, name), signal.SIG_IGN)
+    def __init__(self, ptys: list[tuple[int, int]]) -> None:
+        self.ptys = ptys
+        self.child: subprocess.Popen[Any] | None = None
+        self.pending: list[int] = []
+
+    def install(self, on_terminal: bool) -> None:
+        for name in _ALWAYS_FORWARDED + (() if on_terminal else _TERMINAL_SIGNALS):
+            signal.signal(getattr(signal, name), self.forward)
+        if on_terminal:
+            # The terminal sends these to the child too; warden waits for the child to decide.
+            # A Python handler, not SIG_IGN: an ignored signal would stay ignored in the child.
+            for name in _TERMINAL_SIGNALS:
+                signal.signal(getattr(signal, name), self.ignore)
+
+    def ignore(self, signum: int, _frame: object) -> None:
+        return None
+
+    def forward(self, signum: int, _frame: object) -> None:
+        if signum == signal.SIGWINCH:
+            for ours, theirs in self.ptys:
+                copy_window_size(ours, theirs)
+        if self.child is None:
+            self.pending.append(signum)
+            return
+        if self.child.returncode is None:
+            with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
+                self.child.send_signal(signum)
+
+    def attach(self, child: subprocess.Popen[Any]) -> None:
+        self.child = child
+        while self.pending:
+            self.forward(self.pending.pop(0), None)
 
 
 def _exit_like(code: int) -> NoReturn:
