@@ -144,3 +144,14 @@ def test_required_ignores_honour_gitignore_files_above_the_lint_root(tmp_path: P
     assert len(run_lint(repo / "sub", use_contract=False, only=["required-ignore"]).active) == 3
     (repo / ".gitignore").write_text(gitignore.replace("instances/", "sub/instances/"))
     assert run_lint(repo / "sub", use_contract=False, only=["required-ignore"]).active == []
+
+
+def test_fallback_defaults_follow_the_contracts_required_flag(tmp_path: Path) -> None:
+    contract = CONTRACT.replace("PORT: {sensitive: false}", "PORT: {sensitive: false}, HOOK_TOKEN: {required: false}")
+    compose = (
+        "services:\n  api:\n    environment:\n      PORT: ${PORT:-3000}\n      HOOK_TOKEN: ${HOOK_TOKEN:-}\n"
+        "      DB_PASSWORD: ${DB_PASSWORD:-x}\n      OTHER_SECRET: ${OTHER_SECRET:-x}\n"
+    )
+    repo = make_repo(tmp_path / "r", {"docker-compose.yml": compose}, contract=contract)
+    found = [(f.line, f.message.split("`")[1]) for f in run_lint(repo, only=["fallback-default"]).active]
+    assert found == [(4, "PORT"), (6, "DB_PASSWORD"), (7, "OTHER_SECRET")]

@@ -30,8 +30,11 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             continue
         for match in FALLBACK.finditer(text):
             var = match.group("var")
-            required = normalise(var) in ctx.required if ctx.contract is not None else False
-            if not required and not ctx.is_secret(var):
+            # A key the contract declares is judged by `required` alone (an optional
+            # key may default); any other key by its name.
+            declared = normalise(var) in ctx.declared
+            required = normalise(var) in ctx.required
+            if not (required if declared else ctx.is_secret(var)):
                 continue
             line, col = line_col(text, match.start())
             if SAFE_DEFAULT.search(text.splitlines()[line - 1]):
