@@ -193,3 +193,18 @@ def test_install_redaction_for_a_service(rt_contract: Path) -> None:
     finally:
         installed.uninstall()
     assert buf.getvalue() == "connecting to [REDACTED:DB_URL] with ttl 15m\n"
+
+
+def test_key_names_that_are_not_identifiers_keep_their_name_as_alias(tmp_path: Path) -> None:
+    contract = tmp_path / "warden.yaml"
+    contract.write_text(
+        "version: 1\nproject: odd\nenvironments: {dev: {}}\nnamespaces: {legacy: {path: /legacy}}\n"
+        "services:\n  legacy:\n    namespace: legacy\n    secrets:\n"
+        "      legacy-api.key: {min_length: 8}\n      model_name: {sensitive: false}\n"
+    )
+    value = make_canary()
+    s = load_settings("legacy", "dev", contract_path=contract, environ={"legacy-api.key": value, "model_name": "m1"})
+    dumped = s.model_dump(by_alias=True)
+    assert set(dumped) == {"legacy-api.key", "model_name"}
+    assert dumped["legacy-api.key"].get_secret_value() == value
+    assert s.k_model_name == "m1"  # type: ignore[attr-defined]
