@@ -83,6 +83,9 @@ def test_rendered_contract_loads_and_marks_plain_config(inventory: Inventory, tm
     assert not payment["CUSTOMER_APP_URL"].sensitive
     assert not contract.services["auth"].secrets["AUTH_TOKEN_TTL"].sensitive
     assert contract.services["payment"].source == "services/payment"
+    # `process.env.STRIPE_SECRET_KEY ?? "..."`: every read has a default
+    assert not payment["STRIPE_SECRET_KEY"].required
+    assert payment["STRIPE_WEBHOOK_SECRET"].required
     text = target.read_text()
     assert "# found at services/payment/src/index.ts:1 (javascript)" in text
     assert sum(len(s.secrets) for s in contract.services.values()) == inventory.count

@@ -60,7 +60,9 @@ def test_json_format_lists_names_and_places(repo: Path, canary: str) -> None:
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     places = data["services"]["payment"]["names"]["STRIPE_SECRET_KEY"]
-    assert places == [{"path": "services/payment/src/index.ts", "line": 1, "source": "javascript"}]
+    assert places == [
+        {"path": "services/payment/src/index.ts", "line": 1, "source": "javascript", "has_default": True}
+    ]
     assert "auth-env" in data["services"]["k8s"]["kubernetes_secrets"]
     assert data["count"] >= len(EXPECTED)
     assert canary not in result.output

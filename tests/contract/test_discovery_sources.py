@@ -174,6 +174,24 @@ def test_line_numbers_point_at_the_read() -> None:
 
 
 @pytest.mark.parametrize(
+    ("kind", "filename", "text", "defaults"),
+    [
+        ("python", "a.py", 'os.getenv("A", "x")\nos.environ.get("B")\nos.environ["C"]\nos.environ.get(\n  "D",\n  1)', {"A": True, "B": False, "C": False, "D": True}),
+        ("python", "s.py", "class S(BaseSettings):\n    a: str\n    b: str = 'x'\n    c: str = Field(alias='C')\n    d: int = Field(3)\n", {"A": False, "B": True, "C": False, "D": True}),
+        ("javascript", "a.ts", "process.env.A ?? 'x'\nprocess.env['B'] || 1\nprocess.env.C\nconst { D = 1, E } = process.env", {"A": True, "B": True, "C": False, "D": True, "E": False}),
+        ("go", "a.go", 'os.Getenv("A")\nos.LookupEnv("B")', {"A": False, "B": True}),
+        ("ruby", "a.rb", "ENV.fetch('A', 1)\nENV.fetch('B') { 1 }\nENV.fetch('C')\nENV['D'] || 1\nENV['E']", {"A": True, "B": True, "C": False, "D": True, "E": False}),
+        ("compose", "compose.yml", "x: ${A:-1} ${B-1} ${C:?no} ${D} ${E:+y}\n", {"A": True, "B": True, "C": False, "D": False, "E": False}),
+        ("spring", "application.yml", "a: ${A:1}\nb: ${B}\n", {"A": True, "B": False}),
+    ],
+)
+def test_reads_with_a_default_are_marked(kind: str, filename: str, text: str, defaults: dict[str, bool]) -> None:
+    source = _module(kind)
+    hits = {h.name: h.has_default for h in source.scan(text, PurePosixPath(filename))}  # type: ignore[attr-defined]
+    assert hits == defaults
+
+
+@pytest.mark.parametrize(
     ("path", "service"),
     [
         ("app.py", "repo"),

@@ -24,6 +24,8 @@ class Hit:
     `weak` hits (shell `$VAR`) are kept only for secret-like names or names
     another source also found: shells read $HOME and $PATH all day.
     `secret_object` marks a Kubernetes Secret's name rather than a key name.
+    `has_default` marks a read that falls back to a default when the variable
+    is unset (`os.getenv("X", "d")`, `${X:-d}`); the default itself is never kept.
     """
 
     name: str
@@ -31,6 +33,7 @@ class Hit:
     detail: str | None = None
     weak: bool = False
     secret_object: bool = False
+    has_default: bool = False
 
 
 @dataclass(frozen=True, order=True)
@@ -39,6 +42,7 @@ class Place:
     line: int  # 1-based
     source: str  # the source kind that saw it, e.g. "python", "compose"
     detail: str | None = None
+    has_default: bool = False  # the read there falls back to a default
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}"
@@ -47,6 +51,8 @@ class Place:
         out: dict[str, Any] = {"path": self.path, "line": self.line, "source": self.source}
         if self.detail:
             out["detail"] = self.detail
+        if self.has_default:
+            out["has_default"] = True
         return out
 
 

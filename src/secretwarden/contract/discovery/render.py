@@ -28,7 +28,7 @@ HEADER = """\
 # repository already uses ({count} name(s) in {services} service(s), {files} file(s) read).
 # Names only, never values. Before committing it, review:
 #   - owners: fill in `owner:` for each namespace and service;
-#   - required: keys read with a default in code may be `required: false`;
+#   - required: keys every read of which has a default got `required: false`;
 #   - sensitive: names that read as plain configuration got `sensitive: false`;
 #   - shared keys: a key used by several services usually belongs in one
 #     namespace, referenced elsewhere with `ref: <namespace>/<KEY>`.
@@ -106,8 +106,13 @@ def render_contract(inventory: Inventory, project: str) -> str:
         out.append("    secrets:")
         for key, places in names.items():
             out.append(f"      # found at {_where(places)}")
-            spec = "{sensitive: false}" if looks_plain(key) else "{}"
-            out.append(f"      {_key(key)}: {spec}")
+            fields = []
+            if all(p.has_default for p in places):
+                out.append("      # every read falls back to a default when it is unset")
+                fields.append("required: false")
+            if looks_plain(key):
+                fields.append("sensitive: false")
+            out.append(f"      {_key(key)}: {{{', '.join(fields)}}}")
     # Secrets named outside any service that has keys still deserve a mention.
     orphans = {svc: s for svc, s in k8s.items() if svc not in services}
     if orphans:

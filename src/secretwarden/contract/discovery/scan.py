@@ -55,7 +55,7 @@ def discover(root: Path) -> Inventory:
                     continue
                 if not hit.secret_object and is_well_known(hit.name):
                     continue
-                place = Place(rel.as_posix(), hit.line, source.KIND, hit.detail)
+                place = Place(rel.as_posix(), hit.line, source.KIND, hit.detail, hit.has_default)
                 found.append(Finding(service, hit.name, place, hit.weak, hit.secret_object))
         folder = service_dir(rel)
         if folder is not None and len(found) > kept_before:

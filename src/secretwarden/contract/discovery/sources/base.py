@@ -79,6 +79,10 @@ def regex_hits(
 ) -> Iterable[Hit]:
     """Hits for every match of `patterns`, skipping matches inside line comments.
 
+    A pattern may have a group named `default` that matches only the syntax
+    of a fallback (`, ` or `??`, never the fallback itself): a hit is then
+    marked `has_default`.
+
     `accept(text, match)` can refuse a match on context a pattern cannot test
     cheaply (a pattern that starts with a literal is much faster to search).
     """
@@ -93,7 +97,8 @@ def regex_hits(
             start = m.start(group)
             if lines.in_comment(m.start(), comments):
                 continue
-            yield Hit(m.group(group), lines.number(start), weak=weak)
+            has_default = "default" in pattern.groupindex and m.group("default") is not None
+            yield Hit(m.group(group), lines.number(start), weak=weak, has_default=has_default)
 
 
 def suffix_in(path: PurePosixPath, suffixes: Iterable[str]) -> bool:

@@ -17,7 +17,7 @@ from secretwarden.contract.discovery.sources.base import ENV_NAME, HASH, regex_h
 KIND = "compose"
 _FILE = re.compile(r"(?:docker-)?compose(?:[.-][\w.-]+)?\.ya?ml|.+\.compose\.ya?ml", re.I)
 # `$$` escapes a dollar in compose files; `${X:-default}` and friends keep only X.
-_BRACED = re.compile(rf"(?<!\$)\$\{{(?P<name>{ENV_NAME})(?=[}}:?+-])")
+_BRACED = re.compile(rf"(?<!\$)\$\{{(?P<name>{ENV_NAME})(?:(?P<default>:?-)|(?=[}}:?+]))")
 _BARE = re.compile(rf"(?<!\$)\$(?P<name>{ENV_NAME})")
 
 
@@ -27,7 +27,7 @@ def wants(path: PurePosixPath) -> bool:
 
 def scan(text: str, path: PurePosixPath) -> Iterable[Hit]:
     for h in regex_hits(text, [_BRACED, _BARE], comments=HASH):
-        yield Hit(h.name, h.line, detail="interpolation")
+        yield Hit(h.name, h.line, detail="interpolation", has_default=h.has_default)
     for doc in y.documents(text):
         yield from _environment(doc)
         for _, _, spec in y.items(y.get(doc, "secrets")):

@@ -16,7 +16,7 @@ from secretwarden.contract.discovery.sources.base import (
 
 KIND = "go"
 _READ = re.compile(
-    rf"\b(?:os|syscall)\s*\.\s*(?:Getenv|LookupEnv)\s*\(\s*(?P<q>[\"`])(?P<name>{ENV_NAME})(?P=q)\s*\)"
+    rf"\b(?:os|syscall)\s*\.\s*(?:Getenv|Lookup(?P<default>)Env)\s*\(\s*(?P<q>[\"`])(?P<name>{ENV_NAME})(?P=q)\s*\)"
 )
 
 

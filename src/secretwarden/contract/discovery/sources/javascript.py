@@ -21,10 +21,11 @@ SUFFIXES = {".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts", ".vue"
 VITE_BUILTINS = frozenset({"MODE", "BASE_URL", "PROD", "DEV", "SSR"})
 
 _ENV = r"(?<![\w$.])(?:process\??\.env|import\.meta\.env)"
-_DOT = re.compile(rf"{_ENV}\??\.(?P<name>{ENV_NAME})(?![\w$])")
-_BRACKET = re.compile(rf"{_ENV}\??\.?\[\s*(?P<q>['\"`])(?P<name>{ENV_NAME})(?P=q)\s*\]")
+_FALLBACK = r"(?P<default>\s*(?:\?\?|\|\|))?"
+_DOT = re.compile(rf"{_ENV}\??\.(?P<name>{ENV_NAME})(?![\w$]){_FALLBACK}")
+_BRACKET = re.compile(rf"{_ENV}\??\.?\[\s*(?P<q>['\"`])(?P<name>{ENV_NAME})(?P=q)\s*\]{_FALLBACK}")
 _DESTRUCTURE = re.compile(rf"\b(?:const|let|var)\s*\{{(?P<body>[^{{}}]*)\}}\s*=\s*{_ENV}(?![\w$.\[])")
-_MEMBER = re.compile(rf"^\s*(?P<name>{ENV_NAME})\s*(?:$|[:=])")
+_MEMBER = re.compile(rf"^\s*(?P<name>{ENV_NAME})\s*(?:$|:|(?P<default>=))")
 
 
 def wants(path: PurePosixPath) -> bool:
@@ -46,6 +47,7 @@ def scan(text: str, path: PurePosixPath) -> Iterable[Hit]:
         for member in m.group("body").split(","):
             found = _MEMBER.match(member)
             if found and not member.lstrip().startswith("..."):
-                yield Hit(found.group("name"), lines.number(offset + found.start("name")))
+                line = lines.number(offset + found.start("name"))
+                yield Hit(found.group("name"), line, has_default=found.group("default") is not None)
             offset += len(member) + 1
 

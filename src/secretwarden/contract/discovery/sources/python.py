@@ -22,6 +22,7 @@ KIND = "python"
 _READ = re.compile(
     r"(?:environ\s*\[|environ\s*\.\s*(?:get|setdefault|pop)\s*\(|getenv\s*\()"
     rf"\s*[rRuU]?(?P<q>['\"])(?P<name>{ENV_NAME})(?P=q)"
+    r"(?P<default>\s*,)?"  # only `.get`/`getenv`/... take a second argument: the default
 )
 # `os.` is optional for `from os import environ, getenv`; any other owner is
 # refused, so `request.environ["HTTP_HOST"]` (WSGI) does not count.
@@ -74,6 +75,16 @@ def _env_prefix(cls: ast.ClassDef) -> str:
     return ""
 
 
+def _field_has_default(value: ast.expr | None) -> bool:
+    """`x: str = "d"` and `Field("d")` have one; `Field(alias=...)` alone does not."""
+    if value is None:
+        return False
+    if isinstance(value, ast.Call) and getattr(value.func, "id", getattr(value.func, "attr", "")) == "Field":
+        given = [a for a in value.args if not (isinstance(a, ast.Constant) and a.value is Ellipsis)]
+        return bool(given) or any(kw.arg in {"default", "default_factory"} for kw in value.keywords)
+    return True
+
+
 def _settings_fields(text: str) -> Iterator[Hit]:
     """Fields of classes deriving from `BaseSettings`: pydantic-settings reads FIELD_NAME (plus prefix)."""
     try:
@@ -95,4 +106,5 @@ def _settings_fields(text: str) -> Iterator[Hit]:
                 continue
             alias = _string_kw(stmt.value, {"alias", "validation_alias"}) if stmt.value else None
             name = alias or (prefix + field).upper()
-            yield Hit(name, stmt.lineno, detail=f"pydantic-settings field {cls.name}.{field}")
+            detail = f"pydantic-settings field {cls.name}.{field}"
+            yield Hit(name, stmt.lineno, detail=detail, has_default=_field_has_default(stmt.value))

@@ -16,8 +16,11 @@ from secretwarden.contract.discovery.sources.base import (
 
 KIND = "ruby"
 _NAME = rf"(?P<q>['\"])(?P<name>{ENV_NAME})(?P=q)"
-_INDEX = re.compile(rf"(?<![\w.])(?:::)?ENV\s*\[\s*{_NAME}\s*\]")
-_FETCH = re.compile(rf"(?<![\w.])(?:::)?ENV\s*\.\s*(?:fetch|key\?|has_key\?|include\?)[\s(]\s*{_NAME}")
+_INDEX = re.compile(rf"(?<![\w.])(?:::)?ENV\s*\[\s*{_NAME}\s*\](?P<default>\s*\|\|)?")
+_FETCH = re.compile(
+    rf"(?<![\w.])(?:::)?ENV\s*\.\s*(?:fetch|key\?|has_key\?|include\?)[\s(]\s*{_NAME}"
+    r"(?P<default>\s*,|\s*\)?\s*\{|\s*\)?\s+do\b)?"  # fetch("X", d), fetch("X") { d }, ... do
+)
 _FILES = {"Gemfile", "Rakefile", "Guardfile", "Capfile"}
 
 

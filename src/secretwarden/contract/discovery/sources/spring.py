@@ -15,7 +15,7 @@ from secretwarden.contract.discovery.sources.base import HASH, regex_hits
 
 KIND = "spring"
 _FILE = re.compile(r"(?:application|bootstrap)(?:-[\w.-]+)?\.(?:properties|ya?ml)")
-_PLACEHOLDER = re.compile(r"\$\{(?P<name>[A-Z_][A-Z0-9_]*)(?=[}:])")
+_PLACEHOLDER = re.compile(r"\$\{(?P<name>[A-Z_][A-Z0-9_]*)(?:(?P<default>:)|(?=\}))")
 
 
 def wants(path: PurePosixPath) -> bool:
