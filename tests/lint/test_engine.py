@@ -155,3 +155,16 @@ def test_fallback_defaults_follow_the_contracts_required_flag(tmp_path: Path) ->
     repo = make_repo(tmp_path / "r", {"docker-compose.yml": compose}, contract=contract)
     found = [(f.line, f.message.split("`")[1]) for f in run_lint(repo, only=["fallback-default"]).active]
     assert found == [(4, "PORT"), (6, "DB_PASSWORD"), (7, "OTHER_SECRET")]
+
+
+def test_alias_bombs_and_recursive_anchors_cost_one_pass(tmp_path: Path) -> None:
+    bomb = "a: &a {x: 1}\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} {{p: *{chr(97 + i)}, q: *{chr(97 + i)}, r: *{chr(97 + i)}}}\n" for i in range(24)
+    )
+    repo = make_repo(tmp_path / "r", {
+        "charts/x/Chart.yaml": "name: x\n",
+        "charts/x/values.yaml": bomb,
+        "charts/x/values-loop.yaml": "a: &a {b: *a, password: ''}\n",
+    })
+    result = run_lint(repo, use_contract=False)
+    assert not any("rule failed" in f.message for f in result.findings)

@@ -39,11 +39,19 @@ def check_k8s_secret(ctx: LintContext) -> Iterator[Finding]:
                 )
 
 
-def _walk_values(node: yaml.Node, trail: str) -> Iterator[tuple[str, yaml.ScalarNode, yaml.Node]]:
+def _walk_values(
+    node: yaml.Node, trail: str, seen: set[int] | None = None
+) -> Iterator[tuple[str, yaml.ScalarNode, yaml.Node]]:
+    # Aliases make the node graph a DAG (or a cycle): visit each mapping once,
+    # so an alias bomb or a recursive anchor costs one pass, not an explosion.
+    seen = set() if seen is None else seen
+    if id(node) in seen:
+        return
+    seen.add(id(node))
     for key, value in items(node):
         here = f"{trail}.{key.value}" if trail else str(key.value)
         if isinstance(value, yaml.MappingNode):
-            yield from _walk_values(value, here)
+            yield from _walk_values(value, here, seen)
         else:
             yield here, key, value
 
