@@ -18,7 +18,18 @@ from secretwarden.contract.discovery.model import Skipped
 MAX_FILE_BYTES = 2 * 1024 * 1024
 # Folders that hold tools, dependencies or build output, not the project's own code.
 SKIP_DIRS = frozenset(
-    [".git", ".hg", ".svn", "node_modules", "bower_components", ".venv", "venv", ".tox", ".nox", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".hypothesis", "vendor", "vendored", "third_party", "site-packages", ".terraform", ".warden", ".idea", ".gradle", ".next", ".nuxt"]
+    {
+        # version control
+        ".git", ".hg", ".svn",
+        # dependencies and vendored code
+        "node_modules", "bower_components", ".venv", "venv", "site-packages",
+        "vendor", "vendored", "third_party",
+        # tool caches and build output
+        ".tox", ".nox", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache",
+        ".hypothesis", ".terraform", ".gradle", ".next", ".nuxt", ".idea",
+        # warden's own state
+        ".warden",
+    }
 )
 
 

@@ -33,7 +33,7 @@ def wants(path: PurePosixPath) -> bool:
 
 
 def scan(text: str, path: PurePosixPath) -> Iterable[Hit]:
-    if ".env" not in text and "?.env" not in text:
+    if ".env" not in text:
         return  # cheap pre-check: most files read no env at all
     lines = Lines(text)
     for hit in regex_hits(text, [_DOT, _BRACKET], comments=SLASHES):
