@@ -123,6 +123,13 @@ def test_write_contract_refuses_to_overwrite(tmp_path: Path) -> None:
     assert target.read_text() == "new\n"
 
 
+def test_unwritable_target_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    with pytest.raises(InputError, match="cannot write the contract"):
+        write_contract(blocker / "warden.yaml", "version: 1\n", force=False)
+
+
 def test_bad_project_name_and_missing_root_are_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(UsageError):
         render_contract(discover(tmp_path), "///")

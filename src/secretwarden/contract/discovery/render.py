@@ -14,7 +14,7 @@ from pathlib import Path
 from secretwarden.contract.discovery.model import Inventory, Place
 from secretwarden.contract.discovery.names import looks_plain
 from secretwarden.contract.discovery.services import safe_name
-from secretwarden.errors import UsageError
+from secretwarden.errors import InputError, UsageError
 from secretwarden.paths import write_atomic
 
 MAX_PLACES_IN_COMMENT = 3
@@ -137,4 +137,8 @@ def check_target(target: Path, *, force: bool) -> None:
 def write_contract(target: Path, text: str, *, force: bool) -> None:
     """Write `text` to `target` atomically; refuse to replace an existing file without `force`."""
     check_target(target, force=force)
-    write_atomic(target, text.encode("utf-8"))
+    try:
+        write_atomic(target, text.encode("utf-8"))
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise InputError(f"{target}: cannot write the contract ({reason}); nothing was written") from None
