@@ -344,3 +344,40 @@ def test_sealed_server_gives_a_clear_error(tmp_path: Path) -> None:
         assert r.returncode == 1 and "sealed" not in r.output  # back to the gap report (DATABASE_URL missing)
     finally:
         server.stop()
+
+
+def test_login_errors_are_clear(tmp_path: Path, vault_server: VaultServer) -> None:
+    contract = tmp_path / "warden.yaml"
+    bad = ", auth: {method: approle, role_id_env: ROLE_ID, secret_id_env: SECRET_ID}"
+    contract.write_text(vault_contract("login", extra=bad))
+    wrong = make_canary("sid")
+    env = {"VAULT_ADDR": vault_server.address, "BAO_ADDR": vault_server.address, "ROLE_ID": "no-such-role", "SECRET_ID": wrong}
+    r = run_warden("--contract", contract, "status", "--env", "dev", env=env)
+    assert r.returncode == 3 and "approle login" in r.stderr and wrong not in r.output, r.output
+    k8s = ", auth: {method: kubernetes, role: web, jwt_file: missing/token}"
+    contract.write_text(vault_contract("login", extra=k8s))
+    r = run_warden("--contract", contract, "status", "--env", "dev", env=env)
+    assert r.returncode == 3 and "service-account token" in r.stderr
+    contract.write_text(vault_contract("login", extra=", auth: {method: token, token: inline}"))
+    r = run_warden("--contract", contract, "status", "--env", "dev", env=env)
+    assert r.returncode == 2 and "credentials never go in warden.yaml" in r.stderr
+
+
+def test_path_override_is_honoured(tmp_path: Path, vault_server: VaultServer) -> None:
+    prefix = "o" + secrets.token_hex(4)
+    text = vault_contract(prefix).replace(
+        "      API_TOKEN: {min_length: 16, generate: {kind: chars, length: 24}}",
+        "      API_TOKEN: {min_length: 16, generate: {kind: chars, length: 24}, path: legacy/tokens#api}",
+    )
+    contract = tmp_path / "warden.yaml"
+    contract.write_text(text)
+    env = vault_server.env()
+    value = make_canary()
+    assert w(contract, env, "set", "api/API_TOKEN", "--env", "dev", input=value).returncode == 0
+    stored = vault_server.client().secrets.kv.v2.read_secret_version(f"{prefix}/dev/legacy/tokens", raise_on_deleted_version=True)
+    assert stored["data"]["data"] == {"api": value}
+    r = w(contract, env, "status", "--env", "dev", "--format", "json")
+    api = next(s for s in json.loads(r.stdout)["environments"][0]["services"] if s["service"] == "api")
+    assert next(k for k in api["keys"] if k["name"] == "API_TOKEN")["state"] == "present"
+    r = w(contract, env, "render", "external-secrets", "--env", "dev", "--service", "api")
+    assert f"key: {prefix}/dev/legacy/tokens\n" in r.stdout and "property: api" in r.stdout

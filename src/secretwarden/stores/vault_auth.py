@@ -16,12 +16,12 @@ Auth methods:
 from __future__ import annotations
 
 import os
-import warnings
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from secretwarden.errors import ContractError, MasterKeyError
+from secretwarden.errors import ContractError, MasterKeyError, StoreUnavailable
 
 K8S_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token"
 
@@ -55,9 +55,7 @@ def connection_from(options: dict[str, Any], root: Path, store: str) -> Connecti
     if skip is None:
         skip = (_env("BAO_SKIP_VERIFY", "VAULT_SKIP_VERIFY") or "").lower() in {"1", "true", "yes"}
     if skip:
-        warnings.warn(
-            f"store `{store}`: TLS verification of {address} is disabled (VAULT_SKIP_VERIFY)", stacklevel=2
-        )
+        sys.stderr.write(f"warden: warning: store `{store}`: TLS verification of {address} is disabled\n")
         verify = False
     auth = options.get("auth") or {"method": "token"}
     if not isinstance(auth, dict):
@@ -132,6 +130,19 @@ def make_client(conn: Connection, root: Path, pool_size: int = 16) -> Any:
         client.token = token
         return client
     mount = str(conn.auth.get("mount", method))
+    try:
+        _login(client, conn, root, method, mount)
+    except StoreUnavailable as exc:
+        if "refused" not in exc.message:
+            raise
+        raise MasterKeyError(
+            f"{method} login to {conn.address} failed: {exc.message.split(': ', 1)[-1]}",
+            hint="check the role and the credentials the store's `auth` options point at",
+        ) from None
+    return client
+
+
+def _login(client: Any, conn: Connection, root: Path, method: str, mount: str) -> None:
     from secretwarden.stores.vault_errors import RetryPolicy, call
 
     if method == "approle":
@@ -149,7 +160,7 @@ def make_client(conn: Connection, root: Path, pool_size: int = 16) -> Any:
             capability="update",
             retry=RetryPolicy(deadline=conn.timeout),
         )
-        return client
+        return
     if method == "kubernetes":
         role = conn.auth.get("role")
         if not role:
@@ -162,5 +173,5 @@ def make_client(conn: Connection, root: Path, pool_size: int = 16) -> Any:
             capability="update",
             retry=RetryPolicy(deadline=conn.timeout),
         )
-        return client
+        return
     raise ContractError(f"unknown Vault auth method `{method}` (token, approle, kubernetes)")
