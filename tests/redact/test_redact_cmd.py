@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from tests.conftest import MINIMAL_CONTRACT, make_canary, run_warden
+from tests.runtime.conftest import write_values
 
 
 def _stock(tmp_path: Path) -> tuple[Path, dict[str, str]]:
@@ -16,13 +17,9 @@ def _stock(tmp_path: Path) -> tuple[Path, dict[str, str]]:
         "api/API_TOKEN": make_canary("api"),
         "shared/DATABASE_URL": f"postgres://u:{make_canary('db')}@h/db",
     }
-    for slot, value in values.items():
-        assert run_warden("--contract", contract, "set", slot, "--env", "dev", input=value).returncode == 0
     for inst in ("tenant-a", "tenant-b"):
-        value = make_canary(inst)
-        values[f"shop/SHOP_KEY@{inst}"] = value
-        res = run_warden("--contract", contract, "set", "shop/SHOP_KEY", "--env", "dev", "--instance", inst, input=value)
-        assert res.returncode == 0, res.stderr
+        values[f"shop/SHOP_KEY@{inst}"] = make_canary(inst)
+    write_values(contract, "dev", values)
     return contract, values
 
 

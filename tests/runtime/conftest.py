@@ -55,12 +55,26 @@ def rt_contract(tmp_path: Path) -> Path:
     return path
 
 
+def write_values(contract: Path, env: str, values: dict[str, str]) -> None:
+    """Fixture set-up through the library (the commands under test run as real subprocesses)."""
+    from secretwarden.ops.secrets import resolve_slot, set_secret
+    from secretwarden.ops.workspace import Workspace
+    from secretwarden.stores.base import SecretValue
+
+    with Workspace.load(contract, command="set") as ws:
+        for name, value in values.items():
+            slot_name, _, instance = name.partition("@")
+            namespace, key = slot_name.split("/")
+            slot = resolve_slot(ws, env, namespace, key, instance or None)
+            set_secret(ws, slot, SecretValue(value))
+
+
 @pytest.fixture
 def stocked(rt_contract: Path) -> dict[str, str]:
     """Every key of `app` written to the dev store; returns the values (canaries where allowed)."""
     import secrets
 
-    from tests.conftest import make_canary, run_warden
+    from tests.conftest import make_canary
 
     values = {
         "app/APP_TOKEN": make_canary("tok"),
@@ -69,7 +83,5 @@ def stocked(rt_contract: Path) -> dict[str, str]:
         "app/APP_SHARE": "30",
         "shared/DB_URL": f"postgres://app:{make_canary('db')}@db.internal/app",
     }
-    for slot, value in values.items():
-        res = run_warden("--contract", rt_contract, "set", slot, "--env", "dev", input=value)
-        assert res.returncode == 0, res.stderr
+    write_values(rt_contract, "dev", values)
     return {slot.split("/", 1)[1]: value for slot, value in values.items()}
