@@ -349,6 +349,8 @@ def rotation_log(ws: Workspace, *, env: str | None = None, since: dt.datetime | 
             when = dt.datetime.fromisoformat(str(e["time"]))
         except (KeyError, ValueError):
             continue
+        if when.tzinfo is None:  # a hand-written entry: take it as UTC rather than fail
+            when = when.replace(tzinfo=dt.UTC)
         if env is not None and slot.env != env:
             continue
         if since is not None and when < since:
