@@ -129,3 +129,21 @@ def test_uncaught_exception_and_installed_structlog_in_a_real_process(secret: st
     assert "INFO:app:starting with [REDACTED:WEBHOOK_SECRET]" in proc.stderr
     assert "secret='[REDACTED:WEBHOOK_SECRET]'" in proc.stderr
     assert "KeyError: '[REDACTED:WEBHOOK_SECRET]'" in proc.stderr
+
+
+def test_install_with_streams_redacts_print_and_flushes_at_exit(secret: str) -> None:
+    script = textwrap.dedent(
+        """
+        import sys
+        from secretwarden.redact import install
+        value = sys.argv[1]
+        install(values={"API_KEY": value}, streams=True)
+        print("key:", value, "ünïcode")
+        print("to stderr", value, file=sys.stderr)
+        sys.stdout.write("last words " + value[:6])  # no newline: held until exit, then released
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", script, secret], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == f"key: [REDACTED:API_KEY] ünïcode\nlast words {secret[:6]}"
+    assert proc.stderr == "to stderr [REDACTED:API_KEY]\n"

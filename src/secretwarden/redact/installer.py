@@ -48,12 +48,14 @@ def install(
     environ: Mapping[str, str] | None = None,
     excepthook: bool = True,
     structlog: bool = True,
+    streams: bool = False,
 ) -> Installed:
     """Redact the secrets of `service` (or given `values`/`settings`) from logs and tracebacks.
 
     Applies to every `logging` record (through the record factory, so loggers
     and handlers created later are covered), to uncaught exceptions printed by
-    Python, and to structlog when the application has configured it.
+    Python, and to structlog when the application has configured it. With
+    `streams=True`, `sys.stdout` and `sys.stderr` are wrapped too (`print`).
     """
     from secretwarden.redact.logfilter import install_excepthook, install_record_redaction
 
@@ -73,11 +75,35 @@ def install(
     done._undo.append(install_record_redaction(redactor))
     if excepthook:
         done._undo.append(install_excepthook(redactor))
+    if streams:
+        done._undo.append(_wrap_streams(redactor))
     if structlog and "structlog" in sys.modules:
         undo = _install_structlog(redactor)
         if undo is not None:
             done._undo.append(undo)
     return done
+
+
+def _wrap_streams(redactor: Redactor) -> Callable[[], None]:
+    import atexit
+
+    from secretwarden.redact.textstream import RedactingTextStream
+
+    originals = sys.stdout, sys.stderr
+    wrapped = [RedactingTextStream(stream, redactor) for stream in originals]
+    sys.stdout, sys.stderr = wrapped[0], wrapped[1]
+
+    def undo() -> None:
+        for w in wrapped:
+            w.finish()
+        if sys.stdout is wrapped[0]:
+            sys.stdout = originals[0]
+        if sys.stderr is wrapped[1]:
+            sys.stderr = originals[1]
+        atexit.unregister(undo)
+
+    atexit.register(undo)
+    return undo
 
 
 def _install_structlog(redactor: Redactor) -> Callable[[], None] | None:
