@@ -30,20 +30,18 @@ def reference(secrets: dict[str, str], data: bytes) -> bytes:
             found.append((start, start + len(pat), pat))
             start = data.find(pat, start + 1)
     found.sort(key=lambda m: (m[0], -(m[1] - m[0])))
-    merged: list[list[object]] = []
+    merged: list[tuple[int, int, bytes]] = []
     for start, end, pat in found:
-        if merged and start < merged[-1][1]:  # type: ignore[operator]
-            last = merged[-1]
-            if end - start > len(last[2]):  # type: ignore[arg-type]
-                last[2] = pat
-            last[1] = max(last[1], end)  # type: ignore[call-overload]
+        if merged and start < merged[-1][1]:
+            m_start, m_end, m_pat = merged[-1]
+            merged[-1] = (m_start, max(m_end, end), pat if len(pat) > len(m_pat) else m_pat)
         else:
-            merged.append([start, end, pat])
+            merged.append((start, end, pat))
     out, pos = [], 0
     for start, end, pat in merged:
-        out.append(data[pos:start])  # type: ignore[misc]
-        out.append(f"[REDACTED:{names[pat]}]".encode())  # type: ignore[index]
-        pos = end  # type: ignore[assignment]
+        out.append(data[pos:start])
+        out.append(f"[REDACTED:{names[pat]}]".encode())
+        pos = end
     out.append(data[pos:])
     return b"".join(out)
 
