@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from tests.conftest import MINIMAL_CONTRACT, make_canary, run_warden
-from tests.runtime.conftest import write_values
+from tests.runtime.stock import write_values
 
 
 def _stock(tmp_path: Path) -> tuple[Path, dict[str, str]]:

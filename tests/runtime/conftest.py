@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.runtime.stock import write_values
+
 RUNTIME_CONTRACT = """\
 version: 1
 project: rtdemo
@@ -53,20 +55,6 @@ def rt_contract(tmp_path: Path) -> Path:
     path = tmp_path / "warden.yaml"
     path.write_text(RUNTIME_CONTRACT)
     return path
-
-
-def write_values(contract: Path, env: str, values: dict[str, str]) -> None:
-    """Fixture set-up through the library (the commands under test run as real subprocesses)."""
-    from secretwarden.ops.secrets import resolve_slot, set_secret
-    from secretwarden.ops.workspace import Workspace
-    from secretwarden.stores.base import SecretValue
-
-    with Workspace.load(contract, command="set") as ws:
-        for name, value in values.items():
-            slot_name, _, instance = name.partition("@")
-            namespace, key = slot_name.split("/")
-            slot = resolve_slot(ws, env, namespace, key, instance or None)
-            set_secret(ws, slot, SecretValue(value))
 
 
 @pytest.fixture
