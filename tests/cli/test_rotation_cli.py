@@ -140,7 +140,12 @@ def test_incident_cli_lifecycle_and_run(repo: Path) -> None:
     assert "allow-compromised" in entries[1]["detail"]
     code, out, _ = w(repo, "audit", "log", "--incident", "INC-0001", "--format", "json")
     assert [e["command"] for e in json.loads(out)] == ["incident-open", "incident-close"]
-    assert w(repo, "audit", "verify")[0] == 0
+    code, out, _ = w(repo, "audit", "verify")
+    assert code == 0 and "incidents.jsonl: ok" in out and "rotation.jsonl: ok" in out
+    register = repo.parent / ".warden" / "incidents.jsonl"
+    register.write_text(register.read_text().replace("seen in a CI log", "nothing happened"))
+    code, out, _ = w(repo, "audit", "verify")
+    assert code == 1 and "incidents.jsonl: TAMPERED" in out
 
 
 def test_isolation_cli(repo: Path) -> None:

@@ -16,16 +16,30 @@ def audit() -> None:
 @audit.command()
 @click.pass_context
 def verify(ctx: click.Context) -> int:
-    """Detect edited, removed, reordered or truncated entries (exit 1 when found)."""
+    """Detect edited, removed, reordered or truncated entries (exit 1 when found).
+
+    Also checks the chains of the rotation log and the incident register, when present.
+    """
+    from secretwarden.ops.journal import incident_journal, rotation_journal
+
     with workspace(ctx, "audit") as ws:
         verdict = ws.audit.verify()
+        journals = [j for j in (rotation_journal(ws.audit.path), incident_journal(ws.audit.path)) if j.path.exists()]
+    rc = 0
     if verdict.ok:
         click.echo(f"{verdict.path}: ok ({verdict.entries} entries, chain intact)")
-        return 0
-    click.echo(f"{verdict.path}: TAMPERED ({len(verdict.problems)} problem(s) in {verdict.entries} entries)")
-    for problem in verdict.problems:
-        click.echo(f"  {problem}")
-    return EXIT_POLICY
+    else:
+        click.echo(f"{verdict.path}: TAMPERED ({len(verdict.problems)} problem(s) in {verdict.entries} entries)")
+        for problem in verdict.problems:
+            click.echo(f"  {problem}")
+        rc = EXIT_POLICY
+    for journal in journals:
+        problems = journal.verify()
+        click.echo(f"{journal.path}: " + (f"TAMPERED ({len(problems)} problem(s))" if problems else "ok (chain intact)"))
+        for problem in problems:
+            click.echo(f"  {problem}")
+        rc = EXIT_POLICY if problems else rc
+    return rc
 
 
 @audit.command("log")
