@@ -75,6 +75,7 @@ from secretwarden.stores.vault_meta import (
 Access = Literal["metadata", "secrets"]
 T = TypeVar("T")
 ATTEMPTS = 6
+PEEK_SECONDS = 1.0
 
 
 def _utcnow() -> dt.datetime:
@@ -157,6 +158,7 @@ class VaultStore:
         self.assume_empty = False  # set by a dry-run provisioning that found the mount absent
         self._notices: list[str] = []
         self._down: StoreUnavailable | None = None
+        self._peeked: dict[str, tuple[float, PathState]] = {}
 
     def __repr__(self) -> str:
         return f"VaultStore(name={self.name!r}, address={self.connection.address!r}, access={self.access!r})"
@@ -299,6 +301,7 @@ class VaultStore:
         return data
 
     def _forget(self, path: str) -> None:
+        self._peeked.pop(path, None)
         for k in [k for k in self._data_cache if k[0] == path]:
             del self._data_cache[k]
 
@@ -331,6 +334,7 @@ class VaultStore:
         return int(resp["data"]["version"])
 
     def _write_meta(self, path: str, custom: dict[str, str], mv: int | None) -> None:
+        self._peeked.pop(path, None)
         payload: dict[str, Any] = {"custom_metadata": custom}
         if self._meta_cas and mv is not None:
             payload["metadata_cas"] = mv
@@ -481,9 +485,23 @@ class VaultStore:
             )
         return KeyMeta(slot, tuple(versions))
 
+    def _peek(self, path: str) -> PathState:
+        """A metadata read shared by the lookups of one moment (`run` checks then reads each key).
+
+        Never used by writes, which always read afresh; any write through this store drops it.
+        """
+        import time
+
+        hit = self._peeked.get(path)
+        if hit is not None and time.monotonic() - hit[0] < PEEK_SECONDS:
+            return hit[1]
+        st = self._load(path)
+        self._peeked[path] = (time.monotonic(), st)
+        return st
+
     def key_meta(self, slot: SlotRef) -> KeyMeta | None:
         loc = self.layout.locate(slot)
-        st = self._load(loc.path)
+        st = self._peek(loc.path)
         rec = st.record.fields.get(loc.field) if st.record else None
         if rec is not None:
             return rec.key_meta(slot.env) if rec.versions else None
@@ -501,6 +519,7 @@ class VaultStore:
 
     def close(self) -> None:
         self._data_cache.clear()
+        self._peeked.clear()
         with self._lock:
             if self._client is not None:
                 with contextlib.suppress(Exception):
@@ -517,7 +536,7 @@ class VaultStore:
     def read(self, slot: SlotRef, version: int | None = None) -> SecretValue:
         self._require_secrets()
         loc = self.layout.locate(slot)
-        st = self._load(loc.path)
+        st = self._peek(loc.path)
         rec = st.record.fields.get(loc.field) if st.record else None
         which = f" version {version}" if version is not None else ""
         missing = SecretNotFound(f"{slot.label()}{which}: no live value in store `{self.name}`")

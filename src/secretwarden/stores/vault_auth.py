@@ -133,7 +133,7 @@ def make_client(conn: Connection, root: Path, pool_size: int = 16) -> Any:
     try:
         _login(client, conn, root, method, mount)
     except StoreUnavailable as exc:
-        if "refused" not in exc.message:
+        if "did not answer" in exc.message:
             raise
         raise MasterKeyError(
             f"{method} login to {conn.address} failed: {exc.message.split(': ', 1)[-1]}",

@@ -90,6 +90,12 @@ def call(
             raise StoreUnavailable(f"Vault refused {what}: {msg or 'invalid request'}") from None
         except hx.InvalidPath as exc:
             msg = _server_message(exc)
+            if "no handler for route" in msg and what.startswith("auth/"):
+                method = "/".join(what.split("/")[:2])
+                raise StoreUnavailable(
+                    f"no auth method is enabled at `{method}/` on {address}",
+                    hint="`warden bootstrap --approles` enables AppRole; or `bao auth enable ...`",
+                ) from None
             if "no handler for route" in msg:
                 mount = what.split("/", 1)[0]
                 raise StoreUnavailable(
