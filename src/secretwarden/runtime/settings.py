@@ -94,16 +94,16 @@ def plan_for(
     env = env or source.get(ENV_VAR) or None
     instance = instance or source.get(INSTANCE_VAR) or None
     cache_file = _plan_cache(contract_digest(read_contract_bytes(path)), service, env, instance)
-    cached = _read_plan(cache_file, service)
+    cached = _read_plan(cache_file, service) if cache_file is not None else None
     if cached is not None:
         return cached
-    plan = _compile(path, service, env, instance)
-    if not plan.direct:
+    plan = _compile(path, service, env, instance, use_cache=cache_file is not None)
+    if cache_file is not None and not plan.direct:
         _write_plan(cache_file, plan)
     return plan
 
 
-def _compile(path: Path, service: str, env: str | None, instance: str | None) -> ServicePlan:
+def _compile(path: Path, service: str, env: str | None, instance: str | None, *, use_cache: bool = True) -> ServicePlan:
     from secretwarden.contract.loader import load_contract
     from secretwarden.contract.plan import (
         check_service,
@@ -112,7 +112,7 @@ def _compile(path: Path, service: str, env: str | None, instance: str | None) ->
         service_runs_in,
     )
 
-    loaded = load_contract(path)
+    loaded = load_contract(path, use_cache=use_cache)
     contract = loaded.contract
     svc = check_service(contract, service)
     direct = svc.access == "direct-vault"
@@ -142,10 +142,14 @@ def _compile(path: Path, service: str, env: str | None, instance: str | None) ->
     return ServicePlan(service, env, instance, False, keys)
 
 
-def _plan_cache(digest: str, service: str, env: str | None, instance: str | None) -> Path:
+def _plan_cache(digest: str, service: str, env: str | None, instance: str | None) -> Path | None:
     from secretwarden.paths import cache_dir
 
-    return cache_dir() / "runtime" / digest / f"{service}--{env or '-'}--{instance or '-'}.json"
+    try:
+        folder = cache_dir()
+    except (RuntimeError, KeyError):  # no HOME in a minimal container: run without a cache
+        return None
+    return folder / "runtime" / digest / f"{service}--{env or '-'}--{instance or '-'}.json"
 
 
 def _read_plan(path: Path, service: str) -> ServicePlan | None:
