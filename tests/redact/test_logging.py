@@ -78,9 +78,10 @@ def test_install_covers_loggers_created_later(secret: str) -> None:
         late = logging.getLogger("test.redact.late")
         late.propagate = False
         handler = logging.StreamHandler(buf)
+        handler.setFormatter(logging.Formatter("%(message)s user=%(user)s"))
         late.addHandler(handler)
-        late.warning("password=%s", secret)
-        assert buf.getvalue() == "password=[REDACTED:DB_PASSWORD]\n"
+        late.warning("password=%s", secret, extra={"user": secret})
+        assert buf.getvalue() == "password=[REDACTED:DB_PASSWORD] user=[REDACTED:DB_PASSWORD]\n"
         late.removeHandler(handler)
     finally:
         installed.uninstall()

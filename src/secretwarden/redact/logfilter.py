@@ -19,7 +19,8 @@ from typing import Any
 from secretwarden.redact.redactor import Redactor
 
 # Attributes every LogRecord has; anything else came from `extra=`.
-_STANDARD = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
+_BARE = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__)
+_STANDARD = _BARE | {"message", "asctime"}
 
 
 def format_exception(exc_info: Any) -> str:
@@ -57,30 +58,33 @@ def redact_record(redactor: Redactor, record: logging.LogRecord) -> None:
     if record.stack_info:
         record.stack_info = red(record.stack_info)
     attrs = record.__dict__
-    for key in attrs.keys() - _STANDARD:  # what came through `extra=`
-        value = attrs[key]
-        if isinstance(value, str):
-            attrs[key] = red(value)
+    if len(attrs) > len(_BARE):  # something came through `extra=` (the common record has none)
+        for key in attrs.keys() - _STANDARD:
+            value = attrs[key]
+            if isinstance(value, str):
+                attrs[key] = red(value)
     record._warden_redacted = redactor
 
 
 def install_record_redaction(redactor: Redactor) -> Callable[[], None]:
-    """Redact every record at creation, whatever logger or handler it goes to.
+    """Redact every record as it is made, whatever logger or handler it goes to.
 
-    Returns a function that undoes the installation.
+    Wraps `logging.Logger.makeRecord` rather than the record factory, because
+    `extra=` attributes are added after the factory has run. Returns a
+    function that undoes the installation.
     """
-    previous = logging.getLogRecordFactory()
+    original = logging.Logger.makeRecord
 
-    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
-        record = previous(*args, **kwargs)
+    def make_record(self: logging.Logger, *args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = original(self, *args, **kwargs)
         redact_record(redactor, record)
         return record
 
-    logging.setLogRecordFactory(factory)
+    logging.Logger.makeRecord = make_record  # type: ignore[method-assign]
 
     def uninstall() -> None:
-        if logging.getLogRecordFactory() is factory:
-            logging.setLogRecordFactory(previous)
+        if logging.Logger.makeRecord is make_record:
+            logging.Logger.makeRecord = original  # type: ignore[method-assign]
 
     return uninstall
 
