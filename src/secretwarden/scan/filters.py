@@ -41,7 +41,7 @@ _REFERENCE_PATTERNS = [
 ]
 
 _DOCUMENTED_EXAMPLES = re.compile(
-    r"(?i)EXAMPLE|wJalrXUtnFEMI/K7MDENG|AKIAI44QH8DHB|ZXhhbXBsZQ|dGVzdA=="
+    r"(?i)EXAMPLE|wJalrXUtnFEMI/K7MDENG|AKIAI44QH8DHB|ZXhhbXBsZQ|dGVzdA==|JBSWY3DPEHPK3PXP"
 )
 
 _UUID = re.compile(
@@ -100,10 +100,12 @@ def is_repeated_or_sequential(value: str) -> bool:
     v = value.lower()
     if len(set(v)) <= 2 and len(v) >= 4:
         return True
+    if len(v) >= 8 and max(v.count(c) for c in set(v)) / len(v) >= 0.6:
+        return True  # `SKaaaaaaaaaaaaaaaa`: one character fills most of it
     for n in (2, 3, 4):
-        if len(v) >= n * 3 and v == (v[:n] * (len(v) // n + 1))[: len(v)]:
+        if len(v) >= n * 2 and v == (v[:n] * (len(v) // n + 1))[: len(v)]:
             return True
-    if any(len(v) >= 6 and v in seq for seq in _SEQUENCES):
+    if any(len(v) >= 6 and (v in seq or v in seq[::-1]) for seq in _SEQUENCES):
         return True
     # mostly made of runs like `123456` or `abcdef` (`1234567890abcdefghij`)
     covered = sum(len(m.group(0)) for m in _RUNS.finditer(v))
@@ -194,6 +196,9 @@ def drop_reason(value: str) -> str | None:
 CONFIG_EXTS = frozenset(
     [".env", ".ini", ".cfg", ".conf", ".config", ".properties", ".toml", ".yaml", ".yml", ".json", ".xml", ".plist", ".tfvars", ".hcl", ".tf", ".npmrc", ".pypirc", ".netrc", ".pgpass", ".htpasswd", ".cnf", ".service", ".desktop", ".settings", ".cf"]
 )
+CODE_EXTS = frozenset(
+    [".py", ".pyi", ".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx", ".go", ".rb", ".java", ".kt", ".kts", ".scala", ".groovy", ".gradle", ".cs", ".fs", ".vb", ".php", ".c", ".h", ".cc", ".cpp", ".cxx", ".hpp", ".hh", ".m", ".mm", ".swift", ".rs", ".dart", ".lua", ".pl", ".pm", ".r", ".jl", ".ex", ".exs", ".erl", ".hrl", ".hs", ".clj", ".cljs", ".elm", ".sol", ".vue", ".svelte", ".coffee", ".cr", ".nim", ".zig", ".v", ".d", ".ml", ".mli", ".tf", ".hcl", ".j2", ".erb", ".haml", ".twig", ".jsp", ".aspx", ".cshtml", ".razor"]
+)
 DOC_EXTS = frozenset([".md", ".rst", ".txt", ".adoc", ".html", ".htm", ".textile", ".org", ".ipynb", ".tex"])
 
 
@@ -211,6 +216,8 @@ def file_kind(path: str) -> str:
         return "config"
     if ext in DOC_EXTS:
         return "doc"
+    if ext in CODE_EXTS:
+        return "code"
     if ext in {".sh", ".bash", ".zsh", ".ps1", ".bat", ".cmd", ".log", ".sql", ""}:
         return "shell"
-    return "code"
+    return "config"  # unknown formats are usually data or settings: unquoted values are literals

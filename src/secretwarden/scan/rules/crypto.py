@@ -65,7 +65,47 @@ def _jwt_check(secret: str, m: re.Match[str], ctx: LineContext) -> float | None:
     return HIGH if randomness(signature) >= 0.5 else MEDIUM
 
 
+def _jwk_check(secret: str, m: re.Match[str], ctx: LineContext) -> float | None:
+    # A JWK's private members only mean something inside a JWK: look for its `kty` nearby.
+    lo = max(0, ctx.line_start - 1500)
+    around = ctx.buffer[lo : ctx.line_start + len(ctx.line.encode()) + 1500]
+    if b"kty" not in around:
+        return None
+    return HIGH if randomness(secret) >= 0.5 else None
+
+
+def _otp_check(secret: str, m: re.Match[str], ctx: LineContext) -> float | None:
+    return MEDIUM if len(set(secret)) >= 8 else None
+
+
 RULES: list[Rule] = [
+    Rule(
+        id="jwk-private-key",
+        description="Private or symmetric member of a JSON Web Key (d, p, q, dp, dq, qi, k next to a kty)",
+        severity="critical",
+        tags=("jwk", "key", "crypto"),
+        prefilter=r"[\"']?\b(?:d|p|q|dp|dq|qi|k)[\"']?\s*:\s*[\"'][A-Za-z0-9_\-]{32}",
+        pattern=r"(?<![\w$.])[\"']?(?:d|p|q|dp|dq|qi|k)[\"']?\s*:\s*[\"'](?P<secret>[A-Za-z0-9_\-]{32,})[\"']",
+        must_match=('{"kty": "RSA", "n": "{b64url:64}", "e": "AQAB", "d": "{b64url:86}"}',
+                    "{{ kty: 'oct', k: '{b64url:43}' }}"),
+        must_not_match=('{"n": "{b64url:64}", "d": "{b64url:86}"}',),
+        check=_jwk_check,
+        standard_filters=False,
+    ),
+    Rule(
+        id="otp-secret",
+        description="One-time-password seed (otpauth:// URI secret, or a base32 seed given to a TOTP/HOTP constructor)",
+        severity="high",
+        tags=("otp", "2fa"),
+        prefilter=(r"otpauth://[th]otp/[^\s?]*\?[^\s]*secret=[A-Z2-7]{16}",
+                   r"(?i)(?:totp|hotp|otp|authenticator)\w*(?:\.|::)?\w*\s*\(\s*[\"'][A-Z2-7]{16}"),
+        pattern=(r"otpauth://[th]otp/[^\s?\"']*\?[^\s\"']*?secret=(?P<secret>[A-Z2-7]{16,}=*)"
+                 r"|(?i:totp|hotp|otp|authenticator)\w*(?:\.|::)?\w*\s*\(\s*[\"'](?P<secret2>[A-Z2-7]{16,}=*)[\"']"),
+        must_match=("otpauth://totp/acme:alice?secret={base32:32}&issuer=acme",
+                    "totp = pyotp.TOTP('{base32:32}')"),
+        must_not_match=("otpauth://totp/acme:alice?secret=JBSWY3DPEHPK3PXP",),
+        check=_otp_check,
+    ),
     PrivateKeyRule(
         id="private-key",
         description="Private key (PEM: RSA, EC, DSA, PKCS#8, encrypted, OpenSSH; PGP private key block; PuTTY .ppk)",

@@ -45,14 +45,17 @@ _STRONG_FLAT = (
     "cryptkey", "aeskey", "hmackey", "jwtkey", "webhookkey", "subscriptionkey", "storagekey",
 )
 _SECRET_WORDS = frozenset(_PASSWORD_FLAT) | _PASSWORD_PARTS | frozenset(_STRONG_FLAT)
+_VALUE_GIVEAWAYS = ("password", "passwd", "secret", "token", "pass", "example", "sample")
 _WEAK_PARTS = frozenset({"key", "auth", "nonce", "salt", "sig", "hmac", "signature", "seed", "cipher"})
 # Names of values that are not secrets although they mention one: public halves,
 # encrypted or hashed forms, and UI texts about secrets.
-_PUBLIC_PARTS = frozenset(
-    ["public", "pub", "publishable", "publickey", "encrypted", "crypted", "hashed", "label", "labels", "message", "msg", "text", "title", "hint", "placeholder", "tooltip", "caption", "prompt", "description", "error", "errors", "i18n", "translation"]
+_PUBLIC_PARTS = frozenset(["public", "pub", "publishable", "publickey", "encrypted", "crypted", "hashed"])
+_UI_PARTS = frozenset(
+    ["label", "labels", "message", "msg", "text", "title", "hint", "placeholder", "tooltip", "caption",
+     "prompt", "description", "error", "errors", "i18n", "translation"]
 )
 _NOT_A_VALUE_LAST = frozenset(
-    ["id", "ids", "name", "names", "path", "paths", "file", "files", "filename", "filepath", "dir", "directory", "folder", "url", "urls", "uri", "uris", "endpoint", "endpoints", "host", "hostname", "port", "length", "len", "size", "type", "types", "format", "fmt", "regex", "re", "pattern", "field", "fields", "label", "labels", "hint", "prompt", "placeholder", "policy", "prefix", "suffix", "expiry", "expires", "expiration", "expire", "exp", "ttl", "timeout", "lifetime", "age", "count", "max", "min", "maximum", "minimum", "header", "headers", "param", "params", "parameter", "column", "col", "input", "enabled", "enable", "disabled", "required", "error", "errors", "message", "msg", "text", "title", "description", "desc", "hash", "hashed", "digest", "mode", "method", "class", "kind", "version", "index", "idx", "location", "store", "storage", "provider", "manager", "service", "handler", "helper", "util", "utils", "validator", "validation", "strength", "complexity", "rule", "rules", "encoding", "algorithm", "alg", "algo", "scheme", "template", "schema", "option", "options", "flag", "flags", "var", "variable", "env", "ref", "reference", "arn", "source", "src", "attr", "attribute", "property", "prop", "display", "visible", "visibility", "changed", "updated", "created", "at", "date", "time", "timestamp", "reset", "request", "response", "resp", "req", "callback", "cb", "fn", "func", "function", "event", "status", "state", "valid", "invalid", "check", "usage", "help", "tip", "info", "bytes", "bits", "sid", "user", "username", "login", "email", "account", "mask", "masked", "char", "chars", "character", "characters", "confirmation", "reminder", "question", "answer", "label_text", "button", "link", "icon", "view", "page", "form", "modal", "dialog", "changed_at", "expires_at", "issued_at", "lock", "locked", "attempts", "attempt", "retries", "duration", "interval", "period", "key_id", "keyid", "kid", "column_name", "bucket", "region", "zone", "project", "table", "model", "cache", "cached", "count", "counter"]
+    ["id", "ids", "name", "names", "path", "paths", "file", "files", "filename", "filepath", "dir", "directory", "folder", "url", "urls", "uri", "uris", "endpoint", "endpoints", "host", "hostname", "port", "length", "len", "size", "type", "types", "format", "fmt", "regex", "re", "pattern", "field", "fields", "label", "labels", "hint", "prompt", "placeholder", "policy", "prefix", "suffix", "expiry", "expires", "expiration", "expire", "exp", "ttl", "timeout", "lifetime", "age", "count", "max", "min", "maximum", "minimum", "header", "headers", "param", "params", "parameter", "column", "col", "input", "enabled", "enable", "disabled", "required", "error", "errors", "message", "msg", "text", "title", "description", "desc", "hash", "hashed", "digest", "mode", "method", "class", "kind", "version", "index", "idx", "location", "store", "storage", "provider", "manager", "service", "handler", "helper", "util", "utils", "validator", "validation", "strength", "complexity", "rule", "rules", "encoding", "algorithm", "alg", "algo", "scheme", "template", "schema", "option", "options", "flag", "flags", "var", "variable", "env", "ref", "reference", "arn", "source", "src", "attr", "attribute", "property", "prop", "display", "visible", "visibility", "changed", "updated", "created", "at", "date", "time", "timestamp", "reset", "request", "response", "resp", "req", "callback", "cb", "fn", "func", "function", "event", "status", "state", "valid", "invalid", "check", "usage", "help", "tip", "info", "bytes", "bits", "sid", "user", "username", "login", "email", "account", "mask", "masked", "char", "chars", "character", "characters", "reminder", "question", "answer", "label_text", "button", "link", "icon", "view", "page", "form", "modal", "dialog", "changed_at", "expires_at", "issued_at", "lock", "locked", "attempts", "attempt", "retries", "duration", "interval", "period", "key_id", "keyid", "kid", "column_name", "bucket", "region", "zone", "project", "table", "model", "cache", "cached", "count", "counter"]
 )
 
 
@@ -70,7 +73,7 @@ def classify_name(key: str) -> NameClass | None:
     parts = word_parts(cleaned)
     if not parts:
         return None
-    if _PUBLIC_PARTS & set(parts):
+    if _PUBLIC_PARTS & set(parts) or parts[0] in _UI_PARTS or parts[-1] in _UI_PARTS:
         return None
     if parts[-1] in _NOT_A_VALUE_LAST:
         return None
@@ -114,7 +117,7 @@ _XML = re.compile(
     re.IGNORECASE,
 )
 _CLI = re.compile(
-    r"(?:^|[\s\"'(\[])--?(?P<key>[\w\-]*" + _WORD + r"[\w\-]*)(?:=|\s+)(?P<q>[\"']?)(?P<qv>[^\s\"'\\]{3,400})(?P=q)(?=[\s\"'\\),\]]|$)"
+    r"(?:^|[\s\"'(\[])--?(?P<key>[\w\-]*" + _WORD + r"[\w\-]*)(?:=|\s+)(?P<q>[\"']?)(?P<qv>[^\s\"'\\`;]{3,400})(?P=q)(?=[\s\"'\\),\]`;]|$)"
     r"|(?:^|\s)(?:-u|--user)\s+[\"']?(?P<user>[^\s:\"'$]{1,64}):(?P<qv2>[^\s\"'@]{3,200})[\"']?(?=\s|$)",
     re.IGNORECASE,
 )
@@ -123,6 +126,7 @@ _CLI = re.compile(
 _STATEMENT = re.compile(
     r"(?i)(?:\b(?P<key>password|identified\s+by)\s+|ConvertTo-SecureString\s+(?:-String\s+)?)"
     r"(?P<q>[\"'])(?P<qv>[^\"'\n]{3,200})(?P=q)"
+    r"|\bidentified\s+by\s+(?P<uv>[A-Za-z0-9_$#@!%^&*+=.\-]{3,128})(?=[\s;]|$)"
 )
 
 # each syntax with a character its lines must contain (a cheap test before the regex)
@@ -189,19 +193,21 @@ def score_value(value: str, strength: str, *, quoted: bool, kind: str, key: str,
     if not quoted and kind == "code" and identifier:
         return None
     if v.isdigit():
-        if (strength == "password" and n >= 6) or (strength == "strong" and n >= 8):
+        if strength == "password" and n >= 6:
             return 0.5
-        return None
-    if identifier and "_" in v and wordy > 0.6 and not has_digit:
-        return None  # `user_password`, `db.password`: a name, not a value
+        return 0.4 if strength == "strong" and n >= 8 else None  # often a one-time code or an id
+    if identifier and "_" in v and wordy > 0.6:
+        return None  # `user_password`, `caching_sha2_password`: a name, not a value
+    if any(w in low for w in _VALUE_GIVEAWAYS):
+        return 0.3  # `mypassword1`, `secret-token-here`: a placeholder more often than not
     if strength == "password":
-        if wordy >= 0.8:
+        if wordy >= 0.7:
             return 0.3  # a dictionary word, maybe with digits: an example more often than not
         if n > 40 and v.endswith("="):
             return 0.3  # base64 under a password name: usually an encrypted or hashed form
         return 0.9 if rnd >= 0.45 else 0.7
     if strength == "strong":
-        if wordy >= 0.8:
+        if wordy >= 0.7:
             return 0.3 if not identifier else None
         if rnd >= 0.55 or (n >= 16 and shannon_entropy(v) >= 3.2):
             return HIGH if rnd >= 0.6 else 0.75
@@ -214,6 +220,13 @@ def score_value(value: str, strength: str, *, quoted: bool, kind: str, key: str,
     return None
 
 
+_USER_VALUE = re.compile(r"(?i)\b(?:user(?:name)?|login|uid|user_?id)[\"']?\s*[:=]\s*[\"']?([^\s\"',;&]+)")
+
+
+def _same_as_user(value: str, line: str) -> bool:
+    return any(m.group(1) == value for m in _USER_VALUE.finditer(line))
+
+
 def line_starts_with(line: str, index: int) -> bool:
     """Only whitespace, list markers or comment markers before `index`."""
     return not line[:index].strip(" \t-*#/>;")
@@ -224,17 +237,26 @@ class GenericRule(Rule):
 
     def find(self, ctx: LineContext) -> Iterator[Hit]:
         line = ctx.line
-        if len(line) > 4000:
-            line = line[:4000]
+        seen_secrets: list[str] = []
         seen: set[tuple[int, int]] = set()
-        for regex, needle in _SYNTAXES:
-            if needle and needle not in line:
-                continue
-            for m in regex.finditer(line):
-                hit = self._hit(m, regex, ctx)
-                if hit is not None and (hit.start, hit.end) not in seen:
-                    seen.add((hit.start, hit.end))
-                    yield hit
+        variants = [ctx]
+        if '\\"' in line:
+            # JSON inside a string literal: `"{\"password\": \"...\"}"`
+            unescaped = line.replace('\\"', '"')
+            variants.append(LineContext(ctx.path, ctx.kind, unescaped, ctx.buffer, ctx.line_start))
+        for variant in variants:
+            text = variant.line[:4000]
+            for regex, needle in _SYNTAXES:
+                if needle and needle not in text:
+                    continue
+                for m in regex.finditer(text):
+                    hit = self._hit(m, regex, variant)
+                    if hit is not None and (hit.start, hit.end) not in seen and all(
+                        hit.secret != other for other in seen_secrets
+                    ):
+                        seen.add((hit.start, hit.end))
+                        seen_secrets.append(hit.secret)
+                        yield hit
 
     def _hit(self, m: re.Match[str], regex: re.Pattern[str], ctx: LineContext) -> Hit | None:
         gd = m.groupdict()
@@ -277,6 +299,8 @@ class GenericRule(Rule):
         confidence = score_value(value, name.strength, quoted=quoted, kind=kind, key=key, strict=strict)
         if confidence is None:
             return None
+        if name.strength == "password" and _same_as_user(value, ctx.line):
+            confidence = min(confidence, 0.3)  # `user=gorm password=gorm`: a throwaway example
         start, end = m.span(value_group)
         return Hit(secret=value, start=start, end=end, confidence=confidence, key=key)
 
