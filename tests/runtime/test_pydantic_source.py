@@ -49,3 +49,26 @@ def test_base_settings_class_fails_fast_on_the_contract(rt_contract: Path) -> No
     with pytest.raises(SettingsInvalid) as info:
         Settings()
     assert "APP_TOKEN: missing" in info.value.problems
+
+
+def test_a_sensitive_key_needs_a_secret_field(rt_contract: Path) -> None:
+    from secretwarden.errors import UsageError
+    from secretwarden.runtime.pydantic_source import warden_sources
+
+    token = make_canary()
+    environ = {"APP_TOKEN": token, "APP_SIGNING": "cd" * 20, "APP_TTL": "2h", "APP_SHARE": "30", "DB_URL": "postgres://u@h/db"}
+
+    class Leaky(pydantic_settings.BaseSettings):  # type: ignore[misc, name-defined]
+        app_token: str
+        settings_customise_sources = warden_sources("app", "dev", contract_path=rt_contract, environ=environ)
+
+    with pytest.raises(UsageError, match=r"app_token.*APP_TOKEN.*SecretStr") as info:
+        Leaky()
+    assert token not in str(info.value)
+
+    class Fine(pydantic_settings.BaseSettings):  # type: ignore[misc, name-defined]
+        app_token: SecretStr | None = None
+        app_ttl: str | dt.timedelta = "1h"
+        settings_customise_sources = warden_sources("app", "dev", contract_path=rt_contract, environ=environ)
+
+    assert Fine().app_token.get_secret_value() == token  # type: ignore[union-attr]

@@ -11,7 +11,10 @@
 The source checks the whole service against the contract (one
 `SettingsInvalid` listing every problem) and hands each field whose name (or
 alias, with the class's `env_prefix`) is a key of the service its validated,
-typed value. Fields the contract does not know are left to the other sources.
+typed value. A field that receives a sensitive key must be typed `SecretStr`
+(a plain `str` would show the value in `repr()` and validation errors): the
+source refuses it with a `UsageError`. Fields the contract does not know are
+left to the other sources.
 pydantic-settings is an optional extra (`secretwarden[runtime]`), imported
 only when this module is used.
 """
@@ -30,19 +33,26 @@ def _contract_values(
     service: str, env: str | None, instance: str | None, contract_path: str | os.PathLike[str] | None,
     environ: Mapping[str, str] | None,
 ) -> dict[str, Any]:
-    """Key name -> validated, typed value (secrets unwrapped: the class's own types re-wrap them)."""
-    from pydantic import SecretStr
-
+    """Key name -> validated, typed value; sensitive ones stay `SecretStr`."""
     from secretwarden.runtime.settings import load_settings
 
     model = load_settings(service, env, instance=instance, contract_path=contract_path, environ=environ)
     out: dict[str, Any] = {}
     for name, field in type(model).model_fields.items():
         value = getattr(model, name)
-        if value is None:
-            continue
-        out[field.alias or name] = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if value is not None:
+            out[field.alias or name] = value
     return out
+
+
+def _holds_secret_type(annotation: Any) -> bool:
+    import typing
+
+    from pydantic import SecretStr
+
+    if annotation is SecretStr:
+        return True
+    return any(_holds_secret_type(arg) for arg in typing.get_args(annotation))
 
 
 def warden_source(
@@ -63,18 +73,30 @@ def warden_source(
             return None, field_name, False  # everything happens in __call__
 
         def __call__(self) -> dict[str, Any]:
+            from pydantic import SecretStr
+
+            from secretwarden.errors import UsageError
+
             values = _contract_values(service, env, instance, contract_path, environ)
             config = self.config
             prefix = str(config.get("env_prefix") or "")
             case_sensitive = bool(config.get("case_sensitive", False))
             lookup = values if case_sensitive else {k.lower(): v for k, v in values.items()}
+            key_names = {k if case_sensitive else k.lower(): k for k in values}
             out: dict[str, Any] = {}
             for name, field in self.settings_cls.model_fields.items():
                 key = field.alias or name
                 for candidate in (prefix + key, key):
                     probe = candidate if case_sensitive else candidate.lower()
                     if probe in lookup:
-                        out[key] = lookup[probe]
+                        value = lookup[probe]
+                        # A plain `str` field would show the value in repr() and in validation errors.
+                        if isinstance(value, SecretStr) and not _holds_secret_type(field.annotation):
+                            raise UsageError(
+                                f"field `{name}` of {self.settings_cls.__name__} receives the sensitive key "
+                                f"`{key_names[probe]}`: declare it as SecretStr"
+                            )
+                        out[key] = value
                         break
             return out
 
