@@ -288,25 +288,25 @@ def cell_id(env: str, service: str, instance: str | None) -> str:
     return f"{env}--{service}" + (f"--{instance}" if instance else "")
 
 
-def _format_of(ws: Workspace, namespace: str, key: str) -> str | None:
+def _formats(ws: Workspace) -> dict[tuple[str, str], str | None]:
+    """Named format (or "regex") of every declared key, computed once per build."""
     from secretwarden.contract.references import declared_keys
 
-    found = declared_keys(ws.contract).get((namespace, key))
-    if found is None:
-        return None
-    fmt = found[1].format
-    if fmt is None:
-        return None
-    return fmt if isinstance(fmt, str) else "regex"
+    out: dict[tuple[str, str], str | None] = {}
+    for nk, (_svc, spec) in declared_keys(ws.contract).items():
+        fmt = spec.format
+        out[nk] = None if fmt is None else fmt if isinstance(fmt, str) else "regex"
+    return out
 
 
 def build_coverage(ws: Workspace, envs: list[str]) -> Coverage:
-    from secretwarden.ops.status import gap_report
+    from secretwarden.ops.status import GapReport, env_status
 
-    report = gap_report(ws, envs)
+    # The gap report's per-environment part; its isolation section is a section of its own here.
+    report = GapReport(ws.contract.project, ws.clock(), [env_status(ws, env) for env in envs])
     today = ws.clock().date()
     metas = {env: {m.slot: m for m in ws.metadata(env).list_meta(env)} for env in envs}
-    formats: dict[tuple[str, str], str | None] = {}
+    formats = _formats(ws)
     cells: dict[tuple[str, str | None], dict[str, CoverageCell]] = defaultdict(dict)
     namespaces: list[NamespaceCoverage] = []
     for es in report.envs:
@@ -326,9 +326,6 @@ def build_coverage(ws: Workspace, envs: list[str]) -> Coverage:
         for ss in es.services:
             keys = []
             for k in sorted(ss.keys, key=lambda k: k.var):
-                nk = (k.slot.namespace, k.slot.key)
-                if nk not in formats:
-                    formats[nk] = _format_of(ws, *nk)
                 meta = metas[es.env].get(k.slot)
                 problems = list(k.problems) + ([k.deprecated_read] if k.deprecated_read else [])
                 keys.append(
@@ -338,7 +335,7 @@ def build_coverage(ws: Workspace, envs: list[str]) -> Coverage:
                         state=k.state,
                         required=k.required,
                         owner=k.owner,
-                        format=formats[nk],
+                        format=formats.get((k.slot.namespace, k.slot.key)),
                         last_written=_iso(k.last_written),
                         versions=len(meta.versions) if meta else 0,
                         version=k.version,
@@ -646,6 +643,15 @@ def run_guardrails(ws: Workspace) -> tuple[dict[str, Any], dict[str, Any]]:
     return scan_doc, lint_doc
 
 
+def _shown_path(path: Path, root: Path) -> str:
+    """Relative to the contract's folder when inside it, else the file name: a report
+    must not carry (or depend on) where the files sat on one machine."""
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return path.name
+
+
 def build_guardrails(
     ws: Workspace,
     *,
@@ -656,8 +662,8 @@ def build_guardrails(
     sources = _owner_by_source(ws)
     scan_doc = _load_results(scan_results, "scan") if scan_results else None
     lint_doc = _load_results(lint_results, "lint") if lint_results else None
-    scan_src = str(scan_results) if scan_results else None
-    lint_src = str(lint_results) if lint_results else None
+    scan_src = _shown_path(scan_results, ws.root) if scan_results else None
+    lint_src = _shown_path(lint_results, ws.root) if lint_results else None
     if run:
         ran_scan, ran_lint = run_guardrails(ws)
         if scan_doc is None:
@@ -706,6 +712,9 @@ def build_audit(ws: Workspace, limit: int = DEFAULT_AUDIT_LIMIT) -> Audit:
     )
 
 
+PARTS = frozenset({"coverage", "rotation", "incidents", "isolation", "guardrails", "audit"})
+
+
 def build_dashboard(
     ws: Workspace,
     envs: list[str] | None = None,
@@ -714,20 +723,29 @@ def build_dashboard(
     lint_results: Path | None = None,
     run_guardrails: bool = False,
     audit_limit: int = DEFAULT_AUDIT_LIMIT,
+    parts: frozenset[str] = PARTS,
 ) -> Dashboard:
+    """The whole model, or only `parts` of it (a live page builds what it shows;
+    the other sections are left empty)."""
+    from secretwarden.dashboard.snapshot import snapshot
+
     chosen = envs or list(ws.contract.environments)
     for env in chosen:
         ws.metadata(env)  # an unknown environment fails here, with the contract's message
+    ws = snapshot(ws)  # one metadata listing per store for every section
     # Folder and file name only: an absolute path would make the report differ per machine.
     contract = f"{ws.loaded.root.name}/{ws.loaded.path.name}"
     return Dashboard(
         project=ws.contract.project,
         contract=contract,
         generated_at=ws.clock().isoformat(timespec="seconds"),
-        coverage=build_coverage(ws, chosen),
-        rotation=build_rotation(ws, chosen),
-        incidents=build_incidents(ws),
-        isolation=build_isolation(ws),
-        guardrails=build_guardrails(ws, scan_results=scan_results, lint_results=lint_results, run=run_guardrails),
-        audit=build_audit(ws, audit_limit),
+        coverage=build_coverage(ws, chosen) if "coverage" in parts else Coverage(chosen, "", [], [], []),
+        rotation=build_rotation(ws, chosen) if "rotation" in parts else Rotation([], {}, [], [], [], 0, [], []),
+        incidents=build_incidents(ws) if "incidents" in parts else [],
+        isolation=build_isolation(ws) if "isolation" in parts else Isolation("", [], 0, [], [], []),
+        guardrails=(
+            build_guardrails(ws, scan_results=scan_results, lint_results=lint_results, run=run_guardrails)
+            if "guardrails" in parts else Guardrails(None, None, [], [], [])
+        ),
+        audit=build_audit(ws, audit_limit) if "audit" in parts else Audit("", True, 0, [], audit_limit, [], [], []),
     )

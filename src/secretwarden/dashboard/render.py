@@ -235,7 +235,7 @@ def _context(d: Dashboard, mode: Mode, current: str, filters: Mapping[str, str],
 
 def render_report(d: Dashboard) -> str:
     """The whole dashboard as one self-contained HTML file."""
-    ctx = _context(d, "file", "overview", {}, "Governance report")
+    ctx = _context(d, "file", "", {}, "Governance report")  # one page: no nav entry is "current"
     return _environment().get_template("report.html.j2").render(ctx)
 
 

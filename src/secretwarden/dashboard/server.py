@@ -180,8 +180,8 @@ class DashboardSource:
     audit_limit: int = 200
     now: dt.datetime | None = None  # fixed clock (tests); None: the real time of each request
 
-    def build(self) -> Dashboard:
-        from secretwarden.dashboard.model import build_dashboard
+    def build(self, parts: frozenset[str] | None = None) -> Dashboard:
+        from secretwarden.dashboard.model import PARTS, build_dashboard
         from secretwarden.ops.workspace import Workspace, utcnow
 
         fixed = self.now
@@ -193,6 +193,7 @@ class DashboardSource:
                 scan_results=self.scan_results,
                 lint_results=self.lint_results,
                 audit_limit=self.audit_limit,
+                parts=PARTS if parts is None else parts,
             )
 
 
@@ -204,14 +205,17 @@ def create_app(source: DashboardSource, *, token: str | None, loopback: bool) ->
     from secretwarden.dashboard.render import content_security_policy, render_page
 
     def page(name: str) -> Callable[[Request], Response]:
+        # The overview summarises every section; the other pages build only their own.
+        parts = None if name == "overview" else frozenset({name})
+
         def endpoint(request: Request) -> Response:
-            d = source.build()
+            d = source.build(parts)
             return HTMLResponse(render_page(d, name, filters=dict(request.query_params)))
 
         return endpoint
 
     def key_list(request: Request) -> Response:
-        d = source.build()
+        d = source.build(frozenset({"coverage"}))
         wanted = request.path_params["cell_id"]
         cell = next((c for c in d.coverage.cells if c.id == wanted), None)
         if cell is None:

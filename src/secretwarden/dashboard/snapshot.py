@@ -1,0 +1,64 @@
+"""Read each store's metadata once per dashboard build.
+
+Every section asks the stores the same questions (the gap report, rotation,
+incidents and isolation each list every key). `snapshot()` gives the builders a
+workspace whose metadata readers answer from one listing per store, so a page
+costs one pass over the metadata whatever it shows, and every section sees the
+same instant. It wraps `MetadataReader` only: there is nothing to read values
+with, and the protocol's own readers still do the listing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from secretwarden.ops.workspace import Workspace
+from secretwarden.slots import SlotRef
+from secretwarden.stores.base import KeyMeta, MetadataReader, StoreStats
+
+
+class SnapshotReader:
+    """A `MetadataReader` answering from one listing of the store it wraps."""
+
+    def __init__(self, inner: MetadataReader) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.backend = inner.backend
+        self.stats: StoreStats = inner.stats  # the same counters: reads stay counted where they happen
+        self._keys: dict[SlotRef, KeyMeta] | None = None
+        self._namespaces: dict[str, set[str]] = {}
+        self._denied: set[str] | None = None
+
+    def _all(self) -> dict[SlotRef, KeyMeta]:
+        if self._keys is None:
+            self._keys = {m.slot: m for m in self.inner.list_meta()}
+        return self._keys
+
+    def namespaces(self, env: str) -> set[str]:
+        if env not in self._namespaces:
+            self._namespaces[env] = set(self.inner.namespaces(env))
+        return set(self._namespaces[env])
+
+    def list_meta(self, env: str | None = None, namespace: str | None = None) -> Iterator[KeyMeta]:
+        for slot, meta in self._all().items():
+            if (env is None or slot.env == env) and (namespace is None or slot.namespace == namespace):
+                yield meta
+
+    def key_meta(self, slot: SlotRef) -> KeyMeta | None:
+        return self._all().get(slot)
+
+    def denied_fingerprints(self) -> set[str]:
+        if self._denied is None:
+            self._denied = set(self.inner.denied_fingerprints())
+        return set(self._denied)
+
+    def close(self) -> None:
+        """The wrapped reader belongs to the original workspace, which closes it."""
+
+
+def snapshot(ws: Workspace) -> Workspace:
+    """A workspace over the same contract and clock whose stores answer from one listing each."""
+    readers: dict[str, MetadataReader] = {
+        name: SnapshotReader(reader) for name, reader in ws.metadata_by_store().items()
+    }
+    return Workspace(ws.loaded, clock=ws.clock, command=ws.command, _meta=readers)
