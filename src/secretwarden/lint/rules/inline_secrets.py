@@ -56,6 +56,13 @@ def _walk_values(
             yield here, key, value
 
 
+def _literal(node: yaml.Node) -> bool:
+    """A string or number: `password: 123456` is as literal as a quoted one."""
+    return is_string(node) or (
+        isinstance(node, yaml.ScalarNode) and node.tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+    )
+
+
 def check_helm_values(ctx: LintContext) -> Iterator[Finding]:
     for path in ctx.yaml_files:
         if not ctx.is_values_file(path):
@@ -71,7 +78,7 @@ def check_helm_values(ctx: LintContext) -> Iterator[Finding]:
                             f"`{dotted}: true` lets the chart create a Secret from inline values",
                         )
                     continue
-                if not looks_secret(name) or not is_string(value):
+                if not looks_secret(name) or not _literal(value):
                     continue
                 text = scalar(value) or ""
                 if is_placeholder(text):
@@ -134,9 +141,10 @@ HELM_LITERAL = Rule(
     failing=Example(
         files={"charts/api/Chart.yaml": "name: api\nversion: 0.1.0\n",
                "charts/api/values.yaml": "auth:\n  password: literal-example-pw\n  passwordKey: DB_PASSWORD\n"
-               "redis:\n  apiKey: \"another-example-literal\"\n"},
+               "redis:\n  apiKey: \"another-example-literal\"\n  adminPassword: 12345678\n"},
         expect=(("helm-literal-secret", "charts/api/values.yaml", 2),
-                ("helm-literal-secret", "charts/api/values.yaml", 5)),
+                ("helm-literal-secret", "charts/api/values.yaml", 5),
+                ("helm-literal-secret", "charts/api/values.yaml", 6)),
     ),
     passing=Example(
         files={"charts/api/Chart.yaml": "name: api\nversion: 0.1.0\n",

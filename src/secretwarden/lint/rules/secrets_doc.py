@@ -7,6 +7,7 @@ hand-written section that does not name every required key and store path.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -61,6 +62,11 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         ns_path = contract.namespaces[contract.services[name].namespace].path
         if ns_path not in body:
             missing.append(f"store path {ns_path}")
+        access = contract.services[name].access
+        if access == "external-secrets" and not re.search(r"external[ -]?secrets?", body, re.IGNORECASE):
+            missing.append("the External Secrets bridge")
+        if access == "direct-vault" and "vault" not in body.lower():
+            missing.append("direct Vault access and its justification")
         if missing:
             line = text.count("\n", 0, heading.start()) + 1
             yield RULE.finding(rel, line, 1,
