@@ -149,3 +149,13 @@ def test_project_scans_itself_clean() -> None:
     proc = run_warden("scan", str(root), "--format", "json")
     findings = json.loads(proc.stdout)["findings"] if proc.stdout else []
     assert proc.returncode == 0, [(f["path"], f["line"], f["rule"]) for f in findings]
+
+
+def test_pre_commit_hook_definition() -> None:
+    import yaml
+
+    root = Path(__file__).resolve().parents[2]
+    hooks = yaml.safe_load((root / ".pre-commit-hooks.yaml").read_text())
+    [hook] = [h for h in hooks if h["id"] == "warden-scan"]
+    assert hook["entry"].startswith("warden scan --staged")
+    assert hook["pass_filenames"] is False
