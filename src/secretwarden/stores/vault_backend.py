@@ -5,7 +5,8 @@ Options (warden.yaml, `stores.<name>.options`):
     address: https://vault.example:8200   # default BAO_ADDR / VAULT_ADDR
     mount: secret                          # KV v2 mount
     layout: per-namespace                  # or per-key
-    path_prefix: commerce                  # paths under the mount start here
+    path_prefix: commerce                  # paths under the mount start here (default: the project;
+                                           # "" for the mount's root)
     namespace: team-a                      # Vault Enterprise / OpenBao namespace (VAULT_NAMESPACE)
     auth: {method: token|approle|kubernetes, ...}   # see vault_auth.py
     ca_cert: path, skip_verify: false, timeout: 10
@@ -54,7 +55,7 @@ def layout_of(spec: StoreSpec) -> VaultLayout:
         raise ContractError(f"store `{spec.name}`: `mount` cannot be empty")
     return VaultLayout(
         mount=mount,
-        prefix=str(opts.get("path_prefix", "")).strip("/"),
+        prefix=str(opts.get("path_prefix", spec.project)).strip("/"),
         layout=layout,  # type: ignore[arg-type]
         overrides=dict(spec.path_overrides),
     )
