@@ -19,6 +19,7 @@ from secretwarden.lint.yamlpos import YamlFile, get, get_path, parse_yaml, scala
 
 if TYPE_CHECKING:
     from secretwarden.contract.model import Contract, LintPolicy
+    from secretwarden.contract.plan import Requirement
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -139,11 +140,18 @@ class LintContext:
     def chart_dirs(self) -> list[str]:
         return sorted(dirname(f) for f in self.files if basename(f) == "Chart.yaml")
 
+    @cached_property
+    def _chart_set(self) -> frozenset[str]:
+        return frozenset(self.chart_dirs)
+
     def chart_of(self, path: str) -> str | None:
-        for chart in self.chart_dirs:
-            if chart == "." or path.startswith(chart + "/"):
-                return chart
-        return None
+        """The innermost chart folder holding `path` (a walk up its parents, not a scan of charts)."""
+        folder = path
+        while "/" in folder:
+            folder = folder.rpartition("/")[0]
+            if folder in self._chart_set:
+                return folder
+        return "." if "." in self._chart_set else None
 
     def is_chart_template(self, path: str) -> bool:
         chart = self.chart_of(path)
@@ -234,15 +242,28 @@ class LintContext:
             )
         return out
 
+    @cached_property
+    def _by_source(self) -> dict[str, ServiceInfo]:
+        return {info.source: info for info in self.services.values() if info.source is not None}
+
     def service_of(self, path: str) -> ServiceInfo | None:
-        best: ServiceInfo | None = None
-        for info in self.services.values():
-            src = info.source
-            if src is None:
-                continue
-            if (src == "." or path.startswith(src + "/")) and (best is None or len(src) > len(best.source or "")):
-                best = info
-        return best
+        """The service whose `source` folder is the innermost one holding `path`."""
+        folder = path
+        while "/" in folder:
+            folder = folder.rpartition("/")[0]
+            if folder in self._by_source:
+                return self._by_source[folder]
+        return self._by_source.get(".")
+
+    def requirements_by_env(self) -> dict[str, list[Requirement]]:
+        """`requirements()` for every environment, resolved once per run."""
+        from secretwarden.contract.plan import requirements
+
+        cached = self.memo.get("requirements")
+        if cached is None:
+            assert self.contract is not None
+            cached = self.memo["requirements"] = {env: requirements(self.contract, env) for env in self.contract.environments}
+        return cached
 
     def contract_position(self, *keys: str) -> tuple[int, int]:
         """Line and column of a node of warden.yaml (1, 1 when not found)."""

@@ -37,14 +37,14 @@ class KeyRow:
 Resolved = dict[str, dict[str, list["Requirement"]]]  # env -> service -> requirements
 
 
-def all_requirements(contract: Contract) -> Resolved:
+def all_requirements(contract: Contract, by_env: dict[str, list[Requirement]] | None = None) -> Resolved:
     """Every requirement per environment and service; resolve once when rendering many services."""
     from secretwarden.contract.plan import requirements
 
     out: Resolved = {}
     for env in contract.environments:
         per_service: dict[str, list[Requirement]] = {}
-        for req in requirements(contract, env):
+        for req in by_env[env] if by_env is not None else requirements(contract, env):
             per_service.setdefault(req.service, []).append(req)
         out[env] = per_service
     return out

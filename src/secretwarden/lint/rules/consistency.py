@@ -76,8 +76,6 @@ def produced_secrets(ctx: LintContext) -> dict[str, Produced]:
 
 def service_needs(ctx: LintContext) -> dict[str, ServiceNeeds]:
     """Per service: the vars, required vars, refs and slots over every environment."""
-    from secretwarden.contract.plan import requirements
-
     cached = ctx.memo.get("consistency.needs")
     if cached is not None:
         return cached  # type: ignore[no-any-return]
@@ -85,8 +83,8 @@ def service_needs(ctx: LintContext) -> dict[str, ServiceNeeds]:
     out: dict[str, ServiceNeeds] = {name: ServiceNeeds() for name in contract.services} if contract else {}
     if contract is None:
         return out
-    for env in contract.environments:
-        for req in requirements(contract, env):
+    for reqs in ctx.requirements_by_env().values():
+        for req in reqs:
             needs = out[req.service]
             needs.vars.add(req.var)
             needs.slots.add((req.slot.namespace, req.slot.key))

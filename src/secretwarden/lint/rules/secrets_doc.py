@@ -34,7 +34,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
 
     contract = ctx.contract
     assert contract is not None
-    resolved = all_requirements(contract)
+    resolved = all_requirements(contract, ctx.requirements_by_env())
     for name in contract.services:
         readme = readme_for(contract, ctx.contract_root, name)
         rel = _rel(ctx, readme)
