@@ -151,3 +151,12 @@ def test_no_store_is_opened_for_values(ws: Workspace) -> None:
     build_dashboard(ws)
     assert ws._secrets == {}  # only metadata readers were opened
     assert all(r.stats.values_read == 0 for r in ws._meta.values())
+
+
+def test_each_store_is_listed_once_per_build(ws: Workspace) -> None:
+    reader = ws.metadata("dev")
+    before = reader.stats.metadata_reads
+    build_dashboard(ws)
+    # One listing of every key, plus one namespace query per environment; every
+    # section (gap report, rotation, incidents, isolation) answers from that listing.
+    assert reader.stats.metadata_reads - before <= 1 + len(ws.contract.environments)

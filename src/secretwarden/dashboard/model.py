@@ -288,6 +288,16 @@ def cell_id(env: str, service: str, instance: str | None) -> str:
     return f"{env}--{service}" + (f"--{instance}" if instance else "")
 
 
+def parse_cell_id(ws: Workspace, wanted: str) -> tuple[str, str] | None:
+    """(env, service) of a cell id, matched against the contract's names (names may hold `-`)."""
+    for env in ws.contract.environments:
+        for service in ws.contract.services:
+            head = f"{env}--{service}"
+            if wanted == head or wanted.startswith(head + "--"):
+                return env, service
+    return None
+
+
 def _formats(ws: Workspace) -> dict[tuple[str, str], str | None]:
     """Named format (or "regex") of every declared key, computed once per build."""
     from secretwarden.contract.references import declared_keys
@@ -299,11 +309,11 @@ def _formats(ws: Workspace) -> dict[tuple[str, str], str | None]:
     return out
 
 
-def build_coverage(ws: Workspace, envs: list[str]) -> Coverage:
+def build_coverage(ws: Workspace, envs: list[str], service: str | None = None) -> Coverage:
     from secretwarden.ops.status import GapReport, env_status
 
     # The gap report's per-environment part; its isolation section is a section of its own here.
-    report = GapReport(ws.contract.project, ws.clock(), [env_status(ws, env) for env in envs])
+    report = GapReport(ws.contract.project, ws.clock(), [env_status(ws, env, service=service) for env in envs])
     today = ws.clock().date()
     metas = {env: {m.slot: m for m in ws.metadata(env).list_meta(env)} for env in envs}
     formats = _formats(ws)
@@ -724,9 +734,11 @@ def build_dashboard(
     run_guardrails: bool = False,
     audit_limit: int = DEFAULT_AUDIT_LIMIT,
     parts: frozenset[str] = PARTS,
+    service: str | None = None,
 ) -> Dashboard:
     """The whole model, or only `parts` of it (a live page builds what it shows;
-    the other sections are left empty)."""
+    the other sections are left empty). `service` narrows the coverage to one
+    service (a key list page)."""
     from secretwarden.dashboard.snapshot import snapshot
 
     chosen = envs or list(ws.contract.environments)
@@ -739,7 +751,7 @@ def build_dashboard(
         project=ws.contract.project,
         contract=contract,
         generated_at=ws.clock().isoformat(timespec="seconds"),
-        coverage=build_coverage(ws, chosen) if "coverage" in parts else Coverage(chosen, "", [], [], []),
+        coverage=build_coverage(ws, chosen, service) if "coverage" in parts else Coverage(chosen, "", [], [], []),
         rotation=build_rotation(ws, chosen) if "rotation" in parts else Rotation([], {}, [], [], [], 0, [], []),
         incidents=build_incidents(ws) if "incidents" in parts else [],
         isolation=build_isolation(ws) if "isolation" in parts else Isolation("", [], 0, [], [], []),

@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.responses import Response
 
-    from secretwarden.dashboard.model import Dashboard
+    from secretwarden.dashboard.model import CoverageCell, Dashboard
+    from secretwarden.ops.workspace import Workspace
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -180,13 +181,17 @@ class DashboardSource:
     audit_limit: int = 200
     now: dt.datetime | None = None  # fixed clock (tests); None: the real time of each request
 
-    def build(self, parts: frozenset[str] | None = None) -> Dashboard:
-        from secretwarden.dashboard.model import PARTS, build_dashboard
+    def _workspace(self) -> Workspace:
         from secretwarden.ops.workspace import Workspace, utcnow
 
         fixed = self.now
         clock = (lambda: fixed) if fixed is not None else utcnow
-        with Workspace.load(self.contract_path, command="serve", clock=clock) as ws:
+        return Workspace.load(self.contract_path, command="serve", clock=clock)
+
+    def build(self, parts: frozenset[str] | None = None) -> Dashboard:
+        from secretwarden.dashboard.model import PARTS, build_dashboard
+
+        with self._workspace() as ws:
             return build_dashboard(
                 ws,
                 self.envs,
@@ -195,6 +200,18 @@ class DashboardSource:
                 audit_limit=self.audit_limit,
                 parts=PARTS if parts is None else parts,
             )
+
+    def build_cell(self, wanted: str) -> tuple[Dashboard, CoverageCell] | None:
+        """The coverage of the one service and environment a key list shows."""
+        from secretwarden.dashboard.model import build_dashboard, parse_cell_id
+
+        with self._workspace() as ws:
+            found = parse_cell_id(ws, wanted)
+            if found is None or (self.envs and found[0] not in self.envs):
+                return None
+            d = build_dashboard(ws, [found[0]], parts=frozenset({"coverage"}), service=found[1])
+        cell = next((c for c in d.coverage.cells if c.id == wanted), None)
+        return None if cell is None else (d, cell)
 
 
 def create_app(source: DashboardSource, *, token: str | None, loopback: bool) -> ASGIApp:
@@ -215,11 +232,10 @@ def create_app(source: DashboardSource, *, token: str | None, loopback: bool) ->
         return endpoint
 
     def key_list(request: Request) -> Response:
-        d = source.build(frozenset({"coverage"}))
-        wanted = request.path_params["cell_id"]
-        cell = next((c for c in d.coverage.cells if c.id == wanted), None)
-        if cell is None:
+        found = source.build_cell(request.path_params["cell_id"])
+        if found is None:
             return PlainTextResponse("no such service and environment\n", status_code=404)
+        d, cell = found
         return HTMLResponse(render_page(d, "coverage", cell=cell))
 
     def report_json(request: Request) -> Response:
