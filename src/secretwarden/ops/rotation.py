@@ -130,7 +130,7 @@ def rotation_status(
                     store=owner_req.store,
                     services=(owner_req.service,) if len(group) == 1 else tuple(sorted({r.service for r in group})),
                     owner=owner_req.owner if owner_req.via_ref is None else _key_owner(ws, slot, declared),
-                    required=any(r.required for r in group),
+                    required=owner_req.required if len(group) == 1 else any(r.required for r in group),
                     cadence=owner_req.rotate_every,
                     last_rotated=current.created_at if current else None,
                     due_at=due_at,
