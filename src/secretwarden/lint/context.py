@@ -6,7 +6,6 @@ file at most once and hands out the Kubernetes objects found in all YAML files.
 
 from __future__ import annotations
 
-import fnmatch
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -276,6 +275,3 @@ class LintContext:
         if node is None:
             return 1, 1
         return node.start_mark.line + 1, node.start_mark.column + 1
-
-    def matches(self, path: str, patterns: list[str] | tuple[str, ...]) -> bool:
-        return any(fnmatch.fnmatch(path, p) for p in patterns)
