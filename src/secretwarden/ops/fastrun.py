@@ -77,15 +77,13 @@ def _fast_run(opts: dict[str, str], command: list[str], contract: str | None) ->
     from secretwarden.audit.log import AuditLog
     from secretwarden.crypto.fingerprint import Fingerprinter, load_fingerprint_key
     from secretwarden.ops.run import PlanEntry, blocking, exec_command, resolve_values
-    from secretwarden.stores.registry import StoreSpec, open_store
+    from secretwarden.stores.registry import StoreSpec, open_secret_store
 
     st = plan["store"]
     overrides = {(ns, key): path for ns, key, path in st.get("path_overrides", [])}
     spec = StoreSpec(st["name"], st["backend"], st["options"], Path(st["root"]), plan["project"], overrides)
     fp_key = load_fingerprint_key(plan["project"], create=False)
-    store = open_store(
-        spec, access="secrets", fingerprinter=Fingerprinter(fp_key) if fp_key else None, clock=None
-    )
+    store = open_secret_store(spec, fingerprinter=Fingerprinter(fp_key) if fp_key else None)
     try:
         entries = [PlanEntry.from_json(e) for e in plan["entries"]]
         res = resolve_values(store, entries)

@@ -17,7 +17,7 @@ from secretwarden.audit.log import AuditLog
 from secretwarden.contract.loader import LoadedContract, load_contract
 from secretwarden.contract.plan import check_env, path_overrides
 from secretwarden.stores.base import MetadataReader, SecretStore
-from secretwarden.stores.registry import StoreSpec, open_store
+from secretwarden.stores.registry import StoreSpec, open_secret_store, open_store
 
 if TYPE_CHECKING:
     from secretwarden.contract.model import Contract
@@ -81,13 +81,9 @@ class Workspace:
         check_env(self.contract, env)
         name = self.contract.store_for(env)
         if name not in self._secrets:
-            store = open_store(
-                self.store_spec(name),
-                access="secrets",
-                fingerprinter=fingerprinter_for(self.contract.project),
-                clock=self.clock,
+            self._secrets[name] = open_secret_store(
+                self.store_spec(name), fingerprinter=fingerprinter_for(self.contract.project), clock=self.clock
             )
-            self._secrets[name] = cast(SecretStore, store)
         return self._secrets[name]
 
     @property

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from secretwarden.errors import UsageError
-from secretwarden.stores.base import MetadataReader
+from secretwarden.stores.base import MetadataReader, SecretStore
 
 BACKENDS: dict[str, str] = {
     "embedded": "secretwarden.stores.embedded_backend",
@@ -69,3 +69,16 @@ def open_store(
     return backend_module(spec.backend).open_store(
         spec, access=access, fingerprinter=fingerprinter, clock=clock
     )
+
+
+def open_secret_store(
+    spec: StoreSpec,
+    *,
+    fingerprinter: Callable[[str], str] | None = None,
+    clock: Callable[[], dt.datetime] | None = None,
+) -> SecretStore:
+    """Open a store with access to values (every backend's store is a SecretStore then)."""
+    store = open_store(spec, access="secrets", fingerprinter=fingerprinter, clock=clock)
+    if not isinstance(store, SecretStore):
+        raise UsageError(f"backend `{spec.backend}` cannot read or write values")
+    return store
