@@ -59,6 +59,7 @@ from secretwarden.stores.base import (
 )
 from secretwarden.stores.vault_auth import Connection, make_client
 from secretwarden.stores.vault_errors import CasMismatch, NotFound, RetryPolicy, call
+from secretwarden.stores.vault_ha import LeaderFollower, split_addresses
 from secretwarden.stores.vault_layout import Location, VaultLayout, join
 from secretwarden.stores.vault_meta import (
     FieldRecord,
@@ -159,6 +160,10 @@ class VaultStore:
         self._notices: list[str] = []
         self._down: StoreUnavailable | None = None
         self._peeked: dict[str, tuple[float, PathState]] = {}
+        # HA clusters: requests follow the active node; counted for reports and benchmarks.
+        self._ha = LeaderFollower(split_addresses(connection.address), verify=connection.verify)
+        self.retries = 0  # requests resent after a failure (all attempts of this store)
+        self.reclaimed = 0  # writes whose answer was lost but which the cluster had committed
 
     def __repr__(self) -> str:
         return f"VaultStore(name={self.name!r}, address={self.connection.address!r}, access={self.access!r})"
@@ -169,8 +174,20 @@ class VaultStore:
     def client(self) -> Any:
         with self._lock:
             if self._client is None:
-                self._client = make_client(self.connection, self._root, pool_size=self._workers + 4)
+                import dataclasses
+
+                if self._ha.clustered:
+                    self._ha.locate()
+                conn = dataclasses.replace(self.connection, address=self._ha.current)
+                self._client = make_client(conn, self._root, pool_size=self._workers + 4)
             return self._client
+
+    def _failover(self) -> bool:
+        return self._ha.relocate(self.client)
+
+    def _count_retry(self) -> None:
+        with self._lock:
+            self.retries += 1
 
     def _token_valid(self) -> bool:
         try:
@@ -193,9 +210,13 @@ class VaultStore:
                 retry=self._retry,
                 idempotent=idempotent,
                 token_check=self._token_valid,
+                failover=self._failover if self._ha.clustered else None,
+                on_retry=self._count_retry,
             )
         except StoreUnavailable as exc:
-            if "did not answer" in exc.message or "connection refused" in exc.message or "timed out" in exc.message:
+            if "did not answer" in exc.message or (
+                not self._ha.clustered and ("connection refused" in exc.message or "timed out" in exc.message)
+            ):
                 self._down = exc
             raise
 
@@ -306,7 +327,12 @@ class VaultStore:
             del self._data_cache[k]
 
     def _write_data(self, st: PathState, fields: dict[str, str | None]) -> int:
-        """One KV write with check-and-set on the path's current version; returns the new version."""
+        """One KV write with check-and-set on the path's current version; returns the new version.
+
+        Check-and-set makes the write safe to resend after a lost answer (a leader
+        killed after committing): the resend fails the check instead of adding a
+        version, and `_write_path` then recognises its own write (`_landed`).
+        """
         self._require_secrets()
         what = self.layout.api("data", st.path)
         body = {"options": {"cas": st.kv}}
@@ -320,7 +346,6 @@ class VaultStore:
                 ),
                 what,
                 "patch",
-                idempotent=False,
             )
         else:
             clean = {k: v for k, v in fields.items() if v is not None}
@@ -328,7 +353,6 @@ class VaultStore:
                 lambda: self.client.adapter.post(self._url("data", st.path), json={**body, "data": clean}),
                 what,
                 "create",
-                idempotent=False,
             )
         self._forget(st.path)
         return int(resp["data"]["version"])
@@ -701,10 +725,14 @@ class VaultStore:
                 prepared = self._prepare(self._load(path), items, who, denied)
             st, record, rows = prepared
             prepared = None
+            fields: dict[str, str | None] = {loc.field: req.value.reveal() for _, req, loc in items}
             try:
-                new_kv = self._write_data(st, {loc.field: req.value.reveal() for _, req, loc in items})
+                new_kv = self._write_data(st, fields)
             except CasMismatch:
-                continue  # someone wrote the path meanwhile: re-read and check again
+                landed = self._landed(st, fields)
+                if landed is None:
+                    continue  # someone wrote the path meanwhile: re-read and check again
+                st, new_kv = landed
             created = []
             for (fname, row), (_, req, _) in zip(rows, items, strict=True):
                 row.kv = new_kv
@@ -719,6 +747,30 @@ class VaultStore:
                 WriteResult(req.slot, row.n, c) for (_, req, _), (_, row), c in zip(items, rows, created, strict=True)
             ]
         raise ConflictError(f"{self.layout.api('data', path)}: too many concurrent writers, gave up")
+
+    def _landed(self, st: PathState, fields: dict[str, str | None]) -> tuple[PathState, int] | None:
+        """After a check-and-set failure: did our own earlier attempt commit (answer lost)?
+
+        Only the version right after the one we checked against can be ours, and
+        only if it holds exactly the values we sent; then the write is done and
+        just its metadata is missing. Otherwise a concurrent writer won.
+        """
+        import hmac
+
+        fresh = self._load(st.path)
+        if fresh.kv != st.kv + 1 or (fresh.record is not None and fresh.record.kv > st.kv):
+            return None
+        data = self._data(st.path, fresh.kv) or {}
+        for name, value in fields.items():
+            found = data.get(name)
+            if value is None:
+                if found is not None:
+                    return None
+            elif not isinstance(found, str) or not hmac.compare_digest(found.encode(), value.encode()):
+                return None
+        with self._lock:
+            self.reclaimed += 1
+        return fresh, fresh.kv
 
     def _commit_meta(self, st: PathState, record: PathRecord, rows: list[tuple[str, FieldVersion]], new_kv: int) -> None:
         """Save the record; when another writer saved meanwhile, merge our rows into theirs."""

@@ -112,8 +112,11 @@ def make_client(conn: Connection, root: Path, pool_size: int = 16) -> Any:
     adapter = HTTPAdapter(pool_connections=2, pool_maxsize=pool_size, max_retries=0)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
+    from secretwarden.stores.vault_ha import split_addresses
+
+    # A cluster's address lists its nodes; the store points the client at the active one.
     client = hvac.Client(
-        url=conn.address, namespace=conn.namespace, verify=conn.verify, timeout=conn.timeout, session=session
+        url=split_addresses(conn.address)[0], namespace=conn.namespace, verify=conn.verify, timeout=conn.timeout, session=session
     )
     method = str(conn.auth.get("method", "token"))
     if method == "token":

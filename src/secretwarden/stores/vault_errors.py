@@ -73,8 +73,17 @@ def call(
     retry: RetryPolicy,
     idempotent: bool = True,
     token_check: Callable[[], bool] | None = None,
+    failover: Callable[[], bool] | None = None,
+    on_retry: Callable[[], None] | None = None,
 ) -> T:
-    """Run one Vault request; `what` is the API path, `capability` the ACL capability it needs."""
+    """Run one Vault request; `what` is the API path, `capability` the ACL capability it needs.
+
+    `failover` (HA clusters) re-points the client at the active node and says
+    whether it did; it is asked after failures that mean "this node does not
+    lead" (dropped connection, sealed, 5xx, standby answers). A write is only
+    resent when it is `idempotent`: KV writes guarded by check-and-set are, since
+    a resend after a lost answer fails the check instead of adding a version.
+    """
     import hvac.exceptions as hx
     import requests
 
@@ -118,6 +127,10 @@ def call(
             raise MasterKeyError(f"Vault at {address} rejected the token (401)") from None
         except Exception as exc:
             if isinstance(exc, hx.VaultDown) and not _retryable(exc):
+                # One sealed node of a cluster: the others may still serve (bounded by the deadline).
+                if failover is not None and time.monotonic() - started < retry.deadline and failover():
+                    _count(on_retry)
+                    continue
                 raise StoreSealed(f"the Vault server at {address} is sealed") from None
             if not isinstance(exc, hx.VaultError | requests.exceptions.RequestException):
                 raise
@@ -128,15 +141,29 @@ def call(
                     f"Vault at {address} did not answer {what} within {retry.deadline:g}s ({_describe(exc)})",
                     hint="check that the server is running and reachable (VAULT_ADDR / the store's `address`)",
                 ) from None
+            _count(on_retry)
+            if failover is not None and failover():
+                continue  # another node leads now: resend there at once
             time.sleep(delay * (0.5 + random.random()))
             delay = min(delay * 2, retry.max_delay)
+
+
+def _count(on_retry: Callable[[], None] | None) -> None:
+    if on_retry is not None:
+        on_retry()
 
 
 def _not_applied(exc: Exception) -> bool:
     """Answers that prove the server did not apply the request: safe to resend even a write."""
     import hvac.exceptions as hx
 
-    return isinstance(exc, hx.RateLimitExceeded | hx.PreconditionFailed | hx.VaultDown)
+    if isinstance(exc, hx.RateLimitExceeded | hx.PreconditionFailed | hx.VaultDown):
+        return True
+    # A standby that could not reach an active node to forward to (an election is under way).
+    msg = _server_message(exc).lower()
+    return isinstance(exc, hx.InternalServerError) and (
+        "node not active" in msg or "active cluster node not found" in msg
+    )
 
 
 def _describe(exc: Exception) -> str:
