@@ -223,3 +223,13 @@ class StoreMachine(RuleBasedStateMachine):
 
 StoreMachine.TestCase.settings = settings(max_examples=40, stateful_step_count=25, deadline=None)
 TestStoreMachine = StoreMachine.TestCase
+
+
+def test_metadata_reader_sees_a_store_created_later(tmp_path: Path) -> None:
+    path = tmp_path / "late.db"
+    reader = EmbeddedStore("local", path, access="metadata")
+    assert reader.key_meta(A) is None
+    with open_store(path) as writer:
+        put(writer, A, make_canary())
+    assert reader.key_meta(A) is not None and reader.namespaces("dev") == {"api"}
+    reader.close()

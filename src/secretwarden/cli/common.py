@@ -19,9 +19,9 @@ instance_option = click.option("--instance", default=None, help="Tenant instance
 MAX_VALUE_BYTES = 1024 * 1024
 
 
-def workspace(ctx: click.Context, command: str) -> Workspace:
+def workspace(ctx: click.Context, command: str, *, store_flags: frozenset[str] = frozenset()) -> Workspace:
     obj = ctx.find_root().obj or {}
-    return Workspace.load(obj.get("contract_path"), command=command)
+    return Workspace.load(obj.get("contract_path"), command=command, store_flags=store_flags)
 
 
 def read_value(*, from_flag: str | None, prompt_name: str) -> SecretValue:

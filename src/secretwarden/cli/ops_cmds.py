@@ -20,16 +20,13 @@ from secretwarden.errors import EXIT_POLICY, UsageError
 @click.pass_context
 def status(ctx: click.Context, envs: tuple[str, ...], service: str | None, fmt: str, verbose: bool, read_values_for_names: bool) -> int:
     """Gap report: contract vs stores, from metadata only (exit 1 when blocked)."""
-    if read_values_for_names:
-        import os
-
-        # Read by the backends that need it when they open (a store option, not a branch here).
-        os.environ["WARDEN_READ_VALUES_FOR_NAMES"] = "1"
     from secretwarden.cli import render_status as render
     from secretwarden.ops.status import gap_report
     from secretwarden.stores.base import StoreNotices
 
-    with workspace(ctx, "status") as ws:
+    # A request the backends may honour (vault does); not a branch on the backend here.
+    flags = frozenset({"read-values-for-names"}) if read_values_for_names else frozenset()
+    with workspace(ctx, "status", store_flags=flags) as ws:
         report = gap_report(ws, list(envs) or None, service=service)
         notices = [n for st in ws.metadata_by_store().values() if isinstance(st, StoreNotices) for n in st.notices()]
     for notice in notices:  # e.g. data written outside warden: the report may miss it

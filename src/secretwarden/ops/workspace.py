@@ -32,6 +32,7 @@ class Workspace:
     loaded: LoadedContract
     clock: Callable[[], dt.datetime] = utcnow
     command: str = ""
+    store_flags: frozenset[str] = frozenset()  # passed to every store this workspace opens
     _meta: dict[str, MetadataReader] = field(default_factory=dict)
     _secrets: dict[str, SecretStore] = field(default_factory=dict)
 
@@ -56,6 +57,7 @@ class Workspace:
             root=self.root,
             project=self.contract.project,
             path_overrides=path_overrides(self.contract),
+            flags=self.store_flags,
         )
 
     def metadata(self, env: str) -> MetadataReader:

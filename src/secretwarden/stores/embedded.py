@@ -237,26 +237,34 @@ class EmbeddedStore:
 
     # --- metadata ------------------------------------------------------------
 
+    def _meta_conn(self) -> sqlite3.Connection | None:
+        """The connection, opened late when another process created the file meanwhile."""
+        if self._conn is None and self.path.exists():
+            self._open()
+        return self._conn
+
     def namespaces(self, env: str) -> set[str]:
-        if self._conn is None:
+        conn = self._meta_conn()
+        if conn is None:
             return set()
         self.stats.metadata_reads += 1
-        rows = self._conn.execute("SELECT namespace FROM namespaces WHERE env = ?", (env,))
+        rows = conn.execute("SELECT namespace FROM namespaces WHERE env = ?", (env,))
         return {r[0] for r in rows}
 
     def list_meta(self, env: str | None = None, namespace: str | None = None) -> Iterator[KeyMeta]:
-        if self._conn is None:
+        conn = self._meta_conn()
+        if conn is None:
             return iter(())
         self.stats.metadata_reads += 1
         where, args = _filters(env, namespace)
-        keys = self._conn.execute(
+        keys = conn.execute(
             f"SELECT env, namespace, instance, key, compromised_at FROM keys {where} "
             "ORDER BY env, namespace, instance, key",
             args,
         ).fetchall()
         versions: dict[tuple[str, str, str, str], list[VersionMeta]] = {}
         # Note: only metadata columns are selected; ciphertexts are never loaded here.
-        for row in self._conn.execute(
+        for row in conn.execute(
             "SELECT env, namespace, instance, key, version, created_at, created_by, source, "
             f"fingerprint, stamp, deleted_at, destroyed FROM versions {where} "
             "ORDER BY env, namespace, instance, key, version",
@@ -275,15 +283,15 @@ class EmbeddedStore:
         )
 
     def key_meta(self, slot: SlotRef) -> KeyMeta | None:
-        if self._conn is None:
-            return None
-        return _key_meta(self._conn, slot, self.stats)
+        conn = self._meta_conn()
+        return None if conn is None else _key_meta(conn, slot, self.stats)
 
     def denied_fingerprints(self) -> set[str]:
-        if self._conn is None:
+        conn = self._meta_conn()
+        if conn is None:
             return set()
         self.stats.metadata_reads += 1
-        return {r[0] for r in self._conn.execute("SELECT fingerprint FROM denied_fingerprints")}
+        return {r[0] for r in conn.execute("SELECT fingerprint FROM denied_fingerprints")}
 
     # --- values --------------------------------------------------------------
 

@@ -35,6 +35,9 @@ class StoreSpec:
     root: Path  # folder of the contract; relative paths in options are taken from here
     project: str
     path_overrides: dict[tuple[str, str], str] = field(default_factory=dict)
+    # Requests from the command line that a backend may honour or ignore,
+    # e.g. "read-values-for-names" (`warden status --read-values-for-names`).
+    flags: frozenset[str] = frozenset()
 
 
 class BackendModule(Protocol):

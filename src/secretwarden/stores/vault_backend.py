@@ -15,14 +15,13 @@ Options (warden.yaml, `stores.<name>.options`):
     max_versions: 50                       # KV versions kept per path (default: the mount's)
     read_values_for_names: false           # reports may read values of paths written outside
                                            # warden to learn their field names (counted, reported);
-                                           # also WARDEN_READ_VALUES_FOR_NAMES=1, which
-                                           # `warden status --read-values-for-names` sets
+                                           # `warden status --read-values-for-names` asks for it
+                                           # through StoreSpec.flags
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -89,6 +88,6 @@ def open_store(
         workers=int(_number(spec, "workers", 8)),
         max_versions=int(max_versions) if max_versions is not None else None,
         read_values_for_names=bool(spec.options.get("read_values_for_names"))
-        or os.environ.get("WARDEN_READ_VALUES_FOR_NAMES") == "1",
+        or "read-values-for-names" in spec.flags,
         **kwargs,
     )
