@@ -209,3 +209,20 @@ def test_ci_fails_closed_on_an_unencrypted_secret_file(sops_project: Project) ->
         "secrets/prod/api.enc.yaml"
     ]
     assert value not in res.output  # type: ignore[attr-defined]
+
+
+def test_rotate_data_key_through_the_cli(sops_project: Project) -> None:
+    p = sops_project
+    assert p.warden("bootstrap", "--env", "dev", key=p.dev).returncode == 0  # type: ignore[attr-defined]
+    before = {k: v for k, v in ((ln.split()[0], ln) for ln in p.warden("ls", "--env", "dev").stdout.splitlines())}  # type: ignore[attr-defined]
+    res = p.warden("rotate", "--data-key", "--env", "dev", "--reason", "quarterly", key=p.dev)
+    assert res.returncode == 0 and "data key(s)" in res.stdout, res.output  # type: ignore[attr-defined]
+    log = p.warden("rotation", "log", "--format", "json").stdout  # type: ignore[attr-defined]
+    assert '"source": "data-key"' in log or '"source":"data-key"' in log
+    after = {k: v for k, v in ((ln.split()[0], ln) for ln in p.warden("ls", "--env", "dev").stdout.splitlines())}  # type: ignore[attr-defined]
+    assert set(before) == set(after)  # values and versions untouched
+
+
+def test_rotate_data_key_refused_where_there_is_none(project: Path) -> None:
+    res = run_warden("-c", project, "rotate", "--data-key", "--env", "dev")
+    assert res.returncode == 2 and "no data keys" in res.stderr

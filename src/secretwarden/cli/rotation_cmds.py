@@ -185,20 +185,40 @@ def log(ctx: click.Context, env: str | None, since: str | None, fmt: str) -> Non
 
 
 @click.command()
-@click.argument("name", metavar="NAMESPACE/KEY")
+@click.argument("name", metavar="NAMESPACE/KEY", required=False)
 @env_option
 @instance_option
+@click.option("--data-key", "data_key", is_flag=True, help="Rotate the data keys of the environment's files (SOPS), values unchanged; NAME may be a namespace.")
 @click.option("--generate", "use_generate", is_flag=True, help="Make the new value from the key's generate rule.")
 @click.option("--stdin", "use_stdin", is_flag=True, help="Read the new value from stdin (else a hidden prompt).")
 @click.option("--reason", default="", help="Why (goes into the rotation log).")
 @click.option("--dry-run", is_flag=True, help="Show what would happen; write nothing.")
 @click.option("--yes", "-y", "assume_yes", is_flag=True, help="Record every runbook step as confirmed.")
 @click.pass_context
-def rotate(ctx: click.Context, name: str, env: str, instance: str | None, use_generate: bool, use_stdin: bool, reason: str, dry_run: bool, assume_yes: bool) -> int:
-    """Write a new version of a secret and log the rotation (runbook steps are printed and confirmed)."""
+def rotate(ctx: click.Context, name: str | None, env: str, instance: str | None, data_key: bool, use_generate: bool, use_stdin: bool, reason: str, dry_run: bool, assume_yes: bool) -> int:
+    """Write a new version of a secret and log the rotation (runbook steps are printed and confirmed).
+
+    With --data-key, rotate the data keys that encrypt the environment's values instead.
+    """
     from secretwarden.cli.common import read_value
     from secretwarden.ops import rotation as ops
     from secretwarden.ops.secrets import resolve_slot
+
+    if data_key:
+        if use_generate or use_stdin:
+            raise UsageError("--data-key changes no value: drop --generate/--stdin")
+        namespace = name.split("/", 1)[0] if name else None
+        with workspace(ctx, "rotate") as ws:
+            rotated = ops.rotate_data_keys(ws, env, namespace=namespace, reason=reason, dry_run=dry_run)
+        if dry_run:
+            click.echo(f"dry run: would rotate the data keys of {env}" + (f" / {namespace}" if namespace else "") + "; nothing written")
+        else:
+            click.echo(f"rotated {len(rotated)} data key(s) in {env}; logged")
+            for item in rotated:
+                click.echo(f"  {item.location}")
+        return 0
+    if not name:
+        raise UsageError("name the key to rotate: NAMESPACE/KEY", hint="or pass --data-key to rotate data keys")
 
     if use_generate and use_stdin:
         raise UsageError("--generate and --stdin exclude each other")

@@ -25,7 +25,13 @@ from secretwarden.ops.journal import actor, rotation_journal
 from secretwarden.ops.secrets import audited, slot_fields, stamp_for
 from secretwarden.ops.workspace import Workspace
 from secretwarden.slots import SlotRef
-from secretwarden.stores.base import KeyMeta, SecretValue, WriteRequest
+from secretwarden.stores.base import (
+    DataKeyRotator,
+    KeyMeta,
+    RotatedDataKey,
+    SecretValue,
+    WriteRequest,
+)
 
 RotationState = Literal["ok", "due", "overdue", "never-rotated", "compromised", "missing", "no-cadence"]
 # States that make `warden rotation status --strict` fail: the secret is past its
@@ -288,6 +294,52 @@ def _log_rotation(ws: Workspace, result: RotationResult) -> None:
     rotation_journal(ws.audit.path).append(entry)
 
 
+# --- data keys ----------------------------------------------------------------------------
+
+
+def rotate_data_keys(
+    ws: Workspace, env: str, *, namespace: str | None = None, reason: str = "", dry_run: bool = False
+) -> list[RotatedDataKey]:
+    """Replace the data keys that encrypt an environment's values, values unchanged.
+
+    Only backends with data keys apart from their values offer it (SOPS files);
+    they say so by implementing `DataKeyRotator`.
+    """
+    store = ws.secrets(env)
+    if not isinstance(store, DataKeyRotator):
+        raise UsageError(
+            f"store `{store.name}` ({store.backend}) has no data keys to rotate apart from its values",
+            hint="rotate the values themselves with `warden rotate NAMESPACE/KEY`",
+        )
+    if dry_run:
+        return []
+    with audited(ws, command="rotate-data-key", env=env, namespace=namespace) as extra:
+        rotated = store.rotate_data_keys(env, namespace)
+        extra["detail"] = f"{len(rotated)} data key(s) rotated"
+    journal = rotation_journal(ws.audit.path)
+    for item in rotated:
+        journal.append(
+            {
+                "time": ws.clock().isoformat(timespec="seconds"),
+                "env": item.env,
+                "namespace": item.namespace,
+                "key": "(data key)",
+                "instance": item.instance,
+                "store": store.name,
+                "version": None,
+                "previous_version": None,
+                "owner": ws.contract.namespaces[item.namespace].owner if item.namespace in ws.contract.namespaces else None,
+                "reason": reason,
+                "source": "data-key",
+                "actor": actor(),
+                "runbook": [],
+                "incidents": [],
+                "location": item.location,
+            }
+        )
+    return rotated
+
+
 # --- the log ------------------------------------------------------------------------------
 
 
@@ -312,7 +364,10 @@ class RotationLogEntry:
     @property
     def notes(self) -> str:
         parts = [self.reason] if self.reason else []
-        parts.append(f"v{self.version}, {'generated' if self.source == 'generate' else 'new value supplied'} by {self.actor}")
+        if self.source == "data-key":
+            parts.append(f"data key rotated by {self.actor}; values unchanged")
+        else:
+            parts.append(f"v{self.version}, {'generated' if self.source == 'generate' else 'new value supplied'} by {self.actor}")
         asked = [s for s in self.runbook if s.get("confirm")]
         if asked:
             ok = sum(1 for s in asked if s.get("confirmed"))
