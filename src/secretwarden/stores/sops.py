@@ -43,6 +43,7 @@ from secretwarden.errors import (
     UnsupportedOperation,
     UsageError,
 )
+from secretwarden.paths import write_atomic
 from secretwarden.slots import SlotRef
 from secretwarden.stores.base import (
     Capabilities,
@@ -322,7 +323,7 @@ class SopsStore:
         if self.recipients:
             args += ["--age", ",".join(self.recipients)]
         data = self._sops([*args, "/dev/stdin"], what=path, stdin=json.dumps(doc).encode("utf-8"))
-        _write_replace(path, data)
+        write_atomic(path, data)
 
     @contextmanager
     def _edit_copy(self, path: Path) -> Iterator[Path]:
@@ -346,7 +347,7 @@ class SopsStore:
                     entry["enc"] = view.digests[key]
                 else:
                     entry.pop("enc", None)
-        _write_replace(sidecar_path(path), dump_json_doc(doc))
+        write_atomic(sidecar_path(path), dump_json_doc(doc))
 
     def _reconcile(self, path: Path, *, plain: dict[str, str] | None) -> tuple[FileView | None, dict[str, Any]]:
         """Fold changes made outside warden into the sidecar; fingerprint them when `plain` is known."""
@@ -587,7 +588,7 @@ class SopsStore:
             state["denied"] = denied
             state["format"] = 1
             self._save_sidecar(path, doc, view)
-            _write_replace(self._state_path(), dump_json_doc(state))
+            write_atomic(self._state_path(), dump_json_doc(state))
 
     def clear_compromised(self, slot: SlotRef) -> None:
         def change(path: Path, view: FileView | None, entry: dict[str, Any], records: list[Record]) -> list[int]:
@@ -670,17 +671,3 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _write_replace(path: Path, data: bytes) -> None:
-    """Write ciphertext or metadata to a temporary file and rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o644)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
