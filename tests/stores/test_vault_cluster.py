@@ -249,3 +249,99 @@ def test_sealed_node_leaves_the_backend_working_through_the_others(
             assert status_keys(contract, env)["ok"]
         finally:
             raft_cluster.unseal(node)
+
+
+def answer_losing_adapter() -> Any:
+    """Transport fault: the first KV data write reaches the server, its answer is dropped.
+
+    The request is really sent and committed by the real cluster; only the
+    response never arrives (what a client sees when the leader dies right after
+    committing). Everything else passes through untouched.
+    """
+    import requests
+    from requests.adapters import HTTPAdapter
+
+    class AnswerLosingAdapter(HTTPAdapter):
+        dropped = 0
+
+        def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+            resp = super().send(request, *args, **kwargs)
+            if self.dropped == 0 and request.method in ("POST", "PATCH") and "/data/" in (request.url or ""):
+                self.dropped += 1
+                raise requests.exceptions.ConnectionError("answer lost")
+            return resp
+
+    return AnswerLosingAdapter(max_retries=0)
+
+
+def test_write_whose_answer_was_lost_is_recognised_not_repeated(
+    raft_cluster: RaftCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from secretwarden.slots import SlotRef
+    from secretwarden.stores.base import SecretValue, WriteRequest
+    from secretwarden.stores.vault import VaultStore
+    from secretwarden.stores.vault_auth import Connection
+    from secretwarden.stores.vault_layout import VaultLayout
+    from tests.stores.conftest import FP
+
+    raft_cluster.heal()
+    admin = raft_cluster.client()
+    if "secret/" not in admin.sys.list_mounted_secrets_engines()["data"]:
+        admin.sys.enable_secrets_engine("kv", path="secret", options={"version": "2"})
+    monkeypatch.setenv("WARDEN_TEST_VAULT_TOKEN", raft_cluster.root_token)
+    prefix = "lost" + secrets.token_hex(4)
+    conn = Connection(",".join(raft_cluster.addresses), auth={"method": "token", "token_env": "WARDEN_TEST_VAULT_TOKEN"})
+    for layout in ("per-namespace", "per-key"):
+        store = VaultStore("bao", VaultLayout(prefix=f"{prefix}-{layout}", layout=layout), conn,
+                           access="secrets", fingerprinter=FP)
+        losing = answer_losing_adapter()
+        store.client.session.mount("http://", losing)
+        slot = SlotRef("dev", "api", "TOKEN", None)
+        value = "gen-" + secrets.token_hex(16)
+        [result] = store.write_many([WriteRequest(slot, SecretValue(value), source="generate", cas=0)])
+        assert losing.dropped == 1 and store.reclaimed == 1 and store.retries >= 1
+        assert result.version == 1 and result.created
+        meta = store.key_meta(slot)
+        assert meta is not None and [v.version for v in meta.versions] == [1]
+        path = store.layout.locate(slot).path
+        kv = admin.secrets.kv.v2.read_secret_metadata(path=path, mount_point="secret")["data"]
+        assert kv["current_version"] == 1  # the resend added no second version
+        assert store.read(slot).reveal() == value
+        store.close()
+
+
+def test_values_of_a_writer_that_died_before_its_metadata_are_kept_and_recorded(
+    raft_cluster: RaftCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from secretwarden.errors import ConflictError
+    from secretwarden.slots import SlotRef
+    from secretwarden.stores.base import SecretValue, WriteRequest
+    from secretwarden.stores.vault import VaultStore
+    from secretwarden.stores.vault_auth import Connection
+    from secretwarden.stores.vault_layout import VaultLayout
+    from tests.stores.conftest import FP
+
+    raft_cluster.heal()
+    admin = raft_cluster.client()
+    if "secret/" not in admin.sys.list_mounted_secrets_engines()["data"]:
+        admin.sys.enable_secrets_engine("kv", path="secret", options={"version": "2"})
+    monkeypatch.setenv("WARDEN_TEST_VAULT_TOKEN", raft_cluster.root_token)
+    conn = Connection(",".join(raft_cluster.addresses), auth={"method": "token", "token_env": "WARDEN_TEST_VAULT_TOKEN"})
+    store = VaultStore("bao", VaultLayout(prefix="dead" + secrets.token_hex(4)), conn, access="secrets", fingerprinter=FP)
+    slot = SlotRef("dev", "api", "TOKEN", None)
+    assert store.ensure_namespace("dev", "api")
+    loc = store.layout.locate(slot)
+    first = "gen-" + secrets.token_hex(16)
+    # What a warden process killed between its KV write and its metadata write leaves behind.
+    admin.secrets.kv.v2.create_or_update_secret(path=loc.path, secret={loc.field: first}, cas=0, mount_point="secret")
+    with pytest.raises(ConflictError):
+        store.write_many([WriteRequest(slot, SecretValue("gen-" + secrets.token_hex(16)), source="generate", cas=0)])
+    # A fresh store (the next run) sees the key, with its one version, and the first value is intact.
+    store.close()
+    again = VaultStore("bao", store.layout, conn, access="secrets", fingerprinter=FP)
+    meta = again.key_meta(slot)
+    assert meta is not None and [v.version for v in meta.versions] == [1]
+    assert again.read(slot).reveal() == first
+    kv = admin.secrets.kv.v2.read_secret_metadata(path=loc.path, mount_point="secret")["data"]
+    assert kv["current_version"] == 1
+    again.close()

@@ -657,6 +657,7 @@ class VaultStore:
         record = st.record or PathRecord()
         if st.kv > record.kv:
             self._adopt(st, record, items)
+            self._keep_adopted(st, record)
         rows: list[tuple[str, FieldVersion]] = []
         for _, req, loc in items:
             rec = record.fields.get(loc.field)
@@ -711,6 +712,18 @@ class VaultStore:
             if cur is not None and name not in (data or {}):
                 cur.deleted = when
         record.kv = st.kv
+
+    def _keep_adopted(self, st: PathState, record: PathRecord) -> None:
+        """Save adopted versions at once, so a write refused next does not drop them.
+
+        Typically the values of a warden run that died between its KV write and its
+        metadata write: without this, every later run would see them as missing.
+        """
+        try:
+            self._save(st, record)
+        except CasMismatch:
+            return  # another writer saved meanwhile; this write's own checks re-read
+        st.mv = self._load(st.path).mv
 
     def _write_path(
         self,

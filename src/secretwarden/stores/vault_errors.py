@@ -96,6 +96,12 @@ def call(
             msg = _server_message(exc)
             if "check-and-set" in msg:
                 raise CasMismatch(msg) from None
+            # A KV v2 mount enabled moments ago answers 400 while it sets itself up (not applied).
+            if "upgrading from non-versioned" in msg.lower() and time.monotonic() - started + delay < retry.deadline:
+                _count(on_retry)
+                time.sleep(delay * (0.5 + random.random()))
+                delay = min(delay * 2, retry.max_delay)
+                continue
             raise StoreUnavailable(f"Vault refused {what}: {msg or 'invalid request'}") from None
         except hx.InvalidPath as exc:
             msg = _server_message(exc)
