@@ -3,6 +3,7 @@ strict headers on every response, no value on any page."""
 
 from __future__ import annotations
 
+import socket
 import urllib.error
 import urllib.request
 import warnings
@@ -110,6 +111,16 @@ def test_cli_refuses_off_loopback_without_token(commerce_env: Project) -> None:
     r = commerce_env.warden("serve", "--host", "0.0.0.0", "--port", "1")
     assert r.returncode == 2
     assert "refusing to serve the dashboard on 0.0.0.0" in r.stderr and "Traceback" not in r.output
+
+
+def test_port_in_use_is_a_one_line_error(commerce_env: Project) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        r = commerce_env.warden("serve", "--port", str(port))
+    assert r.returncode == 2 and "cannot listen on 127.0.0.1" in r.stderr
+    assert "dashboard on" not in r.stderr and "Traceback" not in r.output
 
 
 def test_real_server_with_token(commerce_env: Project) -> None:
