@@ -160,3 +160,19 @@ def test_each_store_is_listed_once_per_build(ws: Workspace) -> None:
     # One listing of every key, plus one namespace query per environment; every
     # section (gap report, rotation, incidents, isolation) answers from that listing.
     assert reader.stats.metadata_reads - before <= 1 + len(ws.contract.environments)
+
+
+def test_per_instance_services_get_a_row_per_instance(project: Path) -> None:
+    from secretwarden.dashboard.model import parse_cell_id
+    from tests.conftest import run_warden
+
+    assert run_warden("--contract", project, "bootstrap", "--env", "dev").returncode == 0
+    with Workspace.load(project, clock=fixed_now) as w:
+        d = build_dashboard(w)
+        rows = [(r.service, r.instance) for r in d.coverage.rows if r.service == "shop"]
+        assert rows == [("shop", "tenant-a"), ("shop", "tenant-b")]
+        cell = next(c for c in d.coverage.cells if c.id == "dev--shop--tenant-b")
+        assert cell.verdict == "PASS" and [k.var for k in cell.keys] == ["SHOP_KEY"]
+        assert parse_cell_id(w, "dev--shop--tenant-b") == ("dev", "shop")
+        assert parse_cell_id(w, "prod--api") == ("prod", "api")
+        assert parse_cell_id(w, "nowhere--api") is None
