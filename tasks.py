@@ -71,6 +71,9 @@ def check() -> int:
     rc = 0
     rc |= sh(BIN / "ruff", "check", "src", "tests", "bench", "tasks.py")
     rc |= sh(BIN / "mypy")
+    # The project's own guardrails, on the project itself.
+    rc |= sh(BIN / "warden", "scan", ".")
+    rc |= sh(BIN / "warden", "lint", ".")
     return rc
 
 

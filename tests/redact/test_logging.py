@@ -35,7 +35,7 @@ def capture() -> Iterator[tuple[logging.Logger, io.StringIO, logging.Handler]]:
 
 def _fail_with(value: str) -> None:
     token = value  # a local in the frame; tracebacks print source lines, not locals
-    raise RuntimeError(f"upstream rejected key {token}")
+    raise RuntimeError(f"upstream rejected key {token}")  # warden:allow log-leak the test plants a value on purpose
 
 
 def test_filter_covers_message_args_extra_exception_and_stack(
