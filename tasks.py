@@ -28,11 +28,8 @@ def sh(*args: str | Path, env: dict[str, str] | None = None) -> int:
 
 
 def ensure_venv(extras: str) -> None:
-    if sys.version_info < (3, 11):
-        sys.exit("Secret Warden needs Python 3.11 or newer")
-    if not PY.exists():
-        if sh(sys.executable, "-m", "venv", VENV) != 0:
-            sys.exit("could not create the virtual environment")
+    if not PY.exists() and sh(sys.executable, "-m", "venv", VENV) != 0:
+        sys.exit("could not create the virtual environment")
     # Reinstall only when the dependency list or the extras changed.
     stamp = VENV / ".warden-installed"
     want = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
