@@ -2,7 +2,8 @@
 """Project tasks that need nothing but Python 3.11+.
 
     python3 tasks.py demo   # set up .venv, bootstrap the commerce example's dev env, print its gap report
-    python3 tasks.py test   # set up .venv with the dev extras (OpenBao included) and run every test
+    python3 tasks.py test   # set up .venv with the dev extras (OpenBao, sops included; chromium via apt
+                            # when run as root) and run every test
     python3 tasks.py check  # ruff + mypy + the project's own `warden scan` and `warden lint`
 
 The virtual environment lives in .venv; set WARDEN_VENV to put it elsewhere.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -56,8 +58,21 @@ def demo() -> int:
     return rc
 
 
+def ensure_chromium() -> None:
+    """The dashboard's browser tests drive Debian's chromium (browsers cannot be downloaded here)."""
+    if shutil.which("chromium"):
+        return
+    if os.name == "posix" and os.geteuid() == 0 and shutil.which("apt-get"):
+        print("+ apt-get install chromium (for the dashboard's browser tests)", flush=True)
+        if subprocess.call(["apt-get", "update", "-qq"], stdout=subprocess.DEVNULL) == 0:
+            subprocess.call(["apt-get", "install", "-y", "-qq", "chromium"], stdout=subprocess.DEVNULL)
+    if not shutil.which("chromium"):
+        print("note: no chromium on PATH; the dashboard's browser tests will be skipped", flush=True)
+
+
 def test(extra_args: list[str]) -> int:
     ensure_venv("dev")
+    ensure_chromium()
     env = dict(os.environ)
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     return sh(PY, "-m", "pytest", "-n", "2", *extra_args, env=env)
