@@ -23,6 +23,7 @@ from typing import TypeVar
 from secretwarden.errors import MasterKeyError, PermissionDenied, StoreSealed, StoreUnavailable
 
 T = TypeVar("T")
+FOLLOW_MAX_DELAY = 0.5  # seconds: longest backoff step while following a cluster's leader
 
 
 class CasMismatch(Exception):
@@ -151,7 +152,8 @@ def call(
             if failover is not None and failover():
                 continue  # another node leads now: resend there at once
             time.sleep(delay * (0.5 + random.random()))
-            delay = min(delay * 2, retry.max_delay)
+            # Following a cluster, the wait is for an election (seconds): probe it more often.
+            delay = min(delay * 2, retry.max_delay if failover is None else min(retry.max_delay, FOLLOW_MAX_DELAY))
 
 
 def _count(on_retry: Callable[[], None] | None) -> None:
