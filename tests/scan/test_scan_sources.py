@@ -145,3 +145,6 @@ def test_staged_reports_only_added_lines(repo: Path) -> None:
     git(repo, "add", "app.py")
     result = run_scan(ScanOptions(target=str(repo), mode="staged"))
     assert [(f.path, f.line, f.secret) for f in result.findings] == [("app.py", 2, new)]
+    (repo / "sub").mkdir()
+    result = run_scan(ScanOptions(target=str(repo / "sub"), mode="staged"))
+    assert [(f.path, f.line) for f in result.findings] == [("app.py", 2)]

@@ -244,8 +244,8 @@ def _scan_history(options: ScanOptions, result: ScanResult) -> None:
 def _scan_staged(options: ScanOptions, result: ScanResult) -> None:
     from secretwarden.scan.sources.staged import staged_files
 
-    repo = Path(options.target)
-    staged = staged_files(repo)
+    repo = files_src.git_toplevel(Path(options.target)) or Path(options.target)
+    staged = staged_files(repo)  # paths in the index are relative to the top level
     allow = _allow_spec(options.allow_paths)
     staged = [s for s in staged if allow is None or not allow.match_file(s.path)]
     by_blob = {s.blob: s for s in staged}

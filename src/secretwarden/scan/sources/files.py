@@ -31,7 +31,7 @@ class FileItem:
     size: int
 
 
-def _git_toplevel(root: Path) -> Path | None:
+def git_toplevel(root: Path) -> Path | None:
     try:
         out = subprocess.run(["git", "-C", str(root), "rev-parse", "--show-toplevel"],
                              capture_output=True, text=True, check=False)
@@ -107,7 +107,7 @@ def iter_files(root: Path, *, honour_ignore: bool, max_size: int, allow_spec: An
         yield FileItem(root.as_posix(), str(root), root.stat().st_size)
         return
     listed: list[str] | None = None
-    if honour_ignore and _git_toplevel(root) is not None:
+    if honour_ignore and git_toplevel(root) is not None:
         listed = _git_listed(root)
     names = listed if listed is not None else _walk(root, honour_ignore)
     for rel in names:
