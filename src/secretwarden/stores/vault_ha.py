@@ -86,9 +86,13 @@ class LeaderFollower:
         if not self.clustered:
             return False
         with self._lock:
+            recent = time.monotonic() - self._moved < RECENT
+        if recent:
+            time.sleep(0.05)  # outside the lock: the other threads resend in parallel
+            return True
+        with self._lock:
             if time.monotonic() - self._moved < RECENT:
-                time.sleep(0.05)
-                return True
+                return True  # moved while this thread waited for the lock
             # Probe the other nodes first: the failing one is the least likely to lead.
             order = [a for a in self.addresses if a != self.current] + [self.current]
             leader = self._find(order)
