@@ -345,3 +345,44 @@ def test_values_of_a_writer_that_died_before_its_metadata_are_kept_and_recorded(
     kv = admin.secrets.kv.v2.read_secret_metadata(path=loc.path, mount_point="secret")["data"]
     assert kv["current_version"] == 1
     again.close()
+
+
+def test_split_addresses_keeps_order_and_drops_blanks_and_duplicates() -> None:
+    from secretwarden.stores.vault_ha import split_addresses
+
+    assert split_addresses(" http://a:1/, http://b:2,,http://a:1 ") == ["http://a:1", "http://b:2"]
+    assert split_addresses("") == []
+
+
+def test_store_finds_the_leader_when_the_first_listed_node_is_down(
+    raft_cluster: RaftCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from secretwarden.slots import SlotRef
+    from secretwarden.stores.base import SecretValue, WriteRequest
+    from secretwarden.stores.vault import VaultStore
+    from secretwarden.stores.vault_auth import Connection
+    from secretwarden.stores.vault_layout import VaultLayout
+    from tests.stores.conftest import FP
+
+    raft_cluster.heal()
+    admin = raft_cluster.client()
+    if "secret/" not in admin.sys.list_mounted_secrets_engines()["data"]:
+        admin.sys.enable_secrets_engine("kv", path="secret", options={"version": "2"})
+    leader = raft_cluster.leader()
+    down, standby = raft_cluster.followers()
+    raft_cluster.kill(down)
+    try:
+        monkeypatch.setenv("WARDEN_TEST_VAULT_TOKEN", raft_cluster.root_token)
+        # Listed: a dead node, a standby, then the leader.
+        conn = Connection(f"{down.address},{standby.address},{leader.address}",
+                          auth={"method": "token", "token_env": "WARDEN_TEST_VAULT_TOKEN"})
+        store = VaultStore("bao", VaultLayout(prefix="first" + secrets.token_hex(4)), conn,
+                           access="secrets", fingerprinter=FP)
+        slot = SlotRef("dev", "api", "TOKEN", None)
+        value = "gen-" + secrets.token_hex(16)
+        store.write_many([WriteRequest(slot, SecretValue(value), source="generate", cas=0)])
+        assert store.read(slot).reveal() == value
+        assert store.client.adapter.base_uri == leader.address
+        store.close()
+    finally:
+        raft_cluster.heal()
