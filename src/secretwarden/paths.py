@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from pathlib import Path
 
 
@@ -28,6 +27,8 @@ def config_dir() -> Path:
 
 
 def write_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:
+    import tempfile  # not at module level: `warden run` imports this module on its fast path
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
-import getpass
 import hashlib
 import json
 import os
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from secretwarden.errors import InputError
+from secretwarden.identity import current_user
 
 GENESIS = "0" * 64
 # Fields an entry may carry; anything else is dropped so a value cannot slip in.
@@ -53,11 +53,6 @@ def _entry_hash(entry: dict[str, Any]) -> str:
     return hashlib.sha256(_canonical(body)).hexdigest()
 
 
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:
-        return f"uid:{os.getuid()}"
 
 
 @dataclass
@@ -71,7 +66,7 @@ class AuditLog:
     def append(self, **fields: Any) -> dict[str, Any]:
         record: dict[str, Any] = {k: fields[k] for k in ALLOWED_FIELDS if fields.get(k) is not None}
         record["time"] = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
-        record["user"] = _user()
+        record["user"] = current_user()
         record["pid"] = os.getpid()
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)

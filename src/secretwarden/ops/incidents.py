@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from secretwarden.errors import CompromisedSecret, SecretNotFound, UsageError
-from secretwarden.ops.journal import actor, incident_journal
+from secretwarden.identity import current_user
+from secretwarden.ops.journal import incident_journal
 from secretwarden.ops.secrets import audited, slot_fields
 from secretwarden.ops.workspace import Workspace
 from secretwarden.slots import SlotRef
@@ -155,7 +156,7 @@ def open_incident(ws: Workspace, slot: SlotRef, reason: str, *, dry_run: bool = 
             hint=f"rotate it (`warden rotate`), then `warden incident close {already[0].id}`",
         )
     now = ws.clock()
-    planned = Incident("(dry run)", slot, store_name, reason, now, actor())
+    planned = Incident("(dry run)", slot, store_name, reason, now, current_user())
     if dry_run:
         return planned
     with audited(ws, command="incident-open", **slot_fields(slot), store=store_name) as extra:
@@ -217,8 +218,8 @@ def close_incident(ws: Workspace, incident_id: str, root_cause: str, *, dry_run:
                 **slot_fields(inc.slot),
                 "root_cause": root_cause,
                 "rotated_version": inc.rotated_version,
-                "actor": actor(),
+                "actor": current_user(),
             }
         )
-    inc.closed_at, inc.closed_by, inc.root_cause = now, actor(), root_cause
+    inc.closed_at, inc.closed_by, inc.root_cause = now, current_user(), root_cause
     return inc

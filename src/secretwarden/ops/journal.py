@@ -17,7 +17,6 @@ a caller derive the new entry (e.g. the next incident number) under the lock.
 from __future__ import annotations
 
 import fcntl
-import getpass
 import hashlib
 import json
 import os
@@ -111,12 +110,6 @@ class Journal:
         return problems
 
 
-def actor() -> str:
-    """The OS user making a change, as recorded in the journals."""
-    try:
-        return getpass.getuser()
-    except Exception:
-        return f"uid:{os.getuid()}"
 
 
 def state_dir(audit_path: Path) -> Path:

@@ -21,7 +21,8 @@ from typing import Any, Literal
 from secretwarden.contract.plan import expected_slots, requirements
 from secretwarden.contract.references import declared_keys
 from secretwarden.errors import UsageError, ValidationFailed
-from secretwarden.ops.journal import actor, rotation_journal
+from secretwarden.identity import current_user
+from secretwarden.ops.journal import rotation_journal
 from secretwarden.ops.secrets import audited, slot_fields, stamp_for
 from secretwarden.ops.workspace import Workspace
 from secretwarden.slots import SlotRef
@@ -287,7 +288,7 @@ def _log_rotation(ws: Workspace, result: RotationResult) -> None:
         "owner": result.owner,
         "reason": result.reason,
         "source": result.source,
-        "actor": actor(),
+        "actor": current_user(),
         "runbook": [c.to_json() for c in result.runbook],
         "incidents": result.incidents,
     }
@@ -331,7 +332,7 @@ def rotate_data_keys(
                 "owner": ws.contract.namespaces[item.namespace].owner if item.namespace in ws.contract.namespaces else None,
                 "reason": reason,
                 "source": "data-key",
-                "actor": actor(),
+                "actor": current_user(),
                 "runbook": [],
                 "incidents": [],
                 "location": item.location,

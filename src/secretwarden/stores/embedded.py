@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
-import getpass
 import json
 import os
 import sqlite3
@@ -40,6 +39,7 @@ from secretwarden.errors import (
     StoreUnavailable,
     UsageError,
 )
+from secretwarden.identity import current_user
 from secretwarden.slots import SlotRef
 from secretwarden.stores.base import (
     KeyMeta,
@@ -91,11 +91,6 @@ def _parse_ts(text: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(text) if text else None
 
 
-def _actor() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:
-        return f"uid:{os.getuid()}"
 
 
 class EmbeddedStore:
@@ -387,7 +382,7 @@ class EmbeddedStore:
 
     def write_many(self, requests: list[WriteRequest], *, actor: str | None = None) -> list[WriteResult]:
         conn = self._require_secrets()
-        who = actor or _actor()
+        who = actor or current_user()
         results: list[WriteResult] = []
         with _transaction(conn):
             denied = {r[0] for r in conn.execute("SELECT fingerprint FROM denied_fingerprints")}

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
-import getpass
 import json
 import os
 import shutil
@@ -43,6 +42,7 @@ from secretwarden.errors import (
     UnsupportedOperation,
     UsageError,
 )
+from secretwarden.identity import current_user
 from secretwarden.paths import write_atomic
 from secretwarden.slots import SlotRef
 from secretwarden.stores.base import (
@@ -86,11 +86,6 @@ def _parse_ts(text: Any) -> dt.datetime | None:
     return dt.datetime.fromisoformat(text) if isinstance(text, str) and text else None
 
 
-def _actor() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:
-        return f"uid:{os.getuid()}"
 
 
 def _as_text(value: Any) -> str | None:
@@ -402,7 +397,7 @@ class SopsStore:
 
     def write_many(self, requests: list[WriteRequest], *, actor: str | None = None) -> list[WriteResult]:
         self._require_secrets()
-        who = actor or _actor()
+        who = actor or current_user()
         by_file: dict[Path, list[tuple[int, WriteRequest]]] = {}
         for i, req in enumerate(requests):
             by_file.setdefault(self.layout.path_for(self._unit(req.slot)), []).append((i, req))

@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import getpass
-import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -45,6 +43,7 @@ from secretwarden.errors import (
     UsageError,
     WardenError,
 )
+from secretwarden.identity import current_user
 from secretwarden.slots import SlotRef
 from secretwarden.stores.base import (
     AccessReport,
@@ -83,11 +82,6 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _actor() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:
-        return f"uid:{os.getuid()}"
 
 
 def _parse_time(text: str) -> dt.datetime | None:
@@ -603,7 +597,7 @@ class VaultStore:
 
     def write_many(self, requests: list[WriteRequest], *, actor: str | None = None) -> list[WriteResult]:
         self._require_secrets()
-        who = actor or _actor()
+        who = actor or current_user()
         denied = self.denied_fingerprints() if requests else set()
         results: list[WriteResult | None] = [None] * len(requests)
         # Two writes of one slot in a batch go in successive rounds, so each is a KV version.
