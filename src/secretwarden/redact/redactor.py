@@ -24,6 +24,7 @@ from typing import Any
 from secretwarden.redact.variants import variants
 
 DEFAULT_MIN_LENGTH = 4
+HOLD_LIMIT = 64 * 1024  # most a stream holds back for a match that keeps growing
 
 
 def marker(name: str) -> bytes:
@@ -186,17 +187,25 @@ class RedactingStream:
         if self._r.empty:
             return data
         buf = self._tail + data if self._tail else data
-        return self._process(buf, self._r.safe_cut(buf))
+        regions = self._r.regions(buf)
+        cut = self._r.safe_cut(buf)
+        for start, end, _ in regions:
+            # A region reaching past the safe cut can still grow with the next chunk, and
+            # the longer match would rename its marker: hold it back (within a bound, so a
+            # never-ending run of overlapping matches cannot grow the buffer forever).
+            if start < cut < end and start >= self._done and len(buf) - start <= HOLD_LIMIT:
+                cut = start
+                break
+        return self._process(buf, cut, regions)
 
     def finish(self) -> bytes:
         """End of stream: everything left, redacted."""
         buf = self._tail
-        out = self._process(buf, len(buf)) if buf else b""
+        out = self._process(buf, len(buf), self._r.regions(buf)) if buf else b""
         self._tail, self._done = b"", 0
         return out
 
-    def _process(self, buf: bytes, cut: int) -> bytes:
-        regions = self._r.regions(buf)
+    def _process(self, buf: bytes, cut: int, regions: list[tuple[int, int, int]]) -> bytes:
         out, pos, written = self._r._render(buf, regions, self._done, cut)
         self.replaced += written
         self._tail = buf[cut:]
