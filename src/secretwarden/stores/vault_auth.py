@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from secretwarden.errors import ContractError, MasterKeyError, StoreUnavailable
+from secretwarden.errors import ContractError, MasterKeyError, PermissionDenied, StoreUnavailable
 
 K8S_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token"
 
@@ -135,8 +135,10 @@ def make_client(conn: Connection, root: Path, pool_size: int = 16) -> Any:
     mount = str(conn.auth.get("mount", method))
     try:
         _login(client, conn, root, method, mount)
-    except StoreUnavailable as exc:
-        if "did not answer" in exc.message:
+    except (StoreUnavailable, PermissionDenied) as exc:
+        # A refused login (400 or 403, depending on whether the auth method is enabled)
+        # is a credentials problem, not a missing capability on a path.
+        if isinstance(exc, StoreUnavailable) and "did not answer" in exc.message:
             raise
         raise MasterKeyError(
             f"{method} login to {conn.address} failed: {exc.message.split(': ', 1)[-1]}",
