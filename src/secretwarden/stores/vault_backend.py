@@ -2,7 +2,8 @@
 
 Options (warden.yaml, `stores.<name>.options`):
 
-    address: https://vault.example:8200   # default BAO_ADDR / VAULT_ADDR
+    address: https://vault.example:8200   # default BAO_ADDR / VAULT_ADDR; a Raft cluster's nodes
+                                          # may be listed comma-separated (warden follows the leader)
     mount: secret                          # KV v2 mount
     layout: per-namespace                  # or per-key
     path_prefix: commerce                  # paths under the mount start here (default: the project;
