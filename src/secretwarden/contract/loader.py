@@ -79,19 +79,34 @@ def load_contract(path: str | os.PathLike[str] | None = None, *, use_cache: bool
     contract_path = resolve_contract_path(path).resolve()
     raw = read_contract_bytes(contract_path)
     digest = contract_digest(raw)
+    # A long-running process (`warden serve`) loads the same file again and again: reuse the
+    # validated, immutable model while the bytes are unchanged.
+    held = _LAST_LOADED.get(str(contract_path))
+    if use_cache and held is not None and held.digest == digest:
+        return held
     cache_file = cache_dir() / "contracts" / f"{digest}.json" if use_cache else None
     if cache_file is not None:
         cached = _read_cache(cache_file)
         if cached is not None:
             from secretwarden.contract.model import Contract
 
-            return LoadedContract(contract_path, digest, Contract.model_validate(cached))
+            return _remember(LoadedContract(contract_path, digest, Contract.model_validate(cached)))
     contract = parse_contract(raw, str(contract_path))
     if cache_file is not None:
         payload = {"format": _CACHE_FORMAT, "data": contract.model_dump(mode="json", exclude_unset=True)}
         with contextlib.suppress(OSError):  # a read-only cache only costs speed
             write_atomic(cache_file, json.dumps(payload).encode())
-    return LoadedContract(contract_path, digest, contract)
+    loaded = LoadedContract(contract_path, digest, contract)
+    return _remember(loaded) if use_cache else loaded
+
+
+_LAST_LOADED: dict[str, LoadedContract] = {}
+
+
+def _remember(loaded: LoadedContract) -> LoadedContract:
+    _LAST_LOADED.clear()  # one contract at a time is plenty, and bounds the memory held
+    _LAST_LOADED[str(loaded.path)] = loaded
+    return loaded
 
 
 def _read_cache(cache_file: Path) -> dict[str, Any] | None:

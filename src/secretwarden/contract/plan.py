@@ -113,8 +113,6 @@ def requirements(
     instance: str | None = None,
 ) -> list[Requirement]:
     """Every (service, key) the contract expects in `env`, in contract order."""
-    from secretwarden.contract.references import declared_keys
-
     check_env(contract, env)
     if service is not None:
         chosen = check_service(contract, service)
@@ -122,17 +120,50 @@ def requirements(
             raise UsageError(f"service `{service}` is not per-instance; drop --instance")
         if instance is not None and instance not in service_instances(contract, chosen):
             raise UsageError(f"unknown instance `{instance}` for service `{service}`")
+    hit = _RESOLVED.get((id(contract), env))
+    if hit is not None and hit[0] is contract:
+        everything = hit[1]
+    elif service is not None:
+        everything = _resolve(contract, env, only=service)  # one service: not worth caching
+    else:
+        everything = _env_requirements(contract, env)
+    if service is None and instance is None:
+        return list(everything)
+    return [
+        r
+        for r in everything
+        if (service is None or r.service == service) and (instance is None or r.slot.instance == instance)
+    ]
+
+
+# Resolved requirements of the most recent contract object, per environment. Reports call
+# `requirements` many times on one contract (status, rotation, isolation, a dashboard
+# build), so the resolution runs once per environment. Only one contract is kept (a long
+# running server loads a new one per request), and it is kept alive with its entries, so
+# its id cannot be reused while cached.
+_RESOLVED: dict[tuple[int, str], tuple[Contract, list[Requirement]]] = {}
+
+
+def _env_requirements(contract: Contract, env: str) -> list[Requirement]:
+    out = _resolve(contract, env)
+    if any(held is not contract for held, _ in _RESOLVED.values()):
+        _RESOLVED.clear()
+    _RESOLVED[(id(contract), env)] = (contract, out)
+    return out
+
+
+def _resolve(contract: Contract, env: str, *, only: str | None = None) -> list[Requirement]:
+    from secretwarden.contract.references import declared_keys
+
     declared = declared_keys(contract)
     store = contract.store_for(env)
     out: list[Requirement] = []
     for svc_name, svc in contract.services.items():
-        if service is not None and svc_name != service:
+        if only is not None and svc_name != only:
             continue
         if not service_runs_in(svc, env):
             continue
         for inst in service_instances(contract, svc):
-            if instance is not None and inst != instance:
-                continue
             for var, spec in svc.secrets.items():
                 if spec.environments is not None and env not in spec.environments:
                     continue
