@@ -46,14 +46,16 @@ def med(values: list[float]) -> float:
     return statistics.median(values)
 
 
-def generate_contract(services: int, keys: int) -> str:
+def generate_contract(services: int, keys: int, *, project: str = "bench", rotation: bool = False) -> str:
+    """services x keys x 3 environments; `rotation` adds cadences (180d, 90d in prod)."""
     lines = [
         "version: 1",
-        "project: bench",
+        f"project: {project}",
+        *(["rotate_every: 180d"] if rotation else []),
         "environments:",
         "  dev: {}",
         "  staging: {}",
-        "  prod: {production: true}",
+        "  prod: {production: true, rotate_every: 90d}" if rotation else "  prod: {production: true}",
         "namespaces:",
     ]
     lines += [f"  ns{i:03d}: {{path: /services/ns{i:03d}, owner: team{i % 17}}}" for i in range(services)]

@@ -31,30 +31,12 @@ import tempfile
 import time
 from pathlib import Path
 
-WARDEN = [sys.executable, "-m", "secretwarden"]
-_bin = Path(sys.executable).with_name("warden")
-if _bin.exists():
-    WARDEN = [str(_bin)]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from foundation import WARDEN, generate_contract  # a sibling script, not a package
 
 
 def contract_text(services: int, keys: int) -> str:
-    lines = [
-        "version: 1",
-        "project: rotbench",
-        "rotate_every: 180d",
-        "environments:",
-        "  dev: {}",
-        "  staging: {}",
-        "  prod: {production: true, rotate_every: 90d}",
-        "namespaces:",
-    ]
-    lines += [f"  ns{i:03d}: {{path: /services/ns{i:03d}, owner: team{i % 17}}}" for i in range(services)]
-    lines.append("services:")
-    for i in range(services):
-        lines += [f"  svc{i:03d}:", f"    namespace: ns{i:03d}", "    secrets:"]
-        for k in range(keys):
-            lines.append(f"      KEY_{k:02d}: {{min_length: 16, generate: {{kind: chars, length: 24}}}}")
-    return "\n".join(lines) + "\n"
+    return generate_contract(services, keys, project="rotbench", rotation=True)
 
 
 class Clock:
