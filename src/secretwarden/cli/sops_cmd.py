@@ -24,7 +24,7 @@ def _parse_recipients(pairs: tuple[str, ...]) -> dict[str, list[str]]:
 
 
 def _render(report: object, fmt: str) -> int:
-    from secretwarden.ops.sops_admin import SopsConfigReport
+    from secretwarden.admin.sops import SopsConfigReport
 
     assert isinstance(report, SopsConfigReport)
     if fmt == "json":
@@ -58,7 +58,7 @@ def _render(report: object, fmt: str) -> int:
 @click.pass_context
 def init(ctx: click.Context, pairs: tuple[str, ...], force: bool, fmt: str) -> int:
     """Write .sops.yaml with one creation rule per environment (or check the existing one)."""
-    from secretwarden.ops.sops_admin import init_sops_config
+    from secretwarden.admin.sops import init_sops_config
 
     with workspace(ctx, "sops init") as ws:
         report = init_sops_config(ws, _parse_recipients(pairs), force=force)
@@ -70,7 +70,7 @@ def init(ctx: click.Context, pairs: tuple[str, ...], force: bool, fmt: str) -> i
 @click.pass_context
 def check(ctx: click.Context, fmt: str) -> int:
     """Check .sops.yaml and the files: no production file readable by another environment's recipient."""
-    from secretwarden.ops.sops_admin import check_sops_config
+    from secretwarden.admin.sops import check_sops_config
 
     with workspace(ctx, "sops check") as ws:
         report = check_sops_config(ws)
@@ -84,7 +84,7 @@ def check(ctx: click.Context, fmt: str) -> int:
 @click.pass_context
 def recipients(ctx: click.Context, env: str | None, dry_run: bool, fmt: str) -> int:
     """Re-encrypt each file's data key for the recipients .sops.yaml names now (sops updatekeys)."""
-    from secretwarden.ops.sops_admin import update_recipients
+    from secretwarden.admin.sops import update_recipients
 
     with workspace(ctx, "sops recipients") as ws:
         done = update_recipients(ws, env, dry_run=dry_run)
