@@ -68,6 +68,8 @@ INVOCATIONS: list[tuple[str, ...]] = [
     ("audit", "log", "--format", "json"),
     ("validate",),
     ("schema",),
+    ("store", "verify", "--deep"),
+    ("scan", "."),
     ("get", "api/API_TOKEN", "--env", "nope"),
     ("--debug", "get", "api/NOPE", "--env", "dev"),
     ("--debug", "set", "api/API_TOKEN", "--env", "dev"),
@@ -97,3 +99,36 @@ def test_get_and_run_child_do_see_values(planted: tuple[Path, list[str]]) -> Non
                    "import os; print(os.environ['API_TOKEN'])")
     # SIGNING_KEY is invalid, so run refuses: the child must not start.
     assert r.returncode == 1 and secrets[0] not in r.output
+
+
+# Commands whose canary tests live beside their own code (they need fixtures of their own).
+CANARY_ELSEWHERE = {
+    "ci": "tests/lint/test_cli.py",
+    "destroy": "tests/cli/test_core_commands.py",
+    "get": "tests/cli/test_canary.py",
+    "incident": "tests/cli/test_rotation_cli.py",
+    "init": "tests/contract/test_discovery_cli.py",
+    "isolation": "tests/cli/test_rotation_cli.py",
+    "lint": "tests/lint/test_cli.py",
+    "redact": "tests/redact/test_redact_cmd.py",
+    "render": "tests/render/test_render_vault.py",
+    "report": "tests/dashboard/test_cli.py",
+    "rotate": "tests/cli/test_rotation_cli.py",
+    "rotation": "tests/cli/test_rotation_cli.py",
+    "scan": "tests/scan/test_scan_cli.py",
+    "serve": "tests/dashboard/test_server.py",
+    "sops": "tests/cli/test_sops_cmd.py",
+}
+
+
+def test_every_command_is_under_a_canary_test() -> None:
+    from secretwarden.cli.main import COMMANDS
+
+    here = {args[0] for args in INVOCATIONS if not args[0].startswith("-")} | {"set", "get"}
+    root = Path(__file__).resolve().parents[2]
+    for name in COMMANDS:
+        if name in here:
+            continue
+        assert name in CANARY_ELSEWHERE, f"`warden {name}` is in no canary test: add it to INVOCATIONS"
+        text = (root / CANARY_ELSEWHERE[name]).read_text()
+        assert "canary" in text and f'"{name}"' in text, f"{CANARY_ELSEWHERE[name]} does not exercise `warden {name}`"
