@@ -71,7 +71,8 @@ def _keyring() -> object | None:
         backend, "backends", None
     )):
         return None
-    return keyring
+    module: object = keyring  # typed the same whether or not keyring's stubs are installed
+    return module
 
 
 def find_root_key(store_id: str) -> RootKey | None:
