@@ -32,16 +32,17 @@ sys.path.insert(0, str(ROOT))
 from tests.vault_server import bao_binary, start_server  # noqa: E402
 
 
-def contract_text(namespaces: int, keys: int, layout: str, prefix: str) -> str:
+def vault_contract(namespaces: int, keys: int, *, project: str, options: str) -> str:
+    """One environment served by a vault store with `options` (a YAML flow mapping's body)."""
     lines = [
         "version: 1",
-        "project: benchvault",
+        f"project: {project}",
         "environments:",
         "  dev: {}",
         "stores:",
         "  bao:",
         "    backend: vault",
-        f"    options: {{path_prefix: {prefix}, layout: {layout}}}",
+        f"    options: {{{options}}}",
         "namespaces:",
     ]
     lines += [f"  ns{n:03d}: {{path: /services/ns{n:03d}, owner: team{n % 7}}}" for n in range(namespaces)]
@@ -50,6 +51,10 @@ def contract_text(namespaces: int, keys: int, layout: str, prefix: str) -> str:
         lines += [f"  svc{n:03d}:", f"    namespace: ns{n:03d}", "    secrets:"]
         lines += [f"      KEY_{k:03d}: {{min_length: 24, generate: {{kind: chars, length: 32}}}}" for k in range(keys)]
     return "\n".join(lines) + "\n"
+
+
+def contract_text(namespaces: int, keys: int, layout: str, prefix: str) -> str:
+    return vault_contract(namespaces, keys, project="benchvault", options=f"path_prefix: {prefix}, layout: {layout}")
 
 
 CPU: dict[str, float] = {}

@@ -31,25 +31,13 @@ sys.path.insert(0, str(ROOT))
 from tests.vault_cluster import RaftCluster, start_cluster  # noqa: E402
 from tests.vault_server import start_server  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "bench"))
+from vault_bootstrap import vault_contract  # noqa: E402  (a sibling script)
+
 
 def contract_text(namespaces: int, keys: int, prefix: str, address: str) -> str:
-    lines = [
-        "version: 1",
-        "project: benchcluster",
-        "environments:",
-        "  dev: {}",
-        "stores:",
-        "  bao:",
-        "    backend: vault",
-        f"    options: {{address: '{address}', path_prefix: {prefix}, layout: per-namespace, retry_deadline: 60}}",
-        "namespaces:",
-    ]
-    lines += [f"  ns{n:03d}: {{path: /services/ns{n:03d}, owner: team{n % 7}}}" for n in range(namespaces)]
-    lines.append("services:")
-    for n in range(namespaces):
-        lines += [f"  svc{n:03d}:", f"    namespace: ns{n:03d}", "    secrets:"]
-        lines += [f"      KEY_{k:03d}: {{min_length: 24, generate: {{kind: chars, length: 32}}}}" for k in range(keys)]
-    return "\n".join(lines) + "\n"
+    options = f"address: '{address}', path_prefix: {prefix}, layout: per-namespace, retry_deadline: 60"
+    return vault_contract(namespaces, keys, project="benchcluster", options=options)
 
 
 def bootstrap(work: Path, name: str, text: str, env: dict[str, str]) -> tuple[float, subprocess.CompletedProcess[str]]:
