@@ -44,13 +44,14 @@ ALLOWED_FIELDS = (
 )
 
 
-def _canonical(entry: dict[str, Any]) -> bytes:
+def canonical(entry: dict[str, Any]) -> bytes:
+    """The bytes an entry is hashed and written as (shared with ops/journal.py)."""
     return json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def _entry_hash(entry: dict[str, Any]) -> str:
+def entry_hash(entry: dict[str, Any]) -> str:
     body = {k: v for k, v in entry.items() if k != "hash"}
-    return hashlib.sha256(_canonical(body)).hexdigest()
+    return hashlib.sha256(canonical(body)).hexdigest()
 
 
 
@@ -75,8 +76,8 @@ class AuditLog:
             seq, prev = self._tail(fd)
             record["seq"] = seq + 1
             record["prev"] = prev
-            record["hash"] = _entry_hash(record)
-            os.write(fd, _canonical(record) + b"\n")
+            record["hash"] = entry_hash(record)
+            os.write(fd, canonical(record) + b"\n")
             os.fsync(fd)
             self._write_head(record["seq"], record["hash"])
         finally:
@@ -144,7 +145,7 @@ class AuditLog:
                     prev, expected_seq = "?", expected_seq + 1
                     continue
                 seq = entry.get("seq")
-                if entry.get("hash") != _entry_hash(entry):
+                if entry.get("hash") != entry_hash(entry):
                     verdict.problems.append(f"line {lineno} (seq {seq}): content does not match its hash (edited)")
                 if prev != "?" and entry.get("prev") != prev:
                     verdict.problems.append(

@@ -17,7 +17,6 @@ a caller derive the new entry (e.g. the next incident number) under the lock.
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -25,15 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-GENESIS = "0" * 64
-
-
-def _canonical(entry: dict[str, Any]) -> bytes:
-    return json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def _hash(entry: dict[str, Any]) -> str:
-    return hashlib.sha256(_canonical({k: v for k, v in entry.items() if k != "hash"})).hexdigest()
+from secretwarden.audit.log import GENESIS, canonical, entry_hash
 
 
 def _parse(raw: bytes) -> dict[str, Any] | None:
@@ -74,8 +65,8 @@ class Journal:
             prev = str(existing[-1].get("hash", GENESIS)) if existing else GENESIS
             record["seq"] = len(existing) + 1
             record["prev"] = prev
-            record["hash"] = _hash(record)
-            os.write(fd, _canonical(record) + b"\n")
+            record["hash"] = entry_hash(record)
+            os.write(fd, canonical(record) + b"\n")
             os.fsync(fd)
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
@@ -99,7 +90,7 @@ class Journal:
                     problems.append(f"{self.path.name} line {lineno}: not a JSON object")
                     prev = "?"
                     continue
-                if entry.get("hash") != _hash(entry):
+                if entry.get("hash") != entry_hash(entry):
                     problems.append(f"{self.path.name} line {lineno}: content does not match its hash (edited)")
                 if prev != "?" and entry.get("prev") != prev:
                     problems.append(
