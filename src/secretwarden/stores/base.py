@@ -18,7 +18,7 @@ in each backend.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -202,6 +202,15 @@ class SecretStore(MetadataReader, Protocol):
     def clear_compromised(self, slot: SlotRef) -> None: ...
 
     def fingerprint(self, value: SecretValue) -> str: ...
+
+
+def keyed_fingerprint(fingerprinter: Callable[[str], str] | None, value: SecretValue) -> str:
+    """A value's fingerprint with the store's fingerprinter; every backend's `fingerprint`."""
+    if fingerprinter is None:
+        from secretwarden.errors import UsageError
+
+        raise UsageError("this store was opened without a fingerprint key")
+    return fingerprinter(value.reveal())
 
 
 def refuse_reuse(slot: SlotRef, fingerprint: str, meta: KeyMeta | None, denied: set[str]) -> None:

@@ -49,6 +49,7 @@ from secretwarden.stores.base import (
     VersionMeta,
     WriteRequest,
     WriteResult,
+    keyed_fingerprint,
     refuse_reuse,
 )
 
@@ -307,9 +308,7 @@ class EmbeddedStore:
         return self._conn
 
     def fingerprint(self, value: SecretValue) -> str:
-        if self._fingerprint is None:
-            raise UsageError("this store was opened without a fingerprint key")
-        return self._fingerprint(value.reveal())
+        return keyed_fingerprint(self._fingerprint, value)
 
     def _dek(self, conn: sqlite3.Connection, env: str, namespace: str, *, create: bool) -> bytes:
         cached = self._deks.get((env, namespace))

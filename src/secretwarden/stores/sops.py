@@ -55,6 +55,7 @@ from secretwarden.stores.base import (
     VersionMeta,
     WriteRequest,
     WriteResult,
+    keyed_fingerprint,
     refuse_reuse,
 )
 from secretwarden.stores.sops_files import (
@@ -365,9 +366,7 @@ class SopsStore:
     # --- values -----------------------------------------------------------------------
 
     def fingerprint(self, value: SecretValue) -> str:
-        if self._fingerprint is None:
-            raise UsageError("this store was opened without a fingerprint key")
-        return self._fingerprint(value.reveal())
+        return keyed_fingerprint(self._fingerprint, value)
 
     def read(self, slot: SlotRef, version: int | None = None) -> SecretValue:
         self._require_secrets()

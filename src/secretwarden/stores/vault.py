@@ -40,7 +40,6 @@ from secretwarden.errors import (
     SecretNotFound,
     StoreError,
     StoreUnavailable,
-    UsageError,
     WardenError,
 )
 from secretwarden.identity import current_user
@@ -54,6 +53,7 @@ from secretwarden.stores.base import (
     VersionMeta,
     WriteRequest,
     WriteResult,
+    keyed_fingerprint,
     refuse_reuse,
 )
 from secretwarden.stores.vault_auth import Connection, make_client
@@ -548,9 +548,7 @@ class VaultStore:
     # --- values -----------------------------------------------------------------------------
 
     def fingerprint(self, value: SecretValue) -> str:
-        if self._fingerprint is None:
-            raise UsageError("this store was opened without a fingerprint key")
-        return self._fingerprint(value.reveal())
+        return keyed_fingerprint(self._fingerprint, value)
 
     def read(self, slot: SlotRef, version: int | None = None) -> SecretValue:
         self._require_secrets()
