@@ -175,6 +175,30 @@ def is_i18n_label(value: str) -> bool:
     return bool(re.search(r"[^\x00-\x7f]", value)) and not re.search(r"[0-9]", value)
 
 
+# Words that placeholders, test fixtures and vendors' default accounts are made of:
+# `mypassword1`, `admin123`, `test@12345`, `changeme`, `secret_token`. A value
+# spelled only from these names a credential's role, not a chosen credential.
+TRIVIAL_PASSWORD_WORDS = frozenset(
+    ["password", "passwords", "passwd", "pass", "pwd", "pw", "passw", "pword", "passphrase", "secret", "secrets",
+     "token", "key", "keys", "api", "apikey", "auth", "credential", "credentials", "creds", "my", "your", "our",
+     "the", "a", "some", "any", "new", "old", "example", "sample", "test", "tests", "testing", "tester", "dummy",
+     "fake", "mock", "demo", "change", "changeme", "changeit", "me", "it", "default", "here", "foo", "bar",
+     "baz", "qux", "abc", "xyz", "qwerty", "asdf", "letmein", "welcome", "hello", "world", "admin",
+     "administrator", "root", "user", "users", "guest", "sa", "postgres", "mysql", "oracle", "redis", "mongo",
+     "rabbit", "dev", "local", "localhost", "app", "db", "database", "temp", "tmp", "value", "string", "none",
+     "null", "empty", "is", "to", "go", "of", "for", "and", "or", "no", "not", "real", "valid", "invalid",
+     "wrong", "bad", "good", "correct", "incorrect", "right", "another", "other", "one", "two", "three"])
+
+
+def is_trivial_password(value: str) -> bool:
+    """Spelled only from role, placeholder and default-account words, with digits or
+    symbols at most (`admin123`, `Test@12345`, `my-secret-password`)."""
+    from secretwarden.scan.scoring import value_words
+
+    words = value_words(value)
+    return words is not None and all(w in TRIVIAL_PASSWORD_WORDS for w in words)
+
+
 # Filters that apply to any candidate secret whatever rule found it, in order.
 STANDARD: list[tuple[str, Callable[[str], bool]]] = [
     ("placeholder", is_placeholder),

@@ -130,3 +130,36 @@ def randomness(value: str) -> float:
     length_score = min(1.0, n / 24)
     score = 0.45 * ent_score + 0.25 * class_score + 0.3 * length_score
     return max(0.0, min(1.0, score * (1.0 - 0.6 * word_penalty)))
+
+
+@lru_cache(maxsize=65536)
+def split_words(run: str) -> tuple[str, ...] | None:
+    """The fewest dictionary words that spell `run` (lowercase letters), or None."""
+    lexicon = _lexicon()
+    n = len(run)
+    best: list[tuple[str, ...] | None] = [None] * (n + 1)
+    best[0] = ()
+    for end in range(1, n + 1):
+        for start in range(max(0, end - 12), end):
+            prefix = best[start]
+            if prefix is None:
+                continue
+            part = run[start:end]
+            if (len(part) >= 3 and _in_lexicon(part, lexicon)) or part in _SHORT_WORDS:
+                candidate = (*prefix, part)
+                current = best[end]
+                if current is None or len(candidate) < len(current):
+                    best[end] = candidate
+    return best[n]
+
+
+def value_words(value: str) -> list[str] | None:
+    """The dictionary words a value is made of (digits and symbols skipped), or None
+    when some run of letters is not words (then the value is not typed from words)."""
+    words: list[str] = []
+    for run in _LETTER_RUNS.findall(value):
+        split = split_words(run.lower())
+        if split is None:
+            return None
+        words.extend(split)
+    return words

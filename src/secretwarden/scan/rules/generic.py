@@ -55,7 +55,7 @@ _UI_PARTS = frozenset(
      "prompt", "description", "error", "errors", "i18n", "translation"]
 )
 _NOT_A_VALUE_LAST = frozenset(
-    ["id", "ids", "name", "names", "path", "paths", "file", "files", "filename", "filepath", "dir", "directory", "folder", "url", "urls", "uri", "uris", "endpoint", "endpoints", "host", "hostname", "port", "length", "len", "size", "type", "types", "format", "fmt", "regex", "re", "pattern", "field", "fields", "label", "labels", "hint", "prompt", "placeholder", "policy", "prefix", "suffix", "expiry", "expires", "expiration", "expire", "exp", "ttl", "timeout", "lifetime", "age", "count", "max", "min", "maximum", "minimum", "header", "headers", "param", "params", "parameter", "column", "col", "input", "enabled", "enable", "disabled", "required", "error", "errors", "message", "msg", "text", "title", "description", "desc", "hash", "hashed", "digest", "mode", "method", "class", "kind", "version", "index", "idx", "location", "store", "storage", "provider", "manager", "service", "handler", "helper", "util", "utils", "validator", "validation", "strength", "complexity", "rule", "rules", "encoding", "algorithm", "alg", "algo", "scheme", "template", "schema", "option", "options", "flag", "flags", "var", "variable", "env", "ref", "reference", "arn", "source", "src", "attr", "attribute", "property", "prop", "display", "visible", "visibility", "changed", "updated", "created", "at", "date", "time", "timestamp", "reset", "request", "response", "resp", "req", "callback", "cb", "fn", "func", "function", "event", "status", "state", "valid", "invalid", "check", "usage", "help", "tip", "info", "bytes", "bits", "sid", "user", "username", "login", "email", "account", "mask", "masked", "char", "chars", "character", "characters", "reminder", "question", "answer", "label_text", "button", "link", "icon", "view", "page", "form", "modal", "dialog", "changed_at", "expires_at", "issued_at", "lock", "locked", "attempts", "attempt", "retries", "duration", "interval", "period", "key_id", "keyid", "kid", "column_name", "bucket", "region", "zone", "project", "table", "model", "cache", "cached", "count", "counter"]
+    ["id", "ids", "name", "names", "path", "paths", "file", "files", "filename", "filepath", "dir", "directory", "folder", "url", "urls", "uri", "uris", "endpoint", "endpoints", "host", "hostname", "port", "length", "len", "size", "type", "types", "format", "fmt", "regex", "re", "pattern", "field", "fields", "label", "labels", "hint", "prompt", "placeholder", "policy", "prefix", "suffix", "expiry", "expires", "expiration", "expire", "exp", "ttl", "timeout", "lifetime", "age", "count", "max", "min", "maximum", "minimum", "header", "headers", "param", "params", "parameter", "column", "col", "input", "enabled", "enable", "disabled", "required", "error", "errors", "message", "msg", "text", "title", "description", "desc", "hash", "hashed", "digest", "mode", "method", "class", "kind", "version", "index", "idx", "location", "store", "storage", "provider", "manager", "service", "handler", "helper", "util", "utils", "validator", "validation", "strength", "complexity", "rule", "rules", "encoding", "algorithm", "alg", "algo", "scheme", "template", "schema", "option", "options", "flag", "flags", "var", "variable", "env", "ref", "reference", "arn", "source", "src", "attr", "attribute", "property", "prop", "display", "visible", "visibility", "changed", "updated", "created", "at", "date", "time", "timestamp", "reset", "request", "response", "resp", "req", "callback", "cb", "fn", "func", "function", "event", "status", "state", "valid", "invalid", "check", "usage", "help", "tip", "info", "bytes", "bits", "sid", "user", "username", "login", "email", "account", "mask", "masked", "char", "chars", "character", "characters", "reminder", "question", "answer", "label_text", "button", "link", "icon", "view", "page", "form", "modal", "dialog", "changed_at", "expires_at", "issued_at", "lock", "locked", "attempts", "attempt", "retries", "duration", "interval", "period", "key_id", "keyid", "kid", "column_name", "bucket", "region", "zone", "project", "table", "model", "cache", "cached", "count", "counter", "encryption", "within", "missing", "sent", "here"]
 )
 
 
@@ -95,7 +95,7 @@ _VALUE = (
     r"|(?P<uv>[^\s\"'`,;)\]}<>|&]+)(?P<after>[;&\"']?))"
 )
 _ASSIGN = re.compile(
-    r"(?<![\w$@-])(?P<key>[\w.$@\-]*?" + _WORD + r"[\w.$@\-]*)(?P<kq>[\"'`]?)\]?\s*"
+    r"(?<![\w$@-])(?P<key>(?:[$@]{1,2}|\$this->|@this\.)?[\w.\-]*?" + _WORD + r"[\w.\-]*)(?P<kq>[\"'`]?)\]?\s*"
     r"(?P<sep>:=|=>|===|!==|==|!=|\?\?=|\|\|=|\+=|=|:)\s*"
     r"(?:(?:new\s+)?(?:\[\]byte|String|str|Secret|SecretStr|bytes|bytearray|b64decode|base64\.b64decode|"
     r"Base64\.decode|Buffer\.from|atob|unhexlify|SecureString|Some|Ok)\s*\(\s*)?"
@@ -174,6 +174,8 @@ def score_value(value: str, strength: str, *, quoted: bool, kind: str, key: str,
         return None
     if _YAML_SPECIAL.match(v) or _CODE_CHARS.search(v) or v.lower() in _TYPE_WORDS:
         return None
+    if _SHELL_VARIABLE.match(v):
+        return None  # `$this->pwd`, `"$RANDOM$RANDOM"`: a variable, expanded at run time
     if _CONST_NAME.match(v):
         return None  # an environment variable's *name*
     if not quoted and filters.is_number_literal(v) and (not v.isdigit() or kind != "config"):
@@ -198,11 +200,24 @@ def score_value(value: str, strength: str, *, quoted: bool, kind: str, key: str,
         return 0.4 if strength == "strong" and n >= 8 else None  # often a one-time code or an id
     if identifier and "_" in v and wordy > 0.6:
         return None  # `user_password`, `caching_sha2_password`: a name, not a value
-    if any(w in low for w in _VALUE_GIVEAWAYS):
-        return 0.3  # `mypassword1`, `secret-token-here`: a placeholder more often than not
+    if _SOURCE_SPEC.match(v) or _NUMBER_METHOD.match(v):
+        return None  # `-pass file:...` / `env:VAR` name where the secret is; `5.days` is code
+    if len(key) >= 6 and key.lower().strip("\"'$@") in low:
+        return None  # `"GetPasswordData": "ec2:GetPasswordData"`: the value repeats its name
+    if filters.is_trivial_password(v):
+        return 0.3  # `admin123`, `mypassword1`: a placeholder or a vendor default more often than not
+    typed_symbols = n >= 6 and any(c.isdigit() or c in _PASSWORD_SYMBOLS for c in v)
+    if not has_digit and (_SECRET_WORDS & set(word_parts(v)) or any(w in low for w in _PASSWORD_FLAT)):
+        return 0.3  # `ChangePassword`, `key-manager-password`: names a secret, is not one
+    if strength != "password" and _PREFIXED_TOKEN.match(v) and has_digit:
+        return 0.6  # `sk-live-...`, `tok_...`: shaped like a provider's key, whatever its strength
+    if strength != "password" and any(w in low for w in _VALUE_GIVEAWAYS):
+        return 0.3  # `secret-token-here`: a placeholder more often than not
     if strength == "password":
         if wordy >= 0.7:
-            return 0.3  # a dictionary word, maybe with digits: an example more often than not
+            # Words with digits or symbols (`Summer2024!`, `supersecret123`) are a chosen,
+            # weak password: still a committed credential. A bare word is data or prose.
+            return 0.6 if typed_symbols else 0.3
         if n > 40 and v.endswith("="):
             return 0.3  # base64 under a password name: usually an encrypted or hashed form
         return 0.9 if rnd >= 0.45 else 0.7
@@ -220,11 +235,24 @@ def score_value(value: str, strength: str, *, quoted: bool, kind: str, key: str,
     return None
 
 
+_EXAMPLE_BEFORE = re.compile(r"(?i)\b(?:example|e\.g\.|sample|for instance|such as)\W{0,3}$")
+_PASSWORD_SYMBOLS = frozenset("!@#$%^&*+=?~")
+_SOURCE_SPEC = re.compile(r"^(?:file|env|fd|stdin|keychain|pass(?=:[$%{]))(?::|$)", re.IGNORECASE)
+_NUMBER_METHOD = re.compile(r"^\d+(?:\.[a-z_]+)+$")
+_SHELL_VARIABLE = re.compile(r"^\$[A-Za-z_{(]")
+_PREFIXED_TOKEN = re.compile(r"^[a-z]{2,6}[-_](?:(?:live|test|prod|dev)[-_])?[A-Za-z0-9]{4,}$")
 _USER_VALUE = re.compile(r"(?i)\b(?:user(?:name)?|login|uid|user_?id)[\"']?\s*[:=]\s*[\"']?([^\s\"',;&]+)")
 
 
 def _same_as_user(value: str, line: str) -> bool:
     return any(m.group(1) == value for m in _USER_VALUE.finditer(line))
+
+
+def _value_start(m: re.Match[str]) -> int:
+    for group in ("qv", "uv", "qv2"):
+        if group in m.re.groupindex and m.group(group):
+            return m.start(group) - (1 if group != "uv" else 0)
+    return m.end()
 
 
 def line_starts_with(line: str, index: int) -> bool:
@@ -249,11 +277,15 @@ class GenericRule(Rule):
             for regex, needle in _SYNTAXES:
                 if needle and needle not in text:
                     continue
-                for m in regex.finditer(text):
+                pos = 0
+                while (m := regex.search(text, pos)) is not None:
                     hit = self._hit(m, regex, variant)
-                    if hit is not None and (hit.start, hit.end) not in seen and all(
-                        hit.secret != other for other in seen_secrets
-                    ):
+                    if hit is None:
+                        # `# old creds: password = "..."`: the rejected value may hold the real pair
+                        pos = max(m.start() + 1, _value_start(m))
+                        continue
+                    pos = m.end()
+                    if (hit.start, hit.end) not in seen and all(hit.secret != other for other in seen_secrets):
                         seen.add((hit.start, hit.end))
                         seen_secrets.append(hit.secret)
                         yield hit
@@ -283,7 +315,8 @@ class GenericRule(Rule):
             if sep == ":" and not quoted and kind == "code" and gd.get("kq") == "":
                 # `password: str` annotations, `case token:` labels, `{ token: token }` shorthand
                 return None
-            if not quoted and gd.get("after") in {";", "&", '"', "'"}:
+            if not quoted and gd.get("after") in {";", "&", '"', "'"} and not (
+                    gd.get("after") == ";" and _IDENTIFIER.match(value) and word_likeness(value) >= 0.5):
                 quoted = True  # inside a connection string or a query string
             if not quoted and sep in {"=", ":"} and kind in {"doc", "code"}:
                 tight = m.end("key") + len(gd.get("kq") or "") == m.start("sep") and m.end("sep") == m.start("uv")
@@ -299,6 +332,8 @@ class GenericRule(Rule):
         confidence = score_value(value, name.strength, quoted=quoted, kind=kind, key=key, strict=strict)
         if confidence is None:
             return None
+        if confidence < 0.8 and _EXAMPLE_BEFORE.search(ctx.line[:m.start()]):
+            confidence = min(confidence, 0.3)  # `# Example password: ...`: documentation shows a shape
         if name.strength == "password" and _same_as_user(value, ctx.line):
             confidence = min(confidence, 0.3)  # `user=gorm password=gorm`: a throwaway example
         start, end = m.span(value_group)
@@ -374,6 +409,12 @@ RULES: list[Rule] = [
             'if (password == "{alnum:10}") {',
             "$db_pass = '{alnum:12}';",
             'os.environ["DB_PASSWORD"] = "{alnum:12}"',
+            # weak but chosen passwords are still committed credentials
+            'DB_PASSWORD = "supersecret123"',
+            'password = "Summer2024!"',
+            "password: Sup3rS3cretDbPassw0rd9",
+            '# old creds: password = "hunter2go"',
+            "openssl pkcs12 -export -passout pass:{alnum:12}",
         ),
         must_not_match=(
             "password = os.environ['DB_PASSWORD']",
@@ -399,6 +440,20 @@ RULES: list[Rule] = [
             'password = f"{prefix}{suffix}"',
             'password = "DB_PASSWORD"',
             "valueFrom: secretKeyRef: password",
+            # vendor defaults and placeholders spelled from role words
+            'password = "admin123"',
+            'password = "Test@12345"',
+            'password = "mypassword1"',
+            "password: hunter",
+            # names, variables, sources and code, not values
+            "$password = $this->getEnv('SSH_PASSWORD');",
+            "this.adminPassword = adminPassword;",
+            '"GetPasswordData": "ec2:GetPasswordData",',
+            "openssl enc -aes-256-cbc -pass file:/run/secrets/key",
+            "config.reset_password_within = 2.hours",
+            "password_encryption = 'scram-sha-256'",
+            'mysql_root_password="$RANDOM$RANDOM"',
+            "# Example password: correct-horse-7",
         ),
         standard_filters=False,
         priority=30,
@@ -424,6 +479,8 @@ RULES: list[Rule] = [
             "--token {alnum:40}",
             'encryptionKey := "{b64:44}"',
             "<secret>{alnum:24}</secret>",
+            'API_KEY = "sk-live-abc123"',
+            "query = 'oauth_token={lowernum:16}&oauth_token_secret={lowernum:16}'",
         ),
         must_not_match=(
             'token_url = "https://auth.example.com/token"',
