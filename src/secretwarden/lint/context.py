@@ -6,6 +6,8 @@ file at most once and hands out the Kubernetes objects found in all YAML files.
 
 from __future__ import annotations
 
+import posixpath
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -14,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from secretwarden.lint import names
-from secretwarden.lint.yamlpos import YamlFile, get, get_path, parse_yaml, scalar
+from secretwarden.lint.yamlpos import YamlFile, get, get_path, original, parse_yaml, scalar
 
 if TYPE_CHECKING:
     from secretwarden.contract.model import Contract, LintPolicy
@@ -24,6 +26,11 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 YAML_SUFFIXES = (".yaml", ".yml")
 ENV_EXAMPLE_NAMES = frozenset({".env.example", ".env.sample", ".env.template"})
 DEFAULT_DEPLOY_PATHS = ("deploy/**", "k8s/**", "kubernetes/**", "docker/**", "charts/**", "helm/**", "instances/**")
+VALUES_NAME = re.compile(r"(?:values(?:[._-][\w.-]*)?|[\w.-]+[._-]values)\.ya?ml", re.IGNORECASE)
+HELM_CALLER_SUFFIXES = (".sh", ".bash", ".yaml", ".yml", ".mk", ".just", ".toml", ".gotmpl")
+HELM_CALLER_NAMES = frozenset({"Makefile", "makefile", "GNUmakefile", "justfile", "Justfile", "Taskfile"})
+HELM_COMMAND = re.compile(r"\bhelm(?:file)?\b[^\n]*(?:\\\n[^\n]*)*")
+HELM_VALUES_ARG = re.compile(r"(?:^|\s)(?:-f|--values)(?:\s+|=)(?P<file>[^\s;|&]+\.ya?ml['\"]?)")
 SOURCE_SUFFIXES = {".py": "python", ".js": "js", ".mjs": "js", ".cjs": "js", ".ts": "js", ".tsx": "js",
                    ".jsx": "js", ".go": "go"}
 
@@ -122,6 +129,10 @@ class LintContext:
             self._yaml[path] = parse_yaml(self.text(path) or "")
         return self._yaml[path]
 
+    def source_of(self, path: str, node: Any) -> str:
+        """A node's text as written, template actions included."""
+        return original(self.text(path) or "", node)
+
     @cached_property
     def yaml_files(self) -> list[str]:
         return [f for f in self.files if f.endswith(YAML_SUFFIXES)]
@@ -160,8 +171,32 @@ class LintContext:
         return rel.startswith("templates/")
 
     def is_values_file(self, path: str) -> bool:
-        name = basename(path)
-        return name.startswith("values") and name.endswith(YAML_SUFFIXES) and not self.is_chart_template(path)
+        """YAML a chart is installed with: by name (`values*.yaml`, `*-values.yaml`,
+        `*.values.yaml`) or because a script, Makefile or CI file passes it to `helm -f`."""
+        if not path.endswith(YAML_SUFFIXES) or self.is_chart_template(path):
+            return False
+        return VALUES_NAME.fullmatch(basename(path)) is not None or path in self.helm_values_args
+
+    @cached_property
+    def helm_values_args(self) -> frozenset[str]:
+        """Files passed with `-f`/`--values` on a `helm` command line anywhere in the repository."""
+        out: set[str] = set()
+        present = set(self.files)
+        for path in self.files:
+            name = basename(path)
+            if not (name.endswith(HELM_CALLER_SUFFIXES) or name in HELM_CALLER_NAMES):
+                continue
+            text = self.text(path) or ""
+            if "helm" not in text:
+                continue
+            for command in HELM_COMMAND.finditer(text):
+                for arg in HELM_VALUES_ARG.finditer(command.group(0)):
+                    ref = arg.group("file").strip("'\"")
+                    for candidate in (ref, f"{dirname(path)}/{ref}"):
+                        norm = posixpath.normpath(candidate)
+                        if norm in present:
+                            out.add(norm)
+        return frozenset(out)
 
     @cached_property
     def k8s_objects(self) -> list[K8sObject]:

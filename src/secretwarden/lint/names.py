@@ -13,12 +13,22 @@ _SECRET_TAIL = re.compile(
     r"(password|passwd|passphrase|pwd|secret|token|apikey|api_key|privatekey|private_key|"
     r"accesskey|access_key|secretkey|secret_key|signingkey|signing_key|credentials?|"
     r"authtoken|auth_token|clientsecret|client_secret|dsn|database_url|databaseurl|"
-    r"connectionstring|connection_string|webhooksecret|encryptionkey|encryption_key|masterkey|master_key)$"
+    r"connectionstring|connection_string|webhooksecret|encryptionkey|encryption_key|masterkey|master_key|"
+    r"(?:^|_)pass|(?:^|_)creds)$"
 )
+# Leading words that make a secret-ish name a switch, a message or a pointer:
+# `allow_empty_password`, `automount_service_account_token`, `invalid_token`.
+_NOT_VALUE_HEAD = re.compile(
+    r"^(is|has|allow|enable|enabled|disable|disabled|automount|skip|require|required|no|invalid|missing|bad|"
+    r"expired|wrong|empty|err|error|msg|message|warn|max|min|show|hide|mask|reset|rotate|forgot|validate|verify)_"
+)
+# Tokens that are cursors or handles, not credentials.
+_HANDLE_TOKEN = re.compile(r"(^|_)(page|next|next_page|continuation|cancellation|sync|resume|cursor|csrf_field)_token$")
 # Suffixes that turn a secret-ish word into metadata about the secret.
 _METADATA_TAIL = re.compile(
     r"(_|^)(ttl|name|names|id|file|path|ref|url_env|length|len|count|type|kind|label|expiry|"
-    r"expires|timeout|header|prefix|hint|key_name|env|var|version|ref)$"
+    r"expires|timeout|header|prefix|hint|key_name|env|var|version|ref|msg|message|error|err|policy|"
+    r"endpoint|field|param|regex|pattern|format|enabled|required)$"
 )
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
@@ -32,7 +42,7 @@ def looks_secret(name: str) -> bool:
     n = normalise(name)
     if not n or n.startswith(("existing", "create", "use_")):
         return False
-    if _METADATA_TAIL.search(n):
+    if _METADATA_TAIL.search(n) or _NOT_VALUE_HEAD.search(n) or _HANDLE_TOKEN.search(n):
         return False
     # A bare `secret`/`secrets` names a Kubernetes Secret or a collection of
     # them far more often than a value; compound names (`jwt_secret`) count.
@@ -43,7 +53,7 @@ def looks_secret(name: str) -> bool:
 
 _PLACEHOLDER = re.compile(
     r"^(|<[^<>]*>|\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*|\{\{.*\}\}|x+|\*+|\.\.\.|…|-|"
-    r"(your|my|replace|change|insert|set|put|enter|fill)[-_ ]?.*|.*[-_ ](here|me)|"
+    r"(your|my|replace|change|insert|set|put|enter|fill|add)[-_ ]?.*|.*[-_ ](here|me)|[*•]{3,}.*|.*\*{4,}|"
     r"changeme|change_me|changethis|todo|tbd|fixme|none|null|example|placeholder|dummy|redacted|"
     r"secret|password|token|sample|test|xxx.*)$",
     re.IGNORECASE,
@@ -53,3 +63,37 @@ _PLACEHOLDER = re.compile(
 def is_placeholder(value: str) -> bool:
     """A value that is clearly not a working credential."""
     return bool(_PLACEHOLDER.match(value.strip().strip("'\"")))
+
+
+_BOOL_WORDS = frozenset({"true", "false", "yes", "no", "on", "off", "y", "n", "enabled", "disabled"})
+# host:port, host, or scheme://host[:port][/path] without a user:password part.
+_ADDRESS = re.compile(
+    r"^(?:[a-z][a-z0-9+.-]*://)?(?:[A-Za-z0-9-]+\.)*[A-Za-z0-9-]+(?::\d{1,5})?(?:/[\w./%-]*)?(?:\?[\w=&.-]*)?$"
+)
+_URL_WITH_PASSWORD = re.compile(r"^[a-z][a-z0-9+.-]*://[^/@\s:]*:[^/@\s]+@", re.IGNORECASE)
+_PATH = re.compile(r"^(?:/|\./|\.\./|~/|[A-Za-z]:\\)[^\s]*$")
+_K8S_ENV_REF = re.compile(r"\$\([A-Za-z_][A-Za-z0-9_]*\)")
+_SOPS_ENC = re.compile(r"^ENC\[[A-Z0-9_]+,data:")
+_PROSE = re.compile(r"^[A-Za-z][A-Za-z,'()-]*(?:\s+[A-Za-z][A-Za-z,.'()-]*){2,}\.?$")
+
+
+def is_not_credential(value: str) -> bool:
+    """A value under a secret-ish name that cannot be a working credential.
+
+    A switch (`false`), an address without a password (`db:5432`,
+    `https://vault.internal:8200`), a file path, a Kubernetes `$(VAR)`
+    reference, a SOPS-encrypted value, a sentence or a placeholder.
+    """
+    text = value.strip().strip("'\"")
+    if is_placeholder(text) or text.lower() in _BOOL_WORDS:
+        return True
+    if _SOPS_ENC.match(text) or _K8S_ENV_REF.search(text) or _PATH.match(text):
+        return True
+    if _URL_WITH_PASSWORD.match(text):
+        return False
+    if _ADDRESS.match(text) and (
+        "://" in text or re.search(r":\d{1,5}(/|$)", text) or (text == text.lower() and text.count(".") >= 2)
+    ):
+        # `db:5432`, `http://vault:8200/v1`, `redis.default.svc`: where to connect, not how to log in.
+        return True
+    return bool(_PROSE.match(text))

@@ -1,11 +1,17 @@
 """YAML with positions, tolerant of Helm templates and of broken files.
 
 `parse_yaml` returns composed nodes (libyaml, so every node has a line and a
-column) for each document of a multi-document file. Helm template actions
-(`{{ ... }}`) are blanked with spaces before parsing so that columns stay
-true; a value that was only a template action parses as null. A file that
-still does not parse yields the documents read so far plus one `YamlProblem`,
-never an exception.
+column) for each document of a multi-document file. Template actions are
+masked first (`secretwarden.helm_template.mask`): the YAML keeps its shape and
+every offset stays true, so `original(text, node)` gives a value's template
+source back. A value that a template renders is no known scalar: `scalar()`
+returns None for it.
+
+A file that does not parse is read document by document: every document that
+parses is kept, so one broken template never hides the rest of a file from
+the rules. The problem of a document is reported only when it holds no
+template markup (a templated document may be valid once rendered). Files
+that show template markup as documentation (`{% raw %}`) are not parsed.
 """
 
 from __future__ import annotations
@@ -15,8 +21,9 @@ from dataclasses import dataclass, field
 
 import yaml
 
-_ACTION = re.compile(r"\{\{.*?\}\}", re.DOTALL)
-_ACTION_LINE = re.compile(r"^[ \t]*\{\{[^\n]*\}\}[ \t]*$", re.MULTILINE)
+from secretwarden.helm_template import has_markup, is_documentation, is_templated, mask
+
+_DOC_START = re.compile(r"^---(?=[ \t]|$)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -31,37 +38,80 @@ class YamlFile:
     documents: list[yaml.Node] = field(default_factory=list)
     problem: YamlProblem | None = None
     templated: bool = False
+    documentation: bool = False  # template markup shown verbatim: not deployment YAML
+    unparsed_templates: int = 0  # templated documents that only rendering could read
 
 
-def blank_templates(text: str) -> str:
-    """Replace every `{{ ... }}` with spaces (newlines kept) so columns do not move."""
-    if "{{" not in text:
-        return text
-
-    def blank(match: re.Match[str]) -> str:
-        return re.sub(r"[^\n]", " ", match.group(0))
-
-    return _ACTION.sub(blank, text)
+def _loader() -> type:
+    loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return loader
 
 
-def parse_yaml(text: str) -> YamlFile:
-    out = YamlFile(templated="{{" in text)
-    source = blank_templates(text)
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        for doc in yaml.compose_all(source, Loader=loader):
-            if doc is not None:
-                out.documents.append(doc)
-    except yaml.MarkedYAMLError as exc:
+def _problem(exc: yaml.YAMLError) -> YamlProblem:
+    if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         # The problem text names YAML tokens, never the file's content.
-        out.problem = YamlProblem(line, col, f"YAML does not parse: {exc.problem or 'syntax error'}")
-    except yaml.YAMLError:
-        out.problem = YamlProblem(1, 1, "YAML does not parse")
-    except (ValueError, RecursionError):
-        out.problem = YamlProblem(1, 1, "YAML does not parse")
+        return YamlProblem(line, col, f"YAML does not parse: {exc.problem or 'syntax error'}")
+    return YamlProblem(1, 1, "YAML does not parse")
+
+
+def _spans(text: str) -> list[tuple[int, int]]:
+    """Character ranges of the documents of a multi-document text."""
+    starts = [0] + [m.start() for m in _DOC_START.finditer(text) if m.start() > 0]
+    return [(s, e) for s, e in zip(starts, [*starts[1:], len(text)], strict=True)]
+
+
+def _only(text: str, start: int, end: int) -> str:
+    """`text` with everything outside [start, end) blanked: offsets and lines stay true."""
+    blank = re.compile(r"[^\n]")
+    return blank.sub(" ", text[:start]) + text[start:end] + blank.sub(" ", text[end:])
+
+
+def parse_yaml(text: str) -> YamlFile:
+    if is_documentation(text):
+        return YamlFile(templated=True, documentation=True)
+    out = YamlFile(templated=has_markup(text))
+    source = mask(text) if out.templated else text
+    try:
+        out.documents = [d for d in yaml.compose_all(source, Loader=_loader()) if d is not None]
+        return out
+    except (yaml.YAMLError, ValueError, RecursionError) as exc:
+        whole = _problem(exc) if isinstance(exc, yaml.YAMLError) else YamlProblem(1, 1, "YAML does not parse")
+    spans = _spans(source)
+    if len(spans) == 1:
+        if out.templated and has_markup(text):
+            out.unparsed_templates = 1
+        else:
+            out.problem = whole
+        return out
+    for start, end in spans:
+        try:
+            docs = [d for d in yaml.compose_all(_only(source, start, end), Loader=_loader()) if d is not None]
+        except (yaml.YAMLError, ValueError, RecursionError) as exc:
+            if has_markup(text[start:end]):
+                out.unparsed_templates += 1
+            elif out.problem is None:
+                out.problem = _problem(exc) if isinstance(exc, yaml.YAMLError) else whole
+            continue
+        out.documents.extend(docs)
     return out
+
+
+def blank_templates(text: str) -> str:
+    """Every `{{ ... }}` replaced with spaces (newlines kept), columns unchanged.
+
+    Kept for callers that want no placeholder at all; parsing uses `mask`,
+    which keeps the YAML shape.
+    """
+    if "{{" not in text:
+        return text
+    return re.sub(r"\{\{.*?\}\}", lambda m: re.sub(r"[^\n]", " ", m.group(0)), text, flags=re.DOTALL)
+
+
+def original(text: str, node: yaml.Node) -> str:
+    """The source text of a node (template actions included): masking keeps every offset."""
+    return text[node.start_mark.index : node.end_mark.index]
 
 
 # --- node helpers -----------------------------------------------------------------
@@ -97,8 +147,8 @@ def seq(node: yaml.Node | None) -> list[yaml.Node]:
 
 
 def scalar(node: yaml.Node | None) -> str | None:
-    """The text of a plain or quoted scalar; None for null, maps and lists."""
-    if not isinstance(node, yaml.ScalarNode):
+    """The text of a plain or quoted scalar; None for null, maps, lists and values a template renders."""
+    if not isinstance(node, yaml.ScalarNode) or is_templated(node.value):
         return None
     if node.tag == "tag:yaml.org,2002:null" or (node.style is None and node.value in ("", "~", "null", "Null", "NULL")):
         return None
