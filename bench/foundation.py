@@ -133,7 +133,7 @@ def main() -> None:
         from secretwarden.crypto.fingerprint import Fingerprinter
         from secretwarden.slots import SlotRef
         from secretwarden.stores.base import SecretValue, WriteRequest
-        from secretwarden.stores.embedded import EmbeddedStore
+        from secretwarden.stores.embedded.store import EmbeddedStore
 
         store = EmbeddedStore("t", work / "t.db", access="secrets", create=True, fingerprinter=Fingerprinter(b"k" * 32))
         n = 2000

@@ -91,9 +91,9 @@ def main() -> None:
     from secretwarden.crypto.fingerprint import fingerprinter_for
     from secretwarden.slots import SlotRef
     from secretwarden.stores.base import SecretValue, WriteRequest
-    from secretwarden.stores.sops import SopsStore
-    from secretwarden.stores.sops_files import SopsLayout
-    from secretwarden.stores.sops_tool import sops_binary
+    from secretwarden.stores.sops.files import SopsLayout
+    from secretwarden.stores.sops.store import SopsStore
+    from secretwarden.stores.sops.tool import sops_binary
 
     tmp = args.keep or Path(tempfile.mkdtemp(prefix="warden-sops-bench-"))
     tmp.mkdir(parents=True, exist_ok=True)

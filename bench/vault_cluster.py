@@ -71,9 +71,9 @@ def recovery_rounds(cluster: RaftCluster, kills: int) -> tuple[list[float], list
     from secretwarden.errors import WardenError
     from secretwarden.slots import SlotRef
     from secretwarden.stores.base import SecretValue, WriteRequest
-    from secretwarden.stores.vault import VaultStore
-    from secretwarden.stores.vault_auth import Connection
-    from secretwarden.stores.vault_layout import VaultLayout
+    from secretwarden.stores.vault.auth import Connection
+    from secretwarden.stores.vault.layout import VaultLayout
+    from secretwarden.stores.vault.store import VaultStore
 
     os.environ["WARDEN_BENCH_TOKEN"] = cluster.root_token
     conn = Connection(",".join(cluster.addresses), auth={"method": "token", "token_env": "WARDEN_BENCH_TOKEN"})

@@ -179,7 +179,7 @@ def test_dotenv_store_works_with_sops_exec_env(tmp_path: Path) -> None:
     )
     env = ident.env
     assert run_warden("bootstrap", "--env", "dev", cwd=root, env=env).returncode == 0
-    from secretwarden.stores.sops_tool import sops_binary, sops_environ
+    from secretwarden.stores.sops.tool import sops_binary, sops_environ
 
     out = subprocess.run(
         [sops_binary(), "exec-env", str(root / "secrets" / "dev" / "api.enc.env"), "printenv TOKEN_TTL"],

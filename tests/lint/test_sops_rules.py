@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from secretwarden.stores.sops_tool import run_sops
+from secretwarden.stores.sops.tool import run_sops
 from tests.conftest import make_canary, run_warden
 from tests.lint.conftest import git
 from tests.stores.sops_support import new_identity

@@ -37,7 +37,7 @@ FP = Fingerprinter(b"k" * 32)
 
 @contextmanager
 def embedded_factory(tmp: Path, clock: Clock) -> Iterator[SecretStore]:
-    from secretwarden.stores.embedded import EmbeddedStore
+    from secretwarden.stores.embedded.store import EmbeddedStore
 
     store = EmbeddedStore("local", tmp / "store.db", access="secrets", create=True, fingerprinter=FP, clock=clock)
     try:
@@ -51,9 +51,9 @@ def vault_factory(tmp: Path, clock: Clock, layout_name: str = "per-namespace") -
     """A Vault store on the shared OpenBao test server, under a path prefix of its own."""
     import secrets
 
-    from secretwarden.stores.vault import VaultStore
-    from secretwarden.stores.vault_auth import Connection
-    from secretwarden.stores.vault_layout import VaultLayout
+    from secretwarden.stores.vault.auth import Connection
+    from secretwarden.stores.vault.layout import VaultLayout
+    from secretwarden.stores.vault.store import VaultStore
     from tests.vault_server import shared_server
 
     server = shared_server()

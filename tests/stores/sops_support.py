@@ -38,8 +38,8 @@ def new_identity(folder: Path, name: str = "id") -> AgeIdentity:
 @contextmanager
 def sops_factory(tmp: Path, clock: Callable[[], dt.datetime]) -> Iterator[SecretStore]:
     """Conformance-suite factory: a sops store in `tmp` with its own age identity."""
-    from secretwarden.stores.sops import SopsStore
-    from secretwarden.stores.sops_files import SopsLayout
+    from secretwarden.stores.sops.files import SopsLayout
+    from secretwarden.stores.sops.store import SopsStore
     from tests.stores.conftest import FP
 
     ident = new_identity(tmp / "keys")

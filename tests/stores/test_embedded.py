@@ -23,7 +23,7 @@ from secretwarden.errors import (
 )
 from secretwarden.slots import SlotRef
 from secretwarden.stores.base import SecretValue, WriteRequest
-from secretwarden.stores.embedded import EmbeddedStore
+from secretwarden.stores.embedded.store import EmbeddedStore
 from tests.conftest import make_canary
 from tests.stores.conftest import FP
 

@@ -15,7 +15,7 @@ import pytest
 
 from secretwarden.crypto.rootkey import ENV_VAR, encode_key
 from secretwarden.slots import SlotRef
-from secretwarden.stores.embedded import EmbeddedStore
+from secretwarden.stores.embedded.store import EmbeddedStore
 from tests.stores.conftest import FP
 
 WRITER = textwrap.dedent(
@@ -25,7 +25,7 @@ WRITER = textwrap.dedent(
     from secretwarden.crypto.fingerprint import Fingerprinter
     from secretwarden.slots import SlotRef
     from secretwarden.stores.base import SecretValue, WriteRequest
-    from secretwarden.stores.embedded import EmbeddedStore
+    from secretwarden.stores.embedded.store import EmbeddedStore
 
     path, tag, count, key = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
     store = EmbeddedStore("local", Path(path), access="secrets", create=True,

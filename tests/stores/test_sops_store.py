@@ -21,9 +21,9 @@ from secretwarden.errors import (
 )
 from secretwarden.slots import SlotRef
 from secretwarden.stores.base import DataKeyRotator, SecretValue, WriteRequest
-from secretwarden.stores.sops import SopsStore, rotate_data_key
-from secretwarden.stores.sops_files import SopsLayout, sidecar_path
-from secretwarden.stores.sops_tool import run_sops, sops_binary
+from secretwarden.stores.sops.files import SopsLayout, sidecar_path
+from secretwarden.stores.sops.store import SopsStore, rotate_data_key
+from secretwarden.stores.sops.tool import run_sops, sops_binary
 from tests.conftest import make_canary
 from tests.stores.conftest import FP, Clock
 from tests.stores.sops_support import AgeIdentity, new_identity
@@ -287,7 +287,7 @@ def test_binary_found() -> None:
 def test_fast_yaml_reading_agrees_with_the_yaml_parser(
     tmp_path: Path, ident: AgeIdentity, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from secretwarden.stores import sops_files
+    from secretwarden.stores.sops import files as sops_files
 
     second = new_identity(tmp_path / "k2", "second")
     texts = []

@@ -279,9 +279,9 @@ def test_write_whose_answer_was_lost_is_recognised_not_repeated(
 ) -> None:
     from secretwarden.slots import SlotRef
     from secretwarden.stores.base import SecretValue, WriteRequest
-    from secretwarden.stores.vault import VaultStore
-    from secretwarden.stores.vault_auth import Connection
-    from secretwarden.stores.vault_layout import VaultLayout
+    from secretwarden.stores.vault.auth import Connection
+    from secretwarden.stores.vault.layout import VaultLayout
+    from secretwarden.stores.vault.store import VaultStore
     from tests.stores.conftest import FP
 
     raft_cluster.heal()
@@ -316,9 +316,9 @@ def test_values_of_a_writer_that_died_before_its_metadata_are_kept_and_recorded(
     from secretwarden.errors import ConflictError
     from secretwarden.slots import SlotRef
     from secretwarden.stores.base import SecretValue, WriteRequest
-    from secretwarden.stores.vault import VaultStore
-    from secretwarden.stores.vault_auth import Connection
-    from secretwarden.stores.vault_layout import VaultLayout
+    from secretwarden.stores.vault.auth import Connection
+    from secretwarden.stores.vault.layout import VaultLayout
+    from secretwarden.stores.vault.store import VaultStore
     from tests.stores.conftest import FP
 
     raft_cluster.heal()
@@ -348,7 +348,7 @@ def test_values_of_a_writer_that_died_before_its_metadata_are_kept_and_recorded(
 
 
 def test_split_addresses_keeps_order_and_drops_blanks_and_duplicates() -> None:
-    from secretwarden.stores.vault_ha import split_addresses
+    from secretwarden.stores.vault.ha import split_addresses
 
     assert split_addresses(" http://a:1/, http://b:2,,http://a:1 ") == ["http://a:1", "http://b:2"]
     assert split_addresses("") == []
@@ -359,9 +359,9 @@ def test_store_finds_the_leader_when_the_first_listed_node_is_down(
 ) -> None:
     from secretwarden.slots import SlotRef
     from secretwarden.stores.base import SecretValue, WriteRequest
-    from secretwarden.stores.vault import VaultStore
-    from secretwarden.stores.vault_auth import Connection
-    from secretwarden.stores.vault_layout import VaultLayout
+    from secretwarden.stores.vault.auth import Connection
+    from secretwarden.stores.vault.layout import VaultLayout
+    from secretwarden.stores.vault.store import VaultStore
     from tests.stores.conftest import FP
 
     raft_cluster.heal()

@@ -9,7 +9,7 @@ import pytest
 from secretwarden.errors import IntegrityError, StoreError
 from secretwarden.slots import SlotRef
 from secretwarden.stores.base import SecretStore, SecretValue, ValidationStamp, WriteRequest
-from secretwarden.stores.vault_meta import (
+from secretwarden.stores.vault.meta import (
     CHUNK,
     MAX_KEYS,
     FieldRecord,
@@ -114,9 +114,9 @@ def test_long_history_spills_to_pages_and_reuse_is_still_refused(vault_server: o
 @pytest.mark.vault
 def test_metadata_access_cannot_read_values(vault_server: object) -> None:
     from secretwarden.errors import PermissionDenied
-    from secretwarden.stores.vault import VaultStore
-    from secretwarden.stores.vault_auth import Connection
-    from secretwarden.stores.vault_layout import VaultLayout
+    from secretwarden.stores.vault.auth import Connection
+    from secretwarden.stores.vault.layout import VaultLayout
+    from secretwarden.stores.vault.store import VaultStore
 
     store = VaultStore("v", VaultLayout(prefix="ro"), Connection("http://127.0.0.1:9"), access="metadata")
     with pytest.raises(PermissionDenied, match="metadata only"):

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from secretwarden.errors import PolicyError, UsageError
 from secretwarden.ops.workspace import Workspace
-from secretwarden.stores.sops_backend import recipients_option, sops_config_path
-from secretwarden.stores.sops_config import (
+from secretwarden.stores.sops.backend import recipients_option, sops_config_path
+from secretwarden.stores.sops.config import (
     AGE_RECIPIENT,
     CreationRule,
     env_path_regex,
@@ -23,7 +23,7 @@ from secretwarden.stores.sops_config import (
     render_rules,
     rule_for,
 )
-from secretwarden.stores.sops_files import FileUnit, SopsLayout, read_view
+from secretwarden.stores.sops.files import FileUnit, SopsLayout, read_view
 
 DECRYPTED_IGNORES = ("*.dec.*", "*.plain.*")
 
@@ -269,7 +269,7 @@ def update_recipients(ws: Workspace, env: str | None = None, *, dry_run: bool = 
                     for u, p in layout.files(e)
                 ]
                 continue
-            from secretwarden.stores.sops import SopsStore
+            from secretwarden.stores.sops.store import SopsStore
 
             store = ws.secrets(e)
             assert isinstance(store, SopsStore)

@@ -17,9 +17,9 @@ from secretwarden.errors import UsageError
 from secretwarden.stores.base import MetadataReader, SecretStore
 
 BACKENDS: dict[str, str] = {
-    "embedded": "secretwarden.stores.embedded_backend",
-    "sops": "secretwarden.stores.sops_backend",
-    "vault": "secretwarden.stores.vault_backend",
+    "embedded": "secretwarden.stores.embedded.backend",
+    "sops": "secretwarden.stores.sops.backend",
+    "vault": "secretwarden.stores.vault.backend",
 }
 
 Access = Literal["metadata", "secrets"]

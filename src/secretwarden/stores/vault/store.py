@@ -1,9 +1,9 @@
 """The Vault/OpenBao backend: KV v2 behind the store protocol, through hvac.
 
-* Values live in KV v2 data, one field per key (see vault_layout.py for paths).
+* Values live in KV v2 data, one field per key (see layout.py for paths).
 * Warden's per-version metadata (fingerprints, validation stamps, times,
   writers, deletions, compromise marks) lives in the KV v2 `custom_metadata`
-  of the same path (vault_meta.py), so every report is answered from the
+  of the same path (meta.py), so every report is answered from the
   `metadata/` endpoints. Opened with `access="metadata"` the store has no code
   path to a `data/` endpoint, and a token whose policy grants only
   `metadata/` read and list is enough for `warden status`.
@@ -56,11 +56,11 @@ from secretwarden.stores.base import (
     keyed_fingerprint,
     refuse_reuse,
 )
-from secretwarden.stores.vault_auth import Connection, make_client
-from secretwarden.stores.vault_errors import CasMismatch, NotFound, RetryPolicy, call
-from secretwarden.stores.vault_ha import LeaderFollower, split_addresses
-from secretwarden.stores.vault_layout import Location, VaultLayout, join
-from secretwarden.stores.vault_meta import (
+from secretwarden.stores.vault.auth import Connection, make_client
+from secretwarden.stores.vault.errors import CasMismatch, NotFound, RetryPolicy, call
+from secretwarden.stores.vault.ha import LeaderFollower, split_addresses
+from secretwarden.stores.vault.layout import Location, VaultLayout, join
+from secretwarden.stores.vault.meta import (
     FieldRecord,
     FieldVersion,
     PathRecord,
@@ -926,15 +926,15 @@ class VaultStore:
         rec.compromised = 0
         self._save(st, record)
 
-    # --- access provisioning (see vault_access.py) -------------------------------------------------------
+    # --- access provisioning (see access.py) -------------------------------------------------------
 
     def render_access(self, request: AccessRequest) -> dict[str, str]:
-        from secretwarden.stores.vault_access import render_policies
+        from secretwarden.stores.vault.access import render_policies
 
         return render_policies(self.layout, request)
 
     def provision_access(self, request: AccessRequest, *, apply: bool) -> AccessReport:
-        from secretwarden.stores.vault_access import provision
+        from secretwarden.stores.vault.access import provision
 
         if apply:
             self._require_secrets()

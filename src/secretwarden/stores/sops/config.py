@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from secretwarden.errors import InputError
-from secretwarden.stores.sops_files import PLACEHOLDER, SopsLayout
+from secretwarden.stores.sops.files import PLACEHOLDER, SopsLayout
 
 AGE_RECIPIENT = re.compile(r"^age1[02-9ac-hj-np-z]{58}$")
 

@@ -23,8 +23,8 @@ from typing import Any
 
 from secretwarden.errors import ContractError
 from secretwarden.stores.registry import Access, StoreSpec
-from secretwarden.stores.sops import SopsStore
-from secretwarden.stores.sops_files import SopsLayout
+from secretwarden.stores.sops.files import SopsLayout
+from secretwarden.stores.sops.store import SopsStore
 
 OPTIONS = {"path", "instance_path", "format", "age", "sops_config"}
 

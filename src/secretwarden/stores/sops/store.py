@@ -58,7 +58,7 @@ from secretwarden.stores.base import (
     keyed_fingerprint,
     refuse_reuse,
 )
-from secretwarden.stores.sops_files import (
+from secretwarden.stores.sops.files import (
     STATE_FILE,
     FileUnit,
     FileView,
@@ -68,7 +68,7 @@ from secretwarden.stores.sops_files import (
     read_view,
     sidecar_path,
 )
-from secretwarden.stores.sops_tool import run_sops
+from secretwarden.stores.sops.tool import run_sops
 
 Access = Literal["metadata", "secrets"]
 SUPERSEDED = "superseded"  # replaced by a newer version: sops no longer holds the value

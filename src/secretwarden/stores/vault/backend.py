@@ -9,7 +9,7 @@ Options (warden.yaml, `stores.<name>.options`):
     path_prefix: commerce                  # paths under the mount start here (default: the project;
                                            # "" for the mount's root)
     namespace: team-a                      # Vault Enterprise / OpenBao namespace (VAULT_NAMESPACE)
-    auth: {method: token|approle|kubernetes, ...}   # see vault_auth.py
+    auth: {method: token|approle|kubernetes, ...}   # see auth.py
     ca_cert: path, skip_verify: false, timeout: 10
     retry_deadline: 30                     # seconds an idempotent request may keep retrying
     workers: 8                             # concurrent requests for bulk reads and writes
@@ -28,10 +28,10 @@ from typing import Any
 
 from secretwarden.errors import ContractError
 from secretwarden.stores.registry import Access, StoreSpec
-from secretwarden.stores.vault import VaultStore
-from secretwarden.stores.vault_auth import connection_from
-from secretwarden.stores.vault_errors import RetryPolicy
-from secretwarden.stores.vault_layout import LAYOUTS, VaultLayout
+from secretwarden.stores.vault.auth import connection_from
+from secretwarden.stores.vault.errors import RetryPolicy
+from secretwarden.stores.vault.layout import LAYOUTS, VaultLayout
+from secretwarden.stores.vault.store import VaultStore
 
 OPTIONS = {
     "address", "mount", "layout", "path_prefix", "namespace", "auth", "ca_cert", "skip_verify",

@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 from secretwarden.errors import StoreUnavailable
 from secretwarden.stores.base import AccessChange, AccessReport, AccessRequest
-from secretwarden.stores.vault_errors import NotFound
-from secretwarden.stores.vault_layout import VaultLayout, join
+from secretwarden.stores.vault.errors import NotFound
+from secretwarden.stores.vault.layout import VaultLayout, join
 
 if TYPE_CHECKING:
-    from secretwarden.stores.vault import VaultStore
+    from secretwarden.stores.vault.store import VaultStore
 
 READ = '["read"]'
 WRITE_DATA = '["create", "read", "update", "patch", "delete"]'

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-from secretwarden.stores.embedded import EmbeddedStore
+from secretwarden.stores.embedded.store import EmbeddedStore
 from secretwarden.stores.registry import Access, StoreSpec
 
 

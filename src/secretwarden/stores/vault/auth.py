@@ -112,7 +112,7 @@ def make_client(conn: Connection, root: Path, pool_size: int = 16) -> Any:
     adapter = HTTPAdapter(pool_connections=2, pool_maxsize=pool_size, max_retries=0)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
-    from secretwarden.stores.vault_ha import split_addresses
+    from secretwarden.stores.vault.ha import split_addresses
 
     # A cluster's address lists its nodes; the store points the client at the active one.
     client = hvac.Client(
@@ -148,7 +148,7 @@ def make_client(conn: Connection, root: Path, pool_size: int = 16) -> Any:
 
 
 def _login(client: Any, conn: Connection, root: Path, method: str, mount: str) -> None:
-    from secretwarden.stores.vault_errors import RetryPolicy, call
+    from secretwarden.stores.vault.errors import RetryPolicy, call
 
     if method == "approle":
         role_id = conn.auth.get("role_id") or _secret_from(conn.auth, "role_id", root)

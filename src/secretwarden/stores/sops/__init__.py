@@ -1,0 +1,1 @@
+"""The `sops` store backend: `backend.open_store` is its entry in the registry."""
