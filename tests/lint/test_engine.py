@@ -140,7 +140,8 @@ def test_every_finding_has_a_position(tmp_path: Path) -> None:
 
 def test_required_ignores_honour_gitignore_files_above_the_lint_root(tmp_path: Path) -> None:
     gitignore = "*.pem\n*.key\n*.crt\n*.p12\ninstances/**/.env\ninstances/**/.env.*\ninstances/**/secrets*\n"
-    repo = make_repo(tmp_path / "r", {".gitignore": "*.pem\n*.key\n*.crt\n*.p12\n", "sub/a.txt": "x\n"})
+    repo = make_repo(tmp_path / "r", {".gitignore": "*.pem\n*.key\n*.crt\n*.p12\n", "sub/a.txt": "x\n",
+                                      "sub/instances/eu/README.md": "eu\n"})
     assert len(run_lint(repo / "sub", use_contract=False, only=["required-ignore"]).active) == 3
     (repo / ".gitignore").write_text(gitignore.replace("instances/", "sub/instances/"))
     assert run_lint(repo / "sub", use_contract=False, only=["required-ignore"]).active == []

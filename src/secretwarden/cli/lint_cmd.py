@@ -30,9 +30,10 @@ def _list_rules() -> None:
 @click.option("--rule", "only", multiple=True, metavar="ID", help="Run only this rule (repeatable).")
 @click.option("--no-contract", is_flag=True, help="Ignore warden.yaml; use name heuristics only.")
 @click.option("--list-rules", is_flag=True, help="Print the rule ids and exit.")
+@click.option("--staged", is_flag=True, help="Lint only the files staged in git (for a pre-commit hook).")
 @click.pass_context
 def lint(ctx: click.Context, path: Path, fmt: str, fail_on: str, checklist: bool, output: str | None,
-         only: tuple[str, ...], no_contract: bool, list_rules: bool) -> int:
+         only: tuple[str, ...], no_contract: bool, list_rules: bool, staged: bool) -> int:
     """Check PATH (default: .) against the guardrail rules and warden.yaml.
 
     Exit 0 when clean, 1 when a finding at or above --fail-on remains, 2 on
@@ -50,7 +51,7 @@ def lint(ctx: click.Context, path: Path, fmt: str, fail_on: str, checklist: bool
         raise UsageError(f"{path}: not a directory", hint="pass the repository folder to lint")
     contract_path = (ctx.find_root().obj or {}).get("contract_path")
     result, lctx = lint_repository(path, contract_path=contract_path, use_contract=not no_contract,
-                                   only=list(only) or None)
+                                   only=list(only) or None, staged=staged)
     if checklist:
         return _checklist(result, lctx)
     report = render(result, fmt)

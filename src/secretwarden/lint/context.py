@@ -29,7 +29,7 @@ DEFAULT_DEPLOY_PATHS = ("deploy/**", "k8s/**", "kubernetes/**", "docker/**", "ch
 VALUES_NAME = re.compile(r"(?:values(?:[._-][\w.-]*)?|[\w.-]+[._-]values)\.ya?ml", re.IGNORECASE)
 HELM_CALLER_SUFFIXES = (".sh", ".bash", ".yaml", ".yml", ".mk", ".just", ".toml", ".gotmpl")
 HELM_CALLER_NAMES = frozenset({"Makefile", "makefile", "GNUmakefile", "justfile", "Justfile", "Taskfile"})
-HELM_COMMAND = re.compile(r"\bhelm(?:file)?\b[^\n]*(?:\\\n[^\n]*)*")
+HELM_COMMAND = re.compile(r"\bhelm(?:file)?\b[^\n]*")
 HELM_VALUES_ARG = re.compile(r"(?:^|\s)(?:-f|--values)(?:\s+|=)(?P<file>[^\s;|&]+\.ya?ml['\"]?)")
 SOURCE_SUFFIXES = {".py": "python", ".js": "js", ".mjs": "js", ".cjs": "js", ".ts": "js", ".tsx": "js",
                    ".jsx": "js", ".go": "go"}
@@ -79,9 +79,13 @@ class LintContext:
         contract: Contract | None = None,
         contract_file: str | None = None,
         contract_root: Path | None = None,
+        repo_files: list[str] | None = None,
     ) -> None:
         self.root = root
-        self.files = sorted(files)
+        self.files = sorted(files)  # the files to judge
+        # Every file of the repository, for structure (which folders are charts, which
+        # helpers a chart defines) when only some files are judged (`lint --staged`).
+        self.repo_files = sorted(repo_files) if repo_files is not None else self.files
         self.tracked = tracked  # None: not a git repository
         self.contract = contract
         self.contract_file = contract_file  # relative to root when inside it
@@ -115,14 +119,14 @@ class LintContext:
         return text.splitlines() if text is not None else []
 
     def files_under(self, prefix: str) -> list[str]:
-        """Files whose path starts with `prefix` ("" for all), by bisection of the sorted list."""
+        """Repository files whose path starts with `prefix` ("" for all), by bisection of the sorted list."""
         import bisect
 
         if not prefix:
-            return list(self.files)
-        start = bisect.bisect_left(self.files, prefix)
-        end = bisect.bisect_left(self.files, prefix[:-1] + chr(ord(prefix[-1]) + 1))
-        return self.files[start:end]
+            return list(self.repo_files)
+        start = bisect.bisect_left(self.repo_files, prefix)
+        end = bisect.bisect_left(self.repo_files, prefix[:-1] + chr(ord(prefix[-1]) + 1))
+        return self.repo_files[start:end]
 
     def yaml(self, path: str) -> YamlFile:
         if path not in self._yaml:
@@ -148,7 +152,7 @@ class LintContext:
 
     @cached_property
     def chart_dirs(self) -> list[str]:
-        return sorted(dirname(f) for f in self.files if basename(f) == "Chart.yaml")
+        return sorted(dirname(f) for f in self.repo_files if basename(f) == "Chart.yaml")
 
     @cached_property
     def _chart_set(self) -> frozenset[str]:
@@ -181,12 +185,12 @@ class LintContext:
     def helm_values_args(self) -> frozenset[str]:
         """Files passed with `-f`/`--values` on a `helm` command line anywhere in the repository."""
         out: set[str] = set()
-        present = set(self.files)
-        for path in self.files:
+        present = set(self.repo_files)
+        for path in self.repo_files:
             name = basename(path)
             if not (name.endswith(HELM_CALLER_SUFFIXES) or name in HELM_CALLER_NAMES):
                 continue
-            text = self.text(path) or ""
+            text = (self.text(path) or "").replace("\\\n", " ")  # join continued shell lines
             if "helm" not in text:
                 continue
             for command in HELM_COMMAND.finditer(text):

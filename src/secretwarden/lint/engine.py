@@ -63,8 +63,26 @@ def configured_rules(contract: Contract | None, only: list[str] | None = None) -
     return out
 
 
-def build_context(root: Path, contract: Contract | None, contract_file: Path | None) -> LintContext:
+# Rules that judge the repository as a whole (a service's wiring across files, the
+# ignore rules, a service's README): a staged subset would make them guess.
+WHOLE_REPOSITORY_RULES = frozenset({
+    "unknown-secret-ref", "undeclared-remote-key", "unwired-key", "cross-service-ref",
+    "required-ignore", "secrets-doc", "startup-validation",
+})
+
+
+def build_context(
+    root: Path, contract: Contract | None, contract_file: Path | None, *, staged: bool = False
+) -> LintContext:
     files, tracked = list_files(root)
+    repo_files = files
+    if staged:
+        from secretwarden.lint.files import staged_files
+
+        chosen = staged_files(root)
+        if chosen is None:
+            raise UsageError(f"{root} is not inside a git work tree", hint="--staged lints what `git add` staged")
+        files = chosen
     rel_contract: str | None = None
     if contract_file is not None:
         try:
@@ -74,6 +92,7 @@ def build_context(root: Path, contract: Contract | None, contract_file: Path | N
     return LintContext(
         root, files, tracked, contract, rel_contract,
         contract_file.resolve().parent if contract_file is not None else None,
+        repo_files=repo_files,
     )
 
 
@@ -83,8 +102,9 @@ def run_lint(
     contract_path: str | None = None,
     use_contract: bool = True,
     only: list[str] | None = None,
+    staged: bool = False,
 ) -> LintResult:
-    return lint_repository(root, contract_path=contract_path, use_contract=use_contract, only=only)[0]
+    return lint_repository(root, contract_path=contract_path, use_contract=use_contract, only=only, staged=staged)[0]
 
 
 def lint_repository(
@@ -93,15 +113,22 @@ def lint_repository(
     contract_path: str | None = None,
     use_contract: bool = True,
     only: list[str] | None = None,
+    staged: bool = False,
 ) -> tuple[LintResult, LintContext]:
-    """The result and the context it was computed from (the checklist reads both)."""
+    """The result and the context it was computed from (the checklist reads both).
+
+    `staged`: judge only the files staged in git (the pre-commit hook), skipping
+    the rules in WHOLE_REPOSITORY_RULES; `warden lint` without it in CI runs them.
+    """
     started = time.perf_counter()
     base = Path(root)
     if not base.is_dir():
         raise UsageError(f"{base} is not a directory", hint="pass the repository folder to lint")
     contract, contract_file = load_contract_for(base, contract_path) if use_contract else (None, None)
     rules = configured_rules(contract, only)
-    ctx = build_context(base, contract, contract_file)
+    if staged:
+        rules = [r for r in rules if r.id not in WHOLE_REPOSITORY_RULES]
+    ctx = build_context(base, contract, contract_file, staged=staged)
     findings: list[Finding] = []
     for rule in rules:
         if rule.needs_contract and contract is None:

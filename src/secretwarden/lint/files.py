@@ -56,3 +56,11 @@ def _walk(root: Path) -> list[str]:
             if spec is None or not spec.match_file(rel):
                 out.append(rel)
     return out
+
+
+def staged_files(root: Path) -> list[str] | None:
+    """Files added, copied, modified or renamed in the index, relative to `root`; None outside git."""
+    listed = _git(root, "diff", "--cached", "--name-only", "--relative", "-z", "--diff-filter=ACMR")
+    if listed is None:
+        return None
+    return sorted(p for p in listed if (root / p).is_file())

@@ -2,9 +2,13 @@
 
 The default path is External Secrets Operator -> Kubernetes Secret -> env var.
 A service may talk to Vault directly only when its contract entry says
-`access: direct-vault` with a written justification. Which files are a
-service's application source comes from its `source:` folder, so the rule
-needs a contract; files outside every service's source are not judged.
+`access: direct-vault` with a written justification. With a contract, a
+service's application source is its `source:` folder and files outside every
+service's source are not judged. Without a contract every application file
+that imports a Vault client is reported (declare the service with
+`access: direct-vault` once a contract exists). Tests and benchmarks are not
+application code, nor is a module dedicated to Vault (a path part naming
+`vault` or `bao`): that is the adapter a justification would describe.
 """
 
 from __future__ import annotations
@@ -45,10 +49,19 @@ services:
 """
 
 
+NOT_APPLICATION = re.compile(
+    r"(^|/)(tests?|testing|spec|bench|benchmarks?|e2e|fixtures|examples?)/|(^|/)test_[^/]*$|_test\.\w+$|\.(test|spec)\.\w+$"
+)
+VAULT_MODULE = re.compile(r"(^|/)[^/]*(vault|bao)[^/]*/|(^|/)[^/]*(vault|bao)[^/]*\.\w+$", re.IGNORECASE)
+
+
 def check(ctx: LintContext) -> Iterator[Finding]:
     for path, lang in ctx.source_files():
         info = ctx.service_of(path)
-        if info is None or info.access == "direct-vault":
+        if ctx.contract is None:
+            if NOT_APPLICATION.search(path) or VAULT_MODULE.search(path):
+                continue
+        elif info is None or info.access == "direct-vault":
             continue
         text = ctx.text(path)
         if not text:
@@ -59,6 +72,13 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         line, col = line_col(text, match.start())
         while col <= len(text.splitlines()[line - 1]) and text.splitlines()[line - 1][col - 1] in " \t":
             col += 1
+        if info is None:
+            yield RULE.finding(
+                path, line, col, "application code imports a Vault client directly (no warden.yaml declares it)",
+                fix="read the value from the environment, or, once a warden.yaml exists, declare the service "
+                "with `access: direct-vault` and a `justification`",
+            )
+            continue
         yield RULE.finding(
             path, line, col,
             f"service `{info.name}` imports a Vault client but its contract access is `{info.access}`",
@@ -73,7 +93,6 @@ RULE = Rule(
     rationale="Direct Vault access bypasses the External Secrets bridge and spreads Vault tokens into apps; it needs a written reason.",
     fix="Read the value from the environment (ExternalSecret -> Secret -> env), or declare `access: direct-vault` with a `justification`.",
     check=check,
-    needs_contract=True,
     failing=Example(
         contract=CONTRACT,
         files={"services/billing/app.py": "import os\nimport hvac\n",

@@ -10,8 +10,8 @@ from secretwarden.lint.model import Example, Finding, Rule
 from secretwarden.lint.names import normalise
 from secretwarden.lint.rules import line_col
 
-# ${VAR:-x}, ${VAR-x}, ${VAR:-}; not ${VAR:?msg}, ${VAR?msg}, ${VAR:+x}.
-FALLBACK = re.compile(r"\$\{(?P<var>[A-Za-z_][A-Za-z0-9_]*)(?P<op>:?-)(?P<default>[^}]*)\}")
+# ${VAR:-x}, ${VAR-x}, ${VAR:-}, ${VAR:=x} (assigns the default); not ${VAR:?msg}, ${VAR?msg}, ${VAR:+x}.
+FALLBACK = re.compile(r"\$\{(?P<var>[A-Za-z_][A-Za-z0-9_]*)(?P<op>:?[-=])(?P<default>[^}]*)\}")
 SAFE_DEFAULT = re.compile(r"#\s*safe-default:\s*\S")
 _SHELL_SUFFIXES = (".sh", ".bash")
 
@@ -57,13 +57,19 @@ RULE = Rule(
     failing=Example(
         files={
             "docker-compose.yml": "services:\n  api:\n    environment:\n"
-            "      DB_PASSWORD: ${DB_PASSWORD:-changeme}\n      API_TOKEN: ${API_TOKEN:-}\n",
+            "      DB_PASSWORD: ${DB_PASSWORD:-changeme}\n      API_TOKEN: ${API_TOKEN:-}\n"
+            "      SMTP_PASS: ${SMTP_PASS:-x}\n      LDAP_PWD: ${LDAP_PWD-x}\n"
+            "      GCP_CREDENTIALS: ${GCP_CREDENTIALS:-{}}\n      SENTRY_DSN: ${SENTRY_DSN:=https://k@o.example/1}\n",
             "deploy/.env.example": "SESSION_SECRET=${SESSION_SECRET-dev}\n",
         },
         expect=(
             ("fallback-default", "deploy/.env.example", 1),
             ("fallback-default", "docker-compose.yml", 4),
             ("fallback-default", "docker-compose.yml", 5),
+            ("fallback-default", "docker-compose.yml", 6),
+            ("fallback-default", "docker-compose.yml", 7),
+            ("fallback-default", "docker-compose.yml", 8),
+            ("fallback-default", "docker-compose.yml", 9),
         ),
     ),
     passing=Example(
@@ -71,7 +77,8 @@ RULE = Rule(
             "docker-compose.yml": "services:\n  api:\n    environment:\n"
             "      DB_PASSWORD: ${DB_PASSWORD:?DB_PASSWORD is required}\n"
             "      PORT: ${PORT:-3000}\n"
-            "      LOG_TOKEN_TTL: ${LOG_TOKEN_TTL:-15m}\n"
+            "      LOG_TOKEN_TTL: ${LOG_TOKEN_TTL:-15m}\n      BYPASS: ${BYPASS:-0}\n"
+            "      SMTP_PASS_FILE: ${SMTP_PASS_FILE:-/run/secrets/smtp}\n"
             "      API_TOKEN: ${API_TOKEN:-} # safe-default: local mock server ignores it\n",
         },
     ),

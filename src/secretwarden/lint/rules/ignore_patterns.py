@@ -25,7 +25,11 @@ def required_patterns(ctx: LintContext) -> list[str]:
     policy = ctx.policy
     if policy is not None and policy.required_ignores is not None:
         return list(policy.required_ignores)
-    return list(dict.fromkeys([*DEFAULT_REQUIRED_IGNORES, *extra_required_ignores()]))
+    defaults = list(dict.fromkeys([*DEFAULT_REQUIRED_IGNORES, *extra_required_ignores()]))
+    # Per-instance patterns matter only where instances live: an `instances/` folder
+    # or a contract that declares instances.
+    has_instances = bool(ctx.files_under("instances/")) or bool(ctx.contract is not None and ctx.contract.instances)
+    return [p for p in defaults if has_instances or not p.startswith("instances/")]
 
 
 def sample_path(pattern: str) -> str:
@@ -83,12 +87,16 @@ def is_ignored(ctx: LintContext, path: str) -> bool:
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    where = ".gitignore"
+    where, line, col = ".gitignore", 1, 1
+    if ".gitignore" not in ctx.files and ctx.contract_file is not None:
+        # No .gitignore to point at: the contract's lint policy is the place that asks for it.
+        where = ctx.contract_file
+        line, col = ctx.contract_position("lint", "required_ignores")
     for pattern in required_patterns(ctx):
         sample = sample_path(pattern)
         if not is_ignored(ctx, sample):
             yield RULE.finding(
-                where, 1, 1,
+                where, line, col,
                 f"`{pattern}` is not ignored by git (e.g. `{sample}` could be committed)",
                 fix=f"add `{pattern}` to .gitignore",
             )
@@ -102,7 +110,7 @@ RULE = Rule(
     fix="Add each reported pattern to .gitignore.",
     check=check,
     failing=Example(
-        files={".gitignore": "*.pem\n*.key\n*.crt\n*.p12\ninstances/**/.env\n"},
+        files={".gitignore": "*.pem\n*.key\n*.crt\n*.p12\ninstances/**/.env\n", "instances/eu/README.md": "eu\n"},
         expect=(("required-ignore", ".gitignore", 1), ("required-ignore", ".gitignore", 1)),
     ),
     passing=Example(
@@ -111,5 +119,8 @@ RULE = Rule(
             "instances/.gitignore": "secrets*\n",
         },
     ),
+)
+NO_INSTANCES = Example(  # a repository without instances/ is not asked for instance patterns
+    files={".gitignore": "*.pem\n*.key\n*.crt\n*.p12\n.env\n.env.*\n*.dec.*\n*.plain.*\n"},
 )
 RULES = (RULE,)

@@ -113,7 +113,7 @@ def _kustomize_generators(ctx: LintContext) -> Iterator[Finding]:
                         ref = (scalar(entry) or "").rpartition("=")[2].strip()
                         target = ref if folder == "." else f"{folder}/{ref}"
                         target = posixpath.normpath(target)
-                        if not ref or target not in ctx.files or not _has_values(ctx, target, field):
+                        if not ref or target not in ctx.repo_files or not _has_values(ctx, target, field):
                             continue
                         line, col = pos(entry)
                         yield K8S_SECRET.finding(

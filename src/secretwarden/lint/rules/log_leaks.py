@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from secretwarden.lint.context import LintContext
 from secretwarden.lint.model import Example, Finding, Rule
@@ -42,33 +43,69 @@ def _is_log_call(call: ast.Call) -> bool:
     return func.attr == "write" and base in {"sys.stdout", "sys.stderr"}
 
 
-def _secret_refs(node: ast.AST, ctx: LintContext) -> Iterator[str]:
-    """Secret-named names, attributes and string keys reachable without passing a call."""
+ENV_READERS = frozenset({"getenv", "get", "pop", "setdefault"})
+
+
+@dataclass
+class Scope:
+    """What one function (or the module) knows: names holding a secret, names holding a constant."""
+
+    tainted: dict[str, str] = field(default_factory=dict)  # local name -> what it holds
+    constants: set[str] = field(default_factory=set)
+
+
+def _env_read(call: ast.Call, ctx: LintContext) -> str | None:
+    """`os.environ.get("API_KEY")`, `os.getenv("API_KEY")`, `getenv("API_KEY")` of a secret-named key."""
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    if name not in ENV_READERS or not call.args:
+        return None
+    if name != "getenv" and not (isinstance(func, ast.Attribute) and "environ" in ast.unparse(func.value)):
+        return None
+    key = call.args[0]
+    if isinstance(key, ast.Constant) and isinstance(key.value, str) and ctx.is_secret(key.value):
+        return ast.unparse(call)
+    return None
+
+
+def _secret_refs(node: ast.AST, ctx: LintContext, scope: Scope | None = None) -> Iterator[str]:
+    """Secret values an expression carries: secret-named names, attributes and keys,
+    environment reads of secret keys, `get_secret_value()`, and locals assigned from any of them."""
+    scope = scope or Scope()
     if isinstance(node, ast.Call):
         func = node.func
         name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
         if SAFE_WRAPPERS.search(name):
             return
-        if name in {"format", "str", "repr", "join"}:
+        if name == "get_secret_value":
+            yield ast.unparse(node)
+            return
+        read = _env_read(node, ctx)
+        if read is not None:
+            yield read
+            return
+        if name in {"format", "str", "repr", "join", "strip", "decode", "encode"}:
+            if isinstance(func, ast.Attribute):
+                yield from _secret_refs(func.value, ctx, scope)
             for arg in [*node.args, *(k.value for k in node.keywords)]:
-                yield from _secret_refs(arg, ctx)
+                yield from _secret_refs(arg, ctx, scope)
         return
     if isinstance(node, ast.Name):
-        if ctx.is_secret(node.id):
+        if node.id in scope.tainted or (node.id not in scope.constants and ctx.is_secret(node.id)):
             yield node.id
         return
     if isinstance(node, ast.Attribute):
-        if ctx.is_secret(node.attr):
+        if ctx.is_secret(node.attr) and not node.attr.isupper():
             yield ast.unparse(node)
             return
-        yield from _secret_refs(node.value, ctx)
+        yield from _secret_refs(node.value, ctx, scope)
         return
     if isinstance(node, ast.Subscript):
         key = node.slice
         if isinstance(key, ast.Constant) and isinstance(key.value, str) and ctx.is_secret(key.value):
             yield ast.unparse(node)
             return
-        yield from _secret_refs(node.value, ctx)
+        yield from _secret_refs(node.value, ctx, scope)
         return
     if isinstance(node, ast.Constant | ast.Compare | ast.BoolOp) or (
         isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not)
@@ -76,11 +113,103 @@ def _secret_refs(node: ast.AST, ctx: LintContext) -> Iterator[str]:
         return  # a constant, or a truth value derived from the secret
     if isinstance(node, ast.IfExp):
         # `'set' if token else 'unset'` shows whether a secret exists, not what it is.
-        yield from _secret_refs(node.body, ctx)
-        yield from _secret_refs(node.orelse, ctx)
+        yield from _secret_refs(node.body, ctx, scope)
+        yield from _secret_refs(node.orelse, ctx, scope)
         return
     for child in ast.iter_child_nodes(node):
-        yield from _secret_refs(child, ctx)
+        yield from _secret_refs(child, ctx, scope)
+
+
+def _is_text_constant(node: ast.AST) -> bool:
+    """A literal message (`"invalid token"`, or an f-string of literals only)."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str | bytes | int | float)
+    if isinstance(node, ast.JoinedStr):
+        return all(isinstance(v, ast.Constant) for v in node.values)
+    return False
+
+
+def _learn(stmt: ast.stmt, ctx: LintContext, scope: Scope) -> None:
+    """Follow one assignment: `pw = os.environ["DB_PASSWORD"]` taints `pw`; `TOKEN_ERR = "..."` is a constant."""
+    if isinstance(stmt, ast.Assign):
+        targets, value = stmt.targets, stmt.value
+    elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+        targets, value = [stmt.target], stmt.value
+    else:
+        return
+    names = [t.id for t in targets if isinstance(t, ast.Name)]
+    if not names:
+        return
+    if _is_text_constant(value):
+        for name in names:
+            scope.constants.add(name)
+            scope.tainted.pop(name, None)
+        return
+    carried = next(iter(_secret_refs(value, ctx, scope)), None)
+    for name in names:
+        if carried is not None:
+            scope.tainted[name] = carried
+        else:
+            scope.tainted.pop(name, None)
+
+
+def _sinks(node: ast.AST) -> tuple[list[ast.expr], str] | None:
+    if isinstance(node, ast.Call) and _is_log_call(node):
+        return [*node.args, *(k.value for k in node.keywords)], "a log or print call"
+    if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+        return [*node.exc.args], "an exception message"
+    return None
+
+
+def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Statements of one scope in source order, entering blocks but not nested functions or classes."""
+    for stmt in body:
+        yield stmt
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            continue
+        for field_name in ("body", "orelse", "finalbody", "handlers"):
+            inner = getattr(stmt, field_name, None)
+            if isinstance(inner, list):
+                yield from _statements([s for s in inner if isinstance(s, ast.stmt | ast.excepthandler)])  # type: ignore[misc]
+
+
+def _own_nodes(stmt: ast.stmt) -> Iterator[ast.AST]:
+    """The nodes of a statement itself: a block's header (`if x:`), not the statements inside it."""
+    if not hasattr(stmt, "body"):
+        yield from ast.walk(stmt)
+        return
+    for name in ("test", "iter", "subject"):
+        header = getattr(stmt, name, None)
+        if isinstance(header, ast.AST):
+            yield from ast.walk(header)
+    for item in getattr(stmt, "items", []) or []:
+        yield from ast.walk(item)
+
+
+def _scope_findings(
+    path: str, body: list[ast.stmt], ctx: LintContext, outer: Scope
+) -> Iterator[Finding]:
+    scope = Scope(dict(outer.tainted), set(outer.constants))
+    nested: list[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] = []
+    for stmt in _statements(body):
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            nested.append(stmt)
+            continue
+        if isinstance(stmt, ast.excepthandler):
+            continue
+        for node in _own_nodes(stmt):
+            sink = _sinks(node)
+            if sink is None or not isinstance(node, ast.Call | ast.Raise):
+                continue
+            args, what = sink
+            for arg in args:
+                ref = next(iter(_secret_refs(arg, ctx, scope)), None)
+                if ref is not None:
+                    yield RULE.finding(path, node.lineno, node.col_offset + 1, f"`{ref}` reaches {what}")
+                    break
+        _learn(stmt, ctx, scope)
+    for inner in nested:
+        yield from _scope_findings(path, inner.body, ctx, scope if not isinstance(inner, ast.ClassDef) else outer)
 
 
 def _python(ctx: LintContext, path: str, text: str) -> Iterator[Finding]:
@@ -88,20 +217,11 @@ def _python(ctx: LintContext, path: str, text: str) -> Iterator[Finding]:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError):
         return
-    for node in ast.walk(tree):
-        args: list[ast.expr] = []
-        what = "a log or print call"
-        if not isinstance(node, ast.Call | ast.Raise):
-            continue
-        if isinstance(node, ast.Call) and _is_log_call(node):
-            args = [*node.args, *(k.value for k in node.keywords)]
-        elif isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
-            args = [*node.exc.args]
-            what = "an exception message"
-        for arg in args:
-            for ref in _secret_refs(arg, ctx):
-                yield RULE.finding(path, node.lineno, node.col_offset + 1, f"`{ref}` reaches {what}")
-                break
+    seen: set[tuple[int, int]] = set()
+    for finding in _scope_findings(path, tree.body, ctx, Scope()):
+        if (finding.line, finding.column) not in seen:
+            seen.add((finding.line, finding.column))
+            yield finding
 
 
 def _strip_strings(text: str) -> str:
@@ -113,21 +233,34 @@ def _strip_strings(text: str) -> str:
     return _JS_STRING.sub(keep_interpolation, text)
 
 
+JS_ENV_ASSIGN = re.compile(
+    r"\b(?:const|let|var)\s+(?P<local>[A-Za-z_$][\w$]*)\s*=\s*process\.env(?:\.(?P<dot>\w+)|\[\s*['\"](?P<key>\w+)['\"]\s*\])"
+)
+
+
+def _js_tainted(ctx: LintContext, text: str) -> set[str]:
+    """Locals assigned from a secret-named `process.env` entry (`const pw = process.env.DB_PASSWORD`)."""
+    return {m.group("local") for m in JS_ENV_ASSIGN.finditer(text) if ctx.is_secret(m.group("dot") or m.group("key") or "")}
+
+
 def _line_calls(ctx: LintContext, path: str, text: str, call: re.Pattern[str]) -> Iterator[Finding]:
+    tainted = _js_tainted(ctx, text) if "process.env" in text else set()
     for number, line in enumerate(text.splitlines(), start=1):
         match = call.search(line)
         if match is None:
             continue
         rest = _strip_strings(line[match.end():])
         for ident in _IDENT.findall(rest):
-            if ctx.is_secret(ident):
+            if ident in tainted or (not ident.isupper() and ctx.is_secret(ident)) or (
+                ident.isupper() and "process.env" in rest and ctx.is_secret(ident)
+            ):
                 yield RULE.finding(path, number, match.start() + 1, f"`{ident}` reaches a log or print call")
                 break
 
 
 def _mentions_secret(ctx: LintContext, text: str) -> bool:
     """Cheap pre-check: does any identifier or string in the file look secret?"""
-    return any(ctx.is_secret(word) for word in set(_IDENT.findall(text)))
+    return "get_secret_value" in text or any(ctx.is_secret(word) for word in set(_IDENT.findall(text)))
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
@@ -157,12 +290,21 @@ RULE = Rule(
             "print('db', settings.db_password)\nraise RuntimeError(f\"bad {os.environ['JWT_SECRET']}\")\n",
             "web/server.ts": "const apiKey = process.env.STRIPE_API_KEY;\nconsole.log(`key ${apiKey}`);\n",
             "cmd/main.go": "package main\n\nfunc main() {\n\tlog.Printf(\"pw %s\", dbPassword)\n}\n",
+            "app/flow.py": "import os, logging\nlog = logging.getLogger(__name__)\n\ndef connect(settings):\n"
+            "    pw = os.environ[\"DB_PASSWORD\"]\n    dsn = f\"postgres://app:{pw}@db/app\"\n"
+            "    log.error(\"cannot connect with %s\", dsn)\n    print(os.environ.get(\"API_KEY\"))\n"
+            "    logger.info(settings.db_password.get_secret_value())\n",
+            "web/flow.js": "const pw = process.env.DB_PASSWORD;\nconsole.error('db', pw);\n",
         },
         expect=(
+            ("log-leak", "app/flow.py", 7),
+            ("log-leak", "app/flow.py", 8),
+            ("log-leak", "app/flow.py", 9),
             ("log-leak", "app/main.py", 4),
             ("log-leak", "app/main.py", 5),
             ("log-leak", "app/main.py", 6),
             ("log-leak", "cmd/main.go", 4),
+            ("log-leak", "web/flow.js", 2),
             ("log-leak", "web/server.ts", 2),
         ),
     ),
@@ -174,6 +316,12 @@ RULE = Rule(
             "click.echo(f\"auth {'on' if api_token else 'off'}, {api_token is None}, {not api_token}\")\n",
             "web/server.ts": "console.log('apiKey is set:', Boolean(process.env.X), 'token');\n",
             "cmd/main.go": "package main\n\nfunc main() {\n\tlog.Printf(\"token ttl %s\", tokenTTL)\n}\n",
+            "app/errors.py": "import logging\nlog = logging.getLogger(__name__)\nINVALID_TOKEN = \"the token was rejected\"\n"
+            "BAD_PASSWORD_MSG = \"wrong password\"\n\ndef check(resp, client):\n    log.warning(INVALID_TOKEN)\n"
+            "    raise PermissionError(BAD_PASSWORD_MSG)\n\ndef page(resp):\n"
+            "    log.info('next %s', resp.next_page_token)\n    log.info('%s', client.token_endpoint)\n"
+            "    pw = 'unused'\n    log.info(pw)\n",
+            "web/errors.ts": "const INVALID_TOKEN = 'token rejected';\nconsole.error(INVALID_TOKEN);\n",
         },
     ),
 )

@@ -1,24 +1,53 @@
-"""`plain-env-secret`: a secret-named container env var with a literal `value:`."""
+"""`plain-env-secret`: a secret in a container env var's `value:`.
+
+Either a literal under a secret name (a Kubernetes `$(VAR)` reference, a
+path and a placeholder are not secrets), or, in a chart template, a value
+rendered from a secret-named `.Values` path: a secret routed through a plain
+env var instead of a `secretKeyRef`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from secretwarden.helm_template import actions, values_refs
 from secretwarden.lint.context import LintContext
 from secretwarden.lint.k8s import containers, workloads
 from secretwarden.lint.model import Example, Finding, Rule
+from secretwarden.lint.names import is_not_credential, looks_secret
 from secretwarden.lint.yamlpos import get, pos, scalar, seq
+
+
+def _secret_values_ref(source: str) -> str | None:
+    """The secret-named `.Values` path a templated value renders, if any."""
+    for action in actions(source):
+        for ref in values_refs(action):
+            if looks_secret(ref.rpartition(".")[2]):
+                return ref
+    return None
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
     for obj in workloads(ctx):
         for container in containers(obj):
             for entry in seq(get(container, "env")):
-                name = scalar(get(entry, "name"))
+                name = scalar(get(entry, "name")) or "?"
                 value = get(entry, "value")
-                if not name or value is None or scalar(value) is None or not ctx.is_secret(name):
+                if value is None:
                     continue
+                text = scalar(value)
                 line, col = pos(value)
+                if text is None:
+                    ref = _secret_values_ref(ctx.source_of(obj.file, value)) if obj.file in ctx.files else None
+                    if ref is not None:
+                        yield RULE.finding(
+                            obj.file, line, col,
+                            f"{obj.kind} `{obj.name or '?'}` routes `.Values.{ref}` into plain env `{name}`",
+                            fix=f"keep `.Values.{ref}` in a Secret and read it with `valueFrom.secretKeyRef`",
+                        )
+                    continue
+                if not ctx.is_secret(name) or is_not_credential(text):
+                    continue
                 yield RULE.finding(
                     obj.file, line, col,
                     f"{obj.kind} `{obj.name or '?'}` sets secret `{name}` from a literal `value:`",
@@ -36,14 +65,24 @@ RULE = Rule(
         files={"k8s/api.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec:\n"
                "  template:\n    spec:\n      containers:\n        - name: api\n          env:\n"
                "            - name: PORT\n              value: \"3000\"\n"
-               "            - name: DB_PASSWORD\n              value: literal-example-pw\n"},
-        expect=(("plain-env-secret", "k8s/api.yaml", 13),),
+               "            - name: DB_PASSWORD\n              value: literal-example-pw\n",
+               "charts/api/Chart.yaml": "name: api\n",
+               "charts/api/templates/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\n"
+               "metadata:\n  name: {{ .Release.Name }}-{{ .Chart.Name }}\nspec:\n  template:\n    spec:\n"
+               "      containers:\n        - name: api\n          env:\n            - name: DATABASE_PASS\n"
+               "              value: {{ .Values.db.password | quote }}\n"
+               "            - name: LOG_LEVEL\n              value: {{ .Values.logLevel }}\n"},
+        expect=(("plain-env-secret", "charts/api/templates/deploy.yaml", 12), ("plain-env-secret", "k8s/api.yaml", 13)),
     ),
     passing=Example(
         files={"k8s/api.yaml": "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: job}\nspec:\n"
                "  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers:\n"
                "            - name: job\n              env:\n                - name: DB_PASSWORD\n"
-               "                  valueFrom:\n                    secretKeyRef: {name: job-secrets, key: DB_PASSWORD}\n"},
+               "                  valueFrom:\n                    secretKeyRef: {name: job-secrets, key: DB_PASSWORD}\n"
+               "                - name: DATABASE_URL\n                  value: postgres://app:$(DB_PASSWORD)@db:5432/app\n"
+               "                - name: GOOGLE_APPLICATION_CREDENTIALS\n                  value: /var/run/gcp/key.json\n"
+               "                - name: API_TOKEN\n                  value: INSERT_TOKEN_HERE\n"
+               "                - name: CLIENT_SECRET\n                  value: $(CLIENT_SECRET_FROM_VOLUME)\n"},
     ),
 )
 RULES = (RULE,)

@@ -41,7 +41,10 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         hint = f"run `warden render secrets-doc --service {name} --write`"
         text = readme.read_text(encoding="utf-8", errors="replace") if readme.is_file() else None
         if text is None:
-            yield RULE.finding(rel, 1, 1, f"service `{name}` has no README with a Secrets architecture section",
+            # The README does not exist: point at the service in warden.yaml, not at a file:1:1 nobody can open.
+            line, col = ctx.contract_position("services", name)
+            yield RULE.finding(ctx.contract_file or "warden.yaml", line, col,
+                               f"service `{name}` has no README (`{rel}`) with a Secrets architecture section",
                                service=name, fix=hint)
             continue
         span = find_block(text, name)
