@@ -62,6 +62,9 @@ class Namespace(Strict):
     hold_until: dt.date | None = Field(
         None, description="Reads of a deprecated namespace are allowed until this date, flagged after."
     )
+    past_hold: Literal["block", "warn"] = Field(
+        "block", description="What a required read of this deprecated namespace past `hold_until` does."
+    )
     rotate_every: str | None = Field(None, description="Default rotation cadence for keys of this namespace.")
 
     _check_rotate = field_validator("rotate_every")(lambda v: v if v is None else _duration(v))
@@ -75,8 +78,8 @@ class Namespace(Strict):
 
     @model_validator(mode="after")
     def _deprecation(self) -> Namespace:
-        if (self.replaced_by or self.hold_until) and not self.deprecated:
-            raise ValueError("`replaced_by`/`hold_until` only make sense with `deprecated: true`")
+        if (self.replaced_by or self.hold_until or self.past_hold != "block") and not self.deprecated:
+            raise ValueError("`replaced_by`/`hold_until`/`past_hold` only make sense with `deprecated: true`")
         return self
 
 

@@ -1,0 +1,213 @@
+"""The one verdict: may this service (environment, project) start, and why not.
+
+Every gate asks this module and none decides by itself: `status`, `check`,
+`run` (both paths), `ci`, `report`, `serve`, `rotation status` and the
+runtime's `require()`. A surface gathers what it knows about each slot a
+service reads (`SlotFacts`: from store metadata, or from the values it read)
+and hands the facts to `judge()`, which applies the rule table below and
+returns a `Verdict` with its reasons. The table is documented once, in
+docs/verdict.md; change both together.
+
+| fact about a slot                            | required key | optional key        |
+|----------------------------------------------|--------------|---------------------|
+| missing                                      | blocks       | nothing to say      |
+| invalid (stamp or value check)               | blocks       | warns, left out     |
+| unverified (no stamp for the current spec)   | warns        | warns               |
+| compromised, not rotated (store mark)        | blocks *     | warns, left out     |
+| rotated, incident still open (register)      | blocks *     | warns, left out     |
+| deprecated namespace, past hold date         | blocks **    | warns               |
+| deprecated namespace, within hold            | notes        | notes               |
+
+\\* `allow_compromised` (the CLI's audited `--allow-compromised`) turns it
+into a warning. \\*\\* a warning when the namespace says `past_hold: warn`.
+
+This module imports nothing heavy: the run fast path uses it as is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from secretwarden.slots import SlotRef
+
+# What is known about the value in a slot (before deprecation and incidents).
+KeyState = Literal["present", "missing", "invalid", "unverified", "compromised"]
+PastHold = Literal["block", "warn"]
+Severity = Literal["block", "warn", "note"]
+
+
+@dataclass(frozen=True, slots=True)
+class SlotFacts:
+    """Everything a gate knows about one slot one service reads. Never a value."""
+
+    var: str  # the variable the service reads
+    slot: SlotRef
+    required: bool
+    state: KeyState
+    problems: tuple[str, ...] = ()  # why invalid / unverified, one line each
+    incident: str | None = None  # id of an incident on this slot not closed yet (register)
+    deprecated: bool = False  # the slot's namespace is deprecated
+    hold_until: dt.date | None = None  # reads of it are tolerated until this date
+    past_hold: PastHold = "block"  # what a read past the hold date does
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One finding of the verdict, in words a person reads."""
+
+    code: str  # missing | invalid | unverified | compromised | incident-open | past-hold | within-hold
+    var: str
+    slot: SlotRef
+    severity: Severity
+    text: str  # one line, names and states only
+    withhold: bool = False  # `run` must not pass this key's value on (it starts without it)
+
+    @property
+    def blocks(self) -> bool:
+        return self.severity == "block"
+
+    @property
+    def line(self) -> str:
+        return f"{self.var}: {self.text}"
+
+
+# Order and words of the one-line summary; kept as the gap report always wrote it.
+_SUMMARY: tuple[tuple[str, str, str], ...] = (
+    ("missing", "required key", "missing"),
+    ("invalid", "required key", "invalid"),
+    ("compromised", "required key", "compromised"),
+    ("incident-open", "required key", "under an open incident"),
+    ("past-hold", "read", "from a deprecated namespace past its hold date"),
+)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    reasons: tuple[Reason, ...] = ()
+
+    @property
+    def blocked(self) -> bool:
+        return any(r.blocks for r in self.reasons)
+
+    @property
+    def blockers(self) -> list[Reason]:
+        return [r for r in self.reasons if r.blocks]
+
+    @property
+    def warnings(self) -> list[Reason]:
+        return [r for r in self.reasons if r.severity == "warn"]
+
+    @property
+    def withheld(self) -> set[str]:
+        """Variables `run` leaves out of the child's environment."""
+        return {r.var for r in self.reasons if r.withhold}
+
+    def reasons_for(self, var: str) -> list[Reason]:
+        return [r for r in self.reasons if r.var == var]
+
+    @property
+    def summary(self) -> str:
+        """`PASS`, or `BLOCKED: ` and the blockers counted by kind."""
+        if not self.blocked:
+            return "PASS"
+        return "BLOCKED: " + describe(self.blockers)
+
+    def __add__(self, other: Verdict) -> Verdict:
+        return Verdict(self.reasons + other.reasons)
+
+
+def describe(blockers: Iterable[Reason]) -> str:
+    counts: dict[str, int] = {}
+    for r in blockers:
+        counts[r.code] = counts.get(r.code, 0) + 1
+    parts = []
+    for code, noun, what in _SUMMARY:
+        n = counts.get(code, 0)
+        if n:
+            parts.append(f"{n} {noun}{'s' if n != 1 else ''} {what}")
+    return ", ".join(parts)
+
+
+def slot_reasons(facts: SlotFacts, today: dt.date, *, allow_compromised: bool = False) -> list[Reason]:
+    """The rule table, for one slot. The order of the reasons is fixed (state first)."""
+    out: list[Reason] = []
+    var, slot, required = facts.var, facts.slot, facts.required
+
+    def add(code: str, severity: Severity, text: str, withhold: bool = False) -> None:
+        out.append(Reason(code, var, slot, severity, text, withhold))
+
+    state = facts.state
+    where = slot.label()
+    if state == "missing":
+        if required:
+            add("missing", "block", f"missing ({where})")
+    elif state == "invalid":
+        why = "; ".join(facts.problems) or "does not match its format"
+        if required:
+            add("invalid", "block", f"invalid: {why}")
+        else:
+            add("invalid", "warn", f"optional value ignored: {why}", withhold=True)
+    elif state == "unverified":
+        why = "; ".join(facts.problems) or "not checked against the current spec"
+        add("unverified", "warn", f"unverified: {why}")
+    if state == "compromised" or (facts.incident is not None and state != "missing"):
+        code = "compromised" if state == "compromised" else "incident-open"
+        if code == "compromised":
+            text = "compromised, not rotated since" + (f" (incident {facts.incident})" if facts.incident else "")
+        else:
+            text = f"rotated, but incident {facts.incident} is not closed (root-cause note missing)"
+        if not required:
+            add(code, "warn", "optional key " + text + "; left out", withhold=True)
+        elif allow_compromised:
+            add(code, "warn", text + "; allowed by --allow-compromised")
+        else:
+            add(code, "block", f"{text} ({where})")
+    if facts.deprecated:
+        hold = facts.hold_until
+        if hold is None or today > hold:
+            held = f" (hold date {hold} passed)" if hold else ""
+            text = f"reads deprecated namespace `{slot.namespace}`{held}"
+            add("past-hold", "block" if required and facts.past_hold == "block" else "warn", text)
+        else:
+            add("within-hold", "note", f"reads deprecated namespace `{slot.namespace}` (allowed until {hold})")
+    return out
+
+
+def judge(facts: Iterable[SlotFacts], today: dt.date, *, allow_compromised: bool = False) -> Verdict:
+    """The verdict over any set of slots: a service, an environment, the project."""
+    reasons: list[Reason] = []
+    for f in facts:
+        reasons += slot_reasons(f, today, allow_compromised=allow_compromised)
+    return Verdict(tuple(reasons))
+
+
+# --- the incident register, read cheaply -----------------------------------------------------
+
+
+def open_incidents(audit_path: Path) -> dict[tuple[str, SlotRef], str]:
+    """(store, slot) -> id of every incident in the register that is not closed.
+
+    Reads the JSONL register beside the audit log without building incidents
+    (the run fast path calls this); `ops/incidents.py` is the full view.
+    """
+    from secretwarden.ops.journal import incident_journal
+
+    opened: dict[str, tuple[str, SlotRef]] = {}
+    for e in incident_journal(audit_path).entries():
+        try:
+            if e.get("event") == "open":
+                slot = SlotRef(str(e["env"]), str(e["namespace"]), str(e["key"]), e.get("instance"))
+                opened[str(e["id"])] = (str(e.get("store", "")), slot)
+            elif e.get("event") == "close":
+                opened.pop(str(e.get("id")), None)
+        except (KeyError, TypeError):
+            continue  # a damaged entry shows up in `audit verify`, not as a crash here
+    return {where: inc for inc, where in opened.items()}
+
+
+def incident_for(register: Mapping[tuple[str, SlotRef], str], store: str, slot: SlotRef) -> str | None:
+    return register.get((store, slot))
