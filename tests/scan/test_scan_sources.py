@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
-from scan_helpers import fake, git
+from scan_helpers import fake, git, run_warden
 
 from secretwarden.scan.config import ScanOptions
 from secretwarden.scan.model import Notice
@@ -30,7 +31,8 @@ def test_walker_honours_gitignore_outside_git(tmp_path: Path) -> None:
     notices: list[Notice] = []
     got = sorted(i.path for i in iter_files(tmp_path, honour_ignore=True, max_size=10**6,
                                             allow_spec=None, notices=notices))
-    assert got == [".gitignore", "sub/.gitignore", "sub/kept.txt"]
+    # image.png is listed: binary content is judged from its bytes by the scanner
+    assert got == [".gitignore", "image.png", "sub/.gitignore", "sub/kept.txt"]
     everything = sorted(i.path for i in iter_files(tmp_path, honour_ignore=False, max_size=10**6,
                                                    allow_spec=None, notices=notices))
     assert "ignored/a.py" in everything and "run.log" in everything
@@ -129,9 +131,13 @@ def test_history_survives_a_broken_object(repo: Path) -> None:
     obj = repo / ".git" / "objects" / blob[:2] / blob[2:]
     obj.chmod(0o644)
     obj.write_bytes(b"garbage")
+    (repo / "b.txt").unlink()  # else git reads the intact work-tree copy instead
+    (repo / "c.env").write_text(f"TOKEN={fake('ghp_{alnum:36}', seed=3)}\n")
+    git(repo, "add", "c.env")
+    git(repo, "commit", "-qm", "later")
     result = run_scan(ScanOptions(target=str(repo), mode="git"))
-    assert [f.rule_id for f in result.findings] == ["github-token"]
-    assert any("broken" in n.reason or "missing" in n.reason for n in result.notices)
+    assert sorted(f.path for f in result.findings) == ["a.env", "c.env"]
+    assert any("cannot read" in n.reason for n in result.notices)
 
 
 def test_staged_reports_only_added_lines(repo: Path) -> None:
@@ -148,3 +154,165 @@ def test_staged_reports_only_added_lines(repo: Path) -> None:
     (repo / "sub").mkdir()
     result = run_scan(ScanOptions(target=str(repo / "sub"), mode="staged"))
     assert [(f.path, f.line) for f in result.findings] == [("app.py", 2)]
+
+
+# --- history engine: paths, refs, merges, cache ------------------------------------------------
+
+
+def _commit(repo: Path, files: Mapping[str, str | bytes], message: str) -> str:
+    for name, content in files.items():
+        path = repo / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", message)
+    return git(repo, "rev-parse", "HEAD")
+
+
+def _git_scan(repo: Path, **kw: object) -> list[tuple[str, str | None, str]]:
+    result = run_scan(ScanOptions(target=str(repo), mode="git", use_cache=False, **kw))  # type: ignore[arg-type]
+    return sorted((f.path, f.commit, f.rule_id) for f in result.findings)
+
+
+def test_history_finds_every_rule_example_like_the_tree_scan(repo: Path) -> None:
+    """Only added lines are read from history, prefiltered in the raw patch:
+    each rule's own examples must be found there exactly as in the files."""
+    from secretwarden.scan.rules import all_rules
+
+    files = {f"examples/{rule.id}.txt": "".join(fake(t, seed=4) + "\n" for t in rule.must_match)
+             for rule in all_rules() if rule.must_match}
+    _commit(repo, {"README": "x\n"}, "start")
+    _commit(repo, files, "examples")
+    tree = run_scan(ScanOptions(target=str(repo), honour_ignore=False))
+    history = run_scan(ScanOptions(target=str(repo), mode="git", use_cache=False))
+    assert tree.findings
+    assert sorted((f.path, f.line, f.rule_id) for f in history.findings) == sorted(
+        (f.path, f.line, f.rule_id) for f in tree.findings)
+
+
+def test_git_paths_restrict_history(repo: Path) -> None:
+    _commit(repo, {"svc/a/app.env": f"TOKEN={fake('ghp_{alnum:36}', seed=1)}\n",
+                   "svc/b/app.env": f"TOKEN={fake('ghp_{alnum:36}', seed=2)}\n",
+                   "gone/old.env": f"TOKEN={fake('ghp_{alnum:36}', seed=3)}\n"}, "all")
+    git(repo, "rm", "-rq", "gone")
+    git(repo, "commit", "-qm", "drop gone")
+    assert [p for p, _, _ in _git_scan(repo, paths=(str(repo / "svc" / "a"),))] == ["svc/a/app.env"]
+    # a path that exists only in history, given relative to the current directory
+    proc = run_warden("scan", "--git", "gone", "svc/b", "--format", "json", "--no-cache", cwd=repo)
+    assert proc.returncode == 1, proc.stderr
+    import json
+
+    assert sorted(f["path"] for f in json.loads(proc.stdout)["findings"]) == ["gone/old.env", "svc/b/app.env"]
+    outside = run_warden("scan", "--git", ".", str(repo.parent), cwd=repo)
+    assert outside.returncode == 2 and b"outside the repository" in outside.stderr
+
+
+def test_since_covers_every_ref_not_reachable_from_rev(repo: Path) -> None:
+    _commit(repo, {"a.txt": "a\n"}, "a")
+    old = _commit(repo, {"old.env": f"KEY={fake('sk_live_{alnum:24}', seed=1)}\n"}, "before")
+    git(repo, "checkout", "-qb", "feature")
+    side = _commit(repo, {"side.env": f"KEY={fake('sk_live_{alnum:24}', seed=2)}\n"}, "side")
+    git(repo, "checkout", "-q", "main")
+    new = _commit(repo, {"new.env": f"KEY={fake('sk_live_{alnum:24}', seed=3)}\n"}, "after")
+    got = _git_scan(repo, since=old)
+    assert [(p, c) for p, c, _ in got] == sorted([("new.env", new), ("side.env", side)])
+    assert [p for p, _, _ in _git_scan(repo, since=old, branch="main")] == ["new.env"]
+    bad = run_warden("scan", "--git", "--since", "no-such-rev", str(repo))
+    assert bad.returncode == 2 and b"no such commit" in bad.stderr
+
+
+def test_evil_merge_is_found_and_clean_merges_report_nothing_twice(repo: Path) -> None:
+    _commit(repo, {"app.py": "a = 1\nb = 2\n"}, "start")
+    git(repo, "checkout", "-qb", "side")
+    side = _commit(repo, {"app.py": f"a = 1\nb = 2\nSIDE = '{fake('ghp_{alnum:36}', seed=1)}'\n"}, "side")
+    git(repo, "checkout", "-q", "main")
+    _commit(repo, {"app.py": "z = 0\na = 1\nb = 2\n"}, "main edit")
+    subprocess_env_merge = ["merge", "-q", "--no-ff", "--no-commit", "side"]
+    git(repo, *subprocess_env_merge)
+    evil = fake("xoxb-{digits:12}-{digits:13}-{alnum:24}", seed=2)
+    merged = (repo / "app.py").read_text() + f"EVIL = '{evil}'\n"
+    merge = _commit(repo, {"app.py": merged}, "merge side")
+    assert _git_scan(repo) == sorted([("app.py", side, "github-token"), ("app.py", merge, "slack-token")])
+
+
+def test_cached_rescan_reads_only_new_commits_and_reports_the_same(repo: Path) -> None:
+    for i in range(5):
+        _commit(repo, {f"f{i}.txt": f"line {i}\n"}, f"c{i}")
+    leak = _commit(repo, {"leak.env": f"TOKEN={fake('ghp_{alnum:36}', seed=5)}\n"}, "leak")
+    env = {"WARDEN_SCAN_DEBUG": "1"}
+    first = run_warden("scan", "--git", str(repo), "--format", "json", env=env)
+    assert b"6 commits in range, 0 from the cache" in first.stderr
+    for i in range(3):
+        _commit(repo, {f"g{i}.txt": f"more {i}\n"}, f"d{i}")
+    second = run_warden("scan", "--git", str(repo), "--format", "json", env=env)
+    # the 5 clean commits are skipped; the leak (a commit with a finding) is read again
+    assert b"9 commits in range, 5 from the cache" in second.stderr
+    import json
+
+    assert [f["commit"] for f in json.loads(second.stdout)["findings"]] == [leak]
+    assert json.loads(second.stdout)["findings"] == json.loads(first.stdout)["findings"]
+
+
+def test_tampered_cache_is_a_miss_never_a_skip(repo: Path) -> None:
+    import os
+
+    _commit(repo, {"a.txt": "a\n"}, "a")
+    leak = _commit(repo, {"leak.env": f"TOKEN={fake('ghp_{alnum:36}', seed=6)}\n"}, "leak")
+    run_scan(ScanOptions(target=str(repo), mode="git"))
+    cache_files = list((Path(os.environ["WARDEN_CACHE_DIR"]) / "scan-history").glob("*.commits"))
+    assert len(cache_files) == 1
+    raw = cache_files[0].read_bytes()
+    assert leak.encode() not in raw  # commits with findings are never recorded
+    cache_files[0].write_bytes(raw + leak.encode() + b"\n")  # an attacker marks the leak clean
+    result = run_scan(ScanOptions(target=str(repo), mode="git"))
+    assert [f.commit for f in result.findings] == [leak]
+    cache_files[0].write_bytes(b"garbage")
+    assert [f.commit for f in run_scan(ScanOptions(target=str(repo), mode="git")).findings] == [leak]
+
+
+# --- the same notices from every source ---------------------------------------------------
+
+
+def test_undecodable_bytes_are_reported_the_same_way_in_every_mode(repo: Path) -> None:
+    data = b"caf\xe9 = 1\ntoken = " + fake("ghp_{alnum:36}", seed=7).encode() + b"\n"
+    _commit(repo, {"README": "x\n"}, "start")
+    (repo / "latin1.txt").write_bytes(data)
+    git(repo, "add", "latin1.txt")
+    staged = run_scan(ScanOptions(target=str(repo), mode="staged"))
+    git(repo, "commit", "-qm", "latin1")
+    tree = run_scan(ScanOptions(target=str(repo)))
+    history = run_scan(ScanOptions(target=str(repo), mode="git", use_cache=False))
+    stdin = run_scan(ScanOptions(mode="stdin", stdin_name="latin1.txt"), stdin_data=data)
+    for result in (tree, history, staged, stdin):
+        assert [f.rule_id for f in result.findings] == ["github-token"]
+        assert [(n.path, n.reason) for n in result.notices] == [
+            ("latin1.txt", "not valid UTF-8: scanned with undecodable bytes replaced")]
+
+
+def test_directory_and_single_file_treat_binary_and_skipped_files_the_same(tmp_path: Path) -> None:
+    token = fake("ghp_{alnum:36}", seed=8)
+    (tmp_path / "image.png").write_bytes(b"\x89PNG\0\0" + token.encode())
+    (tmp_path / "export.dat").write_text(f"token = {token}\n")  # a "binary" extension holding text
+    (tmp_path / "big.txt").write_text(f"token = {token}\n" + "a" * 5000)
+    whole = run_scan(ScanOptions(target=str(tmp_path), honour_ignore=False, max_file_size=1000))
+    assert [f.path for f in whole.findings] == ["export.dat"]
+    assert sorted((n.path, n.reason.split(":")[0]) for n in whole.notices) == [
+        ("big.txt", "larger than 1000 bytes"), ("image.png", "binary content (NUL bytes)")]
+    for name in ("image.png", "export.dat", "big.txt"):
+        single = run_scan(ScanOptions(target=str(tmp_path / name), honour_ignore=False, max_file_size=1000))
+        expect_f = [f.rule_id for f in whole.findings if f.path == name]
+        expect_n = [n.reason for n in whole.notices if n.path == name]
+        assert [f.rule_id for f in single.findings] == expect_f
+        assert [n.reason for n in single.notices] == expect_n
+
+
+def test_history_judges_binary_by_content_not_by_attributes(repo: Path) -> None:
+    token = fake("ghp_{alnum:36}", seed=9)
+    _commit(repo, {".gitattributes": "*.env -diff\n", "blob.bin": b"\0\x01binary\n"}, "attrs")
+    leak = _commit(repo, {"prod.env": f"TOKEN={token}\n"}, "leak behind -diff")
+    result = run_scan(ScanOptions(target=str(repo), mode="git", use_cache=False))
+    assert [(f.path, f.commit) for f in result.findings] == [("prod.env", leak)]
+    assert [(n.path, n.reason) for n in result.notices] == [("blob.bin", "binary content (NUL bytes): skipped")]

@@ -59,9 +59,15 @@ def _list_rules() -> None:
 
 
 @click.command("scan")
-@click.argument("target", required=False, default=".")
-@click.option("--git", "git_history", is_flag=True, help="Scan the repository's history (all branches) instead of the tree.")
-@click.option("--since", metavar="REV", help="With --git: only commits after REV.")
+@click.argument("targets", nargs=-1)
+@click.option("--git", "git_history", is_flag=True,
+              help="Scan the history instead of the tree: every commit of every ref (branches, tags, remotes), "
+                   "merges included (what a merge adds relative to all its parents). PATH arguments restrict "
+                   "it to the history of those paths.")
+@click.option("--since", metavar="REV",
+              help="With --git: only commits no ref had at REV (every ref's commits not reachable from REV).")
+@click.option("--no-cache", is_flag=True,
+              help="With --git: read every commit again instead of skipping those a previous scan found clean.")
 @click.option("--branch", metavar="NAME", help="With --git: only this branch's history.")
 @click.option("--staged", is_flag=True, help="Scan only lines added in the staged changes (pre-commit).")
 @click.option("--no-ignore", is_flag=True, help="Also scan files that .gitignore excludes.")
@@ -82,12 +88,16 @@ def _list_rules() -> None:
 @click.option("--no-progress", is_flag=True, help="Never show a progress bar.")
 @click.option("--verbose", "-v", is_flag=True, help="List skipped and partly read files.")
 @click.pass_context
-def scan(ctx: click.Context, target: str, git_history: bool, since: str | None, branch: str | None,
+def scan(ctx: click.Context, targets: tuple[str, ...], git_history: bool, since: str | None, no_cache: bool,
+         branch: str | None,
          staged: bool, no_ignore: bool, max_file_size: str | None, fmt: str, output: str | None,
          show_secrets: bool, baseline_path: str | None, update_baseline: bool, no_baseline: bool,
          only_rules: tuple[str, ...], disabled: tuple[str, ...], min_confidence: str, jobs: int,
          list_rules: bool, no_progress: bool, verbose: bool) -> int:
     """Find committed secrets: in a tree (default), --git history, --staged changes, or `-` (stdin).
+
+    TARGET is a directory or file (default: the current directory); with --git,
+    one or more paths inside one repository whose history to scan.
 
     Exit 0 when clean, 1 when findings remain, 2 on usage errors.
     """
@@ -101,19 +111,25 @@ def scan(ctx: click.Context, target: str, git_history: bool, since: str | None, 
 
     if git_history and staged:
         raise UsageError("--git and --staged cannot be combined")
-    if (since or branch) and not git_history:
-        raise UsageError("--since and --branch need --git")
+    if (since or branch or no_cache) and not git_history:
+        raise UsageError("--since, --branch and --no-cache need --git")
+    if len(targets) > 1 and not git_history:
+        raise UsageError("several paths need --git", hint="scan one directory or file at a time")
+    target = targets[0] if targets else "."
     mode = "git" if git_history else "staged" if staged else "stdin" if target == "-" else "files"
     if mode == "stdin" and update_baseline:
         raise UsageError("--update-baseline needs a tree or a repository, not stdin")
     target_path = Path.cwd() if mode == "stdin" else Path(target)
+    if mode == "git" and targets and not target_path.exists():
+        target_path = Path.cwd()  # a path that only exists in history
     if mode != "stdin" and not target_path.exists():
         raise UsageError(f"{target}: no such file or directory")
     size = _parse_size(max_file_size)
     options = ScanOptions(
         target=target, mode=mode, honour_ignore=not no_ignore, since=since, branch=branch, jobs=jobs,
         disabled_rules=frozenset(disabled), only_rules=frozenset(only_rules),
-        min_confidence=_CONFIDENCE[min_confidence],
+        min_confidence=_CONFIDENCE[min_confidence], paths=targets if mode == "git" else (),
+        use_cache=not no_cache,
     )
     if size is not None:
         options.max_file_size = size

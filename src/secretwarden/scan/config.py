@@ -34,6 +34,8 @@ class ScanOptions:
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     since: str | None = None
     branch: str | None = None
+    paths: tuple[str, ...] = ()  # with mode "git": only the history of these paths
+    use_cache: bool = True  # with mode "git": skip commits a previous scan found clean
     jobs: int = 0  # 0: one worker per core
     disabled_rules: frozenset[str] = frozenset()
     only_rules: frozenset[str] = frozenset()

@@ -147,6 +147,19 @@ class Engine:
         result.findings.sort(key=lambda f: (f.line, f.column, f.rule_id))
         return result
 
+    def candidate_ends(self, buf: bytes) -> list[int]:
+        """End offsets of every prefilter match in `buf`: where a finding could be.
+
+        The history scan runs this over a whole patch stream and confirms only
+        the file changes it points at."""
+        ends: list[int] = []
+
+        def on_match(expr_id: int, start: int, end: int, flags: int, context: Any) -> None:
+            ends.append(end)
+
+        self._db.scan(buf, match_event_handler=on_match, scratch=self._scratch)
+        return ends
+
     # -- helpers --------------------------------------------------------------
 
     def _rule(self, rule_id: str) -> Rule:

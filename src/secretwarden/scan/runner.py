@@ -21,6 +21,7 @@ from secretwarden.scan.config import ScanOptions
 from secretwarden.scan.model import Finding, Notice, ScanResult
 from secretwarden.scan.sources import files as files_src
 from secretwarden.scan.sources import git as git_src
+from secretwarden.scan.sources import git_diff
 
 _BATCH_BYTES = 2 * 1024 * 1024
 _BATCH_FILES = 256
@@ -41,27 +42,41 @@ def _engine() -> Any:
     return get_engine(_DISABLED)
 
 
-def _note_encoding(buf: bytes) -> str | None:
-    if buf.isascii():
-        return None
+BINARY_NOTICE = "binary content (NUL bytes): skipped"
+UNDECODABLE_NOTICE = "not valid UTF-8: scanned with undecodable bytes replaced"
+_SNIFF = 8192
+
+
+def is_binary(head: bytes) -> bool:
+    """git's own test: a NUL byte in the first 8 KB (tree, history and staged agree)."""
+    return b"\0" in head[:_SNIFF]
+
+
+def encoding_notes(buf: bytes, findings: list[Finding]) -> list[str]:
+    """The undecodable-bytes notice, given the same way by every source: when a
+    reported finding comes from bytes that are not valid UTF-8."""
+    if not findings or buf.isascii():
+        return []
     try:
         buf.decode("utf-8")
     except UnicodeDecodeError:
-        return "not valid UTF-8: scanned with undecodable bytes replaced"
-    return None
+        return [UNDECODABLE_NOTICE]
+    return []
 
 
 def scan_bytes(buf: bytes, path: str) -> tuple[list[Finding], list[str], int]:
-    """Scan one buffer: (findings, notices, allowed count). Binary content is skipped."""
-    if b"\0" in buf[:8192]:
-        return [], ["binary content (NUL bytes): skipped"], 0
+    """Scan one whole buffer: (findings, notices, allowed count). Binary content is skipped."""
+    found, notes, allowed = _scan_buffer(buf, path)
+    return found, [*notes, *encoding_notes(buf, found)], allowed
+
+
+def _scan_buffer(buf: bytes, path: str) -> tuple[list[Finding], list[str], int]:
+    """`scan_bytes` without the undecodable-bytes notice: callers that keep only
+    some findings (staged, history) add it from `encoding_notes` for the ones kept."""
+    if is_binary(buf):
+        return [], [BINARY_NOTICE], 0
     out = _engine().scan(buf, path)
-    notices = list(out.notices)
-    if out.findings:
-        note = _note_encoding(buf)
-        if note:
-            notices.append(note)
-    return out.findings, notices, out.allowed
+    return out.findings, list(out.notices), out.allowed
 
 
 FileResult = tuple[list[Finding], list[Notice], int, int, int]  # findings, notices, files, bytes, allowed
@@ -74,18 +89,28 @@ def _scan_file_batch(batch: list[tuple[str, str]]) -> FileResult:
     for rel, abspath in batch:
         try:
             with open(abspath, "rb") as fh:
-                buf = fh.read()
+                if os.path.splitext(rel)[1].lower() in files_src.BINARY_EXTS:
+                    # Usually binary: look at the head before reading the rest,
+                    # but judge by content, never by the name alone.
+                    head = fh.read(_SNIFF)
+                    if is_binary(head):
+                        notices.append(Notice(rel, BINARY_NOTICE))
+                        nbytes += len(head)
+                        continue
+                    buf = head + fh.read()
+                else:
+                    buf = fh.read()
         except OSError as exc:
             notices.append(Notice(rel, f"unreadable: {exc.strerror or type(exc).__name__}"))
             continue
         nbytes += len(buf)
         try:
-            found, notes, n_allowed = scan_bytes(buf, rel)
+            found, notes, n_allowed = _scan_buffer(buf, rel)
         except Exception as exc:  # one bad file must never stop the scan
             notices.append(Notice(rel, f"scan error: {type(exc).__name__}"))
             continue
         findings.extend(found)
-        notices.extend(Notice(rel, n) for n in notes)
+        notices.extend(Notice(rel, n) for n in [*notes, *encoding_notes(buf, found)])
         allowed += n_allowed
     return findings, notices, len(batch), nbytes, allowed
 
@@ -167,78 +192,211 @@ def _scan_tree(options: ScanOptions, result: ScanResult) -> None:
         result.allowed += allowed
 
 
-BlobResult = tuple[dict[str, list[Finding]], list[Notice], int, int, int]
+# --- history -----------------------------------------------------------------
+
+# Per worker process: what each distinct added text (keyed with its path) gave,
+# so a change seen again (cherry-pick, branch copy, revert) is not scanned twice.
+_SEEN: dict[bytes, tuple[tuple[Finding, ...], tuple[str, ...], int]] = {}
+_SEEN_LIMIT = 200_000
+
+HistoryUnit = tuple[str, list[str], tuple[str, ...], tuple[str, ...], int]
+HistoryResult = tuple[list[Finding], list[Notice], set[str], int, int, int, tuple[int, int, int]]
 
 
-def _scan_blob_chunk(unit: tuple[str, list[tuple[str, str]], int]) -> BlobResult:
-    repo, blobs, max_size = unit
-    paths = dict(blobs)
-    found: dict[str, list[Finding]] = {}
-    notices: list[Notice] = []
-    nbytes = allowed = 0
-    for sha, data, reason in git_src.read_blobs(Path(repo), [s for s, _ in blobs], max_size):
+def _scan_added(section: git_diff.Section, max_size: int) -> tuple[list[Finding], list[str], int]:
+    """Scan what one file change added; findings carry the file's own line numbers."""
+    import hashlib
+
+    text = section.added_text()
+    if len(text) > max_size:
+        return [], [f"added text larger than {max_size} bytes: skipped (see --max-file-size)"], 0
+    key = hashlib.blake2b(section.path.encode("utf-8", "surrogateescape") + b"\0" + text, digest_size=16).digest()
+    seen = _SEEN.get(key)
+    if seen is None:
+        found, notes, n_allowed = _scan_buffer(text, section.path)
+        if len(_SEEN) >= _SEEN_LIMIT:
+            _SEEN.clear()  # bounded memory: a long history only loses some reuse
+        seen = (tuple(found), tuple(notes), n_allowed)
+        _SEEN[key] = seen
+    found_t, notes_t, n_allowed = seen
+    removed = b"\n".join(section.removed).decode("utf-8", "replace") if section.removed else ""
+    kept: list[Finding] = []
+    for f in found_t:
+        if removed and f.secret in removed:
+            continue  # the change edited a line that already held this secret
+        line = section.line_numbers[min(f.line, len(section.line_numbers)) - 1]
+        end = section.line_numbers[min(f.end_line, len(section.line_numbers)) - 1] if f.end_line else None
+        kept.append(f.at(line=line, end_line=end, commit=section.commit))
+    return kept, [*notes_t, *encoding_notes(text, kept)], n_allowed
+
+
+def _scan_binary_changes(repo: Path, changes: list[git_diff.BinaryChange], max_size: int,
+                         out: list[Finding], notices: list[Notice], dirty: set[str]) -> None:
+    """git calls these binary (by content or by a .gitattributes line): we judge by content."""
+    wanted = {c.new_blob for c in changes} | {c.old_blob for c in changes if c.old_blob}
+    contents = {sha: (data, reason) for sha, data, reason in git_src.read_blobs(repo, sorted(wanted), max_size)}
+    for change in changes:
+        data, reason = contents.get(change.new_blob, (None, "missing git object"))
+        note: list[str] = []
+        found: list[Finding] = []
         if data is None:
-            notices.append(Notice(paths.get(sha, sha), reason or "unreadable", commit=sha))
-            continue
+            note = [reason or "unreadable"]
+        elif is_binary(data):
+            note = [BINARY_NOTICE]
+        else:
+            old = contents.get(change.old_blob or "", (None, None))[0] or b""
+            raw, note, _allowed = _scan_buffer(data, change.path)
+            found = [f.at(commit=change.commit) for f in raw if f.secret.encode("utf-8", "surrogateescape") not in old]
+            note = [*note, *encoding_notes(data, found)]
+        out.extend(found)
+        notices.extend(Notice(change.path, n, commit=change.commit) for n in note)
+        if found or note:
+            dirty.add(change.commit)
+
+
+def _scan_commit_chunk(unit: HistoryUnit) -> HistoryResult:
+    """One worker's share: its own `git diff-tree`, one prefilter pass per block."""
+    repo_s, commits, paths, allow_patterns, max_size = unit
+    repo = Path(repo_s)
+    engine = _engine()
+    allow = _allow_spec(allow_patterns)
+    findings: list[Finding] = []
+    notices: list[Notice] = []
+    dirty: set[str] = set()
+    errors: list[str] = []
+    binaries: list[git_diff.BinaryChange] = []
+    nbytes = allowed = confirmed = 0
+    for part in git_diff.read_parts(repo, commits, paths, errors):
+        data = part.data
         nbytes += len(data)
-        try:
-            findings, _notes, n_allowed = scan_bytes(data, paths[sha])
-        except Exception as exc:
-            notices.append(Notice(paths[sha], f"scan error: {type(exc).__name__}", commit=sha))
-            continue
-        allowed += n_allowed
-        if findings:
-            found[sha] = findings
-    return found, notices, len(blobs), nbytes, allowed
+        stop = -1
+        for end in engine.candidate_ends(data):
+            if end <= stop:
+                continue  # inside the section just handled
+            line_start = data.rfind(b"\n", 0, max(0, end - 1)) + 1
+            if data[line_start:line_start + 1] != b"+" or data.startswith(b"+++ ", line_start):
+                continue  # a removed line, a header: nothing this commit added
+            start, stop = part.section_bounds(line_start)
+            section = git_diff.parse_section(part.commit_of(start), data[start:stop])
+            if section is None or not section.added or (allow is not None and allow.match_file(section.path)):
+                continue
+            confirmed += 1
+            found, notes, n_allowed = _scan_added(section, max_size)
+            allowed += n_allowed
+            findings.extend(f.at(path=section.path) for f in found)
+            notices.extend(Notice(section.path, n, commit=section.commit) for n in notes)
+            if found or notes:
+                dirty.add(section.commit)
+        binaries.extend(b for b in part.binaries() if allow is None or not allow.match_file(b.path))
+    if binaries:
+        _scan_binary_changes(repo, binaries, max_size, findings, notices, dirty)
+    if errors and len(commits) > 1:
+        # git stops at the first unreadable object: halve the batch until the
+        # broken commit stands alone, so every other commit is still read.
+        half = len(commits) // 2
+        first = _scan_commit_chunk((repo_s, commits[:half], paths, allow_patterns, max_size))
+        second = _scan_commit_chunk((repo_s, commits[half:], paths, allow_patterns, max_size))
+        return (first[0] + second[0], first[1] + second[1], first[2] | second[2], len(commits),
+                first[4] + second[4], first[5] + second[5], (os.getpid(), len(_SEEN), first[6][2] + second[6][2]))
+    if errors:
+        notices.append(Notice(".", f"cannot read this commit's changes: {errors[0]}", commit=commits[0]))
+        dirty.update(commits)
+    return findings, notices, dirty, len(commits), nbytes, allowed, (os.getpid(), len(_SEEN), confirmed)
+
+
+def _history_scope(options: ScanOptions) -> tuple[Path, list[str]]:
+    """The repository and the paths (relative to its top level) a history scan covers."""
+    target = Path(options.target)
+    anchor = target if target.exists() else Path.cwd()
+    top = files_src.git_toplevel(anchor if anchor.is_dir() else anchor.parent)
+    if top is None:  # a bare repository, or not a repository (check_repo says which)
+        if options.paths:
+            git_src.check_repo(anchor)
+            raise UsageError("path arguments need a repository with a work tree",
+                             hint="run from a clone, or scan the whole history without paths")
+        return anchor, []
+    paths: list[str] = []
+    for raw in options.paths:
+        rel = os.path.relpath(Path(raw).resolve(), top.resolve())
+        if rel.startswith(".."):
+            raise UsageError(f"{raw}: outside the repository {top}", hint="all paths must be in one repository")
+        paths.append(rel.replace(os.sep, "/"))
+    return top, [] if "." in paths else sorted(set(paths))
+
+
+def _debug(message: str) -> None:
+    if os.environ.get("WARDEN_SCAN_DEBUG"):
+        sys.stderr.write(f"warden scan: {message}\n")
 
 
 def _scan_history(options: ScanOptions, result: ScanResult) -> None:
-    repo = Path(options.target)
-    history = git_src.read_history(repo, since=options.since, branch=options.branch)
-    result.stats.commits = history.commits
-    allow = _allow_spec(options.allow_paths)
-    todo: list[tuple[str, str]] = []
-    for sha, intros in history.blobs.items():
-        paths = [i.path for i in intros if allow is None or not allow.match_file(i.path)]
-        if paths and os.path.splitext(paths[0])[1].lower() not in files_src.BINARY_EXTS:
-            todo.append((sha, paths[0]))
+    from secretwarden.scan.sources.git_cache import CommitCache, scope_of
+
+    repo, paths = _history_scope(options)
+    git_src.check_repo(repo)
+    revs = git_src.rev_range(repo, since=options.since, branch=options.branch)
+    listed = git_src.list_commits(repo, revs, paths)
+    dates = dict(listed)
+    result.stats.commits = len(listed)
+    cache = None
+    if options.use_cache:
+        scope = scope_of(sorted(options.disabled_rules), options.allow_paths, paths, options.max_file_size)
+        cache = CommitCache(git_src.git_common_dir(repo), scope)
+    todo = [sha for sha, _ in listed if cache is None or sha not in cache]
     jobs = _jobs(options)
-    n_chunks = max(1, min(len(todo), jobs * 4))
-    chunks = [todo[i::n_chunks] for i in range(n_chunks)] if todo else []
-    work = [(str(repo), chunk, options.max_file_size) for chunk in chunks]
-    options_for_map = options
-    blob_findings: dict[str, list[Finding]] = {}
-    # history sizes are unknown up front: progress counts blobs
-    for found, notices, nblobs, nbytes, allowed in _map(
-        options_for_map, _scan_blob_chunk, work, len(todo) * 4096 + _PARALLEL_MIN_BYTES * (len(todo) > 200),
-        lambda out: int(out[2]) * 4096,
+    size = max(20, min(1000, len(todo) // (jobs * 6) + 1))
+    work = [(str(repo), todo[i:i + size], tuple(paths), options.allow_paths, options.max_file_size)
+            for i in range(0, len(todo), size)]
+    dirty: set[str] = set()
+    seen_sizes: dict[int, int] = {}
+    confirmed = 0
+    unit_bytes = 1 << 15  # history sizes are unknown up front: progress counts commits
+    for found, notices, bad, _ncommits, nbytes, allowed, (pid, seen, conf) in _map(
+        options, _scan_commit_chunk, work, len(todo) * unit_bytes, lambda out: int(out[3]) * unit_bytes,
     ):
-        blob_findings.update(found)
+        for f in found:
+            result.findings.append(f.at(author_date=dates.get(f.commit or "")))
         result.notices.extend(notices)
-        result.stats.blobs += nblobs
+        dirty |= bad
         result.stats.bytes += nbytes
         result.allowed += allowed
-    # Old blobs outside the scanned range whose secrets decide attribution.
-    needed = {
-        i.old_blob for sha in blob_findings for i in history.blobs[sha]
-        if i.old_blob != git_src.ZERO and i.old_blob not in history.blobs
-    }
-    if needed:
-        _worker_init(options.disabled_rules)
-        extra, _, _, _, _ = _scan_blob_chunk((str(repo), [(s, "old") for s in sorted(needed)], options.max_file_size))
-        old_findings = extra
-    else:
-        old_findings = {}
-    for sha, findings in blob_findings.items():
-        for intro in history.blobs[sha]:
-            if allow is not None and allow.match_file(intro.path):
+        seen_sizes[pid] = seen
+        confirmed += conf
+    if cache is not None:
+        cache.save(sha for sha in todo if sha not in dirty)
+    _debug(f"history: {len(listed)} commits in range, {len(listed) - len(todo)} from the cache"
+           f"{' (cache file rejected)' if cache is not None and cache.rejected else ''}, "
+           f"{len(todo)} read, {confirmed} file changes confirmed, "
+           f"dedupe entries {sum(seen_sizes.values())}, patch bytes {result.stats.bytes}")
+
+
+# --- staged ------------------------------------------------------------------
+
+StagedUnit = tuple[str, list[tuple[str, str, frozenset[int]]], int]
+
+
+def _scan_staged_chunk(unit: StagedUnit) -> FileResult:
+    repo, items, max_size = unit
+    by_blob: dict[str, list[tuple[str, frozenset[int]]]] = {}
+    for path, blob, lines in items:
+        by_blob.setdefault(blob, []).append((path, lines))
+    findings: list[Finding] = []
+    notices: list[Notice] = []
+    nfiles = nbytes = allowed = 0
+    for sha, data, reason in git_src.read_blobs(Path(repo), list(by_blob), max_size):
+        for path, added in by_blob[sha]:
+            if data is None:
+                notices.append(Notice(path, reason or "unreadable"))
                 continue
-            before = blob_findings.get(intro.old_blob) or old_findings.get(intro.old_blob) or []
-            known = {(f.rule_id, f.secret) for f in before}
-            for f in findings:
-                if (f.rule_id, f.secret) in known:
-                    continue
-                result.findings.append(f.at(path=intro.path, commit=intro.commit, author_date=intro.author_date))
+            nfiles += 1
+            nbytes += len(data)
+            found, notes, n_allowed = _scan_buffer(data, path)
+            allowed += n_allowed
+            kept = [f.at(path=path) for f in found
+                    if any(line in added for line in range(f.line, (f.end_line or f.line) + 1))]
+            findings.extend(kept)
+            notices.extend(Notice(path, n) for n in [*notes, *encoding_notes(data, kept)])
+    return findings, notices, nfiles, nbytes, allowed
 
 
 def _scan_staged(options: ScanOptions, result: ScanResult) -> None:
@@ -247,24 +405,19 @@ def _scan_staged(options: ScanOptions, result: ScanResult) -> None:
     repo = files_src.git_toplevel(Path(options.target)) or Path(options.target)
     staged = staged_files(repo)  # paths in the index are relative to the top level
     allow = _allow_spec(options.allow_paths)
-    staged = [s for s in staged if allow is None or not allow.match_file(s.path)]
-    by_blob = {s.blob: s for s in staged}
-    _worker_init(options.disabled_rules)
-    for sha, data, reason in git_src.read_blobs(repo, list(by_blob), options.max_file_size):
-        item = by_blob[sha]
-        if data is None:
-            result.notices.append(Notice(item.path, reason or "unreadable"))
-            continue
-        result.stats.files += 1
-        result.stats.bytes += len(data)
-        findings, notes, allowed = scan_bytes(data, item.path)
+    items = [(s.path, s.blob, s.added_lines) for s in staged if allow is None or not allow.match_file(s.path)]
+    jobs = _jobs(options)
+    size = max(16, len(items) // (jobs * 4) + 1)
+    work = [(str(repo), items[i:i + size], options.max_file_size) for i in range(0, len(items), size)]
+    # staged blob sizes are not known without reading them: estimate from the count
+    for findings, notices, nfiles, nbytes, allowed in _map(
+        options, _scan_staged_chunk, work, len(items) * 16384, lambda out: int(out[2]) * 16384,
+    ):
+        result.findings.extend(findings)
+        result.notices.extend(notices)
+        result.stats.files += nfiles
+        result.stats.bytes += nbytes
         result.allowed += allowed
-        result.notices.extend(Notice(item.path, n) for n in notes)
-        for f in findings:
-            span = range(f.line, (f.end_line or f.line) + 1)
-            if any(line in item.added_lines for line in span):
-                result.findings.append(f)
-
 
 def _scan_stdin(options: ScanOptions, result: ScanResult, data: bytes) -> None:
     _worker_init(options.disabled_rules)

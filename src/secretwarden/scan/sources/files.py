@@ -17,7 +17,8 @@ from typing import Any
 
 from secretwarden.scan.model import Notice
 
-# Formats that cannot hold readable secrets, skipped without opening them.
+# Formats that are almost always binary: the scan reads their first 8 KB and
+# skips them (with a notice) only when that head holds a NUL byte, like git.
 BINARY_EXTS = frozenset(
     [".png", ".jpg", ".jpeg", ".gif", ".bmp", ".ico", ".icns", ".webp", ".tif", ".tiff", ".psd", ".svgz", ".heic", ".avif", ".mp3", ".mp4", ".m4a", ".mov", ".avi", ".mkv", ".wav", ".flac", ".ogg", ".webm", ".woff", ".woff2", ".ttf", ".otf", ".eot", ".zip", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".7z", ".rar", ".tar", ".jar", ".war", ".ear", ".whl", ".egg", ".apk", ".ipa", ".dmg", ".iso", ".deb", ".rpm", ".so", ".dylib", ".dll", ".exe", ".o", ".a", ".lib", ".obj", ".bin", ".pyc", ".pyo", ".pyd", ".class", ".wasm", ".node", ".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".odt", ".ods", ".sqlite", ".sqlite3", ".db", ".parquet", ".npy", ".npz", ".pkl", ".pickle", ".pt", ".onnx", ".h5", ".tflite", ".mo", ".dat"]
 )
@@ -102,9 +103,15 @@ def _walk(root: Path, honour_ignore: bool) -> Iterator[str]:
 
 def iter_files(root: Path, *, honour_ignore: bool, max_size: int, allow_spec: Any | None,
                notices: list[Notice]) -> Iterator[FileItem]:
-    """Every file to scan under `root` (a directory) or `root` itself (a file)."""
+    """Every file to scan under `root` (a directory) or `root` itself (a file).
+
+    A single file passes the same checks as a file met in a directory: the size
+    cap (with a notice) and the allowlist. Binary content is judged by the
+    scanner from the bytes, never by the name alone."""
     if root.is_file():
-        yield FileItem(root.as_posix(), str(root), root.stat().st_size)
+        item = _item(root.as_posix(), str(root), max_size, allow_spec, notices)
+        if item is not None:
+            yield item
         return
     listed: list[str] | None = None
     if honour_ignore and git_toplevel(root) is not None:
@@ -114,21 +121,26 @@ def iter_files(root: Path, *, honour_ignore: bool, max_size: int, allow_spec: An
         parts = rel.split("/")
         if any(p in SKIP_DIRS for p in parts[:-1]):
             continue
-        if allow_spec is not None and allow_spec.match_file(rel):
-            continue
-        ext = os.path.splitext(rel)[1].lower()
-        if ext in BINARY_EXTS:
-            continue
         abspath = os.path.join(root, rel)
-        try:
-            st = os.lstat(abspath)
-        except OSError:
-            continue  # deleted since git listed it
-        if not os.path.isfile(abspath) or os.path.islink(abspath):
+        if os.path.islink(abspath):
             continue
-        if st.st_size > max_size:
-            notices.append(Notice(rel, f"larger than {max_size} bytes: skipped (see --max-file-size)"))
-            continue
-        if st.st_size == 0:
-            continue
-        yield FileItem(rel, abspath, st.st_size)
+        item = _item(rel, abspath, max_size, allow_spec, notices)
+        if item is not None:
+            yield item
+
+
+def _item(rel: str, abspath: str, max_size: int, allow_spec: Any | None, notices: list[Notice]) -> FileItem | None:
+    if allow_spec is not None and allow_spec.match_file(rel):
+        return None
+    try:
+        st = os.stat(abspath)
+    except OSError:
+        return None  # deleted since git listed it
+    if not os.path.isfile(abspath):
+        return None
+    if st.st_size > max_size:
+        notices.append(Notice(rel, f"larger than {max_size} bytes: skipped (see --max-file-size)"))
+        return None
+    if st.st_size == 0:
+        return None  # nothing to read
+    return FileItem(rel, abspath, st.st_size)

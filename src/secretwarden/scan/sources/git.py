@@ -1,11 +1,7 @@
-"""Git history: every blob that any commit added, scanned once, and attributed.
+"""Git plumbing shared by the history and staged scans: which commits a
+history scan covers, and blob contents through one `git cat-file --batch`.
 
-`git log --raw` lists, per commit, each file whose content changed, with the
-old and new blob ids. Each distinct new blob is read once through
-`git cat-file --batch` and scanned. A finding in a blob is reported for each
-commit that introduced that blob at a path *unless* the blob it replaced at
-that path already held the same secret: so a secret is reported where it was
-added, not again in every later edit of the file.
+What each commit added is read by `git_diff`; this module decides the range.
 """
 
 from __future__ import annotations
@@ -13,34 +9,11 @@ from __future__ import annotations
 import subprocess
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from secretwarden.errors import InputError, UsageError
 
 ZERO = "0" * 40
-
-
-@dataclass(frozen=True)
-class Introduction:
-    commit: str
-    author_date: str
-    path: str
-    old_blob: str
-
-
-@dataclass
-class History:
-    blobs: dict[str, list[Introduction]]
-    commits: int
-
-
-def _git(repo: Path, *args: str) -> subprocess.Popen[bytes]:
-    try:
-        return subprocess.Popen(["git", "-C", str(repo), "-c", "core.quotepath=off", *args],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    except OSError as exc:
-        raise UsageError(f"cannot run git: {exc.strerror}") from None
 
 
 def check_repo(repo: Path) -> None:
@@ -49,44 +22,51 @@ def check_repo(repo: Path) -> None:
         raise UsageError(f"{repo} is not inside a git repository", hint="--git scans the history of a git repository")
 
 
-def read_history(repo: Path, *, since: str | None = None, branch: str | None = None) -> History:
+def rev_range(repo: Path, *, since: str | None, branch: str | None) -> list[str]:
+    """The revision arguments for a history scan.
+
+    Without options every ref (branches, tags, remotes, stash). `--since REV`
+    keeps the same refs and drops what REV already contains: every commit not
+    reachable from REV, on any branch. `--branch NAME` narrows to one branch.
+    """
+    for rev in (since, branch):
+        if rev is None:
+            continue
+        if rev.startswith("-"):
+            raise UsageError(f"{rev}: not a revision", hint="name a commit, branch or tag")
+        check = subprocess.run(["git", "-C", str(repo), "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],
+                               capture_output=True, check=False)
+        if check.returncode != 0:
+            raise UsageError(f"{rev}: no such commit in {repo}", hint="name a commit, branch or tag")
+    revs = [branch] if branch else ["--all"]
+    return [*revs, "--not", since] if since else revs
+
+
+def list_commits(repo: Path, revs: list[str], paths: list[str]) -> list[tuple[str, str]]:
+    """(commit id, author date) of every commit in range that touches `paths` (all when empty).
+
+    `--full-history` keeps side-branch commits that a merge made redundant for
+    these paths: a secret added and removed on a branch is still in history.
+    """
     check_repo(repo)
-    revs: list[str]
-    if since and branch:
-        revs = [f"{since}..{branch}"]
-    elif since:
-        revs = [f"{since}..HEAD"]
-    elif branch:
-        revs = [branch]
-    else:
-        revs = ["--all"]
-    proc = _git(repo, "log", "--raw", "--no-abbrev", "--no-renames", "--no-color", "--no-merges",
-                "--format=commit %H %aI", *revs, "--")
-    assert proc.stdout is not None
-    blobs: dict[str, list[Introduction]] = {}
-    commits = 0
-    commit = date = ""
-    for raw in proc.stdout:
-        line = raw.decode("utf-8", "surrogateescape").rstrip("\n")
-        if line.startswith("commit "):
-            _, commit, date = line.split(" ", 2)
-            commits += 1
-        elif line.startswith(":"):
-            meta, _, path = line.partition("\t")
-            fields = meta[1:].split(" ")
-            if len(fields) < 5:
-                continue
-            _old_mode, new_mode, old_blob, new_blob, status = fields[:5]
-            if status[:1] not in {"A", "M", "T"} or not new_mode.startswith("100"):
-                continue  # deletions, submodules (160000), symlinks (120000)
-            if path.startswith('"') and path.endswith('"'):
-                path = path[1:-1]
-            blobs.setdefault(new_blob, []).append(Introduction(commit, date, path, old_blob))
-    err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
-    if proc.wait() != 0:
-        first = err.strip().splitlines()[0] if err.strip() else "git log failed"
-        raise UsageError(f"cannot read history: {first}")
-    return History(blobs, commits)
+    args = ["log", "--format=%H %aI", "--full-history", *revs, "--", *paths]
+    proc = subprocess.run(["git", "-C", str(repo), "-c", "core.quotepath=off", *args],
+                          capture_output=True, check=False)
+    if proc.returncode != 0:
+        err = proc.stderr.decode("utf-8", "replace").strip()
+        raise UsageError(f"cannot read history: {err.splitlines()[0] if err else 'git log failed'}")
+    out: list[tuple[str, str]] = []
+    for line in proc.stdout.decode("ascii", "replace").splitlines():
+        sha, _, date = line.partition(" ")
+        if sha:
+            out.append((sha, date))
+    return out
+
+
+def git_common_dir(repo: Path) -> Path:
+    proc = subprocess.run(["git", "-C", str(repo), "rev-parse", "--path-format=absolute", "--git-common-dir"],
+                          capture_output=True, text=True, check=False)
+    return Path(proc.stdout.strip() or repo).resolve()
 
 
 def read_blobs(repo: Path, shas: Iterable[str], max_size: int) -> Iterator[tuple[str, bytes | None, str | None]]:

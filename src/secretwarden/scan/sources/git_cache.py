@@ -1,0 +1,113 @@
+"""Commits already scanned clean, per repository, so a CI re-scan reads only new ones.
+
+A commit id names its content, so "commit C added nothing the rules report"
+stays true for as long as the rules, the options that change what is read and
+this code stay the same; the cache is keyed by all of them (`scope`). Only
+commits that produced no finding and no read error are recorded: a commit with
+a finding is scanned again each time, so a cached re-scan reports exactly what
+a full scan reports.
+
+Whoever can write the cache directory must not be able to make a scan skip a
+commit. Each cache file carries an HMAC over its whole body with a key kept in
+the config directory (mode 0600, never in the cache directory or the
+repository); a file that fails the check, names another scope or cannot be read
+is a miss: the scan reads every commit again and rewrites the file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import os
+import secrets
+from collections.abc import Iterable
+from pathlib import Path
+
+from secretwarden.paths import cache_dir, config_dir, write_atomic
+
+_MAGIC = b"warden-scan-history-cache v1\n"
+_KEY_FILE = "scan-cache.key"
+_SOURCES = ("engine.py", "decode.py", "filters.py", "scoring.py", "runner.py", "sources/git_diff.py")
+
+
+def _key() -> bytes | None:
+    """The local MAC key, created on first use; None when it cannot be had (then no cache)."""
+    path = config_dir() / _KEY_FILE
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            raw = path.read_bytes().strip()
+        else:
+            raw = secrets.token_hex(32).encode()
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(raw)
+        key = bytes.fromhex(raw.decode("ascii"))
+    except (OSError, ValueError):
+        return None
+    return key if len(key) == 32 else None
+
+
+def code_digest() -> str:
+    """A digest of the detection code and rules: a rule change invalidates every cache."""
+    base = Path(__file__).resolve().parent.parent
+    h = hashlib.sha256()
+    files = sorted((base / "rules").glob("*.py")) + [base / name for name in _SOURCES]
+    for path in files:
+        try:
+            h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        except OSError:
+            h.update(path.name.encode() + b"\0missing\0")
+    return h.hexdigest()
+
+
+class CommitCache:
+    def __init__(self, repo_id: Path, scope: str):
+        self._key = _key()
+        self._scope = scope.encode()
+        self.path: Path | None = None
+        if self._key is not None:
+            name = hmac.new(self._key, str(repo_id).encode("utf-8", "surrogateescape"), hashlib.sha256).hexdigest()
+            self.path = cache_dir() / "scan-history" / f"{name[:32]}.commits"
+        self.rejected = False  # True when a file existed but failed verification
+        self.known: set[str] = self._load()
+
+    def _mac(self, body: bytes) -> bytes:
+        assert self._key is not None
+        return hmac.new(self._key, _MAGIC + body, hashlib.sha256).hexdigest().encode()
+
+    def _load(self) -> set[str]:
+        if self.path is None:
+            return set()
+        try:
+            raw = self.path.read_bytes()
+        except OSError:
+            return set()
+        head, _, rest = raw.partition(b"\n")
+        mac, _, body = rest.partition(b"\n")
+        scope, _, listing = body.partition(b"\n")
+        if (head + b"\n" != _MAGIC or not hmac.compare_digest(mac, self._mac(body))
+                or scope != self._scope):
+            self.rejected = True
+            return set()
+        return {line.decode("ascii") for line in listing.split(b"\n") if line}
+
+    def __contains__(self, commit: str) -> bool:
+        return commit in self.known
+
+    def save(self, clean: Iterable[str]) -> None:
+        if self.path is None:
+            return
+        self.known.update(clean)
+        body = self._scope + b"\n" + "".join(f"{c}\n" for c in sorted(self.known)).encode("ascii")
+        with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
+            write_atomic(self.path, _MAGIC + self._mac(body) + b"\n" + body, mode=0o600)
+
+
+def scope_of(*parts: object) -> str:
+    h = hashlib.sha256(code_digest().encode())
+    for part in parts:
+        h.update(b"\0" + repr(part).encode("utf-8", "surrogateescape"))
+    return h.hexdigest()

@@ -1,0 +1,211 @@
+"""What each commit added, read from `git diff-tree --stdin --cc -U0` output.
+
+The history scan never formats a log: worker processes each feed a batch of
+commit ids to their own `git diff-tree` and read its patch stream in large
+blocks. The detection prefilter runs over a whole block in one hyperscan call;
+only the file sections where a candidate falls on an added line are parsed in
+Python. So the Python cost follows the candidates, not the size of the history.
+
+`--cc` makes a merge show only what it adds relative to *all* its parents: a
+line typed while resolving a merge (an "evil merge") is marked `+` in every
+parent column, a line taken from one side is not.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BLOCK = 8 << 20
+_COMMIT_LINE = re.compile(rb"^([0-9a-f]{40}|[0-9a-f]{64})$", re.MULTILINE)
+_SECTION = b"\ndiff --"
+_HUNK_NEW_START = re.compile(rb"^@@+ (?:-\S+ )+\+(\d+)")
+_BINARY = re.compile(rb"^Binary files (?:\S.*) and (b/.*|/dev/null) differ$", re.MULTILINE)
+_INDEX = re.compile(rb"^index ([0-9a-f,]+)\.\.([0-9a-f]+)", re.MULTILINE)
+ZERO_IDS = frozenset({"0" * 40, "0" * 64})
+
+
+def diff_command(repo: Path, paths: Sequence[str]) -> list[str]:
+    # Explicit prefixes and no external/textconv drivers: a user's git config
+    # (diff.noprefix, diff.external, textconv filters) must not change what we parse.
+    cmd = ["git", "-C", str(repo), "-c", "core.quotepath=off", "diff-tree", "--stdin", "--cc", "-U0",
+           "-r", "--root", "--no-renames", "--no-color", "--full-index", "--no-ext-diff", "--no-textconv",
+           "--src-prefix=a/", "--dst-prefix=b/"]
+    return [*cmd, "--", *paths] if paths else cmd
+
+
+@dataclass
+class Section:
+    """One file's change in one commit: the lines it added and the lines it removed."""
+
+    commit: str
+    path: str
+    added: list[bytes] = field(default_factory=list)
+    line_numbers: list[int] = field(default_factory=list)
+    removed: list[bytes] = field(default_factory=list)
+    skip: str | None = None  # why this section is not scanned as text (submodule, symlink)
+
+    def added_text(self) -> bytes:
+        return b"\n".join(self.added) + b"\n" if self.added else b""
+
+
+@dataclass(frozen=True)
+class BinaryChange:
+    commit: str
+    path: str
+    new_blob: str
+    old_blob: str | None
+
+
+def _unquote(raw: bytes) -> str:
+    """A path as git prints it: C-quoted when it holds special characters."""
+    text = raw.decode("utf-8", "surrogateescape")
+    if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
+        body = text[1:-1].encode("latin-1", "backslashreplace").decode("unicode_escape")
+        return body.encode("latin-1", "surrogateescape").decode("utf-8", "surrogateescape")
+    return text
+
+
+def parse_section(commit: str, text: bytes) -> Section | None:
+    """Parse one `diff --git`/`diff --cc` section; None for deletions and binary files."""
+    lines = text.split(b"\n")
+    parents = 1
+    if lines[0].startswith(b"diff --cc "):
+        parents = 0  # learnt from the first hunk header: one '@' per parent plus one
+    section: Section | None = None
+    line_no = 0
+    in_hunk = False
+    for line in lines[1:]:
+        if not in_hunk:
+            if line.startswith(b"+++ "):
+                target = line[4:]
+                if target == b"/dev/null":
+                    return None
+                path = _unquote(target)
+                if path.startswith('"'):
+                    path = path[1:-1]
+                section = Section(commit, path[2:] if path.startswith("b/") else path)
+            elif line.startswith((b"new file mode 160000", b"index ")) and line.endswith(b" 160000"):
+                return None  # a submodule pointer: no content of this repository
+            elif line.startswith(b"new file mode 120000") or (line.startswith(b"index ") and line.endswith(b" 120000")):
+                pass  # a symlink target is scanned like any text
+            if not line.startswith(b"@@"):
+                continue
+        if line.startswith(b"@@"):
+            if section is None:
+                return None
+            in_hunk = True
+            if parents == 0:
+                parents = len(line) - len(line.lstrip(b"@")) - 1
+            m = _HUNK_NEW_START.match(line)
+            line_no = int(m.group(1)) if m else 0
+            continue
+        if section is None or not line or line[:1] == b"\\":
+            continue
+        prefix = line[:parents]
+        if b"-" in prefix:
+            section.removed.append(line[parents:])
+            continue
+        if prefix.count(b"+") == parents:
+            section.added.append(line[parents:])
+            section.line_numbers.append(line_no)
+        line_no += 1
+    return section
+
+
+@dataclass
+class Part:
+    """A run of whole sections from the stream, with the commit each section belongs to."""
+
+    data: bytes
+    commit_at: list[tuple[int, str]]  # (offset of the commit line, commit id), ascending
+    commit_before: str  # the commit of sections before the first commit line in `data`
+
+    def commit_of(self, offset: int) -> str:
+        current = self.commit_before
+        for pos, sha in self.commit_at:
+            if pos > offset:
+                break
+            current = sha
+        return current
+
+    def section_bounds(self, offset: int) -> tuple[int, int]:
+        """Start and end of the section holding `offset` (ends at the next section or commit line)."""
+        start = self.data.rfind(_SECTION, 0, offset) + 1
+        end = self.data.find(_SECTION, offset)
+        end = len(self.data) if end < 0 else end + 1
+        for pos, _sha in self.commit_at:
+            if start < pos < end:
+                end = pos
+                break
+        return start, end
+
+    def binaries(self) -> Iterator[BinaryChange]:
+        for m in _BINARY.finditer(self.data):
+            if m.group(1) == b"/dev/null":
+                continue  # deleted
+            start, _end = self.section_bounds(m.start())
+            index = _INDEX.search(self.data, start, m.start())
+            if index is None:
+                continue
+            olds = [o for o in index.group(1).decode().split(",") if o not in ZERO_IDS]
+            yield BinaryChange(self.commit_of(m.start()), _unquote(m.group(1))[2:],
+                               index.group(2).decode(), olds[0] if olds else None)
+
+
+def read_parts(repo: Path, commits: Sequence[str], paths: Sequence[str],
+               errors: list[str]) -> Iterator[Part]:
+    """Stream the patches of `commits` as Parts cut at section boundaries."""
+    proc = subprocess.Popen(diff_command(repo, paths), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    stdin = proc.stdin
+
+    def feed() -> None:
+        try:
+            stdin.write(b"".join(c.encode() + b"\n" for c in commits))
+            stdin.close()
+        except OSError:
+            pass
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    err_chunks: list[bytes] = []
+    drain = threading.Thread(target=lambda: err_chunks.append(proc.stderr.read() if proc.stderr else b""),
+                             daemon=True)
+    drain.start()
+    commit = ""
+    carry = b""
+    try:
+        while True:
+            block = proc.stdout.read(BLOCK)
+            data = carry + block if carry else block
+            if not block:
+                if data:
+                    yield _part(data, commit)
+                break
+            cut = data.rfind(_SECTION)
+            if cut <= 0:
+                carry = data  # one section longer than a block: keep reading
+                continue
+            part = _part(data[:cut + 1], commit)
+            if part.commit_at:
+                commit = part.commit_at[-1][1]
+            carry = data[cut + 1:]
+            yield part
+    finally:
+        writer.join(timeout=5)
+        proc.stdout.close()
+        code = proc.wait()
+        drain.join(timeout=5)
+    if code != 0:
+        text = b"".join(err_chunks).decode("utf-8", "replace").strip()
+        errors.append(text.splitlines()[0] if text else f"git diff-tree exited with {code}")
+
+
+def _part(data: bytes, commit: str) -> Part:
+    return Part(data, [(m.start(), m.group(1).decode()) for m in _COMMIT_LINE.finditer(data)], commit)
