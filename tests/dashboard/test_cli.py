@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import EXAMPLE, run_warden
 from tests.dashboard.conftest import NOW, Project
 
@@ -97,3 +99,15 @@ def test_core_cli_does_not_import_the_web_stack() -> None:
     assert out.stdout.strip() == ""
     r = run_warden("--help")
     assert r.returncode == 0 and "report" in r.stdout and "serve" in r.stdout
+
+
+@pytest.mark.parametrize("line", ['"x"', '"12"', "1.5", "[1]", "true", "-3"])
+@pytest.mark.parametrize("option", ["--scan-results", "--lint-results"])
+def test_results_with_a_non_integer_line_are_a_usage_error(commerce_env: Project, tmp_path: Path,
+                                                           option: str, line: str) -> None:
+    """Issue 21.15: a hand-edited results file is the user's input: exit 2 with a hint, never 4."""
+    bad = tmp_path / "results.json"
+    bad.write_text('{"findings": [{"rule": "r", "path": "a.py", "file": "a.py", "line": %s}]}' % line)
+    r = commerce_env.warden("report", "--format", "json", option, str(bad))
+    assert r.returncode == 2, r.output
+    assert "not a whole number" in r.stderr and "Traceback" not in r.output

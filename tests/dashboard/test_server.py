@@ -151,3 +151,16 @@ def test_no_canary_on_any_served_page(client: TestClient, commerce_env: Project)
         text = client.get(route).text
         for canary in commerce_env.canaries:
             assert canary not in text, route
+
+
+@pytest.mark.parametrize("path", ["//evil.com/", "/\\evil.com/", "/%2F%2Fevil.com/", "/\\/evil.com/"])
+def test_login_redirect_stays_on_this_origin(remote: TestClient, path: str) -> None:
+    """Issue 21.15: trading the token for a cookie redirects to a same-origin path only."""
+    import httpx
+
+    url = httpx.URL("http://dashboard.internal" + path.replace("\\", "%5C") + "?token=" + TOKEN)
+    r = remote.get(url, follow_redirects=False)
+    assert r.status_code == 303
+    location = r.headers["location"]
+    assert location.startswith("/") and not location.startswith(("//", "/\\"))
+    assert "\\" not in location and httpx.URL("http://dashboard.internal").join(location).host == "dashboard.internal"

@@ -585,6 +585,12 @@ def _load_results(path: Path, what: str) -> dict[str, Any]:
         raise InputError(f"{path}: not a JSON {what} report (make it with `warden {what} --format json`)") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("findings"), list):
         raise InputError(f"{path}: not a `warden {what} --format json` report (no findings list)")
+    for number, finding in enumerate(doc["findings"], 1):
+        line = finding.get("line", 0) if isinstance(finding, dict) else 0
+        # bool is an int to Python, and a hand-edited file may say "12" or "x": accept whole numbers only.
+        if line is not None and (isinstance(line, bool) or not isinstance(line, int) or line < 0):
+            raise InputError(f"{path}: finding {number} has a line that is not a whole number",
+                             hint=f"regenerate it with `warden {what} --format json`")
     return doc
 
 

@@ -123,7 +123,7 @@ class Guard:
             if "token" in query and self._matches(query["token"]):
                 # Trade the token in the address for a cookie, then drop it from the address.
                 rest = urlencode({k: v for k, v in query.items() if k != "token"})
-                location = scope["path"] + (f"?{rest}" if rest else "")
+                location = same_origin_path(scope["path"]) + (f"?{rest}" if rest else "")
                 cookie = f"{COOKIE}={query['token']}; HttpOnly; SameSite=Strict; Path=/"
                 await _plain(send_with_headers, 303, "see other\n",
                              [(b"location", location.encode("latin-1")), (b"set-cookie", cookie.encode("latin-1"))])
@@ -151,6 +151,20 @@ class Guard:
             if morsel is not None and self._matches(morsel.value):
                 return True
         return False
+
+
+def same_origin_path(path: str) -> str:
+    """`path` as a redirect target that stays on this origin.
+
+    A browser reads `//evil.com/` as another host, and turns a backslash into a
+    slash first (`/\\evil.com/`), so a leading run of slashes and backslashes
+    becomes one slash; the rest is percent-quoted again (ASGI hands the path
+    decoded), so no backslash, control character or non-Latin-1 letter reaches
+    the Location header.
+    """
+    from urllib.parse import quote
+
+    return "/" + quote(path.lstrip("/\\"), safe="/:@!$&'()*+,;=-._~")
 
 
 def _host_name(host: str) -> str:
