@@ -196,7 +196,7 @@ def is_trivial_password(value: str) -> bool:
     from secretwarden.scan.scoring import value_words
 
     words = value_words(value)
-    return words is not None and all(w in TRIVIAL_PASSWORD_WORDS for w in words)
+    return bool(words) and all(w in TRIVIAL_PASSWORD_WORDS for w in words or ())
 
 
 # Filters that apply to any candidate secret whatever rule found it, in order.

@@ -20,6 +20,8 @@ _MODULES = (
     "infra",
     "crypto",
     "urls",
+    "shell",
+    "dotfiles",
     "generic",
 )
 

@@ -21,6 +21,26 @@ def _not_emulator(secret: str, m: re.Match[str], ctx: LineContext) -> float | No
     return HIGH
 
 
+
+_FIREBASE_MARKERS = re.compile(r"authDomain|firebaseapp\.com|messagingSenderId|firebaseConfig")
+
+
+def _not_firebase_web_config(secret: str, m: re.Match[str], ctx: LineContext) -> float | None:
+    """A Firebase web config's API key is public by design (it ships in every page)."""
+    lo = max(0, ctx.line_start - 2048)
+    around = ctx.buffer[lo: ctx.line_start + len(ctx.line) + 2048].decode("utf-8", "replace")
+    if _FIREBASE_MARKERS.search(ctx.line) or _FIREBASE_MARKERS.search(around):
+        return None
+    return HIGH
+
+
+def _service_account_key(secret: str, m: re.Match[str], ctx: LineContext) -> float | None:
+    if "{" in secret or "..." in secret:
+        return None
+    lo = max(0, ctx.line_start - 4096)
+    around = ctx.buffer[lo: ctx.line_start + len(ctx.line) + 4096]
+    return HIGH if b"service_account" in around or b"gserviceaccount.com" in around else None
+
 RULES = [
     Rule(
         id="aws-access-key-id",
@@ -61,18 +81,28 @@ RULES = [
         tags=("gcp", "cloud", "api-key"),
         prefilter=r"AIza[0-9A-Za-z_\-]{35}",
         pattern=r"(?<![\w-])(?P<secret>AIza[0-9A-Za-z_\-]{35})(?![\w-])",
-        must_match=('apiKey: "AIza{b64url:35}"',),
-        must_not_match=("AIza{b64url:20}",),
+        must_match=('apiKey: "AIza{b64url:35}"', 'GOOGLE_MAPS_KEY = "AIza{b64url:35}"'),
+        must_not_match=(
+            "AIza{b64url:20}",
+            'const firebaseConfig = { apiKey: "AIza{b64url:35}", authDomain: "shop.firebaseapp.com" };',
+        ),
+        check=_not_firebase_web_config,
     ),
     Rule(
         id="gcp-service-account",
-        description="Google Cloud service-account key file (private_key_id of a service_account JSON)",
+        description="Google Cloud service-account key file (the private_key of a service_account JSON)",
         severity="critical",
         tags=("gcp", "cloud", "service-account"),
-        prefilter=r"\"private_key_id\"\s*:\s*\"[0-9a-f]{40}\"",
-        pattern=r"\"private_key_id\"\s*:\s*\"(?P<secret>[0-9a-f]{40})\"",
-        must_match=('  "private_key_id": "{hex:40}",',),
-        must_not_match=('"private_key_id": "{hex:20}"',),
+        prefilter=r"\"private_key\"\s*:\s*\"-----BEGIN",
+        pattern=r"\"private_key\"\s*:\s*\"(?P<secret>-----BEGIN [A-Z ]*PRIVATE KEY-----[A-Za-z0-9+/=\\]{40,}[^\"]*)\"",
+        # the key id only names the key: the finding sits where the key material is
+        must_match=(
+            '{"type": "service_account", "private_key": "-----BEGIN PRIVATE KEY-----\\n{b64:64}\\n{b64:64}'
+            '\\n-----END PRIVATE KEY-----\\n", "client_email": "ci@p.iam.gserviceaccount.com"}',
+        ),
+        must_not_match=('  "private_key_id": "{hex:40}",', '"private_key": "-----BEGIN PRIVATE KEY-----\\n..."'),
+        check=_service_account_key,
+        priority=95,  # names the key better than the generic private-key rule on the same line
     ),
     Rule(
         id="gcp-oauth-client-secret",

@@ -49,7 +49,7 @@ _VALUE_GIVEAWAYS = ("password", "passwd", "secret", "token", "pass", "example", 
 _WEAK_PARTS = frozenset({"key", "auth", "nonce", "salt", "sig", "hmac", "signature", "seed", "cipher"})
 # Names of values that are not secrets although they mention one: public halves,
 # encrypted or hashed forms, and UI texts about secrets.
-_PUBLIC_PARTS = frozenset(["public", "pub", "publishable", "publickey", "encrypted", "crypted", "hashed"])
+_PUBLIC_PARTS = frozenset(["public", "pub", "publishable", "publickey", "encrypted", "crypted", "hashed", "sitekey"])
 _UI_PARTS = frozenset(
     ["label", "labels", "message", "msg", "text", "title", "hint", "placeholder", "tooltip", "caption",
      "prompt", "description", "error", "errors", "i18n", "translation"]
@@ -75,6 +75,8 @@ def classify_name(key: str) -> NameClass | None:
         return None
     if _PUBLIC_PARTS & set(parts) or parts[0] in _UI_PARTS or parts[-1] in _UI_PARTS:
         return None
+    if "site" in parts and parts[-1] == "key":
+        return None  # reCAPTCHA / Turnstile site keys: public by design, embedded in every page
     if parts[-1] in _NOT_A_VALUE_LAST:
         return None
     flat = re.sub(r"[^a-z0-9]", "", cleaned.lower())
@@ -174,6 +176,8 @@ def score_value(value: str, strength: str, *, quoted: bool, kind: str, key: str,
         return None
     if _YAML_SPECIAL.match(v) or _CODE_CHARS.search(v) or v.lower() in _TYPE_WORDS:
         return None
+    if _PUBLIC_TOKEN.match(v) or _PROVIDER_OWNED.match(v):
+        return None  # Mapbox `pk.` tokens and Stripe `pk_` keys ship in every client: public by design
     if _SHELL_VARIABLE.match(v):
         return None  # `$this->pwd`, `"$RANDOM$RANDOM"`: a variable, expanded at run time
     if _CONST_NAME.match(v):
@@ -239,6 +243,10 @@ _EXAMPLE_BEFORE = re.compile(r"(?i)\b(?:example|e\.g\.|sample|for instance|such 
 _PASSWORD_SYMBOLS = frozenset("!@#$%^&*+=?~")
 _SOURCE_SPEC = re.compile(r"^(?:file|env|fd|stdin|keychain|pass(?=:[$%{]))(?::|$)", re.IGNORECASE)
 _NUMBER_METHOD = re.compile(r"^\d+(?:\.[a-z_]+)+$")
+_PUBLIC_TOKEN = re.compile(r"^pk(?:\.eyJ|_(?:live|test)_)")
+# Formats a provider rule owns and judges with context (a Google key in a Firebase config
+# is public by design): the generic rules leave them to it.
+_PROVIDER_OWNED = re.compile(r"^AIza[0-9A-Za-z_\-]{35}$")
 _SHELL_VARIABLE = re.compile(r"^\$[A-Za-z_{(]")
 _PREFIXED_TOKEN = re.compile(r"^[a-z]{2,6}[-_](?:(?:live|test|prod|dev)[-_])?[A-Za-z0-9]{4,}$")
 _USER_VALUE = re.compile(r"(?i)\b(?:user(?:name)?|login|uid|user_?id)[\"']?\s*[:=]\s*[\"']?([^\s\"',;&]+)")
@@ -480,6 +488,7 @@ RULES: list[Rule] = [
             'encryptionKey := "{b64:44}"',
             "<secret>{alnum:24}</secret>",
             'API_KEY = "sk-live-abc123"',
+            "RECAPTCHA_SECRET_KEY=6L{b64url:38}",
             "query = 'oauth_token={lowernum:16}&oauth_token_secret={lowernum:16}'",
         ),
         must_not_match=(
@@ -489,6 +498,9 @@ RULES: list[Rule] = [
             'SECRET_KEY = os.getenv("SECRET_KEY")',
             "token: ${GITHUB_TOKEN}",
             'api_key = "your-api-key-here"',
+            "mapboxgl.accessToken = 'pk.eyJ1IjoiYWNtZSIsImEiOiJ{b64url:20}In0.{b64url:22}';",
+            '<div class="g-recaptcha" data-sitekey="6L{b64url:38}"></div>',
+            "RECAPTCHA_SITE_KEY=6L{b64url:38}",
             'key = "name"',
             "secretKeyRef:",
             'integrity="sha512-{b64:86}=="',

@@ -112,4 +112,20 @@ RULES = [
         confidence=MEDIUM,
         standard_filters=False,
     ),
+    Rule(
+        id="doppler-token",
+        description="Doppler token (service dp.st., personal dp.pt., CLI dp.ct., service account dp.sa., SCIM, audit)",
+        severity="critical",
+        tags=("doppler", "infra"),
+        prefilter=r"dp\.(?:st|pt|ct|sa|scim|audit)\.[A-Za-z0-9_\-.]{40}",
+        pattern=r"(?<![\w.-])(?P<secret>dp\.(?:st(?:\.[a-z0-9_\-]{1,40})?|pt|ct|sa|scim|audit)\.[A-Za-z0-9]{40,44})(?![\w-])",
+        must_match=(
+            "DOPPLER_TOKEN=dp.st.prd.{alnum:43}",
+            'client = Doppler(token="dp.pt.{alnum:43}")',
+            "doppler run --token dp.ct.{alnum:44} -- ./start",
+            "dp.sa.{alnum:43}",
+        ),
+        must_not_match=("dp.st.{alnum:10}", "dp.pt.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"),
+        check=min_randomness(0.4),
+    ),
 ]

@@ -24,7 +24,7 @@ _PREFILTER = r"[A-Za-z][A-Za-z0-9+.\-]{1,30}://[^\s:@/\"'<>]{0,100}:[^\s@/\"'<>]
 
 
 def _password_ok(secret: str, m: re.Match[str]) -> bool:
-    pw = unquote(secret)
+    pw = unquote(secret).lstrip("`")  # PowerShell escapes `$` with a backtick inside strings
     if len(pw) < 3 or filters.drop_reason(pw) is not None or "{" in pw or "}" in pw:
         return False
     if pw.lower() in {m.group("user").lower(), "pass", "pwd", "secret", "password"}:
@@ -33,15 +33,21 @@ def _password_ok(secret: str, m: re.Match[str]) -> bool:
     return not (pw.startswith("$") or (pw.startswith("%") and not re.match(r"%[0-9A-Fa-f]{2}", pw)))
 
 
-def _typed(secret: str) -> bool:
-    """A dictionary word with a few digits (`pwd1`, `test_password_123`): an example more often than not."""
-    return word_likeness(unquote(secret)) >= 0.8
+def _typed_confidence(secret: str, otherwise: float) -> float:
+    """Role and default words (`test_password_123`, `admin1`) or a bare word: an example more
+    often than not. Words with digits or symbols (`Harbor2291!`): a chosen, weak password."""
+    pw = unquote(secret)
+    if filters.is_trivial_password(pw):
+        return LOW
+    if word_likeness(pw) >= 0.8:
+        return 0.6 if len(pw) >= 6 and any(not c.isalpha() for c in pw) else LOW
+    return otherwise
 
 
 def _db_check(secret: str, m: re.Match[str], ctx: LineContext) -> float | None:
     if not DB_SCHEMES.match(m.group("scheme")) or not _password_ok(secret, m):
         return None
-    return LOW if _typed(secret) else HIGH
+    return _typed_confidence(secret, HIGH)
 
 
 def _other_check(secret: str, m: re.Match[str], ctx: LineContext) -> float | None:
@@ -50,7 +56,7 @@ def _other_check(secret: str, m: re.Match[str], ctx: LineContext) -> float | Non
     host = m.group("host").lower()
     if host in {"example.com", "example.org", "host", "hostname", "domain.com"}:
         return None
-    return LOW if _typed(secret) else MEDIUM
+    return _typed_confidence(secret, MEDIUM)
 
 
 RULES = [
@@ -67,6 +73,8 @@ RULES = [
             'url = "redis://:{alnum:20}@cache:6379/0"',
             "amqp://guest:{alnum:10}@rabbit:5672/",
             "jdbc:mysql://root:{alnum:10}@localhost:3306/shop",
+            "BROKER_URL = 'amqp://worker:Crystal$Orange7890@rabbit.internal:5672/jobs'",
+            "MONGO_URL=mongodb+srv://admin:harbormarble9894@cluster0.q1w2e.mongodb.net/prod",
         ),
         must_not_match=(
             "postgres://app:${DB_PASSWORD}@db:5432/app",
@@ -74,6 +82,8 @@ RULES = [
             "postgres://{user}:{password}@{host}/{db}",
             "postgres://app@db:5432/app",
             "mysql://root:<password>@localhost/db",
+            "postgres://app:admin123@localhost/app",
+            "redis://:test_password_1@localhost:6379",
         ),
         check=_db_check,
         standard_filters=False,
@@ -89,6 +99,7 @@ RULES = [
         must_match=(
             "git clone https://deploy:{alnum:20}@git.corp.internal/repo.git",
             "smtp://mailer:{alnum:14}@smtp.mailhost.net:587",
+            "curl https://ci:WinterVelvet5400@jenkins.corp.internal/job/build",
         ),
         must_not_match=(
             "https://user:pass@example.com/",

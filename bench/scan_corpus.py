@@ -1,0 +1,483 @@
+#!/usr/bin/env python3
+"""A labelled corpus of planted secrets and decoys, generated at run time, and the
+scanner's precision / recall / F1 on it per kind of secret.
+
+    .venv/bin/python bench/scan_corpus.py                    # default setting
+    .venv/bin/python bench/scan_corpus.py --min-confidence low
+    .venv/bin/python bench/scan_corpus.py --misses 5         # print a few misses and false hits per kind
+    .venv/bin/python bench/scan_corpus.py --keep DIR         # leave the generated tree in DIR
+
+Every value is made here, from a seeded random generator, so that no format-valid
+secret lives in the repository. Each planted line is labelled with a kind and
+whether it is a secret; decoys (public-by-design keys, placeholders, references,
+templates, UI strings, encoded placeholders) are labelled negative under their
+own kind. A finding scores at (file, line): on a positive line it is a true
+positive, on a decoy a false positive of the decoy's kind, and on a line nobody
+labelled an "unlabelled" finding (counted against overall precision).
+
+This measures the *kinds* the issue names, with the syntaxes real repositories
+use; it is not a target to fit: a rule that only helps here is a bad rule.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import random
+import shutil
+import string
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ALNUM = string.ascii_letters + string.digits
+WORDS = ("harbor", "glass", "tiger", "summer", "winter", "maple", "river", "falcon", "copper", "silver",
+         "orange", "rocket", "garden", "thunder", "velvet", "canyon", "meadow", "pirate", "lantern", "castle",
+         "marble", "banana", "cobalt", "dragon", "willow", "shadow", "crystal", "sunset", "button", "pepper")
+SYMBOLS = "!#$%&*?"  # no `@` or `:`: they would end a URL's userinfo
+
+
+@dataclass
+class Label:
+    kind: str
+    positive: bool
+
+
+@dataclass
+class Corpus:
+    root: Path
+    rng: random.Random
+    labels: dict[tuple[str, int], Label] = field(default_factory=dict)
+    files: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+
+    # -- values -------------------------------------------------------------------
+    def rand(self, n: int, alphabet: str = ALNUM) -> str:
+        while True:
+            v = "".join(self.rng.choice(alphabet) for _ in range(n))
+            if alphabet != ALNUM or (any(c.isdigit() for c in v) and any(c.isalpha() for c in v)):
+                return v
+
+    def word_password(self) -> str:
+        """A chosen password: dictionary words with digits and/or a symbol (`Harbor!Glass2291`)."""
+        a, b = self.rng.sample(WORDS, 2)
+        shape = self.rng.randrange(4)
+        digits = str(self.rng.randrange(10, 9999))
+        sym = self.rng.choice(SYMBOLS)
+        if shape == 0:
+            return f"{a.capitalize()}{b.capitalize()}{digits}"
+        if shape == 1:
+            return f"{a}{b}{digits}{sym}"
+        if shape == 2:
+            return f"{a.capitalize()}{sym}{b.capitalize()}{digits}"
+        return f"{a}{digits}"
+
+    def password(self) -> str:
+        return self.word_password() if self.rng.random() < 0.6 else self.rand(self.rng.randrange(10, 20))
+
+    # -- planting -----------------------------------------------------------------
+    def add(self, path: str, text: str, kind: str | None = None, positive: bool = True,
+            label_line: int = 0) -> None:
+        """Append `text` (one or more lines) to `path`; label its `label_line`-th line."""
+        lines = self.files[path]
+        for i, line in enumerate(text.split("\n")):
+            lines.append(line)
+            if kind is not None and i == label_line:
+                self.labels[(path, len(lines))] = Label(kind, positive)
+
+    def filler(self, path: str, n: int = 2) -> None:
+        for _ in range(n):
+            self.add(path, self.rng.choice(FILLER.get(Path(path).suffix, FILLER[""])))
+
+    def write(self) -> None:
+        for rel, lines in self.files.items():
+            target = self.root / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text("\n".join(lines) + "\n")
+
+
+FILLER = {
+    ".py": ["import os", "def handler(event):", "    return None", "LOG_LEVEL = 'info'", "# configuration"],
+    ".js": ["const express = require('express');", "module.exports = {};", "// settings", "let count = 0;"],
+    ".go": ["package main", "import \"fmt\"", "func main() {}", "// config"],
+    ".yaml": ["replicas: 2", "logLevel: info", "# values"],
+    ".sh": ["set -euo pipefail", "echo starting", "cd /srv/app"],
+    ".md": ["## Setup", "Run the following:", "See the docs for details."],
+    ".env": ["LOG_LEVEL=debug", "PORT=8080", "APP_NAME=billing"],
+    "": ["# settings", "name = app"],
+}
+
+
+# --- generators, one per kind ---------------------------------------------------------
+
+
+def gen_passwords(c: Corpus, n: int) -> None:
+    templates = [
+        ("app/settings.py", 'DB_PASSWORD = "{v}"'),
+        ("app/db.py", 'conn = connect(host="db", user="app", password="{v}")'),
+        ("web/config.js", "const dbPassword = '{v}';"),
+        ("web/config.js", '  password: "{v}",'),
+        ("svc/config.go", '\tPassword: "{v}",'),
+        ("deploy/values.yaml", "  password: {v}"),
+        ("deploy/values.yaml", '  adminPassword: "{v}"'),
+        ("src/main/resources/application.properties", "spring.datasource.password={v}"),
+        ("src/main/java/Db.java", 'private static final String DB_PASS = "{v}";'),
+        ("conf/app.xml", "<password>{v}</password>"),
+        ("docs/setup.md", "The staging database password is `{v}`."),
+    ]
+    for _ in range(n):
+        path, t = c.rng.choice(templates)
+        c.filler(path, 1)
+        c.add(path, t.format(v=c.word_password()), "password-words")
+
+
+def gen_doppler(c: Corpus, n: int) -> None:
+    for _ in range(n):
+        kind = c.rng.choice(["st.prd", "st.dev", "pt", "ct", "sa", "scim", "audit"])
+        token = "dp." + kind + "." + c.rand(c.rng.choice([40, 43, 44]))
+        path, t = c.rng.choice([
+            ("deploy/.env", "DOPPLER_TOKEN={v}"),
+            ("ci/deploy.sh", "doppler run --token {v} -- ./start.sh"),
+            ("app/doppler.py", 'client = Doppler(token="{v}")'),
+            ("docs/secrets.md", "Use `{v}` for the staging service."),
+        ])
+        c.add(path, t.format(v=token), "doppler")
+
+
+def gen_netrc(c: Corpus, n: int) -> None:
+    for i in range(n):
+        path = f"home/u{i % 5}/.netrc" if i % 2 else f"home/u{i % 5}/_netrc"
+        host = c.rng.choice(["api.heroku.com", "git.corp.internal", "ftp.partner.net", "pypi.internal"])
+        pw = c.password()
+        if c.rng.random() < 0.5:
+            c.add(path, f"machine {host} login deploy password {pw}", "netrc")
+        else:
+            c.add(path, f"machine {host}\n  login deploy\n  password {pw}", "netrc", label_line=2)
+
+
+def gen_cli(c: Corpus, n: int) -> None:
+    templates = [
+        "mysql -u root -p{v} shop < dump.sql",
+        "mysql -uadmin -p'{v}' -h db.internal",
+        "PGPASSWORD={v} psql -h db.internal -U app app",
+        "export PGPASSWORD='{v}'",
+        "docker login -u ci -p {v} registry.corp.internal",
+        "sshpass -p '{v}' ssh deploy@10.0.0.12",
+        "mongo --username admin --password {v} --host mongo",
+        "redis-cli -h cache -a {v} ping",
+        "./manage.py createsuperuser --password={v}",
+        'mysqldump --user=backup --password="{v}" shop > shop.sql',
+    ]
+    for i in range(n):
+        path = "scripts/ops.sh" if i % 3 else "docs/runbook.md"
+        c.filler(path, 1)
+        c.add(path, c.rng.choice(templates).format(v=c.password()), "cli-password")
+
+
+def gen_basic_auth(c: Corpus, n: int) -> None:
+    for i in range(n):
+        pw = c.password()
+        basic = base64.b64encode(f"ci:{pw}".encode()).decode()
+        t = c.rng.choice([
+            f"curl -u deploy:{pw} https://ci.corp.internal/api/jobs",
+            f'curl --user "ci:{pw}" https://nexus.corp.internal/repository/',
+            f"wget --user=ci --password={pw} https://artifacts.corp.internal/build.tgz",
+            f"curl https://ci:{pw}@jenkins.corp.internal/job/build",
+            f"wget https://deploy:{pw}@files.corp.internal/release.tar.gz",
+            f'curl -H "Authorization: Basic {basic}" https://api.corp.internal/v1',
+            f'headers = {{"Authorization": "Basic {basic}"}}',
+        ])
+        path = ["scripts/fetch.sh", "docs/api.md", "tools/client.py"][i % 3]
+        c.add(path, t, "basic-auth")
+
+
+def gen_db_urls(c: Corpus, n: int) -> None:
+    for i in range(n):
+        pw = c.password()
+        url = c.rng.choice([
+            f"mongodb://app:{pw}@mongo.internal:27017/orders",
+            f"mongodb+srv://admin:{pw}@cluster0.q1w2e.mongodb.net/prod",
+            f"amqp://worker:{pw}@rabbit.internal:5672/jobs",
+            f"amqps://worker:{pw}@mq.corp.internal/",
+            f"mysql://shop:{pw}@mysql.internal:3306/shop",
+            f"redis://:{pw}@cache.internal:6379/0",
+            f"rediss://default:{pw}@redis.corp.internal:6380",
+            f"postgresql://billing:{pw}@pg.internal:5432/billing",
+        ])
+        path, t = [("deploy/.env", "DATABASE_URL={u}"), ("app/settings.py", 'BROKER_URL = "{u}"'),
+                   ("deploy/values.yaml", "  url: {u}"), ("docs/ops.md", "Connect with `{u}`.")][i % 4]
+        c.add(path, t.format(u=url), "db-url")
+
+
+def gen_generic_code(c: Corpus, n: int) -> None:
+    templates = [
+        ("app/client.py", 'api_key = "{v}"'),
+        ("web/api.ts", 'const apiToken = "{v}";'),
+        ("conf/app.json", '  "client_secret": "{v}",'),
+        ("svc/client.go", '\tToken: "{v}",'),
+        ("config/initializers/secret.rb", "config.secret_key_base = '{h}'"),
+        ("web/webhooks.js", "  webhookSecret: '{v}',"),
+        ("app/Client.java", 'String accessToken = "{v}";'),
+        ("app/Client.kt", 'val authToken = "{v}"'),
+        ("app/Client.cs", 'ApiKey = "{v}";'),
+        ("app/config.php", "'api_key' => '{v}',"),
+        ("app/config.php", "define('SECRET_KEY', '{v}');"),
+        ("web/api.ts", 'headers["X-API-Key"] = "{v}";'),
+        ("app/client.py", 'client.set_api_key("{v}")'),
+    ]
+    for _ in range(n):
+        path, t = c.rng.choice(templates)
+        c.filler(path, 1)
+        c.add(path, t.format(v=c.rand(c.rng.choice([24, 32, 40])), h=c.rand(64, "0123456789abcdef")),
+              "generic-code")
+
+
+def gen_comments(c: Corpus, n: int) -> None:
+    for i in range(n):
+        t = c.rng.choice([
+            '# old creds: password = "{p}"',
+            "// TODO remove before release: token={v}",
+            "-- admin password: {p}",
+            "/* api key: {v} */",
+            "# staging login: admin / password={p}",
+        ])
+        path = ["app/models.py", "web/app.js", "db/schema.sql", "svc/main.go"][i % 4]
+        c.filler(path, 1)
+        c.add(path, t.format(p=c.word_password(), v=c.rand(32)), "comment")
+
+
+def gen_concat(c: Corpus, n: int) -> None:
+    for i in range(n):
+        v = c.rand(32)
+        cut = c.rng.randrange(8, 24)
+        t = [f'API_TOKEN = "{v[:cut]}" + "{v[cut:]}"', f"const secret = '{v[:cut]}' + '{v[cut:]}';",
+             f'String password = "{v[:cut]}" + "{v[cut:]}";'][i % 3]
+        path = ["app/split.py", "web/split.js", "app/Split.java"][i % 3]
+        c.add(path, t, "concat")
+
+
+def gen_env_files(c: Corpus, n: int) -> None:
+    for i in range(n):
+        path = "deploy/.env" if i % 2 else f"instances/{c.rng.choice(['acme', 'globex', 'initech'])}/.env"
+        c.filler(path, 1)
+        key, value = c.rng.choice([
+            ("DB_PASSWORD", c.word_password()), ("SMTP_PASSWORD", c.password()), ("SECRET_KEY", c.rand(40)),
+            ("API_TOKEN", c.rand(32)), ("REDIS_PASSWORD", c.word_password()), ("JWT_SECRET", c.rand(48)),
+        ])
+        c.add(path, f"{key}={value}", "env-file")
+
+
+def gen_helm(c: Corpus, n: int) -> None:
+    for i in range(n):
+        path = f"charts/app{i % 4}/values.yaml"
+        c.add(path, "postgresql:\n  auth:\n    username: app")
+        c.add(path, f"    password: {c.word_password()}", "helm-values")
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+def gen_k8s(c: Corpus, n: int) -> None:
+    for i in range(n):
+        path = f"k8s/secret-{i}.yaml"
+        c.add(path, f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: app-{i}\ntype: Opaque\ndata:")
+        c.add(path, f"  DB_PASSWORD: {_b64(c.password())}", "k8s-secret-data")
+        c.add(path, f"  DB_USER: {_b64('app')}")
+        placeholder = c.rng.choice(["changeme", "REPLACE_ME", "<password>", "${DB_PASSWORD}", "xxxxxxxx", "TODO"])
+        c.add(path, f"  API_TOKEN: {_b64(placeholder)}", "decoy-k8s-placeholder", positive=False)
+        c.add(path, "stringData:")
+        c.add(path, f"  smtp-password: {c.word_password()}", "k8s-stringdata")
+        dep = f"k8s/deployment-{i}.yaml"
+        c.add(dep, "apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n"
+                   "        - name: app\n          env:\n            - name: DB_PASSWORD")
+        c.add(dep, f'              value: "{c.password()}"', "k8s-env-value")
+        c.add(dep, "            - name: API_KEY")
+        c.add(dep, '              value: "${API_KEY}"', "decoy-placeholder", positive=False)
+        c.add(dep, "            - name: LOG_LEVEL\n              value: debug")
+
+
+def gen_notebooks(c: Corpus, n: int) -> None:
+    for i in range(n):
+        path = f"notebooks/analysis-{i}.ipynb"
+        token = c.rand(40)
+        pw = c.word_password()
+        cells = [
+            {"cell_type": "markdown", "metadata": {}, "source": ["# Analysis\n", "Set your password: <password>\n"]},
+            {"cell_type": "code", "execution_count": 1, "metadata": {}, "outputs": [
+                {"name": "stdout", "output_type": "stream", "text": ["connected\n", f"password: {pw}\n"]}],
+             "source": ["import requests\n", f'api_key = "{token}"\n', "requests.get(URL)"]},
+        ]
+        doc = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+        text = json.dumps(doc, indent=1)
+        for line in text.split("\n"):
+            if "api_key" in line or ("password: " in line and "<password>" not in line):
+                c.add(path, line, "notebook")
+            elif "<password>" in line:
+                c.add(path, line, "decoy-placeholder", positive=False)
+            else:
+                c.add(path, line)
+
+
+def gen_encoded(c: Corpus, n: int) -> None:
+    for i in range(n):
+        if i % 2:
+            inner = f"db_password: {c.rand(16)}"
+            c.add(f"blobs/config-{i}.b64", _b64(inner), "base64-line")
+        else:
+            token = "ghp" + "%5F" + c.rand(36)
+            c.add("docs/links.md", f"https://api.github.com/?access={token}", "percent-escape")
+
+
+def gen_gcp(c: Corpus, n: int) -> None:
+    for i in range(n):
+        path = f"keys/sa-{i}.json"
+        body = "\\n".join(c.rand(64, ALNUM + "+/") for _ in range(12))
+        c.add(path, "{\n  \"type\": \"service_account\",\n  \"project_id\": \"billing-prod\",")
+        c.add(path, f'  "private_key_id": "{c.rand(40, "0123456789abcdef")}",', "decoy-gcp-key-id", positive=False)
+        pem = "-----BEGIN " + "PRIVATE KEY-----\\n" + body + "\\n-----END " + "PRIVATE KEY-----\\n"
+        c.add(path, f'  "private_key": "{pem}",', "gcp-private-key")
+        c.add(path, f'  "client_email": "sa@billing-prod.iam.gserviceaccount.com",\n  "client_id": "{c.rand(21, string.digits)}"\n}}')
+
+
+def gen_public_by_design(c: Corpus, n: int) -> None:
+    for i in range(n):
+        path = f"web/firebase-{i}.js"
+        c.add(path, "const firebaseConfig = {")
+        c.add(path, f'  apiKey: "AIza{c.rand(35, ALNUM + "-_")}",', "decoy-firebase", positive=False)
+        c.add(path, f'  authDomain: "app-{i}.firebaseapp.com",\n  projectId: "app-{i}",\n'
+                    f'  appId: "1:{c.rand(12, string.digits)}:web:{c.rand(22, "0123456789abcdef")}"\n}};')
+        header = base64.urlsafe_b64encode(json.dumps({"u": "acme", "a": c.rand(20).lower()}).encode()).decode().rstrip("=")
+        mapbox = "pk." + header + "." + c.rand(22, ALNUM + "-_")
+        c.add(f"web/map-{i % 3}.js", f"mapboxgl.accessToken = '{mapbox}';", "decoy-mapbox", positive=False)
+        site = "6L" + c.rand(38, ALNUM + "-_")
+        c.add(f"web/form-{i % 3}.html", f'<div class="g-recaptcha" data-sitekey="{site}"></div>', "decoy-recaptcha",
+              positive=False)
+        c.add("deploy/.env.recaptcha", f"RECAPTCHA_SITE_KEY={site}", "decoy-recaptcha", positive=False)
+        c.add("deploy/.env.recaptcha", f"RECAPTCHA_SECRET_KEY=6L{c.rand(38, ALNUM + '-_')}", "recaptcha-secret")
+
+
+def gen_decoys(c: Corpus, n: int) -> None:
+    i18n = [('"password_label": "Mot de passe",', "locales/fr.json"),
+            ('"token_expired": "Your session token has expired",', "locales/en.json"),
+            ("password: Passwort eingeben", "config/locales/de.yml"),
+            ('"api_key_hint": "Clave de API",', "locales/es.json"),
+            ('"secret": "Geheimnis",', "locales/de.json")]
+    placeholders = [
+        ("deploy/values.yaml", "  password: changeme"), ("deploy/.env.example", "API_KEY=${API_KEY}"),
+        ("charts/app/templates/secret.yaml", "  password: {{ .Values.db.password }}"),
+        ("app/settings.py", 'token = "<your-token>"'), ("conf/app.yaml", "secret: xxx"),
+        ("app/settings.py", 'password = os.environ["DB_PASSWORD"]'),
+        ("app/client.py", 'api_key = get_secret("billing/api-key")'),
+        ("app/models.py", "def login(username: str, password: str) -> bool:"),
+        ("app/settings.py", 'password = "your-password-here"'), ("deploy/.env.example", "SECRET_KEY=REPLACE_ME"),
+        ("conf/app.json", '  "password": "********",'), ("web/config.js", "const apiKey = process.env.API_KEY;"),
+        ("docs/setup.md", "password: <your password>"), ("app/Db.java", "String password = System.getenv(\"DB_PASS\");"),
+        ("svc/config.go", '\tPassword: os.Getenv("DB_PASSWORD"),'), ("deploy/.env.example", "DB_PASSWORD="),
+        ("app/settings.py", "SECRET_KEY = settings.SECRET_KEY"),
+    ]
+    for _ in range(n):
+        text, path = c.rng.choice(i18n)
+        c.add(path, text, "decoy-i18n", positive=False)
+        path, text = c.rng.choice(placeholders)
+        c.add(path, text, "decoy-placeholder", positive=False)
+
+
+GENERATORS = (gen_passwords, gen_doppler, gen_netrc, gen_cli, gen_basic_auth, gen_db_urls, gen_generic_code,
+              gen_comments, gen_concat, gen_env_files, gen_helm, gen_k8s, gen_notebooks, gen_encoded, gen_gcp,
+              gen_public_by_design, gen_decoys)
+
+
+def build(root: Path, per_kind: int, seed: int) -> Corpus:
+    corpus = Corpus(root=root, rng=random.Random(seed))
+    for gen in GENERATORS:
+        gen(corpus, per_kind)
+    corpus.write()
+    return corpus
+
+
+def scan(root: Path, min_confidence: str) -> list[dict[str, object]]:
+    out = root.parent / "findings.json"
+    # run inside the tree: paths come out relative to it whichever base the reporters use
+    subprocess.run([sys.executable, "-m", "secretwarden", "scan", ".", "--no-ignore", "--no-baseline",
+                    "--min-confidence", min_confidence, "--format", "json", "-o", str(out)], check=False,
+                   cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    findings: list[dict[str, object]] = json.loads(out.read_text())["findings"]
+    return findings
+
+
+def score(corpus: Corpus, findings: list[dict[str, object]], misses: int) -> None:
+    hit_lines = {(str(f["path"]).removeprefix("./"), int(str(f["line"]))) for f in findings}
+    per_kind: dict[str, dict[str, int]] = defaultdict(lambda: {"tp": 0, "fn": 0, "fp": 0, "neg": 0})
+    examples: dict[str, list[str]] = defaultdict(list)
+    for (path, line), label in sorted(corpus.labels.items()):
+        row = per_kind[label.kind]
+        hit = (path, line) in hit_lines
+        if label.positive:
+            row["tp" if hit else "fn"] += 1
+        else:
+            row["neg"] += 1
+            row["fp"] += hit
+        if hit != label.positive:
+            examples[label.kind].append(f"{path}:{line}: {corpus.files[path][line - 1].strip()[:140]}")
+    unlabelled = sorted(hit_lines - corpus.labels.keys())
+    total = {"tp": 0, "fn": 0, "fp": 0}
+    print("| kind | planted | decoys | TP | FN | FP | precision | recall | F1 |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for kind in sorted(per_kind, key=lambda k: (k.startswith("decoy"), k)):
+        r = per_kind[kind]
+        for key in total:
+            total[key] += r[key]
+        print(_row(kind, r["tp"] + r["fn"], r["neg"], r["tp"], r["fn"], r["fp"]))
+    total["fp"] += len(unlabelled)
+    print(_row(f"**all** (+{len(unlabelled)} unlabelled)", total["tp"] + total["fn"], 0, total["tp"],
+               total["fn"], total["fp"]))
+    if misses:
+        for kind, lines in sorted(examples.items()):
+            print(f"\n== {kind}: {len(lines)} wrong")
+            for text in lines[:misses]:
+                print("  " + text)
+        if unlabelled:
+            print(f"\n== unlabelled findings: {len(unlabelled)}")
+            for path, line in unlabelled[:misses]:
+                print(f"  {path}:{line}: {corpus.files[path][line - 1].strip()[:140]}")
+
+
+def _row(kind: str, planted: int, decoys: int, tp: int, fn: int, fp: int) -> str:
+    p = tp / (tp + fp) if tp + fp else (1.0 if planted else 0.0)
+    r = tp / (tp + fn) if tp + fn else 1.0
+    f1 = 2 * p * r / (p + r) if p + r else 0.0
+    dash = "—"
+    return (f"| {kind} | {planted} | {decoys} | {tp} | {fn} | {fp} | {p:.3f} | "
+            f"{f'{r:.3f}' if planted else dash} | {f'{f1:.3f}' if planted else dash} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--per-kind", type=int, default=40, help="planted items per generator (default 40)")
+    parser.add_argument("--seed", type=int, default=15)
+    parser.add_argument("--min-confidence", default="medium", choices=["low", "medium", "high"])
+    parser.add_argument("--misses", type=int, default=0, help="print N wrong lines per kind")
+    parser.add_argument("--keep", type=Path, help="write the corpus here and keep it")
+    args = parser.parse_args()
+    base = Path(tempfile.mkdtemp(prefix="warden-corpus-"))
+    root = (args.keep or base / "corpus").resolve()
+    if root.exists():
+        shutil.rmtree(root)
+    try:
+        corpus = build(root, args.per_kind, args.seed)
+        findings = scan(root, args.min_confidence)
+        print(f"corpus: {len(corpus.files)} files, {sum(len(v) for v in corpus.files.values())} lines, "
+              f"{sum(1 for lb in corpus.labels.values() if lb.positive)} planted secrets, "
+              f"{sum(1 for lb in corpus.labels.values() if not lb.positive)} decoys; "
+              f"--min-confidence {args.min_confidence}\n")
+        score(corpus, findings, args.misses)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+"""Credentials in dotfiles whose syntax has no `=`: `.netrc` / `_netrc` entries."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from secretwarden.scan.rules.base import Hit, LineContext, Rule
+
+_NETRC_NAMES = (".netrc", "_netrc", "netrc", ".authinfo")
+# `password` alone on its line only counts inside a netrc file; after `machine` anywhere.
+_LONE = re.compile(r"^\s*password\s+(?P<secret>\S{3,200})\s*$")
+
+
+class NetrcRule(Rule):
+    def find(self, ctx: LineContext) -> Iterator[Hit]:
+        from secretwarden.scan.rules.generic import score_value
+
+        line = ctx.line[:4000]
+        matches = list(self.compiled.finditer(line))
+        name = ctx.path.rsplit("/", 1)[-1].lower()
+        if not matches and name.startswith(_NETRC_NAMES):
+            lone = _LONE.match(line)
+            matches = [lone] if lone else []
+        for m in matches:
+            value = m.group("secret")
+            confidence = score_value(value, "password", quoted=True, kind="config", key="password")
+            if confidence is not None:
+                yield Hit(secret=value, start=m.start("secret"), end=m.end("secret"), confidence=confidence,
+                          key="password")
+
+
+RULES: list[Rule] = [
+    NetrcRule(
+        id="netrc-password",
+        description="Password in a .netrc / _netrc entry (machine ... login ... password ...)",
+        severity="high",
+        tags=("password", "netrc"),
+        prefilter=(r"\bmachine\s+\S+\s+(?:login\s+\S+\s+)?(?:account\s+\S+\s+)?password\s+\S",
+                   r"(?m)^[ \t]*password[ \t]+\S"),
+        pattern=r"\bmachine\s+\S+\s+(?:login\s+\S+\s+)?(?:account\s+\S+\s+)?password\s+(?P<secret>\S{3,200})",
+        must_match=(
+            "machine api.heroku.com login deploy password {alnum:16}",
+            "machine git.corp.internal login ci password Harbor!Glass2291",
+        ),
+        must_not_match=(
+            "machine example.com login user password changeme",
+            "machine git.corp.internal login ci password $NETRC_PASSWORD",
+            "password reset links expire after one hour",
+        ),
+        standard_filters=False,
+        priority=45,
+    ),
+]
