@@ -107,7 +107,8 @@ def test_results_with_a_non_integer_line_are_a_usage_error(commerce_env: Project
                                                            option: str, line: str) -> None:
     """Issue 21.15: a hand-edited results file is the user's input: exit 2 with a hint, never 4."""
     bad = tmp_path / "results.json"
-    bad.write_text('{"findings": [{"rule": "r", "path": "a.py", "file": "a.py", "line": %s}]}' % line)
+    finding = '{"rule": "r", "path": "a.py", "file": "a.py", "line": ' + line + "}"
+    bad.write_text('{"findings": [' + finding + "]}")
     r = commerce_env.warden("report", "--format", "json", option, str(bad))
     assert r.returncode == 2, r.output
     assert "not a whole number" in r.stderr and "Traceback" not in r.output
