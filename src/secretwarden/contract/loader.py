@@ -149,9 +149,13 @@ def _decode(raw: bytes, filename: str) -> str:
 def compose_with_marks(text: str, filename: str) -> tuple[Any, dict[Loc, Mark]]:
     import yaml
 
+    from secretwarden import safe_yaml
+
     loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        node = yaml.compose(text, Loader=loader_cls)
+        node = safe_yaml.compose(text, name=filename)
+    except safe_yaml.YamlLimitExceeded as exc:
+        raise ContractError(exc.message, hint=exc.hint) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{filename}:{mark.line + 1}:{mark.column + 1}" if mark else filename
@@ -165,6 +169,8 @@ def compose_with_marks(text: str, filename: str) -> tuple[Any, dict[Loc, Mark]]:
     constructor = loader_cls("")
     try:
         return _Converter(constructor, marks, filename).convert(node, ()), marks
+    except RecursionError:  # libyaml allows 1,000 levels; no contract needs a tenth of that
+        raise ContractError(f"{filename}: YAML refused: nested too deeply") from None
     finally:
         constructor.dispose()
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from secretwarden import safe_yaml
 from secretwarden.helm_template import has_markup, is_documentation, is_templated, mask
 
 _DOC_START = re.compile(r"^---(?=[ \t]|$)", re.MULTILINE)
@@ -42,12 +43,9 @@ class YamlFile:
     unparsed_templates: int = 0  # templated documents that only rendering could read
 
 
-def _loader() -> type:
-    loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return loader
-
-
 def _problem(exc: yaml.YAMLError) -> YamlProblem:
+    if isinstance(exc, safe_yaml.YamlLimitExceeded):  # a YAML bomb: says which bound, quotes nothing
+        return YamlProblem(1, 1, exc.message)
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
@@ -74,7 +72,7 @@ def parse_yaml(text: str) -> YamlFile:
     out = YamlFile(templated=has_markup(text))
     source = mask(text) if out.templated else text
     try:
-        out.documents = [d for d in yaml.compose_all(source, Loader=_loader()) if d is not None]
+        out.documents = [d for d in safe_yaml.compose_all(source) if d is not None]
         return out
     except (yaml.YAMLError, ValueError, RecursionError) as exc:
         whole = _problem(exc) if isinstance(exc, yaml.YAMLError) else YamlProblem(1, 1, "YAML does not parse")
@@ -87,7 +85,7 @@ def parse_yaml(text: str) -> YamlFile:
         return out
     for start, end in spans:
         try:
-            docs = [d for d in yaml.compose_all(_only(source, start, end), Loader=_loader()) if d is not None]
+            docs = [d for d in safe_yaml.compose_all(_only(source, start, end)) if d is not None]
         except (yaml.YAMLError, ValueError, RecursionError) as exc:
             if has_markup(text[start:end]):
                 out.unparsed_templates += 1

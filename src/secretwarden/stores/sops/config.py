@@ -45,10 +45,14 @@ def _age_list(raw: Any) -> list[str]:
 def load_rules(path: Path) -> list[CreationRule]:
     import yaml
 
+    from secretwarden import safe_yaml
+
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        doc = safe_yaml.load(path.read_text(encoding="utf-8"), name=str(path)) or {}
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or type(exc).__name__})") from None
+    except safe_yaml.YamlLimitExceeded:
+        raise
     except yaml.YAMLError:
         raise InputError(f"{path}: not valid YAML") from None
     rules = doc.get("creation_rules") if isinstance(doc, dict) else None

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from secretwarden.errors import ContractError, IntegrityError
+from secretwarden.errors import ContractError, InputError, IntegrityError
 
 SIDECAR_SUFFIX = ".warden.json"
 STATE_FILE = ".warden-sops.json"  # store-wide state (denied fingerprints), in the layout's base folder
@@ -291,6 +291,8 @@ def parse_view(path: Path, text: str, fmt: str) -> FileView:
             else:
                 tree = _load_yaml(text) or {}
                 meta = tree.pop("sops", None) if isinstance(tree, dict) else None
+    except InputError as exc:  # a YAML bomb, refused before it is expanded; the message holds no content
+        raise InputError(f"{path}: {exc.message}", hint=exc.hint) from None
     except Exception as exc:  # parser errors quote the offending line: never pass them on
         raise IntegrityError(f"{path}: not a readable {fmt} file ({type(exc).__name__})") from None
     if not isinstance(tree, dict):
@@ -303,9 +305,9 @@ _FLAT_LINE = re.compile(r"^([A-Za-z_][A-Za-z0-9_.-]*): (ENC\[AES256_GCM,[A-Za-z0
 
 
 def _load_yaml(text: str) -> Any:
-    import yaml
+    from secretwarden import safe_yaml
 
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return safe_yaml.load(text)
 
 
 def _flat_yaml(text: str) -> tuple[dict[str, Any], Any] | None:
