@@ -10,6 +10,16 @@ code with a settings schema, and a README with the generated Secrets
 architecture section. Then times the whole `warden lint` process (contract
 cached after the first run) and the library call, median of --runs, as wall
 clock and as CPU time (the CPU figure is what a busy machine distorts least).
+
+    .venv/bin/python bench/lint_speed.py --chart-repo /work/.mirror/bitnami+charts/repo --runs 3 \\
+        [--compare-ref e39c206^]
+
+Real charts: exports the HEAD of a (bare) git repository of Helm charts to a
+temporary folder outside the project, then times, interleaved, `run_lint()`
+without a contract against a floor that reads every YAML file and composes
+it with libyaml (CSafeLoader), and prints the findings by rule. With
+--compare-ref, the same count and time for warden's own source at that git
+revision (exported beside it), for a before/after.
 """
 
 from __future__ import annotations
@@ -89,11 +99,92 @@ def build(n: int) -> Path:
     return WORK
 
 
+def export(git_dir: str, ref: str, dest: Path, *paths: str) -> Path:
+    """`git archive` of `ref` unpacked into dest (never inside the project)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.run(["git", f"--git-dir={git_dir}", "archive", ref, *paths], capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True)
+    return dest
+
+
+def libyaml_floor(root: Path) -> tuple[float, int]:
+    """CPU seconds to read and compose every YAML file (errors swallowed), and the file count."""
+    import yaml
+
+    start = time.process_time()
+    count = 0
+    for path in root.rglob("*"):
+        if path.suffix not in (".yaml", ".yml") or not path.is_file():
+            continue
+        count += 1
+        try:
+            for _ in yaml.compose_all(path.read_text(errors="replace"), Loader=yaml.CSafeLoader):
+                pass
+        except yaml.YAMLError:
+            pass
+    return time.process_time() - start, count
+
+
+COUNT_SCRIPT = """
+import collections, json, sys, time
+from secretwarden.lint.engine import run_lint
+start = time.process_time()
+result = run_lint(sys.argv[1], use_contract=False)
+print(json.dumps({"cpu": time.process_time() - start,
+                  "rules": collections.Counter(f.rule_id for f in result.active)}))
+"""
+
+
+def charts(args: argparse.Namespace) -> int:
+    import json
+    import os
+    import tempfile
+
+    work = Path(tempfile.mkdtemp(prefix="warden-lint-charts-"))
+    root = export(args.chart_repo, "HEAD", work / "charts")
+    env = dict(os.environ)
+    versions = {"current": str(HERE.parent / "src")}
+    if args.compare_ref:
+        old = export(str(HERE.parent / ".git"), args.compare_ref, work / "old", "src")
+        versions = {f"at {args.compare_ref}": str(old / "src"), **versions}
+    floors: list[float] = []
+    cpu: dict[str, list[float]] = {name: [] for name in versions}
+    rules: dict[str, dict[str, int]] = {}
+    files = 0
+    for _ in range(args.runs):
+        floor, files = libyaml_floor(root)
+        floors.append(floor)
+        for name, src in versions.items():
+            env["PYTHONPATH"] = src
+            proc = subprocess.run([sys.executable, "-c", COUNT_SCRIPT, str(root)], capture_output=True, text=True,
+                                  env=env, check=True)
+            data = json.loads(proc.stdout)
+            cpu[name].append(data["cpu"])
+            rules[name] = data["rules"]
+    floor = statistics.median(floors)
+    print(f"chart repository: {files} YAML files; libyaml read+compose floor: {floor:.2f} s CPU (median of {args.runs})")
+    for name in versions:
+        took = statistics.median(cpu[name])
+        total = sum(rules[name].values())
+        print(f"warden {name}: run_lint() {took:.2f} s CPU = {took / floor:.2f}x the floor; {total} findings")
+        for rule, n in sorted(rules[name].items(), key=lambda kv: -kv[1]):
+            print(f"    {rule:32} {n}")
+    print(f"load average at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    import shutil
+
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--services", type=int, default=400)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--chart-repo", help="git directory of a Helm chart collection (e.g. a bare mirror)")
+    parser.add_argument("--compare-ref", help="with --chart-repo: also run warden's source at this git revision")
     args = parser.parse_args()
+    if args.chart_repo:
+        return charts(args)
     root = build(args.services)
     files = int(subprocess.run(["git", "ls-files"], cwd=root, capture_output=True, text=True).stdout.count("\n"))
     size = sum(p.stat().st_size for p in root.rglob("*") if p.is_file() and ".git" not in p.parts)

@@ -7,7 +7,6 @@ there is one, runs every enabled rule, applies `warden.yaml` re-levelling and
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -21,10 +20,6 @@ from secretwarden.lint.registry import all_rules
 
 if TYPE_CHECKING:
     from secretwarden.contract.model import Contract
-
-# `warden:allow <rule-id> <reason>`; the reason is everything after the id.
-ALLOW_RE = re.compile(r"warden:allow[ \t]+(?P<id>[a-z0-9][a-z0-9-]*)(?:[ \t]+(?P<reason>[^\n]*?))?[ \t]*(?:-->|\*/)?[ \t]*$")
-
 
 def load_contract_for(root: Path, contract_path: str | None) -> tuple[Contract | None, Path | None]:
     from secretwarden.contract.loader import find_contract, load_contract
@@ -165,12 +160,17 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
 
 
 def allow_on(line: str, rule_id: str) -> tuple[bool, str | None]:
-    """(comment present for rule_id, reason) for one source line."""
-    for match in ALLOW_RE.finditer(line):
-        if match.group("id") == rule_id:
-            reason = (match.group("reason") or "").strip()
-            return True, reason or None
-    return False, None
+    """(comment present for rule_id, reason) for one source line.
+
+    The grammar is the shared one (`secretwarden.findings.allow`); a policy
+    exception must name its rule, so a bare `warden:allow` does not count here.
+    """
+    from secretwarden.findings.allow import parse
+
+    allow = parse(line)
+    if allow is None or rule_id not in allow.rule_ids:
+        return False, None
+    return True, allow.reason or None
 
 
 def apply_allows(ctx: LintContext, findings: list[Finding]) -> list[Finding]:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from secretwarden.findings.model import Finding as BaseFinding
+from secretwarden.findings.severity import at_least
 
 if TYPE_CHECKING:
     from secretwarden.lint.context import LintContext
@@ -14,24 +17,29 @@ SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
 SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
 
 
-@dataclass(frozen=True)
-class Finding:
-    rule_id: str
-    severity: str
-    file: str  # posix path relative to the lint root
-    line: int  # 1-based
-    column: int  # 1-based
-    message: str
+@dataclass(frozen=True, kw_only=True)
+class Finding(BaseFinding):
+    """The shared finding (`path` relative to the lint root, `.file` is the same) plus a fix and a service."""
+
+    tool: ClassVar[str] = "lint"
+
     fix: str = ""
     service: str | None = None  # the contract service the finding belongs to, when known
-    allowed: str | None = None  # reason of a `# warden:allow` comment that silences it
 
-    @property
-    def active(self) -> bool:
-        return self.allowed is None
+    def details(self) -> list[str]:
+        return [f"fix: {self.fix}"] if self.fix else []
 
-    def location(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}"
+    def json_fields(self, show_secrets: bool) -> dict[str, Any]:
+        d = super().json_fields(show_secrets)
+        # `rule_id` and `file` are the names this report used before the shared layer.
+        d.update({"rule_id": self.rule_id, "file": self.path, "fix": self.fix, "service": self.service})
+        return d
+
+    def sarif_properties(self) -> dict[str, Any]:
+        props: dict[str, Any] = {"severity": self.severity}
+        if self.service:
+            props["service"] = self.service
+        return props
 
 
 @dataclass(frozen=True)
@@ -77,7 +85,7 @@ class Rule:
         return Finding(
             rule_id=self.id,
             severity=self.severity,
-            file=file,
+            path=file,
             line=max(1, line),
             column=max(1, column),
             message=message,
@@ -107,5 +115,4 @@ class LintResult:
         return sum(1 for f in self.active if f.severity == severity)
 
     def fails(self, fail_on: str) -> bool:
-        floor = SEVERITY_RANK[fail_on]
-        return any(SEVERITY_RANK[f.severity] >= floor for f in self.active)
+        return any(at_least(f.severity, fail_on) for f in self.active)

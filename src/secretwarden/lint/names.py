@@ -22,6 +22,8 @@ _NOT_VALUE_HEAD = re.compile(
     r"^(is|has|allow|enable|enabled|disable|disabled|automount|skip|require|required|no|invalid|missing|bad|"
     r"expired|wrong|empty|err|error|msg|message|warn|max|min|show|hide|mask|reset|rotate|forgot|validate|verify)_"
 )
+# The name of a key inside a Secret (`keyPasswordSecretKey: key-password`), not a value.
+_KEY_OF_SECRET = re.compile(r"(password|passwd|pass|token|credentials?|secret)_(secret_)?key$")
 # Tokens that are cursors or handles, not credentials.
 _HANDLE_TOKEN = re.compile(r"(^|_)(page|next|next_page|continuation|cancellation|sync|resume|cursor|csrf_field)_token$")
 # Suffixes that turn a secret-ish word into metadata about the secret.
@@ -43,6 +45,8 @@ def looks_secret(name: str) -> bool:
     if not n or n.startswith(("existing", "create", "use_")):
         return False
     if _METADATA_TAIL.search(n) or _NOT_VALUE_HEAD.search(n) or _HANDLE_TOKEN.search(n):
+        return False
+    if _KEY_OF_SECRET.search(n) and n not in ("secret_key", "secret_secret_key"):
         return False
     # A bare `secret`/`secrets` names a Kubernetes Secret or a collection of
     # them far more often than a value; compound names (`jwt_secret`) count.
@@ -74,6 +78,9 @@ _URL_WITH_PASSWORD = re.compile(r"^[a-z][a-z0-9+.-]*://[^/@\s:]*:[^/@\s]+@", re.
 _PATH = re.compile(r"^(?:/|\./|\.\./|~/|[A-Za-z]:\\)[^\s]*$")
 _K8S_ENV_REF = re.compile(r"\$\([A-Za-z_][A-Za-z0-9_]*\)")
 _SOPS_ENC = re.compile(r"^ENC\[[A-Z0-9_]+,data:")
+# `credentials.json`, `tls.key`: the name of a file or of a key in a Secret.
+_FILE_NAME = re.compile(r"^[\w.-]+\.(json|ya?ml|pem|crt|cer|key|p12|pfx|jks|keystore|truststore|txt|conf|cfg|ini|"
+                        r"properties|env|toml|xml)$", re.IGNORECASE)
 _PROSE = re.compile(r"^[A-Za-z][A-Za-z,'()-]*(?:\s+[A-Za-z][A-Za-z,.'()-]*){2,}\.?$")
 
 
@@ -87,7 +94,7 @@ def is_not_credential(value: str) -> bool:
     text = value.strip().strip("'\"")
     if is_placeholder(text) or text.lower() in _BOOL_WORDS:
         return True
-    if _SOPS_ENC.match(text) or _K8S_ENV_REF.search(text) or _PATH.match(text):
+    if _SOPS_ENC.match(text) or _K8S_ENV_REF.search(text) or _PATH.match(text) or _FILE_NAME.match(text):
         return True
     if _URL_WITH_PASSWORD.match(text):
         return False

@@ -36,6 +36,12 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             required = normalise(var) in ctx.required
             if not (required if declared else ctx.is_secret(var)):
                 continue
+            default = match.group("default")
+            if default.startswith("$"):
+                continue  # falls back to another variable or a file read, not to a literal
+            quoted = text[match.start() - 1 : match.start()] == '"' and text[match.end() : match.end() + 1] == '"'
+            if not default and quoted:
+                continue  # `"${VAR:-}"`: a shell's presence test under `set -u`, no fallback value
             line, col = line_col(text, match.start())
             if SAFE_DEFAULT.search(text.splitlines()[line - 1]):
                 continue
@@ -79,6 +85,8 @@ RULE = Rule(
             "      PORT: ${PORT:-3000}\n"
             "      LOG_TOKEN_TTL: ${LOG_TOKEN_TTL:-15m}\n      BYPASS: ${BYPASS:-0}\n"
             "      SMTP_PASS_FILE: ${SMTP_PASS_FILE:-/run/secrets/smtp}\n"
+            "      PGPASSWORD: ${PGPASSWORD:-$(cat /run/secrets/pg)}\n"
+            "    command: ['sh', '-c', 'pw=\"${DB_PASSWORD:-}\"; [ -n \"$pw\" ] || exit 1']\n"
             "      API_TOKEN: ${API_TOKEN:-} # safe-default: local mock server ignores it\n",
         },
     ),

@@ -174,7 +174,7 @@ def check_helm_values(ctx: LintContext) -> Iterator[Finding]:
                     continue
                 if not looks_secret(name) or not _literal(value):
                     continue
-                if is_not_credential(scalar(value) or ""):
+                if not credential_value(name, scalar(value) or ""):
                     continue
                 line, col = pos(value)
                 yield HELM_LITERAL.finding(path, line, col, f"Helm value `{dotted}` holds a literal credential")
@@ -185,12 +185,21 @@ def _required_fix(ref: str) -> str:
     return f"wrap it: `{{{{ required \"{ref} is required\" .Values.{ref} }}}}`"
 
 
-def _unguarded_refs(source: str, want: re.Pattern[str] | None = None) -> list[str]:
+def _unguarded_refs(source: str, want: re.Pattern[str] | None = None, data_key: str = "") -> list[str]:
+    """`.Values` paths an action renders without `required`: names of existing Secrets (`want`),
+    or secret material (a secret-named path, or any path under a secret-named data key)."""
     out: list[str] = []
     for action in actions(source):
         if handled(action):
             continue
-        out.extend(r for r in values_refs(action) if want is None or want.search(r))
+        for ref in values_refs(action):
+            last = ref.rpartition(".")[2]
+            if want is not None:
+                keep = want.search(ref) is not None
+            else:
+                keep = (looks_secret(last) or looks_secret(data_key)) and not PLAIN_SECRET_KEY.search(normalise(last))
+            if keep:
+                out.append(ref)
     return out
 
 
@@ -222,7 +231,8 @@ def check_chart_templates(ctx: LintContext) -> Iterator[Finding]:
         if obj.kind == "Secret":
             for section in ("data", "stringData"):
                 for key, value in items(get(obj.node, section)):
-                    for ref in dict.fromkeys(_unguarded_refs(ctx.source_of(obj.file, value))):
+                    refs = _unguarded_refs(ctx.source_of(obj.file, value), data_key=str(key.value))
+                    for ref in dict.fromkeys(refs):
                         line, col = pos(value)
                         yield HELM_REQUIRED.finding(
                             obj.file, line, col,
@@ -272,6 +282,8 @@ def _create_secret_helpers(ctx: LintContext) -> Iterator[Finding]:
             match = IF_INCLUDE.search(line)
             if match is None:
                 continue
+            if not any(looks_secret(ref.rpartition(".")[2]) for ref in values_refs(text)):
+                break  # the Secret holds generated material (certificates), not inline values
             body = _defines(ctx, chart).get(match.group("name"), "")
             creates = re.search(r"create\w*secret", match.group("name"), re.IGNORECASE) is not None
             fallback = "existingSecret" in body and "true" in body
