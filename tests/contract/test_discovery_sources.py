@@ -63,19 +63,26 @@ CASES: dict[str, list[Case]] = {
         ("README", "costs $PRICE_TOKEN", set(), {"PRICE_TOKEN"}),
     ],
     "dotenv": [
-        (".env.example", "A_KEY=x\nexport B_KEY=y\n  C_KEY = z\n# D_KEY=w\n\nnot a line", {"A_KEY", "B_KEY", "C_KEY"}, {"D_KEY"}),
+        (".env.example", "A_KEY=x\nexport B_KEY=y\n  C_KEY = z\n# D_KEY=w\n\nnot a line\n# see a=b\n#x_lower=1",
+         {"A_KEY", "B_KEY", "C_KEY", "D_KEY"}, {"a", "x_lower"}),
         (".env.sample", "S_KEY=", {"S_KEY"}, set()),
         (".env.template", "T_KEY=", {"T_KEY"}, set()),
         ("api.env.example", "API_KEY=", {"API_KEY"}, set()),
         (".env", "REAL_KEY=x", set(), {"REAL_KEY"}),
-        (".env.local", "LOCAL_KEY=x", set(), {"LOCAL_KEY"}),
+        (".env.production", "PROD_KEY=x\n# OLD_KEY=y", {"PROD_KEY"}, {"OLD_KEY"}),  # names only
+        ("config/app.env", "APP_SECRET=x", {"APP_SECRET"}, set()),
     ],
     "compose": [
         ("docker-compose.yml", "services:\n  a:\n    environment:\n      MAP_KEY: v\n      OTHER: ''\n", {"MAP_KEY", "OTHER"}, set()),
         ("compose.yaml", "services:\n  a:\n    environment:\n      - LIST_KEY=v\n      - BARE_KEY\n", {"LIST_KEY", "BARE_KEY"}, set()),
         ("docker-compose.prod.yml", "services:\n  a:\n    image: x:${TAG:-1}\n    command: $$NOT_ME ${REF_KEY}\n", {"TAG", "REF_KEY"}, {"NOT_ME"}),
         ("compose.yml", "secrets:\n  db:\n    environment: DB_SECRET\n", {"DB_SECRET"}, set()),
-        ("other.yml", "services:\n  a:\n    environment:\n      NOT_COMPOSE: v\n", set(), {"NOT_COMPOSE"}),
+        ("ci/stack.yml", "services:\n  a:\n    image: x\n    environment:\n      BY_CONTENT: v\n", {"BY_CONTENT"}, set()),
+        ("other.yml", "services:\n  web: {port: 80}\nenvironment:\n  NOT_COMPOSE: v\n", set(), {"NOT_COMPOSE"}),
+        ("docker-compose.yml.example", "services:\n  a:\n    environment: [EXAMPLE_KEY=]\n", {"EXAMPLE_KEY"}, set()),
+        ("dev-compose.yml", "x-env: &env\n  SHARED_TOKEN: x\nservices:\n  a:\n    image: a\n    environment:\n"
+         "      <<: *env\n      OWN_KEY: y\n  b:\n    <<: {image: b, environment: {BASE_KEY: z}}\n",
+         {"SHARED_TOKEN", "OWN_KEY", "BASE_KEY"}, {"<<"}),
     ],
     "kubernetes": [
         (

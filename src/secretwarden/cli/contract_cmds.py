@@ -65,6 +65,8 @@ def init(path: Path, force: bool, dry_run: bool, fmt: str, project: str | None) 
         _print_inventory(inventory)
     for skipped in inventory.skipped:
         click.echo(f"warden: skipped {skipped.path}: {skipped.reason}", err=True)
+    for note in inventory.notes:
+        click.echo(f"warden: {note}", err=True)
     summary = f"{inventory.count} name(s) in {len(inventory.by_service())} service(s)"
     if dry_run:
         click.echo(f"dry run: {summary}; {target} not written", err=True)

@@ -1,6 +1,8 @@
 """Walk a repository the way git sees it: honour .gitignore, skip what is not source.
 
-Ignored folders are pruned, never entered. Nested `.gitignore` files apply
+In a git work tree the list comes from git itself (`git ls-files --cached
+--others --exclude-standard`): a file committed inside an ignored folder is
+seen, as it is in the repository. Elsewhere ignored folders are pruned, never entered. Nested `.gitignore` files apply
 below their folder and later (deeper) rules win, as in git. Symbolic links
 are not followed, so a scan never leaves the tree it was given.
 """
@@ -62,12 +64,41 @@ def _ignored(rel: str, is_dir: bool, rules: list[_Rules]) -> bool:
     return verdict is True
 
 
+def _git_listing(root: Path) -> list[str] | None:
+    """Tracked and untracked-but-not-ignored files under root, or None outside a git work tree."""
+    import subprocess
+
+    if not any((folder / ".git").exists() for folder in (root, *root.parents)):
+        return None
+    try:
+        proc = subprocess.run(
+            ["git", "-c", "core.quotepath=off", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=root, capture_output=True, timeout=120, check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if proc.returncode != 0:
+        return None
+    return sorted({p for p in proc.stdout.decode("utf-8", "surrogateescape").split("\0") if p})
+
+
 def iter_files(root: Path, skipped: list[Skipped]) -> Iterator[tuple[PurePosixPath, Path]]:
     """(path relative to root, absolute path) of every file git would not ignore, in sorted order.
 
     Plain strings and `os.scandir` instead of pathlib: on a tree of thousands
     of files, path objects were most of the walk's cost.
     """
+    listed = _git_listing(root)
+    if listed is not None:
+        for rel in listed:
+            parts = rel.split("/")
+            if any(part in SKIP_DIRS for part in parts[:-1]):
+                continue
+            full = os.path.join(root, rel)
+            if os.path.islink(full) or not os.path.isfile(full):
+                continue  # symbolic links are not followed; deleted files are gone
+            yield PurePosixPath(rel), Path(full)
+        return
     top: list[_Rules] = []
     exclude = root / ".git" / "info" / "exclude"
     if exclude.is_file():

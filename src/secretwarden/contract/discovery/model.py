@@ -80,6 +80,7 @@ class Inventory:
     findings: list[Finding] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     files_scanned: int = 0
+    notes: list[str] = field(default_factory=list)  # what the user should know about how files were read
     # service -> folders its files came from (e.g. services/auth), for `source:`
     service_dirs: dict[str, set[str]] = field(default_factory=dict)
     _cache: dict[tuple[int, int, bool], dict[str, dict[str, list[Place]]]] = field(
@@ -136,4 +137,5 @@ class Inventory:
             "files_scanned": self.files_scanned,
             "services": services,
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
+            "notes": list(self.notes),
         }

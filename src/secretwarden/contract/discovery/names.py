@@ -43,7 +43,8 @@ SECRET_WORDS = _word_set(
 CONNECTION_WORDS = _word_set(
     """
     DATABASE DB REDIS MONGO MONGODB POSTGRES POSTGRESQL PG MYSQL AMQP RABBITMQ BROKER
-    SMTP
+    SMTP MARIADB MSSQL SQL SQLALCHEMY CLICKHOUSE ELASTICSEARCH ELASTIC OPENSEARCH KAFKA
+    NATS MEMCACHED CASSANDRA NEO4J COUCHDB CELERY LDAP SFTP FTP MQTT RESULT BACKEND
     """
 )
 # Last words that mark plain configuration (a TTL, a port, a URL).
@@ -70,7 +71,10 @@ def is_well_known(name: str) -> bool:
 
 
 def _is_connection_url(parts: list[str]) -> bool:
-    return bool(parts) and parts[-1] in {"URL", "URI"} and bool(CONNECTION_WORDS & set(parts))
+    """`DATABASE_URL`, `CELERY_BROKER_URL`, `MONGO_URI`, `DB_CONNECTION_STRING`: they carry a user and password."""
+    if len(parts) >= 2 and parts[-2:] in (["CONNECTION", "STRING"], ["CONN", "STR"], ["CONNECTION", "URL"]):
+        return True
+    return bool(parts) and parts[-1] in {"URL", "URI", "DSN"} and bool(CONNECTION_WORDS & set(parts))
 
 
 def looks_secret(name: str) -> bool:

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from secretwarden.contract.discovery.files import iter_files, read_text
 from secretwarden.contract.discovery.model import KEY_NAME_RE, Finding, Inventory, Place, Skipped
 from secretwarden.contract.discovery.names import is_well_known, looks_secret
 from secretwarden.contract.discovery.services import safe_name, service_dir, service_for
 from secretwarden.contract.discovery.sources import SourceError, load_sources
+from secretwarden.contract.discovery.sources.dotenv import is_real_env_file
 from secretwarden.errors import InputError
 
 # Contract files describe secrets; they are not a place that uses them.
 _OWN_FILES = frozenset({"warden.yaml", "warden.yml"})
 # Kinds of file that list the names of a whole repository rather than use them.
 _LISTING_SOURCES = frozenset({"dotenv", "compose"})
+_CHART_NAME = re.compile(r"^name:[ \t]*(\S+)", re.MULTILINE)
 
 
 def discover(root: Path) -> Inventory:
@@ -27,7 +30,9 @@ def discover(root: Path) -> Inventory:
     inventory = Inventory(root=root, repo_service=safe_name(root.name) or "app")
     sources = load_sources()
     found: list[Finding] = []
-    for rel, path in iter_files(root, inventory.skipped):
+    listing = list(iter_files(root, inventory.skipped))
+    charts = _charts(listing)
+    for rel, path in listing:
         if rel.as_posix() in _OWN_FILES:
             continue
         wanting = [s for s in sources if s.wants(rel)]
@@ -37,7 +42,7 @@ def discover(root: Path) -> Inventory:
         if text is None:
             continue
         inventory.files_scanned += 1
-        service = service_for(rel, inventory.repo_service)
+        service = service_for(rel, inventory.repo_service, charts)
         kept_before = len(found)
         for source in wanting:
             try:
@@ -57,13 +62,39 @@ def discover(root: Path) -> Inventory:
                     continue
                 place = Place(rel.as_posix(), hit.line, source.KIND, hit.detail, hit.has_default)
                 found.append(Finding(service, hit.name, place, hit.weak, hit.secret_object))
-        folder = service_dir(rel)
+        if any(s.KIND == "dotenv" for s in wanting) and is_real_env_file(rel):
+            inventory.notes.append(f"{rel.as_posix()}: a real env file, read for names only (no value kept)")
+        folder = _chart_dir(rel, charts) or service_dir(rel)
         if folder is not None and len(found) > kept_before:
             inventory.service_dirs.setdefault(service, set()).add(folder.as_posix())
     strong = {f.name for f in found if not f.weak and not f.secret_object}
     kept = [f for f in found if not f.weak or f.name in strong or looks_secret(f.name)]
     inventory.findings = _fold_root_into_services(kept, inventory.repo_service)
     return inventory
+
+
+def _charts(listing: list[tuple[PurePosixPath, Path]]) -> dict[str, str]:
+    """Helm chart folder -> chart name (`name:` of its Chart.yaml, else the folder's name)."""
+    out: dict[str, str] = {}
+    for rel, path in listing:
+        if rel.name != "Chart.yaml":
+            continue
+        folder = rel.parent.as_posix()
+        try:
+            head = path.read_text(encoding="utf-8", errors="replace")[:4096]
+        except OSError:
+            head = ""
+        match = _CHART_NAME.search(head)
+        out[folder] = match.group(1).strip("'\"") if match else (rel.parent.name or "chart")
+    return out
+
+
+def _chart_dir(rel: PurePosixPath, charts: dict[str, str]) -> PurePosixPath | None:
+    for depth in range(len(rel.parts) - 1, 0, -1):
+        folder = PurePosixPath(*rel.parts[:depth])
+        if folder.as_posix() in charts:
+            return folder
+    return None
 
 
 def _fold_root_into_services(findings: list[Finding], repo_service: str) -> list[Finding]:

@@ -1,5 +1,6 @@
-"""Which service a file belongs to: its folder under services/, apps/, packages/
-or cmd/, else its first folder; files at the root belong to the repository."""
+"""Which service a file belongs to: the chart's name inside a Helm chart, else its
+folder under services/, apps/, packages/ or cmd/, else its first folder; files
+at the root belong to the repository."""
 
 from __future__ import annotations
 
@@ -25,7 +26,20 @@ def service_dir(rel: PurePosixPath) -> PurePosixPath | None:
     return PurePosixPath(parts[0])
 
 
-def service_for(rel: PurePosixPath, repo_service: str) -> str:
+def chart_of(rel: PurePosixPath, charts: dict[str, str]) -> str | None:
+    """The name of the innermost Helm chart (folder -> chart name) holding `rel`."""
+    for depth in range(len(rel.parts) - 1, -1, -1):
+        name = charts.get(PurePosixPath(*rel.parts[:depth]).as_posix() if depth else ".")
+        if name is not None:
+            return name
+    return None
+
+
+def service_for(rel: PurePosixPath, repo_service: str, charts: dict[str, str] | None = None) -> str:
+    """A file of a Helm chart belongs to the chart's service (its name), not to `charts/`."""
+    chart = chart_of(rel, charts) if charts else None
+    if chart is not None:
+        return safe_name(chart) or repo_service
     folder = service_dir(rel)
     if folder is None:
         return repo_service

@@ -13,50 +13,58 @@ from functools import lru_cache
 from typing import Any
 
 from secretwarden.contract.discovery.sources.base import SourceError
+from secretwarden.helm_template import has_markup, is_documentation, is_templated, mask
 
 Node = Any  # yaml.Node; kept loose so importing this module does not import yaml
 
-# What an inline template action becomes: a plain scalar that is no valid name,
-# so `scalar()` can report it as absent.
-PLACEHOLDER = "<template>"
-_TEMPLATE_LINE = re.compile(r"^\s*\{\{.*\}\}\s*$")
-_TEMPLATE_INLINE = re.compile(r"\{\{.*?\}\}")
-
-
-def _strip_templates(text: str) -> str:
-    """Blank out Go-template lines and replace inline actions, keeping line numbers."""
-    out = []
-    for line in text.split("\n"):
-        if _TEMPLATE_LINE.match(line):
-            out.append("")
-        else:
-            out.append(_TEMPLATE_INLINE.sub(PLACEHOLDER, line))
-    return "\n".join(out)
 
 
 def _compose(text: str) -> tuple[Node, ...]:
+    from secretwarden import safe_yaml  # bounds alias expansion (YAML bombs) like every reader
+
+    return tuple(safe_yaml.compose_all(text))
+
+
+def _each_document(masked: str) -> tuple[Node, ...]:
+    """The documents of a templated text that parse on their own (one broken template hides nothing else)."""
     import yaml
 
-    return tuple(d for d in yaml.compose_all(text, Loader=yaml.CSafeLoader) if d is not None)
+    out: list[Node] = []
+    starts = [0] + [m.start() for m in re.finditer(r"^---(?=[ \t]|$)", masked, re.MULTILINE) if m.start() > 0]
+    for start, end in zip(starts, [*starts[1:], len(masked)], strict=True):
+        # Blank the other documents instead of cutting them out: line numbers stay true.
+        only = re.sub(r"[^\n]", " ", masked[:start]) + masked[start:end] + re.sub(r"[^\n]", " ", masked[end:])
+        try:
+            out.extend(_compose(only))
+        except (yaml.YAMLError, RecursionError):
+            continue
+    return tuple(out)
 
 
 @lru_cache(maxsize=8)
 def documents(text: str) -> tuple[Node, ...]:
     """Every document of a (possibly multi-document) YAML text.
 
-    Raises `SourceError` naming only a line number: a parser message can
-    quote the file, and the file may hold a value.
+    Template actions (Helm, Jinja) are masked first with the technique lint
+    uses (`secretwarden.helm_template`): the YAML keeps its shape, and a
+    templated value reads as absent. A template file is never "invalid YAML":
+    the documents that parse are returned. Other files that do not parse
+    raise `SourceError` naming only a line number: a parser message can quote
+    the file, and the file may hold a value.
     """
     import yaml
 
+    if has_markup(text):
+        if is_documentation(text):
+            return ()
+        masked = mask(text)
+        try:
+            return _compose(masked)
+        except (yaml.YAMLError, RecursionError):
+            return _each_document(masked)
     try:
         return _compose(text)
     except yaml.MarkedYAMLError as exc:
-        if "{{" in text:
-            try:
-                return _compose(_strip_templates(text))
-            except yaml.YAMLError:
-                pass
         line = exc.problem_mark.line + 1 if exc.problem_mark is not None else 0
         raise SourceError(f"not valid YAML (near line {line})") from None
     except (yaml.YAMLError, RecursionError):
@@ -77,7 +85,7 @@ def is_sequence(node: Node) -> bool:
 
 def scalar(node: Node | None) -> str | None:
     """The text of a scalar node; None for anything else and for template placeholders."""
-    if node is not None and getattr(node, "id", None) == "scalar" and PLACEHOLDER not in node.value:
+    if node is not None and getattr(node, "id", None) == "scalar" and not is_templated(node.value):
         return str(node.value)
     return None
 
