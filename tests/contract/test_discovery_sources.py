@@ -34,6 +34,13 @@ CASES: dict[str, list[Case]] = {
         ("a.txt", 'os.getenv("NOT_PYTHON")', set(), {"NOT_PYTHON"}),
     ],
     "javascript": [
+        ("env.ts", "export const env = createEnv({\n  server: {\n    DATABASE_URL: z.string().url(),\n"
+         "    'STRIPE_SECRET_KEY': z.string(),\n  },\n  runtimeEnv: process.env,\n});\n", {"DATABASE_URL", "STRIPE_SECRET_KEY"}, set()),
+        ("env.js", "const env = cleanEnv(process.env, { API_KEY: str(), PORT: port({ default: 3000 }) })",
+         {"API_KEY", "PORT"}, set()),
+        ("schema.ts", "const S = z.object({\n  JWT_SECRET: z.string().min(32),\n  // OLD_KEY: z.string(),\n})\n",
+         {"JWT_SECRET"}, {"OLD_KEY"}),
+        ("ui.ts", "const THEME = { PRIMARY: z.string() }\n", set(), {"PRIMARY"}),  # no schema library called
         ("a.js", "process.env.A_KEY\nprocess.env['B_KEY']\nprocess.env[\"C_KEY\"]", {"A_KEY", "B_KEY", "C_KEY"}, set()),
         ("a.ts", "import.meta.env.VITE_KEY\nimport.meta.env.MODE\nimport.meta.env.DEV", {"VITE_KEY"}, {"MODE", "DEV"}),
         ("a.tsx", "const { A_ONE, B_TWO: alias, C_THREE = 'x', ...rest } = process.env;", {"A_ONE", "B_TWO", "C_THREE"}, {"alias", "rest"}),
@@ -57,6 +64,9 @@ CASES: dict[str, list[Case]] = {
         ("a.kt", 'val k = System.getenv("KT_KEY")\n// System.getenv("COMMENTED")', {"KT_KEY"}, {"COMMENTED"}),
     ],
     "shell": [
+        ("run.sh", "#!/bin/sh\nCOUNT=0\nfor FILE in *; do echo $FILE $COUNT; done\nread -r LINE\necho $LINE\n"
+         "export API_TOKEN\necho $API_TOKEN\nDB_PASSWORD=\"${DB_PASSWORD:-x}\"\necho $DB_PASSWORD $ENV_ONLY_SECRET\n",
+         {"API_TOKEN", "DB_PASSWORD", "ENV_ONLY_SECRET"}, {"COUNT", "FILE", "LINE"}),
         ("a.sh", 'echo "$A_TOKEN ${B_SECRET} ${C_KEY:-x} ${D_PASSWORD:?}"', {"A_TOKEN", "B_SECRET", "C_KEY", "D_PASSWORD"}, set()),
         ("a.sh", "echo $lower \\$ESCAPED $$ ${#LEN} ${!IND} $1 $@\n# $COMMENTED", set(), {"lower", "ESCAPED", "LEN", "IND", "COMMENTED"}),
         ("run", "#!/bin/bash\necho $RUN_TOKEN", {"RUN_TOKEN"}, set()),
@@ -108,6 +118,12 @@ CASES: dict[str, list[Case]] = {
         ("other.yaml", "kind: ConfigMap\ndata:\n  - secretKey: NOT_ES  # ExternalSecret\n", set(), {"NOT_ES"}),
     ],
     "helm": [
+        ("templates/_helpers.tpl", "{{- define \"app.env\" -}}\n- name: DB_PASSWORD\n  valueFrom:\n"
+         "    secretKeyRef: {name: x, key: y}\n- name: {{ .Values.n }}\n- name: sidecar\n{{- end -}}\n",
+         {"DB_PASSWORD"}, {"sidecar"}),
+        ("ci/prod-values.yaml", "image: x\nenvironment:\n  SENTRY_DSN: ''\nextraEnv:\n  - name: API_TOKEN\n    value: x\n"
+         "labels:\n  TEAM: core\n", {"SENTRY_DSN", "API_TOKEN"}, {"TEAM", "x"}),
+        ("api.values.yaml", "env:\n  JWT_SECRET: ''\n", {"JWT_SECRET"}, set()),
         (
             "values.yaml",
             "db:\n  password: x\n  existingSecret: db-creds\n  existingSecretPasswordKey: db-pass\nredis:\n  existingSecret: ''\n",
@@ -128,6 +144,8 @@ CASES: dict[str, list[Case]] = {
         ("ci/other.yml", "x: ${{ secrets.NOT_A_WORKFLOW }}\n", set(), {"NOT_A_WORKFLOW"}),
     ],
     "dockerfile": [
+        ("Dockerfile", "RUN --mount=type=secret,id=npm-token,target=/root/.npmrc npm ci\n"
+         "RUN --mount=id=pip.conf,type=secret pip install\n", {"npm-token", "pip.conf"}, {"npm", "pip"}),
         (
             "Dockerfile",
             "FROM x\nARG NPM_TOKEN\nARG VERSION=1\nENV APP_HOME=/app API_SECRET=x\nENV LEGACY_KEY value\n"

@@ -17,8 +17,10 @@ from secretwarden.contract.discovery.sources.base import ENV_NAME, HASH, regex_h
 
 KIND = "dockerfile"
 _FILE = re.compile(r"(?:[\w.-]+\.)?Dockerfile(?:\.[\w.-]+)?|Containerfile", re.I)
-_MOUNT = re.compile(rf"--mount=[^\s]*\btype=secret\b[^\s]*?\b(?:id|env)=(?P<name>{ENV_NAME})")
-_MOUNT_ID_FIRST = re.compile(rf"--mount=[^\s]*?\b(?:id|env)=(?P<name>{ENV_NAME})[^\s]*\btype=secret\b")
+# A secret id is kept whole (`npm-token`, `pip.conf`): it is the key `docker build --secret id=...` passes.
+_SECRET_ID = r"[A-Za-z_][A-Za-z0-9_.-]*"
+_MOUNT = re.compile(rf"--mount=[^\s]*\btype=secret\b[^\s]*?(?<![\w-])(?:id|env)=(?P<name>{_SECRET_ID})")
+_MOUNT_ID_FIRST = re.compile(rf"--mount=[^\s]*?(?<![\w-])(?:id|env)=(?P<name>{_SECRET_ID})[^\s]*\btype=secret\b")
 _ARG = re.compile(rf"^[ \t]*(?:ARG|ENV)[ \t]+(?P<name>{ENV_NAME})(?=[ \t=]|$)", re.M | re.I)
 # `ENV A=1 B=2`: the names after the first one.
 _MORE = re.compile(rf"[ \t](?P<name>{ENV_NAME})=")

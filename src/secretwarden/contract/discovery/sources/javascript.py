@@ -1,4 +1,6 @@
-"""JavaScript/TypeScript: `process.env.X`, `process.env["X"]`, `import.meta.env.X`, destructuring."""
+"""JavaScript/TypeScript: `process.env.X`, `process.env["X"]`, `import.meta.env.X`, destructuring,
+and the keys of env schemas: zod (`z.object({ DATABASE_URL: z.string() })`), envalid
+(`cleanEnv(process.env, { API_KEY: str() })`) and t3-env (`createEnv({ server: {...} })`)."""
 
 from __future__ import annotations
 
@@ -28,11 +30,30 @@ _DESTRUCTURE = re.compile(rf"\b(?:const|let|var)\s*\{{(?P<body>[^{{}}]*)\}}\s*=\
 _MEMBER = re.compile(rf"^\s*(?P<name>{ENV_NAME})\s*(?:$|:|(?P<default>=))")
 
 
+# A schema file: one of the env-schema libraries is called in it.
+_SCHEMA_FILE = re.compile(r"\bz\.object\s*\(|\bcleanEnv\s*\(|\bcreateEnv\s*\(|\benvsafe\s*\(")
+# `NAME: z.string()`, `NAME: str({...})`, `"NAME": z.coerce.number()`: an upper-case key whose value is a validator.
+_SCHEMA_KEY = re.compile(
+    r"(?:^|[{,])[ \t]*(?P<q>['\"]?)(?P<name>[A-Z][A-Z0-9_]*)(?P=q)[ \t]*:[ \t]*"
+    r"(?:z\.|zod\.|str\(|num\(|bool\(|port\(|url\(|email\(|host\(|json\(|envalid\.|makeValidator|"
+    r"v\.|t\.|Joi\.|yup\.)",
+    re.M,
+)
+
+
+def _schema_hits(text: str) -> Iterable[Hit]:
+    if _SCHEMA_FILE.search(text) is None:
+        return
+    for hit in regex_hits(text, [_SCHEMA_KEY], comments=SLASHES):
+        yield Hit(hit.name, hit.line, detail="env schema")
+
+
 def wants(path: PurePosixPath) -> bool:
     return suffix_in(path, SUFFIXES) and not path.name.endswith((".min.js", ".map"))
 
 
 def scan(text: str, path: PurePosixPath) -> Iterable[Hit]:
+    yield from _schema_hits(text)
     if ".env" not in text:
         return  # cheap pre-check: most files read no env at all
     lines = Lines(text)

@@ -1,0 +1,74 @@
+"""Discovery on shapes real repositories have: charts, git-tracked files in ignored
+folders, real env files (names only), templates that only parse once masked."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from secretwarden.contract.discovery import discover
+from tests.conftest import run_warden
+
+GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false"]
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+
+
+def _names(root: Path) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for service, names in discover(root).by_service().items():
+        for name in names:
+            out.setdefault(name, set()).add(service)
+    return out
+
+
+def test_a_charts_files_belong_to_the_chart(tmp_path: Path) -> None:
+    _write(tmp_path, {
+        "charts/billing-api/Chart.yaml": "apiVersion: v2\nname: billing\nversion: 0.1.0\n",
+        "charts/billing-api/templates/deploy.yaml": (
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-{{ .Chart.Name }}\n"
+            "  labels:\n    chart: {{ .Chart.Name }}-{{ .Chart.Version }}\nspec:\n  template:\n    spec:\n"
+            "      containers:\n        - name: api\n          image: {{ .Values.repo }}/{{ .Values.image }}:{{ .Values.tag }}\n"
+            "          env:\n            - name: BILLING_DB_PASSWORD\n              valueFrom:\n"
+            "                secretKeyRef: {name: billing, key: db-password}\n"),
+        "charts/billing-api/ci/prod-values.yaml": "environment:\n  STRIPE_SECRET_KEY: ''\n",
+    })
+    inventory = discover(tmp_path)
+    names = _names(tmp_path)
+    assert names["BILLING_DB_PASSWORD"] == {"billing"} and names["STRIPE_SECRET_KEY"] == {"billing"}
+    assert not [s for s in inventory.skipped if "YAML" in s.reason]
+    assert inventory.service_dirs["billing"] == {"charts/billing-api"}
+
+
+def test_git_tracked_files_in_ignored_folders_are_seen(tmp_path: Path) -> None:
+    _write(tmp_path, {".gitignore": "build/\n", "build/app.py": 'import os\nos.environ["TRACKED_TOKEN"]\n',
+                      "build/other.py": 'import os\nos.environ["UNTRACKED_TOKEN"]\n'})
+    subprocess.run([*GIT, "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run([*GIT, "add", "-f", "build/app.py", ".gitignore"], cwd=tmp_path, check=True)
+    names = _names(tmp_path)
+    assert "TRACKED_TOKEN" in names and "UNTRACKED_TOKEN" not in names
+
+
+def test_real_env_files_give_names_only_and_say_so(tmp_path: Path) -> None:
+    _write(tmp_path, {"config/prod.env": "PAYMENT_API_KEY=literal-example-value\n"})
+    proc = run_warden("init", "--dry-run", str(tmp_path), cwd=tmp_path)
+    assert proc.returncode == 0
+    assert "PAYMENT_API_KEY" in proc.stdout
+    assert "names only" in proc.stderr and "config/prod.env" in proc.stderr
+    assert "literal-example-value" not in proc.stdout + proc.stderr
+    proc = run_warden("init", str(tmp_path), cwd=tmp_path)
+    assert "literal-example-value" not in (tmp_path / "warden.yaml").read_text()
+
+
+def test_connection_strings_are_sensitive(tmp_path: Path) -> None:
+    from secretwarden.contract.discovery.names import looks_plain, looks_secret
+
+    for name in ("DATABASE_URL", "CELERY_BROKER_URL", "MONGO_URI", "SENTRY_DSN", "DB_CONNECTION_STRING",
+                 "ELASTICSEARCH_URL", "KAFKA_URL"):
+        assert looks_secret(name) and not looks_plain(name), name
+    for name in ("API_BASE_URL", "FRONTEND_URL"):
+        assert looks_plain(name), name
