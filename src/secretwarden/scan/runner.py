@@ -310,7 +310,7 @@ def _history_scope(options: ScanOptions) -> tuple[Path, list[str]]:
     anchor = target if target.exists() else Path.cwd()
     top = files_src.git_toplevel(anchor if anchor.is_dir() else anchor.parent)
     if top is None:  # a bare repository, or not a repository (check_repo says which)
-        if options.paths:
+        if options.paths and tuple(options.paths) != (options.target,):
             git_src.check_repo(anchor)
             raise UsageError("path arguments need a repository with a work tree",
                              hint="run from a clone, or scan the whole history without paths")

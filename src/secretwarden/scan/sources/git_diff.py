@@ -13,6 +13,7 @@ parent column, a line taken from one side is not.
 
 from __future__ import annotations
 
+import bisect
 import re
 import subprocess
 import threading
@@ -21,10 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 BLOCK = 8 << 20
-_COMMIT_LINE = re.compile(rb"^([0-9a-f]{40}|[0-9a-f]{64})$", re.MULTILINE)
+# Each commit starts with a NUL and its id (`--format=%x00%H`): a literal
+# first byte lets the regex engine skip ahead instead of trying every line.
+_COMMIT_LINE = re.compile(rb"\x00([0-9a-f]{40}|[0-9a-f]{64})\n")
 _SECTION = b"\ndiff --"
 _HUNK_NEW_START = re.compile(rb"^@@+ (?:-\S+ )+\+(\d+)")
-_BINARY = re.compile(rb"^Binary files (?:\S.*) and (b/.*|/dev/null) differ$", re.MULTILINE)
+_BINARY = re.compile(rb"\nBinary files [^\n]* and (b/[^\n]*|/dev/null) differ\n")
 _INDEX = re.compile(rb"^index ([0-9a-f,]+)\.\.([0-9a-f]+)", re.MULTILINE)
 ZERO_IDS = frozenset({"0" * 40, "0" * 64})
 
@@ -34,7 +37,7 @@ def diff_command(repo: Path, paths: Sequence[str]) -> list[str]:
     # (diff.noprefix, diff.external, textconv filters) must not change what we parse.
     cmd = ["git", "-C", str(repo), "-c", "core.quotepath=off", "diff-tree", "--stdin", "--cc", "-U0",
            "-r", "--root", "--no-renames", "--no-color", "--full-index", "--no-ext-diff", "--no-textconv",
-           "--src-prefix=a/", "--dst-prefix=b/"]
+           "--src-prefix=a/", "--dst-prefix=b/", "--format=%x00%H"]
     return [*cmd, "--", *paths] if paths else cmd
 
 
@@ -70,41 +73,56 @@ def _unquote(raw: bytes) -> str:
     return text
 
 
+_SUBMODULE = re.compile(rb"\n(?:new file mode|index [0-9a-f.,]+) 160000(?:\n|$)")
+
+
 def parse_section(commit: str, text: bytes) -> Section | None:
-    """Parse one `diff --git`/`diff --cc` section; None for deletions and binary files."""
-    lines = text.split(b"\n")
-    parents = 1
-    if lines[0].startswith(b"diff --cc "):
-        parents = 0  # learnt from the first hunk header: one '@' per parent plus one
-    section: Section | None = None
+    """Parse one `diff --git`/`diff --cc` section; None for deletions, submodules and binary files."""
+    hunks_at = text.find(b"\n@@")
+    if hunks_at < 0:
+        return None
+    header = text[:hunks_at]
+    plus = header.rfind(b"\n+++ ")
+    if plus < 0 or _SUBMODULE.search(header):
+        return None
+    target = header[plus + 5:].split(b"\n", 1)[0]
+    if target == b"/dev/null":
+        return None
+    path = _unquote(target)
+    section = Section(commit, path[2:] if path.startswith("b/") else path)
+    body = text[hunks_at + 1:]
+    if text.startswith(b"diff --cc "):
+        _parse_combined(section, body)
+    else:
+        _parse_unified(section, body)
+    return section
+
+
+def _parse_unified(section: Section, body: bytes) -> None:
+    # Without context lines a hunk is one block: its removed lines, then its
+    # added lines, which are consecutive in the new file from the header's +start.
+    for hunk in body.split(b"\n@@"):
+        header, _, rest = hunk.partition(b"\n")
+        m = _HUNK_NEW_START.match(header if header.startswith(b"@@") else b"@@" + header)
+        start = int(m.group(1)) if m else 0
+        lines = rest.split(b"\n")
+        added = [line[1:] for line in lines if line[:1] == b"+"]
+        section.added.extend(added)
+        section.line_numbers.extend(range(start, start + len(added)))
+        section.removed.extend(line[1:] for line in lines if line[:1] == b"-")
+
+
+def _parse_combined(section: Section, body: bytes) -> None:
+    """A merge: a line is added when every parent column says `+` (in no parent)."""
+    parents = 0
     line_no = 0
-    in_hunk = False
-    for line in lines[1:]:
-        if not in_hunk:
-            if line.startswith(b"+++ "):
-                target = line[4:]
-                if target == b"/dev/null":
-                    return None
-                path = _unquote(target)
-                if path.startswith('"'):
-                    path = path[1:-1]
-                section = Section(commit, path[2:] if path.startswith("b/") else path)
-            elif line.startswith((b"new file mode 160000", b"index ")) and line.endswith(b" 160000"):
-                return None  # a submodule pointer: no content of this repository
-            elif line.startswith(b"new file mode 120000") or (line.startswith(b"index ") and line.endswith(b" 120000")):
-                pass  # a symlink target is scanned like any text
-            if not line.startswith(b"@@"):
-                continue
+    for line in body.split(b"\n"):
         if line.startswith(b"@@"):
-            if section is None:
-                return None
-            in_hunk = True
-            if parents == 0:
-                parents = len(line) - len(line.lstrip(b"@")) - 1
+            parents = len(line) - len(line.lstrip(b"@")) - 1
             m = _HUNK_NEW_START.match(line)
             line_no = int(m.group(1)) if m else 0
             continue
-        if section is None or not line or line[:1] == b"\\":
+        if not parents or not line or line[:1] == b"\\":
             continue
         prefix = line[:parents]
         if b"-" in prefix:
@@ -114,7 +132,6 @@ def parse_section(commit: str, text: bytes) -> Section | None:
             section.added.append(line[parents:])
             section.line_numbers.append(line_no)
         line_no += 1
-    return section
 
 
 @dataclass
@@ -125,30 +142,28 @@ class Part:
     commit_at: list[tuple[int, str]]  # (offset of the commit line, commit id), ascending
     commit_before: str  # the commit of sections before the first commit line in `data`
 
+    def __post_init__(self) -> None:
+        self._commit_offsets = [pos for pos, _sha in self.commit_at]
+
     def commit_of(self, offset: int) -> str:
-        current = self.commit_before
-        for pos, sha in self.commit_at:
-            if pos > offset:
-                break
-            current = sha
-        return current
+        i = bisect.bisect_right(self._commit_offsets, offset)
+        return self.commit_at[i - 1][1] if i else self.commit_before
 
     def section_bounds(self, offset: int) -> tuple[int, int]:
         """Start and end of the section holding `offset` (ends at the next section or commit line)."""
         start = self.data.rfind(_SECTION, 0, offset) + 1
         end = self.data.find(_SECTION, offset)
         end = len(self.data) if end < 0 else end + 1
-        for pos, _sha in self.commit_at:
-            if start < pos < end:
-                end = pos
-                break
+        i = bisect.bisect_right(self._commit_offsets, start)
+        if i < len(self._commit_offsets) and self._commit_offsets[i] < end:
+            end = self._commit_offsets[i]
         return start, end
 
     def binaries(self) -> Iterator[BinaryChange]:
         for m in _BINARY.finditer(self.data):
             if m.group(1) == b"/dev/null":
                 continue  # deleted
-            start, _end = self.section_bounds(m.start())
+            start, _end = self.section_bounds(m.start() + 1)
             index = _INDEX.search(self.data, start, m.start())
             if index is None:
                 continue
