@@ -46,7 +46,7 @@ def decode_base64(token: bytes) -> bytes | None:
 
 # The hyperscan expression the engine runs to find candidate runs: one report
 # per run, at the character that ends it.
-PREFILTER = rb"[\s:=>\"'(,\[][A-Za-z0-9+/_\-]{24,}={0,2}(?:[\s\"'<,;)\]]|$)"
+PREFILTER = rb"(?:^|[\s:=>\"'(,\[])[A-Za-z0-9+/_\-]{24,}={0,2}(?:[\s\"'<,;)\]]|$)"
 # matched against the reversed bytes before the report, so the match is anchored and linear
 _REVERSED_RUN = re.compile(rb"[\s\"'<,;)\]]?(={0,2}[A-Za-z0-9+/_\-]{24,})")
 _MAX_RUN = 8192
@@ -91,9 +91,15 @@ def base64_runs(buf: bytes) -> Iterator[tuple[int, bytes]]:
             yield m.start(1), decoded
 
 
+# Two escapes (an encoded query or connection string), or one escape inside a token
+# (`ghp%5F...`: an underscore or dash encoded by a URL builder).
+PERCENT_PREFILTER = rb"%[0-9A-Fa-f]{2}[^\s%]{0,200}%[0-9A-Fa-f]{2}|[A-Za-z0-9]%(?:2[dD]|5[fF]|2[eE]|7[eE])[A-Za-z0-9]{16}"
+_TOKEN_ESCAPE = re.compile(rb"[A-Za-z0-9]%(?:2[dD]|5[fF]|2[eE]|7[eE])[A-Za-z0-9]{16}")
+
+
 def percent_decode(line: bytes) -> bytes | None:
-    """The line with %XX sequences decoded, when it has at least two of them."""
-    if len(_PERCENT.findall(line)) < 2:
+    """The line with %XX sequences decoded, when it has two of them or one inside a token."""
+    if len(_PERCENT.findall(line)) < 2 and not _TOKEN_ESCAPE.search(line):
         return None
     decoded = unquote_to_bytes(line)
     return decoded if decoded != line else None

@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from secretwarden.scan import decode
+from secretwarden.scan import decode, formats
 from secretwarden.scan.filters import file_kind
 from secretwarden.scan.model import Finding
 from secretwarden.scan.rules import all_rules
@@ -54,7 +54,7 @@ class Engine:
         expressions.append(decode.PREFILTER)
         owners.append(_DECODE_BASE64)
         flags.append(0)
-        expressions.append(rb"%[0-9A-Fa-f]{2}[^\s%]{0,200}%[0-9A-Fa-f]{2}")
+        expressions.append(decode.PERCENT_PREFILTER)
         owners.append(_DECODE_PERCENT)
         flags.append(0)
         self._owners = owners
@@ -68,6 +68,9 @@ class Engine:
     def scan(self, buf: bytes, path: str, *, depth: int = 0) -> BufferResult:
         result = BufferResult()
         kind = file_kind(path)
+        decoded_lines = formats.NOTHING_DECODED
+        if depth == 0:  # notebooks, Kubernetes: the same lines as readable text
+            buf, decoded_lines = formats.rewrite(buf, path)
         candidates: list[tuple[int, int]] = []
 
         def on_match(expr_id: int, start: int, end: int, flags: int, context: Any) -> None:
@@ -137,7 +140,8 @@ class Engine:
                 if allowed_ids is not None and (not allowed_ids or rule.id in allowed_ids):
                     result.allowed += 1
                     continue
-                decoded_as = {"%": "percent", "b64": "base64"}.get(hit.key or "")
+                decoded_as = {"%": "percent", "b64": "base64"}.get(hit.key or "") or (
+                    "base64" if line_no in decoded_lines else None)
                 result.findings.append(Finding(
                     rule_id=rule.id, description=rule.description, severity=rule.severity,
                     path=path, line=line_no, column=hit.start + 1, secret=hit.secret,

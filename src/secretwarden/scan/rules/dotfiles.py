@@ -41,7 +41,7 @@ RULES: list[Rule] = [
         pattern=r"\bmachine\s+\S+\s+(?:login\s+\S+\s+)?(?:account\s+\S+\s+)?password\s+(?P<secret>\S{3,200})",
         must_match=(
             "machine api.heroku.com login deploy password {alnum:16}",
-            "machine git.corp.internal login ci password Harbor!Glass2291",
+            "machine git.corp.internal login ci password {lit:Harbor!Glass2291}",
         ),
         must_not_match=(
             "machine example.com login user password changeme",

@@ -3,8 +3,9 @@
 `{alnum:36}` → 36 random letters and digits; also `hex`, `HEX`, `lower`,
 `upper`, `digits`, `b64` (standard alphabet), `b64url`, `base32` (A-Z2-7),
 `lowernum` (a-z0-9), `uppernum`, and `basicauth` (base64 of
-`deploy:` plus a random password). `{nl}` is a newline. Generation is seeded so a failing
-example reproduces.
+`deploy:` plus a random password). `{nl}` is a newline. `{lit:text}` is `text` itself: a weak
+but real-looking value (`{lit:supersecret123}`) that must not appear as a literal in our own
+source, which `warden scan` keeps clean. Generation is seeded so a failing example reproduces.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ ALPHABETS = {
     "uppernum": string.ascii_uppercase + string.digits,
 }
 
-_TEMPLATE = re.compile(r"\{(nl|[A-Za-z0-9]+:\d+)\}")
+_TEMPLATE = re.compile(r"\{(nl|lit:[^{}]+|[A-Za-z0-9]+:\d+)\}")
 
 
 def expand(template: str, seed: int = 0) -> str:
@@ -38,6 +39,8 @@ def expand(template: str, seed: int = 0) -> str:
         spec = m.group(1)
         if spec == "nl":
             return "\n"
+        if spec.startswith("lit:"):
+            return spec[4:]
         name, count = spec.split(":")
         if name == "basicauth":
             password = "".join(rng.choice(ALPHABETS["alnum"]) for _ in range(int(count)))

@@ -131,8 +131,16 @@ _STATEMENT = re.compile(
     r"|\bidentified\s+by\s+(?P<uv>[A-Za-z0-9_$#@!%^&*+=.\-]{3,128})(?=[\s;]|$)"
 )
 
+# Prose that quotes a password: "the staging password is `...`" (quoted or backticked only:
+# "the password is required" is prose about passwords, not one)
+_PROSE = re.compile(
+    r"(?i)\b(?P<key>password|passwd|passphrase)\s+(?:is|was|will be|remains)\s*:?\s*(?P<q>[`\"'])"
+    r"(?P<qv>[^`\"'\s]{4,200})(?P=q)"
+)
+
 # each syntax with a character its lines must contain (a cheap test before the regex)
-_SYNTAXES = ((_ASSIGN, ""), (_PAIR, ","), (_CALL, "("), (_XML, "<"), (_CLI, "-"), (_STATEMENT, ""))
+_SYNTAXES = ((_ASSIGN, ""), (_PAIR, ","), (_CALL, "("), (_XML, "<"), (_CLI, "-"), (_STATEMENT, ""),
+             (_PROSE, " "))
 _COMMENT_LINE = re.compile(r"^\s*(?:#|//|/\*|\*|--|;|<!--|%|rem\s)", re.IGNORECASE)
 _ENV_STYLE = re.compile(r"^[\w.\-]+$")
 
@@ -193,7 +201,7 @@ def score_value(value: str, strength: str, *, quoted: bool, kind: str, key: str,
     classes = char_classes(v)
     identifier = bool(_IDENTIFIER.match(v))
     has_digit = any(c.isdigit() for c in v)
-    if strict and not has_digit and (wordy >= 0.6 or v.isupper()):
+    if strict and not has_digit and (wordy >= 0.6 or v.isupper() or n < 8):
         return None  # in a list or a call, a plain word or name is data, not a credential
     # Outside quotes, code names an expression; only a clearly random token is a literal.
     if not quoted and kind == "code" and identifier:
@@ -226,6 +234,8 @@ def score_value(value: str, strength: str, *, quoted: bool, kind: str, key: str,
             return 0.3  # base64 under a password name: usually an encrypted or hashed form
         return 0.9 if rnd >= 0.45 else 0.7
     if strength == "strong":
+        if _CAPITALISED_WORD.match(v):
+            return 0.3  # `Geheimnis`, `Bearer`: one capitalised word reads as a label or a name
         if wordy >= 0.7:
             return 0.3 if not identifier else None
         if rnd >= 0.55 or (n >= 16 and shannon_entropy(v) >= 3.2):
@@ -239,10 +249,15 @@ def score_value(value: str, strength: str, *, quoted: bool, kind: str, key: str,
     return None
 
 
+_I18N_PATH = re.compile(
+    r"(?i)(?:^|/)(?:locales?|i18n|l10n|lang|langs|languages|translations?)/|\.(?:po|pot|xlf|xliff|strings|resx)$|"
+    r"(?:^|/)(?:messages|strings)(?:_[a-z]{2}(?:_[A-Z]{2})?)?\.(?:properties|xml)$"
+)
 _EXAMPLE_BEFORE = re.compile(r"(?i)\b(?:example|e\.g\.|sample|for instance|such as)\W{0,3}$")
 _PASSWORD_SYMBOLS = frozenset("!@#$%^&*+=?~")
 _SOURCE_SPEC = re.compile(r"^(?:file|env|fd|stdin|keychain|pass(?=:[$%{]))(?::|$)", re.IGNORECASE)
 _NUMBER_METHOD = re.compile(r"^\d+(?:\.[a-z_]+)+$")
+_CAPITALISED_WORD = re.compile(r"^[A-Z][a-z]{3,}$")
 _PUBLIC_TOKEN = re.compile(r"^pk(?:\.eyJ|_(?:live|test)_)")
 # Formats a provider rule owns and judges with context (a Google key in a Firebase config
 # is public by design): the generic rules leave them to it.
@@ -314,7 +329,7 @@ class GenericRule(Rule):
         kind = ctx.kind
         if kind == "code" and _COMMENT_LINE.match(ctx.line):
             kind = "doc"  # a comment shows config or shell more often than code
-        if regex is _STATEMENT:
+        if regex is _STATEMENT or regex is _PROSE:
             key = "password"
         if regex is _ASSIGN:
             if (gd.get("prefix") or "").lower() == "f" and "{" in value:
@@ -323,6 +338,12 @@ class GenericRule(Rule):
             if sep == ":" and not quoted and kind == "code" and gd.get("kq") == "":
                 # `password: str` annotations, `case token:` labels, `{ token: token }` shorthand
                 return None
+            if value_group == "uv" and gd.get("after") == "&" and gd["sep"] == ":":
+                # a YAML scalar may hold `&` (`Rocket&Shadow` in a password); it ends query strings only
+                rest = ctx.line[m.end("uv"):].split(None, 1)[0] if ctx.line[m.end("uv"):].strip() else ""
+                if rest and not rest.startswith("&&"):
+                    value = value + rest
+                    gd = {**gd, "after": ""}
             if not quoted and gd.get("after") in {";", "&", '"', "'"} and not (
                     gd.get("after") == ";" and _IDENTIFIER.match(value) and word_likeness(value) >= 0.5):
                 quoted = True  # inside a connection string or a query string
@@ -340,11 +361,14 @@ class GenericRule(Rule):
         confidence = score_value(value, name.strength, quoted=quoted, kind=kind, key=key, strict=strict)
         if confidence is None:
             return None
+        if _I18N_PATH.search(ctx.path) and (not any(c.isdigit() for c in value) or randomness(value) < 0.5):
+            return None  # translation catalogues: a `secret` entry is the word for it in some language
         if confidence < 0.8 and _EXAMPLE_BEFORE.search(ctx.line[:m.start()]):
             confidence = min(confidence, 0.3)  # `# Example password: ...`: documentation shows a shape
         if name.strength == "password" and _same_as_user(value, ctx.line):
             confidence = min(confidence, 0.3)  # `user=gorm password=gorm`: a throwaway example
-        start, end = m.span(value_group)
+        start = m.start(value_group)
+        end = start + len(value)
         return Hit(secret=value, start=start, end=end, confidence=confidence, key=key)
 
     def _wants(self, strength: str) -> bool:
@@ -383,6 +407,7 @@ _PW_PREFILTER = (
     r"(?i)(?:key|name)\s*=\s*\"[^\"]{0,60}(?:pass|pwd)[^\"]{0,30}\"\s+value\s*=\s*\"[^\"]",
     r"(?i)(?:^|[\s\"'(\[])--?[\w\-]*(?:pass|pwd)[\w\-]*\s+[\"']?[^\s\-]",
     r"(?i)(?:\bpassword|identified\s+by|ConvertTo-SecureString(?:\s+-String)?)\s+[\"'][^\"']",
+    r"(?i)(?:password|passwd|passphrase)\s+(?:is|was|will be|remains)\s*:?\s*[`\"'][^`\"'\s]",
 )
 _SECRET_PREFILTER = (
     r"(?i)(?:secret|token|cred|api[\w.\-]?key|access[\w.\-]?key|private[\w.\-]?key|auth[\w.\-]?key|"
@@ -418,11 +443,13 @@ RULES: list[Rule] = [
             "$db_pass = '{alnum:12}';",
             'os.environ["DB_PASSWORD"] = "{alnum:12}"',
             # weak but chosen passwords are still committed credentials
-            'DB_PASSWORD = "supersecret123"',
-            'password = "Summer2024!"',
-            "password: Sup3rS3cretDbPassw0rd9",
-            '# old creds: password = "hunter2go"',
+            'DB_PASSWORD = "{lit:supersecret123}"',
+            'password = "{lit:Summer2024!}"',
+            "password: {lit:Sup3rS3cretDbPassw0rd9}",
+            '# old creds: password = "{lit:hunter2go}"',
             "openssl pkcs12 -export -passout pass:{alnum:12}",
+            "The staging database password is `{lit:garden5517}`.",
+            "  password: {lit:Rocket&Shadow8094}",
         ),
         must_not_match=(
             "password = os.environ['DB_PASSWORD']",
@@ -462,6 +489,7 @@ RULES: list[Rule] = [
             "password_encryption = 'scram-sha-256'",
             'mysql_root_password="$RANDOM$RANDOM"',
             "# Example password: correct-horse-7",
+            'The password is "required" for every account.',
         ),
         standard_filters=False,
         priority=30,
@@ -487,7 +515,7 @@ RULES: list[Rule] = [
             "--token {alnum:40}",
             'encryptionKey := "{b64:44}"',
             "<secret>{alnum:24}</secret>",
-            'API_KEY = "sk-live-abc123"',
+            'API_KEY = "{lit:sk-live-abc123}"',
             "RECAPTCHA_SECRET_KEY=6L{b64url:38}",
             "query = 'oauth_token={lowernum:16}&oauth_token_secret={lowernum:16}'",
         ),

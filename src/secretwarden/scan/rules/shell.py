@@ -70,7 +70,7 @@ RULES: list[Rule] = [
             "sshpass -p '{alnum:12}' ssh deploy@10.0.0.12",
             "redis-cli -h cache -a {alnum:16} ping",
             "docker login -u ci -p {alnum:16} registry.corp.internal",
-            "mysqldump -u backup -pHarbor2291! shop",
+            "mysqldump -u backup -p{lit:Harbor2291!} shop",
         ),
         must_not_match=(
             "mysql -u root -p shop",

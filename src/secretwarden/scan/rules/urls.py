@@ -73,8 +73,8 @@ RULES = [
             'url = "redis://:{alnum:20}@cache:6379/0"',
             "amqp://guest:{alnum:10}@rabbit:5672/",
             "jdbc:mysql://root:{alnum:10}@localhost:3306/shop",
-            "BROKER_URL = 'amqp://worker:Crystal$Orange7890@rabbit.internal:5672/jobs'",
-            "MONGO_URL=mongodb+srv://admin:harbormarble9894@cluster0.q1w2e.mongodb.net/prod",
+            "BROKER_URL = 'amqp://worker:{lit:Crystal$Orange7890}@rabbit.internal:5672/jobs'",
+            "MONGO_URL=mongodb+srv://admin:{lit:harbormarble9894}@cluster0.q1w2e.mongodb.net/prod",
         ),
         must_not_match=(
             "postgres://app:${DB_PASSWORD}@db:5432/app",
@@ -99,7 +99,7 @@ RULES = [
         must_match=(
             "git clone https://deploy:{alnum:20}@git.corp.internal/repo.git",
             "smtp://mailer:{alnum:14}@smtp.mailhost.net:587",
-            "curl https://ci:WinterVelvet5400@jenkins.corp.internal/job/build",
+            "curl https://ci:{lit:WinterVelvet5400}@jenkins.corp.internal/job/build",
         ),
         must_not_match=(
             "https://user:pass@example.com/",
