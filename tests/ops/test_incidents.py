@@ -50,13 +50,15 @@ def test_lifecycle(ws: Workspace, clock: Clock) -> None:
     assert result.incidents == ["INC-0001"]
     assert rotation_log(ws)[0].incidents == ("INC-0001",)
     ws.close()
-    assert key_state(ws, TOKEN) == "present"
+    # Rotated, but the incident is open until its root cause is recorded: still blocked (issue 17).
+    assert key_state(ws, TOKEN) == "compromised"
     [listed] = list_incidents(ws)
     assert listed.state == "rotated" and listed.rotated_version == 2
     with pytest.raises(UsageError):
         close_incident(ws, inc.id, "   ")  # a root cause is required
     closed = close_incident(ws, inc.id, "pasted into chat; DLP rule added")
     assert closed.state == "closed"
+    assert key_state(ws, TOKEN) == "present"
     [listed] = list_incidents(ws)
     assert listed.state == "closed" and listed.root_cause == "pasted into chat; DLP rule added"
     with pytest.raises(UsageError):

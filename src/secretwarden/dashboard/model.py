@@ -87,6 +87,9 @@ class MatrixRow:
     owner: str | None
     namespace: str
     cells: list[CoverageCell | None]  # one per environment of the matrix, None: not deployed there
+    # Per environment: where the service is not deployed but its namespace is still expected
+    # (another service reads a slot of it there), who reads it; the CLI counts it expected too.
+    notes: list[str | None] = field(default_factory=list)
 
 
 @dataclass
@@ -106,6 +109,8 @@ class DeprecatedNamespace:
     hold_until: str | None
     past_hold: bool
     readers: list[str]  # services still reading it
+    expected_in: list[str] = field(default_factory=list)  # environments of the matrix where it is read
+    blocks: bool = False  # some required read of it blocks a service (the verdict's past-hold rule)
 
 
 @dataclass
@@ -319,14 +324,19 @@ def _formats(ws: Workspace) -> dict[tuple[str, str], str | None]:
 
 def build_coverage(ws: Workspace, envs: list[str], service: str | None = None) -> Coverage:
     from secretwarden.ops.status import GapReport, env_status
+    from secretwarden.ops.verdict import hold_passed, open_incidents
 
     # The gap report's per-environment part; its isolation section is a section of its own here.
-    report = GapReport(ws.contract.project, ws.clock(), [env_status(ws, env, service=service) for env in envs])
+    register = open_incidents(ws.audit.path)
+    report = GapReport(
+        ws.contract.project, ws.clock(), [env_status(ws, env, service=service, register=register) for env in envs]
+    )
     today = ws.clock().date()
     metas = {env: {m.slot: m for m in ws.metadata(env).list_meta(env)} for env in envs}
     formats = _formats(ws)
     cells: dict[tuple[str, str | None], dict[str, CoverageCell]] = defaultdict(dict)
     namespaces: list[NamespaceCoverage] = []
+    readers_by_env = {es.env: es.readers for es in report.envs}
     for es in report.envs:
         orphans_by_ns: Counter[tuple[str, str | None]] = Counter(
             (o.namespace, o.instance) for o in es.orphans
@@ -381,30 +391,38 @@ def build_coverage(ws: Workspace, envs: list[str], service: str | None = None) -
     for (service, instance), by_env in sorted(cells.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
         svc = ws.contract.services[service]
         ns = ws.contract.namespaces.get(svc.namespace)
+        row_cells = [by_env.get(env) for env in envs]
+        notes: list[str | None] = []
+        for env, cell in zip(envs, row_cells, strict=True):
+            others = readers_by_env[env].get(svc.namespace, [])
+            notes.append(f"namespace read here by {', '.join(others)}" if cell is None and others else None)
         rows.append(
             MatrixRow(
                 service=service,
                 instance=instance,
                 owner=svc.owner or (ns.owner if ns else None),
                 namespace=svc.namespace,
-                cells=[by_env.get(env) for env in envs],
+                cells=row_cells,
+                notes=notes,
             )
         )
     deprecated = []
     for name, ns in sorted(ws.contract.namespaces.items()):
         if not ns.deprecated:
             continue
-        readers = sorted({
-            c.service for r in rows for c in r.cells if c is not None
-            for k in c.keys if k.secret.startswith(f"{name}/")
-        })
+        readers = sorted({svc for env in envs for svc in readers_by_env[env].get(name, [])})
         deprecated.append(
             DeprecatedNamespace(
                 name=name,
                 replaced_by=ns.replaced_by,
                 hold_until=_iso(ns.hold_until),
-                past_hold=ns.hold_until is None or today > ns.hold_until,
+                past_hold=hold_passed(ns.hold_until, today),
                 readers=readers,
+                expected_in=[env for env in envs if name in readers_by_env[env]],
+                blocks=any(
+                    r.blocks and r.code == "past-hold" and r.slot.namespace == name
+                    for es in report.envs for ss in es.services for k in ss.keys for r in k.reasons
+                ),
             )
         )
     return Coverage(envs=envs, verdict=report.verdict, rows=rows, namespaces=namespaces, deprecated=deprecated)
@@ -647,24 +665,13 @@ def lint_findings(doc: dict[str, Any], ws: Workspace, sources: list[tuple[PurePo
 
 def run_guardrails(ws: Workspace) -> tuple[dict[str, Any], dict[str, Any]]:
     """Scan and lint the contract's repository in-process; the documents `--format json` prints."""
-    from secretwarden.lint.engine import run_lint
-    from secretwarden.lint.reporters.json_report import as_dict
-    from secretwarden.scan.config import DEFAULT_BASELINE, ScanOptions, apply_policy, load_policy
-    from secretwarden.scan.reporters.json_report import finding_dict
-    from secretwarden.scan.runner import run_scan
+    from secretwarden.composite.guardrails import lint_report, scan_report
+    from secretwarden.findings.model import RenderOptions
+    from secretwarden.findings.reporters.json_report import as_dict
 
-    # The same policy and baseline `warden scan` applies to this folder.
-    options = apply_policy(
-        ScanOptions(target=str(ws.root), mode="files"),
-        load_policy(str(ws.loaded.path), ws.root),
-        size_given=False,
-    )
-    if options.baseline is None:
-        options.baseline = str(ws.root / DEFAULT_BASELINE)
-    scan = run_scan(options)
-    scan_doc = {"findings": [finding_dict(f, False) for f in scan.findings]}
-    lint_doc = as_dict(run_lint(ws.root, contract_path=str(ws.loaded.path)))
-    return scan_doc, lint_doc
+    contract = str(ws.loaded.path)
+    return (as_dict(scan_report(ws.root, contract), RenderOptions()),
+            as_dict(lint_report(ws.root, contract), RenderOptions()))
 
 
 def _shown_path(path: Path, root: Path) -> str:

@@ -24,6 +24,7 @@ from secretwarden.errors import UsageError, ValidationFailed
 from secretwarden.identity import current_user
 from secretwarden.ops.journal import rotation_journal
 from secretwarden.ops.secrets import audited, slot_fields, stamp_for
+from secretwarden.ops.verdict import compromise, open_incidents
 from secretwarden.ops.workspace import Workspace
 from secretwarden.slots import SlotRef
 from secretwarden.stores.base import (
@@ -85,13 +86,21 @@ class RotationReport:
 
 
 def rotation_state(
-    meta: KeyMeta | None, cadence: dt.timedelta | None, now: dt.datetime, due_within: dt.timedelta
+    meta: KeyMeta | None,
+    cadence: dt.timedelta | None,
+    now: dt.datetime,
+    due_within: dt.timedelta,
+    incident: str | None = None,
 ) -> tuple[RotationState, dt.datetime | None]:
-    """The state of one key and its due date; the order of the checks is the priority."""
+    """The state of one key and its due date; the order of the checks is the priority.
+
+    `incident`: an incident on the key that is not closed. Whether the key counts
+    as compromised is the verdict's answer (`ops/verdict.py`), as for `check`.
+    """
     current = meta.current if meta else None
     if meta is None or current is None:
         return "missing", None
-    if meta.compromised:
+    if compromise(meta.compromised, incident) is not None:
         return "compromised", None
     if cadence is None:
         return "no-cadence", None
@@ -120,8 +129,10 @@ def rotation_status(
     now = ws.clock()
     rows: list[RotationRow] = []
     declared = declared_keys(ws.contract)
+    register = open_incidents(ws.audit.path)
     for env in envs or list(ws.contract.environments):
         reader = ws.metadata(env)
+        store_name = ws.contract.store_for(env)
         metas = {m.slot: m for m in reader.list_meta(env)}
         for slot, group in expected_slots(requirements(ws.contract, env)).items():
             # Most slots are read by one service; skip the general case's work for them.
@@ -129,7 +140,8 @@ def rotation_status(
             if not owner_req.sensitive and not include_config:
                 continue
             meta = metas.get(slot)
-            state, due_at = rotation_state(meta, owner_req.rotate_every, now, due_within)
+            incident = register.get((store_name, slot)) if register else None
+            state, due_at = rotation_state(meta, owner_req.rotate_every, now, due_within, incident)
             current = meta.current if meta else None
             rows.append(
                 RotationRow(

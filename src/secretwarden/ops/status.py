@@ -10,10 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
-from secretwarden.contract.plan import Requirement, check_env, expected_slots, requirements
-from secretwarden.errors import StoreError
+from secretwarden.contract.plan import Requirement, check_env, requirements
+from secretwarden.errors import StoreError, UsageError
+from secretwarden.ops.verdict import (
+    KeyState,
+    Reason,
+    SlotFacts,
+    Verdict,
+    describe,
+    open_incidents,
+    slot_reasons,
+)
 from secretwarden.ops.workspace import Workspace
 from secretwarden.slots import SlotRef
 from secretwarden.stores.base import KeyMeta
@@ -21,26 +30,26 @@ from secretwarden.stores.base import KeyMeta
 if TYPE_CHECKING:
     from secretwarden.ops.isolation import IsolationReport
 
-KeyState = Literal["present", "missing", "invalid", "unverified", "compromised"]
 BLOCKING: frozenset[str] = frozenset({"missing", "invalid", "compromised"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class KeyStatus:
     var: str
     slot: SlotRef
     required: bool
-    state: KeyState
+    state: KeyState  # what is in the store; "compromised" also while its incident is open
     problems: tuple[str, ...] = ()
     version: int | None = None
     last_written: dt.datetime | None = None
     owner: str | None = None
     via_ref: str | None = None
-    deprecated_read: str | None = None  # why reading this slot is flagged
+    deprecated_read: str | None = None  # why reading this slot is flagged (past its hold date)
+    reasons: tuple[Reason, ...] = ()  # the verdict's reasons for this key (ops/verdict.py)
 
     @property
     def blocking(self) -> bool:
-        return self.required and (self.state in BLOCKING or self.deprecated_read is not None)
+        return any(r.blocks for r in self.reasons)
 
 
 @dataclass
@@ -54,14 +63,17 @@ class ServiceStatus:
         return sum(1 for k in self.keys if k.state == state and (k.required or not required_only))
 
     @property
+    def judgement(self) -> Verdict:
+        """The one verdict over this service's keys (computed when the keys were observed)."""
+        return Verdict(tuple(r for k in self.keys for r in k.reasons))
+
+    @property
     def blocked(self) -> bool:
         return any(k.blocking for k in self.keys)
 
     @property
     def verdict(self) -> str:
-        if not self.blocked:
-            return "PASS"
-        return "BLOCKED: " + describe_blockers(self.keys)
+        return self.judgement.summary
 
     @property
     def label(self) -> str:
@@ -69,25 +81,18 @@ class ServiceStatus:
 
 
 def describe_blockers(keys: list[KeyStatus]) -> str:
-    parts = []
-    for state, noun in (("missing", "missing"), ("invalid", "invalid"), ("compromised", "compromised")):
-        n = sum(1 for k in keys if k.required and k.state == state)
-        if n:
-            parts.append(f"{n} required key{'s' if n != 1 else ''} {noun}")
-    stale = sum(1 for k in keys if k.required and k.deprecated_read)
-    if stale:
-        parts.append(f"{stale} read{'s' if stale != 1 else ''} from a deprecated namespace past its hold date")
-    return ", ".join(parts)
+    return describe(r for k in keys for r in k.reasons if r.blocks)
 
 
 @dataclass
 class EnvStatus:
     env: str
     store: str
-    namespaces_expected: list[str]
+    namespaces_expected: list[str]  # every namespace a service running here reads a slot of
     namespaces_found: list[str]
     services: list[ServiceStatus]
     orphans: list[SlotRef]
+    readers: dict[str, list[str]] = field(default_factory=dict)  # namespace -> services reading it here
 
     @property
     def blocked(self) -> bool:
@@ -113,52 +118,98 @@ class GapReport:
         return "BLOCKED: " + describe_blockers(keys)
 
 
-def key_status(req: Requirement, meta: KeyMeta | None, today: dt.date) -> KeyStatus:
-    deprecated = None
-    if req.deprecated and (req.deprecated_hold_until is None or today > req.deprecated_hold_until):
-        held = f" (hold date {req.deprecated_hold_until} passed)" if req.deprecated_hold_until else ""
-        deprecated = f"reads deprecated namespace `{req.slot.namespace}`{held}"
-    common = dict(
-        var=req.var,
-        slot=req.slot,
-        required=req.required,
-        owner=req.owner,
-        via_ref=req.via_ref,
-        deprecated_read=deprecated,
-    )
+def observe(meta: KeyMeta | None, digest: str) -> tuple[KeyState, tuple[str, ...]]:
+    """What the metadata says about the value in a slot: state and why (never a value)."""
     current = meta.current if meta else None
     if meta is None or current is None:
-        return KeyStatus(state="missing", **common)  # type: ignore[arg-type]
-    where = dict(version=current.version, last_written=current.created_at)
+        return "missing", ()
     if meta.compromised:
-        return KeyStatus(state="compromised", problems=("marked compromised, not rotated since",), **where, **common)  # type: ignore[arg-type]
+        return "compromised", ("marked compromised, not rotated since",)
     stamp = current.stamp
-    if stamp is None or stamp.digest != req.digest:
-        reason = "written without validation" if stamp is None else "contract spec changed since the write"
-        return KeyStatus(state="unverified", problems=(reason,), **where, **common)  # type: ignore[arg-type]
+    if stamp is None or stamp.digest != digest:
+        return "unverified", ("written without validation" if stamp is None else "contract spec changed since the write",)
     if stamp.problems:
-        return KeyStatus(state="invalid", problems=stamp.problems, **where, **common)  # type: ignore[arg-type]
-    return KeyStatus(state="present", **where, **common)  # type: ignore[arg-type]
+        return "invalid", stamp.problems
+    return "present", ()
+
+
+class KeyJudge:
+    """Turns (requirement, metadata) into a `KeyStatus` with the verdict's reasons.
+
+    Built once per environment: it holds what every key of that environment
+    shares (the date, the open incidents, each namespace's deprecation policy).
+    """
+
+    def __init__(self, ws: Workspace, env: str, *, register: dict[tuple[str, SlotRef], str] | None = None,
+                 allow_compromised: bool = False) -> None:
+        self.today = ws.clock().date()
+        self.store = ws.contract.store_for(env)
+        self.register = open_incidents(ws.audit.path) if register is None else register
+        self.allow_compromised = allow_compromised
+        self.policy = {name: (ns.deprecated, ns.hold_until, ns.past_hold) for name, ns in ws.contract.namespaces.items()}
+
+    def facts(self, req: Requirement, state: KeyState, problems: tuple[str, ...]) -> SlotFacts:
+        deprecated, hold, past_hold = self.policy[req.slot.namespace]
+        incident = self.register.get((self.store, req.slot)) if self.register else None
+        return SlotFacts(req.var, req.slot, req.required, state, problems, incident, deprecated, hold, past_hold)
+
+    def key(
+        self, req: Requirement, meta: KeyMeta | None, observed: tuple[KeyState, tuple[str, ...]] | None = None
+    ) -> KeyStatus:
+        """`observed`: state and problems found by reading the value (`check --verify-values`)."""
+        state, problems = observe(meta, req.digest) if observed is None else observed
+        facts = self.facts(req, state, problems)
+        reasons = tuple(slot_reasons(facts, self.today, allow_compromised=self.allow_compromised))
+        if facts.incident is not None and state not in ("missing", "compromised"):
+            state = "compromised"  # rotated, but the incident is open: shown as it blocks
+            problems = next(r.text for r in reasons if r.code == "incident-open"), *problems
+        stale = next((r.text for r in reasons if r.code == "past-hold"), None) if facts.deprecated else None
+        current = meta.current if meta is not None else None
+        return KeyStatus(
+            var=req.var,
+            slot=req.slot,
+            required=req.required,
+            state=state,
+            problems=problems,
+            version=current.version if current else None,
+            last_written=current.created_at if current else None,
+            owner=req.owner,
+            via_ref=req.via_ref,
+            deprecated_read=stale,
+            reasons=reasons,
+        )
 
 
 def env_status(
-    ws: Workspace, env: str, *, service: str | None = None, listed: list[KeyMeta] | None = None
+    ws: Workspace,
+    env: str,
+    *,
+    service: str | None = None,
+    listed: list[KeyMeta] | None = None,
+    register: dict[tuple[str, SlotRef], str] | None = None,
+    allow_compromised: bool = False,
 ) -> EnvStatus:
     """`listed`: the store's metadata when the caller already has it (saves a second listing)."""
     store = ws.metadata(env)
     reqs = requirements(ws.contract, env, service=service)
-    grouped = expected_slots(reqs)
     metas = {m.slot: m for m in (store.list_meta(env) if listed is None else listed) if m.slot.env == env}
-    today = ws.clock().date()
+    judge_key = KeyJudge(ws, env, register=register, allow_compromised=allow_compromised)
     services: dict[tuple[str, str | None], ServiceStatus] = {}
+    readers: dict[str, set[str]] = {}
     for req in reqs:
         sid = (req.service, req.slot.instance)
-        if sid not in services:
-            services[sid] = ServiceStatus(req.service, env, req.slot.instance)
-        services[sid].keys.append(key_status(req, metas.get(req.slot), today))
-    expected_ns = sorted({slot.namespace for slot in grouped})
+        st = services.get(sid)
+        if st is None:
+            st = services[sid] = ServiceStatus(req.service, env, req.slot.instance)
+        st.keys.append(judge_key.key(req, metas.get(req.slot)))
+        readers.setdefault(req.slot.namespace, set()).add(req.service)
+    expected_ns = sorted(readers)
     found_ns = set(store.namespaces(env)) | {m.slot.namespace for m in metas.values()}
-    orphans = [] if service else sorted(s for s, m in metas.items() if s not in grouped and m.current is not None)
+    if service:
+        orphans: list[SlotRef] = []
+    else:
+        wanted = {r.slot for r in reqs}
+        orphans = sorted(s for s, m in metas.items() if s not in wanted and m.current is not None)
     return EnvStatus(
         env=env,
         store=ws.contract.store_for(env),
@@ -166,6 +217,7 @@ def env_status(
         namespaces_found=[ns for ns in expected_ns if ns in found_ns],
         services=list(services.values()),
         orphans=orphans,
+        readers={ns: sorted(names) for ns, names in sorted(readers.items())},
     )
 
 
@@ -175,18 +227,88 @@ def gap_report(ws: Workspace, envs: list[str] | None = None, *, service: str | N
     chosen = envs or list(ws.contract.environments)
     for env in chosen:
         check_env(ws.contract, env)
+    register = open_incidents(ws.audit.path)  # read once for every environment
     if service is not None:
-        return GapReport(ws.contract.project, ws.clock(), [env_status(ws, env, service=service) for env in chosen])
+        return GapReport(
+            ws.contract.project, ws.clock(), [env_status(ws, env, service=service, register=register) for env in chosen]
+        )
     # The isolation section needs every store's metadata: list each store once and share it.
     try:
         listed = {name: list(reader.list_meta()) for name, reader in ws.metadata_by_store().items()}
     except StoreError:
         # Some store is unreachable: the gap report of the chosen environments still stands
         # (it fails by itself if their own store is the one down); isolation is left out.
-        return GapReport(ws.contract.project, ws.clock(), [env_status(ws, env) for env in chosen])
+        return GapReport(ws.contract.project, ws.clock(), [env_status(ws, env, register=register) for env in chosen])
     return GapReport(
         project=ws.contract.project,
         generated_at=ws.clock(),
-        envs=[env_status(ws, env, listed=listed[ws.contract.store_for(env)]) for env in chosen],
+        envs=[env_status(ws, env, listed=listed[ws.contract.store_for(env)], register=register) for env in chosen],
         isolation=isolation_report(ws, listed=listed),
     )
+
+
+def allowed_compromised(statuses: list[ServiceStatus]) -> list[str]:
+    """Keys that would block but for `--allow-compromised`: what the audit entry names."""
+    return sorted(
+        {f"{s.label}:{r.var}" for s in statuses for k in s.keys for r in k.reasons
+         if r.code in ("compromised", "incident-open") and r.severity == "warn" and k.required}
+    )
+
+
+def service_check(
+    ws: Workspace,
+    service: str,
+    env: str,
+    instance: str | None = None,
+    *,
+    verify_values: bool = False,
+    allow_compromised: bool = False,
+) -> list[ServiceStatus]:
+    """`warden check`: the service's verdict per instance, from metadata (or from its values).
+
+    With `verify_values` each value is read and checked against the contract
+    instead of trusting its write-time stamp; a compromised value is not read.
+    Audited either way; an override by `allow_compromised` is named in the entry.
+    """
+    from secretwarden.contract.plan import check_service as known_service
+    from secretwarden.contract.plan import service_instances
+    from secretwarden.ops.secrets import audited
+
+    svc = known_service(ws.contract, service)
+    if instance is not None and instance not in service_instances(ws.contract, svc):
+        raise UsageError(f"unknown instance `{instance}` for service `{service}`")
+    fields = dict(command="check", service=service, env=env, instance=instance)
+    if not verify_values:
+        report = env_status(ws, env, service=service, allow_compromised=allow_compromised)
+        statuses = [s for s in report.services if instance is None or s.instance == instance]
+        allowed = allowed_compromised(statuses)
+        detail = "metadata" + ("; allow-compromised: " + ", ".join(allowed) if allowed else "")
+        ws.audit.append(**fields, outcome="ok", detail=detail)
+        return statuses
+    from secretwarden.contract.validation import value_problems
+    from secretwarden.errors import SecretNotFound
+
+    store = ws.secrets(env)
+    judge_key = KeyJudge(ws, env, allow_compromised=allow_compromised)
+    services: dict[str | None, ServiceStatus] = {}
+    with audited(ws, **fields) as extra:
+        read: list[str] = []
+        for req in requirements(ws.contract, env, service=service, instance=instance):
+            meta = store.key_meta(req.slot)
+            observed = observe(meta, req.digest)
+            if observed[0] in ("present", "unverified", "invalid"):
+                try:
+                    value = store.read(req.slot).reveal()
+                except SecretNotFound:
+                    observed = ("missing", ())
+                else:
+                    read.append(req.slot.label())
+                    bad = value_problems(value, req.fmt, req.regex, req.min_length)
+                    observed = ("invalid", tuple(bad)) if bad else ("present", ())
+            st = services.setdefault(req.slot.instance, ServiceStatus(service, env, req.slot.instance))
+            st.keys.append(judge_key.key(req, meta, observed))
+        extra["keys"] = read
+        allowed = allowed_compromised(list(services.values()))
+        if allowed:
+            extra["detail"] = "allow-compromised: " + ", ".join(allowed)
+    return list(services.values())

@@ -154,8 +154,8 @@ def slot_reasons(facts: SlotFacts, today: dt.date, *, allow_compromised: bool = 
     elif state == "unverified":
         why = "; ".join(facts.problems) or "not checked against the current spec"
         add("unverified", "warn", f"unverified: {why}")
-    if state == "compromised" or (facts.incident is not None and state != "missing"):
-        code = "compromised" if state == "compromised" else "incident-open"
+    code = compromise(state == "compromised", facts.incident, present=state != "missing")
+    if code is not None:
         if code == "compromised":
             text = "compromised, not rotated since" + (f" (incident {facts.incident})" if facts.incident else "")
         else:
@@ -168,13 +168,28 @@ def slot_reasons(facts: SlotFacts, today: dt.date, *, allow_compromised: bool = 
             add(code, "block", f"{text} ({where})")
     if facts.deprecated:
         hold = facts.hold_until
-        if hold is None or today > hold:
+        if hold_passed(hold, today):
             held = f" (hold date {hold} passed)" if hold else ""
             text = f"reads deprecated namespace `{slot.namespace}`{held}"
             add("past-hold", "block" if required and facts.past_hold == "block" else "warn", text)
         else:
             add("within-hold", "note", f"reads deprecated namespace `{slot.namespace}` (allowed until {hold})")
     return out
+
+
+def hold_passed(hold_until: dt.date | None, today: dt.date) -> bool:
+    """A deprecated namespace without a hold date is past it; with one, from the day after."""
+    return hold_until is None or today > hold_until
+
+
+def compromise(marked: bool, incident: str | None, *, present: bool = True) -> str | None:
+    """"compromised" (the store's mark, not rotated since), "incident-open" (rotated, incident
+    not closed) or None. `rotation status` asks this too, so both agree on what is compromised."""
+    if marked:
+        return "compromised"
+    if incident is not None and present:
+        return "incident-open"
+    return None
 
 
 def judge(facts: Iterable[SlotFacts], today: dt.date, *, allow_compromised: bool = False) -> Verdict:
