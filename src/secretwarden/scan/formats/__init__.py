@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from secretwarden.scan.formats import kubernetes, notebook
 
-
 NOTHING_DECODED: frozenset[int] = frozenset()
 
 
