@@ -45,28 +45,33 @@ def status(ctx: click.Context, envs: tuple[str, ...], service: str | None, fmt: 
 @env_option
 @instance_option
 @click.option("--verify-values", is_flag=True, help="Decrypt and validate values instead of trusting write-time checks.")
+@click.option("--allow-compromised", is_flag=True, help="Pass even with a compromised key or an incident not closed (audited).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.pass_context
-def check(ctx: click.Context, service: str, env: str, instance: str | None, verify_values: bool, fmt: str) -> int:
-    """Fail-fast preflight for one service (for entrypoints and CI)."""
+def check(
+    ctx: click.Context, service: str, env: str, instance: str | None, verify_values: bool, allow_compromised: bool, fmt: str
+) -> int:
+    """Fail-fast preflight for one service (for entrypoints and CI): the verdict `run` applies."""
     from secretwarden.cli.render_status import _service_json
-    from secretwarden.ops.run import check_service
+    from secretwarden.ops.status import service_check
 
     with workspace(ctx, "check") as ws:
-        statuses = check_service(ws, service, env, instance, verify_values=verify_values)
+        statuses = service_check(
+            ws, service, env, instance, verify_values=verify_values, allow_compromised=allow_compromised
+        )
     blocked = any(s.blocked for s in statuses)
     if fmt == "json":
         echo_json({"service": service, "env": env, "ok": not blocked, "instances": [_service_json(s) for s in statuses]})
     else:
         for s in statuses:
-            stream_err = s.blocked
-            click.echo(f"{s.label} in {env}: {s.verdict}", err=stream_err)
-            for k in s.keys:
-                if k.blocking:
-                    why = "; ".join([*k.problems, *([k.deprecated_read] if k.deprecated_read else [])])
-                    click.echo(f"  {k.var}: {k.state}" + (f" ({why})" if why else ""), err=True)
-                elif k.state == "unverified" and k.required:
-                    click.echo(f"  {k.var}: unverified ({'; '.join(k.problems)}); use --verify-values", err=True)
+            click.echo(f"{s.label} in {env}: {s.verdict}", err=s.blocked)
+            for r in s.judgement.reasons:
+                if r.blocks:
+                    click.echo(f"  {r.line}", err=True)
+                elif r.code == "unverified" and any(k.var == r.var and k.required for k in s.keys):
+                    click.echo(f"  {r.line}; use --verify-values", err=True)
+                elif r.severity == "warn" and r.code != "unverified":
+                    click.echo(f"  warning: {r.line}", err=True)
     return EXIT_POLICY if blocked else 0
 
 
