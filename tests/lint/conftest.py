@@ -37,7 +37,7 @@ def materialise(root: Path, example: Example) -> Path:
     verbatim without repeating the renderer)."""
     files = dict(example.files)
     rendered = {k: v for k, v in files.items() if v.startswith("@render:")}
-    for rel in rendered:
+    for rel in [*rendered, *(k for k, v in files.items() if v.startswith("@schema:"))]:
         files[rel] = ""
     make_repo(root, files, contract=example.contract, commit=False)
     if rendered:
@@ -48,6 +48,15 @@ def materialise(root: Path, example: Example) -> Path:
         for rel, marker in rendered.items():
             service = marker.split(":", 1)[1]
             (root / rel).write_text(updated_readme(f"# {service}\n", contract, service))
+    schemas = {k: v for k, v in example.files.items() if v.startswith("@schema:")}
+    if schemas:  # `@schema:<service>:<lang>`: the module `warden render schema` writes there
+        from secretwarden.contract.loader import load_contract
+        from secretwarden.render.schema import write_schema
+
+        contract = load_contract(root / "warden.yaml", use_cache=False).contract
+        for rel, marker in schemas.items():
+            _, service, lang = marker.split(":")
+            write_schema(contract, root, service, lang, root / rel)
     if example.tracked:
         git(root, "add", "-A")
         git(root, "commit", "-q", "--allow-empty", "-m", "fixture")

@@ -126,3 +126,28 @@ def env_example_cmd(ctx: click.Context, services: tuple[str, ...], env: str | No
         _write_files(out, {f"{name}.env.example": text for name, text in texts.items()})
     else:
         click.echo("\n".join(texts.values()), nl=False)
+
+
+@render.command("schema")
+@click.option("--service", "-s", required=True, help="Service whose settings schema to generate.")
+@click.option("--lang", "-l", required=True, metavar="LANG",
+              help="zod, pydantic, envconfig, ts-types or json-schema.")
+@click.option("--env", "-e", "env", default=None,
+              help="Keys of this environment only (default: every environment the service runs in; "
+                   "a key is required when every one of them requires it).")
+@click.option("--out", "-o", default=None, type=click.Path(dir_okay=False),
+              help="Write the module to this file instead of printing it.")
+@click.pass_context
+def schema_cmd(ctx: click.Context, service: str, lang: str, env: str | None, out: str | None) -> None:
+    """A settings module that validates the service's environment at start-up and exits non-zero."""
+    from pathlib import Path
+
+    from secretwarden.contract.loader import load_contract
+    from secretwarden.render.schema import render_schema, write_schema
+
+    loaded = load_contract(ctx.find_root().obj.get("contract_path"))
+    if out is None:
+        click.echo(render_schema(loaded.contract, service, lang, env=env), nl=False)
+        return
+    changed = write_schema(loaded.contract, loaded.root, service, lang, Path(out), env=env)
+    click.echo(f"wrote {out}" if changed else f"{out} is up to date", err=True)

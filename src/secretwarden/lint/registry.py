@@ -25,6 +25,7 @@ RULE_MODULES: tuple[str, ...] = (
     "secretwarden.lint.rules.log_leaks",
     "secretwarden.lint.rules.startup_validation",
     "secretwarden.lint.rules.secrets_doc",
+    "secretwarden.lint.rules.schema_files",
     "secretwarden.lint.rules.sops_files",
 )
 

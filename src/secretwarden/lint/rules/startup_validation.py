@@ -17,7 +17,11 @@ from secretwarden.lint.model import Example, Finding, Rule
 from secretwarden.lint.names import normalise
 
 WARDEN_GATE = re.compile(r"\bwarden\b[^\n]{0,80}?\b(?:check|run)\b|secretwarden\.runtime\b")
-SCHEMA = re.compile(r"\bBaseSettings\b|\bz\.object\s*\(|\bcleanEnv\s*\(|\benvconfig\b")
+SCHEMA = re.compile(
+    r"\bBaseSettings\b|\bz\.object\s*\(|\bcleanEnv\s*\(|\benvconfig\b"
+    # modules written by `warden render schema` (the dependency-free TypeScript one has no library name)
+    r"|warden render schema --service \S+ --lang (?:zod|pydantic|envconfig|ts-types)\b"
+)
 
 
 def _required(ctx: LintContext, service: str) -> list[str]:
