@@ -81,29 +81,39 @@ def check(
 @instance_option
 @click.option("--allow-compromised", is_flag=True, help="Start even with a compromised key (audited).")
 @click.option("--redact", is_flag=True, help="Stay as the parent and redact the secrets from the command's stdout/stderr.")
+@click.option("--pass-env", "pass_env", multiple=True, metavar="NAME",
+              help="Pass this variable on although warden strips it by default (a credential); repeatable.")
+@click.option("--clean-env", is_flag=True,
+              help="Start the command with only the contract's keys plus PATH, HOME, LANG, TZ, TERM (and --pass-env).")
 @click.argument("command", nargs=-1, type=click.UNPROCESSED, required=True)
 @click.pass_context
-def run(ctx: click.Context, service: str, env: str, instance: str | None, allow_compromised: bool, redact: bool, command: tuple[str, ...]) -> None:
+def run(
+    ctx: click.Context, service: str, env: str, instance: str | None, allow_compromised: bool, redact: bool,
+    pass_env: tuple[str, ...], clean_env: bool, command: tuple[str, ...],
+) -> None:
     """Run COMMAND with the service's secrets in its environment (fail closed).
 
     Use `--` before the command: `warden run -s api -e dev -- ./server --port 80`.
+    Warden's and the stores' credentials are not passed on (docs/runtime.md).
     """
-    from secretwarden.ops.run import exec_command, prepare_run
+    from secretwarden.ops.run import ChildOptions, prepare_run
+    from secretwarden.runtime.child import exec_child
 
     argv = list(command)
     if argv[:1] == ["--"]:
         argv = argv[1:]
     if not argv:
         raise UsageError("no command given", hint="warden run --service S --env E -- CMD ARGS...")
+    child = ChildOptions(pass_env=pass_env, clean_env=clean_env)
     with workspace(ctx, "run") as ws:
-        res = prepare_run(ws, service, env, instance, allow_compromised=allow_compromised)
-    for problem in res.problems:
+        prepared = prepare_run(ws, service, env, instance, allow_compromised=allow_compromised, argv=argv, child=child)
+    for problem in prepared.problems:
         click.echo(f"warden: warning: {problem}", err=True)
     if redact:
-        from secretwarden.runtime.supervise import run_redacted, sensitive_values
+        from secretwarden.runtime.supervise import run_redacted
 
-        run_redacted(argv, res.values, sensitive_values(ws.contract, service, env, instance, res.values))
-    exec_command(argv, res.values)
+        run_redacted(argv, prepared.child_env, prepared.plan.sensitive_values(prepared.values))
+    exec_child(argv, prepared.child_env)
 
 
 @click.command()

@@ -28,14 +28,16 @@ def redact(ctx: click.Context, env: str, service: str | None, instance: str | No
 
     with workspace(ctx, "redact") as ws:
         if from_environ:
-            from secretwarden.contract.plan import requirements
+            from secretwarden.contract.plan import requirements, sensitive_only
 
-            reqs = requirements(ws.contract, env, service=service, instance=instance)
-            pairs = [(r.var, os.environ[r.var]) for r in reqs if r.sensitive and os.environ.get(r.var)]
+            reqs = sensitive_only(requirements(ws.contract, env, service=service, instance=instance))
+            pairs = [(r.var, os.environ[r.var]) for r in reqs if os.environ.get(r.var)]
         else:
             from secretwarden.runtime.store_values import sensitive_store_values
 
-            pairs = sensitive_store_values(ws, env, service=service, instance=instance)
+            pairs = sensitive_store_values(
+                ws.contract, ws.secrets(env), ws.audit, env, service=service, instance=instance
+            )
     redactor = Redactor(pairs)
     sys.stdout.flush()
     count = pump(sys.stdin.fileno(), sys.stdout.fileno(), redactor)

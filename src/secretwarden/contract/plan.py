@@ -3,12 +3,20 @@
 This is the one place that applies routing (namespace, explicit `ref`,
 per-instance slots), environment subsets and rotation defaults. Every command
 that compares the contract with a store starts from `requirements()`.
+
+A `Requirement` is the one resolved type of a key (slot, sensitivity, format,
+instance...). `ServicePlan` is what one service needs in one environment:
+its requirements plus where its store and audit log are. `warden run`, the
+runtime's `load_settings`/`require()` and redaction all work from it, and it
+is the one thing the plan cache (`contract/plan_cache.py`) keeps.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from secretwarden.contract.durations import parse_duration
@@ -17,6 +25,7 @@ from secretwarden.errors import UsageError
 from secretwarden.slots import SlotRef
 
 if TYPE_CHECKING:
+    from secretwarden.contract.loader import LoadedContract
     from secretwarden.contract.model import Contract, Secret, Service
 
 
@@ -31,13 +40,14 @@ class Requirement:
     fmt: str | None
     regex: str | None
     min_length: int | None
-    generate: dict[str, Any] | None
+    generate: dict[str, Any] | None = field(hash=False)  # a dict: left out of the hash
     rotate_every: dt.timedelta | None
     owner: str | None
     description: str | None
     via_ref: str | None = None  # `namespace/KEY` when read through an explicit reference
     deprecated: bool = False  # the slot's namespace is deprecated
     deprecated_hold_until: dt.date | None = None  # legacy reads allowed until this date
+    past_hold: str = "block"  # what a read past the hold date does: block | warn
     path_override: str | None = None
     runbook: tuple[str, ...] = field(default=())
 
@@ -45,18 +55,47 @@ class Requirement:
     def digest(self) -> str:
         return spec_digest(self.fmt, self.regex, self.min_length)
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "service": self.service,
-            "var": self.var,
-            "slot": [self.slot.env, self.slot.namespace, self.slot.key, self.slot.instance],
-            "store": self.store,
-            "required": self.required,
-            "sensitive": self.sensitive,
-            "fmt": self.fmt,
-            "regex": self.regex,
-            "min_length": self.min_length,
-        }
+    @property
+    def shape(self) -> tuple[str, bool, bool, str | None, str | None, int | None]:
+        """What an application sees of the key (no slot): equal across environments when the key is."""
+        return (self.var, self.required, self.sensitive, self.fmt, self.regex, self.min_length)
+
+
+@dataclass(frozen=True)
+class StoreRef:
+    """The store an environment uses, as the contract names it (opened by `stores/registry.py`)."""
+
+    name: str
+    backend: str
+    options: dict[str, Any] = field(hash=False)
+    root: str  # folder of the contract: relative store paths start here
+    project: str
+    path_overrides: tuple[tuple[str, str, str], ...] = ()  # (namespace, key, path)
+
+
+@dataclass(frozen=True)
+class ServicePlan:
+    """One service in one environment (and instance): what it reads, from which store, audited where."""
+
+    service: str
+    env: str
+    instance: str | None
+    direct: bool  # `access: direct-vault`: the application reads its values from the store itself
+    contract_path: str
+    digest: str  # SHA-256 of the contract's bytes
+    store: StoreRef
+    audit_path: str
+    entries: tuple[Requirement, ...]
+
+    def sensitive_values(self, values: Mapping[str, str]) -> dict[str, str]:
+        """The values of this plan's sensitive keys (what `run --redact` hides)."""
+        sensitive = {e.var for e in sensitive_only(self.entries)}
+        return {k: v for k, v in values.items() if k in sensitive}
+
+
+def sensitive_only(entries: Iterable[Requirement]) -> list[Requirement]:
+    """The one place that decides whose values are kept out of output: keys the contract marks sensitive."""
+    return [e for e in entries if e.sensitive]
 
 
 def check_env(contract: Contract, env: str) -> None:
@@ -192,6 +231,7 @@ def _resolve(contract: Contract, env: str, *, only: str | None = None) -> list[R
                         via_ref=spec.ref,
                         deprecated=namespace.deprecated,
                         deprecated_hold_until=namespace.hold_until,
+                        past_hold=namespace.past_hold,
                         path_override=target.path,
                         runbook=tuple(step.step for step in target.runbook),
                     )
@@ -215,3 +255,48 @@ def path_overrides(contract: Contract) -> dict[tuple[str, str], str]:
             if spec.ref is None and spec.path:
                 out[(svc.namespace, key)] = spec.path
     return out
+
+
+def audit_log_path(contract: Contract, root: Path) -> Path:
+    """Where the contract's audit log is (relative paths start at the contract's folder)."""
+    path = Path(contract.audit.path or ".warden/audit.jsonl").expanduser()
+    return path if path.is_absolute() else root / path
+
+
+def store_ref(contract: Contract, env: str, root: Path) -> StoreRef:
+    name = contract.store_for(env)
+    cfg = contract.stores[name]
+    overrides = tuple((ns, key, path) for (ns, key), path in path_overrides(contract).items())
+    return StoreRef(name, cfg.backend, dict(cfg.options), str(root), contract.project, overrides)
+
+
+def service_plan(
+    loaded: LoadedContract, service: str, env: str, instance: str | None, *, any_instance: bool = False
+) -> ServicePlan:
+    """Resolve one service's plan; with `any_instance`, a per-instance service may leave out the instance
+    (its first instance stands for all: every instance has the same keys, only the slots differ)."""
+    contract: Contract = loaded.contract
+    check_env(contract, env)
+    svc = check_service(contract, service)
+    if svc.per_instance and instance is None:
+        choices = service_instances(contract, svc)
+        if not any_instance or not choices:
+            raise UsageError(
+                f"service `{service}` is per-instance: pass --instance",
+                hint="instances: " + ", ".join(str(i) for i in choices),
+            )
+        instance = choices[0]
+    reqs = requirements(contract, env, service=service, instance=instance)
+    if not reqs and not service_runs_in(svc, env):
+        raise UsageError(f"service `{service}` does not run in environment `{env}`")
+    return ServicePlan(
+        service=service,
+        env=env,
+        instance=instance,
+        direct=svc.access == "direct-vault",
+        contract_path=str(loaded.path),
+        digest=loaded.digest,
+        store=store_ref(contract, env, loaded.root),
+        audit_path=str(audit_log_path(contract, loaded.root)),
+        entries=tuple(reqs),
+    )

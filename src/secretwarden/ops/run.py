@@ -1,134 +1,107 @@
-"""`warden run` and `warden check`: resolve a service's secrets, fail closed.
+"""`warden run` and `warden check`: resolve a service's plan, read its values, fail closed.
 
-The resolving core (`resolve_values`) works on plain plan entries and imports
-nothing heavy, so the fast path of `warden run` (ops/fastrun.py) and the full
-path share it. The compiled plan of a (service, environment) is cached, keyed
-by the contract's digest, for that fast path.
+One direction: contract -> `ServicePlan` (contract/plan.py, kept in the
+sealed plan cache for the fast path) -> values read from the plan's store
+(runtime/store_values.py) -> the child's environment (runtime/child.py).
+The fast path (ops/fastrun.py) starts from the cached plan and shares every
+step after it.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
+import datetime as dt
 import os
-import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
-from secretwarden.contract.validation import value_problems
 from secretwarden.errors import CompromisedSecret, PolicyError, UsageError
-from secretwarden.paths import cache_dir, write_atomic
-from secretwarden.slots import SlotRef
+from secretwarden.runtime.store_values import Resolution, audited, resolve_values
 
 if TYPE_CHECKING:
+    from secretwarden.contract.plan import ServicePlan
+    from secretwarden.ops.verdict import Verdict
     from secretwarden.ops.workspace import Workspace
-    from secretwarden.stores.base import SecretStore
-
-PLAN_FORMAT = 1
 
 
 @dataclass(frozen=True)
-class PlanEntry:
-    var: str
-    slot: SlotRef
-    required: bool
-    fmt: str | None
-    regex: str | None
-    min_length: int | None
+class ChildOptions:
+    """How the child's environment is built (runtime/child.py documents the rules)."""
 
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> PlanEntry:
-        env, ns, key, inst = data["slot"]
-        return cls(data["var"], SlotRef(env, ns, key, inst), data["required"], data["fmt"], data["regex"], data["min_length"])
+    pass_env: tuple[str, ...] = ()
+    clean_env: bool = False
 
 
-@dataclass
-class Resolution:
-    values: dict[str, str] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)  # one line per key, never a value
-    compromised: list[str] = field(default_factory=list)
-    keys: list[str] = field(default_factory=list)  # slot labels that were read
+@dataclass(frozen=True)
+class PreparedRun:
+    plan: ServicePlan
+    resolution: Resolution
+    verdict: Verdict
+    child_env: dict[str, str]
+
+    @property
+    def values(self) -> dict[str, str]:
+        """What the child receives: every value read, minus what the verdict withholds."""
+        withheld = self.verdict.withheld
+        return {k: v for k, v in self.resolution.values.items() if k not in withheld}
+
+    @property
+    def problems(self) -> list[str]:
+        """Warnings to show (never a value)."""
+        return [r.line for r in self.verdict.warnings]
 
 
-def resolve_values(store: SecretStore, entries: list[PlanEntry], *, allow_compromised: bool = False) -> Resolution:
-    """Read and validate every entry. Missing or invalid required keys become problems."""
-    from secretwarden.errors import SecretNotFound
+def compile_plan(ws: Workspace, service: str, env: str, instance: str | None) -> ServicePlan:
+    """The service's plan from the loaded contract, kept in the plan cache for the next start."""
+    from secretwarden.contract import plan_cache
+    from secretwarden.contract.plan import service_plan
 
-    res = Resolution()
-    for entry in entries:
-        meta = store.key_meta(entry.slot)
-        if meta is None or meta.current is None:
-            if entry.required:
-                res.problems.append(f"{entry.var}: missing ({entry.slot.label()})")
-            continue
-        if meta.compromised:
-            res.compromised.append(entry.var)
-            if not allow_compromised:
-                res.problems.append(f"{entry.var}: compromised, not rotated since ({entry.slot.label()})")
-                continue
-        try:
-            value = store.read(entry.slot).reveal()
-        except SecretNotFound:
-            if entry.required:
-                res.problems.append(f"{entry.var}: missing ({entry.slot.label()})")
-            continue
-        res.keys.append(entry.slot.label())
-        bad = value_problems(value, entry.fmt, entry.regex, entry.min_length)
-        if bad:
-            if entry.required:
-                res.problems.append(f"{entry.var}: invalid: " + "; ".join(bad))
-                continue
-            # An invalid optional value is left out rather than passed on.
-            res.problems.append(f"{entry.var}: optional value ignored: " + "; ".join(bad))
-            continue
-        res.values[entry.var] = value
-    return res
+    plan = service_plan(ws.loaded, service, env, instance)
+    plan_cache.save(plan, ws.loaded.path, (service, env, instance, False), os.environ)
+    return plan
 
 
-def blocking(res: Resolution) -> list[str]:
-    return [p for p in res.problems if "optional value ignored" not in p]
+def run_verdict(plan: ServicePlan, res: Resolution, today: dt.date, *, allow_compromised: bool = False) -> Verdict:
+    """The one verdict (ops/verdict.py) over what was read, the incident register and the hold dates."""
+    from secretwarden.ops.verdict import SlotFacts, incident_for, judge, open_incidents
+
+    register = open_incidents(Path(plan.audit_path))
+    facts = [
+        SlotFacts(
+            req.var, req.slot, req.required, state, problems,  # type: ignore[arg-type]
+            incident_for(register, plan.store.name, req.slot),
+            req.deprecated, req.deprecated_hold_until, req.past_hold,  # type: ignore[arg-type]
+        )
+        for req, state, problems in res.readings
+    ]
+    return judge(facts, today, allow_compromised=allow_compromised)
 
 
-# --- plan cache --------------------------------------------------------------------
+def run_refusal(plan: ServicePlan, verdict: Verdict) -> PolicyError | None:
+    """The error that stops the start, or None. The one rule shared by the full and the fast path."""
+    if not verdict.blocked:
+        return None
+    where = f"`{plan.service}`" + (f"@{plan.instance}" if plan.instance else "") + f" in {plan.env}"
+    lines = [r.line for r in verdict.blockers]
+    message = f"refusing to start {where}: " + "; ".join(lines)
+    if any(r.code in ("compromised", "incident-open") for r in verdict.blockers):
+        return CompromisedSecret(message)
+    return PolicyError(message, hint=f"`warden status --env {plan.env}` shows every gap")
 
 
-def plan_path(digest: str, service: str, env: str, instance: str | None) -> Path:
-    return cache_dir() / "plans" / digest / f"{service}--{env}--{instance or '-'}.json"
+def child_env_for(plan: ServicePlan, values: dict[str, str], argv: list[str] | None, options: ChildOptions) -> dict[str, str]:
+    """The child's environment; with `argv`, refused (naming the key) when the OS could not start it."""
+    from secretwarden.runtime.child import check_size, child_environment, store_option_env_names
 
-
-def compile_plan(ws: Workspace, service: str, env: str, instance: str | None) -> list[PlanEntry]:
-    from secretwarden.contract.plan import requirements, service_instances
-
-    svc = ws.contract.services.get(service)
-    if svc is not None and svc.per_instance and instance is None:
-        choices = ", ".join(str(i) for i in service_instances(ws.contract, svc))
-        raise UsageError(f"service `{service}` is per-instance: pass --instance", hint=f"instances: {choices}")
-    reqs = requirements(ws.contract, env, service=service, instance=instance)
-    if not reqs and svc is not None:
-        from secretwarden.contract.plan import service_runs_in
-
-        if not service_runs_in(svc, env):
-            raise UsageError(f"service `{service}` does not run in environment `{env}`")
-    store_name = ws.contract.store_for(env)
-    spec = ws.store_spec(store_name)
-    payload = {
-        "format": PLAN_FORMAT,
-        "project": ws.contract.project,
-        "contract": str(ws.loaded.path),
-        "audit": str(ws.audit.path),
-        "store": {
-            "name": spec.name,
-            "backend": spec.backend,
-            "options": spec.options,
-            "root": str(spec.root),
-            "path_overrides": [[ns, key, path] for (ns, key), path in spec.path_overrides.items()],
-        },
-        "entries": [r.to_json() for r in reqs],
-    }
-    with contextlib.suppress(OSError):  # no cache: the fast path just will not apply
-        write_atomic(plan_path(ws.loaded.digest, service, env, instance), json.dumps(payload).encode(), mode=0o600)
-    return [PlanEntry.from_json(r.to_json()) for r in reqs]
+    env = child_environment(
+        values,
+        pass_env=options.pass_env,
+        clean=options.clean_env,
+        store_env_names=store_option_env_names(plan.store.options),
+    )
+    if argv is not None:
+        check_size(argv, env, values)
+    return env
 
 
 # --- the two commands -------------------------------------------------------------------
@@ -150,16 +123,14 @@ def check_service(
     if verify_values:
         from dataclasses import replace
 
-        from secretwarden.ops.secrets import audited
-
         store = ws.secrets(env)
-        with audited(ws, command="check", service=service, env=env, instance=instance) as extra:
+        with audited(ws.audit, command="check", service=service, env=env, instance=instance) as extra:
             read: list[str] = []
             for st in statuses:
-                entries = compile_plan(ws, service, env, st.instance)
-                res = resolve_values(store, entries)
+                plan = compile_plan(ws, service, env, st.instance)
+                res = resolve_values(store, plan.entries)
                 read += res.keys
-                bad = {p.split(":", 1)[0]: p.split(": ", 1)[1] for p in res.problems}
+                bad = {p.split(":", 1)[0]: p.split(": ", 1)[1] for p in res.problems()}
                 st.keys = [
                     replace(k, state="invalid", problems=(bad[k.var],))
                     if k.var in bad and k.state in ("present", "unverified")
@@ -173,41 +144,31 @@ def check_service(
 
 
 def prepare_run(
-    ws: Workspace, service: str, env: str, instance: str | None, *, allow_compromised: bool = False
-) -> Resolution:
-    from secretwarden.ops.secrets import audited
-
-    entries = compile_plan(ws, service, env, instance)
+    ws: Workspace,
+    service: str,
+    env: str,
+    instance: str | None,
+    *,
+    allow_compromised: bool = False,
+    argv: list[str] | None = None,
+    child: ChildOptions = ChildOptions(),
+) -> PreparedRun:
+    """Plan, read, validate and build the child's environment; raise (audited) when it must not start."""
+    plan = compile_plan(ws, service, env, instance)
     store = ws.secrets(env)
-    with audited(ws, command="run", service=service, env=env, instance=instance) as extra:
-        res = resolve_values(store, entries, allow_compromised=allow_compromised)
+    with audited(ws.audit, command="run", service=service, env=env, instance=instance) as extra:
+        if argv:
+            extra["argv0"] = os.path.basename(argv[0])
+        res = resolve_values(store, plan.entries, allow_compromised=allow_compromised)
         extra["keys"] = res.keys
-        if res.compromised and allow_compromised:
-            extra["detail"] = "allow-compromised: " + ", ".join(res.compromised)
-        problems = blocking(res)
-        if problems:
-            extra["detail"] = "; ".join(problems)
-            error: PolicyError
-            if any("compromised" in p for p in problems):
-                error = CompromisedSecret(f"refusing to start `{service}` in {env}: " + "; ".join(problems))
-            else:
-                error = PolicyError(
-                    f"refusing to start `{service}` in {env}: " + "; ".join(problems),
-                    hint=f"`warden status --env {env}` shows every gap",
-                )
-            raise error
-    return res
-
-
-def exec_command(argv: list[str], values: dict[str, str]) -> NoReturn:
-    """Replace this process with the command; its signals and exit code are the command's."""
-    env = dict(os.environ)
-    env.update(values)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    try:
-        os.execvpe(argv[0], argv, env)
-    except FileNotFoundError:
-        raise UsageError(f"command not found: {argv[0]}") from None
-    except PermissionError:
-        raise UsageError(f"command not executable: {argv[0]}") from None
+        verdict = run_verdict(plan, res, ws.clock().date(), allow_compromised=allow_compromised)
+        allowed = [r.var for r in verdict.warnings if r.code in ("compromised", "incident-open") and not r.withhold]
+        if allowed:
+            extra["detail"] = "allow-compromised: " + ", ".join(allowed)
+        refusal = run_refusal(plan, verdict)
+        if refusal is not None:
+            extra["detail"] = "; ".join(r.line for r in verdict.blockers)
+            raise refusal
+        prepared = PreparedRun(plan, res, verdict, {})
+        child_env = child_env_for(plan, prepared.values, argv, child)
+    return PreparedRun(plan, res, verdict, child_env)

@@ -15,14 +15,11 @@ the first call, so `import secretwarden.runtime` costs little.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import json
 import keyword
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -32,38 +29,14 @@ from secretwarden.errors import SettingsInvalid, UsageError, WardenError
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    from secretwarden.contract.loader import LoadedContract
-    from secretwarden.contract.plan import Requirement
+    from secretwarden.contract.plan import Requirement, ServicePlan
 
 ENV_VAR = "WARDEN_ENV"
 INSTANCE_VAR = "WARDEN_INSTANCE"
 CONTRACT_VAR = "WARDEN_CONTRACT"
-_PLAN_FORMAT = 1
 
-
-@dataclass(frozen=True)
-class KeySpec:
-    """What the application needs to know about one key (no slot, no store)."""
-
-    var: str
-    field: str  # python attribute name on the settings model
-    required: bool
-    sensitive: bool
-    fmt: str | None
-    regex: str | None
-    min_length: int | None
-
-
-@dataclass(frozen=True)
-class ServicePlan:
-    service: str
-    env: str
-    instance: str | None
-    direct: bool  # `access: direct-vault`: read values from the store
-    keys: tuple[KeySpec, ...]
-    # Only for direct-vault services, which open the store (never from the plan cache):
-    loaded: LoadedContract | None = None
-    requirements: tuple[Requirement, ...] = ()
+# What the application sees of a key: (name, required, sensitive, format, regex, min_length).
+KeyShape = tuple[str, bool, bool, "str | None", "str | None", "int | None"]
 
 
 # --- contract -> plan ----------------------------------------------------------------
@@ -77,12 +50,14 @@ def plan_for(
     contract_path: str | os.PathLike[str] | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> ServicePlan:
-    """The service's requirements in `env` (or the one environment that makes sense).
+    """The service's plan in `env` (or the one environment that makes sense).
 
-    A plan for a service read from the environment is cached as JSON keyed by
-    the contract's digest, so an application's start-up skips the contract
-    model (pydantic validation of the whole document) after the first run.
+    Plans come from the same sealed cache `warden run` uses
+    (contract/plan_cache.py), keyed by the contract's path and bytes, the
+    request and the environment variables that select stores and keys, so an
+    application's start-up skips the contract model after the first run.
     """
+    from secretwarden.contract import plan_cache
     from secretwarden.contract.loader import (
         contract_digest,
         read_contract_bytes,
@@ -93,84 +68,41 @@ def plan_for(
     path = resolve_contract_path(contract_path or source.get(CONTRACT_VAR) or None).resolve()
     env = env or source.get(ENV_VAR) or None
     instance = instance or source.get(INSTANCE_VAR) or None
-    cache_file = _plan_cache(contract_digest(read_contract_bytes(path)), service, env, instance)
-    cached = _read_plan(cache_file, service) if cache_file is not None else None
+    request = (service, env, instance, True)
+    digest = contract_digest(read_contract_bytes(path))
+    cached = plan_cache.load(path, digest, request, os.environ)
     if cached is not None:
         return cached
-    plan = _compile(path, service, env, instance, use_cache=cache_file is not None)
-    if cache_file is not None and not plan.direct:
-        _write_plan(cache_file, plan)
+    plan = _compile(path, service, env, instance)
+    plan_cache.save(plan, path, request, os.environ)
     return plan
 
 
-def _compile(path: Path, service: str, env: str | None, instance: str | None, *, use_cache: bool = True) -> ServicePlan:
+def _compile(path: Path, service: str, env: str | None, instance: str | None) -> ServicePlan:
     from secretwarden.contract.loader import load_contract
-    from secretwarden.contract.plan import (
-        check_service,
-        requirements,
-        service_instances,
-        service_runs_in,
-    )
+    from secretwarden.contract.plan import check_service, service_plan, service_runs_in
 
-    loaded = load_contract(path, use_cache=use_cache)
+    loaded = load_contract(path)
     contract = loaded.contract
     svc = check_service(contract, service)
     direct = svc.access == "direct-vault"
-    if svc.per_instance and instance is None:
-        choices = service_instances(contract, svc)
-        if direct or not choices:
-            raise UsageError(
-                f"service `{service}` is per-instance: pass instance= or set {INSTANCE_VAR}",
-                hint="instances: " + ", ".join(str(i) for i in choices),
-            )
-        instance = choices[0]  # every instance has the same keys; only the slots differ
+    if svc.per_instance and instance is None and direct:
+        raise UsageError(
+            f"service `{service}` is per-instance: pass instance= or set {INSTANCE_VAR}",
+            hint="direct-vault services read their own instance's slots",
+        )
     if env is None:
         runs_in = [e for e in contract.environments if service_runs_in(svc, e)]
-        shapes = {tuple(_key_spec(r) for r in requirements(contract, e, service=service, instance=instance)) for e in runs_in}
+        shapes = {
+            tuple(r.shape for r in service_plan(loaded, service, e, instance, any_instance=True).entries) for e in runs_in
+        }
         if direct or len(shapes) != 1:
             raise UsageError(
                 f"cannot tell which environment `{service}` runs in: pass env= or set {ENV_VAR}",
                 hint="environments: " + ", ".join(runs_in),
             )
         env = runs_in[0]
-    reqs = requirements(contract, env, service=service, instance=instance)
-    if not reqs and not service_runs_in(svc, env):
-        raise UsageError(f"service `{service}` does not run in environment `{env}`")
-    keys = tuple(_key_spec(r) for r in reqs)
-    if direct:
-        return ServicePlan(service, env, instance, True, keys, loaded, tuple(reqs))
-    return ServicePlan(service, env, instance, False, keys)
-
-
-def _plan_cache(digest: str, service: str, env: str | None, instance: str | None) -> Path | None:
-    from secretwarden.paths import cache_dir
-
-    try:
-        folder = cache_dir()
-    except (RuntimeError, KeyError):  # no HOME in a minimal container: run without a cache
-        return None
-    return folder / "runtime" / digest / f"{service}--{env or '-'}--{instance or '-'}.json"
-
-
-def _read_plan(path: Path, service: str) -> ServicePlan | None:
-    try:
-        data = json.loads(path.read_bytes())
-        if data.get("format") != _PLAN_FORMAT:
-            return None
-        keys = tuple(KeySpec(**k) for k in data["keys"])
-        return ServicePlan(service, data["env"], data["instance"], False, keys)
-    except (OSError, ValueError, KeyError, TypeError):
-        return None  # no or unreadable cache: compile from the contract
-
-
-def _write_plan(path: Path, plan: ServicePlan) -> None:
-    from dataclasses import asdict
-
-    from secretwarden.paths import write_atomic
-
-    payload = {"format": _PLAN_FORMAT, "env": plan.env, "instance": plan.instance, "keys": [asdict(k) for k in plan.keys]}
-    with contextlib.suppress(OSError):  # a read-only cache only costs start-up time
-        write_atomic(path, json.dumps(payload).encode())
+    return service_plan(loaded, service, env, instance, any_instance=not direct)
 
 
 def _field_name(var: str) -> str:
@@ -178,10 +110,6 @@ def _field_name(var: str) -> str:
     if not name.isidentifier() or keyword.iskeyword(name) or name.startswith("_") or name.startswith("model_"):
         name = "k_" + name.lstrip("_")
     return name
-
-
-def _key_spec(req: Requirement) -> KeySpec:
-    return KeySpec(req.var, _field_name(req.var), req.required, req.sensitive, req.fmt, req.regex, req.min_length)
 
 
 # --- values ------------------------------------------------------------------------------
@@ -194,7 +122,7 @@ def read_raw(plan: ServicePlan, environ: Mapping[str, str] | None = None) -> tup
     source = os.environ if environ is None else environ
     values: dict[str, str] = {}
     problems: list[str] = []
-    for key in plan.keys:
+    for key in plan.entries:
         raw = source.get(key.var)
         if raw is None or raw == "":
             if key.required:
@@ -205,20 +133,20 @@ def read_raw(plan: ServicePlan, environ: Mapping[str, str] | None = None) -> tup
 
 
 def _read_store(plan: ServicePlan) -> tuple[dict[str, str], list[str]]:
-    """Read from the env's store through the workspace (any backend), audited like `run`."""
-    from secretwarden.ops.run import PlanEntry, resolve_values
-    from secretwarden.ops.secrets import audited
-    from secretwarden.ops.workspace import Workspace
+    """Read from the plan's store (any backend, through the registry), audited like `run`."""
+    from secretwarden.audit.log import AuditLog
+    from secretwarden.runtime.store_values import audited, open_plan_store, resolve_values
 
-    assert plan.loaded is not None, "direct-vault plans carry the loaded contract"
-    entries = [PlanEntry.from_json(r.to_json()) for r in plan.requirements]
-    with Workspace(plan.loaded, command="runtime") as ws:
-        store = ws.secrets(plan.env)
-        with audited(ws, command="runtime", service=plan.service, env=plan.env, instance=plan.instance) as extra:
-            res = resolve_values(store, entries)
+    store = open_plan_store(plan)
+    try:
+        log = AuditLog(Path(plan.audit_path))
+        with audited(log, command="runtime", service=plan.service, env=plan.env, instance=plan.instance) as extra:
+            res = resolve_values(store, plan.entries)
             extra["keys"] = res.keys
+    finally:
+        store.close()
     # resolve_values already checked formats; the second check in `validate` is cheap and harmless.
-    return res.values, list(res.problems)
+    return res.values, res.problems()
 
 
 def secret_values(
@@ -232,8 +160,7 @@ def secret_values(
     """The sensitive values of a service that are present, by key name (for redaction)."""
     plan = plan_for(service, env, instance=instance, contract_path=contract_path, environ=environ)
     values, _ = read_raw(plan, environ)
-    sensitive = {k.var for k in plan.keys if k.sensitive}
-    return {k: v for k, v in values.items() if k in sensitive}
+    return plan.sensitive_values(values)
 
 
 # --- validation and typing --------------------------------------------------------------
@@ -256,26 +183,26 @@ _CONVERTERS: dict[str, tuple[type, Any]] = {
 }
 
 
-def _python_type(key: KeySpec) -> Any:
+def _python_type(sensitive: bool, fmt: str | None) -> Any:
     from pydantic import SecretStr
 
-    if key.sensitive:
+    if sensitive:
         return SecretStr
-    return _CONVERTERS[key.fmt][0] if key.fmt in _CONVERTERS else str
+    return _CONVERTERS[fmt][0] if fmt in _CONVERTERS else str
 
 
 @lru_cache(maxsize=64)
-def settings_model(model_name: str, keys: tuple[KeySpec, ...]) -> type[BaseModel]:
+def settings_model(model_name: str, keys: tuple[KeyShape, ...]) -> type[BaseModel]:
     """A frozen pydantic model with one field per key (alias = the key's name)."""
     from pydantic import ConfigDict, Field, create_model
 
     fields: dict[str, Any] = {}
-    for key in keys:
-        typ = _python_type(key)
-        if key.required:
-            fields[key.field] = (typ, Field(alias=key.var, description=key.var))
+    for var, required, sensitive, fmt, _regex, _min in keys:
+        typ = _python_type(sensitive, fmt)
+        if required:
+            fields[_field_name(var)] = (typ, Field(alias=var, description=var))
         else:
-            fields[key.field] = (typ | None, Field(None, alias=key.var, description=key.var))
+            fields[_field_name(var)] = (typ | None, Field(None, alias=var, description=var))
     config = ConfigDict(
         frozen=True,
         extra="forbid",
@@ -287,7 +214,7 @@ def settings_model(model_name: str, keys: tuple[KeySpec, ...]) -> type[BaseModel
     return model
 
 
-def validate(keys: tuple[KeySpec, ...], raw: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
+def validate(keys: tuple[Requirement, ...], raw: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
     """Check raw values against the contract and convert plain config values."""
     from secretwarden.contract.validation import value_problems
 
@@ -312,11 +239,11 @@ def validate(keys: tuple[KeySpec, ...], raw: Mapping[str, str]) -> tuple[dict[st
 
 
 def build(plan: ServicePlan, raw: Mapping[str, str], problems: list[str]) -> BaseModel:
-    typed, more = validate(plan.keys, raw)
-    problems = _dedupe([*problems, *more], [k.var for k in plan.keys])
+    typed, more = validate(plan.entries, raw)
+    problems = _dedupe([*problems, *more], [k.var for k in plan.entries])
     if problems:
         raise _invalid(plan, problems)
-    model = settings_model(_model_name(plan.service), plan.keys)
+    model = settings_model(_model_name(plan.service), tuple(k.shape for k in plan.entries))
     from pydantic import ValidationError
 
     try:

@@ -1,31 +1,140 @@
-"""Sensitive values of an environment (or one service) read from its store, for redaction.
+"""Read a plan's values from its store: the one reading core of `run`, `check`, the runtime and redaction.
 
-Keys that are missing, deleted or invalid are simply not redacted: cleaning a
-log must not fail because the store has gaps. Reading is audited like any
-other value access, with the key names read.
+`resolve_values` reads and validates a plan's entries; missing or invalid
+required keys and compromised keys become problems (one line per key, never a
+value). It imports nothing heavy, so `warden run`'s fast path uses it as is.
+Reading is audited by the caller, with the slot labels read (`keys`).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from secretwarden.contract.plan import Requirement, ServicePlan, StoreRef, sensitive_only
+from secretwarden.errors import WardenError
 
 if TYPE_CHECKING:
-    from secretwarden.ops.workspace import Workspace
+    from secretwarden.audit.log import AuditLog
+    from secretwarden.contract.model import Contract
+    from secretwarden.stores.base import SecretStore
+    from secretwarden.stores.registry import StoreSpec
+
+
+# What reading found about one key, before the verdict (ops/verdict.py) weighs it:
+# present | missing | invalid | compromised, with the problems of an invalid value.
+KeyReading = tuple[Requirement, str, tuple[str, ...]]
+
+
+@dataclass
+class Resolution:
+    values: dict[str, str] = field(default_factory=dict)  # every value read and valid
+    readings: list[KeyReading] = field(default_factory=list)  # one per entry, in plan order
+    keys: list[str] = field(default_factory=list)  # slot labels that were read
+
+    @property
+    def compromised(self) -> list[str]:
+        return [req.var for req, state, _ in self.readings if state == "compromised"]
+
+    def problems(self) -> list[str]:
+        """One line per key that is not usable as read (no verdict: gates add theirs on top)."""
+        out: list[str] = []
+        for req, state, bad in self.readings:
+            if state == "missing" and req.required:
+                out.append(f"{req.var}: missing ({req.slot.label()})")
+            elif state == "compromised":
+                out.append(f"{req.var}: compromised, not rotated since ({req.slot.label()})")
+            elif state == "invalid":
+                out.append(f"{req.var}: " + ("invalid: " if req.required else "optional value ignored: ") + "; ".join(bad))
+        return out
+
+
+def store_spec(ref: StoreRef, flags: frozenset[str] = frozenset()) -> StoreSpec:
+    from secretwarden.stores.registry import StoreSpec
+
+    overrides = {(ns, key): path for ns, key, path in ref.path_overrides}
+    return StoreSpec(ref.name, ref.backend, dict(ref.options), Path(ref.root), ref.project, overrides, flags)
+
+
+def open_plan_store(plan: ServicePlan) -> SecretStore:
+    """The plan's store, opened to read values (through the backend registry like everywhere else)."""
+    from secretwarden.crypto.fingerprint import fingerprinter_for
+    from secretwarden.stores.registry import open_secret_store
+
+    return open_secret_store(store_spec(plan.store), fingerprinter=fingerprinter_for(plan.store.project))
+
+
+def resolve_values(store: SecretStore, entries: Iterable[Requirement], *, allow_compromised: bool = False) -> Resolution:
+    """Read and check every entry; a compromised value is read only when `allow_compromised`."""
+    from secretwarden.contract.validation import value_problems
+    from secretwarden.errors import SecretNotFound
+
+    res = Resolution()
+    for entry in entries:
+        meta = store.key_meta(entry.slot)
+        if meta is None or meta.current is None:
+            res.readings.append((entry, "missing", ()))
+            continue
+        state = "compromised" if meta.compromised else "present"
+        if state == "compromised" and not allow_compromised:
+            res.readings.append((entry, state, ()))
+            continue
+        try:
+            value = store.read(entry.slot).reveal()
+        except SecretNotFound:
+            res.readings.append((entry, "missing", ()))
+            continue
+        res.keys.append(entry.slot.label())
+        bad = value_problems(value, entry.fmt, entry.regex, entry.min_length)
+        if bad:
+            res.readings.append((entry, "invalid", tuple(bad)))
+            continue  # an invalid value is never passed on
+        res.readings.append((entry, state, ()))
+        res.values[entry.var] = value
+    return res
+
+
+@contextmanager
+def audited(log: AuditLog, **fields: Any) -> Iterator[dict[str, Any]]:
+    """Audit a read: `outcome` ok, refused (policy) or error with the error's class; never a value."""
+    extra: dict[str, Any] = {}
+    try:
+        yield extra
+    except WardenError as exc:
+        log.append(**fields, **extra, outcome="refused" if exc.exit_code == 1 else "error", reason=type(exc).__name__)
+        raise
+    except BaseException as exc:
+        log.append(**fields, **extra, outcome="error", reason=type(exc).__name__)
+        raise
+    log.append(**fields, **extra, outcome="ok")
 
 
 def sensitive_store_values(
-    ws: Workspace, env: str, *, service: str | None = None, instance: str | None = None, command: str = "redact"
+    contract: Contract,
+    store: SecretStore,
+    log: AuditLog,
+    env: str,
+    *,
+    service: str | None = None,
+    instance: str | None = None,
+    command: str = "redact",
 ) -> list[tuple[str, str]]:
-    """(key name, value) pairs; a key may appear once per instance with different values."""
+    """(key name, value) of every sensitive key of `env` (or one service) present in the store, for redaction.
+
+    Keys that are missing, deleted or invalid are simply not redacted: cleaning a
+    log must not fail because the store has gaps. A key may appear once per
+    instance with different values.
+    """
     from secretwarden.contract.plan import requirements
     from secretwarden.errors import SecretNotFound
-    from secretwarden.ops.secrets import audited
 
-    reqs = [r for r in requirements(ws.contract, env, service=service, instance=instance) if r.sensitive]
+    reqs = sensitive_only(requirements(contract, env, service=service, instance=instance))
     slots = {r.slot: r.var for r in reqs}  # a shared key read by several services is one slot
-    store = ws.secrets(env)
     pairs: list[tuple[str, str]] = []
-    with audited(ws, command=command, service=service, env=env, instance=instance) as extra:
+    with audited(log, command=command, service=service, env=env, instance=instance) as extra:
         read: list[str] = []
         for slot, var in slots.items():
             meta = store.key_meta(slot)

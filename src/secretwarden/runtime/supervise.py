@@ -22,25 +22,14 @@ import subprocess
 import sys
 import threading
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 from secretwarden.errors import UsageError
 from secretwarden.redact.pipe import pump
 from secretwarden.redact.redactor import Redactor
 
-if TYPE_CHECKING:
-    from secretwarden.contract.model import Contract
-
 _ALWAYS_FORWARDED = ("SIGTERM", "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGWINCH")
 _TERMINAL_SIGNALS = ("SIGINT", "SIGQUIT")
-
-
-def sensitive_values(contract: Contract, service: str, env: str, instance: str | None, values: Mapping[str, str]) -> dict[str, str]:
-    """The values to redact: those of keys the contract marks sensitive."""
-    from secretwarden.contract.plan import requirements
-
-    sensitive = {r.var for r in requirements(contract, env, service=service, instance=instance) if r.sensitive}
-    return {k: v for k, v in values.items() if k in sensitive}
 
 
 def _channel(our_fd: int) -> tuple[int, int]:
@@ -67,10 +56,9 @@ def copy_window_size(terminal_fd: int, pty_fd: int) -> None:
         pass  # not a terminal after all: the default size will do
 
 
-def run_redacted(argv: list[str], values: Mapping[str, str], secrets: Mapping[str, str]) -> NoReturn:
+def run_redacted(argv: list[str], env: Mapping[str, str], secrets: Mapping[str, str]) -> NoReturn:
+    """Start the child with `env` (built by runtime/child.py) and redact `secrets` from its output."""
     redactor = Redactor(secrets)
-    env = dict(os.environ)
-    env.update(values)
     sys.stdout.flush()
     sys.stderr.flush()
     on_terminal = sys.stdin.isatty() if sys.stdin is not None else False
