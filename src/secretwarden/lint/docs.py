@@ -38,7 +38,12 @@ def _example(example: Example, title: str) -> list[str]:
         out += ["<details><summary>warden.yaml</summary>", "", "```yaml", example.contract.rstrip("\n"), "```", "",
                 "</details>", ""]
     for path, text in example.files.items():
-        body = "(the section written by `warden render secrets-doc`)" if text.startswith("@render:") else text
+        body = text
+        if text.startswith("@render:"):
+            body = "(the section written by `warden render secrets-doc`)"
+        elif text.startswith("@schema:"):
+            _, service, lang = text.split(":")
+            body = f"(the module `warden render schema --service {service} --lang {lang}` writes)"
         out += [f"`{path}`", "", f"```{_fence(path)}", body.rstrip("\n"), "```", ""]
     if example.expect:
         out.append("Findings: " + ", ".join(f"`{f}:{line}`" for _, f, line in example.expect) + ".")
