@@ -26,6 +26,8 @@ import re
 # so a scalar holding it is known to be (partly) rendered by a template.
 PLACEHOLDER = "\ue000"
 
+# `{{- end }}  # closes the if`: a YAML comment after the actions of a line.
+_TRAILING_COMMENT = re.compile(r"(^|[ \t])#.*$")
 _ACTION = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 # Markup that says "this file is documentation showing templates", not a manifest.
 _DOC_MARKERS = re.compile(r"\{%-?\s*(raw|endraw)\s*-?%\}")
@@ -61,7 +63,7 @@ def mask(text: str) -> str:
     # Lines that were nothing but actions carry no YAML of their own.
     lines = masked.split("\n")
     for i, line in enumerate(lines):
-        if PLACEHOLDER in line and not line.replace(PLACEHOLDER, "").strip():
+        if PLACEHOLDER in line and not _TRAILING_COMMENT.sub("", line.replace(PLACEHOLDER, "")).strip():
             lines[i] = " " * len(line)
     return "\n".join(lines)
 

@@ -1,19 +1,20 @@
-"""Output formats for lint results: name -> module with `render(result) -> str`."""
+"""Lint output formats: the shared registry in `secretwarden.findings.reporters`.
+
+Kept so `render(result, fmt)` keeps working; new code builds a `Report` with
+`lint.report.to_report` and renders it with `findings.reporters.render`.
+"""
 
 from __future__ import annotations
 
-import importlib
-
+from secretwarden.findings.reporters import FORMATS
 from secretwarden.lint.model import LintResult
-
-FORMATS: dict[str, str] = {
-    "text": "secretwarden.lint.reporters.text",
-    "json": "secretwarden.lint.reporters.json_report",
-    "sarif": "secretwarden.lint.reporters.sarif",
-}
 
 
 def render(result: LintResult, fmt: str) -> str:
-    module = importlib.import_module(FORMATS[fmt])
-    text: str = module.render(result)
-    return text
+    from secretwarden.findings import reporters
+    from secretwarden.lint.report import to_report
+
+    return reporters.render(to_report(result), fmt)
+
+
+__all__ = ["FORMATS", "render"]

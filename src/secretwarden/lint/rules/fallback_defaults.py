@@ -39,7 +39,8 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             default = match.group("default")
             if default.startswith("$"):
                 continue  # falls back to another variable or a file read, not to a literal
-            quoted = text[match.start() - 1 : match.start()] == '"' and text[match.end() : match.end() + 1] == '"'
+            # (also `\"${VAR:-}\"`, the same test written inside a quoted YAML string)
+            quoted = text[match.start() - 1 : match.start()] == '"' and text[match.end() : match.end() + 1] in ('"', "\\")
             if not default and quoted:
                 continue  # `"${VAR:-}"`: a shell's presence test under `set -u`, no fallback value
             line, col = line_col(text, match.start())

@@ -238,6 +238,13 @@ JS_ENV_ASSIGN = re.compile(
 )
 
 
+# Expressions that show whether a secret is set, or a digest of it, not the secret.
+JS_SAFE = re.compile(
+    r"\b(?:Boolean|redact\w*|mask\w*|hash\w*|fingerprint\w*|digest\w*)\s*\([^()]*\)|!!\s*[\w$.]+|typeof\s+[\w$.]+|[\w$.]+\.length\b",
+    re.IGNORECASE,
+)
+
+
 def _js_tainted(ctx: LintContext, text: str) -> set[str]:
     """Locals assigned from a secret-named `process.env` entry (`const pw = process.env.DB_PASSWORD`)."""
     return {m.group("local") for m in JS_ENV_ASSIGN.finditer(text) if ctx.is_secret(m.group("dot") or m.group("key") or "")}
@@ -249,7 +256,7 @@ def _line_calls(ctx: LintContext, path: str, text: str, call: re.Pattern[str]) -
         match = call.search(line)
         if match is None:
             continue
-        rest = _strip_strings(line[match.end():])
+        rest = JS_SAFE.sub(" ", _strip_strings(line[match.end():]))
         for ident in _IDENT.findall(rest):
             if ident in tainted or (not ident.isupper() and ctx.is_secret(ident)) or (
                 ident.isupper() and "process.env" in rest and ctx.is_secret(ident)

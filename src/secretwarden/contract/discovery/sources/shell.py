@@ -35,6 +35,8 @@ _ASSIGNED = re.compile(
     re.M,
 )
 _LOOP_OR_READ = re.compile(r"\b(?:for|select)[ \t]+(?P<name>[A-Za-z_]\w*)[ \t]+in\b|\bread[ \t]+(?:-\w+[ \t]+)*(?P<names>[A-Za-z_][\w \t]*)")
+# `export AWS_SECRET_ACCESS_KEY`: hands a variable of the environment on to child processes.
+_PASSED_ON = re.compile(r"^[ \t]*export[ \t]+(?P<name>[A-Z_][A-Z0-9_]*)[ \t]*(?:$|;|#)", re.M)
 _EXPORTED = re.compile(r"\b(?:export|declare[ \t]+-\w*x\w*)[ \t]+(?P<names>[A-Za-z_][\w \t=]*)")
 
 
@@ -65,6 +67,6 @@ def scan(text: str, path: PurePosixPath) -> Iterable[Hit]:
     if not suffix_in(path, _SUFFIXES) and not _SHEBANG.match(text):
         return
     local = shell_locals(text)
-    for hit in regex_hits(text, [_REF], comments=HASH, weak=True):
+    for hit in regex_hits(text, [_REF, _PASSED_ON], comments=HASH, weak=True):
         if any(c.isalpha() for c in hit.name) and hit.name not in local:
             yield hit
