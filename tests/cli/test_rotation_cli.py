@@ -191,6 +191,7 @@ NEW_COMMANDS: list[tuple[str, ...]] = [
     ("rotation", "log"),
     ("rotation", "log", "--format", "csv"),
     ("rotation", "log", "--format", "json"),
+    ("rotation", "calendar"),
     ("rotate", "api/API_TOKEN", "--env", "dev", "--generate", "--yes"),
     ("rotate", "api/MANUAL", "--env", "dev", "--stdin"),  # stdin: the same value again, refused
     ("rotate", "api/MANUAL", "--env", "dev", "--stdin", "--dry-run"),

@@ -259,3 +259,27 @@ def rotate(ctx: click.Context, name: str | None, env: str, instance: str | None,
         for step in result.unconfirmed:
             click.echo(f"    - {step}", err=True)
     return 0
+
+
+@rotation.command("calendar")
+@click.option("--env", "-e", "envs", multiple=True, help="Environment(s) to include (default: all).")
+@click.option("--out", "-o", default=None, type=click.Path(dir_okay=False),
+              help="Write the .ics file here (default: print it).")
+@click.pass_context
+def calendar(ctx: click.Context, envs: tuple[str, ...], out: str | None) -> None:
+    """Rotation due dates as an iCalendar (.ics) file with owners, from metadata only."""
+    from pathlib import Path
+
+    from secretwarden.ops.rotation import rotation_status
+    from secretwarden.paths import write_atomic
+    from secretwarden.render.calendar import rotation_calendar
+
+    with workspace(ctx, "rotation") as ws:
+        report = rotation_status(ws, list(envs) or None)
+    text = rotation_calendar(report)
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    write_atomic(Path(out), text.encode())
+    events = text.count("BEGIN:VEVENT")
+    click.echo(f"wrote {out} ({events} rotation event(s))", err=True)
