@@ -105,7 +105,8 @@ class Engine:
                 if not long_line_noted:
                     result.notices.append(f"line {line_no} is longer than {MAX_LINE} bytes: scanned around candidates only")
                     long_line_noted = True
-                found = self._scan_long_line(buf, line_start, line_end, by_line[line_start], path, kind)
+                here = [c for c in candidates if line_start < c[1] <= line_end + 1]
+                found = self._scan_long_line(buf, line_start, line_end, here, path, kind)
                 hits_by_line[line_start] = (line_no, line_start, "", found)
                 continue
             raw = buf[offset:line_end]
@@ -169,27 +170,38 @@ class Engine:
     def _rule(self, rule_id: str) -> Rule:
         return next(r for r in self.rules if r.id == rule_id)
 
-    def _scan_long_line(self, buf: bytes, line_start: int, line_end: int, owners: set[int],
+    def _scan_long_line(self, buf: bytes, line_start: int, line_end: int, candidates: list[tuple[int, int]],
                         path: str, kind: str) -> list[tuple[Rule, Hit]]:
+        """Confirm a long line in windows around hyperscan's own candidates.
+
+        The windows come from the match offsets already found (no second
+        regex pass over the line), and a candidate inside a window already
+        confirmed for the same rule is skipped: minified files repeat a key
+        name thousands of times on one line."""
         found: list[tuple[Rule, Hit]] = []
-        for owner in owners:
-            if owner < 0:
-                continue
+        segment = buf[line_start:line_end]
+        ascii_only = segment.isascii()
+        by_owner: dict[int, list[int]] = defaultdict(list)
+        for owner, end in candidates:
+            if owner >= 0:
+                by_owner[owner].append(end - line_start)
+        for owner, ends in sorted(by_owner.items()):
             rule = self.rules[owner]
-            # Re-locate this rule's candidates with a window scan of the long line.
-            segment = buf[line_start:line_end]
-            for expr in rule.prefilters:
-                for m in re.finditer(expr.encode(), segment):
-                    lo = max(0, m.start() - _WINDOW)
-                    hi = min(len(segment), m.end() + _WINDOW)
-                    text = segment[lo:hi].decode("utf-8", "replace")
-                    ctx = LineContext(path=path, kind=kind, line=text, buffer=segment[lo:hi], line_start=0)
-                    prefix_chars = len(segment[:lo].decode("utf-8", "replace"))
-                    for hit in rule.find(ctx):
-                        found.append((rule, Hit(hit.secret, hit.start + prefix_chars, hit.end + prefix_chars,
-                                                hit.confidence, hit.lines, hit.key)))
-                    if len(found) > 100:
-                        return found
+            covered = -1
+            for end in sorted(ends):
+                if end + _WINDOW // 8 <= covered:
+                    continue
+                lo = max(0, end - _WINDOW, covered - _WINDOW // 4)
+                hi = min(len(segment), end + _WINDOW)
+                covered = hi
+                text = segment[lo:hi].decode("utf-8", "replace")
+                ctx = LineContext(path=path, kind=kind, line=text, buffer=segment[lo:hi], line_start=0)
+                prefix_chars = lo if ascii_only else len(segment[:lo].decode("utf-8", "replace"))
+                for hit in rule.find(ctx):
+                    found.append((rule, Hit(hit.secret, hit.start + prefix_chars, hit.end + prefix_chars,
+                                            hit.confidence, hit.lines, hit.key)))
+                if len(found) > 100:
+                    return found
         return found
 
     def _add_base64(self, buf: bytes, path: str, ends: list[int],
