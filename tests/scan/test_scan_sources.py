@@ -241,7 +241,8 @@ def test_evil_merge_is_found_and_clean_merges_report_nothing_twice(repo: Path) -
 def test_cached_rescan_reads_only_new_commits_and_reports_the_same(repo: Path) -> None:
     for i in range(5):
         _commit(repo, {f"f{i}.txt": f"line {i}\n"}, f"c{i}")
-    leak = _commit(repo, {"leak.env": f"TOKEN={fake('ghp_{alnum:36}', seed=5)}\n"}, "leak")
+    token = fake("ghp_{alnum:36}", seed=5)
+    leak = _commit(repo, {"leak.env": f"TOKEN={token}\n"}, "leak")
     env = {"WARDEN_SCAN_DEBUG": "1"}
     first = run_warden("scan", "--git", str(repo), "--format", "json", env=env)
     assert b"6 commits in range, 0 from the cache" in first.stderr
@@ -254,6 +255,10 @@ def test_cached_rescan_reads_only_new_commits_and_reports_the_same(repo: Path) -
 
     assert [f["commit"] for f in json.loads(second.stdout)["findings"]] == [leak]
     assert json.loads(second.stdout)["findings"] == json.loads(first.stdout)["findings"]
+    for proc in (first, second):  # the canary: the value appears in no output and no cache file
+        assert token.encode() not in proc.stdout + proc.stderr
+    cache = Path(os.environ["WARDEN_CACHE_DIR"])
+    assert all(token.encode() not in f.read_bytes() for f in cache.rglob("*") if f.is_file())
 
 
 def test_tampered_cache_is_a_miss_never_a_skip(repo: Path) -> None:
