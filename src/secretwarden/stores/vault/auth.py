@@ -11,6 +11,8 @@ Auth methods:
   from `secret_id_env` / `secret_id_file` (never inline); mount `approle`.
 * `kubernetes`: service-account token from `jwt_file` (the pod's default path
   when absent) and `role`; mount `kubernetes`.
+* `jwt`: a CI job's OIDC identity token (`jwt_env`, `jwt_file` or
+  `jwt_source: github-actions` with `audience`) and `role`; mount `jwt` (see oidc.py).
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ def connection_from(options: dict[str, Any], root: Path, store: str) -> Connecti
     auth = options.get("auth") or {"method": "token"}
     if not isinstance(auth, dict):
         raise ContractError(f"store `{store}`: `auth` is a mapping such as {{method: approle, ...}}")
-    if "secret_id" in auth or "token" in auth:
+    if "secret_id" in auth or "token" in auth or "jwt" in auth:
         raise ContractError(
             f"store `{store}`: credentials never go in warden.yaml",
             hint="use `secret_id_env`/`secret_id_file` or `token_env` to say where they are",
@@ -179,4 +181,19 @@ def _login(client: Any, conn: Connection, root: Path, method: str, mount: str) -
             retry=RetryPolicy(deadline=conn.timeout),
         )
         return
-    raise ContractError(f"unknown Vault auth method `{method}` (token, approle, kubernetes)")
+    if method in ("jwt", "oidc"):
+        from secretwarden.stores.vault.oidc import identity_token
+
+        role = conn.auth.get("role")
+        if not role:
+            raise ContractError("JWT auth needs `auth.role` (the OpenBao role bound to the pipeline's claims)")
+        jwt = identity_token(conn.auth, root, timeout=conn.timeout)
+        call(
+            lambda: client.auth.jwt.jwt_login(role=role, jwt=jwt, path=mount),
+            address=conn.address,
+            what=f"auth/{mount}/login",
+            capability="update",
+            retry=RetryPolicy(deadline=conn.timeout),
+        )
+        return
+    raise ContractError(f"unknown Vault auth method `{method}` (token, approle, kubernetes, jwt)")
