@@ -1,35 +1,45 @@
 #!/usr/bin/env python3
-"""Bootstrap 10,000 keys across 100 namespaces into a local OpenBao dev server.
+"""`warden bootstrap` into OpenBao against a bare concurrent HTTP writer, interleaved, one server.
 
-Measures, in one run on one server:
-  1. `warden bootstrap --env dev` (fresh): namespaces, policies, 10,000 generated keys;
-  2. the same command again (nothing to do: metadata reads only);
-  3. `warden status --env dev` (metadata only; the server's audit log must show no `data/` read);
-  4. what teams do today: a sequential loop of `bao kv put` (one process per key),
-     sampled on --loop-sample keys and extrapolated to all keys;
-  5. a sequential loop of single KV writes over HTTP from Python (hvac), sampled likewise.
+The floor is what the server can take: 16 threads, one `requests.Session` each,
+one KV v2 write per path and nothing else (no metadata, no checks). Each round
+runs, on fresh path prefixes of the same dev server:
 
-    .venv/bin/python bench/vault_bootstrap.py [--namespaces 100] [--keys 100] [--layout per-namespace]
+  1. the bare writer: every path of the layout, all fields of the path in one write;
+  2. `warden bootstrap --env dev` as a user runs it (a process: start-up, contract
+     load, policies, namespaces, 10,000 generated keys with their metadata);
+  3. the same bootstrap called in-process (`ops.bootstrap.bootstrap`), so the
+     command's fixed start-up cost is visible separately.
 
-Whole commands are timed as a user runs them (process start-up included).
+Requests are counted from the server's audit log (every request the server
+answered), per operation and kind of path. Afterwards a no-op re-run and
+`warden status` show that reports stay on metadata.
+
+    .venv/bin/python bench/vault_bootstrap.py [--namespaces 100] [--keys 100] [--layout per-namespace] [--rounds 3]
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import os
+import resource
 import secrets
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.vault_server import bao_binary, start_server  # noqa: E402
+from tests.vault_server import VaultServer, start_server  # noqa: E402
+
+THREADS = 16
 
 
 def vault_contract(namespaces: int, keys: int, *, project: str, options: str) -> str:
@@ -53,26 +63,98 @@ def vault_contract(namespaces: int, keys: int, *, project: str, options: str) ->
     return "\n".join(lines) + "\n"
 
 
-def contract_text(namespaces: int, keys: int, layout: str, prefix: str) -> str:
-    return vault_contract(namespaces, keys, project="benchvault", options=f"path_prefix: {prefix}, layout: {layout}")
+def contract_text(namespaces: int, keys: int, layout: str, prefix: str, project: str = "benchvault") -> str:
+    return vault_contract(namespaces, keys, project=project, options=f"path_prefix: {prefix}, layout: {layout}")
 
 
-CPU: dict[str, float] = {}
+def bare_writer(server: VaultServer, prefix: str, namespaces: int, keys: int, layout: str) -> float:
+    """Seconds for THREADS threads (a Session each) to write every path once."""
+    import requests
+
+    if layout == "per-namespace":
+        jobs = [(f"{prefix}/ns{n:03d}", {f"KEY_{k:03d}": secrets.token_urlsafe(24) for k in range(keys)}) for n in range(namespaces)]
+    else:
+        jobs = [(f"{prefix}/ns{n:03d}/KEY_{k:03d}", {"value": secrets.token_urlsafe(24)}) for n in range(namespaces) for k in range(keys)]
+    lock = threading.Lock()
+    failures: list[int] = []
+
+    def worker() -> None:
+        session = requests.Session()
+        session.headers["X-Vault-Token"] = server.root_token
+        while True:
+            with lock:
+                if not jobs:
+                    return
+                path, data = jobs.pop()
+            resp = session.post(f"{server.address}/v1/secret/data/{path}", json={"data": data})
+            if resp.status_code != 200:
+                failures.append(resp.status_code)
+
+    threads = [threading.Thread(target=worker) for _ in range(THREADS)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    if failures:
+        sys.exit(f"bare writer: {len(failures)} failed writes ({failures[:3]})")
+    return elapsed
 
 
-def timed(cmd: list[str], env: dict[str, str], expect: tuple[int, ...] = (0,), label: str = "") -> tuple[float, str]:
-    """Wall time of a whole command; its CPU time (user + system) goes to CPU[label]."""
-    import resource
+def classify(op: str, path: str) -> str:
+    if path.startswith("sys/policies"):
+        return f"{op} policy"
+    if path.startswith("sys/"):
+        return f"{op} sys"
+    if path.startswith("auth/"):
+        return f"{op} auth"
+    kind = path.split("/")[1] if path.count("/") >= 1 else path
+    return f"{op} {kind}"
 
+
+def settle(server: VaultServer, mark: int) -> list[tuple[str, str]]:
+    """Requests logged since `mark`, once the audit log stopped growing."""
+    last = -1
+    while True:
+        ops = server.requests_since(mark)
+        if len(ops) == last:
+            return ops
+        last = len(ops)
+        time.sleep(0.2)
+
+
+def run_command(cmd: list[str], env: dict[str, str], expect: tuple[int, ...] = (0,)) -> tuple[float, float, str]:
+    """(wall seconds, CPU seconds, stdout) of a whole command."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     elapsed = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    CPU[label] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode not in expect:
         sys.exit(f"{' '.join(cmd[:6])} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
-    return elapsed, proc.stdout
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu, proc.stdout
+
+
+def in_process(contract: Path, env: dict[str, str], *, access: bool) -> float:
+    """Seconds of `bootstrap()` itself, the contract already loaded (the command's fixed cost apart)."""
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        from secretwarden.ops.bootstrap import bootstrap
+        from secretwarden.ops.workspace import Workspace
+
+        ws = Workspace.load(contract, command="bootstrap")
+        start = time.perf_counter()
+        plan = bootstrap(ws, "dev", access=access)
+        elapsed = time.perf_counter() - start
+        if plan.interrupted is not None:
+            sys.exit(f"in-process bootstrap interrupted: {plan.interrupted}")
+        return elapsed
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def main() -> int:
@@ -80,78 +162,75 @@ def main() -> int:
     ap.add_argument("--namespaces", type=int, default=100)
     ap.add_argument("--keys", type=int, default=100, help="keys per namespace")
     ap.add_argument("--layout", choices=["per-namespace", "per-key"], default="per-namespace")
-    ap.add_argument("--loop-sample", type=int, default=300, help="`bao kv put` calls actually run")
-    ap.add_argument("--http-sample", type=int, default=2000, help="single HTTP writes actually run")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--no-access", action="store_true", help="bootstrap --no-access: keys only, no policies")
     args = ap.parse_args()
     total = args.namespaces * args.keys
     work = Path(tempfile.mkdtemp(prefix="warden-bench-vault-"))
     server = start_server(work / "bao")
+    paths = args.namespaces if args.layout == "per-namespace" else total
+    bare: list[float] = []
+    command: list[float] = []
+    command_cpu: list[float] = []
+    library: list[float] = []
+    bare_requests = warden_requests = 0
+    breakdown: collections.Counter[str] = collections.Counter()
     try:
-        prefix = "bench" + secrets.token_hex(3)
-        contract = work / "warden.yaml"
-        contract.write_text(contract_text(args.namespaces, args.keys, args.layout, prefix))
-        env = {
-            **os.environ,
-            **server.env(),
-            "WARDEN_CONFIG_DIR": str(work / "config"),
-            "WARDEN_CACHE_DIR": str(work / "cache"),
-        }
-        warden = [sys.executable, "-m", "secretwarden", "--contract", str(contract)]
+        base_env = {**os.environ, **server.env(), "WARDEN_CONFIG_DIR": str(work / "config")}
+        for r in range(args.rounds):
+            mark = server.audit_mark()
+            bare.append(bare_writer(server, f"bare{r}", args.namespaces, args.keys, args.layout))
+            bare_requests = len(settle(server, mark))
 
-        first, out = timed([*warden, "bootstrap", "--env", "dev", "--format", "json"], env, label="first")
-        plan = json.loads(out)
-        assert len(plan["keys_generated"]) == total, len(plan["keys_generated"])
-        time.sleep(0.5)
+            prefix = f"cmd{r}" + secrets.token_hex(2)
+            contract = work / f"r{r}" / "warden.yaml"
+            contract.parent.mkdir()
+            # A new project each round: its policies are new too, as in a first bootstrap.
+            contract.write_text(contract_text(args.namespaces, args.keys, args.layout, prefix, project=prefix))
+            env = {**base_env, "WARDEN_CACHE_DIR": str(work / "cache")}
+            warden = [sys.executable, "-m", "secretwarden", "--contract", str(contract)]
+            mark = server.audit_mark()
+            extra = ["--no-access"] if args.no_access else []
+            wall, cpu, out = run_command([*warden, "bootstrap", "--env", "dev", "--format", "json", *extra], env)
+            assert len(json.loads(out)["keys_generated"]) == total
+            command.append(wall)
+            command_cpu.append(cpu)
+            ops = settle(server, mark)
+            warden_requests = len(ops)
+            breakdown = collections.Counter(classify(op, p) for op, p in ops)
+
+            lib_contract = work / f"lib{r}" / "warden.yaml"
+            lib_contract.parent.mkdir()
+            lib_prefix = f"lib{r}" + secrets.token_hex(2)
+            lib_contract.write_text(contract_text(args.namespaces, args.keys, args.layout, lib_prefix, project=lib_prefix))
+            library.append(in_process(lib_contract, env, access=not args.no_access))
+
         mark = server.audit_mark()
-        rerun, out = timed([*warden, "bootstrap", "--env", "dev", "--format", "json"], env, label="rerun")
-        again = json.loads(out)
-        assert again["keys_generated"] == [] and again["already_present"] == total
-        time.sleep(0.5)
-        rerun_ops = server.requests_since(mark)
+        rerun, rerun_cpu, out = run_command([*warden, "bootstrap", "--env", "dev", "--format", "json"], env)
+        assert json.loads(out)["already_present"] == total
+        rerun_ops = settle(server, mark)
         mark = server.audit_mark()
-        status, out = timed([*warden, "status", "--env", "dev", "--format", "json"], env, expect=(0, 1), label="status")
+        status, status_cpu, out = run_command([*warden, "status", "--env", "dev", "--format", "json"], env, expect=(0, 1))
         assert json.loads(out)["ok"]
-        time.sleep(0.5)
-        status_ops = server.requests_since(mark)
-        status_data = [p for _, p in status_ops if "/data/" in p or p.startswith("secret/data/")]
-
-        bao = bao_binary()
-        assert bao
-        sample = min(args.loop_sample, total)
-        start = time.perf_counter()
-        for i in range(sample):
-            value = secrets.token_urlsafe(24)
-            subprocess.run(
-                [bao, "kv", "put", "-mount=secret", f"loop/ns{i // args.keys:03d}/KEY_{i % args.keys:03d}", f"value={value}"],
-                env=env, check=True, capture_output=True,
-            )
-        per_put = (time.perf_counter() - start) / sample
-        loop_total = per_put * total
-
-        import hvac
-
-        client = hvac.Client(url=server.address, token=server.root_token)
-        hsample = min(args.http_sample, total)
-        start = time.perf_counter()
-        for i in range(hsample):
-            client.secrets.kv.v2.create_or_update_secret(
-                f"http/ns{i // args.keys:03d}/KEY_{i % args.keys:03d}", secret={"value": secrets.token_urlsafe(24)}
-            )
-        per_http = (time.perf_counter() - start) / hsample
-        http_total = per_http * total
+        status_ops = settle(server, mark)
+        status_data = [p for _, p in status_ops if "/data/" in p]
     finally:
         server.stop()
 
-    kinds = sorted({op for op, _ in rerun_ops})
-    print(f"OpenBao dev server, {total} keys in {args.namespaces} namespaces, layout {args.layout}")
-    print(f"  load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    print(f"  warden bootstrap (fresh):        {first:8.2f} s   (warden CPU {CPU['first']:.2f} s)")
-    print(f"  warden bootstrap (no-op re-run): {rerun:8.2f} s   (warden CPU {CPU['rerun']:.2f} s; {len(rerun_ops)} requests, operations: {', '.join(kinds)})")
-    print(f"  warden status:                   {status:8.2f} s   (warden CPU {CPU['status']:.2f} s; {len(status_ops)} requests, {len(status_data)} on data/)")
-    print(f"  loop of `bao kv put`:            {loop_total:8.1f} s   ({per_put * 1000:.0f} ms per call, {sample} calls run, extrapolated)")
-    print(f"  loop of single HTTP writes:      {http_total:8.1f} s   ({per_http * 1000:.2f} ms per write, {hsample} run, extrapolated)")
-    print(f"  ratio bao loop / bootstrap:      {loop_total / first:8.1f}x")
-    print(f"  ratio HTTP loop / bootstrap:     {http_total / first:8.1f}x")
+    med = statistics.median
+    what = "keys only (--no-access)" if args.no_access else "with policies"
+    print(f"OpenBao dev server, {total} keys in {args.namespaces} namespaces, layout {args.layout}, {paths} paths, {what}, {args.rounds} interleaved rounds")
+    print(f"  load average at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    print(f"  bare writer ({THREADS} threads):         {med(bare):7.2f} s  ({bare_requests} requests; rounds {', '.join(f'{x:.2f}' for x in bare)})")
+    print(f"  warden bootstrap (command):       {med(command):7.2f} s  (CPU {med(command_cpu):.2f} s; {warden_requests} requests; rounds {', '.join(f'{x:.2f}' for x in command)})")
+    print(f"  bootstrap() in-process:           {med(library):7.2f} s  (rounds {', '.join(f'{x:.2f}' for x in library)})")
+    print(f"  ratio command / bare:             {med(command) / med(bare):7.2f}x")
+    print(f"  ratio in-process / bare:          {med(library) / med(bare):7.2f}x")
+    kv = sum(n for k, n in breakdown.items() if k.split()[1] in ("data", "metadata"))
+    print(f"  requests per path written:        {kv / paths:7.2f} on data/ + metadata/ ({warden_requests / paths:.2f} with policies, mount, listing)")
+    print("  requests of one bootstrap:        " + ", ".join(f"{k} {n}" for k, n in sorted(breakdown.items())))
+    print(f"  no-op re-run:                     {rerun:7.2f} s  (CPU {rerun_cpu:.2f} s; {len(rerun_ops)} requests)")
+    print(f"  warden status:                    {status:7.2f} s  (CPU {status_cpu:.2f} s; {len(status_ops)} requests, {len(status_data)} on data/)")
     return 0
 
 

@@ -18,6 +18,7 @@ from secretwarden.slots import SlotRef
 from secretwarden.stores.base import (
     AccessProvisioner,
     AccessReport,
+    MetadataReader,
     SecretStore,
     ValidationStamp,
     WriteRequest,
@@ -63,13 +64,15 @@ def bootstrap(
             f"environment `{env}` is marked production: bootstrap refuses to generate values there",
             hint="pass --allow-production if you really mean it",
         )
-    meta_store = ws.metadata(env)
+    # A real run reads through the store it writes with: what it read (which paths exist, their
+    # versions) is what its check-and-set writes are checked against, so nothing is read twice.
+    meta_store: MetadataReader = ws.metadata(env) if dry_run else ws.secrets(env)
     plan = BootstrapPlan(env=env, store=contract.store_for(env), dry_run=dry_run)
     if access:
         # Before planning: a missing KV mount, say, must exist before anything is read or written.
         from secretwarden.ops.access import access_request
 
-        provisioner = meta_store if dry_run else ws.secrets(env)
+        provisioner = meta_store
         if isinstance(provisioner, AccessProvisioner):
             plan.access = provisioner.provision_access(
                 access_request(contract, env, approles=approles), apply=not dry_run
@@ -101,6 +104,9 @@ def bootstrap(
         if isinstance(exc, PartialWrite):
             plan.keys_generated += [r.slot for r in exc.written]  # type: ignore[attr-defined]
         plan.interrupted = exc.cause if isinstance(exc, PartialWrite) else exc
+    # A namespace that got a key in this run was created by that write.
+    landed = {s.namespace for s in plan.keys_generated} & set(plan.namespaces_to_create)
+    plan.namespaces_created = sorted({*plan.namespaces_created, *landed})
     with_audit.append(
         command="bootstrap",
         env=env,
@@ -113,8 +119,11 @@ def bootstrap(
 
 
 def _write(store: SecretStore, env: str, plan: BootstrapPlan, grouped: dict[SlotRef, list[Requirement]]) -> None:
+    # Writing a key provisions its namespace in every backend: only namespaces that get no key
+    # in this run are created on their own (one request each on a server instead of two more).
+    with_keys = {s.namespace for s in plan.keys_to_generate}
     for ns in plan.namespaces_to_create:
-        if store.ensure_namespace(env, ns):
+        if ns not in with_keys and store.ensure_namespace(env, ns):
             plan.namespaces_created.append(ns)
     todo = list(plan.keys_to_generate)
     # Stores that write concurrently (Vault) want larger batches than a single transaction does.

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from secretwarden.errors import StoreUnavailable
+from secretwarden.errors import PermissionDenied, StoreUnavailable
 from secretwarden.stores.base import AccessChange, AccessReport, AccessRequest
 from secretwarden.stores.vault.errors import NotFound
 from secretwarden.stores.vault.layout import VaultLayout, join
@@ -123,9 +123,22 @@ def _ensure_mount(store: VaultStore, apply: bool) -> AccessChange:
     return AccessChange("mount", mount, "create", "KV v2")
 
 
-def _ensure_policy(store: VaultStore, name: str, text: str, apply: bool) -> AccessChange:
+def _policy_names(store: VaultStore) -> set[str] | None:
+    """Names of the server's ACL policies (one LIST), or None when the token may not list them."""
+    try:
+        resp = store._call(
+            lambda: store.client.adapter.request("LIST", "/v1/sys/policies/acl"), "sys/policies/acl", "list"
+        )
+    except (NotFound, PermissionDenied):
+        return None
+    keys = (resp.get("data") or {}).get("keys") if isinstance(resp, dict) else None
+    return {str(k) for k in keys} if isinstance(keys, list) else None
+
+
+def _ensure_policy(store: VaultStore, name: str, text: str, apply: bool, existing: set[str] | None) -> AccessChange:
     url = f"/v1/sys/policies/acl/{name}"
-    have = _get(store, url, f"sys/policies/acl/{name}")
+    # A policy the listing does not hold is new: nothing to read back and compare.
+    have = None if existing is not None and name not in existing else _get(store, url, f"sys/policies/acl/{name}")
     if have is not None and str(have.get("policy", "")).strip() == text.strip():
         return AccessChange("policy", name, "unchanged")
     if apply:
@@ -171,7 +184,10 @@ def provision(store: VaultStore, request: AccessRequest, *, apply: bool) -> Acce
     report = AccessReport(applied=apply)
     report.changes.append(_ensure_mount(store, apply))
     policies = render_policies(store.layout, request)
-    for res, err in store._fan_out(lambda item: _ensure_policy(store, item[0], item[1], apply), list(policies.items())):
+    existing = _policy_names(store) if len(policies) > 1 else None
+    for res, err in store._fan_out(
+        lambda item: _ensure_policy(store, item[0], item[1], apply, existing), list(policies.items())
+    ):
         if err is not None:
             raise err
         assert res is not None

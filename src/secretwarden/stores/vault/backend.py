@@ -12,7 +12,8 @@ Options (warden.yaml, `stores.<name>.options`):
     auth: {method: token|approle|kubernetes, ...}   # see auth.py
     ca_cert: path, skip_verify: false, timeout: 10
     retry_deadline: 30                     # seconds an idempotent request may keep retrying
-    workers: 8                             # concurrent requests for bulk reads and writes
+    workers: 16                            # concurrent requests for bulk reads and writes (a dev
+                                           # server on 2 cores keeps up with 16, like `bao` load tests)
     max_versions: 50                       # KV versions kept per path (default: the mount's)
     read_values_for_names: false           # reports may read values of paths written outside
                                            # warden to learn their field names (counted, reported);
@@ -86,7 +87,7 @@ def open_store(
         root=spec.root,
         fingerprinter=fingerprinter,
         retry=RetryPolicy(deadline=float(_number(spec, "retry_deadline", 30.0))),
-        workers=int(_number(spec, "workers", 8)),
+        workers=int(_number(spec, "workers", 16)),
         max_versions=int(max_versions) if max_versions is not None else None,
         read_values_for_names=bool(spec.options.get("read_values_for_names"))
         or "read-values-for-names" in spec.flags,

@@ -38,6 +38,8 @@ class VaultLayout:
     prefix: str = ""
     layout: Layout = "per-namespace"
     overrides: dict[tuple[str, str], str] = field(default_factory=dict)
+    # Bulk operations (bootstrap, policies) locate each slot several times: remember the answers.
+    _located: dict[SlotRef, Location] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def env_base(self, env: str, instance: str | None = None) -> str:
         return join(self.prefix, env, f"@{instance}" if instance else "")
@@ -46,6 +48,12 @@ class VaultLayout:
         return join(self.env_base(env, instance), namespace)
 
     def locate(self, slot: SlotRef) -> Location:
+        hit = self._located.get(slot)
+        if hit is None:
+            hit = self._located[slot] = self._locate(slot)
+        return hit
+
+    def _locate(self, slot: SlotRef) -> Location:
         override = self.overrides.get((slot.namespace, slot.key))
         if override:
             path, _, fld = override.partition("#")

@@ -117,7 +117,9 @@ class PathState:
 
 class VaultStore:
     backend = "vault"
-    write_batch_size = 2000  # bootstrap hands this many writes to one write_many (fanned out per path)
+    # Bootstrap hands this many writes to one write_many: one fan-out over every path, so the
+    # server sees steady concurrency instead of a pause between batches.
+    write_batch_size = 50_000
 
     def __init__(
         self,
@@ -154,6 +156,10 @@ class VaultStore:
         self._notices: list[str] = []
         self._down: StoreUnavailable | None = None
         self._peeked: dict[str, tuple[float, PathState]] = {}
+        # What `list_meta` read, kept for the writes that follow it (bootstrap: read, then write).
+        # Writes check-and-set against it, so a state that went stale only costs a re-read.
+        self._known: dict[str, PathState] = {}
+        self._walked: dict[str, set[str]] = {}  # base -> every path found under it
         # HA clusters: requests follow the active node; counted for reports and benchmarks.
         self._ha = LeaderFollower(split_addresses(connection.address), verify=connection.verify)
         self.retries = 0  # requests resent after a failure (all attempts of this store)
@@ -315,8 +321,16 @@ class VaultStore:
         self._data_cache[(path, version)] = data
         return data
 
+    def _touched(self, path: str) -> None:
+        """A write went to `path`: what `list_meta` knew of it is history now."""
+        self._known.pop(path, None)
+        for base, found in self._walked.items():
+            if path.startswith(base + "/"):
+                found.add(path)
+
     def _forget(self, path: str) -> None:
         self._peeked.pop(path, None)
+        self._touched(path)
         for k in [k for k in self._data_cache if k[0] == path]:
             del self._data_cache[k]
 
@@ -353,6 +367,7 @@ class VaultStore:
 
     def _write_meta(self, path: str, custom: dict[str, str], mv: int | None) -> None:
         self._peeked.pop(path, None)
+        self._touched(path)
         payload: dict[str, Any] = {"custom_metadata": custom}
         # A creation always says "must not exist" (servers without metadata check-and-set ignore it).
         if mv is not None and (self._meta_cas or mv == 0):
@@ -428,11 +443,17 @@ class VaultStore:
     def list_meta(self, env: str | None = None, namespace: str | None = None) -> Iterator[KeyMeta]:
         out: list[KeyMeta] = []
         for e in [env] if env is not None else self._envs():
-            paths = self._walk(self.layout.env_base(e))
+            base = self.layout.env_base(e)
+            paths = self._walk(base)
+            keep = self.access == "secrets"  # a writer reads first; reports keep nothing
+            if keep:
+                self._walked[base] = set(paths)
             for res, err in self._fan_out(self._load, paths):
                 if err is not None:
                     raise err
                 assert res is not None
+                if keep:
+                    self._known[res.path] = res
                 out += self._metas_of(e, res)
         if namespace is not None:
             out = [m for m in out if m.slot.namespace == namespace]
@@ -528,6 +549,16 @@ class VaultStore:
             return self._foreign_meta(slot, st)
         return None
 
+    def _state_for_write(self, path: str) -> PathState:
+        """The path's metadata: as `list_meta` just read it (or found it absent), else read now."""
+        known = self._known.pop(path, None)
+        if known is not None:
+            return known
+        for base, found in self._walked.items():
+            if path.startswith(base + "/") and path not in found:
+                return PathState(path)
+        return self._load(path)
+
     def _denied_state(self) -> tuple[PathState, set[str]]:
         st = self._load(join(self.layout.warden_base, "denied"))
         doc = decode_doc(st.custom, "denied fingerprints") if st.exists else None
@@ -539,6 +570,8 @@ class VaultStore:
     def close(self) -> None:
         self._data_cache.clear()
         self._peeked.clear()
+        self._known.clear()
+        self._walked.clear()
         with self._lock:
             if self._client is not None:
                 with contextlib.suppress(Exception):
@@ -582,7 +615,7 @@ class VaultStore:
     def ensure_namespace(self, env: str, namespace: str) -> bool:
         self._require_secrets()
         path = self.layout.namespace_path(env, namespace)
-        st = self._load(path)
+        st = self._state_for_write(path)
         if st.exists:
             return False
         try:
@@ -597,6 +630,9 @@ class VaultStore:
         self._require_secrets()
         who = actor or current_user()
         denied = self.denied_fingerprints() if requests else set()
+        if requests:
+            # Load (or create) the fingerprint key here, once, not racing in the worker threads.
+            self.fingerprint(requests[0].value)
         results: list[WriteResult | None] = [None] * len(requests)
         # Two writes of one slot in a batch go in successive rounds, so each is a KV version.
         rounds: list[dict[str, list[tuple[int, WriteRequest, Location]]]] = []
@@ -612,7 +648,7 @@ class VaultStore:
         for rnd in rounds:
             groups = list(rnd.items())
             # Validate every path before writing any, so a refused write changes nothing.
-            states = self._fan_out(lambda g: self._prepare(self._load(g[0]), g[1], who, denied), groups)
+            states = self._fan_out(lambda g: self._prepare(self._state_for_write(g[0]), g[1], who, denied), groups)
             for _, err in states:
                 if err is not None:
                     self._raise(err, done)
