@@ -1,14 +1,27 @@
-"""Where warden keeps its own files, and how it writes them.
+"""Where warden keeps its own files, and how it writes and opens them.
 
 Every file warden writes goes through `write_atomic` (temp file in the same
 folder, fsync, `os.replace`), so a crash leaves the old file or the new one.
+Temp files carry the writer's pid, so the next write cleans up the ones a
+killed process left behind.
+
+Warden's private folders (the cache, the key/config folder, `.warden`) are
+0700 whatever the umask, and an existing one that is wider is tightened.
+Files warden reads as trusted state (stores, the audit log, key files) are
+opened without following symlinks (`open_nofollow`): a cloned repository can
+ship `.warden/audit.jsonl -> elsewhere`, and warden must not write through it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 from pathlib import Path
+
+from secretwarden.errors import MasterKeyError, StoreUnavailable
+
+PRIVATE_DIR_MODE = 0o700
 
 
 def _xdg(var: str, default: str) -> Path:
@@ -26,11 +39,99 @@ def config_dir() -> Path:
     return Path(override) if override else _xdg("XDG_CONFIG_HOME", ".config") / "secretwarden"
 
 
-def write_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:
-    import tempfile  # not at module level: `warden run` imports this module on its fast path
+def ensure_private_dir(path: Path) -> None:
+    """Create `path` (and missing parents) as 0700; tighten it when it exists wider.
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    `mkdir(mode=)` is filtered by the umask and `parents=True` ignores it for
+    the parents, so every folder made here gets an explicit chmod. Folders
+    that already existed above `path` are left alone: they are not warden's.
+    """
+    missing: list[Path] = []
+    probe = path
+    while not probe.exists():
+        if probe.is_symlink():  # a dangling symlink: mkdir would fail with a confusing error
+            raise StoreUnavailable(
+                f"{probe}: is a symlink to a folder that does not exist",
+                hint="remove the symlink or create its target",
+            )
+        missing.append(probe)
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    for folder in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            folder.mkdir(mode=PRIVATE_DIR_MODE)
+        os.chmod(folder, PRIVATE_DIR_MODE)
+    info = os.stat(path)
+    if not stat.S_ISDIR(info.st_mode):
+        raise StoreUnavailable(f"{path}: exists and is not a folder")
+    if info.st_mode & 0o077 and info.st_uid == os.getuid():
+        os.chmod(path, PRIVATE_DIR_MODE)
+
+
+def _is_private(path: Path) -> bool:
+    """Whether `path` lies under one of warden's own folders (cache, config)."""
+    for base in (cache_dir(), config_dir()):
+        with contextlib.suppress(ValueError, OSError):
+            path.absolute().relative_to(base.absolute())
+            return True
+    return False
+
+
+def config_inside(root: Path) -> bool:
+    """True when warden's key/config folder lies inside `root` (a repository)."""
+    try:
+        return config_dir().resolve().is_relative_to(root.resolve())
+    except OSError:
+        return False
+
+
+def refuse_config_inside(root: Path) -> None:
+    """Refuse before writing any key: keys in the repository would be committed with it."""
+    if config_inside(root):
+        raise MasterKeyError(
+            f"warden's key folder ({config_dir()}) is inside the repository ({root})",
+            hint="set WARDEN_CONFIG_DIR or XDG_CONFIG_HOME to a folder outside the repository",
+        )
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_stale_temps(folder: Path, name: str) -> None:
+    """Remove `.{name}.<pid>.*.tmp` files whose writer is no longer running."""
+    prefix = f".{name}."
+    try:
+        candidates = [e for e in os.scandir(folder) if e.name.startswith(prefix) and e.name.endswith(".tmp")]
+    except OSError:
+        return
+    for entry in candidates:
+        pid_text = entry.name[len(prefix) :].split(".", 1)[0]
+        if pid_text.isdigit() and not pid_alive(int(pid_text)) and entry.is_file(follow_symlinks=False):
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+
+
+def temp_name(path: Path) -> Path:
+    """A sibling temp name that says which process made it (see `clean_stale_temps`)."""
+    return path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+
+
+def write_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:
+    if _is_private(path):
+        ensure_private_dir(path.parent)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    clean_stale_temps(path.parent, path.name)
+    tmp = temp_name(path)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
     try:
         os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as fh:
@@ -42,3 +143,67 @@ def write_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def open_nofollow(path: Path, flags: int, mode: int = 0o600, *, what: str) -> int:
+    """`os.open` that refuses symlinks and anything but a regular file.
+
+    Raises StoreUnavailable (exit 3) naming the path; FileNotFoundError passes
+    through so callers can treat "absent" as they need.
+    """
+    try:
+        fd = os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK, mode)
+    except OSError as exc:
+        import errno
+
+        if exc.errno == errno.ELOOP:
+            raise StoreUnavailable(
+                f"{path}: the {what} is a symlink; warden does not follow symlinks for its own files",
+                hint="replace the symlink with the real file (a cloned repository may have shipped it)",
+            ) from None
+        if exc.errno == errno.ENOENT:
+            raise
+        raise environment_error(exc, path, what) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise StoreUnavailable(f"{path}: the {what} is not a regular file", hint="remove it or move it aside")
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def check_regular_file(path: Path, *, what: str) -> None:
+    """Refuse a symlink or a non-regular file at `path` (absent is fine)."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise environment_error(exc, path, what) from None
+    if stat.S_ISLNK(info.st_mode):
+        raise StoreUnavailable(
+            f"{path}: the {what} is a symlink; warden does not follow symlinks for its own files",
+            hint="replace the symlink with the real file (a cloned repository may have shipped it)",
+        )
+    if not stat.S_ISREG(info.st_mode):
+        raise StoreUnavailable(f"{path}: the {what} is not a regular file", hint="remove it or move it aside")
+
+
+def environment_error(exc: OSError, path: Path | str | None, what: str) -> StoreUnavailable:
+    """An OSError about one of warden's files as a one-line store error (exit 3)."""
+    import errno
+
+    where = f"{path}: " if path is not None else ""
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return StoreUnavailable(
+            f"{where}permission denied on the {what}", hint="check the owner and mode of the file and its folder"
+        )
+    if exc.errno == errno.EROFS:
+        return StoreUnavailable(f"{where}the {what} is on a read-only file system")
+    if exc.errno == errno.ENOSPC:
+        return StoreUnavailable(f"{where}no space left for the {what}")
+    reason = os.strerror(exc.errno) if exc.errno else type(exc).__name__
+    return StoreUnavailable(f"{where}cannot use the {what} ({reason})")

@@ -1,11 +1,25 @@
 """The audit log: one JSON line per value read, write, delete and `run`.
 
 Entries carry who, what and where (user, pid, command, service, environment,
-namespace, key, version, outcome), never a value. Each entry holds the hash of
-the previous one and its own hash over its canonical JSON, so an edited,
-removed or reordered entry breaks the chain. A small head file records the
-last sequence number and hash, so cutting entries off the end is detected too.
+namespace, key, version, outcome), never a value. Each entry holds the hash
+of the previous one and its own hash over its canonical JSON, so an edited,
+removed or reordered entry breaks the chain.
+
+Keyed chain. The hash is an HMAC-SHA256 under the project's audit key
+(crypto/audit_key.py), which is kept outside the repository: someone who can
+write `.warden/` can delete or edit entries, but cannot recompute the chain.
+Logs written before keyed entries existed verify as a plain SHA-256 prefix;
+the first keyed entry continues that chain (its `prev` is the last unkeyed
+hash) and from then on an unkeyed entry is tampering.
+
+Anchor. After every append the last sequence number and hash are written to
+an anchor file in the key folder (outside the log's folder), so cutting
+entries off the end, or deleting the log with its head, is detected. A store
+that keeps an anchor too (`stores.base.AuditAnchored`) is checked by
+`ops/audit_check.py`.
+
 Appends take an exclusive `flock`, so concurrent processes keep one chain.
+Files are opened without following symlinks.
 """
 
 from __future__ import annotations
@@ -13,17 +27,21 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import hashlib
+import hmac
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from secretwarden.errors import InputError
+from secretwarden.crypto.derive import same
+from secretwarden.errors import InputError, StoreUnavailable, WardenError
 from secretwarden.identity import current_user
+from secretwarden.paths import config_dir, environment_error, open_nofollow
 
 GENESIS = "0" * 64
+KEYED = "hmac-sha256"
 # Fields an entry may carry; anything else is dropped so a value cannot slip in.
 ALLOWED_FIELDS = (
     "command",
@@ -42,135 +60,302 @@ ALLOWED_FIELDS = (
     "incident",
     "argv0",
 )
+_TAIL_CHUNK = 65536
 
 
 def canonical(entry: dict[str, Any]) -> bytes:
     """The bytes an entry is hashed and written as (shared with ops/journal.py)."""
-    return json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass")
 
 
 def entry_hash(entry: dict[str, Any]) -> str:
+    """Unkeyed SHA-256 of an entry (journals, and audit logs from before keyed chains)."""
     body = {k: v for k, v in entry.items() if k != "hash"}
     return hashlib.sha256(canonical(body)).hexdigest()
 
 
+def keyed_hash(key: bytes, entry: dict[str, Any]) -> str:
+    body = {k: v for k, v in entry.items() if k != "hash"}
+    return hmac.new(key, canonical(body), hashlib.sha256).hexdigest()
+
+
+def log_id(path: Path) -> str:
+    """A stable name for one log (its absolute location), used to find its anchor."""
+    try:
+        where = str(path.resolve())
+    except OSError:
+        where = str(path.absolute())
+    return hashlib.sha256(where.encode("utf-8", "surrogateescape")).hexdigest()[:24]
+
+
+def anchor_path(path: Path) -> Path:
+    return config_dir() / "anchors" / f"audit-{log_id(path)}.json"
 
 
 @dataclass
 class AuditLog:
     path: Path
+    project: str | None = None  # names the audit key; None: "default"
+    repo_root: Path | None = None  # no key is ever created inside it
+    # Called with each appended entry (e.g. to anchor it in the stores written meanwhile).
+    after_append: Callable[[dict[str, Any]], None] | None = None
 
     @property
     def head_path(self) -> Path:
+        """The in-folder head of logs from before anchors moved to the key folder (read only)."""
         return self.path.with_name(self.path.name + ".head")
+
+    @property
+    def anchor_path(self) -> Path:
+        return anchor_path(self.path)
+
+    @property
+    def log_id(self) -> str:
+        return log_id(self.path)
+
+    def _key(self, *, create: bool) -> bytes | None:
+        from secretwarden.crypto.audit_key import load_audit_key
+
+        return load_audit_key(self._project_name(), create=create, forbidden_root=self.repo_root)
+
+    def _project_name(self) -> str:
+        """The project whose key signs this log; a caller that does not know it (an old
+        fast path) finds it in the anchor, which records it."""
+        if self.project:
+            return self.project
+        try:
+            fd = open_nofollow(self.anchor_path, os.O_RDONLY, what="audit anchor")
+        except (FileNotFoundError, StoreUnavailable):
+            return "default"
+        with os.fdopen(fd, "rb") as fh:
+            raw = fh.read(4096)
+        try:
+            found = json.loads(raw).get("project")
+        except (ValueError, AttributeError, RecursionError):
+            found = None
+        return found if isinstance(found, str) and found else "default"
+
+    def _check_folder(self) -> None:
+        folder = self.path.parent
+        if self.repo_root is not None and folder.is_symlink():
+            raise StoreUnavailable(
+                f"{folder}: the audit log's folder is a symlink; warden does not write through it",
+                hint="replace the symlink with a real folder (a cloned repository may have shipped it)",
+            )
 
     def append(self, **fields: Any) -> dict[str, Any]:
         record: dict[str, Any] = {k: fields[k] for k in ALLOWED_FIELDS if fields.get(k) is not None}
         record["time"] = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
         record["user"] = current_user()
         record["pid"] = os.getpid()
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+        self._check_folder()
+        from secretwarden.paths import ensure_private_dir
+
+        try:
+            ensure_private_dir(self.path.parent)
+        except OSError as exc:
+            raise environment_error(exc, self.path.parent, "audit log's folder") from None
+        fd = open_nofollow(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600, what="audit log")
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             seq, prev = self._tail(fd)
+            anchor = self._read_anchor()
+            if seq == 0 and anchor is not None and anchor[0] > 0:
+                raise StoreUnavailable(
+                    f"{self.path}: the audit log is missing or empty, but its anchor records "
+                    f"{anchor[0]} entries (deleted or replaced)",
+                    hint="restore the log from a backup; `warden audit verify` explains, "
+                    f"and removing {self.anchor_path} starts a new log on purpose",
+                )
+            key = self._key(create=True)
+            assert key is not None
             record["seq"] = seq + 1
             record["prev"] = prev
-            record["hash"] = entry_hash(record)
+            record["alg"] = KEYED
+            record["hash"] = keyed_hash(key, record)
             os.write(fd, canonical(record) + b"\n")
             os.fsync(fd)
-            self._write_head(record["seq"], record["hash"])
+            self._write_anchor(record["seq"], record["hash"])
+        except OSError as exc:
+            raise environment_error(exc, self.path, "audit log") from None
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
+        if self.after_append is not None:
+            self.after_append(record)
         return record
 
     def _tail(self, fd: int) -> tuple[int, str]:
-        """Sequence number and hash of the last entry (read under the lock)."""
-        size = os.fstat(fd).st_size
-        if size == 0:
-            return 0, GENESIS
-        chunk = min(size, 65536)
-        data = os.pread(fd, chunk, size - chunk)
-        lines = [ln for ln in data.split(b"\n") if ln.strip()]
-        if not lines:
-            return 0, GENESIS
-        try:
-            last = json.loads(lines[-1])
-            return int(last["seq"]), str(last["hash"])
-        except (ValueError, KeyError, TypeError):
-            # A damaged tail must not stop auditing; the chain break shows in verify.
-            return 0, GENESIS
+        """Sequence number and hash of the last entry (read under the lock).
 
-    def _write_head(self, seq: int, digest: str) -> None:
-        tmp = self.head_path.with_name(self.head_path.name + f".{os.getpid()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            json.dump({"seq": seq, "hash": digest}, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.head_path)
+        Reads backwards until the last line is whole, so a long entry never
+        restarts the chain.
+        """
+        size = os.fstat(fd).st_size
+        end = size
+        while end > 0:  # skip trailing newlines and blanks
+            b = os.pread(fd, 1, end - 1)
+            if b not in (b"\n", b"\r", b" "):
+                break
+            end -= 1
+        if end == 0:
+            return 0, GENESIS
+        start, buf = end, b""
+        while start > 0:
+            step = min(_TAIL_CHUNK, start)
+            start -= step
+            buf = os.pread(fd, step, start) + buf
+            nl = buf.rfind(b"\n")
+            if nl != -1:
+                buf = buf[nl + 1 :]
+                break
+        last = buf
+        try:
+            entry = json.loads(last)
+            return int(entry["seq"]), str(entry["hash"])
+        except (ValueError, KeyError, TypeError, RecursionError):
+            # A damaged tail must not stop auditing: continue from the anchor when
+            # there is one; the damage itself shows in verify().
+            anchor = self._read_anchor()
+            return anchor if anchor is not None else (0, GENESIS)
+
+    def _read_anchor(self) -> tuple[int, str] | None:
+        try:
+            fd = open_nofollow(self.anchor_path, os.O_RDONLY, what="audit anchor")
+        except FileNotFoundError:
+            return None
+        with os.fdopen(fd, "rb") as fh:
+            raw = fh.read(4096)
+        try:
+            data = json.loads(raw)
+            return int(data["seq"]), str(data["hash"])
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    def _write_anchor(self, seq: int, digest: str) -> None:
+        from secretwarden.paths import write_atomic
+
+        body = {"log": str(self.path), "project": self._project_name(), "seq": seq, "hash": digest}
+        write_atomic(self.anchor_path, json.dumps(body).encode(), mode=0o600)
 
     def entries(self) -> Iterator[dict[str, Any]]:
-        if not self.path.exists():
+        """Every parseable entry (JSON objects only); damage shows in `verify`, not here."""
+        try:
+            fd = open_nofollow(self.path, os.O_RDONLY, what="audit log")
+        except FileNotFoundError:
             return
-        with self.path.open("rb") as fh:
+        with os.fdopen(fd, "rb") as fh:
             for raw in fh:
                 if raw.strip():
-                    try:
-                        yield json.loads(raw)
-                    except ValueError:
-                        continue
+                    entry = _parse(raw)
+                    if entry is not None:
+                        yield entry
 
     def verify(self) -> AuditVerdict:
         verdict = AuditVerdict(path=self.path)
-        if not self.path.exists():
-            return verdict
-        prev, expected_seq = GENESIS, 1
         try:
-            fh = self.path.open("rb")
-        except PermissionError:
-            raise InputError(f"{self.path}: permission denied") from None
-        with fh:
-            for lineno, raw in enumerate(fh, start=1):
-                if not raw.strip():
-                    continue
-                verdict.entries += 1
-                try:
-                    entry = json.loads(raw)
-                    if not isinstance(entry, dict):
-                        raise ValueError
-                except ValueError:
-                    verdict.problems.append(f"line {lineno}: not a JSON object (edited or damaged)")
-                    prev, expected_seq = "?", expected_seq + 1
-                    continue
-                seq = entry.get("seq")
-                if entry.get("hash") != entry_hash(entry):
-                    verdict.problems.append(f"line {lineno} (seq {seq}): content does not match its hash (edited)")
-                if prev != "?" and entry.get("prev") != prev:
-                    verdict.problems.append(
-                        f"line {lineno} (seq {seq}): does not follow the entry before it "
-                        "(an entry was removed, inserted or reordered)"
-                    )
-                if seq != expected_seq:
-                    verdict.problems.append(f"line {lineno}: sequence {seq}, expected {expected_seq}")
-                prev = str(entry.get("hash"))
-                expected_seq = (seq if isinstance(seq, int) else expected_seq) + 1
+            key = self._key(create=False)
+        except WardenError as exc:
+            verdict.problems.append(f"the audit key cannot be read: {exc}")
+            key = None
+        anchor = self._read_anchor()
         try:
-            head = json.loads(self.head_path.read_text())
+            fd = open_nofollow(self.path, os.O_RDONLY, what="audit log")
         except FileNotFoundError:
-            head = None
+            if anchor is not None and anchor[0] > 0:
+                verdict.problems.append(
+                    f"the log is missing, but its anchor ({self.anchor_path}) records {anchor[0]} entries: "
+                    "the log was deleted"
+                )
+            return verdict
+        except StoreUnavailable as exc:
+            raise InputError(exc.message, hint=exc.hint) from None
+        prev, expected_seq, keyed_seen, missing_key_said = GENESIS, 1, False, False
+        try:
+            with os.fdopen(fd, "rb") as fh:
+                for lineno, raw in enumerate(fh, start=1):
+                    if not raw.strip():
+                        continue
+                    verdict.entries += 1
+                    entry = _parse(raw)
+                    if entry is None:
+                        verdict.problems.append(f"line {lineno}: not a JSON object (edited or damaged)")
+                        prev, expected_seq = "?", expected_seq + 1
+                        continue
+                    seq = entry.get("seq")
+                    label = f"line {lineno} (seq {seq if isinstance(seq, int) else '?'})"
+                    if entry.get("alg") == KEYED:
+                        keyed_seen = True
+                        if key is None:
+                            if not missing_key_said:
+                                verdict.problems.append(
+                                    f"the audit key is missing: keyed entries cannot be checked "
+                                    f"(restore {_key_file(self._project_name())})"
+                                )
+                                missing_key_said = True
+                        elif not same(str(entry.get("hash")), keyed_hash(key, entry)):
+                            verdict.problems.append(f"{label}: content does not match its keyed hash (edited or forged)")
+                    elif keyed_seen:
+                        verdict.problems.append(f"{label}: an unkeyed entry after keyed ones (rewritten)")
+                    elif entry.get("hash") != entry_hash(entry):
+                        verdict.problems.append(f"{label}: content does not match its hash (edited)")
+                    if prev != "?" and entry.get("prev") != prev:
+                        verdict.problems.append(
+                            f"{label}: does not follow the entry before it "
+                            "(an entry was removed, inserted or reordered)"
+                        )
+                    if seq != expected_seq:
+                        verdict.problems.append(f"line {lineno}: sequence {seq!r:.40}, expected {expected_seq}")
+                    prev = str(entry.get("hash"))
+                    expected_seq = (seq if isinstance(seq, int) and not isinstance(seq, bool) else expected_seq) + 1
+        except OSError as exc:
+            raise InputError(f"{self.path}: cannot read the audit log ({os.strerror(exc.errno or 0)})") from None
+        last_seq = expected_seq - 1
+        if anchor is not None:
+            if anchor != (last_seq, prev):
+                verdict.problems.append(
+                    f"the log ends at sequence {last_seq} but its anchor records {anchor[0]}: "
+                    "entries were cut off the end, or the log was rewritten"
+                )
+        elif keyed_seen:
+            verdict.problems.append(
+                f"the anchor {self.anchor_path} is missing: cannot prove no entry was cut off the end"
+            )
+        else:
+            self._verify_legacy_head(verdict, last_seq, prev)
+        return verdict
+
+    def _verify_legacy_head(self, verdict: AuditVerdict, last_seq: int, prev: str) -> None:
+        """Logs from before anchors: the head file beside the log."""
+        try:
+            head = json.loads(self.head_path.read_bytes())
+        except FileNotFoundError:
             if verdict.entries:
                 verdict.problems.append(f"{self.head_path.name} is missing: cannot prove no entry was cut off the end")
-        except ValueError:
-            head = None
+            return
+        except (ValueError, OSError):
             verdict.problems.append(f"{self.head_path.name} is damaged")
-        if isinstance(head, dict) and (head.get("seq") != expected_seq - 1 or head.get("hash") != prev):
+            return
+        if not isinstance(head, dict) or head.get("seq") != last_seq or head.get("hash") != prev:
             verdict.problems.append(
-                f"the log ends at sequence {expected_seq - 1} but its head records "
-                f"{head.get('seq')}: entries were cut off the end or the head was altered"
+                f"the log ends at sequence {last_seq} but its head records "
+                f"{head.get('seq') if isinstance(head, dict) else '?'!r:.40}: "
+                "entries were cut off the end or the head was altered"
             )
-        return verdict
+
+
+def _key_file(project: str) -> Path:
+    from secretwarden.crypto.audit_key import audit_key_path
+
+    return audit_key_path(project)
+
+
+def _parse(raw: bytes) -> dict[str, Any] | None:
+    try:
+        entry = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    return entry if isinstance(entry, dict) else None
 
 
 @dataclass
@@ -182,3 +367,4 @@ class AuditVerdict:
     @property
     def ok(self) -> bool:
         return not self.problems
+

@@ -43,14 +43,16 @@ def filter_entries(
             continue
         if key:
             full = f"{e.get('namespace')}/{e.get('key')}"
-            read = [str(k) for k in e.get("keys") or []]
+            keys = e.get("keys")
+            read = [str(k) for k in keys] if isinstance(keys, list) else []
             if key not in (e.get("key"), full) and not any(k.endswith(f":{key}") or k.endswith(f"/{key}") for k in read):
                 continue
         if start is not None:
             try:
-                if dt.datetime.fromisoformat(str(e.get("time"))) < start:
-                    continue
+                when = dt.datetime.fromisoformat(str(e.get("time")))
             except ValueError:
+                continue  # an entry without a readable time cannot be placed after --since
+            if (when if when.tzinfo else when.replace(tzinfo=dt.UTC)) < start:
                 continue
         out.append(e)
     return out

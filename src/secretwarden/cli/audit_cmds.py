@@ -16,30 +16,31 @@ def audit() -> None:
 @audit.command()
 @click.pass_context
 def verify(ctx: click.Context) -> int:
-    """Detect edited, removed, reordered or truncated entries (exit 1 when found).
+    """Detect edited, removed, reordered or truncated entries, a deleted log and unaudited writes (exit 1).
 
     Also checks the chains of the rotation log and the incident register, when present.
     """
-    from secretwarden.ops.journal import incident_journal, rotation_journal
+    from secretwarden.ops.audit_check import verify_audit
 
     with workspace(ctx, "audit") as ws:
-        verdict = ws.audit.verify()
-        journals = [j for j in (rotation_journal(ws.audit.path), incident_journal(ws.audit.path)) if j.path.exists()]
-    rc = 0
+        report = verify_audit(ws)
+    verdict = report.log
     if verdict.ok:
         click.echo(f"{verdict.path}: ok ({verdict.entries} entries, chain intact)")
     else:
         click.echo(f"{verdict.path}: TAMPERED ({len(verdict.problems)} problem(s) in {verdict.entries} entries)")
         for problem in verdict.problems:
             click.echo(f"  {problem}")
-        rc = EXIT_POLICY
-    for journal in journals:
-        problems = journal.verify()
+    for journal in report.journals:
+        problems = journal.problems
         click.echo(f"{journal.path}: " + (f"TAMPERED ({len(problems)} problem(s))" if problems else "ok (chain intact)"))
         for problem in problems:
             click.echo(f"  {problem}")
-        rc = EXIT_POLICY if problems else rc
-    return rc
+    if report.store_problems:
+        click.echo(f"stores: TAMPERED or incomplete ({len(report.store_problems)} problem(s))")
+        for problem in report.store_problems:
+            click.echo(f"  {problem}")
+    return 0 if report.ok else EXIT_POLICY
 
 
 @audit.command("log")
@@ -67,11 +68,15 @@ def log(ctx: click.Context, key: str | None, service: str | None, env: str | Non
         echo_json(rows)
         return
     for e in rows:
+        e = {k: v if isinstance(v, (str, int, float, bool, type(None), list)) else str(v) for k, v in e.items()}
         where = "/".join(str(e[f]) for f in ("namespace", "key") if e.get(f))
         scope = " ".join(f"{f}={e[f]}" for f in ("service", "env", "instance", "incident") if e.get(f))
         # Scope of a run/check: which keys it read, in which process.
-        if e.get("keys"):
-            scope += f" keys={','.join(str(k) for k in e['keys'])}"
+        keys = e.get("keys")
+        if keys:
+            scope += f" keys={','.join(str(k) for k in keys) if isinstance(keys, list) else keys}"
         if e.get("pid"):
             scope += f" pid={e['pid']}"
-        click.echo(f"{e.get('time', '')[:19]}  {e.get('user', ''):<10} {e.get('command', ''):<10} {e.get('outcome', ''):<8} {scope} {where}".rstrip())
+        cols = (str(e.get(f, "")) for f in ("time", "user", "command", "outcome"))
+        time, user, cmd, outcome = cols
+        click.echo(f"{time[:19]}  {user:<10} {cmd:<10} {outcome:<8} {scope} {where}".rstrip())

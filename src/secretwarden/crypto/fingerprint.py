@@ -8,6 +8,13 @@ file and access control (docs/isolation.md explains the trade-off).
 
 One fingerprint key per project, shared by all its stores, so the same value
 in an embedded store and a Vault store produces the same fingerprint.
+
+A store records which key its fingerprints were made with (`key_id`, an HMAC
+of a fixed label, never the key). A lost key file must never be replaced
+silently: every fingerprint made with the new key would differ from the old
+ones, and a compromised value would be accepted again. So the key is loaded
+lazily and created only when the store it is used with holds no fingerprints
+(see `stores.base.check_fingerprint_key`).
 """
 
 from __future__ import annotations
@@ -19,11 +26,14 @@ import os
 import secrets
 from pathlib import Path
 
+from secretwarden.crypto.derive import key_id as derive_key_id
+from secretwarden.crypto.keyfile import create_key_file, read_key_text
 from secretwarden.errors import MasterKeyError
-from secretwarden.paths import config_dir
+from secretwarden.paths import config_dir, refuse_config_inside
 
 ENV_VAR = "WARDEN_FINGERPRINT_KEY"
 PREFIX = "hs256:"
+_ID_LABEL = b"fingerprint key"
 
 
 def _decode_key(text: str, origin: str) -> bytes:
@@ -40,52 +50,78 @@ def fingerprint_key_path(project: str) -> Path:
     return config_dir() / "keys" / f"{project}.fingerprint.key"
 
 
-def load_fingerprint_key(project: str, *, create: bool) -> bytes | None:
+def fingerprint_key_origin(project: str) -> str:
+    return ENV_VAR if os.environ.get(ENV_VAR) else str(fingerprint_key_path(project))
+
+
+def load_fingerprint_key(project: str, *, create: bool, forbidden_root: Path | None = None) -> bytes | None:
     """The project's fingerprint key: WARDEN_FINGERPRINT_KEY, else its key file.
 
-    With `create`, a missing key file is made (mode 0600). Returns None when
-    the key is absent and `create` is false (metadata-only readers).
+    With `create`, a missing key file is made (mode 0600), unless the key
+    folder lies inside `forbidden_root` (the repository). Returns None when
+    the key is absent and `create` is false.
     """
     env = os.environ.get(ENV_VAR)
     if env:
         return _decode_key(env, ENV_VAR)
     path = fingerprint_key_path(project)
-    try:
-        return _decode_key(path.read_text(), str(path))
-    except FileNotFoundError:
-        if not create:
-            return None
-    except PermissionError:
-        raise MasterKeyError(f"{path}: permission denied reading the fingerprint key") from None
+    text = read_key_text(path, what="fingerprint key")
+    if text is not None:
+        return _decode_key(text, str(path))
+    if not create:
+        return None
+    if forbidden_root is not None:
+        refuse_config_inside(forbidden_root)
     key = secrets.token_bytes(32)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process made it first
-        return _decode_key(path.read_text(), str(path))
-    with os.fdopen(fd, "w") as fh:
-        fh.write(base64.urlsafe_b64encode(key).decode().rstrip("="))
-        fh.flush()
-        os.fsync(fh.fileno())
+    if not create_key_file(path, base64.urlsafe_b64encode(key).decode().rstrip("="), what="fingerprint key"):
+        again = read_key_text(path, what="fingerprint key")  # another process made it first
+        if again is None:
+            raise MasterKeyError(f"{path}: the fingerprint key vanished while it was created")
+        return _decode_key(again, str(path))
     return key
 
 
+def fingerprint_key_id(key: bytes) -> str:
+    return derive_key_id(key, _ID_LABEL)
+
+
 class Fingerprinter:
-    def __init__(self, key: bytes) -> None:
+    """Callable value -> fingerprint; the key is loaded (or created) on first need."""
+
+    def __init__(self, key: bytes | None = None, *, project: str | None = None, forbidden_root: Path | None = None) -> None:
+        if key is None and project is None:
+            raise ValueError("a Fingerprinter needs a key or a project")
         self._key = key
+        self._project = project
+        self._forbidden_root = forbidden_root
 
     def __repr__(self) -> str:
         return "Fingerprinter(<key withheld>)"
 
+    @property
+    def origin(self) -> str:
+        """Where the key comes from (a path or the variable's name), for messages."""
+        return fingerprint_key_origin(self._project) if self._project else "the given fingerprint key"
+
+    def _load(self, *, create: bool) -> bytes | None:
+        if self._key is None and self._project is not None:
+            self._key = load_fingerprint_key(self._project, create=create, forbidden_root=self._forbidden_root)
+        return self._key
+
+    def key_id(self, *, create: bool = False) -> str | None:
+        """Identifier of the key (None when absent and not `create`)."""
+        key = self._load(create=create)
+        return None if key is None else fingerprint_key_id(key)
+
     def __call__(self, value: str) -> str:
-        digest = hmac.new(self._key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+        key = self._load(create=True)
+        assert key is not None
+        digest = hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
         return PREFIX + digest
 
 
-def fingerprinter_for(project: str) -> Fingerprinter:
-    key = load_fingerprint_key(project, create=True)
-    assert key is not None
-    return Fingerprinter(key)
+def fingerprinter_for(project: str, *, forbidden_root: Path | None = None) -> Fingerprinter:
+    return Fingerprinter(project=project, forbidden_root=forbidden_root)
 
 
 def random_key_text() -> str:

@@ -15,8 +15,9 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from secretwarden.crypto.keyfile import create_key_file, read_key_text
 from secretwarden.errors import MasterKeyError
-from secretwarden.paths import config_dir
+from secretwarden.paths import config_dir, refuse_config_inside
 
 ENV_VAR = "WARDEN_MASTER_KEY"
 KEYRING_SERVICE = "secretwarden"
@@ -88,18 +89,9 @@ def find_root_key(store_id: str) -> RootKey | None:
         if stored:
             return RootKey(decode_key_text(stored, "the OS keyring entry"), "OS keyring")
     path = key_file_path(store_id)
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
+    text = read_key_text(path, what="root key file")  # no symlinks, 0600 only
+    if text is None:
         return None
-    except PermissionError:
-        raise MasterKeyError(f"{path}: permission denied reading the root key") from None
-    mode = path.stat().st_mode & 0o777
-    if mode & 0o077:
-        raise MasterKeyError(
-            f"{path}: key file is readable by other users (mode {mode:o})",
-            hint=f"chmod 600 {path}",
-        )
     return RootKey(decode_key_text(text, str(path)), f"key file {path}")
 
 
@@ -117,15 +109,8 @@ def create_root_key(store_id: str, *, forbidden_root: Path | None = None) -> Roo
         except Exception:
             pass  # fall back to a key file
     path = key_file_path(store_id)
-    if forbidden_root is not None and path.resolve().is_relative_to(forbidden_root.resolve()):
-        raise MasterKeyError(
-            f"the key file would be inside the repository ({path})",
-            hint="set XDG_CONFIG_HOME or WARDEN_CONFIG_DIR to a folder outside the repository",
-        )
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(encode_key(key) + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
+    if forbidden_root is not None:
+        refuse_config_inside(forbidden_root)
+    if not create_key_file(path, encode_key(key) + "\n", what="root key file"):
+        raise MasterKeyError(f"{path}: a root key file for this new store already exists")
     return RootKey(key, f"key file {path}")

@@ -79,12 +79,16 @@ class Workspace:
     def secrets(self, env: str) -> SecretStore:
         """The env's store opened to read and write values (loads key material)."""
         from secretwarden.crypto.fingerprint import fingerprinter_for
+        from secretwarden.paths import refuse_config_inside
 
         check_env(self.contract, env)
         name = self.contract.store_for(env)
         if name not in self._secrets:
+            refuse_config_inside(self.root)  # before any key (root, fingerprint, audit) is written
             self._secrets[name] = open_secret_store(
-                self.store_spec(name), fingerprinter=fingerprinter_for(self.contract.project), clock=self.clock
+                self.store_spec(name),
+                fingerprinter=fingerprinter_for(self.contract.project, forbidden_root=self.root),
+                clock=self.clock,
             )
         return self._secrets[name]
 
@@ -92,7 +96,34 @@ class Workspace:
     def audit(self) -> AuditLog:
         raw = self.contract.audit.path or ".warden/audit.jsonl"
         path = Path(raw).expanduser()
-        return AuditLog(path if path.is_absolute() else self.root / path)
+        return AuditLog(
+            path if path.is_absolute() else self.root / path,
+            project=self.contract.project,
+            repo_root=self.root,
+            after_append=self._anchor_audit,
+        )
+
+    def _anchor_audit(self, entry: dict[str, Any]) -> None:
+        """After an audit entry: stores written meanwhile remember it (see stores.base.AuditAnchored).
+
+        Writes a killed process committed without its audit entry are recorded
+        now, as their own entries, so the log says they happened.
+        """
+        from secretwarden.stores.base import AuditAnchored
+
+        log = self.audit
+        for store_name, store in list(self._secrets.items()):
+            if not isinstance(store, AuditAnchored):
+                continue
+            for pid, count in store.claim_orphaned_writes().items():
+                log.append(
+                    command="unaudited-write",
+                    store=store_name,
+                    outcome="error",
+                    detail=f"{count} write(s) by process {pid} were committed without an audit entry "
+                    "(the process ended before recording them)",
+                )
+            store.anchor_audit(log.log_id, int(entry["seq"]), str(entry["hash"]))
 
     def close(self) -> None:
         for store in [*self._meta.values(), *self._secrets.values()]:

@@ -213,6 +213,48 @@ def keyed_fingerprint(fingerprinter: Callable[[str], str] | None, value: SecretV
     return fingerprinter(value.reveal())
 
 
+def check_fingerprint_key(
+    store: str, recorded: str | None, fingerprinter: Callable[[str], str] | None, *, has_fingerprints: bool
+) -> str | None:
+    """Refuse a missing or different fingerprint key for a store that has fingerprints.
+
+    `recorded` is the key id the store keeps (see crypto/fingerprint.py).
+    Returns the id the store should record now (None: nothing to record).
+    A new key for such a store would make every old fingerprint unmatchable,
+    so a compromised value would be accepted again: never mint one silently.
+    """
+    if fingerprinter is None or (recorded is None and not has_fingerprints):
+        return None
+    key_id = getattr(fingerprinter, "key_id", None)
+    if not callable(key_id):
+        return None  # a bare callable (tests): nothing to compare
+    current = key_id(create=False)
+    origin = getattr(fingerprinter, "origin", "the fingerprint key")
+    from secretwarden.errors import MasterKeyError
+
+    restore = (
+        "restore the project's fingerprint key (the file named here, or WARDEN_FINGERPRINT_KEY) from a backup; "
+        "a new key would let values marked compromised back in"
+    )
+    if current is None:
+        raise MasterKeyError(
+            f"store `{store}` holds fingerprints made with a fingerprint key, and that key ({origin}) is missing",
+            hint=restore,
+        )
+    if recorded is not None and recorded != current:
+        raise MasterKeyError(
+            f"store `{store}`: the fingerprint key from {origin} is not the one its fingerprints were made with",
+            hint=restore,
+        )
+    return current if recorded is None else None
+
+
+def fingerprint_key_id_of(fingerprinter: Callable[[str], str] | None) -> str | None:
+    """The id of the fingerprinter's key, creating the key when needed (first write of a store)."""
+    key_id = getattr(fingerprinter, "key_id", None)
+    return key_id(create=True) if callable(key_id) else None
+
+
 def refuse_reuse(slot: SlotRef, fingerprint: str, meta: KeyMeta | None, denied: set[str]) -> None:
     """The reuse rule, shared by every backend. Never names the value."""
     if fingerprint in denied:
@@ -354,4 +396,37 @@ class CredentialIssuer(Protocol):
 
     def issue_credentials(self, role: str) -> dict[str, SecretValue]:
         """Fresh login credentials of `role` (e.g. AppRole role id and a new secret id)."""
+        ...
+
+
+# --- optional: the store keeps the head of the audit log that records its writes ------------
+
+
+@dataclass(frozen=True)
+class AuditAnchorState:
+    """What a store remembers about the audit log its writes were recorded in."""
+
+    log_id: str  # which log (a digest of its location), so two logs never mix
+    seq: int  # the last audit entry anchored after a write
+    digest: str  # that entry's (keyed) hash
+    unaudited: dict[int, int] = field(default_factory=dict)  # pid -> writes committed, not yet audited
+
+
+@runtime_checkable
+class AuditAnchored(Protocol):
+    """Optional: stores that anchor the audit log's head and count unaudited writes (embedded).
+
+    A write bumps the writer's pending count in the same transaction as the
+    data; `anchor_audit` (called after the audit entry is appended) records
+    that entry and clears the count. `warden audit verify` then detects a
+    deleted or cut log (the store names an entry the log lacks) and writes
+    that were committed without an audit entry (a process killed in between).
+    """
+
+    def audit_anchor(self) -> AuditAnchorState | None: ...
+
+    def anchor_audit(self, log_id: str, seq: int, digest: str) -> None: ...
+
+    def claim_orphaned_writes(self) -> dict[int, int]:
+        """Pending counts of writers that are no longer running; removed from the store."""
         ...

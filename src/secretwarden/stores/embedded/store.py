@@ -10,6 +10,15 @@
 * Metadata (names, versions, timestamps, fingerprints, validation stamps)
   sits in clear columns, so listing never touches a ciphertext. Opened with
   `access="metadata"` the store loads no key at all and cannot decrypt.
+* The metadata that gates access (the compromise mark, versions, deleted and
+  destroyed state, denied fingerprints, the fingerprint key id) carries an
+  HMAC under a key derived from the root key (schema 2). Whoever reads values
+  (`run`, `get`, `check --verify-values`) verifies it, so an `UPDATE keys SET
+  compromised_at = NULL` on the file is reported as tampering instead of
+  lifting the block. Metadata-only readers hold no key and cannot verify.
+* Damage (a flipped byte, a truncated file) and environment problems
+  (permissions, a read-only disk) are store errors with a message, never
+  crashes (`_guarded`).
 
 Import cost matters here (`warden run` opens this module on its fast path):
 only sqlite3 and the AES-GCM primitive.
@@ -26,9 +35,10 @@ import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, ParamSpec, TypeVar
 
 from secretwarden.crypto import envelope
+from secretwarden.crypto.derive import hkdf, mac_fields, same
 from secretwarden.crypto.rootkey import RootKey, create_root_key, find_root_key
 from secretwarden.errors import (
     ConflictError,
@@ -38,10 +48,13 @@ from secretwarden.errors import (
     SecretNotFound,
     StoreUnavailable,
     UsageError,
+    WardenError,
 )
 from secretwarden.identity import current_user
+from secretwarden.paths import check_regular_file, ensure_private_dir, environment_error
 from secretwarden.slots import SlotRef
 from secretwarden.stores.base import (
+    AuditAnchorState,
     KeyMeta,
     SecretValue,
     StoreStats,
@@ -49,11 +62,13 @@ from secretwarden.stores.base import (
     VersionMeta,
     WriteRequest,
     WriteResult,
+    check_fingerprint_key,
+    fingerprint_key_id_of,
     keyed_fingerprint,
     refuse_reuse,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: MACs over the metadata that gates access
 _KEY_CHECK = b"secretwarden root key check"
 
 _SCHEMA = """
@@ -64,18 +79,57 @@ CREATE TABLE IF NOT EXISTS namespaces (
   PRIMARY KEY (env, namespace));
 CREATE TABLE IF NOT EXISTS keys (
   env TEXT NOT NULL, namespace TEXT NOT NULL, instance TEXT NOT NULL, key TEXT NOT NULL,
-  created_at TEXT NOT NULL, compromised_at TEXT, compromise_reason TEXT,
+  created_at TEXT NOT NULL, compromised_at TEXT, compromise_reason TEXT, mac TEXT,
   PRIMARY KEY (env, namespace, instance, key));
 CREATE TABLE IF NOT EXISTS versions (
   env TEXT NOT NULL, namespace TEXT NOT NULL, instance TEXT NOT NULL, key TEXT NOT NULL,
   version INTEGER NOT NULL, created_at TEXT NOT NULL, created_by TEXT NOT NULL,
   source TEXT NOT NULL, fingerprint TEXT, stamp TEXT,
   deleted_at TEXT, destroyed INTEGER NOT NULL DEFAULT 0,
-  nonce BLOB, ciphertext BLOB,
+  nonce BLOB, ciphertext BLOB, mac TEXT,
   PRIMARY KEY (env, namespace, instance, key, version));
 CREATE TABLE IF NOT EXISTS denied_fingerprints (
-  fingerprint TEXT PRIMARY KEY, reason TEXT NOT NULL, added_at TEXT NOT NULL);
+  fingerprint TEXT PRIMARY KEY, reason TEXT NOT NULL, added_at TEXT NOT NULL, mac TEXT);
 """
+# Columns each MAC covers, in order (the slot columns first).
+_KEY_MAC_COLS = "env, namespace, instance, key, created_at, compromised_at, compromise_reason"
+_VERSION_MAC_COLS = (
+    "env, namespace, instance, key, version, created_at, created_by, source, fingerprint, stamp, deleted_at, destroyed"
+)
+_DENIED_MAC_COLS = "fingerprint, reason, added_at"
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _guarded(method: Callable[P, R]) -> Callable[P, R]:
+    """Damage and environment problems become store errors with the file named, never crashes.
+
+    A flipped byte can surface as an sqlite error, or as a row whose text no
+    longer parses (a timestamp, a stamp's JSON, a non-UTF-8 string).
+    """
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except WardenError:
+            raise
+        except sqlite3.DatabaseError as exc:
+            store = args[0]
+            raise IntegrityError(
+                f"{getattr(store, 'path', 'store')}: the embedded store is damaged or unreadable ({_sqlite_reason(exc)})",
+                hint="`warden store verify` checks it; restore the file from a backup",
+            ) from None
+        except OSError as exc:
+            raise environment_error(exc, getattr(args[0], "path", None), "embedded store") from None
+        except (ValueError, TypeError, KeyError, IndexError, OverflowError, UnicodeError) as exc:
+            raise IntegrityError(
+                f"{getattr(args[0], 'path', 'store')}: the embedded store holds a damaged row ({type(exc).__name__})",
+                hint="`warden store verify` checks it; restore the file from a backup",
+            ) from None
+
+    return wrapper
 
 Access = Literal["metadata", "secrets"]
 
@@ -115,18 +169,24 @@ class EmbeddedStore:
         self._clock = clock
         self._fingerprint = fingerprinter
         self._root: RootKey | None = None
+        self._mac_key: bytes | None = None
         self._deks: dict[tuple[str, str], bytes] = {}
         self._conn: sqlite3.Connection | None = None
         self.store_id = ""
         self._create_on_write = create
         self._forbidden_key_root = forbidden_key_root
-        if path.exists():
+        self._fp_key_checked = False
+        self._pending_audit = 0  # writes this process committed that no audit entry anchors yet
+        if _exists(path):
             self._open()
         # else: an absent store reads as empty; the first write creates it when `create`
 
     # --- opening --------------------------------------------------------------
 
     def _connect(self) -> sqlite3.Connection:
+        check_regular_file(self.path, what="embedded store")
+        for suffix in ("-wal", "-shm"):
+            check_regular_file(Path(f"{self.path}{suffix}"), what="embedded store's journal")
         try:
             conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA busy_timeout = 30000")
@@ -140,16 +200,17 @@ class EmbeddedStore:
             ) from None
         return conn
 
+    @_guarded
     def _create(self, forbidden_key_root: Path | None) -> None:
         if self.access != "secrets":
             raise UsageError("a store is created by a command that writes secrets")
         folder = self.path.parent
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        ensure_private_dir(folder)
         _ignore_folder(folder)
         store_id = str(uuid.uuid4())
         root = create_root_key(store_id, forbidden_root=forbidden_key_root)
         tmp = self.path.with_name(f".{self.path.name}.{store_id}.new")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         os.close(fd)
         conn = sqlite3.connect(tmp, isolation_level=None)
         try:
@@ -179,20 +240,25 @@ class EmbeddedStore:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(f"{tmp}{suffix}")
 
+    @_guarded
     def _open(self) -> None:
         if not os.access(self.path, os.R_OK):
             raise PermissionDenied(f"{self.path}: permission denied reading the embedded store")
+        with contextlib.suppress(OSError, StoreUnavailable):
+            ensure_private_dir(self.path.parent)  # tighten a folder an older warden left at 0755
         self._conn = self._connect()
         try:
             rows = dict(self._conn.execute("SELECT k, v FROM meta").fetchall())
         except sqlite3.DatabaseError as exc:
             raise StoreUnavailable(
-                f"{self.path}: not a warden store or damaged ({_sqlite_reason(exc)})"
+                f"{self.path}: not a warden store or damaged ({_sqlite_reason(exc)})",
+                hint="`warden store verify` checks it; restore the file from a backup",
             ) from None
         if "store_id" not in rows:
             raise StoreUnavailable(f"{self.path}: not a warden store (no store id)")
         self.store_id = str(rows["store_id"])
-        if int(rows.get("schema_version", "0")) > SCHEMA_VERSION:
+        schema = int(rows.get("schema_version", "0"))
+        if schema > SCHEMA_VERSION:
             raise StoreUnavailable(
                 f"{self.path}: written by a newer warden (schema {rows['schema_version']})",
                 hint="upgrade secretwarden",
@@ -214,13 +280,40 @@ class EmbeddedStore:
                     f"({self.path}, id {self.store_id})"
                 ) from None
             self._root = root
+            self._mac_key = hkdf(root.key, b"embedded metadata mac " + self.store_id.encode())
+            if schema < 2:
+                self._migrate_to_macs(self._conn)
+
+    def _migrate_to_macs(self, conn: sqlite3.Connection) -> None:
+        """Schema 1 -> 2: add the MAC columns and authenticate the rows as they are now.
+
+        Trust on first use: the rows are taken as they stand when a holder of
+        the root key first opens the store with this version.
+        """
+        with _transaction(conn):
+            row = conn.execute("SELECT v FROM meta WHERE k = 'schema_version'").fetchone()
+            if row is not None and int(row[0]) >= 2:
+                return  # another process migrated it meanwhile
+            for table in ("keys", "versions", "denied_fingerprints"):
+                cols = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+                if "mac" not in cols:
+                    conn.execute(f"ALTER TABLE {table} ADD COLUMN mac TEXT")
+            for key_row in conn.execute("SELECT env, namespace, instance, key FROM keys").fetchall():
+                self._remac_key(conn, *key_row)
+            for v_row in conn.execute("SELECT env, namespace, instance, key, version FROM versions").fetchall():
+                self._remac_version(conn, *v_row)
+            for (fp,) in conn.execute("SELECT fingerprint FROM denied_fingerprints").fetchall():
+                self._remac_denied(conn, fp)
+            conn.execute("UPDATE meta SET v = ? WHERE k = 'schema_version'", (str(SCHEMA_VERSION),))
 
     def close(self) -> None:
         if self._conn is not None:
-            self._conn.close()
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.close()
             self._conn = None
         self._deks.clear()
         self._root = None
+        self._mac_key = None
 
     def __enter__(self) -> EmbeddedStore:
         return self
@@ -231,14 +324,66 @@ class EmbeddedStore:
     def __repr__(self) -> str:
         return f"EmbeddedStore(name={self.name!r}, path={str(self.path)!r}, access={self.access!r})"
 
+    # --- metadata authentication ---------------------------------------------------
+
+    def _mac(self, kind: str, *parts: str | int | None) -> str:
+        assert self._mac_key is not None
+        return mac_fields(self._mac_key, kind, self.store_id, *parts)
+
+    def _remac_key(self, conn: sqlite3.Connection, env: str, ns: str, inst: str, key: str) -> None:
+        where = (env, ns, inst, key)
+        row = conn.execute(f"SELECT {_KEY_MAC_COLS} FROM keys WHERE {_SLOT_WHERE}", where).fetchone()
+        newest = conn.execute(f"SELECT COALESCE(MAX(version), 0) FROM versions WHERE {_SLOT_WHERE}", where).fetchone()[0]
+        conn.execute(f"UPDATE keys SET mac = ? WHERE {_SLOT_WHERE}", (self._mac("key", *row, newest), *where))
+
+    def _remac_version(self, conn: sqlite3.Connection, env: str, ns: str, inst: str, key: str, version: int) -> None:
+        where = (env, ns, inst, key, version)
+        row = conn.execute(f"SELECT {_VERSION_MAC_COLS} FROM versions WHERE {_SLOT_WHERE} AND version=?", where).fetchone()
+        conn.execute(f"UPDATE versions SET mac = ? WHERE {_SLOT_WHERE} AND version=?", (self._mac("version", *row), *where))
+
+    def _remac_denied(self, conn: sqlite3.Connection, fingerprint: str) -> None:
+        row = conn.execute(f"SELECT {_DENIED_MAC_COLS} FROM denied_fingerprints WHERE fingerprint=?", (fingerprint,)).fetchone()
+        conn.execute("UPDATE denied_fingerprints SET mac = ? WHERE fingerprint=?", (self._mac("denied", *row), fingerprint))
+
+    def _tampered(self, what: str) -> IntegrityError:
+        return IntegrityError(
+            f"store `{self.name}` ({self.path}): {what} fails its authentication check: "
+            "the store file was edited outside warden (tampering)",
+            hint="treat the store as compromised: restore it from a backup and review the audit log; "
+            "`warden store verify --deep` lists every altered row",
+        )
+
+    def _checked_key_meta(self, conn: sqlite3.Connection, slot: SlotRef) -> KeyMeta | None:
+        """The key's metadata; with the root key, every row's MAC is verified first."""
+        self.stats.metadata_reads += 1
+        where = (slot.env, slot.namespace, slot.instance or "", slot.key)
+        key_row = conn.execute(f"SELECT {_KEY_MAC_COLS}, mac FROM keys WHERE {_SLOT_WHERE}", where).fetchone()
+        if key_row is None:
+            return None
+        rows = conn.execute(
+            f"SELECT {_VERSION_MAC_COLS}, mac FROM versions WHERE {_SLOT_WHERE} ORDER BY version", where
+        ).fetchall()
+        if self._mac_key is not None:
+            self._verify_rows(slot.label(), key_row, rows)
+        return KeyMeta(slot, tuple(_version_meta(r[4:12]) for r in rows), _parse_ts(key_row[5]))
+
+    def _verify_rows(self, label: str, key_row: tuple[Any, ...], version_rows: list[tuple[Any, ...]]) -> None:
+        newest = version_rows[-1][4] if version_rows else 0
+        if not isinstance(key_row[-1], str) or not same(key_row[-1], self._mac("key", *key_row[:-1], newest)):
+            raise self._tampered(f"the metadata of {label} (compromise mark or version count)")
+        for row in version_rows:
+            if not isinstance(row[-1], str) or not same(row[-1], self._mac("version", *row[:-1])):
+                raise self._tampered(f"{label} version {row[4]} (its state, time or fingerprint)")
+
     # --- metadata ------------------------------------------------------------
 
     def _meta_conn(self) -> sqlite3.Connection | None:
         """The connection, opened late when another process created the file meanwhile."""
-        if self._conn is None and self.path.exists():
+        if self._conn is None and _exists(self.path):
             self._open()
         return self._conn
 
+    @_guarded
     def namespaces(self, env: str) -> set[str]:
         conn = self._meta_conn()
         if conn is None:
@@ -247,6 +392,7 @@ class EmbeddedStore:
         rows = conn.execute("SELECT namespace FROM namespaces WHERE env = ?", (env,))
         return {r[0] for r in rows}
 
+    @_guarded
     def list_meta(self, env: str | None = None, namespace: str | None = None) -> Iterator[KeyMeta]:
         conn = self._meta_conn()
         if conn is None:
@@ -254,40 +400,46 @@ class EmbeddedStore:
         self.stats.metadata_reads += 1
         where, args = _filters(env, namespace)
         keys = conn.execute(
-            f"SELECT env, namespace, instance, key, compromised_at FROM keys {where} "
-            "ORDER BY env, namespace, instance, key",
+            f"SELECT {_KEY_MAC_COLS}, mac FROM keys {where} ORDER BY env, namespace, instance, key",
             args,
         ).fetchall()
-        versions: dict[tuple[str, str, str, str], list[VersionMeta]] = {}
+        versions: dict[tuple[str, str, str, str], list[tuple[Any, ...]]] = {}
         # Note: only metadata columns are selected; ciphertexts are never loaded here.
         for row in conn.execute(
-            "SELECT env, namespace, instance, key, version, created_at, created_by, source, "
-            f"fingerprint, stamp, deleted_at, destroyed FROM versions {where} "
-            "ORDER BY env, namespace, instance, key, version",
+            f"SELECT {_VERSION_MAC_COLS}, mac FROM versions {where} ORDER BY env, namespace, instance, key, version",
             args,
         ):
-            versions.setdefault((row[0], row[1], row[2], row[3]), []).append(_version_meta(row[4:]))
-        return iter(
-            [
-                KeyMeta(
-                    slot=SlotRef(e, n, k, i or None),
-                    versions=tuple(versions.get((e, n, i, k), ())),
-                    compromised_at=_parse_ts(c),
-                )
-                for e, n, i, k, c in keys
-            ]
-        )
+            versions.setdefault((row[0], row[1], row[2], row[3]), []).append(row)
+        out = []
+        for key_row in keys:
+            e, n, i, k = key_row[:4]
+            rows = versions.get((e, n, i, k), [])
+            slot = SlotRef(e, n, k, i or None)
+            if self._mac_key is not None:
+                self._verify_rows(slot.label(), key_row, rows)
+            out.append(KeyMeta(slot=slot, versions=tuple(_version_meta(r[4:12]) for r in rows), compromised_at=_parse_ts(key_row[5])))
+        return iter(out)
 
+    @_guarded
     def key_meta(self, slot: SlotRef) -> KeyMeta | None:
         conn = self._meta_conn()
-        return None if conn is None else _key_meta(conn, slot, self.stats)
+        return None if conn is None else self._checked_key_meta(conn, slot)
 
+    @_guarded
     def denied_fingerprints(self) -> set[str]:
         conn = self._meta_conn()
         if conn is None:
             return set()
+        return self._denied(conn)
+
+    def _denied(self, conn: sqlite3.Connection) -> set[str]:
         self.stats.metadata_reads += 1
-        return {r[0] for r in conn.execute("SELECT fingerprint FROM denied_fingerprints")}
+        rows = conn.execute(f"SELECT {_DENIED_MAC_COLS}, mac FROM denied_fingerprints").fetchall()
+        if self._mac_key is not None:
+            for row in rows:
+                if not isinstance(row[-1], str) or not same(row[-1], self._mac("denied", *row[:-1])):
+                    raise self._tampered("an entry of the denied fingerprints")
+        return {r[0] for r in rows}
 
     # --- values --------------------------------------------------------------
 
@@ -297,7 +449,7 @@ class EmbeddedStore:
                 f"store `{self.name}` was opened for metadata only; it cannot read or write values"
             )
         if self._conn is None and write and self._create_on_write:
-            if not self.path.exists():
+            if not _exists(self.path):
                 self._create(self._forbidden_key_root)
             self._open()
         if self._conn is None or self._root is None:
@@ -306,6 +458,49 @@ class EmbeddedStore:
                 hint="`warden set` or `warden bootstrap` creates it",
             )
         return self._conn
+
+    def _meta_value(self, conn: sqlite3.Connection, k: str) -> str | None:
+        row = conn.execute("SELECT v FROM meta WHERE k = ?", (k,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def _check_fingerprint_key(self, conn: sqlite3.Connection) -> None:
+        """Before the first fingerprint of this session: is it the key the store's fingerprints use?"""
+        if self._fp_key_checked or self._fingerprint is None:
+            return
+        recorded = self._meta_value(conn, "fingerprint_key_id")
+        if recorded is not None and not same(self._meta_value(conn, "fingerprint_key_mac") or "", self._mac("fpkey", recorded)):
+            raise self._tampered("the recorded fingerprint key id")
+        has_fps = conn.execute("SELECT 1 FROM versions WHERE fingerprint IS NOT NULL LIMIT 1").fetchone() is not None
+        to_record = check_fingerprint_key(self.name, recorded, self._fingerprint, has_fingerprints=has_fps)
+        if to_record is not None:
+            # A store from before key ids were recorded: prove the key on one of its values first.
+            self._prove_legacy_fingerprint_key(conn)
+        if recorded is None:
+            to_record = to_record or fingerprint_key_id_of(self._fingerprint)
+            if to_record is not None:
+                with _transaction(conn):
+                    conn.executemany(
+                        "INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)",
+                        [("fingerprint_key_id", to_record), ("fingerprint_key_mac", self._mac("fpkey", to_record))],
+                    )
+        self._fp_key_checked = True
+
+    def _prove_legacy_fingerprint_key(self, conn: sqlite3.Connection) -> None:
+        row = conn.execute(
+            "SELECT env, namespace, instance, key, version, fingerprint FROM versions WHERE fingerprint IS NOT NULL "
+            "AND destroyed = 0 AND ciphertext IS NOT NULL ORDER BY created_at DESC LIMIT 1"
+        ).fetchone()
+        if row is None:
+            return  # nothing left to prove it on: the key becomes the store's from now on
+        env, ns, inst, key, version, fp = row
+        value = self._decrypt(conn, SlotRef(env, ns, key, inst or None), version)
+        if self.fingerprint(value) != fp:
+            origin = getattr(self._fingerprint, "origin", "the fingerprint key")
+            raise MasterKeyError(
+                f"store `{self.name}`: the fingerprint key from {origin} is not the one its fingerprints were made with",
+                hint="restore the project's fingerprint key from a backup; "
+                "a new key would let values marked compromised back in",
+            )
 
     def fingerprint(self, value: SecretValue) -> str:
         return keyed_fingerprint(self._fingerprint, value)
@@ -332,41 +527,50 @@ class EmbeddedStore:
             )
         else:
             dek = envelope.open_sealed(
-                self._root.key, row[0], row[1], wrap_aad, what=f"data key of {env}:{namespace}"
+                self._root.key, _blob(row[0]), _blob(row[1]), wrap_aad, what=f"data key of {env}:{namespace}"
             )
         self._deks[(env, namespace)] = dek
         return dek
 
-    def read(self, slot: SlotRef, version: int | None = None) -> SecretValue:
-        conn = self._require_secrets(write=False)
-        inst = slot.instance or ""
-        base = (slot.env, slot.namespace, inst, slot.key)
-        if version is None:
-            row = conn.execute(
-                "SELECT version, nonce, ciphertext FROM versions WHERE env=? AND namespace=? AND "
-                "instance=? AND key=? AND deleted_at IS NULL AND destroyed=0 "
-                "ORDER BY version DESC LIMIT 1",
-                base,
-            ).fetchone()
-        else:
-            row = conn.execute(
-                "SELECT version, nonce, ciphertext FROM versions WHERE env=? AND namespace=? AND "
-                "instance=? AND key=? AND version=? AND deleted_at IS NULL AND destroyed=0",
-                (*base, version),
-            ).fetchone()
-        if row is None:
-            which = f" version {version}" if version is not None else ""
-            raise SecretNotFound(f"{slot.label()}{which}: no live value in store `{self.name}`")
+    def _decrypt(self, conn: sqlite3.Connection, slot: SlotRef, version: int) -> SecretValue:
+        row = conn.execute(
+            f"SELECT nonce, ciphertext FROM versions WHERE {_SLOT_WHERE} AND version=?",
+            (slot.env, slot.namespace, slot.instance or "", slot.key, version),
+        ).fetchone()
+        if row is None or row[0] is None or row[1] is None:
+            raise SecretNotFound(f"{slot.label()} version {version}: no value in store `{self.name}`")
         dek = self._dek(conn, slot.env, slot.namespace, create=False)
         plain = envelope.open_sealed(
-            dek, row[1], row[2], self._value_aad(slot, row[0]), what=f"{slot.label()} v{row[0]}"
+            dek, _blob(row[0]), _blob(row[1]), self._value_aad(slot, version), what=f"{slot.label()} v{version}"
         )
+        try:
+            return SecretValue(plain.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise IntegrityError(f"{slot.label()} v{version}: the stored value is not UTF-8 text") from None
+
+    @_guarded
+    def read(self, slot: SlotRef, version: int | None = None) -> SecretValue:
+        conn = self._require_secrets(write=False)
+        # The version to read comes from authenticated metadata: an undeleted or
+        # hidden row cannot change which value is served.
+        meta = self._checked_key_meta(conn, slot)
+        chosen = None
+        if meta is not None:
+            if version is None:
+                chosen = meta.current
+            else:
+                chosen = next((v for v in meta.versions if v.version == version and v.live), None)
+        if chosen is None:
+            which = f" version {version}" if version is not None else ""
+            raise SecretNotFound(f"{slot.label()}{which}: no live value in store `{self.name}`")
+        value = self._decrypt(conn, slot, chosen.version)
         self.stats.values_read += 1
-        return SecretValue(plain.decode("utf-8"))
+        return value
 
     def _value_aad(self, slot: SlotRef, version: int) -> bytes:
         return envelope.aad("value", self.store_id, slot.env, slot.namespace, slot.instance, slot.key, version)
 
+    @_guarded
     def ensure_namespace(self, env: str, namespace: str) -> bool:
         conn = self._require_secrets()
         with _transaction(conn):
@@ -377,16 +581,20 @@ class EmbeddedStore:
                 return False
             self._deks.pop((env, namespace), None)
             self._dek(conn, env, namespace, create=True)
+            self._count_write(conn)
             return True
 
+    @_guarded
     def write_many(self, requests: list[WriteRequest], *, actor: str | None = None) -> list[WriteResult]:
         conn = self._require_secrets()
+        self._check_fingerprint_key(conn)
         who = actor or current_user()
         results: list[WriteResult] = []
         with _transaction(conn):
-            denied = {r[0] for r in conn.execute("SELECT fingerprint FROM denied_fingerprints")}
+            denied = self._denied(conn)
             for req in requests:
                 results.append(self._write_one(conn, req, who, denied))
+            self._count_write(conn, len(results))
         self.stats.values_written += len(results)
         return results
 
@@ -394,7 +602,7 @@ class EmbeddedStore:
         self, conn: sqlite3.Connection, req: WriteRequest, actor: str, denied: set[str]
     ) -> WriteResult:
         slot = req.slot
-        meta = _key_meta(conn, slot, self.stats)
+        meta = self._checked_key_meta(conn, slot)
         newest = meta.newest_version if meta else 0
         if req.cas is not None and req.cas != newest:
             raise ConflictError(
@@ -430,10 +638,12 @@ class EmbeddedStore:
                 ct,
             ),
         )
+        self._remac_version(conn, slot.env, slot.namespace, inst, slot.key, version)
+        self._remac_key(conn, slot.env, slot.namespace, inst, slot.key)
         return WriteResult(slot, version, meta is None)
 
     def _versions_for(self, conn: sqlite3.Connection, slot: SlotRef, versions: Iterable[int] | None) -> list[int]:
-        meta = _key_meta(conn, slot, self.stats)
+        meta = self._checked_key_meta(conn, slot)
         if meta is None:
             raise SecretNotFound(f"{slot.label()}: no such key in store `{self.name}`")
         known = {v.version for v in meta.versions}
@@ -448,20 +658,26 @@ class EmbeddedStore:
 
     def _update_versions(self, slot: SlotRef, versions: Iterable[int] | None, sql: str, *args: Any) -> list[int]:
         conn = self._require_secrets()
+        inst = slot.instance or ""
         with _transaction(conn):
             chosen = self._versions_for(conn, slot, versions)
             for v in chosen:
                 conn.execute(
                     sql + " WHERE env=? AND namespace=? AND instance=? AND key=? AND version=?",
-                    (*args, slot.env, slot.namespace, slot.instance or "", slot.key, v),
+                    (*args, slot.env, slot.namespace, inst, slot.key, v),
                 )
+                self._remac_version(conn, slot.env, slot.namespace, inst, slot.key, v)
+            if chosen:
+                self._count_write(conn)
         return chosen
 
+    @_guarded
     def soft_delete(self, slot: SlotRef, versions: Iterable[int] | None = None) -> list[int]:
         return self._update_versions(
             slot, versions, "UPDATE versions SET deleted_at = COALESCE(deleted_at, ?)", _ts(self._clock())
         )
 
+    @_guarded
     def undelete(self, slot: SlotRef, versions: Iterable[int] | None = None) -> list[int]:
         if versions is None:
             meta = self.key_meta(slot)
@@ -469,63 +685,165 @@ class EmbeddedStore:
             versions = deleted[-1:]
         return self._update_versions(slot, versions, "UPDATE versions SET deleted_at = NULL")
 
+    @_guarded
     def destroy(self, slot: SlotRef, versions: Iterable[int] | None = None) -> list[int]:
         # The fingerprint stays: a destroyed value still may not come back.
         return self._update_versions(
             slot, versions, "UPDATE versions SET destroyed = 1, nonce = NULL, ciphertext = NULL"
         )
 
+    @_guarded
     def mark_compromised(self, slot: SlotRef, at: dt.datetime, reason: str) -> None:
         conn = self._require_secrets()
+        inst = slot.instance or ""
         with _transaction(conn):
-            meta = _key_meta(conn, slot, self.stats)
+            meta = self._checked_key_meta(conn, slot)
             if meta is None:
                 raise SecretNotFound(f"{slot.label()}: no such key in store `{self.name}`")
             conn.execute(
                 "UPDATE keys SET compromised_at=?, compromise_reason=? WHERE env=? AND namespace=? "
                 "AND instance=? AND key=?",
-                (_ts(at), reason, slot.env, slot.namespace, slot.instance or "", slot.key),
+                (_ts(at), reason, slot.env, slot.namespace, inst, slot.key),
             )
-            conn.executemany(
-                "INSERT OR IGNORE INTO denied_fingerprints (fingerprint, reason, added_at) VALUES (?,?,?)",
-                [(fp, f"compromised: {slot.label()}", _ts(at)) for fp in meta.fingerprints],
-            )
+            self._remac_key(conn, slot.env, slot.namespace, inst, slot.key)
+            for fp in sorted(meta.fingerprints):
+                added = conn.execute(
+                    "INSERT OR IGNORE INTO denied_fingerprints (fingerprint, reason, added_at) VALUES (?,?,?)",
+                    (fp, f"compromised: {slot.label()}", _ts(at)),
+                ).rowcount
+                if added:
+                    self._remac_denied(conn, fp)
+            self._count_write(conn)
 
+    @_guarded
     def clear_compromised(self, slot: SlotRef) -> None:
         conn = self._require_secrets()
+        inst = slot.instance or ""
         with _transaction(conn):
-            conn.execute(
+            updated = conn.execute(
                 "UPDATE keys SET compromised_at=NULL, compromise_reason=NULL WHERE env=? AND "
                 "namespace=? AND instance=? AND key=?",
-                (slot.env, slot.namespace, slot.instance or "", slot.key),
+                (slot.env, slot.namespace, inst, slot.key),
+            ).rowcount
+            if updated:
+                self._remac_key(conn, slot.env, slot.namespace, inst, slot.key)
+                self._count_write(conn)
+
+    # --- audit anchoring (stores.base.AuditAnchored) ----------------------------------
+
+    def _count_write(self, conn: sqlite3.Connection, n: int = 1) -> None:
+        """Inside the write's transaction: this process owes the audit log `n` more entries' worth."""
+        k = f"pending_audit:{os.getpid()}"
+        row = conn.execute("SELECT v FROM meta WHERE k = ?", (k,)).fetchone()
+        conn.execute("INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)", (k, str(int(row[0]) + n if row else n)))
+        self._pending_audit += n
+
+    @_guarded
+    def audit_anchor(self) -> AuditAnchorState | None:
+        conn = self._meta_conn()
+        if conn is None:
+            return None
+        rows = dict(conn.execute("SELECT k, v FROM meta WHERE k = 'audit_anchor' OR k LIKE 'pending_audit:%'").fetchall())
+        pending = {int(k.split(":", 1)[1]): int(v) for k, v in rows.items() if k.startswith("pending_audit:")}
+        raw = rows.get("audit_anchor")
+        if raw is None and not pending:
+            return None
+        anchor = json.loads(raw) if raw else {}
+        return AuditAnchorState(
+            str(anchor.get("log", "")), int(anchor.get("seq", 0)), str(anchor.get("hash", "")), pending
+        )
+
+    @_guarded
+    def anchor_audit(self, log_id: str, seq: int, digest: str) -> None:
+        if self._pending_audit == 0 or self._conn is None:
+            return  # nothing written by this process since the last anchor: no write needed
+        conn = self._conn
+        with _transaction(conn):
+            conn.execute(
+                "INSERT OR REPLACE INTO meta (k, v) VALUES ('audit_anchor', ?)",
+                (json.dumps({"log": log_id, "seq": seq, "hash": digest}),),
             )
+            conn.execute("DELETE FROM meta WHERE k = ?", (f"pending_audit:{os.getpid()}",))
+        self._pending_audit = 0
+
+    @_guarded
+    def claim_orphaned_writes(self) -> dict[int, int]:
+        conn = self._meta_conn()
+        if conn is None or self.access != "secrets":
+            return {}
+        from secretwarden.paths import pid_alive
+
+        def dead() -> dict[str, int]:
+            rows = conn.execute("SELECT k, v FROM meta WHERE k LIKE 'pending_audit:%'").fetchall()
+            pids = {str(k): int(str(k).split(":", 1)[1]) for k, _ in rows}
+            return {k: int(v) for k, v in rows if pids[k] != os.getpid() and not pid_alive(pids[k])}
+
+        if not dead():  # the usual case: no write transaction at all
+            return {}
+        found: dict[int, int] = {}
+        with _transaction(conn):
+            for k, count in dead().items():
+                found[int(k.split(":", 1)[1])] = count
+                conn.execute("DELETE FROM meta WHERE k = ?", (k,))
+        return found
 
     # --- integrity -------------------------------------------------------------
 
     def verify(self, *, deep: bool = False) -> list[str]:
-        """Problems found; `deep` also authenticates every live ciphertext (needs the key)."""
-        if self._conn is None:
+        """Problems found; `deep` also authenticates metadata and every live ciphertext (needs the key).
+
+        Damage is reported as a problem, never raised: this is the command
+        people run when they suspect damage.
+        """
+        try:
+            conn = self._meta_conn()
+        except WardenError as exc:
+            return [str(exc)]
+        if conn is None:
             return []
-        problems = [r[0] for r in self._conn.execute("PRAGMA integrity_check") if r[0] != "ok"]
-        orphans = self._conn.execute(
-            "SELECT COUNT(*) FROM versions v LEFT JOIN keys k USING (env, namespace, instance, key) "
-            "WHERE k.key IS NULL"
-        ).fetchone()[0]
-        if orphans:
-            problems.append(f"{orphans} version row(s) without a key row")
+        problems: list[str] = []
+        try:
+            problems += [str(r[0]) for r in conn.execute("PRAGMA integrity_check") if r[0] != "ok"]
+            orphans = conn.execute(
+                "SELECT COUNT(*) FROM versions v LEFT JOIN keys k USING (env, namespace, instance, key) "
+                "WHERE k.key IS NULL"
+            ).fetchone()[0]
+            if orphans:
+                problems.append(f"{orphans} version row(s) without a key row")
+        except sqlite3.DatabaseError as exc:
+            return [*problems, f"the store file is damaged ({_sqlite_reason(exc)})"]
         if deep:
-            conn = self._require_secrets(write=False)
-            rows = conn.execute(
-                "SELECT env, namespace, instance, key, version, nonce, ciphertext FROM versions "
-                "WHERE destroyed = 0"
-            ).fetchall()
-            for env, ns, inst, key, version, nonce, ct in rows:
-                slot = SlotRef(env, ns, key, inst or None)
-                try:
-                    dek = self._dek(conn, env, ns, create=False)
-                    envelope.open_sealed(dek, nonce, ct, self._value_aad(slot, version), what=slot.label())
-                except (IntegrityError, SecretNotFound) as exc:
-                    problems.append(f"{slot.label()} v{version}: {exc}")
+            try:
+                problems += self._verify_deep()
+            except WardenError as exc:
+                problems.append(str(exc))
+            except (sqlite3.DatabaseError, ValueError, TypeError, KeyError, IndexError, UnicodeError) as exc:
+                problems.append(f"the store file is damaged ({type(exc).__name__})")
+        return problems
+
+    def _verify_deep(self) -> list[str]:
+        conn = self._require_secrets(write=False)
+        problems: list[str] = []
+        keys = conn.execute(f"SELECT {_KEY_MAC_COLS}, mac FROM keys").fetchall()
+        for key_row in keys:
+            slot = SlotRef(key_row[0], key_row[1], key_row[3], key_row[2] or None)
+            try:
+                self._checked_key_meta(conn, slot)
+            except IntegrityError as exc:
+                problems.append(str(exc))
+        try:
+            self._denied(conn)
+        except IntegrityError as exc:
+            problems.append(str(exc))
+        rows = conn.execute(
+            "SELECT env, namespace, instance, key, version FROM versions WHERE destroyed = 0"
+        ).fetchall()
+        for env, ns, inst, key, version in rows:
+            slot = SlotRef(env, ns, key, inst or None)
+            try:
+                self._decrypt(conn, slot, version)
+            except (IntegrityError, SecretNotFound) as exc:
+                problems.append(f"{slot.label()} v{version}: {exc}")
         return problems
 
 
@@ -589,20 +907,18 @@ def _version_meta(row: tuple[Any, ...]) -> VersionMeta:
     )
 
 
-def _key_meta(conn: sqlite3.Connection, slot: SlotRef, stats: StoreStats) -> KeyMeta | None:
-    stats.metadata_reads += 1
-    base = (slot.env, slot.namespace, slot.instance or "", slot.key)
-    row = conn.execute(
-        "SELECT compromised_at FROM keys WHERE env=? AND namespace=? AND instance=? AND key=?", base
-    ).fetchone()
-    if row is None:
-        return None
-    versions = conn.execute(
-        "SELECT version, created_at, created_by, source, fingerprint, stamp, deleted_at, destroyed "
-        "FROM versions WHERE env=? AND namespace=? AND instance=? AND key=? ORDER BY version",
-        base,
-    ).fetchall()
-    return KeyMeta(slot, tuple(_version_meta(v) for v in versions), _parse_ts(row[0]))
+_SLOT_WHERE = "env=? AND namespace=? AND instance=? AND key=?"
+
+
+def _exists(path: Path) -> bool:
+    """Present as anything (a dangling symlink too: opening it is then refused, not skipped)."""
+    return os.path.lexists(path)
+
+
+def _blob(value: object) -> bytes:
+    if not isinstance(value, bytes):
+        raise TypeError("a nonce or ciphertext column holds no bytes")
+    return value
 
 
 def _ignore_folder(folder: Path) -> None:

@@ -1,0 +1,52 @@
+"""Reading and creating key files: never through a symlink, never readable by others.
+
+Every key warden keeps on disk (root keys, the fingerprint key, the audit
+key) goes through here, so the rules are written once: the folder is 0700,
+the file 0600 and created exclusively, and a symlink or a wider mode is
+refused with a hint instead of being used.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from secretwarden.errors import MasterKeyError, StoreUnavailable
+from secretwarden.paths import ensure_private_dir, open_nofollow
+
+
+def read_key_text(path: Path, *, what: str) -> str | None:
+    """The file's text, or None when it does not exist."""
+    try:
+        fd = open_nofollow(path, os.O_RDONLY, what=what)
+    except FileNotFoundError:
+        return None
+    except StoreUnavailable as exc:
+        raise MasterKeyError(exc.message, hint=exc.hint) from None
+    with os.fdopen(fd, "rb") as fh:
+        mode = os.fstat(fh.fileno()).st_mode & 0o777
+        if mode & 0o077:
+            raise MasterKeyError(f"{path}: the {what} is readable by other users (mode {mode:o})", hint=f"chmod 600 {path}")
+        raw = fh.read(4096)
+    try:
+        return raw.decode("ascii")
+    except UnicodeDecodeError:
+        raise MasterKeyError(f"{path}: the {what} is not text") from None
+
+
+def create_key_file(path: Path, text: str, *, what: str) -> bool:
+    """Write a new key file (0600, exclusive). False when another process made it first."""
+    ensure_private_dir(path.parent)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except FileExistsError:
+        return False
+    except OSError as exc:
+        from secretwarden.paths import environment_error
+
+        raise environment_error(exc, path, what) from None
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return True
