@@ -23,15 +23,15 @@ def ci(ctx: click.Context, path: Path, envs: tuple[str, ...], sarif_out: str | N
     Exit 0 when every step passes, 1 on findings or gaps, 2 on usage or
     contract errors, 3 when a store cannot be read.
     """
+    from secretwarden.composite.ci import run_ci, write_sarif
     from secretwarden.errors import UsageError
-    from secretwarden.ops.ci import run_ci
 
     if not path.is_dir():
         raise UsageError(f"{path}: not a directory")
     contract_path = (ctx.find_root().obj or {}).get("contract_path")
-    result = run_ci(path, contract_path=contract_path, envs=list(envs), fail_on=fail_on, want_sarif=bool(sarif_out))
+    result = run_ci(path, contract_path=contract_path, envs=list(envs), fail_on=fail_on)
     if sarif_out:
-        Path(sarif_out).write_text(json.dumps(result.sarif(), indent=2) + "\n", encoding="utf-8")
+        write_sarif(result, Path(sarif_out))
     if fmt == "json":
         click.echo(json.dumps({
             "exit_code": result.exit_code,

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from secretwarden.findings.reporters import FORMATS
+
 if TYPE_CHECKING:
     from secretwarden.lint.context import LintContext
     from secretwarden.lint.model import LintResult
@@ -22,7 +24,7 @@ def _list_rules() -> None:
 
 @click.command("lint")
 @click.argument("path", required=False, default=".", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error", show_default=True,
               help="Exit 1 when a finding at or above this severity remains.")
 @click.option("--checklist", is_flag=True, help="Print the new-service bootstrap checklist per service.")
@@ -44,8 +46,10 @@ def lint(ctx: click.Context, path: Path, fmt: str, fail_on: str, checklist: bool
         _list_rules()
         return 0
     from secretwarden.errors import UsageError
+    from secretwarden.findings.model import RenderOptions
+    from secretwarden.findings.reporters import render, write_report
     from secretwarden.lint.engine import lint_repository
-    from secretwarden.lint.reporters import render
+    from secretwarden.lint.report import to_report
 
     if not path.is_dir():
         raise UsageError(f"{path}: not a directory", hint="pass the repository folder to lint")
@@ -54,15 +58,14 @@ def lint(ctx: click.Context, path: Path, fmt: str, fail_on: str, checklist: bool
                                    only=list(only) or None, staged=staged)
     if checklist:
         return _checklist(result, lctx)
-    report = render(result, fmt)
+    report = to_report(result, fail_on=fail_on)
+    text = render(report, fmt, RenderOptions(colour=output is None))
     if output:
-        Path(output).write_text(report, encoding="utf-8")
-        from secretwarden.lint.reporters.text import summary
-
-        click.echo(summary(result), err=True)
+        write_report(Path(output), text)
+        click.echo(report.summary, err=True)
     else:
-        click.echo(report, nl=False)
-    return 1 if result.fails(fail_on) else 0
+        click.echo(text, nl=False)
+    return 1 if report.failed else 0
 
 
 def _checklist(result: LintResult, lctx: LintContext) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 import click
 
 from secretwarden.errors import UsageError
+from secretwarden.findings.reporters import FORMATS
 
 _SIZE = re.compile(r"^(\d+)([kKmMgG]?)[bB]?$")
 _CONFIDENCE = {"low": 0.0, "medium": 0.5, "high": 0.8}
@@ -23,15 +25,6 @@ def _parse_size(value: str | None) -> int | None:
         raise UsageError(f"--max-file-size: cannot read {value!r}", hint="use bytes or a suffix: 500k, 10M, 1G")
     factor = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[m.group(2).lower()]
     return int(m.group(1)) * factor
-
-
-def _repo_root(target: Path) -> Path:
-    import subprocess
-
-    start = target if target.is_dir() else target.parent
-    proc = subprocess.run(["git", "-C", str(start), "rev-parse", "--show-toplevel"],
-                          capture_output=True, text=True, check=False)
-    return Path(proc.stdout.strip()) if proc.returncode == 0 else start
 
 
 def _progress_bar(enabled: bool) -> tuple[Any, Any]:
@@ -72,7 +65,7 @@ def _list_rules() -> None:
 @click.option("--staged", is_flag=True, help="Scan only lines added in the staged changes (pre-commit).")
 @click.option("--no-ignore", is_flag=True, help="Also scan files that .gitignore excludes.")
 @click.option("--max-file-size", metavar="SIZE", help="Skip files larger than SIZE (default 10M).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to a file.")
 @click.option("--show-secrets", is_flag=True, help="Print secret values in full (default: first 4 characters).")
 @click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False),
@@ -104,10 +97,11 @@ def scan(ctx: click.Context, targets: tuple[str, ...], git_history: bool, since:
     if list_rules:
         _list_rules()
         return 0
-    from secretwarden.scan import baseline as baseline_mod
-    from secretwarden.scan.config import DEFAULT_BASELINE, ScanOptions, apply_policy, load_policy
-    from secretwarden.scan.reporters import get_reporter
-    from secretwarden.scan.runner import run_scan
+    from secretwarden.findings.model import RenderOptions
+    from secretwarden.findings.reporters import render, write_report
+    from secretwarden.scan.command import scan as run_scan_command
+    from secretwarden.scan.config import ScanOptions
+    from secretwarden.scan.report import to_report
 
     if git_history and staged:
         raise UsageError("--git and --staged cannot be combined")
@@ -119,10 +113,7 @@ def scan(ctx: click.Context, targets: tuple[str, ...], git_history: bool, since:
     mode = "git" if git_history else "staged" if staged else "stdin" if target == "-" else "files"
     if mode == "stdin" and update_baseline:
         raise UsageError("--update-baseline needs a tree or a repository, not stdin")
-    target_path = Path.cwd() if mode == "stdin" else Path(target)
-    if mode == "git" and targets and not target_path.exists():
-        target_path = Path.cwd()  # a path that only exists in history
-    if mode != "stdin" and not target_path.exists():
+    if mode in ("files", "staged") and not Path(target).exists():
         raise UsageError(f"{target}: no such file or directory")
     size = _parse_size(max_file_size)
     options = ScanOptions(
@@ -133,35 +124,28 @@ def scan(ctx: click.Context, targets: tuple[str, ...], git_history: bool, since:
     )
     if size is not None:
         options.max_file_size = size
-    contract_path = (ctx.obj or {}).get("contract_path")
-    policy = load_policy(contract_path, target_path.resolve())
-    options = apply_policy(options, policy, size_given=size is not None)
-    root = _repo_root(target_path.resolve())
-    if baseline_path:
-        options.baseline = baseline_path
-    elif options.baseline is None:
-        options.baseline = str(root / DEFAULT_BASELINE)
-    options.use_baseline = not (no_baseline or update_baseline)
-
     stdin_data = sys.stdin.buffer.read() if mode == "stdin" else None
     progress, update = _progress_bar(not no_progress and fmt == "text" and output is None and mode != "stdin")
     options.progress = update
+    run = functools.partial(run_scan_command, options, contract_path=(ctx.obj or {}).get("contract_path"),
+                            baseline_path=baseline_path, use_baseline=not no_baseline,
+                            update_baseline=update_baseline, size_given=size is not None, stdin_data=stdin_data)
     if progress is not None:
         with progress:
-            result = run_scan(options, stdin_data=stdin_data)
+            outcome = run()
     else:
-        result = run_scan(options, stdin_data=stdin_data)
+        outcome = run()
 
-    if update_baseline:
-        count = baseline_mod.write(Path(options.baseline), result.findings)
-        click.echo(f"baseline {options.baseline}: {count} fingerprint(s) recorded, no values", err=True)
+    if outcome.baseline_written is not None:
+        click.echo(f"baseline {outcome.baseline}: {outcome.baseline_written} fingerprint(s) recorded, no values",
+                   err=True)
         return 0
-
-    report = get_reporter(fmt)(result, show_secrets, verbose)
+    report = to_report(outcome.result, outcome.root, verbose=verbose)
+    text = render(report, fmt, RenderOptions(show_secrets=show_secrets, verbose=verbose, colour=output is None))
     if output:
-        Path(output).write_text(report + "\n", encoding="utf-8")
+        write_report(Path(output), text)
         if fmt != "text":
-            click.echo(get_reporter("text")(result, False, False).splitlines()[-1], err=True)
+            click.echo(report.summary, err=True)
     else:
-        click.echo(report)
-    return 1 if result.findings else 0
+        click.echo(text, nl=False)
+    return 1 if outcome.result.findings else 0

@@ -1,12 +1,21 @@
 """Plain data produced by a scan. No secret value leaves the engine except in
-`Finding.secret`, which reporters print only when asked to (`--show-secrets`)."""
+`Finding.secret`, which reporters print only when asked to (`--show-secrets`).
+
+`Finding` is the shared `secretwarden.findings.Finding` plus what only a
+secret has (the value, its confidence, where in history it came from)."""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar
+
+from secretwarden.findings.model import Finding as BaseFinding
+from secretwarden.findings.model import Notice
 
 SEVERITIES = ("critical", "high", "medium", "low")
+
+__all__ = ["SEVERITIES", "Finding", "Notice", "ScanResult", "ScanStats", "redact", "secret_digest"]
 
 
 def secret_digest(secret: str) -> str:
@@ -20,21 +29,21 @@ def redact(secret: str, show: int = 4) -> str:
     return head + "*" * 8
 
 
-@dataclass(frozen=True)
-class Finding:
-    rule_id: str
-    description: str
-    severity: str
-    path: str
-    line: int
-    column: int
-    secret: str
-    confidence: float
+@dataclass(frozen=True, kw_only=True)
+class Finding(BaseFinding):
+    tool: ClassVar[str] = "scan"
+
+    description: str = ""
+    secret: str = field(default="", repr=False)  # never in a repr: a traceback must not print it
+    confidence: float = 0.0
     tags: tuple[str, ...] = ()
     commit: str | None = None
     author_date: str | None = None
     decoded: str | None = None  # "base64" / "percent" when found inside an encoded value
-    end_line: int | None = None
+
+    def __post_init__(self) -> None:
+        if not self.message:
+            object.__setattr__(self, "message", self.description)
 
     @property
     def preview(self) -> str:
@@ -53,17 +62,43 @@ class Finding:
             return "medium"
         return "low"
 
-    def at(self, **changes: object) -> Finding:
-        return replace(self, **changes)  # type: ignore[arg-type]
+    def at(self, **changes: Any) -> Finding:
+        return replace(self, **changes)
 
+    def evidence(self, show_secrets: bool) -> str | None:
+        return self.secret if show_secrets else self.preview
 
-@dataclass(frozen=True)
-class Notice:
-    """Something the scan skipped or could only partly read; never fatal."""
+    def details(self) -> list[str]:
+        out = [f"confidence {self.confidence_label}"]
+        if self.commit:
+            out.append(f"commit {self.commit[:12]} {self.author_date or ''}".rstrip())
+        if self.decoded:
+            out.append(f"decoded from {self.decoded}")
+        return out
 
-    path: str
-    reason: str
-    commit: str | None = None
+    def json_fields(self, show_secrets: bool) -> dict[str, Any]:
+        d = super().json_fields(show_secrets)
+        d.update({
+            "description": self.description,
+            "confidence": self.confidence,
+            "commit": self.commit,
+            "author_date": self.author_date,
+            "preview": self.preview,
+            "decoded": self.decoded,
+            "tags": list(self.tags),
+        })
+        if show_secrets:
+            d["secret"] = self.secret
+        return d
+
+    def sarif_properties(self) -> dict[str, Any]:
+        props: dict[str, Any] = {"confidence": self.confidence, "severity": self.severity}
+        if self.commit:
+            props["commit"] = self.commit
+            props["authorDate"] = self.author_date
+        if self.decoded:
+            props["decoded"] = self.decoded
+        return props
 
 
 @dataclass

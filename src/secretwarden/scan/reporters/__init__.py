@@ -1,22 +1,26 @@
-"""Output formats, by name. Each reporter turns a ScanResult into text."""
+"""Scan output formats: the shared registry in `secretwarden.findings.reporters`.
+
+Kept so callers of the old `get_reporter(name)(result, show_secrets, verbose)`
+keep working; new code builds a `Report` with `scan.report.to_report` and
+renders it with `findings.reporters.render`.
+"""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 
+from secretwarden.findings.model import RenderOptions
+from secretwarden.findings.reporters import FORMATS, render
 from secretwarden.scan.model import ScanResult
 
 Reporter = Callable[[ScanResult, bool, bool], str]
-
-REPORTERS: dict[str, str] = {
-    "text": "secretwarden.scan.reporters.text:render",
-    "json": "secretwarden.scan.reporters.json_report:render",
-    "sarif": "secretwarden.scan.reporters.sarif:render",
-}
+REPORTERS: tuple[str, ...] = FORMATS
 
 
 def get_reporter(name: str) -> Reporter:
-    module, attr = REPORTERS[name].split(":")
-    fn: Reporter = getattr(importlib.import_module(module), attr)
-    return fn
+    def reporter(result: ScanResult, show_secrets: bool, verbose: bool) -> str:
+        from secretwarden.scan.report import to_report
+
+        return render(to_report(result, verbose=verbose), name, RenderOptions(show_secrets=show_secrets, verbose=verbose))
+
+    return reporter

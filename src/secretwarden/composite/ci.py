@@ -2,7 +2,9 @@
 
 Each step is run even when an earlier one fails, so one CI log shows every
 problem. A step that cannot run (a malformed contract, an unreachable store)
-fails with its own exit code; the overall code is the worst step's code.
+fails with its own exit code; the overall code is the worst step's code. The
+scan and lint steps keep their `findings.Report`, so the SARIF log is built
+from the findings themselves, one run per checker.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from secretwarden.errors import EXIT_OK, EXIT_POLICY, WardenError
+from secretwarden.findings.model import Report
 
 
 @dataclass
@@ -20,7 +23,7 @@ class StepResult:
     exit_code: int
     summary: str
     skipped: bool = False
-    sarif_run: dict[str, Any] | None = None
+    report: Report | None = None
 
     @property
     def ok(self) -> bool:
@@ -39,59 +42,44 @@ class CiResult:
     def ok(self) -> bool:
         return self.exit_code == EXIT_OK
 
-    def sarif(self) -> dict[str, Any]:
-        from secretwarden.lint.reporters.sarif import sarif_log
+    @property
+    def reports(self) -> list[Report]:
+        return [s.report for s in self.steps if s.report is not None]
 
-        return sarif_log([s.sarif_run for s in self.steps if s.sarif_run is not None])
+    def sarif(self) -> dict[str, Any]:
+        from secretwarden.findings.reporters import sarif
+
+        return sarif.log([sarif.run(r) for r in self.reports])
 
 
 def _failed(name: str, exc: WardenError) -> StepResult:
     return StepResult(name, exc.exit_code, f"could not run: {exc.message}")
 
 
-def scan_step(root: Path, contract_path: str | None, want_sarif: bool) -> StepResult:
+def scan_step(root: Path, contract_path: str | None) -> StepResult:
+    from secretwarden.composite.guardrails import scan_report
+
     try:
-        from secretwarden.scan.config import ScanOptions, apply_policy, load_policy
-        from secretwarden.scan.runner import run_scan
-    except ImportError:
-        return StepResult("scan", EXIT_OK, "skipped: the scan module is not installed in this build", skipped=True)
-    try:
-        options = ScanOptions(target=str(root), mode="files")
-        options = apply_policy(options, load_policy(contract_path, root.resolve()), size_given=False)
-        baseline = root / ".warden-baseline.json"
-        if options.baseline is None and baseline.is_file():
-            options.baseline = str(baseline)
-        result = run_scan(options)
+        report = scan_report(root, contract_path)
     except WardenError as exc:
         return _failed("scan", exc)
-    run: dict[str, Any] | None = None
-    if want_sarif:
-        import json
-
-        from secretwarden.scan.reporters import get_reporter
-
-        runs = json.loads(get_reporter("sarif")(result, False, False)).get("runs", [])
-        run = runs[0] if runs else None
-    count = len(result.findings)
+    count = len(report.active)
+    files = report.details.get("stats", {}).get("files", 0)
     code = EXIT_POLICY if count else EXIT_OK
-    return StepResult("scan", code, f"{count} secret finding(s) in {result.stats.files} file(s)", sarif_run=run)
+    return StepResult("scan", code, f"{count} secret finding(s) in {files} file(s)", report=report)
 
 
-def lint_step(root: Path, contract_path: str | None, fail_on: str, want_sarif: bool) -> StepResult:
-    from secretwarden.lint.engine import run_lint
+def lint_step(root: Path, contract_path: str | None, fail_on: str) -> StepResult:
+    from secretwarden.composite.guardrails import lint_report
 
     try:
-        result = run_lint(root, contract_path=contract_path)
+        report = lint_report(root, contract_path, fail_on)
     except WardenError as exc:
         return _failed("lint", exc)
-    run = None
-    if want_sarif:
-        from secretwarden.lint.reporters.sarif import run_for
-
-        run = run_for(result)
-    counts = ", ".join(f"{result.count(s)} {s}(s)" for s in ("error", "warning", "info"))
-    code = EXIT_POLICY if result.fails(fail_on) else EXIT_OK
-    return StepResult("lint", code, f"{counts} in {result.files} file(s)", sarif_run=run)
+    summary = report.details.get("summary", {})
+    counts = ", ".join(f"{summary.get(s, 0)} {s}(s)" for s in ("error", "warning", "info"))
+    code = EXIT_POLICY if report.failed else EXIT_OK
+    return StepResult("lint", code, f"{counts} in {report.details.get('files', 0)} file(s)", report=report)
 
 
 def status_step(contract_path: str | None, envs: list[str]) -> StepResult:
@@ -115,7 +103,6 @@ def run_ci(
     contract_path: str | None = None,
     envs: list[str] | None = None,
     fail_on: str = "error",
-    want_sarif: bool = False,
 ) -> CiResult:
     if contract_path is None and envs:
         from secretwarden.contract.loader import find_contract
@@ -123,7 +110,16 @@ def run_ci(
         found = find_contract(root)
         contract_path = str(found) if found else None
     result = CiResult()
-    result.steps.append(scan_step(root, contract_path, want_sarif))
-    result.steps.append(lint_step(root, contract_path, fail_on, want_sarif))
+    result.steps.append(scan_step(root, contract_path))
+    result.steps.append(lint_step(root, contract_path, fail_on))
     result.steps.append(status_step(contract_path, list(envs or [])))
     return result
+
+
+def write_sarif(result: CiResult, path: Path) -> None:
+    """The combined SARIF log (`warden ci --sarif`), written atomically."""
+    import json
+
+    from secretwarden.findings.reporters import write_report
+
+    write_report(path, json.dumps(result.sarif(), indent=2, ensure_ascii=False) + "\n")
