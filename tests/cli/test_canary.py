@@ -57,6 +57,8 @@ INVOCATIONS: list[tuple[str, ...]] = [
     ("check", "--service", "shop", "--env", "dev", "--verify-values"),
     ("run", "--service", "api", "--env", "dev", "--", sys.executable, "-c", "print('child ran')"),
     ("run", "--service", "api", "--env", "dev", "--", "/nonexistent/command"),
+    ("run", "--service", "api", "--env", "dev", "--clean-env", "--pass-env", "LANG", "--", sys.executable, "-c", "print(1)"),
+    ("run", "--service", "api", "--env", "dev", "--redact", "--pass-env", "PATH", "--", sys.executable, "-c", "print(1)"),
     ("bootstrap", "--env", "dev", "--dry-run"),
     ("bootstrap", "--env", "dev"),
     ("bootstrap", "--env", "prod"),

@@ -12,7 +12,12 @@ Rules, in order of importance:
   longer one's marker);
 * a stream holds back only what could still become part of a match: at most
   `max_len - 1` bytes, and nothing after a newline when no secret contains a
-  newline, so a line shows as soon as the child writes it.
+  newline, so a line shows as soon as the child writes it;
+* any value can be redacted: a form longer than `LONG_FORM` bytes (Hyperscan
+  refuses literals of about 16 KB, and long literals slow its compiler) is
+  found by its first `ANCHOR_LEN` bytes and confirmed whole at each hit; if
+  the compiler still refuses the set, plain `bytes.find` takes over (slower,
+  never an exception).
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from secretwarden.redact.variants import variants
 
 DEFAULT_MIN_LENGTH = 4
 HOLD_LIMIT = 64 * 1024  # most a stream holds back for a match that keeps growing
+LONG_FORM = 1024  # forms longer than this are matched by an anchor and confirmed
+ANCHOR_LEN = 64
 
 
 def marker(name: str) -> bytes:
@@ -58,18 +65,38 @@ class Redactor:
         self._max_multi = max(map(len, self._multiline), default=0)
         self._db: Any = None
         self._local = threading.local()
+        # Long forms share one Hyperscan literal per distinct anchor (their first bytes).
+        self._anchored: list[list[int]] = []
+        self._fallback = False
         if self._patterns:
-            import hyperscan
+            self._compile()
 
-            db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-            db.compile(
-                expressions=self._patterns,
-                ids=list(range(len(self._patterns))),
-                elements=len(self._patterns),
-                flags=0,
-                literal=True,
-            )
-            self._db = db
+    def _compile(self) -> None:
+        import hyperscan
+
+        expressions: list[bytes] = []
+        ids: list[int] = []
+        anchors: dict[bytes, int] = {}
+        for idx, pattern in enumerate(self._patterns):
+            if len(pattern) <= LONG_FORM:
+                expressions.append(pattern)
+                ids.append(idx)
+                continue
+            slot = anchors.get(pattern[:ANCHOR_LEN])
+            if slot is None:
+                slot = anchors[pattern[:ANCHOR_LEN]] = len(self._anchored)
+                self._anchored.append([])
+                expressions.append(pattern[:ANCHOR_LEN])
+                ids.append(len(self._patterns) + slot)
+            self._anchored[slot].append(idx)
+        db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        try:
+            db.compile(expressions=expressions, ids=ids, elements=len(expressions), flags=0, literal=True)
+        except hyperscan.error:  # whatever the compiler refuses, plain search still redacts
+            self._fallback = True
+            self._db = True
+            return
+        self._db = db
 
     def __repr__(self) -> str:  # never the values
         return f"Redactor({len(self.names)} keys, {len(self._patterns)} patterns)"
@@ -94,11 +121,21 @@ class Redactor:
             return []
         found: list[tuple[int, int]] = []
         lengths = self._lengths
+        if self._fallback:
+            found = self._find_plainly(data)
+        else:
+            patterns, anchored, direct = self._patterns, self._anchored, len(self._patterns)
 
-        def on_match(idx: int, _from: int, to: int, _flags: int, _ctx: object) -> None:
-            found.append((to - lengths[idx], idx))
+            def on_match(idx: int, _from: int, to: int, _flags: int, _ctx: object) -> None:
+                if idx < direct:
+                    found.append((to - lengths[idx], idx))
+                    return
+                start = to - ANCHOR_LEN
+                for full in anchored[idx - direct]:
+                    if data.startswith(patterns[full], start):
+                        found.append((start, full))
 
-        self._db.scan(data, match_event_handler=on_match, scratch=self._scratch())
+            self._db.scan(data, match_event_handler=on_match, scratch=self._scratch())
         if not found:
             return []
         found.sort(key=lambda m: (m[0], -lengths[m[1]]))
@@ -112,6 +149,15 @@ class Redactor:
             else:
                 merged.append((start, end, idx))
         return merged
+
+    def _find_plainly(self, data: bytes) -> list[tuple[int, int]]:
+        found: list[tuple[int, int]] = []
+        for idx, pattern in enumerate(self._patterns):
+            at = data.find(pattern)
+            while at != -1:
+                found.append((at, idx))
+                at = data.find(pattern, at + 1)
+        return found
 
     def safe_cut(self, buf: bytes) -> int:
         """First offset of `buf` where a match completed by later data could start."""

@@ -91,6 +91,19 @@ def child_environment(
     return env
 
 
+def injection_problem(name: str, value: str) -> str | None:
+    """Why `warden run` could never put this value into a child's environment, or None."""
+    if "\0" in value:
+        return "contains a NUL byte, which no environment variable can carry"
+    size = len(name.encode()) + 1 + len(value.encode("utf-8", "surrogateescape")) + 1
+    if size > MAX_ONE_VARIABLE:
+        return (
+            f"is too large for an environment variable ({size} bytes with its name; "
+            f"Linux allows {MAX_ONE_VARIABLE})"
+        )
+    return None
+
+
 def check_size(argv: list[str], env: Mapping[str, str], granted: Iterable[str]) -> None:
     """Refuse, naming the key, an environment the OS would refuse (never an OSError later)."""
     granted_names = set(granted)
