@@ -11,11 +11,11 @@ text one level deep.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from secretwarden.findings.allow import parse as parse_allow
 from secretwarden.scan import decode, formats
 from secretwarden.scan.filters import file_kind
 from secretwarden.scan.model import Finding
@@ -26,7 +26,6 @@ MAX_LINE = 64 * 1024  # longer lines are examined in a window around each candid
 _WINDOW = 2048
 _DECODE_BASE64 = -1
 _DECODE_PERCENT = -2
-_ALLOW = re.compile(r"warden:allow(?:[ =:]+(?P<ids>[a-z0-9][a-z0-9,\- ]*))?")
 
 
 @dataclass
@@ -256,16 +255,13 @@ def _allow_marker(buf: bytes, line_start: int, text: str) -> frozenset[str] | No
         if prev.startswith(("#", "//", "--", "/*", "<!--", ";", "*")):
             candidates.append(prev)
     for candidate in candidates:
-        if "warden:allow" not in candidate:
+        allow = parse_allow(candidate)
+        if allow is None:
             continue
-        m = _ALLOW.search(candidate)
-        ids = set()
-        if m and m.group("ids"):
-            ids = {t for t in re.split(r"[,\s]+", m.group("ids")) if t}
         from secretwarden.scan.rules import rule_ids
 
-        known = set(rule_ids())
-        return frozenset(ids & known)
+        # Ids no rule has are read as words of the reason: `warden:allow test data` allows every rule.
+        return frozenset(allow.rule_ids & set(rule_ids()))
     return None
 
 
