@@ -120,7 +120,8 @@ def run_warden(root: Path, out: Path) -> set[tuple[str, int]]:
                     "--max-file-size", "50M", "--format", "json", "-o", str(out)], cwd=root, check=False,
                    stderr=subprocess.DEVNULL)
     doc = json.loads(out.read_text())
-    return {("data/" + f["path"], f["line"]) for f in doc["findings"]}  # warden paths are relative to the target
+    # paths are relative to the current directory outside a repository (older versions: to the target)
+    return {(f["path"] if f["path"].startswith("data/") else "data/" + f["path"], f["line"]) for f in doc["findings"]}
 
 
 def run_gitleaks(root: Path, out: Path) -> set[tuple[str, int]]:

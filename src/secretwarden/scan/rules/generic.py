@@ -182,7 +182,9 @@ def score_value(value: str, strength: str, *, quoted: bool, kind: str, key: str,
         return None
     if filters.is_i18n_label(v) or filters.is_public_key_or_cert(v):
         return None
-    if _YAML_SPECIAL.match(v) or _CODE_CHARS.search(v) or v.lower() in _TYPE_WORDS:
+    if (not quoted and _YAML_SPECIAL.match(v)) or _CODE_CHARS.search(v) or v.lower() in _TYPE_WORDS:
+        return None
+    if _CMDLET.match(v):
         return None
     if _PUBLIC_TOKEN.match(v) or _PROVIDER_OWNED.match(v):
         return None  # Mapbox `pk.` tokens and Stripe `pk_` keys ship in every client: public by design
@@ -201,7 +203,7 @@ def score_value(value: str, strength: str, *, quoted: bool, kind: str, key: str,
     classes = char_classes(v)
     identifier = bool(_IDENTIFIER.match(v))
     has_digit = any(c.isdigit() for c in v)
-    if strict and not has_digit and (wordy >= 0.6 or v.isupper() or n < 8):
+    if strict and not has_digit and (wordy >= 0.6 or v.isupper()):
         return None  # in a list or a call, a plain word or name is data, not a credential
     # Outside quotes, code names an expression; only a clearly random token is a literal.
     if not quoted and kind == "code" and identifier:
@@ -255,8 +257,9 @@ _I18N_PATH = re.compile(
 )
 _EXAMPLE_BEFORE = re.compile(r"(?i)\b(?:example|e\.g\.|sample|for instance|such as)\W{0,3}$")
 _PASSWORD_SYMBOLS = frozenset("!@#$%^&*+=?~")
-_SOURCE_SPEC = re.compile(r"^(?:file|env|fd|stdin|keychain|pass(?=:[$%{]))(?::|$)", re.IGNORECASE)
+_SOURCE_SPEC = re.compile(r"^(?:(?:file|env|fd|stdin|keychain|pass(?=:[$%{]))(?::|$)|@[./~])", re.IGNORECASE)
 _NUMBER_METHOD = re.compile(r"^\d+(?:\.[a-z_]+)+$")
+_CMDLET = re.compile(r"^[A-Z][a-z]+[A-Za-z]*-[A-Z][A-Za-z]+$")  # PowerShell `ConvertTo-SecureString`
 _CAPITALISED_WORD = re.compile(r"^[A-Z][a-z]{3,}$")
 _PUBLIC_TOKEN = re.compile(r"^pk(?:\.eyJ|_(?:live|test)_)")
 # Formats a provider rule owns and judges with context (a Google key in a Firebase config
@@ -320,17 +323,16 @@ class GenericRule(Rule):
         if value_group is None:
             return None
         value = gd[value_group]
-        if regex is _CLI and gd.get("user"):
-            key = "password"
+        if (regex is _CLI and gd.get("user")) or regex is _STATEMENT or regex is _PROSE:
+            key = "password"  # the syntax itself says the value is a password
         name = classify_name(key)
         if name is None or not self._wants(name.strength):
             return None
         quoted = value_group != "uv"
+        prose = False
         kind = ctx.kind
         if kind == "code" and _COMMENT_LINE.match(ctx.line):
             kind = "doc"  # a comment shows config or shell more often than code
-        if regex is _STATEMENT or regex is _PROSE:
-            key = "password"
         if regex is _ASSIGN:
             if (gd.get("prefix") or "").lower() == "f" and "{" in value:
                 return None  # f-string: a template
@@ -353,13 +355,19 @@ class GenericRule(Rule):
                 yaml_doc = kind == "doc" and sep == ":" and line_starts_with(ctx.line, m.start("key"))
                 if env_style or yaml_doc:
                     kind = "config"
+                elif kind == "doc" and sep == ":":
+                    prose = True  # `a long-lived token: JWT/OIDC`: a sentence, not a setting
         if regex is _CALL:
             first = word_parts(key.rsplit(".", 1)[-1])
             if first and first[0] in _CALL_VERBS:
                 return None
         strict = regex is _PAIR or regex is _CALL
+        if regex is _PAIR and len(value) < 8 and not any(c.isdigit() for c in value):
+            return None  # `("password", "netrc")`: a tuple of short names
         confidence = score_value(value, name.strength, quoted=quoted, kind=kind, key=key, strict=strict)
         if confidence is None:
+            return None
+        if prose and confidence < 0.7:
             return None
         if _I18N_PATH.search(ctx.path) and (not any(c.isdigit() for c in value) or randomness(value) < 0.5):
             return None  # translation catalogues: a `secret` entry is the word for it in some language
@@ -400,7 +408,7 @@ class AuthorizationHeaderRule(Rule):
 
 
 _PW_PREFILTER = (
-    r"(?i)(?:pass|pwd|pw)[\w.$@\-]{0,40}(?:[\"'`]?\]?\s*(?::=|=>|==|=|:)|[\"']\s*,)\s*[\"'`]?[^\s\"'`]",
+    r"(?i)(?:pass|pwd|pw)[\w.$@\-]{0,40}(?:\\?[\"'`]?\]?\s*(?::=|=>|!?==?|=|:)|[\"']\s*,)\s*\\?[\"'`]?[^\s\"'`\\]",
     r"(?i)(?:pass|pwd)\w*\s*\(\s*[\"'][^\"']",
     r"(?i)<[\w:.\-]*(?:pass|pwd)[\w:.\-]*(?:\s[^>]*)?>[^<\s]",
     r"(?i)(?:^|\s)(?:-u|--user)\s+[\"']?[^\s:\"'$]{1,64}:",
@@ -408,10 +416,11 @@ _PW_PREFILTER = (
     r"(?i)(?:^|[\s\"'(\[])--?[\w\-]*(?:pass|pwd)[\w\-]*\s+[\"']?[^\s\-]",
     r"(?i)(?:\bpassword|identified\s+by|ConvertTo-SecureString(?:\s+-String)?)\s+[\"'][^\"']",
     r"(?i)(?:password|passwd|passphrase)\s+(?:is|was|will be|remains)\s*:?\s*[`\"'][^`\"'\s]",
+    r"(?i)identified\s+by\s+[A-Za-z0-9_$#@!%^&*+=.\-]{3}",
 )
 _SECRET_PREFILTER = (
     r"(?i)(?:secret|token|cred|api[\w.\-]?key|access[\w.\-]?key|private[\w.\-]?key|auth[\w.\-]?key|"
-    r"apikey|signing|encryption|master)[\w.$@\-]{0,40}(?:[\"'`]?\]?\s*(?::=|=>|==|=|:)|[\"']\s*,)\s*[\"'`]?[^\s\"'`]",
+    r"apikey|signing|encryption|master)[\w.$@\-]{0,40}(?:\\?[\"'`]?\]?\s*(?::=|=>|!?==?|=|:)|[\"']\s*,)\s*\\?[\"'`]?[^\s\"'`\\]",
     r"(?i)(?:key|auth|nonce|salt|sig|hmac|seed|cipher)[\w.$@\-]{0,40}[\"'`]?\]?\s*(?::=|=>|==|=|:|,)\s*[\"'`]?[A-Za-z0-9+/=_.~\-]{16}",
     r"(?i)(?:secret|token|apikey|api_key)\w*\s*\(\s*[\"'][^\"']",
     r"(?i)<[\w:.\-]*(?:secret|token|key|auth|cred)[\w:.\-]*(?:\s[^>]*)?>[^<\s]",
@@ -529,6 +538,9 @@ RULES: list[Rule] = [
             "mapboxgl.accessToken = 'pk.eyJ1IjoiYWNtZSIsImEiOiJ{b64url:20}In0.{b64url:22}';",
             '<div class="g-recaptcha" data-sitekey="6L{b64url:38}"></div>',
             "RECAPTCHA_SITE_KEY=6L{b64url:38}",
+            "### CI without a long-lived token: JWT/OIDC",
+            'jwt-secret = "@/dev/stdin"',
+            "<Password>*SENSITIVE*DATA*DELETED*</Password>",
             'key = "name"',
             "secretKeyRef:",
             'integrity="sha512-{b64:86}=="',
