@@ -43,7 +43,7 @@ def test_the_cache_files_are_private(project: Path, isolated_home: Path) -> None
     compiled(project)
     (plan_file,) = plan_files(isolated_home)
     assert plan_file.stat().st_mode & 0o777 == 0o600
-    assert (isolated_home / "config" / "keys" / "plan-cache.key").stat().st_mode & 0o777 == 0o600
+    assert (isolated_home / "config" / "keys" / "cache.key").stat().st_mode & 0o777 == 0o600
 
 
 def test_a_copied_contract_is_another_plan(project: Path, tmp_path: Path) -> None:
@@ -106,7 +106,7 @@ def test_garbage_is_a_miss(project: Path, isolated_home: Path) -> None:
 
 def test_a_key_others_can_read_is_no_key(project: Path, isolated_home: Path) -> None:
     compiled(project)
-    key = isolated_home / "config" / "keys" / "plan-cache.key"
+    key = isolated_home / "config" / "keys" / "cache.key"
     key.chmod(0o644)
     assert lookup(project) is None
 
@@ -127,3 +127,17 @@ def test_no_key_inside_the_project(project: Path, tmp_path: Path, monkeypatch: p
     compiled(project)
     assert not (tmp_path / "config-in-repo").exists()
     assert lookup(project) is None
+
+
+def test_a_tampered_contract_cache_is_a_miss(project: Path, isolated_home: Path) -> None:
+    from secretwarden.contract import loader
+
+    loader.load_contract(project)
+    (cached,) = (isolated_home / "cache" / "contracts").glob("*.json")
+    assert cached.stat().st_mode & 0o777 == 0o600
+    mac, body = cached.read_bytes().split(b"\n", 1)
+    cached.write_bytes(mac + b"\n" + body.replace(b"team-api", b"team-evil"))
+    loader._LAST_LOADED.clear()  # what a new process starts with
+    again = loader.load_contract(project)
+    assert again.contract.namespaces["api"].owner == "team-api"
+    assert b"team-evil" not in cached.read_bytes()  # rewritten from the contract

@@ -17,7 +17,7 @@ from typing import Any
 
 from secretwarden.contract.suggest import closest
 from secretwarden.errors import ContractError
-from secretwarden.paths import cache_dir, write_atomic
+from secretwarden.paths import cache_dir
 
 CONTRACT_NAMES = ("warden.yaml", "warden.yml")
 MAX_CONTRACT_BYTES = 32 * 1024 * 1024
@@ -84,18 +84,23 @@ def load_contract(path: str | os.PathLike[str] | None = None, *, use_cache: bool
     held = _LAST_LOADED.get(str(contract_path))
     if use_cache and held is not None and held.digest == digest:
         return held
-    cache_file = cache_dir() / "contracts" / f"{digest}.json" if use_cache else None
-    if cache_file is not None:
-        cached = _read_cache(cache_file)
+    # The cache is sealed (contract/sealed_cache.py): a file this user's warden did not write is a miss.
+    key = _cache_key(contract_path) if use_cache else None
+    cache_file = cache_dir() / "contracts" / f"{digest}.json" if key is not None else None
+    context = f"{_CACHE_FORMAT}\0{digest}".encode()
+    if cache_file is not None and key is not None:
+        cached = _read_cache(cache_file, key, context)
         if cached is not None:
             from secretwarden.contract.model import Contract
 
             return _remember(LoadedContract(contract_path, digest, Contract.model_validate(cached)))
     contract = parse_contract(raw, str(contract_path))
-    if cache_file is not None:
+    if cache_file is not None and key is not None:
+        from secretwarden.contract.sealed_cache import write_sealed
+
         payload = {"format": _CACHE_FORMAT, "data": contract.model_dump(mode="json", exclude_unset=True)}
         with contextlib.suppress(OSError):  # a read-only cache only costs speed
-            write_atomic(cache_file, json.dumps(payload).encode())
+            write_sealed(cache_file, key, context, json.dumps(payload).encode())
     loaded = LoadedContract(contract_path, digest, contract)
     return _remember(loaded) if use_cache else loaded
 
@@ -109,10 +114,24 @@ def _remember(loaded: LoadedContract) -> LoadedContract:
     return loaded
 
 
-def _read_cache(cache_file: Path) -> dict[str, Any] | None:
+def _cache_key(contract_path: Path) -> bytes | None:
+    from secretwarden.contract.sealed_cache import local_key
+
     try:
-        payload = json.loads(cache_file.read_bytes())
-    except (OSError, ValueError):
+        return local_key(create=True, project_root=contract_path.parent)
+    except (OSError, RuntimeError, KeyError):  # no HOME, no config folder: no cache
+        return None
+
+
+def _read_cache(cache_file: Path, key: bytes, context: bytes) -> dict[str, Any] | None:
+    from secretwarden.contract.sealed_cache import unseal
+
+    body = unseal(key, context, cache_file)
+    if body is None:
+        return None
+    try:
+        payload = json.loads(body)
+    except ValueError:
         return None
     if not isinstance(payload, dict) or payload.get("format") != _CACHE_FORMAT:
         return None

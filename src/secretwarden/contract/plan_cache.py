@@ -13,9 +13,10 @@ these are what they were:
   the key hashed, never stored);
 * this version of Secret Warden and of the plan format.
 
-The key of a plan is an HMAC of those inputs under a local key
-(`<config dir>/keys/plan-cache.key`, 0600, never inside the project), and the
-file carries an HMAC of its own content under the same key. On use the key is
+The file name of a plan is an HMAC of those inputs under the local cache key
+(contract/sealed_cache.py: `<config dir>/keys/cache.key`, 0600, never inside
+the project), and the file carries an HMAC of its content bound to the same
+inputs. On use the key is
 recomputed from the current inputs, the content's MAC is checked, and cheap
 facts are re-checked (the contract file and its folder are the same inodes).
 Anything that does not verify is a miss: the caller compiles the plan from the
@@ -29,19 +30,18 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-import hmac
 import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from secretwarden.contract import sealed_cache
 from secretwarden.contract.plan import Requirement, ServicePlan, StoreRef
 from secretwarden.paths import cache_dir, config_dir
 from secretwarden.slots import SlotRef
 
 PLAN_FORMAT = "plan-v2"
-KEY_FILE_NAME = "plan-cache.key"
 # Variables that can change which store, key or folder a plan leads to.
 SELECTING_PREFIXES = ("WARDEN_", "VAULT_", "BAO_", "SOPS_")
 SELECTING_NAMES = ("HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME")
@@ -85,74 +85,7 @@ def cache_inputs(
     return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
 
 
-# --- the local key -------------------------------------------------------------------
-
-
-def _key_path() -> Path:
-    return config_dir() / "keys" / KEY_FILE_NAME
-
-
-def _trusted_key(path: Path) -> bytes | None:
-    """The key, if the file is ours, a regular file and private; else None (no cache)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError:
-        return None
-    try:
-        st = os.fstat(fd)
-        if not _is_private_regular_file(st):
-            return None
-        data = os.read(fd, 256)
-    finally:
-        os.close(fd)
-    return data if len(data) == 32 else None
-
-
-def _is_private_regular_file(st: os.stat_result) -> bool:
-    import stat
-
-    return stat.S_ISREG(st.st_mode) and st.st_uid == os.getuid() and not st.st_mode & 0o077
-
-
-def _local_key(*, create: bool, project_root: Path) -> bytes | None:
-    path = _key_path()
-    try:
-        inside_project = path.resolve().is_relative_to(project_root.resolve())
-    except (OSError, RuntimeError):
-        return None
-    if inside_project:  # a key the repository carries is no key
-        return None
-    key = _trusted_key(path)
-    if key is not None or not create:
-        return key
-    import secrets
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    except FileExistsError:
-        return _trusted_key(path)  # another process made it first
-    except OSError:
-        return None
-    fresh = secrets.token_bytes(32)
-    try:
-        os.write(fd, fresh)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    return fresh
-
-
-# --- file name, seal, cheap facts ---------------------------------------------------------
-
-
-def _plan_file(key: bytes, inputs: bytes) -> Path:
-    name = hmac.new(key, b"plan-file\0" + inputs, hashlib.sha256).hexdigest()[:48]
-    return cache_dir() / "plans" / f"{name}.json"
-
-
-def _mac(key: bytes, inputs: bytes, body: bytes) -> str:
-    return hmac.new(key, b"plan-body\0" + inputs + b"\0" + body, hashlib.sha256).hexdigest()
+# --- cheap facts -------------------------------------------------------------------------
 
 
 def _facts(contract_path: Path) -> list[int]:
@@ -213,26 +146,21 @@ def _plan(doc: dict[str, Any]) -> ServicePlan:
 # --- the two operations --------------------------------------------------------------------
 
 
+def _plan_path(key: bytes, inputs: bytes) -> Path:
+    return cache_dir() / "plans" / f"{sealed_cache.file_name(key, b'plan' + inputs)}.json"
+
+
 def load(
     contract_path: Path, digest: str, request: tuple[str, str | None, str | None, bool], environ: Mapping[str, str]
 ) -> ServicePlan | None:
     """The cached plan for these inputs if it verifies; None otherwise (compile it again)."""
     try:
-        key = _local_key(create=False, project_root=contract_path.parent)
+        key = sealed_cache.local_key(create=False, project_root=contract_path.parent)
         if key is None:
             return None
         inputs = cache_inputs(contract_path, digest, request, environ)
-        path = _plan_file(key, inputs)
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-        try:
-            if not _is_private_regular_file(os.fstat(fd)):
-                return None
-            with os.fdopen(fd, "rb", closefd=False) as fh:
-                raw = fh.read(64 * 1024 * 1024)
-        finally:
-            os.close(fd)
-        mac, sep, body = raw.partition(b"\n")
-        if not sep or not hmac.compare_digest(mac.decode("ascii", "replace"), _mac(key, inputs, body)):
+        body = sealed_cache.unseal(key, b"plan" + inputs, _plan_path(key, inputs))
+        if body is None:
             return None
         doc = json.loads(body)
         if doc.get("facts") != _facts(contract_path) or doc.get("contract_path") != str(contract_path):
@@ -241,21 +169,17 @@ def load(
             return None
         return _plan(doc)
     except (OSError, RuntimeError, ValueError, KeyError, TypeError, UnicodeError):
-        return None  # missing, unreadable or malformed: a miss
+        return None  # unreadable or malformed: a miss
 
 
 def save(
     plan: ServicePlan, contract_path: Path, request: tuple[str, str | None, str | None, bool], environ: Mapping[str, str]
 ) -> None:
     """Keep the plan for the next start; without a usable key or cache folder, keep nothing."""
-    from secretwarden.paths import write_atomic
-
     with contextlib.suppress(OSError, RuntimeError, KeyError):
-        key = _local_key(create=True, project_root=contract_path.parent)
+        key = sealed_cache.local_key(create=True, project_root=contract_path.parent)
         if key is None:
             return
         inputs = cache_inputs(contract_path, plan.digest, request, environ)
         body = json.dumps(_plan_doc(plan, _facts(contract_path)), separators=(",", ":")).encode()
-        path = _plan_file(key, inputs)
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        write_atomic(path, _mac(key, inputs, body).encode() + b"\n" + body, mode=0o600)
+        sealed_cache.write_sealed(_plan_path(key, inputs), key, b"plan" + inputs, body)

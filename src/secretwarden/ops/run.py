@@ -1,4 +1,4 @@
-"""`warden run` and `warden check`: resolve a service's plan, read its values, fail closed.
+"""`warden run`: resolve a service's plan, read its values, ask the verdict, fail closed.
 
 One direction: contract -> `ServicePlan` (contract/plan.py, kept in the
 sealed plan cache for the fast path) -> values read from the plan's store
@@ -13,9 +13,9 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from secretwarden.errors import CompromisedSecret, PolicyError, UsageError
+from secretwarden.errors import CompromisedSecret, PolicyError
 from secretwarden.runtime.store_values import Resolution, audited, resolve_values
 
 if TYPE_CHECKING:
@@ -105,42 +105,6 @@ def child_env_for(plan: ServicePlan, values: dict[str, str], argv: list[str] | N
 
 
 # --- the two commands -------------------------------------------------------------------
-
-
-def check_service(
-    ws: Workspace, service: str, env: str, instance: str | None = None, *, verify_values: bool = False
-) -> list[Any]:
-    """Preflight: the service's key statuses for each instance (from metadata unless verify_values)."""
-    from secretwarden.contract.plan import check_service as known_service
-    from secretwarden.contract.plan import service_instances
-    from secretwarden.ops.status import ServiceStatus, env_status
-
-    svc = known_service(ws.contract, service)
-    report = env_status(ws, env, service=service)
-    statuses: list[ServiceStatus] = [s for s in report.services if instance is None or s.instance == instance]
-    if instance is not None and instance not in service_instances(ws.contract, svc):
-        raise UsageError(f"unknown instance `{instance}` for service `{service}`")
-    if verify_values:
-        from dataclasses import replace
-
-        store = ws.secrets(env)
-        with audited(ws.audit, command="check", service=service, env=env, instance=instance) as extra:
-            read: list[str] = []
-            for st in statuses:
-                plan = compile_plan(ws, service, env, st.instance)
-                res = resolve_values(store, plan.entries)
-                read += res.keys
-                bad = {p.split(":", 1)[0]: p.split(": ", 1)[1] for p in res.problems()}
-                st.keys = [
-                    replace(k, state="invalid", problems=(bad[k.var],))
-                    if k.var in bad and k.state in ("present", "unverified")
-                    else (replace(k, state="present", problems=()) if k.state == "unverified" else k)
-                    for k in st.keys
-                ]
-            extra["keys"] = read
-    else:
-        ws.audit.append(command="check", service=service, env=env, instance=instance, outcome="ok", detail="metadata")
-    return statuses
 
 
 def prepare_run(
