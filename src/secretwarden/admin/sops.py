@@ -14,16 +14,19 @@ from pathlib import Path
 
 from secretwarden.errors import PolicyError, UsageError
 from secretwarden.ops.workspace import Workspace
-from secretwarden.stores.sops.backend import recipients_option, sops_config_path
-from secretwarden.stores.sops.config import (
+from secretwarden.stores.sops import (
     AGE_RECIPIENT,
     CreationRule,
+    FileUnit,
+    SopsLayout,
     env_path_regex,
     load_rules,
+    read_view,
+    recipients_option,
     render_rules,
     rule_for,
+    sops_config_path,
 )
-from secretwarden.stores.sops.files import FileUnit, SopsLayout, read_view
 
 DECRYPTED_IGNORES = ("*.dec.*", "*.plain.*")
 
@@ -269,7 +272,7 @@ def update_recipients(ws: Workspace, env: str | None = None, *, dry_run: bool = 
                     for u, p in layout.files(e)
                 ]
                 continue
-            from secretwarden.stores.sops.store import SopsStore
+            from secretwarden.stores.sops import SopsStore
 
             store = ws.secrets(e)
             assert isinstance(store, SopsStore)

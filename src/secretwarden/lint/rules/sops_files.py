@@ -16,8 +16,14 @@ from pathlib import Path, PurePosixPath
 from secretwarden.errors import WardenError
 from secretwarden.lint.context import LintContext
 from secretwarden.lint.model import Example, Finding, Rule
-from secretwarden.stores.sops.config import CreationRule, load_rules
-from secretwarden.stores.sops.files import SIDECAR_SUFFIX, FileView, format_of, parse_view
+from secretwarden.stores.sops import (
+    SIDECAR_SUFFIX,
+    CreationRule,
+    FileView,
+    format_of,
+    load_rules,
+    parse_view,
+)
 
 DECRYPTED_PATTERNS = ("*.dec.*", "*.plain.*")
 _CONFIG_NAMES = {".sops.yaml", ".sops.yml"}
