@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import click
@@ -14,16 +12,13 @@ from secretwarden.errors import InputError, UsageError
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    from secretwarden.paths import write_atomic
+
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)  # an artifact to share: it holds names and metadata, never a value
-        os.replace(tmp, path)
+        # 0644: an artifact to share: it holds names and metadata, never a value
+        write_atomic(path, text.encode("utf-8"), mode=0o644)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise InputError(f"{path}: cannot write ({exc.strerror})") from None
+        raise InputError(f"{path}: cannot write ({exc.strerror or type(exc).__name__})") from None
 
 
 @click.command("report")
