@@ -69,13 +69,25 @@ def ensure_private_dir(path: Path) -> None:
         os.chmod(path, PRIVATE_DIR_MODE)
 
 
-def _is_private(path: Path) -> bool:
-    """Whether `path` lies under one of warden's own folders (cache, config)."""
+def _private_base(path: Path) -> Path | None:
+    """Warden's own folder (cache or config) that `path` lies under, if any."""
     for base in (cache_dir(), config_dir()):
         with contextlib.suppress(ValueError, OSError):
             path.absolute().relative_to(base.absolute())
-            return True
-    return False
+            return base.absolute()
+    return None
+
+
+def _tighten_chain(base: Path, folder: Path) -> None:
+    """0700 on every folder from `base` down to `folder` (others may have made them with the umask)."""
+    chain = [folder.absolute()]
+    while chain[-1] != base and chain[-1].parent != chain[-1]:
+        chain.append(chain[-1].parent)
+    for each in chain:
+        with contextlib.suppress(OSError):
+            info = os.lstat(each)
+            if stat.S_ISDIR(info.st_mode) and info.st_mode & 0o077 and info.st_uid == os.getuid():
+                os.chmod(each, PRIVATE_DIR_MODE)
 
 
 def config_inside(root: Path) -> bool:
@@ -125,8 +137,10 @@ def temp_name(path: Path) -> Path:
 
 
 def write_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:
-    if _is_private(path):
+    base = _private_base(path)
+    if base is not None:
         ensure_private_dir(path.parent)
+        _tighten_chain(base, path.parent)
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
     clean_stale_temps(path.parent, path.name)

@@ -31,6 +31,31 @@ def _print_frames(exc: BaseException) -> None:
     sys.stderr.write(f"{type(exc).__module__}.{type(exc).__qualname__}: {text}\n")
 
 
+def environment_problem(exc: BaseException) -> WardenError | None:
+    """Problems of the machine, not of warden: a deleted working folder, permissions,
+    a read-only or full disk, a damaged SQLite file. They get a message and exit 2/3,
+    never "this is a bug" (exit 4). Only the path and the OS reason are shown."""
+    from secretwarden.errors import StoreUnavailable, UsageError
+
+    if isinstance(exc, OSError):
+        try:
+            os.getcwd()
+        except FileNotFoundError:
+            return UsageError(
+                "the current folder no longer exists (deleted or moved)", hint="cd to an existing folder and retry"
+            )
+        from secretwarden.paths import environment_error
+
+        name = exc.filename if isinstance(exc.filename, (str, os.PathLike)) else None
+        return environment_error(exc, os.fspath(name) if name is not None else None, "file")
+    if type(exc).__module__ == "sqlite3":
+        return StoreUnavailable(
+            f"a store file is damaged or unreadable ({type(exc).__name__})",
+            hint="`warden store verify` checks each store; restore a damaged file from a backup",
+        )
+    return None
+
+
 def report_error(exc: WardenError) -> None:
     click.echo(f"warden: error: {exc.message}", err=True)
     if isinstance(exc, ContractError):
@@ -65,9 +90,13 @@ def run_cli(command: click.Command, argv: list[str] | None = None) -> Any:
         # Reader went away (`warden ls | head`): not an error worth a message.
         sys.stderr.close()
         sys.exit(1)
-    except Exception as exc:  # an unexpected bug: never echo its text
+    except Exception as exc:  # an unexpected bug, or an environment problem nobody wrapped
         if debug:
             _print_frames(exc)
+        known = environment_problem(exc)
+        if known is not None:
+            report_error(known)
+            sys.exit(known.exit_code)
         click.echo(
             f"warden: internal error ({type(exc).__name__}); this is a bug",
             err=True,

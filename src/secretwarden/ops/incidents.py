@@ -223,3 +223,25 @@ def close_incident(ws: Workspace, incident_id: str, root_cause: str, *, dry_run:
         )
     inc.closed_at, inc.closed_by, inc.root_cause = now, current_user(), root_cause
     return inc
+
+
+def register_disagreements(ws: Workspace, store_name: str) -> list[str]:
+    """Open incidents of the register whose key the store does not show as compromised.
+
+    The mark lives in the store and the record in the register; a mark that
+    vanished while its incident is still open (and the key was never rotated)
+    was lifted outside warden. `warden store verify --deep` reports it.
+    """
+    problems: list[str] = []
+    for inc in _recorded(ws):
+        if inc.closed_at is not None or inc.store != store_name or inc.slot.env not in ws.contract.environments:
+            continue
+        meta = ws.metadata(inc.slot.env).key_meta(inc.slot)
+        if meta is None:
+            problems.append(f"incident {inc.id} is open for {inc.slot.label()}, which the store no longer holds")
+        elif meta.compromised_at is None:
+            problems.append(
+                f"incident {inc.id} is open for {inc.slot.label()}, but the store carries no compromise mark "
+                "(lifted outside warden?)"
+            )
+    return problems
