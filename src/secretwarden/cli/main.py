@@ -44,6 +44,7 @@ COMMANDS: dict[str, str] = {
     "lint": "secretwarden.cli.lint_cmd:lint",
     "ci": "secretwarden.cli.ci_cmd:ci",
     "render": "secretwarden.cli.render_cmd:render",
+    "import": "secretwarden.cli.import_cmd:import_",
     # scan / lint / render / ... register here as they land
 }
 
