@@ -18,6 +18,7 @@ from secretwarden.slots import SlotRef
 from secretwarden.stores.base import (
     AccessProvisioner,
     AccessReport,
+    BatchedWriter,
     MetadataReader,
     SecretStore,
     ValidationStamp,
@@ -127,7 +128,7 @@ def _write(store: SecretStore, env: str, plan: BootstrapPlan, grouped: dict[Slot
             plan.namespaces_created.append(ns)
     todo = list(plan.keys_to_generate)
     # Stores that write concurrently (Vault) want larger batches than a single transaction does.
-    size = int(getattr(store, "write_batch_size", BATCH))
+    size = store.write_batch_size if isinstance(store, BatchedWriter) else BATCH
     for start in range(0, len(todo), size):
         batch = []
         for slot in todo[start : start + size]:

@@ -19,6 +19,7 @@ from secretwarden.ops.workspace import Workspace
 from secretwarden.slots import SlotRef
 from secretwarden.stores.base import (
     KeyMeta,
+    SecretStore,
     SecretValue,
     ValidationStamp,
     WriteRequest,
@@ -160,21 +161,24 @@ def history(ws: Workspace, slot: SlotRef) -> KeyMeta:
     return meta
 
 
-def _versioned_op(ws: Workspace, command: str, slot: SlotRef, versions: list[int] | None, method: str) -> list[int]:
+VersionedOp = Callable[[SecretStore], Callable[[SlotRef, list[int] | None], list[int]]]
+
+
+def _versioned_op(ws: Workspace, command: str, slot: SlotRef, versions: list[int] | None,
+                  method: VersionedOp) -> list[int]:
     with audited(ws, command=command, **slot_fields(slot)) as extra:
-        op: Callable[[SlotRef, list[int] | None], list[int]] = getattr(ws.secrets(slot.env), method)
-        done = op(slot, versions or None)
+        done = method(ws.secrets(slot.env))(slot, versions or None)
         extra["versions"] = done
         return done
 
 
 def remove(ws: Workspace, slot: SlotRef, versions: list[int] | None = None) -> list[int]:
-    return _versioned_op(ws, "rm", slot, versions, "soft_delete")
+    return _versioned_op(ws, "rm", slot, versions, lambda store: store.soft_delete)
 
 
 def undelete(ws: Workspace, slot: SlotRef, versions: list[int] | None = None) -> list[int]:
-    return _versioned_op(ws, "undelete", slot, versions, "undelete")
+    return _versioned_op(ws, "undelete", slot, versions, lambda store: store.undelete)
 
 
 def destroy(ws: Workspace, slot: SlotRef, versions: list[int] | None = None) -> list[int]:
-    return _versioned_op(ws, "destroy", slot, versions, "destroy")
+    return _versioned_op(ws, "destroy", slot, versions, lambda store: store.destroy)

@@ -290,6 +290,17 @@ class RotatedDataKey:
 
 
 @runtime_checkable
+class BatchedWriter(Protocol):
+    """Optional: backends that write one batch concurrently (vault) and want batches this large.
+
+    `bootstrap` checks `isinstance(store, BatchedWriter)`; other stores get
+    batches sized for one transaction.
+    """
+
+    write_batch_size: int
+
+
+@runtime_checkable
 class DataKeyRotator(Protocol):
     """Optional: backends whose data keys can be rotated apart from the values (sops).
 
