@@ -6,7 +6,10 @@ what rendering would give:
 
 - a line holding nothing but actions (`{{- if .Values.x }}`, `{{- end }}`,
   `{{- include "labels" . | nindent 4 }}`, `{% if %}`) becomes blank;
-- an action inside a line becomes a run of `PLACEHOLDER` characters of the
+- an action that ends a line and renders a block (`nindent`, `indent`,
+  `toYaml`: `labels: {{- include "labels" . | nindent 4 }}` followed by more
+  labels) becomes blank, so the key holds the lines below it;
+- any other action inside a line becomes a run of `PLACEHOLDER` characters of the
   same length, so `{{ a }}-{{ b }}`, `{{ a }}/{{ b }}:{{ c }}` and
   `chart: {{ .Chart.Name }}-{{ .Chart.Version }}` stay one plain scalar
   (blanking them with spaces left a stray `-` or `:` that broke the parse);
@@ -28,6 +31,8 @@ PLACEHOLDER = "\ue000"
 
 # `{{- end }}  # closes the if`: a YAML comment after the actions of a line.
 _TRAILING_COMMENT = re.compile(r"(^|[ \t])#.*$")
+_BLOCK_ACTION = re.compile(r"\b(nindent|indent|toYaml)\b")
+_BLOCK_RUN = re.compile(r"(?:[:\-][ \t]*)(?P<run>(?:\{\{(?:(?!\}\}).)*\}\}[ \t]*)+)(?=(?:#[^\n]*)?$)", re.MULTILINE)
 _ACTION = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 # Markup that says "this file is documentation showing templates", not a manifest.
 _DOC_MARKERS = re.compile(r"\{%-?\s*(raw|endraw)\s*-?%\}")
@@ -48,10 +53,12 @@ def mask(text: str) -> str:
         return text
     pieces: list[str] = []
     last = 0
+    blocks = _block_spans(text) if "indent" in text or "toYaml" in text else []
     for match in _ACTION.finditer(text):
         pieces.append(text[last : match.start()])
         action = match.group(0)
-        if "\n" in action:
+        in_block = any(start <= match.start() < end for start, end in blocks)
+        if "\n" in action or in_block:
             pieces.append(re.sub(r"[^\n]", " ", action))
         else:
             pieces.append(PLACEHOLDER * len(action))
@@ -66,6 +73,20 @@ def mask(text: str) -> str:
         if PLACEHOLDER in line and not _TRAILING_COMMENT.sub("", line.replace(PLACEHOLDER, "")).strip():
             lines[i] = " " * len(line)
     return "\n".join(lines)
+
+
+def _block_spans(text: str) -> list[tuple[int, int]]:
+    """Runs of actions that end a line after `key:` or `-` and render a block below it.
+
+    `labels: {{- include "labels" . | nindent 4 }}` (or `{{- if x }}{{- toYaml .y | nindent 8 }}{{- end }}`)
+    renders the lines of a mapping or list under the key: blanking the run lets the key
+    hold the lines that follow, as after rendering.
+    """
+    spans: list[tuple[int, int]] = []
+    for m in _BLOCK_RUN.finditer(text):
+        if _BLOCK_ACTION.search(m.group("run")):
+            spans.append((m.start("run"), m.end("run")))
+    return spans
 
 
 def is_templated(value: str) -> bool:
@@ -84,3 +105,44 @@ _VALUES_REF = re.compile(r"\.Values((?:\.[A-Za-z_][\w-]*)+)")
 def values_refs(source: str) -> list[str]:
     """Dotted `.Values` paths an action reads: `{{ .Values.auth.password | b64enc }}` -> ["auth.password"]."""
     return [m.group(1)[1:] for m in _VALUES_REF.finditer(source)]
+
+
+_BLOCK_OPEN = re.compile(r"^(if|with|range|define|block)\b")
+_ELSE = re.compile(r"^else\b\s*(?P<rest>.*)$", re.DOTALL)
+
+
+def enclosing_conditions(source: str, offset: int) -> list[str]:
+    """The conditions of the `if`/`with`/`range` blocks open at `offset` of a template, outermost first.
+
+    An `else` branch has no condition of its own (it runs when the `if` did not), so it
+    counts as "" ; `else if X` counts as X.
+    """
+    stack: list[str] = []
+    for match in _ACTION.finditer(source, 0, offset):
+        if not match.group(0).startswith("{{"):
+            continue
+        body = match.group(0)[2:-2].strip(" -\t\n")
+        opened = _BLOCK_OPEN.match(body)
+        if opened:
+            stack.append(body[opened.end():].strip() if opened.group(1) in ("if", "with") else "")
+        elif body == "end" or body.startswith("end "):
+            if stack:
+                stack.pop()
+        else:
+            other = _ELSE.match(body)
+            if other and stack:
+                rest = other.group("rest").strip()
+                stack[-1] = rest[2:].strip() if rest.startswith("if") else ""
+    return stack
+
+
+def guarded_by(conditions: list[str], path: str) -> bool:
+    """Does an open condition require `.Values.<path>` to be set (`if .Values.a.existingSecret`,
+    `if and x .Values.a.existingSecret`; not `if not .Values.a.existingSecret`)?"""
+    ref = f".Values.{path}"
+    for cond in conditions:
+        for m in re.finditer(re.escape(ref) + r"(?![\w.])", cond):
+            before = cond[: m.start()].rstrip()
+            if not (before.endswith("not") or before.endswith("(not")):
+                return True
+    return False

@@ -20,10 +20,11 @@ _SECRET_TAIL = re.compile(
 # `allow_empty_password`, `automount_service_account_token`, `invalid_token`.
 _NOT_VALUE_HEAD = re.compile(
     r"^(is|has|allow|enable|enabled|disable|disabled|automount|skip|require|required|no|invalid|missing|bad|"
-    r"expired|wrong|empty|err|error|msg|message|warn|max|min|show|hide|mask|reset|rotate|forgot|validate|verify)_"
+    r"expired|wrong|empty|err|error|msg|message|warn|max|min|show|hide|mask|reset|rotate|forgot|validate|verify|"
+    r"secure|update|generate|auto|random|use|force|check)_"
 )
 # The name of a key inside a Secret (`keyPasswordSecretKey: key-password`), not a value.
-_KEY_OF_SECRET = re.compile(r"(password|passwd|pass|token|credentials?|secret)_(secret_)?key$")
+_KEY_OF_SECRET = re.compile(r"(password|passwd|pass|token|credentials?|secret)_secret_key$")
 # Tokens that are cursors or handles, not credentials.
 _HANDLE_TOKEN = re.compile(r"(^|_)(page|next|next_page|continuation|cancellation|sync|resume|cursor|csrf_field)_token$")
 # Suffixes that turn a secret-ish word into metadata about the secret.
@@ -46,7 +47,7 @@ def looks_secret(name: str) -> bool:
         return False
     if _METADATA_TAIL.search(n) or _NOT_VALUE_HEAD.search(n) or _HANDLE_TOKEN.search(n):
         return False
-    if _KEY_OF_SECRET.search(n) and n not in ("secret_key", "secret_secret_key"):
+    if _KEY_OF_SECRET.search(n):
         return False
     # A bare `secret`/`secrets` names a Kubernetes Secret or a collection of
     # them far more often than a value; compound names (`jwt_secret`) count.

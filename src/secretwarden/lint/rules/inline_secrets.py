@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import yaml
 
-from secretwarden.helm_template import actions, values_refs
+from secretwarden.helm_template import actions, enclosing_conditions, guarded_by, values_refs
 from secretwarden.lint.context import YAML_SUFFIXES, K8sObject, LintContext, basename, dirname
 from secretwarden.lint.k8s import containers, pod_spec
 from secretwarden.lint.model import Example, Finding, Rule
@@ -37,7 +37,10 @@ DEFINE = re.compile(r"\{\{-?\s*define\s+\"(?P<name>[^\"]+)\"\s*-?\}\}")
 
 
 def handled(action: str) -> bool:
-    """An action that cannot render an empty value: it fails or falls back to something."""
+    """An action that cannot render an empty value: it fails, falls back to something, or hands
+    the value to a helper (`include "common.secrets.name" (dict "existingSecret" ...)`) that decides."""
+    if re.search(r"\b(include|template)\s+\"", action):
+        return True
     return re.search(r"\b(required|fail)\b", action) is not None or re.search(
         r"\bdefault\s+(?!\"\"|''|\)|\s*$)\S", action
     ) is not None
@@ -241,7 +244,12 @@ def check_chart_templates(ctx: LintContext) -> Iterator[Finding]:
                         )
             continue
         for node in _secret_name_nodes(obj):
-            for ref in dict.fromkeys(_unguarded_refs(ctx.source_of(obj.file, node), EXISTING_SECRET_PATH)):
+            refs = _unguarded_refs(ctx.source_of(obj.file, node), EXISTING_SECRET_PATH)
+            if refs:
+                # Inside `{{- if .Values.x.existingSecret }}` the name cannot be empty.
+                conditions = enclosing_conditions(ctx.text(obj.file) or "", node.start_mark.index)
+                refs = [r for r in refs if not guarded_by(conditions, r)]
+            for ref in dict.fromkeys(refs):
                 line, col = pos(node)
                 yield HELM_REQUIRED.finding(
                     obj.file, line, col,
@@ -383,6 +391,9 @@ HELM_REQUIRED = Rule(
                "                  name: {{ .Values.db.existingSecret | default (include \"api.fullname\" .) }}\n"
                "                  key: {{ .Values.db.existingSecretPasswordKey }}\n"
                "      serviceAccountName: {{ .Values.serviceAccount.name }}\n"
+               "      {{- if and .Values.tls.enabled .Values.tls.existingSecret }}\n      volumes:\n"
+               "        - name: certs\n          secret:\n            secretName: {{ .Values.tls.existingSecret }}\n"
+               "      {{- end }}\n"
                "{{- if .Values.auth.existingSecret }}\n---\napiVersion: v1\nkind: ServiceAccount\n"
                "metadata:\n  name: {{ .Values.serviceAccount.name }}\n{{- end }}\n---\nkind: Secret\n"
                "metadata:\n  name: {{ .Release.Name }}-tls\ndata:\n  tls.crt: {{ .Files.Get \"tls.crt\" | b64enc }}\n"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from secretwarden.helm_template import actions, values_refs
-from secretwarden.lint.context import LintContext
+from secretwarden.lint.context import K8sObject, LintContext
 from secretwarden.lint.k8s import containers, workloads
 from secretwarden.lint.model import Example, Finding, Rule
 from secretwarden.lint.names import is_not_credential, looks_secret
@@ -27,6 +27,10 @@ def _secret_values_ref(source: str) -> str | None:
     return None
 
 
+def _what(obj: K8sObject) -> str:
+    return f"{obj.kind} `{obj.name}`" if obj.name else f"a {obj.kind}"
+
+
 def check(ctx: LintContext) -> Iterator[Finding]:
     for obj in workloads(ctx):
         for container in containers(obj):
@@ -38,11 +42,11 @@ def check(ctx: LintContext) -> Iterator[Finding]:
                 text = scalar(value)
                 line, col = pos(value)
                 if text is None:
-                    ref = _secret_values_ref(ctx.source_of(obj.file, value)) if obj.file in ctx.files else None
+                    ref = _secret_values_ref(ctx.source_of(obj.file, value))
                     if ref is not None:
                         yield RULE.finding(
                             obj.file, line, col,
-                            f"{obj.kind} `{obj.name or '?'}` routes `.Values.{ref}` into plain env `{name}`",
+                            f"{_what(obj)} routes `.Values.{ref}` into plain env `{name}`",
                             fix=f"keep `.Values.{ref}` in a Secret and read it with `valueFrom.secretKeyRef`",
                         )
                     continue
@@ -50,7 +54,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
                     continue
                 yield RULE.finding(
                     obj.file, line, col,
-                    f"{obj.kind} `{obj.name or '?'}` sets secret `{name}` from a literal `value:`",
+                    f"{_what(obj)} sets secret `{name}` from a literal `value:`",
                 )
 
 
