@@ -113,12 +113,12 @@ class AuditLog:
     def log_id(self) -> str:
         return log_id(self.path)
 
-    def _key(self, *, create: bool) -> bytes | None:
+    def chain_key(self, *, create: bool) -> bytes | None:
         from secretwarden.crypto.audit_key import load_audit_key
 
-        return load_audit_key(self._project_name(), create=create, forbidden_root=self.repo_root)
+        return load_audit_key(self.project_name(), create=create, forbidden_root=self.repo_root)
 
-    def _project_name(self) -> str:
+    def project_name(self) -> str:
         """The project whose key signs this log; a caller that does not know it (an old
         fast path) finds it in the anchor, which records it."""
         if self.project:
@@ -159,7 +159,7 @@ class AuditLog:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             seq, prev = self._tail(fd)
-            anchor = self._read_anchor()
+            anchor = self.read_anchor()
             if seq == 0 and anchor is not None and anchor[0] > 0:
                 raise StoreUnavailable(
                     f"{self.path}: the audit log is missing or empty, but its anchor records "
@@ -167,7 +167,7 @@ class AuditLog:
                     hint="restore the log from a backup; `warden audit verify` explains, "
                     f"and removing {self.anchor_path} starts a new log on purpose",
                 )
-            key = self._key(create=True)
+            key = self.chain_key(create=True)
             assert key is not None
             record["seq"] = seq + 1
             record["prev"] = prev
@@ -175,7 +175,7 @@ class AuditLog:
             record["hash"] = keyed_hash(key, record)
             os.write(fd, canonical(record) + b"\n")
             os.fsync(fd)
-            self._write_anchor(record["seq"], record["hash"])
+            self.write_anchor(record["seq"], record["hash"])
         except OSError as exc:
             raise environment_error(exc, self.path, "audit log") from None
         finally:
@@ -216,10 +216,10 @@ class AuditLog:
         except (ValueError, KeyError, TypeError, RecursionError):
             # A damaged tail must not stop auditing: continue from the anchor when
             # there is one; the damage itself shows in verify().
-            anchor = self._read_anchor()
+            anchor = self.read_anchor()
             return anchor if anchor is not None else (0, GENESIS)
 
-    def _read_anchor(self) -> tuple[int, str] | None:
+    def read_anchor(self) -> tuple[int, str] | None:
         try:
             fd = open_nofollow(self.anchor_path, os.O_RDONLY, what="audit anchor")
         except FileNotFoundError:
@@ -232,10 +232,10 @@ class AuditLog:
         except (ValueError, KeyError, TypeError):
             return None
 
-    def _write_anchor(self, seq: int, digest: str) -> None:
+    def write_anchor(self, seq: int, digest: str) -> None:
         from secretwarden.paths import write_atomic
 
-        body = {"log": str(self.path), "project": self._project_name(), "seq": seq, "hash": digest}
+        body = {"log": str(self.path), "project": self.project_name(), "seq": seq, "hash": digest}
         write_atomic(self.anchor_path, json.dumps(body).encode(), mode=0o600)
 
     def entries(self) -> Iterator[dict[str, Any]]:
@@ -254,11 +254,11 @@ class AuditLog:
     def verify(self) -> AuditVerdict:
         verdict = AuditVerdict(path=self.path)
         try:
-            key = self._key(create=False)
+            key = self.chain_key(create=False)
         except WardenError as exc:
             verdict.problems.append(f"the audit key cannot be read: {exc}")
             key = None
-        anchor = self._read_anchor()
+        anchor = self.read_anchor()
         try:
             fd = open_nofollow(self.path, os.O_RDONLY, what="audit log")
         except FileNotFoundError:
@@ -290,7 +290,7 @@ class AuditLog:
                             if not missing_key_said:
                                 verdict.problems.append(
                                     f"the audit key is missing: keyed entries cannot be checked "
-                                    f"(restore {_key_file(self._project_name())})"
+                                    f"(restore {_key_file(self.project_name())})"
                                 )
                                 missing_key_said = True
                         elif not same(str(entry.get("hash")), keyed_hash(key, entry)):

@@ -8,10 +8,14 @@ beside the audit log (default `.warden/`, or wherever the contract's
 backend. The safety-relevant state itself (the compromise mark, the denied
 fingerprints) lives in the store, where every user of the store sees it.
 
-Like the audit log, each entry carries the hash of the one before it, so an
-edited, removed or reordered entry is detected by `verify()`. Appends take an
-exclusive `flock`, so concurrent processes keep one chain; `append_with` lets
-a caller derive the new entry (e.g. the next incident number) under the lock.
+Like the audit log, each entry carries the hash of the one before it, keyed
+with the project's audit key (an HMAC; older unkeyed entries verify as a
+prefix), and the last entry is anchored in the key folder, so an edited,
+removed, reordered or cut-off entry is detected by `verify()`, also by someone
+who can rewrite the whole file but has no key. Appends take an exclusive
+`flock`, so concurrent processes keep one chain; `append_with` lets a caller
+derive the new entry (e.g. the next incident number) under the lock. Files are
+opened without following symlinks.
 """
 
 from __future__ import annotations
@@ -24,13 +28,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from secretwarden.audit.log import GENESIS, canonical, entry_hash
+from secretwarden.audit.log import GENESIS, KEYED, AuditLog, canonical, entry_hash, keyed_hash
+from secretwarden.crypto.derive import same
+from secretwarden.errors import WardenError
+from secretwarden.paths import environment_error, open_nofollow
 
 
 def _parse(raw: bytes) -> dict[str, Any] | None:
     try:
         entry = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return entry if isinstance(entry, dict) else None
 
@@ -38,13 +45,23 @@ def _parse(raw: bytes) -> dict[str, Any] | None:
 @dataclass
 class Journal:
     path: Path
+    audit_path: Path | None = None  # the audit log beside it: its key and project sign this journal too
+
+    def _audit(self) -> AuditLog:
+        return AuditLog(self.audit_path or self.path.with_name("audit.jsonl"))
+
+    @property
+    def _anchor(self) -> AuditLog:
+        # The anchor machinery is the audit log's, pointed at this file.
+        log = self._audit()
+        return AuditLog(self.path, project=log.project_name())
 
     def entries(self) -> Iterator[dict[str, Any]]:
         try:
-            fh = self.path.open("rb")
+            fd = open_nofollow(self.path, os.O_RDONLY, what="journal")
         except FileNotFoundError:
             return
-        with fh:
+        with os.fdopen(fd, "rb") as fh:
             for raw in fh:
                 if raw.strip():
                     entry = _parse(raw)
@@ -56,8 +73,13 @@ class Journal:
 
     def append_with(self, build: Callable[[list[dict[str, Any]]], dict[str, Any]]) -> dict[str, Any]:
         """Append `build(existing entries)`, computed while holding the lock."""
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+        from secretwarden.paths import ensure_private_dir
+
+        ensure_private_dir(self.path.parent)
+        anchored = self._anchor
+        key = anchored.chain_key(create=True)
+        assert key is not None
+        fd = open_nofollow(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600, what="journal")
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             existing = list(self.entries())
@@ -65,9 +87,13 @@ class Journal:
             prev = str(existing[-1].get("hash", GENESIS)) if existing else GENESIS
             record["seq"] = len(existing) + 1
             record["prev"] = prev
-            record["hash"] = entry_hash(record)
+            record["alg"] = KEYED
+            record["hash"] = keyed_hash(key, record)
             os.write(fd, canonical(record) + b"\n")
             os.fsync(fd)
+            anchored.write_anchor(record["seq"], record["hash"])
+        except OSError as exc:
+            raise environment_error(exc, self.path, "journal") from None
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
@@ -76,21 +102,39 @@ class Journal:
     def verify(self) -> list[str]:
         """Problems found in the chain (empty when intact)."""
         problems: list[str] = []
-        prev = GENESIS
+        prev, last_seq, keyed_seen = GENESIS, 0, False
+        anchored = self._anchor
+        anchor = anchored.read_anchor()
         try:
-            fh = self.path.open("rb")
+            key = anchored.chain_key(create=False)
+        except WardenError as exc:  # a key problem is a finding here
+            problems.append(f"{self.path.name}: the audit key cannot be read ({type(exc).__name__})")
+            key = None
+        try:
+            fd = open_nofollow(self.path, os.O_RDONLY, what="journal")
         except FileNotFoundError:
+            if anchor is not None and anchor[0] > 0:
+                problems.append(f"{self.path.name} is missing, but its anchor records {anchor[0]} entries (deleted)")
             return problems
-        with fh:
+        with os.fdopen(fd, "rb") as fh:
             for lineno, raw in enumerate(fh, start=1):
                 if not raw.strip():
                     continue
                 entry = _parse(raw)
+                last_seq += 1
                 if entry is None:
                     problems.append(f"{self.path.name} line {lineno}: not a JSON object")
                     prev = "?"
                     continue
-                if entry.get("hash") != entry_hash(entry):
+                if entry.get("alg") == KEYED:
+                    keyed_seen = True
+                    if key is None:
+                        problems.append(f"{self.path.name} line {lineno}: keyed entry, and the audit key is missing")
+                    elif not same(str(entry.get("hash")), keyed_hash(key, entry)):
+                        problems.append(f"{self.path.name} line {lineno}: content does not match its keyed hash (edited)")
+                elif keyed_seen:
+                    problems.append(f"{self.path.name} line {lineno}: an unkeyed entry after keyed ones (rewritten)")
+                elif entry.get("hash") != entry_hash(entry):
                     problems.append(f"{self.path.name} line {lineno}: content does not match its hash (edited)")
                 if prev != "?" and entry.get("prev") != prev:
                     problems.append(
@@ -98,9 +142,14 @@ class Journal:
                         "(removed, inserted or reordered)"
                     )
                 prev = str(entry.get("hash"))
+        if anchor is not None and anchor != (last_seq, prev):
+            problems.append(
+                f"{self.path.name} ends at entry {last_seq} but its anchor records {anchor[0]}: "
+                "entries were cut off the end, or the file was rewritten"
+            )
+        elif anchor is None and keyed_seen:
+            problems.append(f"{self.path.name}: its anchor is missing; cannot prove no entry was cut off the end")
         return problems
-
-
 
 
 def state_dir(audit_path: Path) -> Path:
@@ -109,8 +158,8 @@ def state_dir(audit_path: Path) -> Path:
 
 
 def rotation_journal(audit_path: Path) -> Journal:
-    return Journal(state_dir(audit_path) / "rotation.jsonl")
+    return Journal(state_dir(audit_path) / "rotation.jsonl", audit_path)
 
 
 def incident_journal(audit_path: Path) -> Journal:
-    return Journal(state_dir(audit_path) / "incidents.jsonl")
+    return Journal(state_dir(audit_path) / "incidents.jsonl", audit_path)
