@@ -188,10 +188,11 @@ class Engine:
             rule = self.rules[owner]
             covered = -1
             for end in sorted(ends):
-                if end + _WINDOW // 8 <= covered:
+                # windows stay under the 4,000 characters a rule reads of a line
+                if end + _WINDOW // 4 <= covered:
                     continue
-                lo = max(0, end - _WINDOW, covered - _WINDOW // 4)
-                hi = min(len(segment), end + _WINDOW)
+                lo = max(0, end - _WINDOW // 2, covered - _WINDOW // 2)
+                hi = min(len(segment), end + _WINDOW // 2)
                 covered = hi
                 text = segment[lo:hi].decode("utf-8", "replace")
                 ctx = LineContext(path=path, kind=kind, line=text, buffer=segment[lo:hi], line_start=0)
