@@ -28,6 +28,9 @@ PARSES = [
     "annotations: {checksum: {{ include (print $.Template.BasePath \"/cm.yaml\") . | sha256sum }}}\n",
     "x: {{ include \"a\" (dict\n  \"b\" 1) }}\ny: 2\n",
     "{%- if x %}\nname: {{ y }}\n{%- endif %}\n",
+    "metadata:\n  labels: {{- include \"x.labels\" . | nindent 4 }}\n    app.kubernetes.io/part-of: x\n",
+    "spec:\n  initContainers: {{- if .Values.i -}}{{- toYaml .Values.i | nindent 4 }}{{- end -}}\n    - name: a\n",
+    "data:\n  a: {{ .Values.a }}  # a comment\n  {{- end }}  # closes the if\n  b: c\n",
 ]
 
 
@@ -118,3 +121,25 @@ def test_values_file_passed_to_helm(tmp_path: Path) -> None:
     })
     found = run_lint(repo, only=["helm-literal-secret"]).active
     assert [(f.file, f.line) for f in found] == [("deploy/prod.yaml", 2)]
+
+
+def test_existing_secret_guarded_by_an_if_is_fine(tmp_path: Path) -> None:
+    template = (
+        "apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n"
+        "        - name: a\n          env:\n"
+        "            {{- if .Values.redis.existingSecret }}\n"
+        "            - name: REDIS_PASSWORD\n              valueFrom:\n                secretKeyRef:\n"
+        "                  name: {{ .Values.redis.existingSecret }}\n                  key: password\n"
+        "            {{- else }}\n"
+        "            - name: DB_PASSWORD\n              valueFrom:\n                secretKeyRef:\n"
+        "                  name: {{ .Values.redis.existingSecret }}\n                  key: password\n"
+        "            {{- end }}\n"
+        "            {{- if not .Values.db.existingSecret }}\n"
+        "            - name: X\n              valueFrom:\n                secretKeyRef:\n"
+        "                  name: {{ .Values.db.existingSecret }}\n                  key: x\n"
+        "            {{- end }}\n"
+    )
+    repo = make_repo(tmp_path / "repo", {"chart/Chart.yaml": "name: c\n", "chart/templates/deploy.yaml": template})
+    found = run_lint(repo, only=["helm-secret-without-required"]).active
+    assert sorted(f.line for f in found) == [19, 26]  # the else branch and the `if not` branch
+    assert all("existingSecret" in f.fix for f in found)
