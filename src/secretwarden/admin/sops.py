@@ -28,7 +28,7 @@ from secretwarden.stores.sops import (
     sops_config_path,
 )
 
-DECRYPTED_IGNORES = ("*.dec.*", "*.plain.*")
+DECRYPTED_IGNORES = ("*.dec.*", "*.plain.*", "*.warden.tmp")  # the last: temp files of a killed writer
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ def sops_envs(ws: Workspace) -> dict[str, list[str]]:
 
 
 def is_production(ws: Workspace, env: str) -> bool:
-    return bool(ws.contract.environments[env].production) or env in {"prod", "production"}
+    return ws.contract.is_production(env)
 
 
 def _layout(ws: Workspace, store: str) -> SopsLayout:

@@ -38,6 +38,9 @@ def _duration(value: Any) -> str:
     return value
 
 
+PRODUCTION_NAMES = frozenset({"prod", "production"})
+
+
 class Environment(Strict):
     store: Name | None = Field(None, description="Store serving this environment (default: the only store).")
     production: bool = Field(False, description="Bootstrap and fixture generation refuse it unless told explicitly.")
@@ -259,3 +262,11 @@ class Contract(Strict):
         if chosen is not None:
             return chosen
         return next(iter(self.stores))
+
+    def is_production(self, env: str) -> bool:
+        """The one definition: marked `production: true`, or named `prod`/`production`.
+
+        The name counts too because a contract that forgot the flag on its `prod`
+        environment must not let bootstrap generate values there, nor share
+        its SOPS recipients with another environment."""
+        return bool(self.environments[env].production) or env in PRODUCTION_NAMES

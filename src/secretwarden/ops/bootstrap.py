@@ -60,9 +60,9 @@ def bootstrap(
 ) -> BootstrapPlan:
     contract = ws.contract
     reqs = requirements(contract, env)
-    if contract.environments[env].production and not allow_production:
+    if contract.is_production(env) and not allow_production:
         raise UsageError(
-            f"environment `{env}` is marked production: bootstrap refuses to generate values there",
+            f"environment `{env}` is production (marked so, or named prod/production): bootstrap refuses to generate values there",
             hint="pass --allow-production if you really mean it",
         )
     # A real run reads through the store it writes with: what it read (which paths exist, their
