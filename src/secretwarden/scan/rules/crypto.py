@@ -19,6 +19,8 @@ _PEM = re.compile(
 )
 _PUTTY = re.compile(r"PuTTY-User-Key-File-\d: [\w-]+.*?Private-Lines: \d+(?P<body>.*?)(?:Private-(?:MAC|Hash)|$)", re.DOTALL)
 _ARMOUR_HEADER = re.compile(r"^(?:Proc-Type|DEK-Info|Version|Comment|Hash|Charset)\s*:.*$", re.MULTILINE)
+# PKCS#8 `ENCRYPTED PRIVATE KEY`, legacy PEM `Proc-Type: 4,ENCRYPTED`, PuTTY `Encryption: aes256-cbc`
+_ENCRYPTED = re.compile(r"BEGIN ENCRYPTED PRIVATE KEY|Proc-Type:\s*4,ENCRYPTED|Encryption:\s*(?!none)[a-z0-9]")
 _B64_ONLY = re.compile(r"[^A-Za-z0-9+/=]")
 
 
@@ -46,6 +48,8 @@ class PrivateKeyRule(Rule):
                     continue
                 ended = m.group(0).rstrip().endswith("-----") or "Private-MAC" in window[m.end(): m.end() + 20]
                 confidence = HIGH if ended else MEDIUM
+                if _ENCRYPTED.search(m.group(0)[:600]):
+                    confidence = LOW  # passphrase-protected: listed with --min-confidence low
                 lines = window.count("\n", m.start(), m.end()) + 1
                 yield Hit(secret=body, start=m.start(), end=min(m.end(), line_len),
                           confidence=confidence, lines=lines)
@@ -125,6 +129,10 @@ RULES: list[Rule] = [
             "-----BEGIN PUBLIC KEY-----{nl}{b64:64}{nl}-----END PUBLIC KEY-----",
             'if line.startswith("-----BEGIN RSA PRIVATE KEY-----"):',
             "-----BEGIN PRIVATE KEY-----{nl}<your key here>{nl}-----END PRIVATE KEY-----",
+            # passphrase-protected keys are listed at low confidence only
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----{nl}{b64:64}{nl}{b64:64}{nl}-----END ENCRYPTED PRIVATE KEY-----",
+            "-----BEGIN RSA PRIVATE KEY-----{nl}Proc-Type: 4,ENCRYPTED{nl}DEK-Info: AES-128-CBC,{HEX:32}{nl}{nl}"
+            "{b64:64}{nl}{b64:64}{nl}-----END RSA PRIVATE KEY-----",
         ),
         standard_filters=False,
         multiline=True,

@@ -176,8 +176,12 @@ def score_value(value: str, strength: str, *, quoted: bool, kind: str, key: str,
     min_len = {"password": 4, "strong": 8, "weak": 16}[strength]
     if n < min_len or n > 400:
         return None
-    if filters.drop_reason(v) is not None or filters.is_uuid(v) or filters.is_password_hash(v):
+    if filters.drop_reason(v) is not None or filters.is_password_hash(v):
         return None
+    if filters.is_uuid(v):
+        # A bare UUID is an identifier; given to a token, secret or password name it is the
+        # credential (Heroku keys, many OAuth and webhook tokens are UUIDs).
+        return 0.55 if strength != "weak" and not _UUID_NAMES.search(key) else None
     if filters.is_hash_or_digest(v, key) or filters.is_path_or_plain_url(v) or "://" in v:
         return None
     if filters.is_i18n_label(v) or filters.is_public_key_or_cert(v):
@@ -211,6 +215,8 @@ def score_value(value: str, strength: str, *, quoted: bool, kind: str, key: str,
     if v.isdigit():
         if strength == "password" and n >= 6:
             return 0.5
+        if strength == "strong" and n >= 12:
+            return 0.5  # a long number under a key or token name: an app key more often than an id
         return 0.4 if strength == "strong" and n >= 8 else None  # often a one-time code or an id
     if identifier and "_" in v and wordy > 0.6:
         return None  # `user_password`, `caching_sha2_password`: a name, not a value
@@ -259,6 +265,7 @@ _EXAMPLE_BEFORE = re.compile(r"(?i)\b(?:example|e\.g\.|sample|for instance|such 
 _PASSWORD_SYMBOLS = frozenset("!@#$%^&*+=?~")
 _SOURCE_SPEC = re.compile(r"^(?:(?:file|env|fd|stdin|keychain|pass(?=:[$%{]))(?::|$)|@[./~])", re.IGNORECASE)
 _NUMBER_METHOD = re.compile(r"^\d+(?:\.[a-z_]+)+$")
+_UUID_NAMES = re.compile(r"(?i)csrf|xsrf|nonce|request|trace|correlation|idempot|session|state|uuid|guid")
 _CMDLET = re.compile(r"^[A-Z][a-z]+[A-Za-z]*-[A-Z][A-Za-z]+$")  # PowerShell `ConvertTo-SecureString`
 _CAPITALISED_WORD = re.compile(r"^[A-Z][a-z]{3,}$")
 _PUBLIC_TOKEN = re.compile(r"^pk(?:\.eyJ|_(?:live|test)_)")
@@ -526,6 +533,7 @@ RULES: list[Rule] = [
             "<secret>{alnum:24}</secret>",
             'API_KEY = "{lit:sk-live-abc123}"',
             "RECAPTCHA_SECRET_KEY=6L{b64url:38}",
+            '"access_token": "{hex:8}-{hex:4}-{hex:4}-{hex:4}-{hex:12}",',
             "query = 'oauth_token={lowernum:16}&oauth_token_secret={lowernum:16}'",
         ),
         must_not_match=(
