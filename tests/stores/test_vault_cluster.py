@@ -386,3 +386,45 @@ def test_store_finds_the_leader_when_the_first_listed_node_is_down(
         store.close()
     finally:
         raft_cluster.heal()
+
+
+@pytest.mark.slow
+def test_killed_leader_that_comes_back_sealed_is_skipped_and_bootstrap_follows_the_new_leader(
+    raft_cluster: RaftCluster, tmp_path: Path
+) -> None:
+    import os
+    import signal
+
+    raft_cluster.heal()
+    env = {**os.environ, **raft_cluster.env()}
+    namespaces, keys = 8, 50  # 400 per-key paths: long enough to be caught half way
+    prefix = "sealed" + secrets.token_hex(4)
+    contract = tmp_path / "warden.yaml"
+    contract.write_text(cluster_contract(prefix, "per-key", namespaces, keys))
+    proc = subprocess.Popen(
+        warden_cmd(contract, "bootstrap", "--env", "dev", "--format", "json"),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+    # Freeze the bootstrap while it talks to the leader; the leader crashes and restarts sealed.
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGSTOP)
+    assert proc.poll() is None, "the bootstrap ended before the leader could be killed: give it more keys"
+    try:
+        old = raft_cluster.kill_leader()
+        raft_cluster.start_node(old)
+        assert (old.health() or {}).get("sealed") is True
+    finally:
+        proc.send_signal(signal.SIGCONT)
+    out, err = proc.communicate(timeout=180)
+    # Requests that now reach the old leader find it sealed: skipped like a dead node, not "sealed".
+    assert "sealed" not in err, err[-2000:]
+    assert proc.returncode == 0 and not json.loads(out).get("interrupted"), err[-2000:]
+    # A fresh command that lists the sealed node first also goes to the new leader.
+    sealed_first = raft_cluster.env(",".join([old.address, *(a for a in raft_cluster.addresses if a != old.address)]))
+    report = status_keys(contract, {**os.environ, **sealed_first})
+    assert report["ok"], json.dumps(report)[:2000]
+    raft_cluster.heal()
+    state = kv_state(raft_cluster, prefix)
+    fields = [(path, name) for path, (_, data) in state.items() for name in data]
+    assert len(fields) == len(set(fields)) == namespaces * keys
+    assert all(v == 1 for v, data in state.values() if data)

@@ -23,7 +23,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from secretwarden.errors import ContractError, MasterKeyError, PermissionDenied, StoreUnavailable
+from secretwarden.errors import (
+    ContractError,
+    MasterKeyError,
+    PermissionDenied,
+    StoreSealed,
+    StoreUnavailable,
+)
+from secretwarden.stores.vault.errors import ServerFailing, ServerUnreachable
 
 K8S_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token"
 
@@ -42,7 +49,13 @@ class Connection:
     namespace: str | None = None
     verify: bool | str = True
     auth: dict[str, Any] = field(default_factory=dict)
-    timeout: float = 10.0
+    timeout: float = 10.0  # seconds for an answer once connected
+    connect_timeout: float = 3.0  # seconds for a connection to be accepted
+
+    @property
+    def timeouts(self) -> tuple[float, float]:
+        """(connect, read) as `requests` takes them: a dead address fails in seconds."""
+        return (min(self.connect_timeout, self.timeout), self.timeout)
 
 
 def connection_from(options: dict[str, Any], root: Path, store: str) -> Connection:
@@ -73,6 +86,7 @@ def connection_from(options: dict[str, Any], root: Path, store: str) -> Connecti
         verify=verify,
         auth=dict(auth),
         timeout=float(options.get("timeout", 10.0)),
+        connect_timeout=float(options.get("connect_timeout", 3.0)),
     )
 
 
@@ -118,7 +132,7 @@ def make_client(conn: Connection, root: Path, pool_size: int = 16) -> Any:
 
     # A cluster's address lists its nodes; the store points the client at the active one.
     client = hvac.Client(
-        url=split_addresses(conn.address)[0], namespace=conn.namespace, verify=conn.verify, timeout=conn.timeout, session=session
+        url=split_addresses(conn.address)[0], namespace=conn.namespace, verify=conn.verify, timeout=conn.timeouts, session=session
     )
     method = str(conn.auth.get("method", "token"))
     if method == "token":
@@ -139,8 +153,9 @@ def make_client(conn: Connection, root: Path, pool_size: int = 16) -> Any:
         _login(client, conn, root, method, mount)
     except (StoreUnavailable, PermissionDenied) as exc:
         # A refused login (400 or 403, depending on whether the auth method is enabled)
-        # is a credentials problem, not a missing capability on a path.
-        if isinstance(exc, StoreUnavailable) and "did not answer" in exc.message:
+        # is a credentials problem, not a missing capability on a path. A server that is
+        # down or answers with its own error (HTTP 5xx) is reported as exactly that.
+        if isinstance(exc, ServerUnreachable | ServerFailing | StoreSealed):
             raise
         raise MasterKeyError(
             f"{method} login to {conn.address} failed: {exc.message.split(': ', 1)[-1]}",
@@ -149,8 +164,15 @@ def make_client(conn: Connection, root: Path, pool_size: int = 16) -> Any:
     return client
 
 
+def _login_retry(conn: Connection) -> Any:
+    from secretwarden.stores.vault.errors import RetryPolicy
+
+    # A login that fails with a server error is retried briefly: such errors rarely pass.
+    return RetryPolicy(deadline=min(conn.timeout, 3.0), connect_deadline=min(conn.timeout, 3.0))
+
+
 def _login(client: Any, conn: Connection, root: Path, method: str, mount: str) -> None:
-    from secretwarden.stores.vault.errors import RetryPolicy, call
+    from secretwarden.stores.vault.errors import call
 
     if method == "approle":
         role_id = conn.auth.get("role_id") or _secret_from(conn.auth, "role_id", root)
@@ -165,7 +187,7 @@ def _login(client: Any, conn: Connection, root: Path, method: str, mount: str) -
             address=conn.address,
             what=f"auth/{mount}/login",
             capability="update",
-            retry=RetryPolicy(deadline=conn.timeout),
+            retry=_login_retry(conn),
         )
         return
     if method == "kubernetes":
@@ -178,7 +200,7 @@ def _login(client: Any, conn: Connection, root: Path, method: str, mount: str) -
             address=conn.address,
             what=f"auth/{mount}/login",
             capability="update",
-            retry=RetryPolicy(deadline=conn.timeout),
+            retry=_login_retry(conn),
         )
         return
     if method in ("jwt", "oidc"):
@@ -193,7 +215,7 @@ def _login(client: Any, conn: Connection, root: Path, method: str, mount: str) -
             address=conn.address,
             what=f"auth/{mount}/login",
             capability="update",
-            retry=RetryPolicy(deadline=conn.timeout),
+            retry=_login_retry(conn),
         )
         return
     raise ContractError(f"unknown Vault auth method `{method}` (token, approle, kubernetes, jwt)")

@@ -10,8 +10,13 @@ Options (warden.yaml, `stores.<name>.options`):
                                            # "" for the mount's root)
     namespace: team-a                      # Vault Enterprise / OpenBao namespace (VAULT_NAMESPACE)
     auth: {method: token|approle|kubernetes, ...}   # see auth.py
-    ca_cert: path, skip_verify: false, timeout: 10
+    ca_cert: path, skip_verify: false
+    timeout: 10                            # seconds for an answer once connected
+    connect_timeout: 3                     # seconds for the server to accept a connection
     retry_deadline: 30                     # seconds an idempotent request may keep retrying
+                                           # (5xx, 429, an election in a cluster)
+    connect_retry_deadline: 5              # seconds to keep retrying a single server that
+                                           # accepts no connection: `status`/`ci` fail fast
     workers: 16                            # concurrent requests for bulk reads and writes (a dev
                                            # server on 2 cores keeps up with 16, like `bao` load tests)
     max_versions: 50                       # KV versions kept per path (default: the mount's)
@@ -36,7 +41,8 @@ from secretwarden.stores.vault.store import VaultStore
 
 OPTIONS = {
     "address", "mount", "layout", "path_prefix", "namespace", "auth", "ca_cert", "skip_verify",
-    "timeout", "retry_deadline", "workers", "max_versions", "read_values_for_names",
+    "timeout", "connect_timeout", "retry_deadline", "connect_retry_deadline", "workers", "max_versions",
+    "read_values_for_names",
 }
 
 
@@ -86,7 +92,10 @@ def open_store(
         access=access,
         root=spec.root,
         fingerprinter=fingerprinter,
-        retry=RetryPolicy(deadline=float(_number(spec, "retry_deadline", 30.0))),
+        retry=RetryPolicy(
+            deadline=float(_number(spec, "retry_deadline", 30.0)),
+            connect_deadline=float(_number(spec, "connect_retry_deadline", 5.0)),
+        ),
         workers=int(_number(spec, "workers", 16)),
         max_versions=int(max_versions) if max_versions is not None else None,
         read_values_for_names=bool(spec.options.get("read_values_for_names"))

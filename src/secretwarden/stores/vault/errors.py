@@ -6,8 +6,13 @@ line of a server error may be shown. Exception text from `requests` is never
 shown: it can carry URLs with query strings.
 
 Retries cover 5xx, 429 (rate limit, performance standby), 412 (a standby that
-has not caught up) and dropped connections, with exponential backoff and
-jitter, until a deadline. Sealed servers fail at once: waiting does not unseal.
+has not caught up), dropped connections and redirect loops (standbys pointing
+at each other during an election), with exponential backoff and jitter, until
+a deadline. A server that accepts no connection at all gets a much shorter
+budget (`connect_deadline`): `status` and `ci` against a server that is down
+must fail in seconds. A single sealed server fails at once (waiting does not
+unseal it); in a cluster a sealed node is skipped like a dead one, since a
+killed leader comes back sealed while another node takes over.
 Check-and-set conflicts are not errors here; they surface as `CasMismatch` so
 the caller can re-read and decide.
 """
@@ -34,11 +39,33 @@ class NotFound(Exception):
     """The path does not exist (internal signal; callers decide what absence means)."""
 
 
+class ServerUnreachable(StoreUnavailable):
+    """No node accepted a connection or answered within the budget."""
+
+    default_hint = "check that the server is running and reachable (VAULT_ADDR / the store's `address`)"
+
+
+class ServerFailing(StoreUnavailable):
+    """The server answered, with an error status, until the retry budget ran out."""
+
+
+# hvac's exception classes for the statuses a retry may meet, by status code.
+_STATUS = {
+    "InternalServerError": 500,
+    "BadGateway": 502,
+    "VaultDown": 503,
+    "RateLimitExceeded": 429,
+    "PreconditionFailed": 412,
+}
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     deadline: float = 30.0  # seconds for one operation, all attempts included
     first_delay: float = 0.05
     max_delay: float = 2.0
+    # Seconds to keep trying while no connection is accepted at all (refused, connect timeout).
+    connect_deadline: float = 5.0
 
 
 def _server_message(exc: Exception) -> str:
@@ -58,6 +85,8 @@ def _retryable(exc: Exception) -> bool:
 
     if isinstance(exc, requests.exceptions.ConnectionError | requests.exceptions.Timeout):
         return True
+    if isinstance(exc, requests.exceptions.TooManyRedirects):
+        return True  # standbys redirecting to each other while a new leader is elected
     if isinstance(exc, hx.VaultDown):
         return "sealed" not in _server_message(exc).lower()
     return isinstance(
@@ -133,20 +162,31 @@ def call(
         except hx.Unauthorized:
             raise MasterKeyError(f"Vault at {address} rejected the token (401)") from None
         except Exception as exc:
-            if isinstance(exc, hx.VaultDown) and not _retryable(exc):
-                # One sealed node of a cluster: the others may still serve (bounded by the deadline).
-                if failover is not None and time.monotonic() - started < retry.deadline and failover():
-                    _count(on_retry)
-                    continue
+            sealed = isinstance(exc, hx.VaultDown) and not _retryable(exc)
+            if sealed and failover is None:
                 raise StoreSealed(f"the Vault server at {address} is sealed") from None
             if not isinstance(exc, hx.VaultError | requests.exceptions.RequestException):
                 raise
-            if not (_retryable(exc) and (idempotent or _not_applied(exc))):
+            if not sealed and not (_retryable(exc) and (idempotent or _not_applied(exc))):
                 raise StoreUnavailable(f"{what}: Vault at {address} failed ({_describe(exc)})") from None
-            if time.monotonic() - started + delay > retry.deadline:
-                raise StoreUnavailable(
-                    f"Vault at {address} did not answer {what} within {retry.deadline:g}s ({_describe(exc)})",
-                    hint="check that the server is running and reachable (VAULT_ADDR / the store's `address`)",
+            # A cluster node that is sealed (a killed leader that came back) is skipped like a dead
+            # one: another node leads, or will once the election is over.
+            unreachable = _unreachable(exc)
+            budget = retry.connect_deadline if unreachable and failover is None else retry.deadline
+            elapsed = time.monotonic() - started
+            if elapsed + delay > budget:
+                if sealed:
+                    raise StoreSealed(
+                        f"the Vault server at {address} is sealed and no other node took over within {budget:g}s"
+                    ) from None
+                if isinstance(exc, hx.VaultError):
+                    raise ServerFailing(
+                        f"Vault at {address} answered {what} with {_describe(exc)}, "
+                        f"still after {elapsed:.0f}s of retries",
+                        hint="the server reports an error of its own: its log says why",
+                    ) from None
+                raise ServerUnreachable(
+                    f"Vault at {address} did not answer {what} within {budget:g}s ({_describe(exc)})"
                 ) from None
             _count(on_retry)
             if failover is not None and failover():
@@ -161,12 +201,26 @@ def _count(on_retry: Callable[[], None] | None) -> None:
         on_retry()
 
 
+def _unreachable(exc: Exception) -> bool:
+    """No connection was made (refused, or none accepted in time): nothing was sent."""
+    import requests
+
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    return isinstance(exc, requests.exceptions.ConnectionError) and not isinstance(
+        exc, requests.exceptions.ReadTimeout
+    )
+
+
 def _not_applied(exc: Exception) -> bool:
     """Answers that prove the server did not apply the request: safe to resend even a write."""
     import hvac.exceptions as hx
+    import requests
 
     if isinstance(exc, hx.RateLimitExceeded | hx.PreconditionFailed | hx.VaultDown):
         return True
+    if isinstance(exc, requests.exceptions.TooManyRedirects):
+        return True  # every node it reached answered with a redirect, none with a result
     # A standby that could not reach an active node to forward to (an election is under way).
     msg = _server_message(exc).lower()
     return isinstance(exc, hx.InternalServerError) and (
@@ -178,11 +232,17 @@ def _describe(exc: Exception) -> str:
     import hvac.exceptions as hx
     import requests
 
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return "no connection accepted in time"
     if isinstance(exc, requests.exceptions.Timeout):
         return "timed out"
     if isinstance(exc, requests.exceptions.ConnectionError):
         return "connection refused or reset"
+    if isinstance(exc, requests.exceptions.TooManyRedirects):
+        return "redirect loop between nodes"
     if isinstance(exc, hx.VaultError):
         msg = _server_message(exc)
-        return f"{type(exc).__name__}" + (f": {msg}" if msg else "")
+        code = _STATUS.get(type(exc).__name__)
+        head = f"HTTP {code} ({type(exc).__name__})" if code else type(exc).__name__
+        return head + (f": {msg}" if msg else "")
     return type(exc).__name__

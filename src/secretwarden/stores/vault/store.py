@@ -57,7 +57,13 @@ from secretwarden.stores.base import (
     refuse_reuse,
 )
 from secretwarden.stores.vault.auth import Connection, make_client
-from secretwarden.stores.vault.errors import CasMismatch, NotFound, RetryPolicy, call
+from secretwarden.stores.vault.errors import (
+    CasMismatch,
+    NotFound,
+    RetryPolicy,
+    ServerUnreachable,
+    call,
+)
 from secretwarden.stores.vault.ha import LeaderFollower, split_addresses
 from secretwarden.stores.vault.layout import Location, VaultLayout, join
 from secretwarden.stores.vault.meta import (
@@ -213,11 +219,8 @@ class VaultStore:
                 failover=self._failover if self._ha.clustered else None,
                 on_retry=self._count_retry,
             )
-        except StoreUnavailable as exc:
-            if "did not answer" in exc.message or (
-                not self._ha.clustered and ("connection refused" in exc.message or "timed out" in exc.message)
-            ):
-                self._down = exc
+        except ServerUnreachable as exc:
+            self._down = exc
             raise
 
     def _url(self, kind: str, path: str) -> str:
