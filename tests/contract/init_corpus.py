@@ -48,10 +48,12 @@ services:
         "      SESSION_SECRET: change-me\n",
         "config/prod.env": f"SENTRY_DSN={VALUE}\nLOG_LEVEL=info\n",
         ".env.example": f"# Optional integrations\n# SLACK_WEBHOOK_SECRET={VALUE}\nJWT_SECRET=\n# see docs: a=b\n",
+        ".github/workflows/values-check.yml": "on: push\njobs:\n  check:\n    runs-on: ubuntu-latest\n"
+        "    env:\n      TEMP_FILE: /tmp/out\n    steps:\n      - run: echo $TEMP_FILE\n",
     },
     expected=frozenset({"DATABASE_URL", "REDIS_URL", "STRIPE_SECRET_KEY", "CELERY_BROKER_URL", "SESSION_SECRET",
                         "SENTRY_DSN", "SLACK_WEBHOOK_SECRET", "JWT_SECRET"}),
-    junk=frozenset({"a", "<<"}),
+    junk=frozenset({"a", "<<", "TEMP_FILE"}),
 )
 
 HELM_CHART = Repo(

@@ -34,6 +34,8 @@ _K8S_NAME = re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")
 
 
 def wants(path: PurePosixPath) -> bool:
+    if path.parts and path.parts[0] == ".github":
+        return False  # a workflow named `values-check.yml` is CI, not chart values
     return bool(_VALUES_FILE.fullmatch(path.name)) or path.suffix == ".tpl"
 
 
@@ -58,8 +60,13 @@ def _helper_env(text: str) -> Iterator[Hit]:
     spans = [(m.end(), text.find("{{- define", m.end())) for m in _DEFINE.finditer(text)]
     for start, stop in spans:
         block = text[start : stop if stop != -1 else len(text)]
-        for m in _HELPER_ENV.finditer(block):
-            yield Hit(m.group("name"), lines.number(start + m.start("name")), detail="helper env entry")
+        entries = list(_HELPER_ENV.finditer(block))
+        for i, m in enumerate(entries):
+            # Strong when the entry reads a Secret; a plain setting (`BITNAMI_DEBUG`, `POD_IP`)
+            # is weak: kept only if it looks secret or another source found it.
+            body = block[m.end() : entries[i + 1].start() if i + 1 < len(entries) else len(block)]
+            weak = "secretKeyRef" not in body
+            yield Hit(m.group("name"), lines.number(start + m.start("name")), detail="helper env entry", weak=weak)
 
 
 def _env_maps(root: y.Node) -> Iterator[Hit]:
@@ -70,11 +77,12 @@ def _env_maps(root: y.Node) -> Iterator[Hit]:
             if y.is_mapping(value):
                 for name, name_node, _ in y.items(value):
                     if _ENV_VAR.fullmatch(name):
-                        yield Hit(name, y.line(name_node), detail=f"values {key}")
+                        yield Hit(name, y.line(name_node), detail=f"values {key}", weak=True)
             for item in y.elements(value):
                 entry = y.scalar(y.get(item, "name")) if y.is_mapping(item) else None
                 if entry and _ENV_VAR.fullmatch(entry):
-                    yield Hit(entry, y.line(item), detail=f"values {key}")
+                    weak = y.path_get(item, "valueFrom", "secretKeyRef") is None
+                    yield Hit(entry, y.line(item), detail=f"values {key}", weak=weak)
 
 
 def _walk(root: y.Node) -> Iterator[Hit]:
