@@ -311,6 +311,137 @@ stringData:
     "deploy/broken.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a\n",  # lint-labelled below
 }
 
+
+BITNAMI_STYLE = {
+    "helm/queue/Chart.yaml": "apiVersion: v2\nname: queue\nversion: 4.1.0\n",
+    "helm/queue/values.yaml": """\
+auth:
+  username: user  # lint: ok
+  password: ""
+  erlangCookie: ""
+  securePassword: true  # lint: ok
+  existingPasswordSecret: ""
+  existingErlangSecret: ""
+  tls:
+    enabled: false
+    existingSecret: ""
+metrics:
+  serviceMonitor:
+    basicAuth: {}
+extraEnvVars: []
+""",
+    "helm/queue/templates/_helpers.tpl": """\
+{{- define "queue.secretPasswordName" -}}
+{{- if .Values.auth.existingPasswordSecret -}}
+{{- printf "%s" (tpl .Values.auth.existingPasswordSecret $) -}}
+{{- else -}}
+{{- printf "%s" (include "common.names.fullname" .) -}}
+{{- end -}}
+{{- end -}}
+{{- define "queue.createSecret" -}}
+{{- if or (not .Values.auth.existingPasswordSecret) (not .Values.auth.existingErlangSecret) }}
+{{- true -}}
+{{- end -}}
+{{- end -}}
+""",
+    "helm/queue/templates/secrets.yaml": """\
+{{- if (include "queue.createSecret" .) }}  # lint: expect helm-create-secret
+apiVersion: v1
+kind: Secret
+metadata:
+  name: {{ include "common.names.fullname" . }}
+  namespace: {{ include "common.names.namespace" . | quote }}
+  labels: {{- include "common.labels.standard" ( dict "customLabels" .Values.commonLabels "context" $ ) | nindent 4 }}
+    app.kubernetes.io/component: queue
+type: Opaque
+data:
+  {{- if not .Values.auth.existingPasswordSecret }}
+  {{- if .Values.auth.password }}
+  queue-password: {{ required "auth.password is required" .Values.auth.password | b64enc | quote }}  # lint: ok
+  {{- else }}
+  queue-password: {{ randAlphaNum 24 | b64enc | quote }}  # lint: ok
+  {{- end }}
+  {{- end }}
+  {{- if not .Values.auth.existingErlangSecret }}
+  queue-erlang-cookie: {{ .Values.auth.erlangCookie | b64enc | quote }}  # lint: expect helm-secret-without-required
+  {{- end }}
+{{- end }}
+""",
+    "helm/queue/templates/statefulset.yaml": """\
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: {{ include "common.names.fullname" . }}
+  labels: {{- include "common.labels.standard" ( dict "customLabels" .Values.commonLabels "context" $ ) | nindent 4 }}
+spec:
+  template:
+    metadata:
+      annotations:
+        checksum/secret: {{ include (print $.Template.BasePath "/secrets.yaml") . | sha256sum }}  # lint: ok
+    spec:
+      {{- if .Values.serviceAccount.create }}
+      serviceAccountName: {{ include "common.names.fullname" . }}
+      {{- end }}
+      automountServiceAccountToken: {{ .Values.automountServiceAccountToken }}  # lint: ok
+      containers:
+        - name: queue
+          image: {{ include "queue.image" . }}
+          env:
+            - name: QUEUE_SECURE_PASSWORD
+              value: {{ ternary "yes" "no" .Values.auth.securePassword | quote }}  # lint: ok
+            - name: QUEUE_USERNAME
+              value: {{ .Values.auth.username | quote }}  # lint: ok
+            - name: QUEUE_PASSWORD
+              valueFrom:
+                secretKeyRef:
+                  name: {{ include "queue.secretPasswordName" . }}  # lint: ok
+                  key: queue-password
+            {{- if .Values.auth.tls.enabled }}
+            - name: QUEUE_TLS_KEY_PASSWORD
+              valueFrom:
+                secretKeyRef:
+                  name: {{ .Values.auth.tls.existingSecret }}  # lint: expect helm-secret-without-required
+                  key: key-password
+            {{- end }}
+            {{- if .Values.extraEnvVars }}
+            {{- include "common.tplvalues.render" (dict "value" .Values.extraEnvVars "context" $) | nindent 12 }}
+            {{- end }}
+      volumes:
+        {{- if .Values.auth.existingErlangSecret }}
+        - name: erlang
+          secret:
+            secretName: {{ .Values.auth.existingErlangSecret }}  # lint: ok
+        {{- end }}
+""",
+}
+
+PIPELINE_VALUES = {
+    "charts/api/Chart.yaml": "apiVersion: v2\nname: api\nversion: 0.1.0\n",
+    "charts/api/values.yaml": "image: example/api\nsecrets:\n  existingSecret: api-secrets  # lint: ok\n",
+    "deploy/environments/prod.yaml": """\
+ingress:
+  host: api.example.com  # lint: ok
+database:
+  password: literal-example-pipeline-pw  # lint: expect helm-literal-secret
+  passwordFile: /run/secrets/db  # lint: ok
+""",
+    "deploy/environments/notes.yaml": "database:\n  password: literal-example-not-values  # lint: ok\n",
+    ".gitlab-ci.yml": """\
+deploy:
+  script:
+    - helm upgrade --install api charts/api
+        --values deploy/environments/prod.yaml --atomic
+""",
+    "scripts/release.sh": """\
+#!/bin/sh
+set -eu
+: "${REGISTRY_TOKEN:?REGISTRY_TOKEN is required}"  # lint: ok
+DEPLOY_KEY="${DEPLOY_KEY:-}"  # lint: ok
+SLACK_WEBHOOK_SECRET="${SLACK_WEBHOOK_SECRET:-none}"  # lint: expect fallback-default
+helm upgrade api charts/api -f deploy/environments/prod.yaml
+""",
+}
+
 REPOSITORIES: dict[str, dict[str, str]] = {
     "helm-classic": HELM_CLASSIC,
     "helm-cache": CACHE_CHART,
@@ -319,6 +450,8 @@ REPOSITORIES: dict[str, dict[str, str]] = {
     "python-app": PYTHON_APP,
     "js-app": JS_APP,
     "docs-site": DOCS_SITE,
+    "bitnami-style": BITNAMI_STYLE,
+    "pipeline-values": PIPELINE_VALUES,
 }
 # Labels a file cannot carry itself (a comment would change what is broken).
 EXTRA_EXPECT: dict[str, list[tuple[str, int, str]]] = {"docs-site": [("deploy/broken.yaml", 4, "malformed-yaml")]}

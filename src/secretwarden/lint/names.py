@@ -14,7 +14,7 @@ _SECRET_TAIL = re.compile(
     r"accesskey|access_key|secretkey|secret_key|signingkey|signing_key|credentials?|"
     r"authtoken|auth_token|clientsecret|client_secret|dsn|database_url|databaseurl|"
     r"connectionstring|connection_string|webhooksecret|encryptionkey|encryption_key|masterkey|master_key|"
-    r"(?:^|_)pass|(?:^|_)creds)$"
+    r"(?:^|_)pass|(?:^|_)creds|cookie|(?:^|_)salt|(?:^|_)pepper|htpasswd|bindpw)$"
 )
 # Leading words that make a secret-ish name a switch, a message or a pointer:
 # `allow_empty_password`, `automount_service_account_token`, `invalid_token`.
