@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from secretwarden.contract.durations import parse_duration
+from secretwarden.stores.registry import BACKEND_NAMES
 
 NAME_RE = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 KEY_RE = r"^[A-Za-z_][A-Za-z0-9_.-]*$"
@@ -50,8 +51,15 @@ class Environment(Strict):
     _check_rotate = field_validator("rotate_every")(lambda v: v if v is None else _duration(v))
 
 
+# The backends a contract may name are the registry's: a new backend needs no edit here.
+if TYPE_CHECKING:
+    BackendName = str
+else:
+    BackendName = Literal[BACKEND_NAMES]
+
+
 class Store(Strict):
-    backend: Literal["embedded", "vault", "sops", "env", "dotenv"] = "embedded"
+    backend: BackendName = "embedded"
     options: dict[str, Any] = Field(default_factory=dict, description="Backend-specific options.")
     description: str | None = None
 

@@ -1,26 +1,51 @@
-"""Backend registry: backend name -> module that provides `open_store(...)`.
+"""Backend registry: backend name -> a function that imports the backend's module.
 
-Adding a backend is one module with an `open_store` function and one entry
-here. Modules are imported only when a store of that backend is opened.
+Adding a backend is one folder under `stores/` whose `backend.py` has an
+`open_store` function, and one entry in `BACKENDS`. Each entry returns the
+module as a `BackendModule`, so mypy checks every backend's `open_store`
+against the protocol; modules are imported only when a store of that backend
+is opened. The backend names a contract may use (`BACKEND_NAMES`) come from
+here: there is no second list.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from secretwarden.errors import UsageError
-from secretwarden.stores.base import MetadataReader, SecretStore
 
-BACKENDS: dict[str, str] = {
-    "embedded": "secretwarden.stores.embedded.backend",
-    "sops": "secretwarden.stores.sops.backend",
-    "vault": "secretwarden.stores.vault.backend",
+if TYPE_CHECKING:  # the protocol module loads when a store opens, not with the contract model
+    from secretwarden.stores.base import MetadataReader, SecretStore
+
+
+def _embedded() -> BackendModule:
+    from secretwarden.stores.embedded import backend
+
+    return backend
+
+
+def _sops() -> BackendModule:
+    from secretwarden.stores.sops import backend
+
+    return backend
+
+
+def _vault() -> BackendModule:
+    from secretwarden.stores.vault import backend
+
+    return backend
+
+
+BACKENDS: dict[str, Callable[[], BackendModule]] = {
+    "embedded": _embedded,
+    "sops": _sops,
+    "vault": _vault,
 }
+BACKEND_NAMES: tuple[str, ...] = tuple(BACKENDS)
 
 Access = Literal["metadata", "secrets"]
 
@@ -52,14 +77,13 @@ class BackendModule(Protocol):
 
 
 def backend_module(backend: str) -> BackendModule:
-    target = BACKENDS.get(backend)
-    if target is None:
+    loader = BACKENDS.get(backend)
+    if loader is None:
         raise UsageError(
             f"backend `{backend}` is not available in this version",
             hint="available backends: " + ", ".join(sorted(BACKENDS)),
         )
-    module: BackendModule = importlib.import_module(target)
-    return module
+    return loader()
 
 
 def open_store(
@@ -81,6 +105,8 @@ def open_secret_store(
     clock: Callable[[], dt.datetime] | None = None,
 ) -> SecretStore:
     """Open a store with access to values (every backend's store is a SecretStore then)."""
+    from secretwarden.stores.base import SecretStore
+
     store = open_store(spec, access="secrets", fingerprinter=fingerprinter, clock=clock)
     if not isinstance(store, SecretStore):
         raise UsageError(f"backend `{spec.backend}` cannot read or write values")
