@@ -110,7 +110,7 @@ def run(
     for problem in prepared.problems:
         click.echo(f"warden: warning: {problem}", err=True)
     if redact:
-        from secretwarden.runtime.supervise import run_redacted
+        from secretwarden.redact.supervise import run_redacted
 
         run_redacted(argv, prepared.child_env, prepared.plan.sensitive_values(prepared.values))
     exec_child(argv, prepared.child_env)
