@@ -109,6 +109,7 @@ CANARY_ELSEWHERE = {
     "destroy": "tests/cli/test_core_commands.py",
     "get": "tests/cli/test_canary.py",
     "import": "tests/transfer/test_import_cli.py",
+    "migrate": "tests/transfer/test_migrate_cli.py",
     "incident": "tests/cli/test_rotation_cli.py",
     "init": "tests/contract/test_discovery_cli.py",
     "isolation": "tests/cli/test_rotation_cli.py",

@@ -45,6 +45,7 @@ COMMANDS: dict[str, str] = {
     "ci": "secretwarden.cli.ci_cmd:ci",
     "render": "secretwarden.cli.render_cmd:render",
     "import": "secretwarden.cli.import_cmd:import_",
+    "migrate": "secretwarden.cli.migrate_cmd:migrate",
     # scan / lint / render / ... register here as they land
 }
 

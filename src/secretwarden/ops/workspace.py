@@ -92,6 +92,24 @@ class Workspace:
             )
         return self._secrets[name]
 
+    def secrets_store(self, name: str, *, clock: Callable[[], dt.datetime] | None = None) -> SecretStore:
+        """A store of the contract by name, opened for values (`warden migrate` moves between two).
+
+        `clock` replaces the workspace's clock for this store: a migration writes
+        each version with its original time.
+        """
+        from secretwarden.crypto.fingerprint import fingerprinter_for
+        from secretwarden.paths import refuse_config_inside
+
+        if name not in self._secrets:
+            refuse_config_inside(self.root)
+            self._secrets[name] = open_secret_store(
+                self.store_spec(name),
+                fingerprinter=fingerprinter_for(self.contract.project, forbidden_root=self.root),
+                clock=clock or self.clock,
+            )
+        return self._secrets[name]
+
     @property
     def audit(self) -> AuditLog:
         raw = self.contract.audit.path or ".warden/audit.jsonl"
