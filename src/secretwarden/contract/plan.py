@@ -197,6 +197,9 @@ def _resolve(contract: Contract, env: str, *, only: str | None = None) -> list[R
     declared = declared_keys(contract)
     store = contract.store_for(env)
     out: list[Requirement] = []
+    # What a key's spec decides, computed once per spec (a shared key is read by many services,
+    # and a per-instance key once per instance): reports resolve tens of thousands of slots.
+    per_spec: dict[tuple[str, int], tuple[Any, ...]] = {}
     for svc_name, svc in contract.services.items():
         if only is not None and svc_name != only:
             continue
@@ -211,8 +214,16 @@ def _resolve(contract: Contract, env: str, *, only: str | None = None) -> list[R
                     ns, _, key = spec.ref.partition("/")
                     target = declared[(ns, key)][1]
                 namespace = contract.namespaces[ns]
-                fmt, regex, min_length = spec_fields(target)
-                gen = target.generator
+                decided = per_spec.get((ns, id(target)))
+                if decided is None:
+                    gen = target.generator
+                    decided = per_spec[(ns, id(target))] = (
+                        *spec_fields(target),
+                        gen.model_dump() if gen is not None else None,
+                        _cadence(contract, env, ns, target),
+                        tuple(step.step for step in target.runbook),
+                    )
+                fmt, regex, min_length, generate, cadence, runbook = decided
                 out.append(
                     Requirement(
                         service=svc_name,
@@ -224,8 +235,8 @@ def _resolve(contract: Contract, env: str, *, only: str | None = None) -> list[R
                         fmt=fmt,
                         regex=regex,
                         min_length=min_length,
-                        generate=gen.model_dump() if gen is not None else None,
-                        rotate_every=_cadence(contract, env, ns, target),
+                        generate=generate,
+                        rotate_every=cadence,
                         owner=target.owner or svc.owner or namespace.owner,
                         description=spec.description or target.description,
                         via_ref=spec.ref,
@@ -233,7 +244,7 @@ def _resolve(contract: Contract, env: str, *, only: str | None = None) -> list[R
                         deprecated_hold_until=namespace.hold_until,
                         past_hold=namespace.past_hold,
                         path_override=target.path,
-                        runbook=tuple(step.step for step in target.runbook),
+                        runbook=runbook,
                     )
                 )
     return out

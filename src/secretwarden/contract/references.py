@@ -7,7 +7,7 @@ lets through untouched (it only wraps ValueError).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from secretwarden.contract.suggest import closest
 
@@ -31,12 +31,21 @@ def _unknown(kind: str, name: str, choices: list[str]) -> str:
 
 def declared_keys(contract: Contract) -> dict[tuple[str, str], tuple[str, Secret]]:
     """(namespace, key) -> (declaring service, spec), for keys declared without `ref`."""
+    held = _DECLARED[0] if _DECLARED else None
+    if held is contract:  # reports ask this of one contract many times: walk it once
+        return dict(_DECLARED[1])
     found: dict[tuple[str, str], tuple[str, Secret]] = {}
     for svc_name, svc in contract.services.items():
         for key, spec in svc.secrets.items():
             if spec.ref is None:
                 found.setdefault((svc.namespace, key), (svc_name, spec))
-    return found
+    _DECLARED[:] = [contract, found]
+    return dict(found)
+
+
+# The most recent contract and its declared keys; the contract is held, so its id is never reused
+# while cached (a contract is frozen: its keys cannot change under the cache).
+_DECLARED: list[Any] = []
 
 
 _SPEC_FIELDS = ("format", "min_length", "generate", "sensitive")

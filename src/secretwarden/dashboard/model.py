@@ -332,7 +332,6 @@ def build_coverage(ws: Workspace, envs: list[str], service: str | None = None) -
         ws.contract.project, ws.clock(), [env_status(ws, env, service=service, register=register) for env in envs]
     )
     today = ws.clock().date()
-    metas = {env: {m.slot: m for m in ws.metadata(env).list_meta(env)} for env in envs}
     formats = _formats(ws)
     cells: dict[tuple[str, str | None], dict[str, CoverageCell]] = defaultdict(dict)
     namespaces: list[NamespaceCoverage] = []
@@ -354,7 +353,6 @@ def build_coverage(ws: Workspace, envs: list[str], service: str | None = None) -
         for ss in es.services:
             keys = []
             for k in sorted(ss.keys, key=lambda k: k.var):
-                meta = metas[es.env].get(k.slot)
                 problems = list(k.problems) + ([k.deprecated_read] if k.deprecated_read else [])
                 keys.append(
                     KeyRow(
@@ -365,7 +363,7 @@ def build_coverage(ws: Workspace, envs: list[str], service: str | None = None) -
                         owner=k.owner,
                         format=formats.get((k.slot.namespace, k.slot.key)),
                         last_written=_iso(k.last_written),
-                        versions=len(meta.versions) if meta else 0,
+                        versions=k.versions,
                         version=k.version,
                         problems=problems,
                         via_ref=k.via_ref,

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from secretwarden.ops.workspace import Workspace
 from secretwarden.slots import SlotRef
 from secretwarden.stores.base import KeyMeta, MetadataReader, StoreStats
+from secretwarden.stores.summary import FingerprintRow, KeySummary, summarize
 
 
 class SnapshotReader:
@@ -28,6 +29,8 @@ class SnapshotReader:
         self._keys: dict[SlotRef, KeyMeta] | None = None
         self._namespaces: dict[str, set[str]] = {}
         self._denied: set[str] | None = None
+        self._summaries: list[KeySummary] | None = None
+        self._fingerprints: list[FingerprintRow] | None = None
 
     def _all(self) -> dict[SlotRef, KeyMeta]:
         if self._keys is None:
@@ -51,6 +54,22 @@ class SnapshotReader:
         if self._denied is None:
             self._denied = set(self.inner.denied_fingerprints())
         return set(self._denied)
+
+    def key_summaries(self, env: str | None = None) -> list[KeySummary]:
+        """The reports' one-row-per-key view (stores/summary.py), from the same one listing."""
+        if self._summaries is None:
+            self._summaries = [summarize(m) for m in self._all().values()]
+        return [s for s in self._summaries if env is None or s.slot.env == env]
+
+    def fingerprint_rows(self) -> list[FingerprintRow]:
+        if self._fingerprints is None:
+            self._fingerprints = [
+                (slot.env, slot.namespace, slot.instance or "", slot.key, v.version, v.fingerprint)
+                for slot, m in self._all().items()
+                for v in m.versions
+                if v.fingerprint
+            ]
+        return list(self._fingerprints)
 
     def close(self) -> None:
         """The wrapped reader belongs to the original workspace, which closes it."""

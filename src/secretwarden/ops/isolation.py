@@ -32,7 +32,7 @@ from secretwarden.contract.references import declared_keys
 from secretwarden.contract.validation import spec_digest, spec_fields
 from secretwarden.ops.workspace import Workspace
 from secretwarden.slots import SlotRef
-from secretwarden.stores.base import KeyMeta
+from secretwarden.stores.summary import KeySummary, fingerprint_rows, key_summaries
 
 # A value shorter than this (in what the contract guarantees) could be found by
 # testing guesses against its fingerprint.
@@ -147,20 +147,24 @@ class _KeySpec:
 
 def _specs(ws: Workspace) -> dict[tuple[str, str], _KeySpec]:
     out = {}
+    made: dict[tuple[str | None, str | None, int | None, bool], _KeySpec] = {}
     for (ns, key), (_svc, spec) in declared_keys(ws.contract).items():
         fmt, regex, min_length = spec_fields(spec)
-        guaranteed = max(min_length or 0, _FORMAT_MIN_CHARS.get(fmt or "", 0))
-        out[(ns, key)] = _KeySpec(spec.sensitive, spec_digest(fmt, regex, min_length), guaranteed)
+        shape = (fmt, regex, min_length, spec.sensitive)
+        found = made.get(shape)  # thousands of keys share a handful of specs: digest each once
+        if found is None:
+            guaranteed = max(min_length or 0, _FORMAT_MIN_CHARS.get(fmt or "", 0))
+            found = made[shape] = _KeySpec(spec.sensitive, spec_digest(fmt, regex, min_length), guaranteed)
+        out[(ns, key)] = found
     return out
 
 
-def _weakness(meta: KeyMeta, spec: _KeySpec | None) -> str | None:
-    cur = meta.current
-    if cur is None:
+def _weakness(meta: KeySummary, spec: _KeySpec | None) -> str | None:
+    if meta.version is None:
         return None
     if spec is None:
         return "not declared in the contract: its strength is unknown"
-    stamp = cur.stamp
+    stamp = meta.stamp
     if stamp is None or stamp.digest != spec.digest or stamp.problems:
         return "the value was not validated against the current contract spec"
     if spec.guaranteed < WEAK_BELOW:
@@ -169,40 +173,46 @@ def _weakness(meta: KeyMeta, spec: _KeySpec | None) -> str | None:
     return None
 
 
-def isolation_report(ws: Workspace, *, listed: dict[str, list[KeyMeta]] | None = None) -> IsolationReport:
+def isolation_report(ws: Workspace, *, listed: dict[str, list[KeySummary]] | None = None) -> IsolationReport:
     """Every pair of slots sharing a value, across all stores of the project; metadata only.
 
-    `listed`: every store's metadata when the caller already has it (`status`).
+    `listed`: every store's key summaries when the caller already has them (`status`).
+    Per store: one query for the keys' current versions, one for every fingerprint.
     """
     readers = ws.metadata_by_store()
     report = IsolationReport(ws.contract.project, ws.clock(), sorted(readers))
     specs = _specs(ws)
-    # fingerprint -> (store, slot, version, current); Located objects only for real groups
-    by_fp: dict[str, list[tuple[str, SlotRef, int, bool]]] = {}
+    # fingerprint -> (store, slot row, version, current); Located objects only for real groups
+    by_fp: dict[str, list[tuple[str, tuple[str, str, str, str], int, bool]]] = {}
     for store_name in sorted(readers):
-        for meta in readers[store_name].list_meta() if listed is None else listed[store_name]:
-            spec = specs.get((meta.slot.namespace, meta.slot.key))
+        reader = readers[store_name]
+        current: dict[tuple[str, str, str, str], int] = {}  # checked slots -> current version
+        for meta in key_summaries(reader) if listed is None else listed[store_name]:
+            slot = meta.slot
+            spec = specs.get((slot.namespace, slot.key))
             if spec is not None and not spec.sensitive:
                 report.config_ignored += 1
                 continue
-            cur = meta.current
-            if cur is None:
+            if meta.version is None:
                 continue
             report.slots_checked += 1
-            if cur.fingerprint is None:
+            if meta.fingerprint is None:
                 report.unfingerprinted.append(
-                    FlaggedSlot(store_name, meta.slot, "no fingerprint in metadata (written outside warden)")
+                    FlaggedSlot(store_name, slot, "no fingerprint in metadata (written outside warden)")
                 )
             why = _weakness(meta, spec)
             if why is not None:
-                report.weak.append(FlaggedSlot(store_name, meta.slot, why))
-            for v in meta.versions:
-                if v.fingerprint:
-                    by_fp.setdefault(v.fingerprint, []).append((store_name, meta.slot, v.version, v is cur))
+                report.weak.append(FlaggedSlot(store_name, slot, why))
+            current[(slot.env, slot.namespace, slot.instance or "", slot.key)] = meta.version
+        for env, ns, inst, key, version, fp in fingerprint_rows(reader):
+            row = (env, ns, inst, key)
+            cur = current.get(row)
+            if cur is not None:
+                by_fp.setdefault(fp, []).append((store_name, row, version, version == cur))
     for found in by_fp.values():
         if len(found) < 2:
             continue
-        group = sorted(Located(*f) for f in found)
+        group = sorted(Located(store, SlotRef(e, n, k, i or None), v, c) for store, (e, n, i, k), v, c in found)
         for i, a in enumerate(group):
             for b in group[i + 1 :]:
                 if (a.store, a.slot) == (b.store, b.slot) or not (a.current or b.current):

@@ -29,11 +29,11 @@ from secretwarden.ops.workspace import Workspace
 from secretwarden.slots import SlotRef
 from secretwarden.stores.base import (
     DataKeyRotator,
-    KeyMeta,
     RotatedDataKey,
     SecretValue,
     WriteRequest,
 )
+from secretwarden.stores.summary import KeySummary, key_summaries
 
 RotationState = Literal["ok", "due", "overdue", "never-rotated", "compromised", "missing", "no-cadence"]
 # States that make `warden rotation status --strict` fail: the secret is past its
@@ -86,7 +86,7 @@ class RotationReport:
 
 
 def rotation_state(
-    meta: KeyMeta | None,
+    meta: KeySummary | None,
     cadence: dt.timedelta | None,
     now: dt.datetime,
     due_within: dt.timedelta,
@@ -97,19 +97,18 @@ def rotation_state(
     `incident`: an incident on the key that is not closed. Whether the key counts
     as compromised is the verdict's answer (`ops/verdict.py`), as for `check`.
     """
-    current = meta.current if meta else None
-    if meta is None or current is None:
+    if meta is None or meta.written_at is None:
         return "missing", None
     if compromise(meta.compromised, incident) is not None:
         return "compromised", None
     if cadence is None:
         return "no-cadence", None
-    due_at = current.created_at + cadence
+    due_at = meta.written_at + cadence
     if now >= due_at:
         return "overdue", due_at
     if due_at - now <= due_within:
         return "due", due_at
-    if len(meta.versions) <= 1:
+    if meta.versions <= 1:
         return "never-rotated", due_at
     return "ok", due_at
 
@@ -133,7 +132,7 @@ def rotation_status(
     for env in envs or list(ws.contract.environments):
         reader = ws.metadata(env)
         store_name = ws.contract.store_for(env)
-        metas = {m.slot: m for m in reader.list_meta(env)}
+        metas = {m.slot: m for m in key_summaries(reader, env)}
         for slot, group in expected_slots(requirements(ws.contract, env)).items():
             # Most slots are read by one service; skip the general case's work for them.
             owner_req = group[0] if len(group) == 1 else next((r for r in group if r.via_ref is None), group[0])
@@ -142,7 +141,6 @@ def rotation_status(
             meta = metas.get(slot)
             incident = register.get((store_name, slot)) if register else None
             state, due_at = rotation_state(meta, owner_req.rotate_every, now, due_within, incident)
-            current = meta.current if meta else None
             rows.append(
                 RotationRow(
                     slot=slot,
@@ -151,11 +149,11 @@ def rotation_status(
                     owner=owner_req.owner if owner_req.via_ref is None else _key_owner(ws, slot, declared),
                     required=owner_req.required if len(group) == 1 else any(r.required for r in group),
                     cadence=owner_req.rotate_every,
-                    last_rotated=current.created_at if current else None,
+                    last_rotated=meta.written_at if meta else None,
                     due_at=due_at,
                     state=state,
-                    version=current.version if current else None,
-                    rotations=max(0, len(meta.versions) - 1) if meta else 0,
+                    version=meta.version if meta else None,
+                    rotations=max(0, meta.versions - 1) if meta else 0,
                 )
             )
     return RotationReport(ws.contract.project, now, due_within, rows)

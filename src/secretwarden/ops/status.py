@@ -25,7 +25,7 @@ from secretwarden.ops.verdict import (
 )
 from secretwarden.ops.workspace import Workspace
 from secretwarden.slots import SlotRef
-from secretwarden.stores.base import KeyMeta
+from secretwarden.stores.summary import KeySummary, key_summaries, summarize
 
 if TYPE_CHECKING:
     from secretwarden.ops.isolation import IsolationReport
@@ -46,6 +46,7 @@ class KeyStatus:
     via_ref: str | None = None
     deprecated_read: str | None = None  # why reading this slot is flagged (past its hold date)
     reasons: tuple[Reason, ...] = ()  # the verdict's reasons for this key (ops/verdict.py)
+    versions: int = 0  # versions written
 
     @property
     def blocking(self) -> bool:
@@ -118,16 +119,20 @@ class GapReport:
         return "BLOCKED: " + describe_blockers(keys)
 
 
-def observe(meta: KeyMeta | None, digest: str) -> tuple[KeyState, tuple[str, ...]]:
+_UNVERIFIED = ("written without validation",)
+_SPEC_CHANGED = ("contract spec changed since the write",)
+_MARKED = ("marked compromised, not rotated since",)
+
+
+def observe(meta: KeySummary | None, digest: str) -> tuple[KeyState, tuple[str, ...]]:
     """What the metadata says about the value in a slot: state and why (never a value)."""
-    current = meta.current if meta else None
-    if meta is None or current is None:
+    if meta is None or meta.version is None:
         return "missing", ()
     if meta.compromised:
-        return "compromised", ("marked compromised, not rotated since",)
-    stamp = current.stamp
+        return "compromised", _MARKED
+    stamp = meta.stamp
     if stamp is None or stamp.digest != digest:
-        return "unverified", ("written without validation" if stamp is None else "contract spec changed since the write",)
+        return "unverified", _UNVERIFIED if stamp is None else _SPEC_CHANGED
     if stamp.problems:
         return "invalid", stamp.problems
     return "present", ()
@@ -154,29 +159,37 @@ class KeyJudge:
         return SlotFacts(req.var, req.slot, req.required, state, problems, incident, deprecated, hold, past_hold)
 
     def key(
-        self, req: Requirement, meta: KeyMeta | None, observed: tuple[KeyState, tuple[str, ...]] | None = None
+        self, req: Requirement, meta: KeySummary | None, observed: tuple[KeyState, tuple[str, ...]] | None = None
     ) -> KeyStatus:
         """`observed`: state and problems found by reading the value (`check --verify-values`)."""
         state, problems = observe(meta, req.digest) if observed is None else observed
+        version = meta.version if meta is not None else None
+        written = meta.written_at if meta is not None else None
+        count = meta.versions if meta is not None else 0
+        deprecated = self.policy[req.slot.namespace][0]
+        if state == "present" and not deprecated and not self.register:
+            # The common case at scale: nothing to say about this key, so no reasons to build.
+            return KeyStatus(req.var, req.slot, req.required, state, (), version, written, req.owner, req.via_ref,
+                             None, (), count)
         facts = self.facts(req, state, problems)
         reasons = tuple(slot_reasons(facts, self.today, allow_compromised=self.allow_compromised))
         if facts.incident is not None and state not in ("missing", "compromised"):
             state = "compromised"  # rotated, but the incident is open: shown as it blocks
             problems = next(r.text for r in reasons if r.code == "incident-open"), *problems
         stale = next((r.text for r in reasons if r.code == "past-hold"), None) if facts.deprecated else None
-        current = meta.current if meta is not None else None
         return KeyStatus(
             var=req.var,
             slot=req.slot,
             required=req.required,
             state=state,
             problems=problems,
-            version=current.version if current else None,
-            last_written=current.created_at if current else None,
+            version=version,
+            last_written=written,
             owner=req.owner,
             via_ref=req.via_ref,
             deprecated_read=stale,
             reasons=reasons,
+            versions=count,
         )
 
 
@@ -185,14 +198,14 @@ def env_status(
     env: str,
     *,
     service: str | None = None,
-    listed: list[KeyMeta] | None = None,
+    listed: list[KeySummary] | None = None,
     register: dict[tuple[str, SlotRef], str] | None = None,
     allow_compromised: bool = False,
 ) -> EnvStatus:
-    """`listed`: the store's metadata when the caller already has it (saves a second listing)."""
+    """`listed`: the store's key summaries when the caller already has them (saves a second query)."""
     store = ws.metadata(env)
     reqs = requirements(ws.contract, env, service=service)
-    metas = {m.slot: m for m in (store.list_meta(env) if listed is None else listed) if m.slot.env == env}
+    metas = {m.slot: m for m in (key_summaries(store, env) if listed is None else listed) if m.slot.env == env}
     judge_key = KeyJudge(ws, env, register=register, allow_compromised=allow_compromised)
     services: dict[tuple[str, str | None], ServiceStatus] = {}
     readers: dict[str, set[str]] = {}
@@ -209,7 +222,7 @@ def env_status(
         orphans: list[SlotRef] = []
     else:
         wanted = {r.slot for r in reqs}
-        orphans = sorted(s for s, m in metas.items() if s not in wanted and m.current is not None)
+        orphans = sorted(s for s, m in metas.items() if s not in wanted and m.version is not None)
     return EnvStatus(
         env=env,
         store=ws.contract.store_for(env),
@@ -232,9 +245,9 @@ def gap_report(ws: Workspace, envs: list[str] | None = None, *, service: str | N
         return GapReport(
             ws.contract.project, ws.clock(), [env_status(ws, env, service=service, register=register) for env in chosen]
         )
-    # The isolation section needs every store's metadata: list each store once and share it.
+    # The isolation section needs every store's metadata: summarise each store once and share it.
     try:
-        listed = {name: list(reader.list_meta()) for name, reader in ws.metadata_by_store().items()}
+        listed = {name: key_summaries(reader) for name, reader in ws.metadata_by_store().items()}
     except StoreError:
         # Some store is unreachable: the gap report of the chosen environments still stands
         # (it fails by itself if their own store is the one down); isolation is left out.
@@ -295,7 +308,7 @@ def service_check(
         read: list[str] = []
         for req in requirements(ws.contract, env, service=service, instance=instance):
             meta = store.key_meta(req.slot)
-            observed = observe(meta, req.digest)
+            observed = observe(None if meta is None else summarize(meta), req.digest)
             if observed[0] in ("present", "unverified", "invalid"):
                 try:
                     value = store.read(req.slot).reveal()
@@ -306,7 +319,7 @@ def service_check(
                     bad = value_problems(value, req.fmt, req.regex, req.min_length)
                     observed = ("invalid", tuple(bad)) if bad else ("present", ())
             st = services.setdefault(req.slot.instance, ServiceStatus(service, env, req.slot.instance))
-            st.keys.append(judge_key.key(req, meta, observed))
+            st.keys.append(judge_key.key(req, None if meta is None else summarize(meta), observed))
         extra["keys"] = read
         allowed = allowed_compromised(list(services.values()))
         if allowed:

@@ -67,6 +67,7 @@ from secretwarden.stores.base import (
     keyed_fingerprint,
     refuse_reuse,
 )
+from secretwarden.stores.summary import FingerprintRow, KeySummary, is_compromised
 
 SCHEMA_VERSION = 2  # 2: MACs over the metadata that gates access
 _KEY_CHECK = b"secretwarden root key check"
@@ -97,6 +98,21 @@ _VERSION_MAC_COLS = (
     "env, namespace, instance, key, version, created_at, created_by, source, fingerprint, stamp, deleted_at, destroyed"
 )
 _DENIED_MAC_COLS = "fingerprint, reason, added_at"
+
+# One row per key of an environment: its current (newest live) version and how many it has.
+_SUMMARY_SQL = """
+WITH cur AS (
+  SELECT env, namespace, instance, key, COUNT(*) AS n,
+         MAX(CASE WHEN deleted_at IS NULL AND destroyed = 0 THEN version END) AS live
+  FROM versions WHERE (? IS NULL OR env = ?) GROUP BY env, namespace, instance, key)
+SELECT k.env, k.namespace, k.instance, k.key, k.compromised_at, cur.n, v.version, v.created_at, v.stamp, v.fingerprint
+FROM keys k
+LEFT JOIN cur ON cur.env = k.env AND cur.namespace = k.namespace AND cur.instance = k.instance AND cur.key = k.key
+LEFT JOIN versions v ON v.env = k.env AND v.namespace = k.namespace AND v.instance = k.instance
+  AND v.key = k.key AND v.version = cur.live
+WHERE (? IS NULL OR k.env = ?)
+ORDER BY k.env, k.namespace, k.instance, k.key
+"""
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -419,6 +435,42 @@ class EmbeddedStore:
                 self._verify_rows(slot.label(), key_row, rows)
             out.append(KeyMeta(slot=slot, versions=tuple(_version_meta(r[4:12]) for r in rows), compromised_at=_parse_ts(key_row[5])))
         return iter(out)
+
+    @_guarded
+    def key_summaries(self, env: str | None = None) -> list[KeySummary]:
+        """What reports need of every key of `env` (stores/summary.py), in one query.
+
+        Metadata only, like `list_meta`, and like it unverified (a metadata
+        reader holds no MAC key); `run` and `check --verify-values` verify.
+        """
+        conn = self._meta_conn()
+        if conn is None:
+            return []
+        self.stats.metadata_reads += 1
+        out = []
+        for e, n, i, k, marked, count, version, written, stamp, fp in conn.execute(_SUMMARY_SQL, (env, env, env, env)):
+            out.append(
+                KeySummary(
+                    SlotRef(e, n, k, i or None),
+                    version,
+                    dt.datetime.fromisoformat(written) if written else None,
+                    _stamp(stamp) if stamp else None,
+                    fp,
+                    count or 0,
+                    is_compromised(marked, written),
+                )
+            )
+        return out
+
+    @_guarded
+    def fingerprint_rows(self) -> list[FingerprintRow]:
+        conn = self._meta_conn()
+        if conn is None:
+            return []
+        self.stats.metadata_reads += 1
+        return conn.execute(
+            "SELECT env, namespace, instance, key, version, fingerprint FROM versions WHERE fingerprint IS NOT NULL"
+        ).fetchall()
 
     @_guarded
     def key_meta(self, slot: SlotRef) -> KeyMeta | None:

@@ -1,0 +1,85 @@
+"""One row per key: what the reports need of a store's metadata, in one query.
+
+`status`, `rotation status` and the dashboard look at each key's current
+version (its number, time, validation stamp and fingerprint), how many
+versions it has and whether it is compromised — not at every version. A
+backend that can answer that in one query per environment implements
+`SummaryReader` (the embedded store does, in SQL); for the others
+`key_summaries()` folds their `list_meta`. Either way a report makes one
+metadata call per store and environment, never one per slot.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from secretwarden.slots import SlotRef
+from secretwarden.stores.base import KeyMeta, MetadataReader, ValidationStamp
+
+
+@dataclass(slots=True)
+class KeySummary:
+    slot: SlotRef
+    version: int | None  # the current version (newest live one); None: no live version
+    written_at: dt.datetime | None  # when the current version was written
+    stamp: ValidationStamp | None  # what its writer checked
+    fingerprint: str | None
+    versions: int  # versions ever written (live or not)
+    compromised: bool  # marked, and no live version written after the mark (as KeyMeta.compromised)
+
+
+# (env, namespace, instance or "", key, version, fingerprint): every version that has a fingerprint.
+FingerprintRow = tuple[str, str, str, str, int, str]
+
+
+@runtime_checkable
+class SummaryReader(Protocol):
+    def key_summaries(self, env: str | None = None) -> list[KeySummary]:
+        """One `KeySummary` per key of `env` (default: every environment), from one query."""
+        ...
+
+    def fingerprint_rows(self) -> list[FingerprintRow]:
+        """Every fingerprinted version of every key, from one query (isolation)."""
+        ...
+
+
+def summarize(meta: KeyMeta) -> KeySummary:
+    cur = meta.current
+    return KeySummary(
+        slot=meta.slot,
+        version=cur.version if cur else None,
+        written_at=cur.created_at if cur else None,
+        stamp=cur.stamp if cur else None,
+        fingerprint=cur.fingerprint if cur else None,
+        versions=len(meta.versions),
+        compromised=meta.compromised,
+    )
+
+
+def key_summaries(reader: MetadataReader, env: str | None = None) -> list[KeySummary]:
+    """Every key of `env` (default: all) in `reader`, summarised, from one metadata call."""
+    if isinstance(reader, SummaryReader):
+        return reader.key_summaries(env)
+    return [summarize(m) for m in reader.list_meta(env)]
+
+
+def fingerprint_rows(reader: MetadataReader) -> list[FingerprintRow]:
+    if isinstance(reader, SummaryReader):
+        return reader.fingerprint_rows()
+    return [
+        (m.slot.env, m.slot.namespace, m.slot.instance or "", m.slot.key, v.version, v.fingerprint)
+        for m in reader.list_meta()
+        for v in m.versions
+        if v.fingerprint
+    ]
+
+
+def is_compromised(marked_at: str | None, written_at: str | None) -> bool:
+    """KeyMeta.compromised from a row's ISO timestamps (parsed only for marked keys)."""
+    if marked_at is None:
+        return False
+    if written_at is None:
+        return True
+    return dt.datetime.fromisoformat(written_at) <= dt.datetime.fromisoformat(marked_at)
