@@ -117,6 +117,9 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
+TEMP_SUFFIX = ".warden.tmp"  # git-ignored by `warden sops init` (`*.warden.tmp`)
+
+
 def clean_stale_temps(folder: Path, name: str) -> None:
     """Remove `.{name}.<pid>.*.tmp` files whose writer is no longer running."""
     prefix = f".{name}."
@@ -133,7 +136,7 @@ def clean_stale_temps(folder: Path, name: str) -> None:
 
 def temp_name(path: Path) -> Path:
     """A sibling temp name that says which process made it (see `clean_stale_temps`)."""
-    return path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+    return path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}{TEMP_SUFFIX}")
 
 
 def write_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:

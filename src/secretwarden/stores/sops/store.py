@@ -28,7 +28,6 @@ import fcntl
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -43,7 +42,7 @@ from secretwarden.errors import (
     UsageError,
 )
 from secretwarden.identity import current_user
-from secretwarden.paths import write_atomic
+from secretwarden.paths import clean_stale_temps, temp_name, write_atomic
 from secretwarden.slots import SlotRef
 from secretwarden.stores.base import (
     Capabilities,
@@ -324,9 +323,9 @@ class SopsStore:
     @contextmanager
     def _edit_copy(self, path: Path) -> Iterator[Path]:
         """A ciphertext copy of `path` to change with sops; renamed over `path` on success."""
-        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        os.close(fd)
-        tmp = Path(tmp_name)
+        clean_stale_temps(path.parent, path.name)  # left by a writer that was killed
+        tmp = temp_name(path)
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
         try:
             shutil.copyfile(path, tmp)
             os.chmod(tmp, path.stat().st_mode & 0o777)
