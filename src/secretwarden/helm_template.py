@@ -23,6 +23,7 @@ source of a value back. Lint (`lint/yamlpos.py`) and init
 
 from __future__ import annotations
 
+import bisect
 import re
 
 # A private-use character: valid inside a YAML plain scalar, never typed by hand,
@@ -54,10 +55,13 @@ def mask(text: str) -> str:
     pieces: list[str] = []
     last = 0
     blocks = _block_spans(text) if "indent" in text or "toYaml" in text else []
+    block_starts = [start for start, _ in blocks]
     for match in _ACTION.finditer(text):
         pieces.append(text[last : match.start()])
         action = match.group(0)
-        in_block = any(start <= match.start() < end for start, end in blocks)
+        # Spans are sorted and disjoint: the one that may hold this action starts at or before it.
+        i = bisect.bisect_right(block_starts, match.start()) - 1
+        in_block = i >= 0 and match.start() < blocks[i][1]
         if "\n" in action or in_block:
             pieces.append(re.sub(r"[^\n]", " ", action))
         else:
