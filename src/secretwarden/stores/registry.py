@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING
 
 from secretwarden.errors import UsageError
+from secretwarden.stores.spec import Access, BackendModule, StoreSpec
 
 if TYPE_CHECKING:  # the protocol module loads when a store opens, not with the contract model
     from secretwarden.stores.base import MetadataReader, SecretStore
+
+__all__ = ["BACKENDS", "BACKEND_NAMES", "Access", "BackendModule", "StoreSpec", "backend_module",
+           "open_secret_store", "open_store"]
 
 
 def _embedded() -> BackendModule:
@@ -46,35 +48,6 @@ BACKENDS: dict[str, Callable[[], BackendModule]] = {
     "vault": _vault,
 }
 BACKEND_NAMES: tuple[str, ...] = tuple(BACKENDS)
-
-Access = Literal["metadata", "secrets"]
-
-
-@dataclass(frozen=True)
-class StoreSpec:
-    """Everything a backend needs to open one named store of the contract."""
-
-    name: str
-    backend: str
-    options: dict[str, Any]
-    root: Path  # folder of the contract; relative paths in options are taken from here
-    project: str
-    path_overrides: dict[tuple[str, str], str] = field(default_factory=dict)
-    # Requests from the command line that a backend may honour or ignore,
-    # e.g. "read-values-for-names" (`warden status --read-values-for-names`).
-    flags: frozenset[str] = frozenset()
-
-
-class BackendModule(Protocol):
-    def open_store(
-        self,
-        spec: StoreSpec,
-        *,
-        access: Access,
-        fingerprinter: Callable[[str], str] | None,
-        clock: Callable[[], dt.datetime] | None,
-    ) -> MetadataReader: ...
-
 
 def backend_module(backend: str) -> BackendModule:
     loader = BACKENDS.get(backend)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from secretwarden.stores.embedded.store import EmbeddedStore
-from secretwarden.stores.registry import Access, StoreSpec
+from secretwarden.stores.spec import Access, StoreSpec
 
 
 def store_path(spec: StoreSpec) -> Path:

@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from secretwarden.errors import ContractError
-from secretwarden.stores.registry import Access, StoreSpec
 from secretwarden.stores.sops.files import SopsLayout
 from secretwarden.stores.sops.store import SopsStore
+from secretwarden.stores.spec import Access, StoreSpec
 
 OPTIONS = {"path", "instance_path", "format", "age", "sops_config"}
 

@@ -18,7 +18,8 @@ writes only what differs, so a bootstrap with nothing to do only reads.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from secretwarden.errors import PermissionDenied, StoreUnavailable
 from secretwarden.stores.base import AccessChange, AccessReport, AccessRequest
@@ -26,7 +27,25 @@ from secretwarden.stores.vault.errors import NotFound
 from secretwarden.stores.vault.layout import VaultLayout, join
 
 if TYPE_CHECKING:
-    from secretwarden.stores.vault.store import VaultStore
+    from secretwarden.stores.vault.auth import Connection
+
+T = TypeVar("T")
+
+
+class VaultStore(Protocol):
+    """What provisioning uses of a `store.VaultStore` (typed here so this module
+    and the store, which calls it, do not import each other)."""
+
+    layout: VaultLayout
+    connection: Connection
+    assume_empty: bool
+
+    @property
+    def client(self) -> Any: ...
+
+    def _call(self, fn: Callable[[], T], what: str, capability: str, *, idempotent: bool = True) -> T: ...
+
+    def _fan_out(self, fn: Callable[[Any], T], items: list[Any]) -> list[tuple[T | None, BaseException | None]]: ...
 
 READ = '["read"]'
 WRITE_DATA = '["create", "read", "update", "patch", "delete"]'

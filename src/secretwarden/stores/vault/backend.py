@@ -33,7 +33,7 @@ from collections.abc import Callable
 from typing import Any
 
 from secretwarden.errors import ContractError
-from secretwarden.stores.registry import Access, StoreSpec
+from secretwarden.stores.spec import Access, StoreSpec
 from secretwarden.stores.vault.auth import connection_from
 from secretwarden.stores.vault.errors import RetryPolicy
 from secretwarden.stores.vault.layout import LAYOUTS, VaultLayout

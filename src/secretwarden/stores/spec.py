@@ -1,0 +1,44 @@
+"""What a backend's `open_store` receives (`StoreSpec`, `Access`) and what it is (`BackendModule`).
+
+Backends import these from here, and the registry imports the backends, so
+the two never import each other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+if TYPE_CHECKING:
+    from secretwarden.stores.base import MetadataReader
+
+Access = Literal["metadata", "secrets"]
+
+
+@dataclass(frozen=True)
+class StoreSpec:
+    """Everything a backend needs to open one named store of the contract."""
+
+    name: str
+    backend: str
+    options: dict[str, Any]
+    root: Path  # folder of the contract; relative paths in options are taken from here
+    project: str
+    path_overrides: dict[tuple[str, str], str] = field(default_factory=dict)
+    # Requests from the command line that a backend may honour or ignore,
+    # e.g. "read-values-for-names" (`warden status --read-values-for-names`).
+    flags: frozenset[str] = frozenset()
+
+
+class BackendModule(Protocol):
+    def open_store(
+        self,
+        spec: StoreSpec,
+        *,
+        access: Access,
+        fingerprinter: Callable[[str], str] | None,
+        clock: Callable[[], dt.datetime] | None,
+    ) -> MetadataReader: ...
