@@ -252,7 +252,7 @@ def gen_comments(c: Corpus, n: int) -> None:
 def gen_concat(c: Corpus, n: int) -> None:
     for i in range(n):
         v = c.rand(32)
-        cut = c.rng.randrange(8, 24)
+        cut = c.rng.randrange(3, 8)  # a short first part, so only the joined value reads as a secret
         t = [f'API_TOKEN = "{v[:cut]}" + "{v[cut:]}"', f"const secret = '{v[:cut]}' + '{v[cut:]}';",
              f'String password = "{v[:cut]}" + "{v[cut:]}";'][i % 3]
         path = ["app/split.py", "web/split.js", "app/Split.java"][i % 3]

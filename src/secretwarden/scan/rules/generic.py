@@ -266,6 +266,8 @@ _PASSWORD_SYMBOLS = frozenset("!@#$%^&*+=?~")
 _SOURCE_SPEC = re.compile(r"^(?:(?:file|env|fd|stdin|keychain|pass(?=:[$%{]))(?::|$)|@[./~])", re.IGNORECASE)
 _NUMBER_METHOD = re.compile(r"^\d+(?:\.[a-z_]+)+$")
 _UUID_NAMES = re.compile(r"(?i)csrf|xsrf|nonce|request|trace|correlation|idempot|session|state|uuid|guid")
+_JOIN_GIVEAWAY = re.compile(r"(?i)fake|dummy|test|example|sample|mock|placeholder")
+_CONCAT = re.compile(r"(?<=[A-Za-z0-9_\-+/=.!@#$%^&*?])([\"'])\s*(?:\+|\.)\s*\1(?=[A-Za-z0-9_\-+/=.!@#$%^&*?]+\1(?!\s*\*))")
 _CMDLET = re.compile(r"^[A-Z][a-z]+[A-Za-z]*-[A-Z][A-Za-z]+$")  # PowerShell `ConvertTo-SecureString`
 _CAPITALISED_WORD = re.compile(r"^[A-Z][a-z]{3,}$")
 _PUBLIC_TOKEN = re.compile(r"^pk(?:\.eyJ|_(?:live|test)_)")
@@ -301,11 +303,17 @@ class GenericRule(Rule):
         seen_secrets: list[str] = []
         seen: set[tuple[int, int]] = set()
         variants = [ctx]
+        if "+" in line or " . " in line:
+            joined = _CONCAT.sub("", line)
+            if joined != line:
+                # `"Kq2Zv" + "9LmP4x..."`: a value split to dodge scanners reads as one literal
+                variants.append(LineContext(ctx.path, ctx.kind, joined, ctx.buffer, ctx.line_start))
         if '\\"' in line:
             # JSON inside a string literal: `"{\"password\": \"...\"}"`
             unescaped = line.replace('\\"', '"')
             variants.append(LineContext(ctx.path, ctx.kind, unescaped, ctx.buffer, ctx.line_start))
         for variant in variants:
+            joined_variant = variant is not ctx and variant.line != line.replace('\\"', '"')
             text = variant.line[:4000]
             for regex, needle in _SYNTAXES:
                 if needle and needle not in text:
@@ -318,6 +326,8 @@ class GenericRule(Rule):
                         pos = max(m.start() + 1, _value_start(m))
                         continue
                     pos = m.end()
+                    if joined_variant and (hit.confidence < 0.8 or _JOIN_GIVEAWAY.search(hit.secret)):
+                        continue  # joined parts must make a clearly generated value, not a test fixture
                     if (hit.start, hit.end) not in seen and all(hit.secret != other for other in seen_secrets):
                         seen.add((hit.start, hit.end))
                         seen_secrets.append(hit.secret)
@@ -532,6 +542,8 @@ RULES: list[Rule] = [
             'encryptionKey := "{b64:44}"',
             "<secret>{alnum:24}</secret>",
             'API_KEY = "{lit:sk-live-abc123}"',
+            'const token = "{alnum:5}" + "{alnum:27}";',
+            "$secret = '{alnum:6}' . '{alnum:26}';",
             "RECAPTCHA_SECRET_KEY=6L{b64url:38}",
             '"access_token": "{hex:8}-{hex:4}-{hex:4}-{hex:4}-{hex:12}",',
             "query = 'oauth_token={lowernum:16}&oauth_token_secret={lowernum:16}'",
