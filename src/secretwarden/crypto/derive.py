@@ -25,12 +25,18 @@ def hkdf(key: bytes, info: bytes, length: int = 32) -> bytes:
 
 
 def mac_fields(key: bytes, *parts: str | int | None) -> str:
-    """HMAC-SHA256 over length-prefixed parts (so ("a|b","c") and ("a","b|c") differ)."""
-    mac = hmac.new(key, b"warden-mac-v1", hashlib.sha256)
+    """HMAC-SHA256 over length-prefixed parts (so ("a|b","c") and ("a","b|c") differ).
+
+    One `hmac.digest` call over the joined bytes: `warden run` verifies a few
+    of these per key, and the one-shot C path is several times cheaper than
+    an hmac object fed part by part (the result is the same).
+    """
+    buf = bytearray(b"warden-mac-v1")
     for part in parts:
         text = b"\x00" if part is None else b"\x01" + str(part).encode("utf-8", "surrogatepass")
-        mac.update(len(text).to_bytes(4, "big") + text)
-    return mac.hexdigest()
+        buf += len(text).to_bytes(4, "big")
+        buf += text
+    return hmac.digest(key, bytes(buf), "sha256").hex()
 
 
 def key_id(key: bytes, label: bytes) -> str:
