@@ -17,6 +17,9 @@ def main() -> None:
     if rest[:1] in (["--contract"], ["-c"]) and len(rest) > 2:
         contract, rest = rest[1], rest[2:]
     if rest[:1] == ["run"]:
+        from secretwarden.bytecode_cache import install
+
+        install()  # warden's modules from its sealed cache when Python writes no bytecode
         from secretwarden.ops.fastrun import try_fast_run
 
         try_fast_run(rest, contract)  # execs, or returns when the full path must decide

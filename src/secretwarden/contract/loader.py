@@ -8,19 +8,21 @@ the file's SHA-256, so large contracts are parsed once (see docs/benchmarks.md).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from secretwarden.contract.suggest import closest
+from secretwarden.contract.locate import CONTRACT_NAMES as CONTRACT_NAMES  # re-exported
+from secretwarden.contract.locate import MAX_CONTRACT_BYTES as MAX_CONTRACT_BYTES
+from secretwarden.contract.locate import contract_digest as contract_digest
+from secretwarden.contract.locate import find_contract as find_contract
+from secretwarden.contract.locate import read_contract_bytes as read_contract_bytes
+from secretwarden.contract.locate import resolve_contract_path as resolve_contract_path
 from secretwarden.errors import ContractError
 from secretwarden.paths import cache_dir
 
-CONTRACT_NAMES = ("warden.yaml", "warden.yml")
-MAX_CONTRACT_BYTES = 32 * 1024 * 1024
 _CACHE_FORMAT = "contract-v1"
 
 Loc = tuple[str | int, ...]
@@ -30,49 +32,6 @@ Loc = tuple[str | int, ...]
 class Mark:
     line: int  # 1-based
     column: int  # 1-based
-
-
-def find_contract(start: Path | None = None) -> Path | None:
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        for name in CONTRACT_NAMES:
-            candidate = folder / name
-            if candidate.is_file():
-                return candidate
-    return None
-
-
-def resolve_contract_path(explicit: str | os.PathLike[str] | None) -> Path:
-    if explicit:
-        path = Path(explicit)
-        if not path.exists():
-            raise ContractError(f"contract file not found: {path}", hint="check the path given to --contract")
-        return path
-    found = find_contract()
-    if found is None:
-        raise ContractError(
-            "no warden.yaml found in this directory or any parent",
-            hint="run `warden init` to scaffold one, or pass --contract PATH",
-        )
-    return found
-
-
-def read_contract_bytes(path: Path) -> bytes:
-    try:
-        size = path.stat().st_size
-        if size > MAX_CONTRACT_BYTES:
-            raise ContractError(f"{path}: {size} bytes is larger than the {MAX_CONTRACT_BYTES}-byte limit")
-        return path.read_bytes()
-    except PermissionError:
-        raise ContractError(f"{path}: permission denied", hint="check the file's permissions") from None
-    except IsADirectoryError:
-        raise ContractError(f"{path} is a directory, not a contract file") from None
-    except FileNotFoundError:
-        raise ContractError(f"contract file not found: {path}") from None
-
-
-def contract_digest(raw: bytes) -> str:
-    return hashlib.sha256(raw).hexdigest()
 
 
 def load_contract(path: str | os.PathLike[str] | None = None, *, use_cache: bool = True) -> LoadedContract:
@@ -250,15 +209,24 @@ def parse_contract(raw: bytes, filename: str) -> Any:
     from secretwarden.contract.model import Contract
     from secretwarden.contract.references import ReferenceProblems
 
+    from secretwarden.contract import plain_yaml
+
     text = _decode(raw, filename)
-    data, marks = compose_with_marks(text, filename)
+    # The common subset is read without libyaml (see plain_yaml.py); positions are needed only
+    # for error messages, so a contract that validates never pays for them.
+    data = plain_yaml.load(text) if len(text) <= MAX_CONTRACT_BYTES else plain_yaml.NOT_PLAIN
+    marks: dict[Loc, Mark] | None = None
+    if data is plain_yaml.NOT_PLAIN:
+        data, marks = compose_with_marks(text, filename)
     if not isinstance(data, dict):
         raise ContractError(f"{filename}:1:1: a contract is a YAML mapping with `project`, `environments`, ...")
     try:
         return Contract.model_validate(data)
     except ValidationError as exc:
+        marks = marks if marks is not None else compose_with_marks(text, filename)[1]
         problems = [_describe(err, marks, filename) for err in exc.errors(include_input=False)]
     except ReferenceProblems as exc:
+        marks = marks if marks is not None else compose_with_marks(text, filename)[1]
         problems = [f"{_where(loc, marks, filename)}: {'.'.join(map(str, loc))}: {msg}" for loc, msg in exc.problems]
     raise ContractError(f"{filename}: {len(problems)} problem(s) in the contract", problems=problems)
 
@@ -280,6 +248,8 @@ def _describe(err: Any, marks: dict[Loc, Mark], filename: str) -> str:
     msg = str(err["msg"])
     if err["type"] == "extra_forbidden":
         allowed = _allowed_fields(loc[:-1])
+        from secretwarden.contract.suggest import closest
+
         guess = closest(str(loc[-1]), allowed) if allowed else None
         msg = f"unknown field `{loc[-1]}`" + (f"; did you mean `{guess}`?" if guess else "")
         return f"{_where(loc, marks, filename, key=True)}: {field}: {msg}"

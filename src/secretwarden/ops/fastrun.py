@@ -60,7 +60,7 @@ def try_fast_run(argv: list[str], global_contract: str | None = None) -> None:
 
 def _fast_run(opts: dict[str, str], passed: list[str], clean: bool, command: list[str], contract: str | None) -> None:
     from secretwarden.contract import plan_cache
-    from secretwarden.contract.loader import (
+    from secretwarden.contract.locate import (
         contract_digest,
         read_contract_bytes,
         resolve_contract_path,

@@ -58,7 +58,7 @@ def plan_for(
     application's start-up skips the contract model after the first run.
     """
     from secretwarden.contract import plan_cache
-    from secretwarden.contract.loader import (
+    from secretwarden.contract.locate import (
         contract_digest,
         read_contract_bytes,
         resolve_contract_path,

@@ -1,0 +1,49 @@
+"""Warden's sealed bytecode cache: used when Python writes no bytecode, never trusted unverified."""
+
+from __future__ import annotations
+
+import marshal
+import sys
+from pathlib import Path
+
+from tests.conftest import make_canary, run_warden
+
+NO_BYTECODE = {"PYTHONDONTWRITEBYTECODE": "1"}
+
+
+def prepared(project: Path) -> None:
+    assert run_warden("-c", project, "bootstrap", "--env", "dev").returncode == 0
+    url = "postgres://app:" + make_canary() + "@db/app"
+    assert run_warden("-c", project, "set", "shared/DATABASE_URL", "--env", "dev", input=url).returncode == 0
+
+
+def run(project: Path) -> str:
+    r = run_warden("-c", project, "run", "-s", "api", "-e", "dev", "--", sys.executable, "-c",
+                   "import os; print(os.environ['TOKEN_TTL'])", env=NO_BYTECODE)
+    assert r.returncode == 0, r.stderr
+    return r.output
+
+
+def test_modules_are_kept_sealed_and_private(project: Path, isolated_home: Path) -> None:
+    prepared(project)
+    run(project)
+    run(project)
+    kept = sorted((isolated_home / "cache" / "code").glob("*.bin"))
+    assert len(kept) > 10
+    assert all(f.stat().st_mode & 0o777 == 0o600 for f in kept)
+    assert run(project).strip() == "15m"
+    assert sorted((isolated_home / "cache" / "code").glob("*.bin")) == kept  # reused, not rewritten
+
+
+def test_planted_code_is_never_run(project: Path, isolated_home: Path) -> None:
+    prepared(project)
+    run(project)
+    run(project)
+    planted = marshal.dumps(compile("print('PLANTED-CODE-RAN')", "planted", "exec"))
+    for f in (isolated_home / "cache" / "code").glob("*.bin"):
+        mac = f.read_bytes().split(b"\n", 1)[0]
+        f.write_bytes(mac + b"\n" + planted)  # the old MAC does not cover the new body
+    out = run(project)
+    assert "PLANTED-CODE-RAN" not in out and out.strip() == "15m"
+    # The modules this run imported were compiled again from their source and resealed.
+    assert sum(b"PLANTED" not in f.read_bytes() for f in (isolated_home / "cache" / "code").glob("*.bin")) > 10
