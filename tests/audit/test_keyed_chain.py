@@ -190,3 +190,15 @@ def test_any_log_content_gives_a_verdict_never_a_crash(tmp_path: Path, lines: li
     with contextlib.suppress(WardenError):  # a damaged log never stops auditing with a crash
         log.append(command="get", outcome="ok")
     assert isinstance(log.verify().problems, list)
+
+
+def test_lost_audit_key_is_refused_not_replaced(tmp_path: Path, isolated_home: Path) -> None:
+    from secretwarden.errors import MasterKeyError
+
+    log = filled(tmp_path, 2)
+    key = isolated_home / "config" / "keys" / "demo.audit.key"
+    key.unlink()
+    with pytest.raises(MasterKeyError, match="audit key"):
+        log.append(command="get", outcome="ok")
+    assert not key.exists()
+    assert any("audit key is missing" in p for p in log.verify().problems)

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from secretwarden.crypto.derive import same
-from secretwarden.errors import InputError, StoreUnavailable, WardenError
+from secretwarden.errors import InputError, MasterKeyError, StoreUnavailable, WardenError
 from secretwarden.identity import current_user
 from secretwarden.paths import config_dir, environment_error, open_nofollow
 
@@ -167,8 +167,15 @@ class AuditLog:
                     hint="restore the log from a backup; `warden audit verify` explains, "
                     f"and removing {self.anchor_path} starts a new log on purpose",
                 )
-            key = self.chain_key(create=True)
-            assert key is not None
+            # A new key only for a log that has no keyed entry yet: a key minted for a
+            # keyed log would make every earlier entry look forged.
+            key = self.chain_key(create=seq == 0 or (anchor is None and not self._last_is_keyed(fd)))
+            if key is None:
+                raise MasterKeyError(
+                    f"{self.path}: the audit key ({_key_file(self.project_name())}) is missing, "
+                    "and the log's entries were made with it",
+                    hint="restore the audit key from a backup; without it the log cannot be continued or verified",
+                )
             record["seq"] = seq + 1
             record["prev"] = prev
             record["alg"] = KEYED
@@ -218,6 +225,12 @@ class AuditLog:
             # there is one; the damage itself shows in verify().
             anchor = self.read_anchor()
             return anchor if anchor is not None else (0, GENESIS)
+
+    def _last_is_keyed(self, fd: int) -> bool:
+        size = os.fstat(fd).st_size
+        tail = os.pread(fd, min(size, 4096), max(0, size - 4096))
+        # Every keyed entry carries this field, and canonical JSON sorts it first.
+        return b'{"alg":"' + KEYED.encode() + b'"' in tail
 
     def read_anchor(self) -> tuple[int, str] | None:
         try:
