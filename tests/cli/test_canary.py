@@ -122,6 +122,7 @@ CANARY_ELSEWHERE = {
     "scan": "tests/scan/test_scan_cli.py",
     "serve": "tests/dashboard/test_server.py",
     "sops": "tests/cli/test_sops_cmd.py",
+    "sync": "tests/delivery/test_sync_cli.py",
 }
 
 

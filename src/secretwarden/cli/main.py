@@ -46,6 +46,7 @@ COMMANDS: dict[str, str] = {
     "render": "secretwarden.cli.render_cmd:render",
     "import": "secretwarden.cli.import_cmd:import_",
     "migrate": "secretwarden.cli.migrate_cmd:migrate",
+    "sync": "secretwarden.cli.sync_cmd:sync",
     # scan / lint / render / ... register here as they land
 }
 

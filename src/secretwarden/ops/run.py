@@ -20,8 +20,8 @@ from secretwarden.runtime.store_values import Resolution, audited, resolve_value
 
 if TYPE_CHECKING:
     from secretwarden.contract.plan import ServicePlan
-    from secretwarden.ops.verdict import Verdict
     from secretwarden.ops.workspace import Workspace
+    from secretwarden.verdict import Verdict
 
 
 @dataclass(frozen=True)
@@ -62,8 +62,8 @@ def compile_plan(ws: Workspace, service: str, env: str, instance: str | None) ->
 
 
 def run_verdict(plan: ServicePlan, res: Resolution, today: dt.date, *, allow_compromised: bool = False) -> Verdict:
-    """The one verdict (ops/verdict.py) over what was read, the incident register and the hold dates."""
-    from secretwarden.ops.verdict import SlotFacts, incident_for, judge, open_incidents
+    """The one verdict (verdict.py) over what was read, the incident register and the hold dates."""
+    from secretwarden.verdict import SlotFacts, incident_for, judge, open_incidents
 
     register = open_incidents(Path(plan.audit_path))
     facts = [
@@ -116,11 +116,15 @@ def prepare_run(
     allow_compromised: bool = False,
     argv: list[str] | None = None,
     child: ChildOptions = ChildOptions(),
+    command: str = "run",
 ) -> PreparedRun:
-    """Plan, read, validate and build the child's environment; raise (audited) when it must not start."""
+    """Plan, read, validate and build the child's environment; raise (audited) when it must not start.
+
+    `command` names the caller in the audit log: `warden sync` delivers exactly what `run` would inject.
+    """
     plan = compile_plan(ws, service, env, instance)
     store = ws.secrets(env)
-    with audited(ws.audit, command="run", service=service, env=env, instance=instance) as extra:
+    with audited(ws.audit, command=command, service=service, env=env, instance=instance) as extra:
         if argv:
             extra["argv0"] = os.path.basename(argv[0])
         res = resolve_values(store, plan.entries, allow_compromised=allow_compromised)
