@@ -71,13 +71,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(429, {"message": "Too Many Requests"}, {"Retry-After": "1"})
         return True
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self._route("GET")
 
-    def do_PUT(self) -> None:  # noqa: N802
+    def do_PUT(self) -> None:
         self._route("PUT")
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self._route("POST")
 
     def _route(self, method: str) -> None:

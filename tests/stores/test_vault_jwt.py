@@ -139,7 +139,7 @@ class _ActionsTokenService(http.server.BaseHTTPRequestHandler):
     bearer = ""
     audiences: list[str] = []
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         from urllib.parse import parse_qs, urlparse
 
         if self.headers.get("Authorization") != f"bearer {self.bearer}":
