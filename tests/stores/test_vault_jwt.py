@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
@@ -137,7 +137,7 @@ def test_a_missing_token_variable_is_a_clear_error(jwt_setup: tuple[Path, ec.Ell
 class _ActionsTokenService(http.server.BaseHTTPRequestHandler):
     token = ""
     bearer = ""
-    audiences: list[str] = []
+    audiences: ClassVar[list[str]] = []
 
     def do_GET(self) -> None:
         from urllib.parse import parse_qs, urlparse
@@ -161,7 +161,7 @@ class _ActionsTokenService(http.server.BaseHTTPRequestHandler):
 def test_github_actions_source_asks_the_runtime_for_the_audience(
     jwt_setup: tuple[Path, ec.EllipticCurvePrivateKey, str], vault_server: VaultServer
 ) -> None:
-    contract, key, mount = jwt_setup
+    contract, key, _ = jwt_setup
     text = contract.read_text().replace("jwt_env: WARDEN_TEST_ID_TOKEN", f"jwt_source: github-actions, audience: {AUDIENCE}")
     contract.write_text(text)
     handler = type("Service", (_ActionsTokenService,), {
