@@ -249,8 +249,8 @@ def test_cached_rescan_reads_only_new_commits_and_reports_the_same(repo: Path) -
     for i in range(3):
         _commit(repo, {f"g{i}.txt": f"more {i}\n"}, f"d{i}")
     second = run_warden("scan", "--git", str(repo), "--format", "json", env=env)
-    # the 5 clean commits are skipped; the leak (a commit with a finding) is read again
-    assert b"9 commits in range, 5 from the cache" in second.stderr
+    # the 5 clean commits are skipped; the leak (a commit with a finding) is read again, at its path only
+    assert b"9 commits in range, 5 from the cache, 3 read, 1 read again at 1 paths" in second.stderr
     import json
 
     assert [f["commit"] for f in json.loads(second.stdout)["findings"]] == [leak]
@@ -270,10 +270,14 @@ def test_tampered_cache_is_a_miss_never_a_skip(repo: Path) -> None:
     cache_files = list((Path(os.environ["WARDEN_CACHE_DIR"]) / "scan-history").glob("*.commits"))
     assert len(cache_files) == 1
     raw = cache_files[0].read_bytes()
-    assert leak.encode() not in raw  # commits with findings are never recorded
-    cache_files[0].write_bytes(raw + leak.encode() + b"\n")  # an attacker marks the leak clean
-    result = run_scan(ScanOptions(target=str(repo), mode="git"))
-    assert [f.commit for f in result.findings] == [leak]
+    assert b'"clean":["' + leak.encode() not in raw  # a commit with a finding is never recorded clean
+    # an attacker marks the leak clean, or points its re-check at another path
+    for forged in (raw.replace(b'"clean":["', b'"clean":["' + leak.encode() + b'","'),
+                   raw.replace(b'["leak.env"]', b'["a.txt"]')):
+        assert forged != raw
+        cache_files[0].write_bytes(forged)
+        result = run_scan(ScanOptions(target=str(repo), mode="git"))
+        assert [f.commit for f in result.findings] == [leak]
     cache_files[0].write_bytes(b"garbage")
     assert [f.commit for f in run_scan(ScanOptions(target=str(repo), mode="git")).findings] == [leak]
 

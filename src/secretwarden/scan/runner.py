@@ -198,9 +198,13 @@ def _scan_tree(options: ScanOptions, result: ScanResult) -> None:
 # so a change seen again (cherry-pick, branch copy, revert) is not scanned twice.
 _SEEN: dict[bytes, tuple[tuple[Finding, ...], tuple[str, ...], int]] = {}
 _SEEN_LIMIT = 200_000
+# past this many paths a cached re-check of commits with findings reads them whole
+_RECHECK_PATHS_MAX = 20_000
 
 HistoryUnit = tuple[str, list[str], tuple[str, ...], tuple[str, ...], int]
-HistoryResult = tuple[list[Finding], list[Notice], set[str], int, int, int, tuple[int, int, int]]
+# dirty: commit -> paths with a finding or notice ("" when the commit could not be read)
+Dirty = dict[str, set[str]]
+HistoryResult = tuple[list[Finding], list[Notice], Dirty, int, int, int, tuple[int, int, int]]
 
 
 def _scan_added(section: git_diff.Section, max_size: int) -> tuple[list[Finding], list[str], int]:
@@ -231,7 +235,7 @@ def _scan_added(section: git_diff.Section, max_size: int) -> tuple[list[Finding]
 
 
 def _scan_binary_changes(repo: Path, changes: list[git_diff.BinaryChange], max_size: int,
-                         out: list[Finding], notices: list[Notice], dirty: set[str]) -> None:
+                         out: list[Finding], notices: list[Notice], dirty: Dirty) -> None:
     """git calls these binary (by content or by a .gitattributes line): we judge by content."""
     wanted = {c.new_blob for c in changes} | {c.old_blob for c in changes if c.old_blob}
     contents = {sha: (data, reason) for sha, data, reason in git_src.read_blobs(repo, sorted(wanted), max_size)}
@@ -251,7 +255,7 @@ def _scan_binary_changes(repo: Path, changes: list[git_diff.BinaryChange], max_s
         out.extend(found)
         notices.extend(Notice(change.path, n, commit=change.commit) for n in note)
         if found or note:
-            dirty.add(change.commit)
+            dirty.setdefault(change.commit, set()).add(change.path)
 
 
 def _scan_commit_chunk(unit: HistoryUnit) -> HistoryResult:
@@ -262,7 +266,7 @@ def _scan_commit_chunk(unit: HistoryUnit) -> HistoryResult:
     allow = _allow_spec(allow_patterns)
     findings: list[Finding] = []
     notices: list[Notice] = []
-    dirty: set[str] = set()
+    dirty: Dirty = {}
     errors: list[str] = []
     binaries: list[git_diff.BinaryChange] = []
     nbytes = allowed = confirmed = 0
@@ -286,7 +290,7 @@ def _scan_commit_chunk(unit: HistoryUnit) -> HistoryResult:
             findings.extend(f.at(path=section.path) for f in found)
             notices.extend(Notice(section.path, n, commit=section.commit) for n in notes)
             if found or notes:
-                dirty.add(section.commit)
+                dirty.setdefault(section.commit, set()).add(section.path)
         binaries.extend(b for b in part.binaries() if allow is None or not allow.match_file(b.path))
     if binaries:
         _scan_binary_changes(repo, binaries, max_size, findings, notices, dirty)
@@ -296,11 +300,11 @@ def _scan_commit_chunk(unit: HistoryUnit) -> HistoryResult:
         half = len(commits) // 2
         first = _scan_commit_chunk((repo_s, commits[:half], paths, allow_patterns, max_size))
         second = _scan_commit_chunk((repo_s, commits[half:], paths, allow_patterns, max_size))
-        return (first[0] + second[0], first[1] + second[1], first[2] | second[2], len(commits),
+        return (first[0] + second[0], first[1] + second[1], {**first[2], **second[2]}, len(commits),
                 first[4] + second[4], first[5] + second[5], (os.getpid(), len(_SEEN), first[6][2] + second[6][2]))
     if errors:
         notices.append(Notice(".", f"cannot read this commit's changes: {errors[0]}", commit=commits[0]))
-        dirty.update(commits)
+        dirty.update((c, {""}) for c in commits)
     return findings, notices, dirty, len(commits), nbytes, allowed, (os.getpid(), len(_SEEN), confirmed)
 
 
@@ -343,11 +347,20 @@ def _scan_history(options: ScanOptions, result: ScanResult) -> None:
         scope = scope_of(sorted(options.disabled_rules), options.allow_paths, paths, options.max_file_size)
         cache = CommitCache(git_src.git_common_dir(repo), scope)
     todo = [sha for sha, _ in listed if cache is None or sha not in cache]
+    # Commits that had findings are read again, but only at the paths that had them.
+    recheck = [sha for sha in todo if cache is not None and cache.dirty_paths(sha)]
+    recheck_paths = sorted({p for sha in recheck for p in (cache.dirty_paths(sha) if cache else ())})
+    if len(recheck_paths) > _RECHECK_PATHS_MAX:
+        recheck, recheck_paths = [], []
+    rechecked = set(recheck)
+    full = [sha for sha in todo if sha not in rechecked]
     jobs = _jobs(options)
-    size = max(20, min(1000, len(todo) // (jobs * 6) + 1))
-    work = [(str(repo), todo[i:i + size], tuple(paths), options.allow_paths, options.max_file_size)
-            for i in range(0, len(todo), size)]
-    dirty: set[str] = set()
+    size = max(20, min(1000, len(full) // (jobs * 6) + 1))
+    work = [(str(repo), full[i:i + size], tuple(paths), options.allow_paths, options.max_file_size)
+            for i in range(0, len(full), size)]
+    work += [(str(repo), recheck[i:i + 1000], tuple(recheck_paths), options.allow_paths, options.max_file_size)
+             for i in range(0, len(recheck), 1000)]
+    dirty: Dirty = {}
     seen_sizes: dict[int, int] = {}
     confirmed = 0
     unit_bytes = 1 << 15  # history sizes are unknown up front: progress counts commits
@@ -357,16 +370,19 @@ def _scan_history(options: ScanOptions, result: ScanResult) -> None:
         for f in found:
             result.findings.append(f.at(author_date=dates.get(f.commit or "")))
         result.notices.extend(notices)
-        dirty |= bad
+        for sha, where in bad.items():
+            dirty.setdefault(sha, set()).update(where)
         result.stats.bytes += nbytes
         result.allowed += allowed
         seen_sizes[pid] = seen
         confirmed += conf
     if cache is not None:
-        cache.save(sha for sha in todo if sha not in dirty)
+        cache.save(clean=[sha for sha in todo if sha not in dirty],
+                   dirty={sha: where for sha, where in dirty.items() if "" not in where})
     _debug(f"history: {len(listed)} commits in range, {len(listed) - len(todo)} from the cache"
            f"{' (cache file rejected)' if cache is not None and cache.rejected else ''}, "
-           f"{len(todo)} read, {confirmed} file changes confirmed, "
+           f"{len(full)} read, {len(recheck)} read again at {len(recheck_paths)} paths with findings, "
+           f"{confirmed} file changes confirmed, "
            f"dedupe entries {sum(seen_sizes.values())}, patch bytes {result.stats.bytes}")
 
 

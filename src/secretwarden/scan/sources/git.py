@@ -50,7 +50,7 @@ def list_commits(repo: Path, revs: list[str], paths: list[str]) -> list[tuple[st
     """
     check_repo(repo)
     args = ["log", "--format=%H %aI", "--full-history", *revs, "--", *paths]
-    proc = subprocess.run(["git", "-C", str(repo), "-c", "core.quotepath=off", *args],
+    proc = subprocess.run(["git", "--literal-pathspecs", "-C", str(repo), "-c", "core.quotepath=off", *args],
                           capture_output=True, check=False)
     if proc.returncode != 0:
         err = proc.stderr.decode("utf-8", "replace").strip()

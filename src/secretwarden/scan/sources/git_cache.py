@@ -2,10 +2,11 @@
 
 A commit id names its content, so "commit C added nothing the rules report"
 stays true for as long as the rules, the options that change what is read and
-this code stay the same; the cache is keyed by all of them (`scope`). Only
-commits that produced no finding and no read error are recorded: a commit with
-a finding is scanned again each time, so a cached re-scan reports exactly what
-a full scan reports.
+this code stay the same; the cache is keyed by all of them (`scope`). Commits
+that produced no finding and no notice are recorded as clean and skipped. For a
+commit with findings the cache records only *which paths* had them (never a
+value): it is read again each time, but only at those paths, so a cached
+re-scan reports exactly what a full scan reports without storing any secret.
 
 Whoever can write the cache directory must not be able to make a scan skip a
 commit. Each cache file carries an HMAC over its whole body with a key kept in
@@ -19,14 +20,15 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import json
 import os
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from secretwarden.paths import cache_dir, config_dir, write_atomic
 
-_MAGIC = b"warden-scan-history-cache v1\n"
+_MAGIC = b"warden-scan-history-cache v2\n"
 _KEY_FILE = "scan-cache.key"
 _SOURCES = ("engine.py", "decode.py", "filters.py", "scoring.py", "runner.py", "sources/git_diff.py")
 
@@ -72,6 +74,7 @@ class CommitCache:
             name = hmac.new(self._key, str(repo_id).encode("utf-8", "surrogateescape"), hashlib.sha256).hexdigest()
             self.path = cache_dir() / "scan-history" / f"{name[:32]}.commits"
         self.rejected = False  # True when a file existed but failed verification
+        self.dirty: dict[str, list[str]] = {}
         self.known: set[str] = self._load()
 
     def _mac(self, body: bytes) -> bytes:
@@ -92,16 +95,33 @@ class CommitCache:
                 or scope != self._scope):
             self.rejected = True
             return set()
-        return {line.decode("ascii") for line in listing.split(b"\n") if line}
+        try:
+            data = json.loads(listing)
+            self.dirty = {str(k): [str(p) for p in v] for k, v in data["dirty"].items()}
+            return {str(c) for c in data["clean"]}
+        except (ValueError, KeyError, TypeError, AttributeError):
+            self.rejected = True
+            self.dirty = {}
+            return set()
 
     def __contains__(self, commit: str) -> bool:
         return commit in self.known
 
-    def save(self, clean: Iterable[str]) -> None:
+    def dirty_paths(self, commit: str) -> list[str]:
+        """The paths where `commit` had findings last time ([] when unknown: read it whole)."""
+        return self.dirty.get(commit, [])
+
+    def save(self, clean: Iterable[str], dirty: Mapping[str, Iterable[str]]) -> None:
         if self.path is None:
             return
         self.known.update(clean)
-        body = self._scope + b"\n" + "".join(f"{c}\n" for c in sorted(self.known)).encode("ascii")
+        for commit, paths in dirty.items():
+            self.dirty[commit] = sorted(paths)
+        for commit in self.known:
+            self.dirty.pop(commit, None)
+        listing = json.dumps({"clean": sorted(self.known), "dirty": self.dirty}, sort_keys=True,
+                             ensure_ascii=True, separators=(",", ":"))
+        body = self._scope + b"\n" + listing.encode("ascii")
         with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
             write_atomic(self.path, _MAGIC + self._mac(body) + b"\n" + body, mode=0o600)
 

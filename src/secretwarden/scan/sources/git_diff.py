@@ -35,7 +35,7 @@ ZERO_IDS = frozenset({"0" * 40, "0" * 64})
 def diff_command(repo: Path, paths: Sequence[str]) -> list[str]:
     # Explicit prefixes and no external/textconv drivers: a user's git config
     # (diff.noprefix, diff.external, textconv filters) must not change what we parse.
-    cmd = ["git", "-C", str(repo), "-c", "core.quotepath=off", "diff-tree", "--stdin", "--cc", "-U0",
+    cmd = ["git", "--literal-pathspecs", "-C", str(repo), "-c", "core.quotepath=off", "diff-tree", "--stdin", "--cc", "-U0",
            "-r", "--root", "--no-renames", "--no-color", "--full-index", "--no-ext-diff", "--no-textconv",
            "--src-prefix=a/", "--dst-prefix=b/", "--format=%x00%H"]
     return [*cmd, "--", *paths] if paths else cmd
