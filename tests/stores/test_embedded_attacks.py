@@ -231,3 +231,24 @@ def test_unreadable_state_is_exit_3(ready: Path, target: str) -> None:
             assert r.returncode in (0, 1, 2, 3) and "internal error" not in r.stderr, (args, r.output)
     finally:
         path.chmod(0o700)
+
+
+def test_no_value_in_tampering_and_damage_reports(ready: Path, isolated_home: Path) -> None:
+    """Canary rule for the new refusals: tampering, unaudited writes, damage, key refusals."""
+    token = make_canary("tamper") + "abcdefgh"
+    assert run_warden("-c", ready, "set", "api/API_TOKEN", "--env", "dev", input=token).returncode == 0
+    canaries = [token, run_warden("-c", ready, "get", "shared/DATABASE_URL", "--env", "dev").stdout.strip()]
+    assert run_warden("-c", ready, "incident", "open", "api/API_TOKEN", "--env", "dev", "--reason", "leak").returncode == 0
+    proc = subprocess.run([sys.executable, "-c", KILLED_WRITER, str(ready)], capture_output=True, text=True)
+    outputs = [proc.stdout + proc.stderr]
+    sql(ready, "UPDATE keys SET compromised_at = NULL")
+    for args in (RUN, ("get", "api/API_TOKEN", "--env", "dev"), ("store", "verify", "--deep"), ("audit", "verify"),
+                 ("audit", "log", "--format", "json"), ("check", "--service", "api", "--env", "dev", "--verify-values"),
+                 ("--debug", "get", "api/API_TOKEN", "--env", "dev")):
+        outputs.append(run_warden("-c", ready, *args).output)
+    fingerprint_key(isolated_home).unlink()
+    outputs.append(run_warden("-c", ready, "--debug", "set", "api/API_TOKEN", "--env", "dev", input=token).output)
+    files = [p for base in (ready.parent / ".warden", isolated_home) for p in base.rglob("*") if p.is_file() and not p.name.endswith(".db")]
+    for canary in canaries:
+        assert all(canary not in out for out in outputs)
+        assert all(canary.encode() not in f.read_bytes() for f in files), [f for f in files if canary.encode() in f.read_bytes()]
