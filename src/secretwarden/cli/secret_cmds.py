@@ -166,7 +166,7 @@ def history(ctx: click.Context, name: str, env: str, instance: str | None, fmt: 
         click.echo(f"COMPROMISED since {fmt_time(meta.compromised_at)}: rotate it")
 
 
-def _versioned(command: str, doc: str):  # type: ignore[no-untyped-def]
+def _versioned(command: str, doc: str) -> click.Command:
     op = {"rm": ops.remove, "undelete": ops.undelete, "destroy": ops.destroy}[command]
 
     @click.command(command, help=doc)
