@@ -206,10 +206,9 @@ def _to_python(conv: _Converter, node: Any, loc: Loc) -> Any:
 def parse_contract(raw: bytes, filename: str) -> Any:
     from pydantic import ValidationError
 
+    from secretwarden.contract import plain_yaml
     from secretwarden.contract.model import Contract
     from secretwarden.contract.references import ReferenceProblems
-
-    from secretwarden.contract import plain_yaml
 
     text = _decode(raw, filename)
     # The common subset is read without libyaml (see plain_yaml.py); positions are needed only
