@@ -255,6 +255,32 @@ def fingerprint_key_id_of(fingerprinter: Callable[[str], str] | None) -> str | N
     return key_id(create=True) if callable(key_id) else None
 
 
+def prove_fingerprint_key(store: SecretStore, metas: Iterable[KeyMeta]) -> None:
+    """For a store made before key ids were recorded: check the key on one of its own values.
+
+    Reads the first current value that has a fingerprint and compares; a
+    mismatch means the key is not the one the store's fingerprints use.
+    Nothing to compare on (no readable value) proves nothing and passes.
+    """
+    from secretwarden.errors import MasterKeyError, WardenError
+
+    for meta in metas:
+        cur = meta.current
+        if cur is None or not cur.fingerprint:
+            continue
+        try:
+            value = store.read(meta.slot)
+        except WardenError:
+            continue
+        if store.fingerprint(value) != cur.fingerprint:
+            raise MasterKeyError(
+                f"store `{store.name}`: the fingerprint key is not the one its fingerprints were made with",
+                hint="restore the project's fingerprint key from a backup; "
+                "a new key would let values marked compromised back in",
+            )
+        return
+
+
 def refuse_reuse(slot: SlotRef, fingerprint: str, meta: KeyMeta | None, denied: set[str]) -> None:
     """The reuse rule, shared by every backend. Never names the value."""
     if fingerprint in denied:

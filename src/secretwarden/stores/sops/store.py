@@ -54,7 +54,10 @@ from secretwarden.stores.base import (
     VersionMeta,
     WriteRequest,
     WriteResult,
+    check_fingerprint_key,
+    fingerprint_key_id_of,
     keyed_fingerprint,
+    prove_fingerprint_key,
     refuse_reuse,
 )
 from secretwarden.stores.sops.files import (
@@ -171,6 +174,7 @@ class SopsStore:
         self.sops_config = sops_config
         self.stats = StoreStats()
         self._fingerprint = fingerprinter
+        self._fp_key_checked = False
         self._clock = clock or _utcnow
         self._extra_env = dict(extra_env or {})
         # decrypted files, kept only while open and only while unchanged on disk
@@ -401,6 +405,7 @@ class SopsStore:
             by_file.setdefault(self.layout.path_for(self._unit(req.slot)), []).append((i, req))
         results: dict[int, WriteResult] = {}
         with self._locked():
+            self._guard_fingerprint_key()
             denied = self._denied_locked()
             # Check every request before any file changes: a refused write leaves all files as they were.
             plans = {path: self._plan_file(path, reqs, who, denied, results) for path, reqs in by_file.items()}
@@ -463,6 +468,24 @@ class SopsStore:
                     what=path,
                     stdin=json.dumps(value).encode("utf-8"),
                 )
+
+    def _guard_fingerprint_key(self) -> None:
+        """Refuse a lost or different fingerprint key; record the key's id in the store state."""
+        if self._fp_key_checked or self._fingerprint is None:
+            return
+        state = load_json_doc(self._state_path())
+        recorded = state.get("fingerprint_key") if isinstance(state.get("fingerprint_key"), str) else None
+        metas = [] if recorded is not None else list(self.list_meta())
+        has_fps = recorded is not None or bool(state.get("denied")) or any(m.fingerprints for m in metas)
+        to_record = check_fingerprint_key(self.name, recorded, self._fingerprint, has_fingerprints=has_fps)
+        if to_record is not None:
+            prove_fingerprint_key(self, metas)
+        if recorded is None:
+            to_record = to_record or fingerprint_key_id_of(self._fingerprint)
+            if to_record is not None:
+                state["fingerprint_key"] = to_record
+                write_atomic(self._state_path(), dump_json_doc(state))
+        self._fp_key_checked = True
 
     def _denied_locked(self) -> set[str]:
         denied = load_json_doc(self._state_path()).get("denied")

@@ -1,0 +1,66 @@
+"""A store with fingerprints refuses a lost or different fingerprint key (issue 21.3).
+
+The embedded store is covered end to end in test_embedded_attacks.py; this
+checks the sops store, which records the key's id in its store-wide state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from secretwarden.crypto.fingerprint import Fingerprinter
+from secretwarden.errors import MasterKeyError
+from secretwarden.slots import SlotRef
+from secretwarden.stores.base import SecretValue, WriteRequest
+from tests.stores.sops_support import new_identity
+
+SLOT = SlotRef("dev", "api", "TOKEN")
+
+
+def state_file(tmp: Path) -> Path:
+    found = list((tmp / "repo").rglob(".warden-sops.json"))
+    assert len(found) == 1, found
+    return found[0]
+
+
+def sops_store(tmp: Path, fingerprinter: Fingerprinter, recipient: str, env: dict[str, str]) -> object:
+    from secretwarden.stores.sops.files import SopsLayout
+    from secretwarden.stores.sops.store import SopsStore
+
+    return SopsStore(
+        "repo", SopsLayout.from_options(tmp / "repo", {}, "repo"), access="secrets", recipients=[recipient],
+        fingerprinter=fingerprinter, clock=lambda: dt.datetime.now(dt.UTC), extra_env=env,
+    )
+
+
+def test_sops_store_refuses_another_fingerprint_key(tmp_path: Path) -> None:
+    ident = new_identity(tmp_path / "keys")
+    first = sops_store(tmp_path, Fingerprinter(os.urandom(32)), ident.recipient, ident.env)
+    first.write_many([WriteRequest(SLOT, SecretValue("v" * 24))])  # type: ignore[attr-defined]
+    state = json.loads(state_file(tmp_path).read_text())
+    assert isinstance(state.get("fingerprint_key"), str) and len(state["fingerprint_key"]) == 32
+    other = sops_store(tmp_path, Fingerprinter(os.urandom(32)), ident.recipient, ident.env)
+    with pytest.raises(MasterKeyError, match="not the one"):
+        other.write_many([WriteRequest(SLOT, SecretValue("w" * 24))])  # type: ignore[attr-defined]
+
+
+def test_sops_store_from_before_the_record_proves_the_key(tmp_path: Path) -> None:
+    ident = new_identity(tmp_path / "keys")
+    key = os.urandom(32)
+    first = sops_store(tmp_path, Fingerprinter(key), ident.recipient, ident.env)
+    first.write_many([WriteRequest(SLOT, SecretValue("v" * 24))])  # type: ignore[attr-defined]
+    path = state_file(tmp_path)
+    state = json.loads(path.read_text())
+    del state["fingerprint_key"]  # as written by an older warden
+    path.write_text(json.dumps(state))
+    wrong = sops_store(tmp_path, Fingerprinter(os.urandom(32)), ident.recipient, ident.env)
+    with pytest.raises(MasterKeyError, match="not the one"):
+        wrong.write_many([WriteRequest(SLOT, SecretValue("w" * 24))])  # type: ignore[attr-defined]
+    right = sops_store(tmp_path, Fingerprinter(key), ident.recipient, ident.env)
+    right.write_many([WriteRequest(SLOT, SecretValue("w" * 24))])  # type: ignore[attr-defined]
+    assert "fingerprint_key" in json.loads(path.read_text())
