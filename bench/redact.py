@@ -213,11 +213,88 @@ def bench_import() -> list[tuple[str, str]]:
     return rows
 
 
+# The floor of a redaction process: Python, Hyperscan, a database of the same values (each
+# literally and as base64 in its three alignments), an empty stdin scanned, exit.
+_FLOOR = """
+import base64, os, sys, hyperscan
+values = [v.encode() for v in os.environ["FLOOR_VALUES"].split(",")]
+pats = []
+for v in values:
+    pats.append(v)
+    for shift in range(3):
+        enc = base64.b64encode(b"x" * shift + v)[4 * ((shift + 2) // 3):-4]
+        pats.append(enc)
+db = hyperscan.Database(mode=hyperscan.HS_MODE_STREAM)
+db.compile(expressions=[hyperscan.escape(p) if hasattr(hyperscan, "escape") else p for p in pats],
+           ids=list(range(len(pats))), elements=len(pats), flags=[0] * len(pats))
+with db.stream(match_event_handler=lambda *a: None) as stream:
+    for chunk in iter(lambda: sys.stdin.buffer.read(65536), b""):
+        stream.scan(chunk)
+"""
+
+
+def _child_cpu(cmd: list[str], env: dict[str, str]) -> float:
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with open(os.devnull, "rb") as empty:
+        subprocess.run(cmd, stdin=empty, capture_output=True, env=env, check=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def bench_startup(rounds: int = 9) -> list[tuple[str, str]]:
+    """`warden redact` on empty input against the Hyperscan floor, interleaved, CPU time."""
+    import re
+
+    root = Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(root))
+    from tests.conftest import MINIMAL_CONTRACT
+    from tests.runtime.stock import write_values
+
+    work = Path(tempfile.mkdtemp(prefix="warden-bench-redact-"))
+    env = {**os.environ, "WARDEN_CONFIG_DIR": str(work / "config"), "WARDEN_CACHE_DIR": str(work / "cache"), "WARDEN_NO_KEYRING": "1"}
+    values = {
+        "api/API_TOKEN": "t" + secrets.token_hex(16),
+        "shared/DATABASE_URL": "postgres://u:" + secrets.token_hex(12) + "@h/db",
+        "shop/SHOP_KEY@tenant-a": secrets.token_hex(16),
+        "shop/SHOP_KEY@tenant-b": secrets.token_hex(16),
+    }
+    contract = work / "repo" / "warden.yaml"
+    contract.parent.mkdir()
+    contract.write_text(MINIMAL_CONTRACT)
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        write_values(contract, "dev", values)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    floor_env = {**env, "FLOOR_VALUES": ",".join(re.escape(v) for v in values.values())}
+    warden = [sys.executable, "-m", "secretwarden", "--contract", str(contract), "redact", "--env", "dev", "-q"]
+    floor = [sys.executable, "-c", _FLOOR]
+    w, f = [], []
+    for _ in range(rounds):
+        w.append(_child_cpu(warden, env))
+        f.append(_child_cpu(floor, floor_env))
+    wm, fm = statistics.median(w), statistics.median(f)
+    bytecode = "no bytecode cache (PYTHONDONTWRITEBYTECODE=1)" if os.environ.get("PYTHONDONTWRITEBYTECODE") else "bytecode cached"
+    return [
+        (f"`warden redact --env dev` start-up, empty input, {len(values)} values, median of {rounds} ({bytecode})", f"{wm:.3f} s CPU"),
+        ("Hyperscan floor process (same values and base64 variants, empty input), same rounds", f"{fm:.3f} s CPU"),
+        ("start-up ratio warden / floor", f"{wm / fm:.2f}x"),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mb", type=int, default=64, help="size of the text for the throughput runs")
+    parser.add_argument("--startup-only", action="store_true", help="only the start-up comparison")
     args = parser.parse_args()
-    rows = bench_throughput(args.mb) + bench_logging() + bench_settings() + bench_import()
+    if args.startup_only:
+        rows = bench_startup()
+    else:
+        rows = bench_startup() + bench_throughput(args.mb) + bench_logging() + bench_settings() + bench_import()
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; times are CPU time\n")
     print("| measurement | result |\n|---|---|")
     for name, value in rows:
