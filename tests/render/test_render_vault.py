@@ -56,7 +56,9 @@ def test_external_secrets_validate_against_the_crd_schema(tmp_path: Path, versio
     r = run_warden("--contract", contract, "render", "external-secrets", "--env", "dev", "--api-version", version, env=offline())
     assert r.returncode == 0, r.output
     docs = list(yaml.safe_load_all(r.stdout))
-    assert {d["metadata"]["name"] for d in docs} == {"api", "shared", "shop-tenant-a", "shop-tenant-b"}
+    # One per service (instance), and one per optional key: a missing optional key cannot stop the others.
+    assert {d["metadata"]["name"] for d in docs} == {"api", "shared", "shop-tenant-a", "shop-tenant-b",
+                                                     "api-secrets-optional-hook"}
     for doc in docs:
         jsonschema.validate(doc, schema(version))
         assert unknown_fields(doc, schema(version)) == []
@@ -66,7 +68,7 @@ def test_external_secrets_validate_against_the_crd_schema(tmp_path: Path, versio
         assert spec["target"]["creationPolicy"] == "Owner" and spec["refreshInterval"] == "1h"
     api = next(d for d in docs if d["metadata"]["name"] == "api")
     refs = {e["secretKey"]: e["remoteRef"] for e in api["spec"]["data"]}
-    assert "OPTIONAL_HOOK" not in refs  # optional: ESO would fail the sync while it is missing
+    assert "OPTIONAL_HOOK" not in refs  # optional: in its own ExternalSecret (ESO fails a sync with a key missing)
     if layout == "per-namespace":
         assert refs["API_TOKEN"] == {"key": "apps/dev/api", "property": "API_TOKEN"}
         assert refs["DATABASE_URL"] == {"key": "apps/dev/shared", "property": "DATABASE_URL"}

@@ -79,14 +79,19 @@ def vault_policy(ctx: click.Context, env: str, out: str | None) -> None:
 @click.option("--snippets", is_flag=True, help="Print the container `env` snippets instead of the ExternalSecrets.")
 @click.option("--out", default=None, type=click.Path(file_okay=False),
               help="Write <name>.externalsecret.yaml and <name>.env.yaml per service here.")
+@click.option("--with-store", is_flag=True,
+              help="Also render the (Cluster)SecretStore, with Kubernetes auth to Vault/OpenBao.")
+@click.option("--operator-role", default="external-secrets", show_default=True,
+              help="Vault role of the operator (ClusterSecretStore); a SecretStore uses one role per service.")
 @click.pass_context
 def external_secrets_cmd(
     ctx: click.Context, env: str, store_ref: str | None, store_kind: str, api_version: str, refresh_interval: str,
     k8s_namespace: str | None, include_optional: bool, services: tuple[str, ...], snippets: bool, out: str | None,
+    with_store: bool, operator_role: str,
 ) -> None:
     """One ExternalSecret per service (External Secrets Operator), plus a container env snippet."""
     from secretwarden.cli.common import workspace
-    from secretwarden.render.external_secrets import external_secrets, to_yaml
+    from secretwarden.render.external_secrets import external_secrets, secret_stores, to_yaml
 
     with workspace(ctx, "render") as ws:
         rendered = external_secrets(
@@ -94,19 +99,31 @@ def external_secrets_cmd(
             refresh_interval=refresh_interval, k8s_namespace=k8s_namespace,
             include_optional=include_optional, services=services,
         )
+        stores = secret_stores(ws, env, rendered, store_ref=store_ref, store_kind=store_kind,
+                               api_version=api_version, operator_role=operator_role) if with_store else []
+    if stores and not snippets:
+        if out:
+            _write_files(out, {f"{k8s_store_file(store_kind)}.yaml": to_yaml(stores)})
+        else:
+            click.echo(to_yaml(stores), nl=False)
     if out:
         files = {}
         for m in rendered:
-            files[f"{m.name}.externalsecret.yaml"] = to_yaml([m.external_secret])
+            files[f"{m.name}.externalsecret.yaml"] = to_yaml(m.documents)
             files[f"{m.name}.env.yaml"] = f"# container env of `{m.name}`: paste under the container spec\n" + to_yaml(
                 [{"env": m.env}]
             )[4:]
         _write_files(out, files)
     elif snippets:
+        # One YAML document per service: several `env:` keys in one document would be a duplicate key.
         for m in rendered:
-            click.echo(f"# {m.name}\n" + to_yaml([{"env": m.env}])[4:], nl=False)
+            click.echo(f"---\n# container env of `{m.name}`\n" + to_yaml([{"env": m.env}])[4:], nl=False)
     else:
-        click.echo(to_yaml([m.external_secret for m in rendered]), nl=False)
+        click.echo(to_yaml([doc for m in rendered for doc in m.documents]), nl=False)
+
+
+def k8s_store_file(kind: str) -> str:
+    return "clustersecretstore" if kind == "ClusterSecretStore" else "secretstores"
 
 
 @render.command("env-example")

@@ -190,6 +190,12 @@ class Service(Strict):
     access: Literal["external-secrets", "direct-vault", "env"] = "external-secrets"
     justification: str | None = Field(None, description="Required with `access: direct-vault`.")
     secret_name: str | None = Field(None, description="Kubernetes Secret name (default: <service>-secrets).")
+    k8s_namespace: str | None = Field(
+        None,
+        max_length=253,
+        description="Kubernetes namespace the service runs in; `{env}` and `{instance}` are filled in "
+        "(e.g. `shop-{env}`). Rendered manifests carry it as metadata.namespace.",
+    )
     secrets: dict[KeyName, Secret] = Field(default_factory=dict)
 
     @model_validator(mode="after")

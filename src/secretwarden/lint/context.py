@@ -267,6 +267,8 @@ class LintContext:
         out: dict[str, ServiceInfo] = {}
         if self.contract is None:
             return out
+        from secretwarden.contract.kubernetes import secret_name
+
         for svc_name, svc in self.contract.services.items():
             source: str | None = None
             if svc.source:
@@ -276,7 +278,7 @@ class LintContext:
                 except ValueError:
                     source = None
             out[svc_name] = ServiceInfo(
-                svc_name, source, svc.access, svc.secret_name or f"{svc_name}-secrets", svc.justification
+                svc_name, source, svc.access, secret_name(svc_name, svc), svc.justification
             )
         return out
 

@@ -10,19 +10,29 @@ external-secrets`, the default) in one environment:
   per key whose `remoteRef.key`/`property` come from the store's layout;
 * a container `env` snippet with one `secretKeyRef` per key.
 
-Optional keys are left out of `data` unless asked for (`include_optional`):
-ESO fails the whole sync when a listed property is missing. Their
-`secretKeyRef` is marked `optional: true`, so the pod starts without them.
+Optional keys get an ExternalSecret each, filling a Secret of their own
+(`<secret>-<key>`): ESO fails a whole ExternalSecret when one listed property
+is missing, so an absent optional key must not hold back the required ones.
+Their `secretKeyRef` points at that Secret with `optional: true`, so the pod
+starts without them and gets them once they exist. (`include_optional` lists
+them in the main ExternalSecret instead, as before.) `metadata.namespace`
+comes from `--k8s-namespace`, else the service's `k8s_namespace`.
 The store only supplies remote references (`RemoteReferences`); nothing is
 read from it.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from secretwarden.contract.kubernetes import (
+    k8s_name,
+    namespace_of,
+    object_name,
+    optional_secret_name,
+    secret_name,
+)
 from secretwarden.contract.plan import Requirement, requirements
 from secretwarden.errors import UsageError
 from secretwarden.stores.base import RemoteReferences
@@ -33,10 +43,6 @@ if TYPE_CHECKING:
 API_VERSIONS = ("v1", "v1beta1")
 
 
-def k8s_name(text: str) -> str:
-    """A DNS-1123 subdomain made from a contract name."""
-    name = re.sub(r"[^a-z0-9.-]+", "-", text.lower()).strip("-.")
-    return name[:253] or "secrets"
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,11 @@ class ServiceManifests:
     name: str  # metadata.name of the ExternalSecret
     external_secret: dict[str, Any]
     env: list[dict[str, Any]]  # container env entries
+    optional_secrets: tuple[dict[str, Any], ...] = ()  # one ExternalSecret per optional key
+
+    @property
+    def documents(self) -> list[dict[str, Any]]:
+        return [self.external_secret, *self.optional_secrets]
 
 
 def external_secrets(
@@ -81,16 +92,9 @@ def external_secrets(
     out = []
     for (service, instance), reqs in grouped.items():
         svc = contract.services[service]
-        base = k8s_name(f"{service}-{instance}" if instance else service)
-        target = k8s_name(svc.secret_name or f"{base}-secrets")
-        if svc.secret_name and instance:
-            target = k8s_name(f"{svc.secret_name}-{instance}")
-        data = []
-        for req in reqs:
-            if not req.required and not include_optional:
-                continue
-            key, prop = store.remote_ref(req.slot)
-            data.append({"secretKey": req.var, "remoteRef": {"key": key, "property": prop}})
+        base = object_name(service, instance)
+        target = secret_name(service, svc, instance)
+        namespace = k8s_namespace or namespace_of(svc, env, instance)
         labels = {
             "app.kubernetes.io/managed-by": "secret-warden",
             "secretwarden.io/service": k8s_name(service),
@@ -98,26 +102,37 @@ def external_secrets(
         }
         if instance:
             labels["secretwarden.io/instance"] = k8s_name(instance)
-        metadata: dict[str, Any] = {"name": base, "labels": labels}
-        if k8s_namespace:
-            metadata["namespace"] = k8s_namespace
-        doc = {
-            "apiVersion": f"external-secrets.io/{api_version}",
-            "kind": "ExternalSecret",
-            "metadata": metadata,
-            "spec": {
-                "refreshInterval": refresh_interval,
-                "secretStoreRef": {"name": ref_name, "kind": store_kind},
-                "target": {"name": target, "creationPolicy": "Owner"},
-                "data": data,
-            },
-        }
+
+        def document(name: str, secret: str, data: list[dict[str, Any]], labels: dict[str, str] = labels) -> dict[str, Any]:
+            metadata: dict[str, Any] = {"name": name, "labels": labels}
+            if namespace:
+                metadata["namespace"] = namespace
+            return {
+                "apiVersion": f"external-secrets.io/{api_version}",
+                "kind": "ExternalSecret",
+                "metadata": metadata,
+                "spec": {
+                    "refreshInterval": refresh_interval,
+                    "secretStoreRef": {"name": ref_name, "kind": store_kind},
+                    "target": {"name": secret, "creationPolicy": "Owner"},
+                    "data": data,
+                },
+            }
+
+        def entry(req: Requirement) -> dict[str, Any]:
+            key, prop = store.remote_ref(req.slot)
+            return {"secretKey": req.var, "remoteRef": {"key": key, "property": prop}}
+
+        separate = [r for r in reqs if not r.required and not include_optional]
+        together = [r for r in reqs if r not in separate]
+        holder = {r.var: optional_secret_name(service, svc, instance, r.var) for r in separate}
+        optional_docs = tuple(document(holder[r.var], holder[r.var], [entry(r)]) for r in separate)
         env_entries = [
             {
                 "name": req.var,
                 "valueFrom": {
                     "secretKeyRef": {
-                        "name": target,
+                        "name": holder.get(req.var, target),
                         "key": req.var,
                         **({} if req.required else {"optional": True}),
                     }
@@ -125,7 +140,8 @@ def external_secrets(
             }
             for req in reqs
         ]
-        out.append(ServiceManifests(service, instance, base, doc, env_entries))
+        out.append(ServiceManifests(service, instance, base, document(base, target, [entry(r) for r in together]),
+                                    env_entries, optional_docs))
     return out
 
 
@@ -133,3 +149,54 @@ def to_yaml(docs: list[Any]) -> str:
     import yaml
 
     return "".join("---\n" + yaml.safe_dump(d, sort_keys=False, default_flow_style=False) for d in docs)
+
+
+def secret_stores(
+    ws: Workspace,
+    env: str,
+    rendered: list[ServiceManifests],
+    *,
+    store_ref: str | None = None,
+    store_kind: str = "ClusterSecretStore",
+    api_version: str = "v1",
+    operator_role: str = "external-secrets",
+    auth_mount: str = "kubernetes",
+    service_account: str = "external-secrets",
+    operator_namespace: str = "external-secrets",
+) -> list[dict[str, Any]]:
+    """The store the ExternalSecrets name: Vault/OpenBao KV v2 with Kubernetes auth.
+
+    A `ClusterSecretStore` authenticates as the operator's service account with
+    one role. A namespaced `SecretStore` is rendered once per Kubernetes namespace
+    of the rendered services and authenticates as that service's account with a
+    role named after the service, so each namespace reads only its own paths
+    (the roles are what `warden bootstrap` configures).
+    """
+    contract = ws.contract
+    name = contract.store_for(env)
+    options = contract.stores[name].options
+    server = str(options.get("address") or "https://OPENBAO_ADDRESS")  # the contract names no address: fill it in
+    base = {"server": server.split(",")[0].strip(), "path": str(options.get("mount", "secret")), "version": "v2"}
+    if options.get("namespace"):
+        base["namespace"] = str(options["namespace"])
+    ref_name = k8s_name(store_ref or name)
+    api = f"external-secrets.io/{api_version}"
+    if store_kind == "ClusterSecretStore":
+        auth = {"mountPath": auth_mount, "role": operator_role,
+                "serviceAccountRef": {"name": service_account, "namespace": operator_namespace}}
+        return [{"apiVersion": api, "kind": "ClusterSecretStore", "metadata": {"name": ref_name},
+                 "spec": {"provider": {"vault": {**base, "auth": {"kubernetes": auth}}}}}]
+    out: list[dict[str, Any]] = []
+    seen: set[str | None] = set()
+    for m in rendered:
+        namespace = m.external_secret["metadata"].get("namespace")
+        if namespace in seen:
+            continue
+        seen.add(namespace)
+        metadata: dict[str, Any] = {"name": ref_name}
+        if namespace:
+            metadata["namespace"] = namespace
+        auth = {"mountPath": auth_mount, "role": k8s_name(m.service), "serviceAccountRef": {"name": k8s_name(m.service)}}
+        out.append({"apiVersion": api, "kind": "SecretStore", "metadata": metadata,
+                    "spec": {"provider": {"vault": {**base, "auth": {"kubernetes": auth}}}}})
+    return out

@@ -97,7 +97,14 @@ def service_needs(ctx: LintContext) -> dict[str, ServiceNeeds]:
 
 
 def service_by_secret(ctx: LintContext) -> dict[str, str]:
-    return {info.secret_name: name for name, info in ctx.services.items()}
+    """Secret name -> service, per-instance Secrets included (names as the renderer makes them)."""
+    out = {info.secret_name: name for name, info in ctx.services.items()}
+    if ctx.contract is not None:
+        from secretwarden.contract.kubernetes import secret_names
+
+        for name in ctx.contract.services:
+            out.update(dict.fromkeys(secret_names(ctx.contract, name), name))
+    return out
 
 
 def workload_service(ctx: LintContext, obj: K8sObject) -> str | None:
@@ -207,11 +214,18 @@ def check_wired(ctx: LintContext) -> Iterator[Finding]:
     produced = produced_secrets(ctx)
     needs = service_needs(ctx)
     owners = service_by_secret(ctx)
+    main: set[str] | None = None
+    if ctx.contract is not None:
+        from secretwarden.contract.kubernetes import main_secret_names
+
+        main = {n for svc in ctx.contract.services for n in main_secret_names(ctx.contract, svc)}
     for obj in external_secrets(ctx):
         service = owners.get(target_name(obj) or "")
         have = produced.get(target_name(obj) or "")
         if service is None or have is None or have.keys is None:
             continue
+        if main is not None and target_name(obj) not in main:
+            continue  # an optional key's own Secret: it carries that key alone, by design
         for var in sorted(needs[service].required - have.keys):
             line, col = pos(obj.node)
             yield UNWIRED.finding(
