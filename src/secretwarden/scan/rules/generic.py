@@ -140,7 +140,7 @@ _PROSE = re.compile(
 
 # each syntax with a character its lines must contain (a cheap test before the regex)
 _SYNTAXES = ((_ASSIGN, ""), (_PAIR, ","), (_CALL, "("), (_XML, "<"), (_CLI, "-"), (_STATEMENT, ""),
-             (_PROSE, " "))
+             (_PROSE, " is | was | be | remains "))
 _COMMENT_LINE = re.compile(r"^\s*(?:#|//|/\*|\*|--|;|<!--|%|rem\s)", re.IGNORECASE)
 _ENV_STYLE = re.compile(r"^[\w.\-]+$")
 
@@ -266,6 +266,8 @@ _PASSWORD_SYMBOLS = frozenset("!@#$%^&*+=?~")
 _SOURCE_SPEC = re.compile(r"^(?:(?:file|env|fd|stdin|keychain|pass(?=:[$%{]))(?::|$)|@[./~])", re.IGNORECASE)
 _NUMBER_METHOD = re.compile(r"^\d+(?:\.[a-z_]+)+$")
 _UUID_NAMES = re.compile(r"(?i)csrf|xsrf|nonce|request|trace|correlation|idempot|session|state|uuid|guid")
+_WORD_RE = re.compile(_WORD, re.IGNORECASE)
+_JOINS = ('" + "', "' + '", '"+"', "'+'", "' . '", '" . "', "'.'")
 _JOIN_GIVEAWAY = re.compile(r"(?i)fake|dummy|test|example|sample|mock|placeholder")
 _CONCAT = re.compile(r"(?<=[A-Za-z0-9_\-+/=.!@#$%^&*?])([\"'])\s*(?:\+|\.)\s*\1(?=[A-Za-z0-9_\-+/=.!@#$%^&*?]+\1(?!\s*\*))")
 _CMDLET = re.compile(r"^[A-Z][a-z]+[A-Za-z]*-[A-Z][A-Za-z]+$")  # PowerShell `ConvertTo-SecureString`
@@ -303,7 +305,7 @@ class GenericRule(Rule):
         seen_secrets: list[str] = []
         seen: set[tuple[int, int]] = set()
         variants = [ctx]
-        if "+" in line or " . " in line:
+        if any(j in line for j in _JOINS):
             joined = _CONCAT.sub("", line)
             if joined != line:
                 # `"Kq2Zv" + "9LmP4x..."`: a value split to dodge scanners reads as one literal
@@ -316,14 +318,16 @@ class GenericRule(Rule):
             joined_variant = variant is not ctx and variant.line != line.replace('\\"', '"')
             text = variant.line[:4000]
             for regex, needle in _SYNTAXES:
-                if needle and needle not in text:
+                if needle and not any(n in text for n in needle.split("|")):
                     continue
                 pos = 0
                 while (m := regex.search(text, pos)) is not None:
                     hit = self._hit(m, regex, variant)
                     if hit is None:
-                        # `# old creds: password = "..."`: the rejected value may hold the real pair
-                        pos = max(m.start() + 1, _value_start(m))
+                        # `# old creds: password = "..."`: a rejected value that names a secret
+                        # may start the real pair; otherwise go on after it
+                        start = _value_start(m)
+                        pos = max(m.start() + 1, start) if _WORD_RE.search(text, start, m.end()) else m.end()
                         continue
                     pos = m.end()
                     if joined_variant and (hit.confidence < 0.8 or _JOIN_GIVEAWAY.search(hit.secret)):

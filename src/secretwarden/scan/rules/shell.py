@@ -15,10 +15,10 @@ from secretwarden.scan.rules.base import Hit, LineContext, Rule
 
 _VALUE = r"(?P<q>['\"]?)(?P<secret>[^\s'\"`;|&<>]{3,200})(?P=q)(?=[\s;|&)]|$)"
 # mysql family: `-p` glued to its value (`-p` alone prompts, `-p value` names a database)
-_MYSQL = r"\b(?:mysql|mysqldump|mysqladmin|mariadb|mariadb-dump|mysqlimport|mysqlshow|mysqlcheck|mysqlpump)\b[^\n|;]*?\s-p" + _VALUE
-_SSHPASS = r"\bsshpass\s+(?:-[a-oq-zA-Z]\S*\s+)*-p\s*" + _VALUE
-_REDIS = r"\bredis-cli\b[^\n|;]*?\s-a\s+" + _VALUE
-_LOGIN = r"\b(?:docker|podman|buildah|helm\s+registry|oras|skopeo|nerdctl)\s+login\b[^\n|;]*?\s-p\s+" + _VALUE
+_MYSQL = r"\b(?:mysql|mysqldump|mysqladmin|mariadb|mariadb-dump|mysqlimport|mysqlshow|mysqlcheck|mysqlpump)\s[^\n|;]{0,200}?\s-p" + _VALUE
+_SSHPASS = r"\bsshpass\s+(?:-[a-oq-zA-Z]\S*\s+){0,6}-p\s*" + _VALUE
+_REDIS = r"\bredis-cli\s[^\n|;]{0,200}?\s-a\s+" + _VALUE
+_LOGIN = r"\b(?:docker|podman|buildah|helm\s+registry|oras|skopeo|nerdctl)\s+login\s[^\n|;]{0,200}?\s-p\s+" + _VALUE
 _USER = re.compile(r"(?:\s-u\s*|--user(?:name)?[=\s])['\"]?(?P<user>[^\s'\"]+)")
 _PATTERN = "|".join(f"(?:{p})" for p in (_MYSQL, _SSHPASS, _REDIS, _LOGIN))
 
@@ -56,12 +56,10 @@ RULES: list[Rule] = [
         description="Password given to a command-line tool's short password flag (mysql -p, sshpass -p, redis-cli -a, docker login -p)",
         severity="high",
         tags=("password", "shell"),
+        # bounded gaps: minified files have very long lines
         prefilter=(
-            r"\bmysql[\w-]*\b[^\n|;]*\s-p['\"]?[^\s'\"]",
-            r"\bmariadb[\w-]*\b[^\n|;]*\s-p['\"]?[^\s'\"]",
-            r"\bsshpass\s[^\n]*-p",
-            r"\bredis-cli\b[^\n|;]*\s-a\s",
-            r"\blogin\b[^\n|;]*\s-p\s",
+            r"(?:\b(?:mysql|mariadb)[\w-]{0,10}\s[^\n|;]{0,200}\s-p['\"]?[^\s'\"]|\bsshpass\s[^\n]{0,100}-p|"
+            r"\bredis-cli\s[^\n|;]{0,200}\s-a\s|\blogin\s[^\n|;]{0,200}\s-p\s)"
         ),
         pattern=_groups(_PATTERN, 4),
         must_match=(
