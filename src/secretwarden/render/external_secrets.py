@@ -103,30 +103,14 @@ def external_secrets(
         if instance:
             labels["secretwarden.io/instance"] = k8s_name(instance)
 
-        def document(name: str, secret: str, data: list[dict[str, Any]], labels: dict[str, str] = labels) -> dict[str, Any]:
-            metadata: dict[str, Any] = {"name": name, "labels": labels}
-            if namespace:
-                metadata["namespace"] = namespace
-            return {
-                "apiVersion": f"external-secrets.io/{api_version}",
-                "kind": "ExternalSecret",
-                "metadata": metadata,
-                "spec": {
-                    "refreshInterval": refresh_interval,
-                    "secretStoreRef": {"name": ref_name, "kind": store_kind},
-                    "target": {"name": secret, "creationPolicy": "Owner"},
-                    "data": data,
-                },
-            }
-
-        def entry(req: Requirement) -> dict[str, Any]:
-            key, prop = store.remote_ref(req.slot)
-            return {"secretKey": req.var, "remoteRef": {"key": key, "property": prop}}
-
         separate = [r for r in reqs if not r.required and not include_optional]
         together = [r for r in reqs if r not in separate]
         holder = {r.var: optional_secret_name(service, svc, instance, r.var) for r in separate}
-        optional_docs = tuple(document(holder[r.var], holder[r.var], [entry(r)]) for r in separate)
+        shape = {"labels": labels, "namespace": namespace, "api_version": api_version,
+                 "refresh_interval": refresh_interval, "store": (ref_name, store_kind)}
+        optional_docs = tuple(
+            _external_secret(holder[r.var], holder[r.var], [_entry(store, r)], **shape) for r in separate  # type: ignore[arg-type]
+        )
         env_entries = [
             {
                 "name": req.var,
@@ -140,9 +124,33 @@ def external_secrets(
             }
             for req in reqs
         ]
-        out.append(ServiceManifests(service, instance, base, document(base, target, [entry(r) for r in together]),
-                                    env_entries, optional_docs))
+        main = _external_secret(base, target, [_entry(store, r) for r in together], **shape)  # type: ignore[arg-type]
+        out.append(ServiceManifests(service, instance, base, main, env_entries, optional_docs))
     return out
+
+
+def _entry(store: RemoteReferences, req: Requirement) -> dict[str, Any]:
+    key, prop = store.remote_ref(req.slot)
+    return {"secretKey": req.var, "remoteRef": {"key": key, "property": prop}}
+
+
+def _external_secret(name: str, secret: str, data: list[dict[str, Any]], *, labels: dict[str, str],
+                     namespace: str | None, api_version: str, refresh_interval: str,
+                     store: tuple[str, str]) -> dict[str, Any]:
+    metadata: dict[str, Any] = {"name": name, "labels": labels}
+    if namespace:
+        metadata["namespace"] = namespace
+    return {
+        "apiVersion": f"external-secrets.io/{api_version}",
+        "kind": "ExternalSecret",
+        "metadata": metadata,
+        "spec": {
+            "refreshInterval": refresh_interval,
+            "secretStoreRef": {"name": store[0], "kind": store[1]},
+            "target": {"name": secret, "creationPolicy": "Owner"},
+            "data": data,
+        },
+    }
 
 
 def to_yaml(docs: list[Any]) -> str:
