@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from secretwarden.errors import PolicyError, SettingsInvalid
-from secretwarden.ops.verdict import SlotFacts, Verdict, judge, open_incidents, slot_reasons
 from secretwarden.slots import SlotRef
+from secretwarden.verdict import SlotFacts, Verdict, judge, open_incidents, slot_reasons
 from tests.conftest import make_canary
 
 TODAY = dt.date(2026, 12, 4)

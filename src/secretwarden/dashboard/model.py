@@ -324,7 +324,7 @@ def _formats(ws: Workspace) -> dict[tuple[str, str], str | None]:
 
 def build_coverage(ws: Workspace, envs: list[str], service: str | None = None) -> Coverage:
     from secretwarden.ops.status import GapReport, env_status
-    from secretwarden.ops.verdict import hold_passed, open_incidents
+    from secretwarden.verdict import hold_passed, open_incidents
 
     # The gap report's per-environment part; its isolation section is a section of its own here.
     register = open_incidents(ws.audit.path)

@@ -24,7 +24,6 @@ from secretwarden.errors import UsageError, ValidationFailed
 from secretwarden.identity import current_user
 from secretwarden.ops.journal import rotation_journal
 from secretwarden.ops.secrets import audited, slot_fields, stamp_for
-from secretwarden.ops.verdict import compromise, open_incidents
 from secretwarden.ops.workspace import Workspace
 from secretwarden.slots import SlotRef
 from secretwarden.stores.base import (
@@ -34,6 +33,7 @@ from secretwarden.stores.base import (
     WriteRequest,
 )
 from secretwarden.stores.summary import KeySummary, key_summaries
+from secretwarden.verdict import compromise, open_incidents
 
 RotationState = Literal["ok", "due", "overdue", "never-rotated", "compromised", "missing", "no-cadence"]
 # States that make `warden rotation status --strict` fail: the secret is past its
@@ -95,7 +95,7 @@ def rotation_state(
     """The state of one key and its due date; the order of the checks is the priority.
 
     `incident`: an incident on the key that is not closed. Whether the key counts
-    as compromised is the verdict's answer (`ops/verdict.py`), as for `check`.
+    as compromised is the verdict's answer (`verdict.py`), as for `check`.
     """
     if meta is None or meta.written_at is None:
         return "missing", None

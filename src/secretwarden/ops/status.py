@@ -14,7 +14,10 @@ from typing import TYPE_CHECKING
 
 from secretwarden.contract.plan import Requirement, check_env, requirements
 from secretwarden.errors import StoreError, UsageError
-from secretwarden.ops.verdict import (
+from secretwarden.ops.workspace import Workspace
+from secretwarden.slots import SlotRef
+from secretwarden.stores.summary import KeySummary, key_summaries, summarize
+from secretwarden.verdict import (
     KeyState,
     Reason,
     SlotFacts,
@@ -23,9 +26,6 @@ from secretwarden.ops.verdict import (
     open_incidents,
     slot_reasons,
 )
-from secretwarden.ops.workspace import Workspace
-from secretwarden.slots import SlotRef
-from secretwarden.stores.summary import KeySummary, key_summaries, summarize
 
 if TYPE_CHECKING:
     from secretwarden.ops.isolation import IsolationReport
@@ -45,7 +45,7 @@ class KeyStatus:
     owner: str | None = None
     via_ref: str | None = None
     deprecated_read: str | None = None  # why reading this slot is flagged (past its hold date)
-    reasons: tuple[Reason, ...] = ()  # the verdict's reasons for this key (ops/verdict.py)
+    reasons: tuple[Reason, ...] = ()  # the verdict's reasons for this key (verdict.py)
     versions: int = 0  # versions written
 
     @property

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from secretwarden.stores.registry import StoreSpec
 
 
-# What reading found about one key, before the verdict (ops/verdict.py) weighs it:
+# What reading found about one key, before the verdict (verdict.py) weighs it:
 # present | missing | invalid | compromised, with the problems of an invalid value.
 KeyReading = tuple[Requirement, str, tuple[str, ...]]
 
@@ -60,11 +60,45 @@ def store_spec(ref: StoreRef, flags: frozenset[str] = frozenset()) -> StoreSpec:
 
 
 def open_plan_store(plan: ServicePlan) -> SecretStore:
-    """The plan's store, opened to read values (through the backend registry like everywhere else)."""
+    """The plan's store, opened to read values (through the backend registry, as the workspace does)."""
     from secretwarden.crypto.fingerprint import fingerprinter_for
+    from secretwarden.paths import refuse_config_inside
     from secretwarden.stores.registry import open_secret_store
 
-    return open_secret_store(store_spec(plan.store), fingerprinter=fingerprinter_for(plan.store.project))
+    root = Path(plan.store.root)
+    refuse_config_inside(root)
+    return open_secret_store(
+        store_spec(plan.store), fingerprinter=fingerprinter_for(plan.store.project, forbidden_root=root)
+    )
+
+
+def plan_audit_log(plan: ServicePlan, store: SecretStore | None = None) -> AuditLog:
+    """The plan's audit log, keyed like the workspace's; each entry is anchored in `store`
+    (stores.base.AuditAnchored) the way the workspace anchors it in the stores it opened."""
+    from secretwarden.audit.log import AuditLog
+
+    def anchor(entry: dict[str, Any]) -> None:
+        from secretwarden.stores.base import AuditAnchored
+
+        if not isinstance(store, AuditAnchored):
+            return
+        for pid, count in store.claim_orphaned_writes().items():
+            log.append(
+                command="unaudited-write",
+                store=plan.store.name,
+                outcome="error",
+                detail=f"{count} write(s) by process {pid} were committed without an audit entry "
+                "(the process ended before recording them)",
+            )
+        store.anchor_audit(log.log_id, int(entry["seq"]), str(entry["hash"]))
+
+    log = AuditLog(
+        Path(plan.audit_path),
+        project=plan.store.project,
+        repo_root=Path(plan.store.root),
+        after_append=anchor if store is not None else None,
+    )
+    return log
 
 
 def resolve_values(store: SecretStore, entries: Iterable[Requirement], *, allow_compromised: bool = False) -> Resolution:

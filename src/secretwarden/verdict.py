@@ -21,16 +21,19 @@ docs/verdict.md; change both together.
 \\* `allow_compromised` (the CLI's audited `--allow-compromised`) turns it
 into a warning. \\*\\* a warning when the namespace says `past_hold: warn`.
 
-This module imports nothing heavy: the run fast path uses it as is.
+This module sits beside `slots.py` because every layer asks it (ops, the
+run fast path, the runtime, the dashboard); it imports nothing heavy and
+nothing above it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+import json
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from secretwarden.slots import SlotRef
 
@@ -203,16 +206,33 @@ def judge(facts: Iterable[SlotFacts], today: dt.date, *, allow_compromised: bool
 # --- the incident register, read cheaply -----------------------------------------------------
 
 
+# The incident register, beside the audit log (written by ops/journal.py `incident_journal`;
+# tests/test_verdict.py writes it there and reads it here, so the two stay in step).
+REGISTER_NAME = "incidents.jsonl"
+
+
+def _register_entries(audit_path: Path) -> Iterator[dict[str, Any]]:
+    try:
+        raw = (audit_path.parent / REGISTER_NAME).read_bytes()
+    except OSError:
+        return
+    for line in raw.splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue  # a damaged line shows up in `audit verify`
+        if isinstance(entry, dict):
+            yield entry
+
+
 def open_incidents(audit_path: Path) -> dict[tuple[str, SlotRef], str]:
     """(store, slot) -> id of every incident in the register that is not closed.
 
     Reads the JSONL register beside the audit log without building incidents
-    (the run fast path calls this); `ops/incidents.py` is the full view.
+    (the run fast path and the runtime call this); `ops/incidents.py` is the full view.
     """
-    from secretwarden.ops.journal import incident_journal
-
     opened: dict[str, tuple[str, SlotRef]] = {}
-    for e in incident_journal(audit_path).entries():
+    for e in _register_entries(audit_path):
         try:
             if e.get("event") == "open":
                 slot = SlotRef(str(e["env"]), str(e["namespace"]), str(e["key"]), e.get("instance"))
