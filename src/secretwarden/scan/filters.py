@@ -22,6 +22,7 @@ _PLACEHOLDER_PATTERNS = [
     re.compile(r"(?i)(?:x{6,}|\*{4,}|\.\.\.|…)"),
     re.compile(r"(?i)^(?:your|my|some|the|enter|insert|put|add|replace|set)[-_ ]?(?:own[-_ ]?)?[a-z]*[-_ ]?(?:key|token|secret|password|pass|pwd|here|value)"),
     re.compile(r"(?i)(?:_here|-here|\bhere)$"),
+    re.compile(r"^eyJ[a-z]{3,}$"),  # `eyJaccess`: the start of a JWT and a word, a docs stand-in
     # `*SENSITIVE*DATA*DELETED*`, `[REDACTED]`: a value someone already removed
     re.compile(r"(?i)(?:^|[^a-z])(?:redacted|sensitive|deleted|censored|omitted|elided|scrubbed)(?:[^a-z]|$)"),
     re.compile(r"(?i)^(?:fake|dummy|test|sample|example|mock|placeholder|invalid|bogus)[-_]?(?:key|token|secret|password|pass|pwd|api[-_]?key|value)s?\d*$"),

@@ -148,7 +148,7 @@ _CALL_VERBS = frozenset(
     ["get", "fetch", "read", "load", "find", "lookup", "has", "hash", "check", "verify", "validate", "encrypt", "decrypt", "encode", "decode", "is", "delete", "remove", "del", "reset", "generate", "gen", "create", "make", "parse", "require", "print", "log", "logger", "debug", "info", "warn", "warning", "error", "translate", "t", "tr", "i18n", "gettext", "ngettext", "lang", "label", "assert", "expect", "should", "contains", "compare", "match", "matches", "sign", "unsign", "revoke", "rotate", "refresh", "clear", "invalidate", "exists", "describe", "to", "from", "as", "new", "list", "query", "mock", "stub", "when", "spy", "handle", "format", "render"]
 )
 _CODE_CHARS = re.compile(r"[(){}\[\]]|::|->|^\s|\s$|\\[nrt]|^[.#/]|\.\w+\(|^[A-Za-z_]\w*\.[A-Za-z_]\w*(?:\.\w+)*$")
-_CONST_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
+_CONST_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+(?:-\d+)?$")
 _IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*(?:[.:][A-Za-z_$][A-Za-z0-9_$]*)*$")
 _YAML_SPECIAL = re.compile(r"^[!&*|>%@`]")
 _TYPE_WORDS = frozenset(
@@ -220,7 +220,7 @@ def score_value(value: str, strength: str, *, quoted: bool, kind: str, key: str,
         return 0.4 if strength == "strong" and n >= 8 else None  # often a one-time code or an id
     if identifier and "_" in v and wordy > 0.6:
         return None  # `user_password`, `caching_sha2_password`: a name, not a value
-    if _SOURCE_SPEC.match(v) or _NUMBER_METHOD.match(v):
+    if _SOURCE_SPEC.match(v) or _NUMBER_METHOD.match(v) or _VERSION_OR_OID.match(v):
         return None  # `-pass file:...` / `env:VAR` name where the secret is; `5.days` is code
     if len(key) >= 6 and key.lower().strip("\"'$@") in low:
         return None  # `"GetPasswordData": "ec2:GetPasswordData"`: the value repeats its name
@@ -264,6 +264,8 @@ _I18N_PATH = re.compile(
 _EXAMPLE_BEFORE = re.compile(r"(?i)\b(?:example|e\.g\.|sample|for instance|such as)\W{0,3}$")
 _PASSWORD_SYMBOLS = frozenset("!@#$%^&*+=?~")
 _SOURCE_SPEC = re.compile(r"^(?:(?:file|env|fd|stdin|keychain|pass(?=:[$%{]))(?::|$)|@[./~])", re.IGNORECASE)
+_CALL_BEFORE = re.compile(r"([A-Za-z_]\w*)\s*\(\s*$")
+_VERSION_OR_OID = re.compile(r"^[~^<>=v]{0,2}\d+(?:\.\d+){2,}$")  # `~1.3.0`, `1.2.840.113549.1.9.7`
 _NUMBER_METHOD = re.compile(r"^\d+(?:\.[a-z_]+)+$")
 _UUID_NAMES = re.compile(r"(?i)csrf|xsrf|nonce|request|trace|correlation|idempot|session|state|uuid|guid")
 _WORD_RE = re.compile(_WORD, re.IGNORECASE)
@@ -368,7 +370,8 @@ class GenericRule(Rule):
                     value = value + rest
                     gd = {**gd, "after": ""}
             if not quoted and gd.get("after") in {";", "&", '"', "'"} and not (
-                    gd.get("after") == ";" and _IDENTIFIER.match(value) and word_likeness(value) >= 0.5):
+                    gd.get("after") == ";" and (
+                        (_IDENTIFIER.match(value) and word_likeness(value) >= 0.5) or filters.is_number_literal(value))):
                 quoted = True  # inside a connection string or a query string
             if not quoted and sep in {"=", ":"} and kind in {"doc", "code"}:
                 tight = m.end("key") + len(gd.get("kq") or "") == m.start("sep") and m.end("sep") == m.start("uv")
@@ -385,6 +388,10 @@ class GenericRule(Rule):
         strict = regex is _PAIR or regex is _CALL
         if regex is _PAIR and len(value) < 8 and not any(c.isdigit() for c in value):
             return None  # `("password", "netrc")`: a tuple of short names
+        if regex is _PAIR:
+            call = _CALL_BEFORE.search(ctx.line[:m.start()])
+            if call and word_parts(call.group(1))[:1] and word_parts(call.group(1))[0] in _CALL_VERBS:
+                return None  # `HashPassword("password", "<salt>")`: arguments of a check or hash
         confidence = score_value(value, name.strength, quoted=quoted, kind=kind, key=key, strict=strict)
         if confidence is None:
             return None
@@ -514,6 +521,8 @@ RULES: list[Rule] = [
             "$password = $this->getEnv('SSH_PASSWORD');",
             "this.adminPassword = adminPassword;",
             '"GetPasswordData": "ec2:GetPasswordData",',
+            "hash, err := HashPassword(\"password\", \"{alnum:16}\", 50000)",
+            '"owasp-password-strength-test": "~1.3.0"',
             "openssl enc -aes-256-cbc -pass file:/run/secrets/key",
             "config.reset_password_within = 2.hours",
             "password_encryption = 'scram-sha-256'",
@@ -563,6 +572,9 @@ RULES: list[Rule] = [
             '<div class="g-recaptcha" data-sitekey="6L{b64url:38}"></div>',
             "RECAPTCHA_SITE_KEY=6L{b64url:38}",
             "### CI without a long-lived token: JWT/OIDC",
+            '"access_token": "eyJaccess",',
+            'const string expectedAccessToken1 = "LET_ME_IN-1";',
+            "private static final long PERSISTENT_STORE_KEY = 0x{hex:16}L;",
             'jwt-secret = "@/dev/stdin"',
             "<Password>*SENSITIVE*DATA*DELETED*</Password>",
             'key = "name"',

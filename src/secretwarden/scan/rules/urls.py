@@ -25,6 +25,8 @@ _PREFILTER = r"[A-Za-z][A-Za-z0-9+.\-]{1,30}://[^\s:@/\"'<>]{0,100}:[^\s@/\"'<>]
 
 def _password_ok(secret: str, m: re.Match[str]) -> bool:
     pw = unquote(secret).lstrip("`")  # PowerShell escapes `$` with a backtick inside strings
+    if "#" in secret or "?" in secret:
+        return False  # `host:80#@evil`: a fragment or query ends the authority, there is no userinfo
     if len(pw) < 3 or filters.drop_reason(pw) is not None or "{" in pw or "}" in pw:
         return False
     if pw.lower() in {m.group("user").lower(), "pass", "pwd", "secret", "password"}:
@@ -105,6 +107,7 @@ RULES = [
             "https://user:pass@example.com/",
             "https://github.com/org/repo",
             "ftp://anonymous:$FTP_PASS@ftp.host.net",
+            "http://google.com:80#@allowed.example.net/",
         ),
         check=_other_check,
         standard_filters=False,
