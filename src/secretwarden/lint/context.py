@@ -80,8 +80,12 @@ class LintContext:
         contract_file: str | None = None,
         contract_root: Path | None = None,
         repo_files: list[str] | None = None,
+        extra_required_ignores: tuple[str, ...] = (),
     ) -> None:
         self.root = root
+        # Paths rule families ask git to ignore (their REQUIRED_IGNORES), collected by the
+        # registry and handed in, so the `required-ignore` rule need not import the registry.
+        self.extra_required_ignores = extra_required_ignores
         self.files = sorted(files)  # the files to judge
         # Every file of the repository, for structure (which folders are charts, which
         # helpers a chart defines) when only some files are judged (`lint --staged`).

@@ -16,7 +16,7 @@ from secretwarden.errors import UsageError
 from secretwarden.lint.context import LintContext
 from secretwarden.lint.files import list_files
 from secretwarden.lint.model import Finding, LintResult, Rule
-from secretwarden.lint.registry import all_rules
+from secretwarden.lint.registry import all_rules, extra_required_ignores
 
 if TYPE_CHECKING:
     from secretwarden.contract.model import Contract
@@ -87,7 +87,7 @@ def build_context(
     return LintContext(
         root, files, tracked, contract, rel_contract,
         contract_file.resolve().parent if contract_file is not None else None,
-        repo_files=repo_files,
+        repo_files=repo_files, extra_required_ignores=extra_required_ignores(),
     )
 
 

@@ -20,12 +20,10 @@ DEFAULT_REQUIRED_IGNORES = (
 
 
 def required_patterns(ctx: LintContext) -> list[str]:
-    from secretwarden.lint.registry import extra_required_ignores
-
     policy = ctx.policy
     if policy is not None and policy.required_ignores is not None:
         return list(policy.required_ignores)
-    defaults = list(dict.fromkeys([*DEFAULT_REQUIRED_IGNORES, *extra_required_ignores()]))
+    defaults = list(dict.fromkeys([*DEFAULT_REQUIRED_IGNORES, *ctx.extra_required_ignores]))
     # Per-instance patterns matter only where instances live: an `instances/` folder
     # or a contract that declares instances.
     has_instances = bool(ctx.files_under("instances/")) or bool(ctx.contract is not None and ctx.contract.instances)
