@@ -122,6 +122,30 @@ def external_secrets_cmd(
         click.echo(to_yaml([doc for m in rendered for doc in m.documents]), nl=False)
 
 
+@render.command("bootstrap-job")
+@click.option("--env", "-e", "env", required=True, help="Environment to bootstrap (not a production one).")
+@click.option("--k8s-namespace", default="warden-system", show_default=True, help="Namespace of the job.")
+@click.option("--schedule", default="*/30 * * * *", show_default=True, help="CronJob schedule.")
+@click.option("--once", is_flag=True, help="A Job that runs once instead of a CronJob.")
+@click.option("--image", default="python:3.11-slim", show_default=True, help="Container image.")
+@click.option("--package", default="secretwarden", show_default=True,
+              help="What pip installs in the container (an index name, a path or a URL).")
+@click.option("--service-account", default="warden-bootstrap", show_default=True,
+              help="ServiceAccount the store's Kubernetes auth role binds.")
+@click.pass_context
+def bootstrap_job_cmd(ctx: click.Context, env: str, k8s_namespace: str, schedule: str, once: bool, image: str,
+                      package: str, service_account: str) -> None:
+    """ServiceAccount + ConfigMap + CronJob (or Job) that run `warden bootstrap` in a dev cluster."""
+    from secretwarden.contract.loader import load_contract
+    from secretwarden.render.bootstrap_job import bootstrap_job
+    from secretwarden.render.external_secrets import to_yaml
+
+    loaded = load_contract(ctx.find_root().obj.get("contract_path"))
+    docs = bootstrap_job(loaded, env, namespace=k8s_namespace, schedule=None if once else schedule, image=image,
+                         package=package, service_account=service_account)
+    click.echo(to_yaml(docs), nl=False)
+
+
 def k8s_store_file(kind: str) -> str:
     return "clustersecretstore" if kind == "ClusterSecretStore" else "secretstores"
 
