@@ -52,13 +52,13 @@ def _list_rules() -> None:
 
 
 @click.command("scan")
-@click.argument("targets", nargs=-1)
+@click.argument("targets", nargs=-1, metavar="[PATH]...")
 @click.option("--git", "git_history", is_flag=True,
               help="Scan the history instead of the tree: every commit of every ref (branches, tags, remotes), "
                    "merges included (what a merge adds relative to all its parents). PATH arguments restrict "
                    "it to the history of those paths.")
 @click.option("--since", metavar="REV",
-              help="With --git: only commits no ref had at REV (every ref's commits not reachable from REV).")
+              help="With --git: every ref's commits that REV does not contain (not only REV..HEAD).")
 @click.option("--no-cache", is_flag=True,
               help="With --git: read every commit again instead of skipping those a previous scan found clean.")
 @click.option("--branch", metavar="NAME", help="With --git: only this branch's history.")
@@ -89,7 +89,7 @@ def scan(ctx: click.Context, targets: tuple[str, ...], git_history: bool, since:
          list_rules: bool, no_progress: bool, verbose: bool) -> int:
     """Find committed secrets: in a tree (default), --git history, --staged changes, or `-` (stdin).
 
-    TARGET is a directory or file (default: the current directory); with --git,
+    PATH is a directory or file (default: the current directory); with --git,
     one or more paths inside one repository whose history to scan.
 
     Exit 0 when clean, 1 when findings remain, 2 on usage errors.
