@@ -264,6 +264,10 @@ _I18N_PATH = re.compile(
 _EXAMPLE_BEFORE = re.compile(r"(?i)\b(?:example|e\.g\.|sample|for instance|such as)\W{0,3}$")
 _PASSWORD_SYMBOLS = frozenset("!@#$%^&*+=?~")
 _SOURCE_SPEC = re.compile(r"^(?:(?:file|env|fd|stdin|keychain|pass(?=:[$%{]))(?::|$)|@[./~])", re.IGNORECASE)
+# calls whose first arguments are a password and what it is checked or hashed with; not
+# `get("DB_PASSWORD", "<default>")`, whose default is a committed credential
+_PAIR_CALL_VERBS = frozenset(["hash", "check", "verify", "validate", "compare", "encrypt", "decrypt", "sign",
+                              "assert", "expect", "match", "matches"])
 _CALL_BEFORE = re.compile(r"([A-Za-z_]\w*)\s*\(\s*$")
 _VERSION_OR_OID = re.compile(r"^[~^<>=v]{0,2}\d+(?:\.\d+){2,}$")  # `~1.3.0`, `1.2.840.113549.1.9.7`
 _NUMBER_METHOD = re.compile(r"^\d+(?:\.[a-z_]+)+$")
@@ -390,7 +394,7 @@ class GenericRule(Rule):
             return None  # `("password", "netrc")`: a tuple of short names
         if regex is _PAIR:
             call = _CALL_BEFORE.search(ctx.line[:m.start()])
-            if call and word_parts(call.group(1))[:1] and word_parts(call.group(1))[0] in _CALL_VERBS:
+            if call and word_parts(call.group(1))[:1] and word_parts(call.group(1))[0] in _PAIR_CALL_VERBS:
                 return None  # `HashPassword("password", "<salt>")`: arguments of a check or hash
         confidence = score_value(value, name.strength, quoted=quoted, kind=kind, key=key, strict=strict)
         if confidence is None:
@@ -485,6 +489,7 @@ RULES: list[Rule] = [
             "password: {lit:Sup3rS3cretDbPassw0rd9}",
             '# old creds: password = "{lit:hunter2go}"',
             "openssl pkcs12 -export -passout pass:{alnum:12}",
+            "password = os.environ.get('ADMIN_PASSWORD', '{alnum:10}')",
             "The staging database password is `{lit:garden5517}`.",
             "  password: {lit:Rocket&Shadow8094}",
         ),
