@@ -82,6 +82,8 @@ def test_a_copied_contract_with_its_own_store_uses_it(tmp_path: Path) -> None:
         r = run_in(second, PRINT_TOKEN)
         assert r.returncode == 0 and r.stdout.strip() == own != first_token
     assert [e["command"] for e in audit_lines(second)].count("run") == 2
+    for folder in (first.parent, second):  # full and fast path entries keep each chain intact
+        assert run_warden("-c", folder / "warden.yaml", "audit", "verify").returncode == 0
 
 
 def test_a_tampered_plan_is_a_miss(tmp_path: Path, isolated_home: Path) -> None:

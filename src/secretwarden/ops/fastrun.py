@@ -73,32 +73,30 @@ def _fast_run(opts: dict[str, str], passed: list[str], clean: bool, command: lis
     if plan is None:
         return
     import datetime as dt
-    from pathlib import Path
 
-    from secretwarden.audit.log import AuditLog
     from secretwarden.ops.run import ChildOptions, child_env_for, run_refusal, run_verdict
     from secretwarden.runtime.child import exec_child
-    from secretwarden.runtime.store_values import open_plan_store, resolve_values
+    from secretwarden.runtime.store_values import open_plan_store, plan_audit_log, resolve_values
 
     store = open_plan_store(plan)
     try:
         res = resolve_values(store, plan.entries)
+        verdict = run_verdict(plan, res, dt.datetime.now(dt.UTC).date())
+        if run_refusal(plan, verdict) is not None:
+            return  # the full path refuses, audits and explains
+        values = {k: v for k, v in res.values.items() if k not in verdict.withheld}
+        env = child_env_for(plan, values, command, ChildOptions(tuple(passed), clean))
+        plan_audit_log(plan, store).append(
+            command="run",
+            service=plan.service,
+            env=plan.env,
+            instance=plan.instance,
+            keys=res.keys,
+            outcome="ok",
+            argv0=os.path.basename(command[0]),
+        )
     finally:
         store.close()
-    verdict = run_verdict(plan, res, dt.datetime.now(dt.UTC).date())
-    if run_refusal(plan, verdict) is not None:
-        return  # the full path refuses, audits and explains
-    values = {k: v for k, v in res.values.items() if k not in verdict.withheld}
-    env = child_env_for(plan, values, command, ChildOptions(tuple(passed), clean))
-    AuditLog(Path(plan.audit_path)).append(
-        command="run",
-        service=plan.service,
-        env=plan.env,
-        instance=plan.instance,
-        keys=res.keys,
-        outcome="ok",
-        argv0=os.path.basename(command[0]),
-    )
     for reason in verdict.warnings:  # the same warnings as the full path
         os.write(2, f"warden: warning: {reason.line}\n".encode())
     exec_child(command, env)
