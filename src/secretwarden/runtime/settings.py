@@ -134,12 +134,16 @@ def read_raw(plan: ServicePlan, environ: Mapping[str, str] | None = None) -> tup
 
 def _read_store(plan: ServicePlan) -> tuple[dict[str, str], list[str]]:
     """Read from the plan's store (any backend, through the registry), audited like `run`."""
-    from secretwarden.audit.log import AuditLog
-    from secretwarden.runtime.store_values import audited, open_plan_store, resolve_values
+    from secretwarden.runtime.store_values import (
+        audited,
+        open_plan_store,
+        plan_audit_log,
+        resolve_values,
+    )
 
     store = open_plan_store(plan)
     try:
-        log = AuditLog(Path(plan.audit_path))
+        log = plan_audit_log(plan, store)
         with audited(log, command="runtime", service=plan.service, env=plan.env, instance=plan.instance) as extra:
             res = resolve_values(store, plan.entries)
             extra["keys"] = res.keys
