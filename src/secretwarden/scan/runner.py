@@ -198,8 +198,11 @@ def _scan_tree(options: ScanOptions, result: ScanResult) -> None:
 # so a change seen again (cherry-pick, branch copy, revert) is not scanned twice.
 _SEEN: dict[bytes, tuple[tuple[Finding, ...], tuple[str, ...], int]] = {}
 _SEEN_LIMIT = 200_000
-# past this many paths a cached re-check of commits with findings reads them whole
-_RECHECK_PATHS_MAX = 20_000
+# Commits with findings are re-read at just those paths while the paths are few;
+# git matches every path of a long pathspec against every tree entry, so past
+# this many it is cheaper to read those commits whole (ansible: 922 commits,
+# 1,410 paths: 12.1 s CPU restricted against 7.0 s whole).
+_RECHECK_PATHS_MAX = 64
 
 HistoryUnit = tuple[str, list[str], tuple[str, ...], tuple[str, ...], int]
 # dirty: commit -> paths with a finding or notice ("" when the commit could not be read)
