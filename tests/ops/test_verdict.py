@@ -100,7 +100,6 @@ def test_the_register_keeps_only_incidents_not_closed(tmp_path: Path) -> None:
 
 # --- every gate agrees ------------------------------------------------------------------------
 
-REQUIRE_JUDGED = False
 STATES = ("missing", "valid", "invalid", "unverified", "compromised", "rotated-open", "closed")
 HOLDS = ("none", "past", "future")
 
@@ -240,13 +239,15 @@ def test_every_gate_gives_the_same_verdict(tmp_path: Path, p: dict[str, Any], da
             for r in expected.blockers:
                 assert refused is not None and r.line in refused
             svc = ws.contract.services[service]
-            if svc.access == "direct-vault" and not allow and REQUIRE_JUDGED:
+            if svc.access == "direct-vault" and not allow:
                 try:
                     load_settings(service, "dev", instance=instance, contract_path=contract)
                     problems: list[str] | None = None
                 except SettingsInvalid as exc:
                     problems = exc.problems
                 assert (problems is not None) == verdict.blocked, (service, problems, verdict.summary)
+                # one problem per key (the first reason found), for every key the verdict blocks on
+                assert {p.split(":", 1)[0] for p in problems or []} == {r.var for r in verdict.blockers}
 
 
 def test_a_rotated_key_blocks_every_gate_until_its_incident_is_closed(tmp_path: Path) -> None:

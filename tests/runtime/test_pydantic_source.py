@@ -48,7 +48,7 @@ def test_base_settings_class_fails_fast_on_the_contract(rt_contract: Path) -> No
 
     with pytest.raises(SettingsInvalid) as info:
         Settings()
-    assert "APP_TOKEN: missing" in info.value.problems
+    assert "APP_TOKEN: missing (dev:app/APP_TOKEN)" in info.value.problems
 
 
 def test_a_sensitive_key_needs_a_secret_field(rt_contract: Path) -> None:

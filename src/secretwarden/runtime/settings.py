@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from secretwarden.contract.plan import Requirement, ServicePlan
+    from secretwarden.verdict import Verdict
 
 ENV_VAR = "WARDEN_ENV"
 INSTANCE_VAR = "WARDEN_INSTANCE"
@@ -116,20 +117,34 @@ def _field_name(var: str) -> str:
 
 
 def read_raw(plan: ServicePlan, environ: Mapping[str, str] | None = None) -> tuple[dict[str, str], list[str]]:
-    """Raw values by key name, plus problems found while reading (missing, compromised...)."""
+    """Raw values by key name, plus what keeps the service from starting (a direct-vault read
+    is judged here, with the store's compromise marks and the incident register; values from
+    the environment are judged in `build`, where their formats are checked)."""
     if plan.direct:
         return _read_store(plan)
     source = os.environ if environ is None else environ
-    values: dict[str, str] = {}
-    problems: list[str] = []
-    for key in plan.entries:
-        raw = source.get(key.var)
-        if raw is None or raw == "":
-            if key.required:
-                problems.append(f"{key.var}: missing" + (" (empty)" if raw == "" else ""))
-            continue
-        values[key.var] = raw
-    return values, problems
+    return {k.var: source[k.var] for k in plan.entries if source.get(k.var)}, []
+
+
+def judged(plan: ServicePlan, readings: list[tuple[Requirement, str, tuple[str, ...]]]) -> Verdict:
+    """The one verdict (secretwarden/verdict.py) over what the application got for each key.
+
+    A direct-vault read also weighs the incident register; values from the
+    environment were passed by `warden run`, which weighed it (and its audited
+    `--allow-compromised`) already.
+    """
+    from secretwarden.verdict import SlotFacts, judge, open_incidents
+
+    register = open_incidents(Path(plan.audit_path)) if plan.direct else {}
+    facts = [
+        SlotFacts(
+            req.var, req.slot, req.required, state, problems,  # type: ignore[arg-type]
+            register.get((plan.store.name, req.slot)) if register else None,
+            req.deprecated, req.deprecated_hold_until, req.past_hold,  # type: ignore[arg-type]
+        )
+        for req, state, problems in readings
+    ]
+    return judge(facts, dt.datetime.now(dt.UTC).date())
 
 
 def _read_store(plan: ServicePlan) -> tuple[dict[str, str], list[str]]:
@@ -149,8 +164,10 @@ def _read_store(plan: ServicePlan) -> tuple[dict[str, str], list[str]]:
             extra["keys"] = res.keys
     finally:
         store.close()
+    verdict = judged(plan, res.readings)
     # resolve_values already checked formats; the second check in `validate` is cheap and harmless.
-    return res.values, res.problems()
+    values = {k: v for k, v in res.values.items() if k not in verdict.withheld}
+    return values, [r.line for r in verdict.blockers]
 
 
 def secret_values(
@@ -218,33 +235,46 @@ def settings_model(model_name: str, keys: tuple[KeyShape, ...]) -> type[BaseMode
     return model
 
 
-def validate(keys: tuple[Requirement, ...], raw: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
-    """Check raw values against the contract and convert plain config values."""
+def validate(keys: tuple[Requirement, ...], raw: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, tuple[str, ...]]]:
+    """Check raw values against the contract and convert plain config values.
+
+    Returns the typed values and, by key name, why a value is invalid (never the value).
+    """
     from secretwarden.contract.validation import value_problems
 
     typed: dict[str, Any] = {}
-    problems: list[str] = []
+    invalid: dict[str, tuple[str, ...]] = {}
     for key in keys:
         value = raw.get(key.var)
         if value is None:
             continue
         bad = value_problems(value, key.fmt, key.regex, key.min_length)
         if bad:
-            problems.append(f"{key.var}: invalid: " + "; ".join(bad))
+            invalid[key.var] = tuple(bad)
             continue
         if not key.sensitive and key.fmt in _CONVERTERS:
             try:
                 typed[key.var] = _CONVERTERS[key.fmt][1](value)
             except (ValueError, ArithmeticError):  # the exception text may quote the value
-                problems.append(f"{key.var}: invalid: cannot be read as {key.fmt}")
+                invalid[key.var] = (f"cannot be read as {key.fmt}",)
             continue
         typed[key.var] = value
-    return typed, problems
+    return typed, invalid
 
 
 def build(plan: ServicePlan, raw: Mapping[str, str], problems: list[str]) -> BaseModel:
-    typed, more = validate(plan.entries, raw)
-    problems = _dedupe([*problems, *more], [k.var for k in plan.entries])
+    """The settings model, or one `SettingsInvalid` with every reason the verdict blocks on."""
+    typed, invalid = validate(plan.entries, raw)
+    readings = [
+        (req, "invalid" if req.var in invalid else "present" if req.var in raw else "missing", invalid.get(req.var, ()))
+        for req in plan.entries
+    ]
+    if plan.direct:  # judged when read; only a conversion can still fail
+        verdict = judged(plan, [r for r in readings if r[1] == "invalid"])
+    else:
+        verdict = judged(plan, readings)
+    typed = {k: v for k, v in typed.items() if k not in verdict.withheld}
+    problems = _dedupe([*problems, *(r.line for r in verdict.blockers)], [k.var for k in plan.entries])
     if problems:
         raise _invalid(plan, problems)
     model = settings_model(_model_name(plan.service), tuple(k.shape for k in plan.entries))
