@@ -21,6 +21,7 @@ from secretwarden.scan.scoring import (
     char_classes,
     randomness,
     shannon_entropy,
+    split_words,
     word_likeness,
     word_parts,
 )
@@ -73,16 +74,17 @@ def classify_name(key: str) -> NameClass | None:
     parts = word_parts(cleaned)
     if not parts:
         return None
-    if _PUBLIC_PARTS & set(parts) or parts[0] in _UI_PARTS or parts[-1] in _UI_PARTS:
-        return None
+    flat = re.sub(r"[^a-z0-9]", "", cleaned.lower())
+    strong = any(w in flat for w in _STRONG_FLAT)
+    if _PUBLIC_PARTS & set(parts) or parts[-1] in _UI_PARTS or (parts[0] in _UI_PARTS and not strong):
+        return None  # `passwordLabel`, `errorPassword`; but `TextEncryptionKey` is a key
     if "site" in parts and parts[-1] == "key":
         return None  # reCAPTCHA / Turnstile site keys: public by design, embedded in every page
     if parts[-1] in _NOT_A_VALUE_LAST:
         return None
-    flat = re.sub(r"[^a-z0-9]", "", cleaned.lower())
     if any(w in flat for w in _PASSWORD_FLAT) or _PASSWORD_PARTS & set(parts):
         return NameClass("password")
-    if any(w in flat for w in _STRONG_FLAT):
+    if strong:
         return NameClass("strong")
     if _WEAK_PARTS & set(parts) or flat.endswith("key"):
         return NameClass("weak")
@@ -110,7 +112,9 @@ _PAIR = re.compile(
     re.IGNORECASE,
 )
 _CALL = re.compile(
-    r"(?<![\w$])(?P<key>[\w.$]*" + _WORD + r"\w*)\s*\(\s*(?P<q>[\"'])(?P<qv>[^\"'\n]{1,400})(?P=q)\s*\)",
+    r"(?<![\w$])(?P<key>[\w.$]*" + _WORD + r"\w*)\s*\(\s*"
+    r"(?:[\w.]*(?:decode|Decode|unhexlify|fromhex|FromBase64String|from)\s*\(\s*)?"  # setCipherKey(Base64.decode("..."))
+    r"(?P<q>[\"'])(?P<qv>[^\"'\n]{1,400})(?P=q)\s*\)",
     re.IGNORECASE,
 )
 _XML = re.compile(
@@ -234,7 +238,7 @@ def score_value(value: str, strength: str, *, quoted: bool, kind: str, key: str,
     if strength != "password" and any(w in low for w in _VALUE_GIVEAWAYS):
         return 0.3  # `secret-token-here`: a placeholder more often than not
     if strength == "password":
-        if wordy >= 0.7:
+        if wordy >= 0.7 and _reads_as_words(v):
             # Words with digits or symbols (`Summer2024!`, `supersecret123`) are a chosen,
             # weak password: still a committed credential. A bare word is data or prose.
             return 0.6 if typed_symbols else 0.3
@@ -284,6 +288,19 @@ _PUBLIC_TOKEN = re.compile(r"^pk(?:\.eyJ|_(?:live|test)_)")
 _PROVIDER_OWNED = re.compile(r"^AIza[0-9A-Za-z_\-]{35}$")
 _SHELL_VARIABLE = re.compile(r"^\$[A-Za-z_{(]")
 _PREFIXED_TOKEN = re.compile(r"^[a-z]{2,6}[-_](?:(?:live|test|prod|dev)[-_])?[A-Za-z0-9]{4,}$")
+_LETTER_RUN = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+
+
+def _reads_as_words(value: str) -> bool:
+    """Typed from words a person would pick (`supersecret`, `Harbor2291`), not random letters that
+    happen to split into rare short words (`iriksuds` = i + rik + suds)."""
+    for run in _LETTER_RUN.findall(value):
+        words = split_words(run.lower())
+        if words is not None and len(words) >= 3 and sum(map(len, words)) / len(words) < 4:
+            return False
+    return True
+
+
 _USER_VALUE = re.compile(r"(?i)\b(?:user(?:name)?|login|uid|user_?id)[\"']?\s*[:=]\s*[\"']?([^\s\"',;&]+)")
 
 
@@ -454,7 +471,7 @@ _SECRET_PREFILTER = (
     r"(?i)(?:secret|token|cred|api[\w.\-]?key|access[\w.\-]?key|private[\w.\-]?key|auth[\w.\-]?key|"
     r"apikey|signing|encryption|master)[\w.$@\-]{0,40}(?:\\?[\"'`]?\]?\s*(?::=|=>|!?==?|=|:)|[\"']\s*,)\s*\\?[\"'`]?[^\s\"'`\\]",
     r"(?i)(?:key|auth|nonce|salt|sig|hmac|seed|cipher)[\w.$@\-]{0,40}[\"'`]?\]?\s*(?::=|=>|==|=|:|,)\s*[\"'`]?[A-Za-z0-9+/=_.~\-]{16}",
-    r"(?i)(?:secret|token|apikey|api_key)\w*\s*\(\s*[\"'][^\"']",
+    r"(?i)(?:secret|token|key|cred)\w*\s*\(\s*(?:[\w.]{0,30}\(\s*)?[\"'][^\"']",
     r"(?i)<[\w:.\-]*(?:secret|token|key|auth|cred)[\w:.\-]*(?:\s[^>]*)?>[^<\s]",
     r"(?i)(?:key|name)\s*=\s*\"[^\"]{0,60}(?:secret|token|key|auth|cred)[^\"]{0,30}\"\s+value\s*=\s*\"[^\"]",
     r"(?i)(?:^|[\s\"'(\[])--?[\w\-]*(?:secret|token|key|auth|cred)[\w\-]*\s+[\"']?[^\s\-]",
@@ -490,6 +507,7 @@ RULES: list[Rule] = [
             '# old creds: password = "{lit:hunter2go}"',
             "openssl pkcs12 -export -passout pass:{alnum:12}",
             "password = os.environ.get('ADMIN_PASSWORD', '{alnum:10}')",
+            'password="{lit:yeelnolimn}"',  # random letters that split only into rare short words
             "The staging database password is `{lit:garden5517}`.",
             "  password: {lit:Rocket&Shadow8094}",
         ),
@@ -563,6 +581,8 @@ RULES: list[Rule] = [
             'const token = "{alnum:5}" + "{alnum:27}";',
             "$secret = '{alnum:6}' . '{alnum:26}';",
             "RECAPTCHA_SECRET_KEY=6L{b64url:38}",
+            'cookieRememberMeManager.setCipherKey(Base64.decode("{b64:22}=="));',
+            '"TextEncryptionKey": "{uppernum:24}"',
             '"access_token": "{hex:8}-{hex:4}-{hex:4}-{hex:4}-{hex:12}",',
             "query = 'oauth_token={lowernum:16}&oauth_token_secret={lowernum:16}'",
         ),
