@@ -37,6 +37,7 @@ def rule_modules() -> tuple[RuleModule, ...]:
         secrets_doc,
         sops_files,
         startup_validation,
+        vault_access,
     )
 
     return (
@@ -53,6 +54,7 @@ def rule_modules() -> tuple[RuleModule, ...]:
         secrets_doc,
         schema_files,
         sops_files,
+        vault_access,
     )
 
 
