@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 
 from secretwarden.scan.rules.examples import expand
-from tests.conftest import run_warden
+from tests.conftest import MINIMAL_CONTRACT, run_warden
 from tests.lint.conftest import git, make_repo
 from tests.lint.test_cli import GITIGNORE
 
@@ -116,3 +116,14 @@ def test_ci_sarif_holds_one_run_per_checker_with_resolvable_uris(repo: Path, tmp
     doc = json.loads(out.read_text())
     assert [r["automationDetails"]["id"] for r in doc["runs"]] == ["warden/scan/", "warden/lint/"]
     assert {"services/billing/app.py", "services/billing/.env"} <= set(uris_resolve(doc))
+
+
+def test_contract_allow_paths_hold_whatever_folder_is_scanned(tmp_path: Path) -> None:
+    token = expand("ghp_{alnum:36}", 11)
+    root = make_repo(tmp_path / "repo", {
+        "services/billing/app.py": f"TOKEN = '{token}'\n",
+        "services/billing/fixtures/sample.py": f"TOKEN = '{token}'\n",
+    }, contract=MINIMAL_CONTRACT + "scan:\n  allow_paths: ['services/billing/fixtures/**']\n")
+    for cwd, target in [(root, "."), (root, "services/billing"), (root / "services", "billing")]:
+        doc = json.loads(run_warden("scan", target, "--format", "json", cwd=cwd).stdout)
+        assert [f["path"] for f in doc["findings"]] == ["services/billing/app.py"], (cwd, target)

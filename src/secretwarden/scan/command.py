@@ -44,7 +44,8 @@ def scan(
         target = Path.cwd()  # a path that only exists in history
     if not target.exists():
         raise UsageError(f"{options.target}: no such file or directory")
-    options = apply_policy(options, load_policy(contract_path, target.resolve()), size_given=size_given)
+    policy = load_policy(contract_path, target.resolve())
+    options = apply_policy(options, policy, size_given=size_given)
     root = report_root(target)
     if baseline_path:
         options.baseline = baseline_path
@@ -54,6 +55,9 @@ def scan(
     options.use_baseline = False
     result = run_scan(options, stdin_data=stdin_data)
     _rebase(result, options, target, root)
+    if policy.allow_paths:
+        _drop_allowed_paths(result, policy.allow_paths, root,
+                            Path(policy.contract_path).resolve().parent if policy.contract_path else root)
     baseline = Path(options.baseline) if options.baseline else None
     if update_baseline and baseline is not None:
         return ScanOutcome(result, root, baseline, baseline_file.write(baseline, result.findings))
@@ -84,3 +88,21 @@ def _rebase(result: ScanResult, options: ScanOptions, target: Path, root: Path) 
                              key=lambda f: (f.path, f.line, f.column, f.rule_id, f.commit or ""))
     result.notices = sorted((replace(n, path=fix(n.path)) for n in result.notices),
                             key=lambda n: (n.path, n.reason))
+
+
+def _drop_allowed_paths(result: ScanResult, patterns: tuple[str, ...], root: Path, base: Path) -> None:
+    """Apply `scan.allow_paths` from the contract's folder, whatever folder was scanned.
+
+    The tree walk skips allowed files relative to the target it was given; a
+    pattern such as `services/billing/fixtures/**` must also hold when the
+    target is `services/billing`, so findings are matched again here by their
+    path from the contract's folder."""
+    import pathspec
+
+    spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+
+    def allowed(path: str) -> bool:
+        rel = relative_to(root / path, base)
+        return not rel.startswith("../") and spec.match_file(rel)
+
+    result.findings = [f for f in result.findings if not allowed(f.path)]
