@@ -4,7 +4,11 @@
     .venv/bin/python bench/foundation.py [--runs 41] [--services 200 --keys 50]
 
 Measures, in one run on this machine:
-  1. `warden run -- true` against plain `true` (added milliseconds, median);
+  1. `warden run -- true` against plain `true` (added milliseconds, median), interleaved
+     round by round with `python -c pass` and `sops exec-env` on the same five values
+     (age), once with every module compiled from source (PYTHONDONTWRITEBYTECODE=1 and
+     no bytecode anywhere for warden) and once with warden's bytecode compiled;
+     `--only run` stops after this part and prints the `python -X importtime` breakdown;
   2. `warden check` latency;
   3. `warden status` on a generated contract of services x keys x 3 environments,
      cold (contract parsed) and warm (contract cache hit), with values_read == 0;
@@ -67,11 +71,164 @@ def generate_contract(services: int, keys: int, *, project: str = "bench", rotat
     return "\n".join(lines) + "\n"
 
 
+def _copy_package(dest: Path, *, compiled: bool, commit: str | None = None) -> Path:
+    """A copy of the package (the working tree's, or a commit's) that wins over the editable
+    install (PYTHONPATH comes first)."""
+    import compileall
+
+    target = dest / "secretwarden"
+    if commit is None:
+        shutil.copytree(ROOT / "src" / "secretwarden", target, ignore=shutil.ignore_patterns("__pycache__"))
+    else:
+        dest.mkdir(parents=True)
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "src/secretwarden"],
+                                 check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "--strip-components=1", "-C", str(dest)], input=archive, check=True)
+    if compiled:
+        compileall.compile_dir(str(target), quiet=1)
+    return dest
+
+
+def _sops_peer(work: Path, names: list[str], env: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+    """`sops exec-env FILE true` on an age-encrypted file holding the same number of values."""
+    import pyrage  # type: ignore[import-untyped]
+
+    sys.path.insert(0, str(ROOT / "src"))
+    from secretwarden.stores.sops.tool import sops_binary
+
+    ident = pyrage.x25519.Identity.generate()
+    key_file = work / "age.key"
+    key_file.write_text(f"{ident}\n")
+    key_file.chmod(0o600)
+    plain = work / "peer.yaml"
+    plain.write_text("".join(f"{n}: {os.urandom(16).hex()}\n" for n in names))
+    sops_env = {**env, "SOPS_AGE_KEY_FILE": str(key_file), "SOPS_DISABLE_VERSION_CHECK": "1"}
+    enc = work / "peer.enc.yaml"
+    out = subprocess.run(
+        [sops_binary(), "--encrypt", "--age", str(ident.to_public()), str(plain)],
+        env=sops_env, check=True, capture_output=True,
+    )
+    enc.write_bytes(out.stdout)
+    plain.unlink()
+    return [sops_binary(), "exec-env", str(enc), shutil.which("true") or "/bin/true"], sops_env
+
+
+def _importtime(cmd: list[str], env: dict[str, str]) -> list[tuple[int, str]]:
+    """(self microseconds, module) of every import of `python -X importtime CMD`, largest first."""
+    proc = subprocess.run([sys.executable, "-X", "importtime", *cmd], env=env, capture_output=True, text=True)
+    rows = []
+    for line in proc.stderr.splitlines():
+        parts = line.removeprefix("import time:").split("|")
+        if line.startswith("import time:") and len(parts) == 3 and parts[0].strip().isdigit():
+            rows.append((int(parts[0]), parts[2].strip()))
+    return sorted(rows, reverse=True)
+
+
+def _timed_cpu(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall ms, CPU ms) of one run; CPU time (user + system of the child) suffers less from load."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    wall = (time.perf_counter() - start) * 1000
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr}")
+    return wall, (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000
+
+
+FLOOR_IMPORTS = "import hashlib, hmac, json, sqlite3; from cryptography.hazmat.primitives.ciphers.aead import AESGCM"
+
+
+def bench_run_against_sops(
+    work: Path, contract: Path, env: dict[str, str], runs: int, *, baseline: str | None = None
+) -> None:
+    """`warden run` vs `sops exec-env` (same five values) vs Python floors, interleaved round by round."""
+    names = ["JWT_SECRET", "JWT_PREVIOUS", "SESSION_KEY", "OAUTH_CLIENT_SECRET", "AUTH_TOKEN_TTL"]
+    sops_cmd, sops_env = _sops_peer(work, names, env)
+    true_bin = shutil.which("true") or "/bin/true"
+    base_env = {**env, "PYTHONDONTWRITEBYTECODE": "1"}
+    source_pkg = str(_copy_package(work / "pkg-source", compiled=False))
+    blocked_cache = work / "cache-no-code"
+    blocked_cache.mkdir()
+    (blocked_cache / "code").write_text("a file where the bytecode folder would be: nothing can be kept\n")
+    variants = {
+        "warden run, no bytecode at all": {**base_env, "PYTHONPATH": source_pkg, "WARDEN_CACHE_DIR": str(blocked_cache)},
+        "warden run, PYTHONDONTWRITEBYTECODE=1 (warden's sealed code cache)": {**base_env, "PYTHONPATH": source_pkg},
+        "warden run, compiled bytecode": {
+            **base_env, "PYTHONPATH": str(_copy_package(work / "pkg-bytecode", compiled=True)),
+        },
+    }
+    run_args = ["-c", str(contract), "run", "-s", "auth", "-e", "dev", "--", true_bin]
+    run_cmd = [*WARDEN, *run_args]
+    as_python_args = [*(WARDEN[1:] if len(WARDEN) > 1 else WARDEN), *run_args]  # for `python -X importtime`
+    runs_of = {name: run_cmd for name in variants}
+    if baseline:
+        # An older warden may not read today's store: it gets its own copy of the project.
+        name = f"warden run at {baseline[:10]}, compiled bytecode"
+        variants[name] = {
+            **base_env, "PYTHONPATH": str(_copy_package(work / "pkg-baseline", compiled=True, commit=baseline)),
+        }
+        old = work / "commerce-baseline"
+        old.mkdir()
+        shutil.copy(contract, old / "warden.yaml")
+        subprocess.run([*WARDEN, "-c", str(old / "warden.yaml"), "bootstrap", "--env", "dev"],
+                       env=variants[name], check=True, capture_output=True)
+        runs_of[name] = [*WARDEN, "-c", str(old / "warden.yaml"), *run_args[2:]]
+    for name, venv in variants.items():  # each variant's plan (and code) cache is written before timing
+        for _ in range(2):
+            subprocess.run(runs_of[name], env=venv, check=True)
+    commands: dict[str, tuple[list[str], dict[str, str]]] = {
+        "true": ([true_bin], base_env),
+        "python -c pass": ([sys.executable, "-c", "pass"], base_env),
+        "python: import sqlite3 + cryptography AESGCM (floor)": ([sys.executable, "-c", FLOOR_IMPORTS], base_env),
+        "sops exec-env (5 values, age)": (sops_cmd, sops_env),
+        **{name: (runs_of[name], venv) for name, venv in variants.items()},
+    }
+    wall: dict[str, list[float]] = {name: [] for name in commands}
+    cpu: dict[str, list[float]] = {name: [] for name in commands}
+    load_before = os.getloadavg()
+    for _ in range(runs):  # interleaved: every round runs each command once
+        for name, (cmd, cenv) in commands.items():
+            w, c = _timed_cpu(cmd, cenv)
+            wall[name].append(w)
+            cpu[name].append(c)
+    load = os.getloadavg()
+    base_w, base_c = med(wall["true"]), med(cpu["true"])
+    sops = "sops exec-env (5 values, age)"
+    sops_w, sops_c = med(wall[sops]) - base_w, med(cpu[sops]) - base_c
+    print(
+        f"\n## warden run vs sops exec-env, {runs} interleaved rounds; load average "
+        f"{load_before[0]:.2f} before, {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} after"
+    )
+    print("| command | wall ms (median) | added over `true` | ÷ sops | CPU ms (median) | added | ÷ sops |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name in commands:
+        aw, ac = med(wall[name]) - base_w, med(cpu[name]) - base_c
+        rw = f"{aw / sops_w:.2f}" if name != "true" and sops_w > 0 else ""
+        rc = f"{ac / sops_c:.2f}" if name != "true" and sops_c > 0 else ""
+        print(f"| {name} | {med(wall[name]):.1f} | {aw:.1f} | {rw} | {med(cpu[name]):.1f} | {ac:.1f} | {rc} |")
+    for label, venv in variants.items():
+        if label not in ("warden run, no bytecode at all", "warden run, compiled bytecode"):
+            continue
+        rows = _importtime(as_python_args, venv)
+        total = sum(us for us, _ in rows)
+        ours = sum(us for us, name in rows if name.startswith("secretwarden"))
+        print(f"\nimporttime, {label}: {total / 1000:.1f} ms self time in {len(rows)} modules "
+              f"({ours / 1000:.1f} ms in secretwarden's own); largest:")
+        for us, name in rows[:10]:
+            print(f"  {us / 1000:6.1f} ms  {name}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=41)
     parser.add_argument("--services", type=int, default=200)
     parser.add_argument("--keys", type=int, default=50)
+    parser.add_argument("--only", choices=["all", "run"], default="all")
+    parser.add_argument("--baseline", metavar="COMMIT", default=None,
+                        help="also time `warden run` as of this commit (bytecode compiled), in the same rounds")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="warden-bench-"))
@@ -90,6 +247,9 @@ def main() -> None:
         c = ["-c", str(proj / "warden.yaml")]
         subprocess.run([*WARDEN, *c, "bootstrap", "--env", "dev"], env=env, check=True, capture_output=True)
         subprocess.run([*WARDEN, *c, "run", "-s", "auth", "-e", "dev", "--", "true"], env=env, check=True)
+        bench_run_against_sops(work, proj / "warden.yaml", env, args.runs, baseline=args.baseline)
+        if args.only == "run":
+            return
         true_bin = shutil.which("true") or "/bin/true"
         base = timed([true_bin], args.runs, env=env)
         run = timed([*WARDEN, *c, "run", "-s", "auth", "-e", "dev", "--", true_bin], args.runs, env=env)

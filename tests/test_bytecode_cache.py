@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import marshal
+import shutil
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import make_canary, run_warden
 
-NO_BYTECODE = {"PYTHONDONTWRITEBYTECODE": "1"}
+PACKAGE = Path(__file__).resolve().parents[1] / "src" / "secretwarden"
+NO_BYTECODE: dict[str, str] = {}
+
+
+@pytest.fixture(autouse=True)
+def package_without_bytecode(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A copy of the package with no .pyc anywhere (the tree may hold some), first on the path."""
+    copy = tmp_path_factory.mktemp("pkg")
+    shutil.copytree(PACKAGE, copy / "secretwarden", ignore=shutil.ignore_patterns("__pycache__"))
+    NO_BYTECODE.update(PYTHONDONTWRITEBYTECODE="1", PYTHONPATH=str(copy))
 
 
 def prepared(project: Path) -> None:

@@ -7,7 +7,8 @@ start-up. `warden run` installs this finder first: a module of the
 `secretwarden` package is compiled once and its code object kept, marshalled,
 under `<cache dir>/code/`, sealed like every other cache file
 (contract/sealed_cache.py: HMAC under the local cache key, bound to the
-module's path, its source's SHA-256 and this interpreter's bytecode magic). A
+module's path, its source's modification time and size, as Python's own
+`.pyc` files are, and this interpreter's bytecode magic). A
 file that does not verify is ignored and the source is compiled again, so a
 cache folder written by someone else can never inject code. Nothing is
 written next to the sources, and other packages are left to Python.
@@ -16,7 +17,6 @@ written next to the sources, and other packages are left to Python.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import importlib.machinery
 import importlib.util
 import marshal
@@ -40,9 +40,11 @@ class _SealedSourceLoader(importlib.machinery.SourceFileLoader):
         from secretwarden.contract.sealed_cache import file_name, unseal
 
         path = self.get_filename(fullname)
-        source = self.get_data(path)
-        context = b"code\0%s\0%d\0%s\0%s" % (
-            importlib.util.MAGIC_NUMBER, sys.flags.optimize, os.fsencode(path), hashlib.sha256(source).digest()
+        st = self.path_stats(path)
+        # Bound to the source's path, modification time and size, as Python's own .pyc files
+        # are (no need to read the source when the code is kept); the MAC makes it ours.
+        context = b"code\0%s\0%d\0%s\0%d\0%d" % (
+            importlib.util.MAGIC_NUMBER, sys.flags.optimize, os.fsencode(path), int(st["mtime"] * 1e9), st["size"]
         )
         target = self._folder / f"{file_name(self._key, context)}.bin"
         body = unseal(self._key, context, target)
@@ -51,7 +53,7 @@ class _SealedSourceLoader(importlib.machinery.SourceFileLoader):
                 code = marshal.loads(body)
                 if isinstance(code, CodeType):
                     return code
-        code = self.source_to_code(source, path)
+        code = self.source_to_code(self.get_data(path), path)
         self._keep(target, context, marshal.dumps(code))
         return code
 
@@ -97,6 +99,8 @@ def install() -> None:
     """Use the sealed cache for the rest of this process, when Python will not cache bytecode itself."""
     if not sys.dont_write_bytecode or any(isinstance(f, _SealedFinder) for f in sys.meta_path):
         return
+    if os.path.exists(importlib.util.cache_from_source(__file__)):
+        return  # the installation ships compiled bytecode: Python's own is as good
     try:
         from secretwarden.contract.sealed_cache import local_key
         from secretwarden.paths import cache_dir
