@@ -39,12 +39,14 @@ def config_dir() -> Path:
     return Path(override) if override else _xdg("XDG_CONFIG_HOME", ".config") / "secretwarden"
 
 
-def ensure_private_dir(path: Path) -> None:
+def ensure_private_dir(path: Path, *, tighten: bool = True) -> None:
     """Create `path` (and missing parents) as 0700; tighten it when it exists wider.
 
     `mkdir(mode=)` is filtered by the umask and `parents=True` ignores it for
     the parents, so every folder made here gets an explicit chmod. Folders
     that already existed above `path` are left alone: they are not warden's.
+    `tighten=False` leaves an existing `path` as it is (a folder the user
+    chose to share, e.g. an audit log for a team).
     """
     missing: list[Path] = []
     probe = path
@@ -65,8 +67,13 @@ def ensure_private_dir(path: Path) -> None:
     info = os.stat(path)
     if not stat.S_ISDIR(info.st_mode):
         raise StoreUnavailable(f"{path}: exists and is not a folder")
-    if info.st_mode & 0o077 and info.st_uid == os.getuid():
+    if tighten and info.st_mode & 0o077 and info.st_uid == os.getuid():
         os.chmod(path, PRIVATE_DIR_MODE)
+
+
+def is_state_dir(path: Path) -> bool:
+    """Warden's own state folder in a checkout (tightened to 0700 when found wider)."""
+    return path.name == ".warden"
 
 
 def _private_base(path: Path) -> Path | None:

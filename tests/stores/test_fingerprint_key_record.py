@@ -64,3 +64,23 @@ def test_sops_store_from_before_the_record_proves_the_key(tmp_path: Path) -> Non
     right = sops_store(tmp_path, Fingerprinter(key), ident.recipient, ident.env)
     right.write_many([WriteRequest(SLOT, SecretValue("w" * 24))])  # type: ignore[attr-defined]
     assert "fingerprint_key" in json.loads(path.read_text())
+
+
+def test_vault_store_refuses_another_fingerprint_key(tmp_path: Path, vault_server: object) -> None:
+    import secrets
+
+    from secretwarden.stores.vault.auth import Connection
+    from secretwarden.stores.vault.layout import VaultLayout
+    from secretwarden.stores.vault.store import VaultStore
+
+    layout = VaultLayout(prefix="fk" + secrets.token_hex(6))
+    conn = Connection(vault_server.address, auth={"method": "token", "token_env": "WARDEN_TEST_VAULT_TOKEN"})  # type: ignore[attr-defined]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("WARDEN_TEST_VAULT_TOKEN", vault_server.root_token)  # type: ignore[attr-defined]
+        first = VaultStore("vault", layout, conn, access="secrets", fingerprinter=Fingerprinter(os.urandom(32)))
+        first.write_many([WriteRequest(SLOT, SecretValue("v" * 24))])
+        first.close()
+        other = VaultStore("vault", layout, conn, access="secrets", fingerprinter=Fingerprinter(os.urandom(32)))
+        with pytest.raises(MasterKeyError, match="not the one"):
+            other.write_many([WriteRequest(SLOT, SecretValue("w" * 24))])
+        other.close()

@@ -149,10 +149,10 @@ class AuditLog:
         record["user"] = current_user()
         record["pid"] = os.getpid()
         self._check_folder()
-        from secretwarden.paths import ensure_private_dir
+        from secretwarden.paths import ensure_private_dir, is_state_dir
 
         try:
-            ensure_private_dir(self.path.parent)
+            ensure_private_dir(self.path.parent, tighten=is_state_dir(self.path.parent))
         except OSError as exc:
             raise environment_error(exc, self.path.parent, "audit log's folder") from None
         fd = open_nofollow(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600, what="audit log")

@@ -73,9 +73,9 @@ class Journal:
 
     def append_with(self, build: Callable[[list[dict[str, Any]]], dict[str, Any]]) -> dict[str, Any]:
         """Append `build(existing entries)`, computed while holding the lock."""
-        from secretwarden.paths import ensure_private_dir
+        from secretwarden.paths import ensure_private_dir, is_state_dir
 
-        ensure_private_dir(self.path.parent)
+        ensure_private_dir(self.path.parent, tighten=is_state_dir(self.path.parent))
         anchored = self._anchor
         key = anchored.chain_key(create=True)
         assert key is not None

@@ -51,7 +51,12 @@ from secretwarden.errors import (
     WardenError,
 )
 from secretwarden.identity import current_user
-from secretwarden.paths import check_regular_file, ensure_private_dir, environment_error
+from secretwarden.paths import (
+    check_regular_file,
+    ensure_private_dir,
+    environment_error,
+    is_state_dir,
+)
 from secretwarden.slots import SlotRef
 from secretwarden.stores.base import (
     AuditAnchorState,
@@ -262,7 +267,8 @@ class EmbeddedStore:
         if not os.access(self.path, os.R_OK):
             raise PermissionDenied(f"{self.path}: permission denied reading the embedded store")
         with contextlib.suppress(OSError, StoreUnavailable):
-            ensure_private_dir(self.path.parent)  # tighten a folder an older warden left at 0755
+            # Tighten a `.warden` an older warden left at 0755; a folder the user chose is theirs.
+            ensure_private_dir(self.path.parent, tighten=is_state_dir(self.path.parent))
         self._conn = self._connect()
         try:
             rows = dict(self._conn.execute("SELECT k, v FROM meta").fetchall())

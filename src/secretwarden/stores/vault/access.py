@@ -91,6 +91,7 @@ def render_policies(layout: VaultLayout, request: AccessRequest) -> dict[str, st
                     body.append(_rule(layout.api(kind, p) + suffix, '["update"]'))
         body.append(_rule(layout.api("metadata", layout.env_base(request.env)), '["list"]'))
         body.append(_rule(layout.api("metadata", join(layout.warden_base, "denied")), '["create", "read", "update"]'))
+        body.append(_rule(layout.api("metadata", join(layout.warden_base, "fingerprint-key")), '["create", "read"]'))
         out[policy_name(request.project, request.env, ns.namespace, "admin")] = "\n".join(body)
     base = layout.env_base(request.env)
     out[policy_name(request.project, request.env, "status")] = "\n".join(

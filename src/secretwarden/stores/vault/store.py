@@ -53,7 +53,10 @@ from secretwarden.stores.base import (
     VersionMeta,
     WriteRequest,
     WriteResult,
+    check_fingerprint_key,
+    fingerprint_key_id_of,
     keyed_fingerprint,
+    prove_fingerprint_key,
     refuse_reuse,
 )
 from secretwarden.stores.vault.auth import Connection, make_client
@@ -149,6 +152,7 @@ class VaultStore:
         self.stats = StoreStats()
         self._root = root
         self._fingerprint = fingerprinter
+        self._fp_key_checked = False
         self._clock = clock
         self._retry = retry or RetryPolicy()
         self._workers = max(1, workers)
@@ -634,6 +638,7 @@ class VaultStore:
         who = actor or current_user()
         denied = self.denied_fingerprints() if requests else set()
         if requests:
+            self._guard_fingerprint_key(requests, denied)
             # Load (or create) the fingerprint key here, once, not racing in the worker threads.
             self.fingerprint(requests[0].value)
         results: list[WriteResult | None] = [None] * len(requests)
@@ -672,6 +677,35 @@ class VaultStore:
                 self._raise(failure, done)
         self.stats.values_written += len(done)
         return [r for r in results if r is not None]
+
+    def _guard_fingerprint_key(self, requests: list[WriteRequest], denied: set[str]) -> None:
+        """Refuse a lost or different fingerprint key (issue 21.3); record the key's id once.
+
+        The id sits in the custom metadata of `<warden base>/fingerprint-key`. A store
+        from before the record proves the key on the slots being written (one read)
+        when it has denied fingerprints to protect; otherwise the key is recorded as is.
+        """
+        if self._fp_key_checked or self._fingerprint is None:
+            return
+        path = join(self.layout.warden_base, "fingerprint-key")
+        try:
+            st = self._load(path)
+        except PermissionDenied:
+            return  # an identity from before this path was in the admin policy: re-run bootstrap
+        recorded = st.custom.get("id") if st.exists else None
+        has_fps = recorded is not None or bool(denied)
+        to_record = check_fingerprint_key(self.name, recorded, self._fingerprint, has_fingerprints=has_fps)
+        if to_record is not None:
+            metas = [m for m in (self.key_meta(r.slot) for r in requests[:20]) if m is not None]
+            prove_fingerprint_key(self, metas)
+        if recorded is None:
+            to_record = to_record or fingerprint_key_id_of(self._fingerprint)
+            if to_record is not None:
+                # A writer without access to warden's base path (a scoped identity) still writes:
+                # the record is made by the next identity that may.
+                with contextlib.suppress(CasMismatch, PermissionDenied):
+                    self._write_meta(path, {"id": to_record}, 0)
+        self._fp_key_checked = True
 
     @staticmethod
     def _raise(err: BaseException, done: list[WriteResult]) -> None:
