@@ -325,3 +325,14 @@ def test_history_judges_binary_by_content_not_by_attributes(repo: Path) -> None:
     result = run_scan(ScanOptions(target=str(repo), mode="git", use_cache=False))
     assert [(f.path, f.commit) for f in result.findings] == [("prod.env", leak)]
     assert [(n.path, n.reason) for n in result.notices] == [("blob.bin", "binary content (NUL bytes): skipped")]
+
+
+def test_a_moved_file_does_not_report_its_secrets_again(repo: Path) -> None:
+    token = fake("ghp_{alnum:36}", seed=10)
+    added = _commit(repo, {"old/settings.py": f"DEBUG = 1\nTOKEN = '{token}'\n"}, "add")
+    git(repo, "mv", "old", "new")
+    git(repo, "commit", "-qm", "move")
+    (repo / "new" / "copy.py").write_text(f"TOKEN = '{token}'\n")
+    copied = _commit(repo, {}, "copy without removing")
+    assert _git_scan(repo) == sorted([("new/copy.py", copied, "github-token"),
+                                      ("old/settings.py", added, "github-token")])

@@ -289,6 +289,10 @@ def _scan_commit_chunk(unit: HistoryUnit) -> HistoryResult:
                 continue
             confirmed += 1
             found, notes, n_allowed = _scan_added(section, max_size)
+            # A file moved or split (renames are read as delete + add) re-adds its
+            # secrets: they are reported where they first appeared, not again here.
+            found = [f for f in found if f.decoded or not part.removed_in_commit(
+                start, f.secret.encode("utf-8", "surrogateescape"))]
             allowed += n_allowed
             findings.extend(f.at(path=section.path) for f in found)
             notices.extend(Notice(section.path, n, commit=section.commit) for n in notes)

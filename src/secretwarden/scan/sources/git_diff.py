@@ -159,6 +159,20 @@ class Part:
             end = self._commit_offsets[i]
         return start, end
 
+    def removed_in_commit(self, offset: int, needle: bytes) -> bool:
+        """Whether the commit holding `offset` removes a line containing `needle`
+        anywhere (a file moved or split: the secret was there before)."""
+        i = bisect.bisect_right(self._commit_offsets, offset)
+        start = self._commit_offsets[i - 1] if i else 0
+        end = self._commit_offsets[i] if i < len(self._commit_offsets) else len(self.data)
+        pos = self.data.find(needle, start, end)
+        while pos >= 0:
+            line_start = self.data.rfind(b"\n", start, pos) + 1
+            if self.data[line_start:line_start + 1] == b"-" and not self.data.startswith(b"--- ", line_start):
+                return True
+            pos = self.data.find(needle, pos + 1, end)
+        return False
+
     def binaries(self) -> Iterator[BinaryChange]:
         for m in _BINARY.finditer(self.data):
             if m.group(1) == b"/dev/null":
