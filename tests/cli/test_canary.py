@@ -72,6 +72,8 @@ INVOCATIONS: list[tuple[str, ...]] = [
     ("schema",),
     ("store", "verify", "--deep"),
     ("scan", "."),
+    ("scan", ".", "--format", "markdown"),  # every shared findings format: sarif/json are in the scan and lint tests
+    ("lint", ".", "--format", "markdown"),
     ("get", "api/API_TOKEN", "--env", "nope"),
     ("--debug", "get", "api/NOPE", "--env", "dev"),
     ("--debug", "set", "api/API_TOKEN", "--env", "dev"),
