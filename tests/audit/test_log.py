@@ -28,7 +28,7 @@ def test_intact_chain(tmp_path: Path) -> None:
 
 def test_unknown_fields_are_dropped(tmp_path: Path) -> None:
     log = AuditLog(tmp_path / "a.jsonl")
-    entry = log.append(command="set", key="K", value="should-never-be-here", outcome="ok")  # type: ignore[arg-type]
+    entry = log.append(command="set", key="K", value="should-never-be-here", outcome="ok")
     assert "value" not in entry and "should-never-be-here" not in log.path.read_text()
 
 

@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import make_canary, run_warden
 
@@ -91,3 +93,54 @@ def test_store_verify_reports_a_garbage_file_without_crashing(project: Path, pri
     for args in (("store", "verify", "--deep"), ("store", "verify"), ("status",)):
         r = run_warden("-c", project, *args)
         assert r.returncode in (1, 3) and "internal error" not in r.stderr, (args, r.output)
+
+
+@pytest.fixture(scope="module")
+def small_store(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """The bytes of a small real store (checkpointed), built once for the property test."""
+    import os
+
+    from secretwarden.crypto.fingerprint import Fingerprinter
+    from secretwarden.slots import SlotRef
+    from secretwarden.stores.base import SecretValue, WriteRequest
+    from secretwarden.stores.embedded.store import EmbeddedStore
+
+    folder = tmp_path_factory.mktemp("fuzzstore")
+    os.environ["WARDEN_MASTER_KEY"] = "A" * 43  # the store's root key for this module only
+    try:
+        with EmbeddedStore("fz", folder / "s.db", access="secrets", create=True, fingerprinter=Fingerprinter(b"f" * 32)) as st:
+            st.write_many([WriteRequest(SlotRef("dev", "api", f"K{i}"), SecretValue(f"value-{i}-" + "x" * 20)) for i in range(6)])
+            st.mark_compromised(SlotRef("dev", "api", "K0"), st._clock(), "test")
+        conn = sqlite3.connect(folder / "s.db")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.close()
+        return (folder / "s.db").read_bytes()
+    finally:
+        del os.environ["WARDEN_MASTER_KEY"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(offset=st.integers(min_value=0), mask=st.integers(min_value=1, max_value=255))
+def test_any_flipped_byte_gives_a_store_error_or_an_answer(
+    small_store: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, offset: int, mask: int
+) -> None:
+    from secretwarden.errors import WardenError
+    from secretwarden.slots import SlotRef
+    from secretwarden.stores.embedded.store import EmbeddedStore
+
+    monkeypatch.setenv("WARDEN_MASTER_KEY", "A" * 43)
+    data = bytearray(small_store)
+    data[offset % len(data)] ^= mask
+    path = tmp_path / f"{offset}-{mask}.db"
+    path.write_bytes(bytes(data))
+    for access in ("metadata", "secrets"):
+        try:
+            with EmbeddedStore("fz", path, access=access) as store:
+                list(store.list_meta())
+                store.key_summaries("dev")
+                store.denied_fingerprints()
+                if access == "secrets":
+                    store.read(SlotRef("dev", "api", "K3"))
+                assert isinstance(store.verify(deep=access == "secrets"), list)
+        except WardenError as exc:
+            assert exc.exit_code in (1, 2, 3)
