@@ -386,9 +386,58 @@ def gen_decoys(c: Corpus, n: int) -> None:
         c.add(path, text, "decoy-placeholder", positive=False)
 
 
+def gen_more_syntaxes(c: Corpus, n: int) -> None:
+    """Places real repositories put credentials that none of the named kinds covers."""
+    for i in range(n):
+        pw = c.password().replace("@", "!").replace(":", "!")
+        choice = i % 8
+        if choice == 0:
+            c.add("svc/db.go", f'dsn := "app:{pw}@tcp(mysql.internal:3306)/shop?parseTime=true"', "mysql-dsn")
+        elif choice == 1:
+            c.add(f"home/u{i % 3}/.pgpass", f"db.internal:5432:billing:app:{pw}", "pgpass")
+        elif choice == 2:
+            c.add("conf/app.properties", f"db.url=jdbc:postgresql://pg.internal/app?user=app&password={pw}", "jdbc-param")
+        elif choice == 3:
+            c.add(f"etc/mysql/my-{i}.cnf", f"[client]\nuser = backup\npassword = {pw}", "my-cnf", label_line=2)
+        elif choice == 4:
+            c.add("docker-compose.yml", f"      - POSTGRES_PASSWORD={pw}", "compose-env")
+        elif choice == 5:
+            c.add("infra/main.tf", f'  password = "{pw}"', "terraform")
+        elif choice == 6:
+            c.add(".github/workflows/deploy.yml", f"      API_TOKEN: {c.rand(36)}", "ci-env")
+        else:
+            c.add("appsettings.json", f'    "ConnectionString": "Server=sql.internal;Database=app;User Id=app;Password={pw};"',
+                  "connection-string")
+
+
+def gen_more_decoys(c: Corpus, n: int) -> None:
+    """Things that look like credentials in real repositories and are not."""
+    decoys = [
+        ("infra/main.tf", "  password = var.db_password"),
+        ("infra/main.tf", '  password = "${var.db_password}"'),
+        ("ansible/group_vars/all.yml", 'db_password: "{{ vault_db_password }}"'),
+        ("ansible/group_vars/all.yml", "db_password: !vault |"),
+        ("secrets.enc.yaml", "    password: ENC[AES256_GCM,data:" + c.rand(24) + ",iv:" + c.rand(22) + "=,tag:" + c.rand(22) + "==,type:str]"),
+        ("app/schemas.py", "    password: str = Field(..., min_length=12)"),
+        ("tests/test_login.py", 'client.login(username="user", password="password")'),
+        ("docker-compose.yml", "      - POSTGRES_PASSWORD=postgres"),
+        ("docs/api.md", "curl https://user:pass@example.com/api"),
+        ("db/seed.sql", "INSERT INTO users VALUES ('admin', '$2b$12$" + c.rand(53, ALNUM + "./") + "');"),
+        ("app/forms.py", 'password = forms.CharField(widget=forms.PasswordInput, label="Password")'),
+        ("web/Login.tsx", '<input type="password" name="password" placeholder="Password" />'),
+        ("app/config.py", 'SECRET_KEY = os.environ.get("SECRET_KEY")'),
+        (".github/workflows/deploy.yml", "      API_TOKEN: ${{ secrets.API_TOKEN }}"),
+        ("k8s/deploy.yaml", "              valueFrom:\n                secretKeyRef:\n                  name: db\n                  key: password"),
+        ("README.md", "Set `DB_PASSWORD` to a strong password before deploying."),
+    ]
+    for _ in range(n):
+        path, text = c.rng.choice(decoys)
+        c.add(path, text, "decoy-real-world", positive=False)
+
+
 GENERATORS = (gen_passwords, gen_doppler, gen_netrc, gen_cli, gen_basic_auth, gen_db_urls, gen_generic_code,
               gen_comments, gen_concat, gen_env_files, gen_helm, gen_k8s, gen_notebooks, gen_encoded, gen_gcp,
-              gen_public_by_design, gen_decoys)
+              gen_public_by_design, gen_decoys, gen_more_syntaxes, gen_more_decoys)
 
 
 def build(root: Path, per_kind: int, seed: int) -> Corpus:

@@ -14,6 +14,7 @@ from secretwarden.scan.rules.examples import expand
 RULES = all_rules()
 MATCH = [(r.id, ex) for r in RULES for ex in r.must_match]
 NO_MATCH = [(r.id, ex) for r in RULES for ex in r.must_not_match]
+EXAMPLE_PATHS = {r.id: r.example_path for r in RULES if r.example_path}
 
 
 DEFAULT_MIN_CONFIDENCE = 0.5  # what `warden scan` shows without --min-confidence
@@ -30,14 +31,14 @@ def _ids(text: str, path: str) -> list[str]:
 def test_must_match(rule_id: str, template: str, seed: int) -> None:
     text = expand(template, seed)
     # unquoted examples are config lines; quoted ones are code
-    path = "example.py" if re.search("[\"'`]", template) else "settings.conf"
+    path = EXAMPLE_PATHS.get(rule_id) or ("example.py" if re.search("[\"'`]", template) else "settings.conf")
     assert rule_id in _ids(text, path), text
 
 
 @pytest.mark.parametrize(("rule_id", "template"), NO_MATCH, ids=[f"{r}:{i}" for i, (r, _) in enumerate(NO_MATCH)])
 def test_must_not_match(rule_id: str, template: str) -> None:
     text = expand(template)
-    assert rule_id not in _ids(text, "example.py"), text
+    assert rule_id not in _ids(text, EXAMPLE_PATHS.get(rule_id, "example.py")), text
 
 
 @pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])

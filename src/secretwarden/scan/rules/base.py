@@ -72,6 +72,7 @@ class Rule:
     standard_filters: bool = True
     multiline: bool = False
     priority: int = 50  # higher wins when two rules report the same characters
+    example_path: str | None = None  # the file name examples are scanned as, for rules that need one
     compiled: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -30,6 +30,25 @@ class NetrcRule(Rule):
                           key="password")
 
 
+_PGPASS_NAMES = (".pgpass", "pgpass.conf", "pgpass")
+
+
+class PgpassRule(Rule):
+    def find(self, ctx: LineContext) -> Iterator[Hit]:
+        from secretwarden.scan.rules.generic import score_value
+
+        if not ctx.path.rsplit("/", 1)[-1].lower().startswith(_PGPASS_NAMES):
+            return
+        m = self.compiled.match(ctx.line)
+        if m is None:
+            return
+        value = m.group("secret")
+        confidence = score_value(value, "password", quoted=True, kind="config", key="password")
+        if confidence is not None:
+            yield Hit(secret=value, start=m.start("secret"), end=m.end("secret"), confidence=confidence,
+                      key="password")
+
+
 RULES: list[Rule] = [
     NetrcRule(
         id="netrc-password",
@@ -50,5 +69,18 @@ RULES: list[Rule] = [
         ),
         standard_filters=False,
         priority=45,
+    ),
+    PgpassRule(
+        id="pgpass-password",
+        description="Password in a PostgreSQL .pgpass entry (host:port:database:user:password)",
+        severity="high",
+        tags=("password", "database"),
+        prefilter=r"(?m)^[^:#\s]+:(?:\d{1,5}|\*):[^:\s]+:[^:\s]+:\S",
+        pattern=r"^[^:#\s]+:(?:\d{1,5}|\*):[^:\s]+:[^:\s]+:(?P<secret>\S{3,200})\s*$",
+        must_match=("db.internal:5432:billing:app:{alnum:16}",),
+        must_not_match=("db.internal:5432:billing:app:changeme",),
+        standard_filters=False,
+        priority=45,
+        example_path="home/app/.pgpass",
     ),
 ]

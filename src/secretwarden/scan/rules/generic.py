@@ -400,8 +400,10 @@ class GenericRule(Rule):
                 yaml_doc = kind == "doc" and sep == ":" and line_starts_with(ctx.line, m.start("key"))
                 if env_style or yaml_doc:
                     kind = "config"
-                elif kind == "doc" and sep == ":":
-                    prose = True  # `a long-lived token: JWT/OIDC`: a sentence, not a setting
+                elif sep == ":" and (ctx.kind == "doc" or (kind == "doc" and name.strength != "password")):
+                    # `a long-lived token: JWT/OIDC`: a sentence, not a setting (in a comment,
+                    # `admin password: ...` still is one)
+                    prose = True
         if regex is _CALL:
             first = word_parts(key.rsplit(".", 1)[-1])
             if first and first[0] in _CALL_VERBS:
@@ -505,6 +507,7 @@ RULES: list[Rule] = [
             'password = "{lit:Summer2024!}"',
             "password: {lit:Sup3rS3cretDbPassw0rd9}",
             '# old creds: password = "{lit:hunter2go}"',
+            "-- admin password: {lit:SummerMarble5192}",
             "openssl pkcs12 -export -passout pass:{alnum:12}",
             "password = os.environ.get('ADMIN_PASSWORD', '{alnum:10}')",
             'password="{lit:yeelnolimn}"',  # random letters that split only into rare short words

@@ -20,13 +20,14 @@ _URL = (
     r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]{1,30}(?::[A-Za-z][A-Za-z0-9+.\-]{1,20})?)://"
     r"(?P<user>[^\s:@/\"'<>(){}\[\]]{0,100}):(?P<secret>[^\s@/\"'<>]{1,200})@(?P<host>[\w\-\[\]%]+[\w.\-\[\]%:]*)"
 )
+_PORT_THEN_FRAGMENT = re.compile(r"^\d{1,5}[#?]")
 _PREFILTER = r"[A-Za-z][A-Za-z0-9+.\-]{1,30}://[^\s:@/\"'<>]{0,100}:[^\s@/\"'<>]{1,200}@"
 
 
 def _password_ok(secret: str, m: re.Match[str]) -> bool:
     pw = unquote(secret).lstrip("`")  # PowerShell escapes `$` with a backtick inside strings
-    if "#" in secret or "?" in secret:
-        return False  # `host:80#@evil`: a fragment or query ends the authority, there is no userinfo
+    if _PORT_THEN_FRAGMENT.match(secret):
+        return False  # `host:80#@evil`: a port, then a fragment or query: there is no userinfo
     if len(pw) < 3 or filters.drop_reason(pw) is not None or "{" in pw or "}" in pw:
         return False
     if pw.lower() in {m.group("user").lower(), "pass", "pwd", "secret", "password"}:
@@ -59,6 +60,12 @@ def _other_check(secret: str, m: re.Match[str], ctx: LineContext) -> float | Non
     if host in {"example.com", "example.org", "host", "hostname", "domain.com"}:
         return None
     return _typed_confidence(secret, MEDIUM)
+
+
+def _dsn_check(secret: str, m: re.Match[str], ctx: LineContext) -> float | None:
+    if not _password_ok(secret, m):
+        return None
+    return _typed_confidence(secret, HIGH)
 
 
 RULES = [
@@ -112,5 +119,25 @@ RULES = [
         check=_other_check,
         standard_filters=False,
         priority=65,
+    ),
+    Rule(
+        id="database-dsn",
+        description="Go MySQL driver DSN with a password (user:password@tcp(host)/db)",
+        severity="critical",
+        tags=("database", "url"),
+        prefilter=r"[^\s:@/\"'`]{1,64}:[^\s@/\"'`]{1,200}@(?:tcp|unix|udp)\(",
+        pattern=r"(?<![\w/:.-])(?P<user>[\w.\-]{1,64}):(?P<secret>[^\s@/\"'`]{1,200})@(?:tcp|unix|udp)\(",
+        must_match=(
+            'dsn := "app:{alnum:16}@tcp(mysql.internal:3306)/shop?parseTime=true"',
+            "DSN=root:{lit:OrangeVelvet7685}@tcp(127.0.0.1:3306)/app",
+        ),
+        must_not_match=(
+            'dsn := "app:${DB_PASSWORD}@tcp(mysql:3306)/shop"',
+            'dsn := fmt.Sprintf("%s:%s@tcp(%s)/%s", user, pass, host, db)',
+            'dsn := "root:password@tcp(localhost:3306)/test"',
+        ),
+        check=_dsn_check,
+        standard_filters=False,
+        priority=70,
     ),
 ]
