@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 """Benchmark of rotation status, isolation and the reuse check (issue 9). A script, not a test.
 
-    .venv/bin/python bench/rotation_isolation.py [--services 200 --keys 50 --versions 3 --runs 5]
+    .venv/bin/python bench/rotation_isolation.py [--services 200 --keys 50 --versions 3 --runs 5 --rounds 7]
 
 On a generated contract of services x keys x 3 environments (30,000 slots by
 default), each slot written `--versions` times on the embedded store (versions
 spread over the last 400 days with an injected clock, a few values copied
 between environments, some keys compromised), it measures:
 
+  0. `warden status`, `warden rotation status` and `warden isolation` (CLI,
+     JSON output), warm and cold, interleaved round by round with the floor:
+     a Python process loading the same contract as JSON (issue 23's targets:
+     < 0.5 s warm, < 1.5 s cold); `--only-reports` stops there;
   1. `warden rotation status` and `warden isolation` end to end (CLI, median
      of --runs, contract cache warm), and the library calls alone;
   2. that no value was decrypted while the reports ran (StoreStats.values_read,
@@ -110,12 +114,68 @@ def cli(cmd: list[str], env: dict[str, str], runs: int) -> tuple[float, float, i
     return statistics.median(times), statistics.median(cpu), code
 
 
+def _child(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+    start, start_cpu = time.perf_counter(), _child_cpu()
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{cmd} failed: {proc.stderr}")
+    return time.perf_counter() - start, _child_cpu() - start_cpu, proc.returncode
+
+
+def report_rounds(contract: Path, env: dict[str, str], rounds: int) -> dict[str, tuple[float, float]]:
+    """The three reports against the JSON-load floor, interleaved round by round (issue 23).
+
+    The floor is a Python process that loads the same contract as JSON (what a
+    cache of the contract costs at least). Warm: the contract cache is filled;
+    cold: it is removed before each report. Returns name -> (median wall s, median CPU s).
+    """
+    import json
+
+    import yaml
+
+    floor_json = contract.with_suffix(".json")
+    floor_json.write_text(json.dumps(yaml.safe_load(contract.read_text())))
+    floor = [sys.executable, "-c", f"import json; json.loads(open({str(floor_json)!r}, 'rb').read())"]
+    base = [*WARDEN, "-c", str(contract)]
+    reports = {
+        "status": [*base, "status", "--format", "json"],
+        "rotation status": [*base, "rotation", "status", "--format", "json"],
+        "isolation": [*base, "isolation", "--format", "json"],
+    }
+    cache = Path(env["WARDEN_CACHE_DIR"])
+    _child([*base, "validate"], env)  # fill the contract cache
+    samples: dict[str, list[tuple[float, float]]] = {"floor": []}
+    for name in reports:
+        samples[name + " warm"] = []
+        samples[name + " cold"] = []
+    for _ in range(rounds):
+        samples["floor"].append(_child(floor, env)[:2])
+        for name, cmd in reports.items():
+            samples[name + " warm"].append(_child(cmd, env)[:2])
+        for name, cmd in reports.items():
+            shutil.rmtree(cache / "contracts", ignore_errors=True)
+            samples[name + " cold"].append(_child(cmd, env)[:2])
+    out = {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v)) for k, v in samples.items()}
+    f_wall, f_cpu = out["floor"]
+    print(f"{'':22} {'wall s':>8} {'CPU s':>8} {'x floor (wall)':>15} {'x floor (CPU)':>14}   target")
+    for name, (wall, cpu) in out.items():
+        target = "" if name == "floor" else ("< 0.5 s" if name.endswith("warm") else "< 1.5 s")
+        print(f"{name:22} {wall:8.3f} {cpu:8.3f} {wall / f_wall:15.1f} {cpu / f_cpu:14.1f}   {target}")
+    print(f"(median of {rounds} interleaved rounds; load average now {os.getloadavg()[0]:.1f})")
+    return out
+
+
 def measure(label: str, contract: Path, env: dict[str, str], args: argparse.Namespace, server: object = None) -> None:
     slots = args.services * args.keys * 3
     print(f"--- {label} ---")
     t0 = time.perf_counter()
     counts = populate(contract, args.versions)
     print(f"populated {slots} slots x {args.versions} versions ({counts['writes']} writes) in {time.perf_counter() - t0:.1f} s")
+
+    # 0. the three reports against the JSON-load floor, interleaved, warm and cold
+    report_rounds(contract, env, args.rounds)
+    if args.only_reports:
+        return
 
     # 1. CLI, end to end (first call warms the contract cache)
     cli(["-c", str(contract), "validate"], env, 1)
@@ -180,6 +240,8 @@ def main() -> None:
     parser.add_argument("--keys", type=int, default=50)
     parser.add_argument("--versions", type=int, default=3)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=7, help="Interleaved rounds of the reports against the floor.")
+    parser.add_argument("--only-reports", action="store_true", help="Only the interleaved reports (skip 1-3).")
     parser.add_argument("--vault", action="store_true", help="Also run on a local OpenBao dev server (needs `bao`).")
     args = parser.parse_args()
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPU(s)")

@@ -25,6 +25,7 @@ everywhere and are left out.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -204,7 +205,13 @@ def isolation_report(ws: Workspace, *, listed: dict[str, list[KeySummary]] | Non
             if why is not None:
                 report.weak.append(FlaggedSlot(store_name, slot, why))
             current[(slot.env, slot.namespace, slot.instance or "", slot.key)] = meta.version
-        for env, ns, inst, key, version, fp in fingerprint_rows(reader):
+        rows = fingerprint_rows(reader)
+        seen = Counter(r[5] for r in rows)
+        for env, ns, inst, key, version, fp in rows:
+            # A fingerprint seen once in this store can only pair with another store's: keep it
+            # only when there are other stores (the common single-store case skips the rest).
+            if seen[fp] < 2 and len(readers) == 1:
+                continue
             row = (env, ns, inst, key)
             cur = current.get(row)
             if cur is not None:

@@ -47,10 +47,7 @@ class KeyStatus:
     deprecated_read: str | None = None  # why reading this slot is flagged (past its hold date)
     reasons: tuple[Reason, ...] = ()  # the verdict's reasons for this key (verdict.py)
     versions: int = 0  # versions written
-
-    @property
-    def blocking(self) -> bool:
-        return any(r.blocks for r in self.reasons)
+    blocking: bool = False  # some reason blocks (set with the reasons; reports ask it often)
 
 
 @dataclass
@@ -190,6 +187,7 @@ class KeyJudge:
             deprecated_read=stale,
             reasons=reasons,
             versions=count,
+            blocking=any(r.blocks for r in reasons),
         )
 
 
