@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+import pytest
 from scan_helpers import fake, git, run_warden
 
 from secretwarden.scan.config import ScanOptions
@@ -336,3 +337,23 @@ def test_a_moved_file_does_not_report_its_secrets_again(repo: Path) -> None:
     copied = _commit(repo, {}, "copy without removing")
     assert _git_scan(repo) == sorted([("new/copy.py", copied, "github-token"),
                                       ("old/settings.py", added, "github-token")])
+
+
+def test_an_oversized_change_is_skipped_with_a_notice_and_memory_stays_bounded(
+        repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+
+    from secretwarden.scan.sources import git_diff
+
+    first = _commit(repo, {"big.txt": "".join(f"line {i} of filler text\n" for i in range(5000)),
+                           "small.env": f"TOKEN={fake('ghp_{alnum:36}', seed=11)}\n"}, "big")
+    second = _commit(repo, {"other.env": f"TOKEN={fake('ghp_{alnum:36}', seed=12)}\n"}, "later")
+    monkeypatch.setattr(git_diff, "BLOCK", 4096)
+    oversized: list[tuple[str, str]] = []
+    errors: list[str] = []
+    seen = []
+    for part in git_diff.read_parts(repo, [second, first], [], errors, oversized, limit=20_000):
+        assert len(part.data) < 20_000 + 4096
+        seen += [(part.commit_of(m.start()), m.group(1).decode()) for m in re.finditer(rb"\n\+\+\+ b/(\S+)", part.data)]
+    assert errors == [] and oversized == [(first, "big.txt")]
+    assert sorted(seen) == sorted([(second, "other.env"), (first, "small.env")])

@@ -273,7 +273,8 @@ def _scan_commit_chunk(unit: HistoryUnit) -> HistoryResult:
     errors: list[str] = []
     binaries: list[git_diff.BinaryChange] = []
     nbytes = allowed = confirmed = 0
-    for part in git_diff.read_parts(repo, commits, paths, errors):
+    oversized: list[tuple[str, str]] = []
+    for part in git_diff.read_parts(repo, commits, paths, errors, oversized, max(64 << 20, 2 * max_size)):
         data = part.data
         nbytes += len(data)
         stop = -1
@@ -299,6 +300,11 @@ def _scan_commit_chunk(unit: HistoryUnit) -> HistoryResult:
             if found or notes:
                 dirty.setdefault(section.commit, set()).add(section.path)
         binaries.extend(b for b in part.binaries() if allow is None or not allow.match_file(b.path))
+    for commit, path in oversized:
+        if allow is None or not allow.match_file(path):
+            notices.append(Notice(path, f"change larger than {max(64 << 20, 2 * max_size)} bytes: skipped",
+                                  commit=commit))
+            dirty.setdefault(commit, set()).add(path)
     if binaries:
         _scan_binary_changes(repo, binaries, max_size, findings, notices, dirty)
     if errors and len(commits) > 1:

@@ -50,7 +50,6 @@ class Section:
     added: list[bytes] = field(default_factory=list)
     line_numbers: list[int] = field(default_factory=list)
     removed: list[bytes] = field(default_factory=list)
-    skip: str | None = None  # why this section is not scanned as text (submodule, symlink)
 
     def added_text(self) -> bytes:
         return b"\n".join(self.added) + b"\n" if self.added else b""
@@ -186,9 +185,12 @@ class Part:
                                index.group(2).decode(), olds[0] if olds else None)
 
 
-def read_parts(repo: Path, commits: Sequence[str], paths: Sequence[str],
-               errors: list[str]) -> Iterator[Part]:
-    """Stream the patches of `commits` as Parts cut at section boundaries."""
+def read_parts(repo: Path, commits: Sequence[str], paths: Sequence[str], errors: list[str],
+               oversized: list[tuple[str, str]] | None = None, limit: int = 64 << 20) -> Iterator[Part]:
+    """Stream the patches of `commits` as Parts cut at section boundaries.
+
+    A single file change whose patch text exceeds `limit` bytes is dropped
+    (its (commit, path) goes to `oversized`) so memory stays bounded."""
     proc = subprocess.Popen(diff_command(repo, paths), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
     assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
@@ -209,9 +211,16 @@ def read_parts(repo: Path, commits: Sequence[str], paths: Sequence[str],
     drain.start()
     commit = ""
     carry = b""
+    skipping = False
     try:
         while True:
             block = proc.stdout.read(BLOCK)
+            if skipping:  # inside an oversized section: resume at the next section or commit
+                ends = [i for i in (block.find(_SECTION), block.find(b"\n\x00")) if i >= 0]
+                if block and not ends:
+                    continue
+                skipping = False
+                block = block[min(ends) + 1:] if ends else block
             data = carry + block if carry else block
             if not block:
                 if data:
@@ -219,6 +228,11 @@ def read_parts(repo: Path, commits: Sequence[str], paths: Sequence[str],
                 break
             cut = data.rfind(_SECTION)
             if cut <= 0:
+                if len(data) > limit:
+                    if oversized is not None:
+                        oversized.append((commit, _section_path(data)))
+                    carry, skipping = b"", True
+                    continue
                 carry = data  # one section longer than a block: keep reading
                 continue
             part = _part(data[:cut + 1], commit)
@@ -234,6 +248,14 @@ def read_parts(repo: Path, commits: Sequence[str], paths: Sequence[str],
     if code != 0:
         text = b"".join(err_chunks).decode("utf-8", "replace").strip()
         errors.append(text.splitlines()[0] if text else f"git diff-tree exited with {code}")
+
+
+def _section_path(data: bytes) -> str:
+    plus = data.find(b"\n+++ ", 0, 1 << 16)
+    if plus >= 0:
+        path = _unquote(data[plus + 5:].split(b"\n", 1)[0])
+        return path[2:] if path.startswith("b/") else path
+    return _unquote(data[:200].split(b"\n", 1)[0].rsplit(b" b/", 1)[-1])
 
 
 def _part(data: bytes, commit: str) -> Part:
