@@ -47,7 +47,7 @@ _STRONG_FLAT = (
 )
 _SECRET_WORDS = frozenset(_PASSWORD_FLAT) | _PASSWORD_PARTS | frozenset(_STRONG_FLAT)
 _VALUE_GIVEAWAYS = ("password", "passwd", "secret", "token", "pass", "example", "sample")
-_WEAK_PARTS = frozenset({"key", "auth", "nonce", "salt", "sig", "hmac", "signature", "seed", "cipher"})
+_WEAK_PARTS = frozenset({"key", "auth", "nonce", "salt", "sig", "hmac", "signature", "seed", "cipher", "ticket"})
 # Names of values that are not secrets although they mention one: public halves,
 # encrypted or hashed forms, and UI texts about secrets.
 _PUBLIC_PARTS = frozenset(["public", "pub", "publishable", "publickey", "encrypted", "crypted", "hashed", "sitekey"])
@@ -93,7 +93,7 @@ def classify_name(key: str) -> NameClass | None:
 
 # --- where a value sits: the syntaxes ------------------------------------------
 
-_WORD = r"(?:pass|pwd|pw|secret|token|key|auth|cred|nonce|salt|sig|hmac|seed|cipher)"
+_WORD = r"(?:pass|pwd|pw|secret|token|key|auth|cred|nonce|salt|sig|hmac|seed|cipher|ticket)"
 _VALUE = (
     r"(?:(?P<prefix>[rbuRBUfF]{1,2}|@)?(?P<q>\"\"\"|'''|[\"'`])(?P<qv>(?:\\.|(?!(?P=q)).){0,400}?)(?P=q)"
     r"|(?P<uv>[^\s\"'`,;)\]}<>|&]+)(?P<after>[;&\"']?))"
@@ -152,6 +152,10 @@ _CALL_VERBS = frozenset(
     ["get", "fetch", "read", "load", "find", "lookup", "has", "hash", "check", "verify", "validate", "encrypt", "decrypt", "encode", "decode", "is", "delete", "remove", "del", "reset", "generate", "gen", "create", "make", "parse", "require", "print", "log", "logger", "debug", "info", "warn", "warning", "error", "translate", "t", "tr", "i18n", "gettext", "ngettext", "lang", "label", "assert", "expect", "should", "contains", "compare", "match", "matches", "sign", "unsign", "revoke", "rotate", "refresh", "clear", "invalidate", "exists", "describe", "to", "from", "as", "new", "list", "query", "mock", "stub", "when", "spy", "handle", "format", "render"]
 )
 _CODE_CHARS = re.compile(r"[(){}\[\]]|::|->|^\s|\s$|\\[nrt]|^[.#/]|\.\w+\(|^[A-Za-z_]\w*\.[A-Za-z_]\w*(?:\.\w+)*$")
+# A quoted run of letters, digits and symbols with no spaces (a Django SECRET_KEY) may hold
+# brackets; only a call, an escape or a leading bracket makes it code.
+_SYMBOL_SOUP = re.compile(r"^(?=(?:.*[!@#$%^&*+=?~]){3})\S{16,}$")
+_CODE_IN_QUOTES = re.compile(r"[A-Za-z_]\w*\(|^[\[{(]|::|->|\\[nrt]")
 _CONST_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+(?:-\d+)?$")
 _IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*(?:[.:][A-Za-z_$][A-Za-z0-9_$]*)*$")
 _YAML_SPECIAL = re.compile(r"^[!&*|>%@`]")
@@ -190,7 +194,8 @@ def score_value(value: str, strength: str, *, quoted: bool, kind: str, key: str,
         return None
     if filters.is_i18n_label(v) or filters.is_public_key_or_cert(v):
         return None
-    if (not quoted and _YAML_SPECIAL.match(v)) or _CODE_CHARS.search(v) or v.lower() in _TYPE_WORDS:
+    code = _CODE_IN_QUOTES if quoted and _SYMBOL_SOUP.match(v) else _CODE_CHARS
+    if (not quoted and _YAML_SPECIAL.match(v)) or code.search(v) or v.lower() in _TYPE_WORDS:
         return None
     if _CMDLET.match(v):
         return None
@@ -472,7 +477,7 @@ _PW_PREFILTER = (
 _SECRET_PREFILTER = (
     r"(?i)(?:secret|token|cred|api[\w.\-]?key|access[\w.\-]?key|private[\w.\-]?key|auth[\w.\-]?key|"
     r"apikey|signing|encryption|master)[\w.$@\-]{0,40}(?:\\?[\"'`]?\]?\s*(?::=|=>|!?==?|=|:)|[\"']\s*,)\s*\\?[\"'`]?[^\s\"'`\\]",
-    r"(?i)(?:key|auth|nonce|salt|sig|hmac|seed|cipher)[\w.$@\-]{0,40}[\"'`]?\]?\s*(?::=|=>|==|=|:|,)\s*[\"'`]?[A-Za-z0-9+/=_.~\-]{16}",
+    r"(?i)(?:key|auth|nonce|salt|sig|hmac|seed|cipher|ticket)[\w.$@\-]{0,40}[\"'`]?\]?\s*(?::=|=>|==|=|:|,)\s*[\"'`]?[A-Za-z0-9+/=_.~\-]{16}",
     r"(?i)(?:secret|token|key|cred)\w*\s*\(\s*(?:[\w.]{0,30}\(\s*)?[\"'][^\"']",
     r"(?i)<[\w:.\-]*(?:secret|token|key|auth|cred)[\w:.\-]*(?:\s[^>]*)?>[^<\s]",
     r"(?i)(?:key|name)\s*=\s*\"[^\"]{0,60}(?:secret|token|key|auth|cred)[^\"]{0,30}\"\s+value\s*=\s*\"[^\"]",
@@ -586,6 +591,8 @@ RULES: list[Rule] = [
             "RECAPTCHA_SECRET_KEY=6L{b64url:38}",
             'cookieRememberMeManager.setCipherKey(Base64.decode("{b64:22}=="));',
             '"TextEncryptionKey": "{uppernum:24}"',
+            "SECRET_KEY = '{lit:l5_)vi9y!hl0!_s26#hwp**ifq7&a6pf%3bb(#4^#^0s_75!$_}'",
+            '"jsapi_ticket": "{b64url:86}",',
             '"access_token": "{hex:8}-{hex:4}-{hex:4}-{hex:4}-{hex:12}",',
             "query = 'oauth_token={lowernum:16}&oauth_token_secret={lowernum:16}'",
         ),
