@@ -59,7 +59,7 @@ def test_cut_tail_and_rewritten_head_is_detected(tmp_path: Path) -> None:
     # The attacker also rewrites the head beside the log to match the shorter log.
     log.head_path.write_text(json.dumps({"seq": kept[-1]["seq"], "hash": kept[-1]["hash"]}))
     verdict = log.verify()
-    assert not verdict.ok and any("anchor records 5" in p for p in verdict.problems)
+    assert not verdict.ok and any("anchor records entry 5" in p for p in verdict.problems)
 
 
 def test_rehash_after_deleting_a_middle_entry_is_detected(tmp_path: Path) -> None:
@@ -91,7 +91,7 @@ def test_deleting_log_and_head_is_detected(tmp_path: Path) -> None:
 def test_append_after_deletion_refuses_to_start_a_new_chain(tmp_path: Path) -> None:
     log = filled(tmp_path)
     log.path.unlink()
-    with pytest.raises(StoreUnavailable, match="anchor records 5"):
+    with pytest.raises(StoreUnavailable, match="anchor records 5 entries"):
         log.append(command="get", outcome="ok")
 
 
@@ -202,3 +202,32 @@ def test_lost_audit_key_is_refused_not_replaced(tmp_path: Path, isolated_home: P
         log.append(command="get", outcome="ok")
     assert not key.exists()
     assert any("audit key is missing" in p for p in log.verify().problems)
+
+
+def test_entries_under_a_fake_key_id_are_forgery_in_the_checkout(tmp_path: Path) -> None:
+    log = filled(tmp_path)
+    entries = rows(log)
+    del entries[1]
+    prev = entries[0]["hash"]
+    for seq, entry in enumerate(entries[1:], start=2):  # renumbered, "signed" by a key nobody holds
+        entry.update(seq=seq, prev=prev, kid="f" * 16, hash=hashlib.sha256(str(seq).encode()).hexdigest())
+        prev = entry["hash"]
+    write_rows(log, entries)
+    assert any("another audit key" in p for p in log.verify().problems)
+
+
+def test_shared_log_outside_the_checkout_holds_several_users(tmp_path: Path, isolated_home: Path) -> None:
+    shared = tmp_path / "team" / "audit.jsonl"
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    log = AuditLog(shared, project="demo", repo_root=repo)
+    log.append(command="get", outcome="ok")
+    other_user_key = isolated_home / "config" / "keys" / "demo.audit.key"
+    mine = other_user_key.read_text()
+    other_user_key.unlink()
+    log.anchor_path.unlink()  # a second user: own key, own anchor
+    log.append(command="set", outcome="ok")
+    verdict = log.verify()
+    assert verdict.ok and verdict.foreign == 1, verdict.problems
+    other_user_key.write_text(mine)  # back to the first user: the second user's entry is foreign
+    assert log.verify().foreign == 1

@@ -79,6 +79,13 @@ def keyed_hash(key: bytes, entry: dict[str, Any]) -> str:
     return hmac.new(key, canonical(body), hashlib.sha256).hexdigest()
 
 
+def audit_key_id(key: bytes) -> str:
+    """Which audit key made an entry (an HMAC of a label, never the key)."""
+    from secretwarden.crypto.derive import key_id
+
+    return key_id(key, b"audit key")[:16]
+
+
 def log_id(path: Path) -> str:
     """A stable name for one log (its absolute location), used to find its anchor."""
     try:
@@ -169,7 +176,9 @@ class AuditLog:
                 )
             # A new key only for a log that has no keyed entry yet: a key minted for a
             # keyed log would make every earlier entry look forged.
-            key = self.chain_key(create=seq == 0 or (anchor is None and not self._last_is_keyed(fd)))
+            # This user's anchor exists only once they appended with their key: then a
+            # missing key was lost, and a new one would make their entries look forged.
+            key = self.chain_key(create=anchor is None)
             if key is None:
                 raise MasterKeyError(
                     f"{self.path}: the audit key ({_key_file(self.project_name())}) is missing, "
@@ -179,6 +188,7 @@ class AuditLog:
             record["seq"] = seq + 1
             record["prev"] = prev
             record["alg"] = KEYED
+            record["kid"] = audit_key_id(key)
             record["hash"] = keyed_hash(key, record)
             os.write(fd, canonical(record) + b"\n")
             os.fsync(fd)
@@ -226,11 +236,15 @@ class AuditLog:
             anchor = self.read_anchor()
             return anchor if anchor is not None else (0, GENESIS)
 
-    def _last_is_keyed(self, fd: int) -> bool:
-        size = os.fstat(fd).st_size
-        tail = os.pread(fd, min(size, 4096), max(0, size - 4096))
-        # Every keyed entry carries this field, and canonical JSON sorts it first.
-        return b'{"alg":"' + KEYED.encode() + b'"' in tail
+    def maybe_shared(self) -> bool:
+        """A log outside the checkout (`audit.path` pointing to a team folder) may hold
+        entries of several users, each under their own key."""
+        if self.repo_root is None:
+            return True
+        try:
+            return not self.path.resolve().is_relative_to(self.repo_root.resolve())
+        except OSError:
+            return True
 
     def read_anchor(self) -> tuple[int, str] | None:
         try:
@@ -284,6 +298,8 @@ class AuditLog:
         except StoreUnavailable as exc:
             raise InputError(exc.message, hint=exc.hint) from None
         prev, expected_seq, keyed_seen, missing_key_said = GENESIS, 1, False, False
+        own_kid = audit_key_id(key) if key is not None else None
+        seen: dict[int, str] = {}
         try:
             with os.fdopen(fd, "rb") as fh:
                 for lineno, raw in enumerate(fh, start=1):
@@ -306,6 +322,9 @@ class AuditLog:
                                     f"(restore {_key_file(self.project_name())})"
                                 )
                                 missing_key_said = True
+                        elif entry.get("kid") not in (None, own_kid):
+                            # A log shared by several users: another user's key made it.
+                            verdict.foreign += 1
                         elif not same(str(entry.get("hash")), keyed_hash(key, entry)):
                             verdict.problems.append(f"{label}: content does not match its keyed hash (edited or forged)")
                     elif keyed_seen:
@@ -320,15 +339,25 @@ class AuditLog:
                     if seq != expected_seq:
                         verdict.problems.append(f"line {lineno}: sequence {seq!r:.40}, expected {expected_seq}")
                     prev = str(entry.get("hash"))
+                    if isinstance(seq, int):
+                        seen[seq] = prev
                     expected_seq = (seq if isinstance(seq, int) and not isinstance(seq, bool) else expected_seq) + 1
         except OSError as exc:
             raise InputError(f"{self.path}: cannot read the audit log ({os.strerror(exc.errno or 0)})") from None
         last_seq = expected_seq - 1
+        if verdict.foreign and not self.maybe_shared():
+            verdict.problems.append(
+                f"{verdict.foreign} entries claim another audit key than this machine's: a log in the "
+                "checkout is written with one key, so they were forged or the key was replaced"
+            )
         if anchor is not None:
-            if anchor != (last_seq, prev):
+            # The anchor names the last entry this user appended; others may have appended
+            # since (a shared log), so it must be in the log, not necessarily at its end.
+            if seen.get(anchor[0]) != anchor[1]:
                 verdict.problems.append(
-                    f"the log ends at sequence {last_seq} but its anchor records {anchor[0]}: "
-                    "entries were cut off the end, or the log was rewritten"
+                    f"the log ends at sequence {last_seq}; its anchor records entry {anchor[0]}, which "
+                    + ("it does not contain" if anchor[0] not in seen else "differs")
+                    + ": entries were cut off the end, or the log was rewritten"
                 )
         elif keyed_seen:
             verdict.problems.append(
@@ -376,6 +405,7 @@ class AuditVerdict:
     path: Path
     entries: int = 0
     problems: list[str] = field(default_factory=list)
+    foreign: int = 0  # keyed entries made with another user's audit key (a shared log): not checkable here
 
     @property
     def ok(self) -> bool:

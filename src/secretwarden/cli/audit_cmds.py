@@ -27,6 +27,8 @@ def verify(ctx: click.Context) -> int:
     verdict = report.log
     if verdict.ok:
         click.echo(f"{verdict.path}: ok ({verdict.entries} entries, chain intact)")
+    if verdict.foreign:
+        click.echo(f"  note: {verdict.foreign} entries were made with other users' audit keys; only they can check them")
     else:
         click.echo(f"{verdict.path}: TAMPERED ({len(verdict.problems)} problem(s) in {verdict.entries} entries)")
         for problem in verdict.problems:

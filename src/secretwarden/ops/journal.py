@@ -28,10 +28,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from secretwarden.audit.log import GENESIS, KEYED, AuditLog, canonical, entry_hash, keyed_hash
+from secretwarden.audit.log import (
+    GENESIS,
+    KEYED,
+    AuditLog,
+    audit_key_id,
+    canonical,
+    entry_hash,
+    keyed_hash,
+)
 from secretwarden.crypto.derive import same
-from secretwarden.errors import WardenError
-from secretwarden.paths import environment_error, open_nofollow
+from secretwarden.errors import MasterKeyError, WardenError
+from secretwarden.paths import environment_error, is_state_dir, open_nofollow
 
 
 def _parse(raw: bytes) -> dict[str, Any] | None:
@@ -47,6 +55,8 @@ class Journal:
     path: Path
     audit_path: Path | None = None  # the audit log beside it: its key and project sign this journal too
 
+    repo_root: Path | None = None
+
     def _audit(self) -> AuditLog:
         return AuditLog(self.audit_path or self.path.with_name("audit.jsonl"))
 
@@ -54,7 +64,9 @@ class Journal:
     def _anchor(self) -> AuditLog:
         # The anchor machinery is the audit log's, pointed at this file.
         log = self._audit()
-        return AuditLog(self.path, project=log.project_name())
+        # A journal in a checkout's `.warden` is written with one key; elsewhere it may be shared.
+        root = self.repo_root or (self.path.parent.parent if is_state_dir(self.path.parent) else None)
+        return AuditLog(self.path, project=log.project_name(), repo_root=root)
 
     def entries(self) -> Iterator[dict[str, Any]]:
         try:
@@ -77,8 +89,12 @@ class Journal:
 
         ensure_private_dir(self.path.parent, tighten=is_state_dir(self.path.parent))
         anchored = self._anchor
-        key = anchored.chain_key(create=True)
-        assert key is not None
+        key = anchored.chain_key(create=anchored.read_anchor() is None)
+        if key is None:
+            raise MasterKeyError(
+                f"{self.path}: the audit key is missing, and this journal's entries were made with it",
+                hint="restore the audit key from a backup",
+            )
         fd = open_nofollow(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600, what="journal")
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
@@ -88,6 +104,7 @@ class Journal:
             record["seq"] = len(existing) + 1
             record["prev"] = prev
             record["alg"] = KEYED
+            record["kid"] = audit_key_id(key)
             record["hash"] = keyed_hash(key, record)
             os.write(fd, canonical(record) + b"\n")
             os.fsync(fd)
@@ -102,7 +119,8 @@ class Journal:
     def verify(self) -> list[str]:
         """Problems found in the chain (empty when intact)."""
         problems: list[str] = []
-        prev, last_seq, keyed_seen = GENESIS, 0, False
+        prev, last_seq, keyed_seen, foreign = GENESIS, 0, False, 0
+        seen: dict[int, str] = {}
         anchored = self._anchor
         anchor = anchored.read_anchor()
         try:
@@ -130,6 +148,8 @@ class Journal:
                     keyed_seen = True
                     if key is None:
                         problems.append(f"{self.path.name} line {lineno}: keyed entry, and the audit key is missing")
+                    elif entry.get("kid") not in (None, audit_key_id(key)):
+                        foreign += 1  # another user's key (a shared folder)
                     elif not same(str(entry.get("hash")), keyed_hash(key, entry)):
                         problems.append(f"{self.path.name} line {lineno}: content does not match its keyed hash (edited)")
                 elif keyed_seen:
@@ -142,7 +162,10 @@ class Journal:
                         "(removed, inserted or reordered)"
                     )
                 prev = str(entry.get("hash"))
-        if anchor is not None and anchor != (last_seq, prev):
+                seen[last_seq] = prev
+        if foreign and not anchored.maybe_shared():
+            problems.append(f"{self.path.name}: {foreign} entries claim another audit key (forged or key replaced)")
+        if anchor is not None and seen.get(anchor[0]) != anchor[1]:
             problems.append(
                 f"{self.path.name} ends at entry {last_seq} but its anchor records {anchor[0]}: "
                 "entries were cut off the end, or the file was rewritten"
