@@ -155,7 +155,7 @@ _CODE_CHARS = re.compile(r"[(){}\[\]]|::|->|^\s|\s$|\\[nrt]|^[.#/]|\.\w+\(|^[A-Z
 # A quoted run of letters, digits and symbols with no spaces (a Django SECRET_KEY) may hold
 # brackets; only a call, an escape or a leading bracket makes it code.
 _SYMBOL_SOUP = re.compile(r"^(?=(?:.*[!@#$%^&*+=?~]){3})\S{16,}$")
-_CODE_IN_QUOTES = re.compile(r"[A-Za-z_]\w*\(|^[\[{(]|::|->|\\[nrt]")
+_CODE_IN_QUOTES = re.compile(r"^[A-Za-z_$][\w.$]*\(|^[\[{(]|::|->|\\[nrt]")
 _CONST_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+(?:-\d+)?$")
 _IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*(?:[.:][A-Za-z_$][A-Za-z0-9_$]*)*$")
 _YAML_SPECIAL = re.compile(r"^[!&*|>%@`]")
