@@ -496,12 +496,13 @@ def score(corpus: Corpus, findings: list[dict[str, object]], misses: int) -> Non
 
 
 def _row(kind: str, planted: int, decoys: int, tp: int, fn: int, fp: int) -> str:
-    p = tp / (tp + fp) if tp + fp else (1.0 if planted else 0.0)
+    dash = "—"
+    if not planted:  # decoys only: what matters is how many were reported
+        return f"| {kind} | 0 | {decoys} | — | — | {fp} | {dash} | {dash} | {dash} |"
+    p = tp / (tp + fp) if tp + fp else 1.0
     r = tp / (tp + fn) if tp + fn else 1.0
     f1 = 2 * p * r / (p + r) if p + r else 0.0
-    dash = "—"
-    return (f"| {kind} | {planted} | {decoys} | {tp} | {fn} | {fp} | {p:.3f} | "
-            f"{f'{r:.3f}' if planted else dash} | {f'{f1:.3f}' if planted else dash} |")
+    return f"| {kind} | {planted} | {decoys} | {tp} | {fn} | {fp} | {p:.3f} | {r:.3f} | {f1:.3f} |"
 
 
 def main() -> None:
