@@ -76,3 +76,56 @@ def test_score_value_rejects_identifiers_in_code() -> None:
                                             ("main.go", "code"), ("run.sh", "shell")])
 def test_file_kind(path: str, kind: str) -> None:
     assert filters.file_kind(path) == kind
+
+
+@pytest.mark.parametrize("value", ["admin123", "Test@12345", "mypassword1", "root", "changeme123",
+                                   "secret_token", "guest!", "letmein123"])
+def test_role_and_default_words_are_trivial(value: str) -> None:
+    assert filters.is_trivial_password(value)
+
+
+@pytest.mark.parametrize("value", ["supersecret123", "Summer2024!", "Harbor!Glass2291", "123456",
+                                   expand("{alnum:16}"), "tiger"])
+def test_chosen_words_are_not_trivial(value: str) -> None:
+    assert not filters.is_trivial_password(value)
+
+
+@pytest.mark.parametrize("value", ["*SENSITIVE*DATA*DELETED*", "[REDACTED]", "eyJaccess"])
+def test_removed_values_and_stand_ins_are_placeholders(value: str) -> None:
+    assert filters.is_placeholder(value)
+
+
+def test_split_words_prefers_fewest_words() -> None:
+    assert scoring.split_words("harborglass") == ("harbor", "glass")
+    assert scoring.split_words("xq7") is None
+    assert scoring.value_words("Harbor!Glass2291") == ["harbor", "glass"]
+    assert scoring.value_words("Kq2Zv9xw") is None
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("supersecret123", "medium"),  # a chosen password, weak: still a credential
+    ("Summer2024!", "medium"),
+    ("admin123", "low"),  # a vendor default / placeholder vocabulary
+    ("hunter", "low"),  # a bare word: data or prose more often than a password
+    ("~1.3.0", None),  # a version
+    ("1.2.840.113549.1.9.7", None),  # an OID
+    ("$this->pwd", None),  # a variable
+    ("file:/run/secrets/db", None),  # where the secret is, not the secret
+    ("5.days", None),  # a method on a number
+])
+def test_password_values_are_judged_as_credentials_first(value: str, expected: str | None) -> None:
+    score = score_value(value, "password", quoted=True, kind="code", key="password")
+    label = None if score is None else ("low" if score < 0.5 else "medium" if score < 0.8 else "high")
+    assert label == expected, (value, score)
+
+
+def test_uuid_is_a_credential_only_under_a_secret_name() -> None:
+    uuid = expand("{hex:8}-{hex:4}-{hex:4}-{hex:4}-{hex:12}")
+    assert score_value(uuid, "strong", quoted=True, kind="code", key="access_token") is not None
+    assert score_value(uuid, "strong", quoted=True, kind="code", key="csrf_token") is None
+    assert classify_name("request_id") is None
+
+
+@pytest.mark.parametrize("name", ["RECAPTCHA_SITE_KEY", "data-sitekey", "publishableKey"])
+def test_public_by_design_names(name: str) -> None:
+    assert classify_name(name) is None
