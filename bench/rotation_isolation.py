@@ -165,6 +165,53 @@ def report_rounds(contract: Path, env: dict[str, str], rounds: int) -> dict[str,
     return out
 
 
+def breakdown(contract: Path) -> None:
+    """Where `warden status` spends its CPU, phase by phase, in this process (warm caches)."""
+    import importlib
+    import json
+
+    phases: list[tuple[str, float]] = []
+
+    def phase(name: str, start: float) -> float:
+        now = time.process_time()
+        phases.append((name, now - start))
+        return now
+
+    t = time.process_time()
+    for mod in ("click", "pydantic", "secretwarden.contract.model", "secretwarden.stores.embedded.store"):
+        importlib.import_module(mod)
+    t = phase("imports (click, pydantic, contract model, store)", t)
+    from secretwarden.cli.render_status import status_json
+    from secretwarden.contract import plan
+    from secretwarden.ops.isolation import isolation_report
+    from secretwarden.ops.status import GapReport, env_status
+    from secretwarden.ops.workspace import Workspace
+    from secretwarden.stores.summary import key_summaries
+
+    t = time.process_time()
+    with Workspace.load(contract) as ws:
+        t = phase("contract load (cached) + workspace", t)
+        envs = list(ws.contract.environments)
+        for env in envs:
+            plan.requirements(ws.contract, env)
+        t = phase("requirements() for 3 environments", t)
+        listed = {name: key_summaries(reader) for name, reader in ws.metadata_by_store().items()}
+        t = phase("metadata: one summary query per store", t)
+        report = GapReport(
+            ws.contract.project, ws.clock(),
+            [env_status(ws, env, listed=listed[ws.contract.store_for(env)]) for env in envs],
+        )
+        t = phase("judging every slot (verdict)", t)
+        report.isolation = isolation_report(ws, listed=listed)
+        t = phase("isolation (fingerprint query + grouping)", t)
+        text = json.dumps(status_json(report))
+        t = phase(f"JSON output ({len(text) / 1e6:.1f} MB)", t)
+    total = sum(c for _, c in phases)
+    for name, cpu in phases:
+        print(f"  {name:50} {cpu:6.3f} s CPU  {cpu / total:5.1%}")
+    print(f"  {'total (plus interpreter start-up)':50} {total:6.3f} s CPU")
+
+
 def measure(label: str, contract: Path, env: dict[str, str], args: argparse.Namespace, server: object = None) -> None:
     slots = args.services * args.keys * 3
     print(f"--- {label} ---")
@@ -174,6 +221,8 @@ def measure(label: str, contract: Path, env: dict[str, str], args: argparse.Name
 
     # 0. the three reports against the JSON-load floor, interleaved, warm and cold
     report_rounds(contract, env, args.rounds)
+    print("where `warden status` spends its CPU (in-process, warm):")
+    breakdown(contract)
     if args.only_reports:
         return
 

@@ -55,6 +55,7 @@ INVOCATIONS: list[tuple[str, ...]] = [
     ("check", "--service", "api", "--env", "dev"),
     ("check", "--service", "api", "--env", "dev", "--verify-values", "--format", "json"),
     ("check", "--service", "shop", "--env", "dev", "--verify-values"),
+    ("check", "--service", "api", "--env", "dev", "--verify-values", "--allow-compromised"),
     ("run", "--service", "api", "--env", "dev", "--", sys.executable, "-c", "print('child ran')"),
     ("run", "--service", "api", "--env", "dev", "--", "/nonexistent/command"),
     ("run", "--service", "api", "--env", "dev", "--clean-env", "--pass-env", "LANG", "--", sys.executable, "-c", "print(1)"),

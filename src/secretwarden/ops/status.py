@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 BLOCKING: frozenset[str] = frozenset({"missing", "invalid", "compromised"})
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: 30,000 of them per report, and a frozen __init__ costs 3x
 class KeyStatus:
     var: str
     slot: SlotRef
