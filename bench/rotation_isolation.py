@@ -122,7 +122,9 @@ def _child(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int]:
     return time.perf_counter() - start, _child_cpu() - start_cpu, proc.returncode
 
 
-def report_rounds(contract: Path, env: dict[str, str], rounds: int) -> dict[str, tuple[float, float]]:
+def report_rounds(
+    contract: Path, env: dict[str, str], rounds: int, only: tuple[str, ...] = ("status", "rotation status", "isolation")
+) -> dict[str, tuple[float, float]]:
     """The three reports against the JSON-load floor, interleaved round by round (issue 23).
 
     The floor is a Python process that loads the same contract as JSON (what a
@@ -142,6 +144,7 @@ def report_rounds(contract: Path, env: dict[str, str], rounds: int) -> dict[str,
         "rotation status": [*base, "rotation", "status", "--format", "json"],
         "isolation": [*base, "isolation", "--format", "json"],
     }
+    reports = {name: cmd for name, cmd in reports.items() if name in only}
     cache = Path(env["WARDEN_CACHE_DIR"])
     _child([*base, "validate"], env)  # fill the contract cache
     samples: dict[str, list[tuple[float, float]]] = {"floor": []}
