@@ -357,3 +357,10 @@ def test_an_oversized_change_is_skipped_with_a_notice_and_memory_stays_bounded(
         seen += [(part.commit_of(m.start()), m.group(1).decode()) for m in re.finditer(rb"\n\+\+\+ b/(\S+)", part.data)]
     assert errors == [] and oversized == [(first, "big.txt")]
     assert sorted(seen) == sorted([(second, "other.env"), (first, "small.env")])
+
+
+def test_history_reuse_never_crosses_rule_selections(repo: Path) -> None:
+    _commit(repo, {"app.env": f"TOKEN={fake('ghp_{alnum:36}', seed=13)}\n"}, "leak")
+    assert [r for _, _, r in _git_scan(repo)] == ["github-token"]
+    assert "github-token" not in [r for _, _, r in _git_scan(repo, disabled_rules=frozenset({"github-token"}))]
+    assert [r for _, _, r in _git_scan(repo)] == ["github-token"]

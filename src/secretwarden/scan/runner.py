@@ -7,6 +7,7 @@ Workers are forked processes; each compiles its own hyperscan database once
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 import sys
@@ -204,6 +205,11 @@ _SEEN_LIMIT = 200_000
 # 1,410 paths: 12.1 s CPU restricted against 7.0 s whole).
 _RECHECK_PATHS_MAX = 64
 
+def _seen_salt() -> bytes:
+    """What else decides a text's findings in this process: the rule selection."""
+    return hashlib.blake2b(",".join(sorted(_DISABLED)).encode(), digest_size=16).digest()
+
+
 HistoryUnit = tuple[str, list[str], tuple[str, ...], tuple[str, ...], int]
 # dirty: commit -> paths with a finding or notice ("" when the commit could not be read)
 Dirty = dict[str, set[str]]
@@ -212,12 +218,11 @@ HistoryResult = tuple[list[Finding], list[Notice], Dirty, int, int, int, tuple[i
 
 def _scan_added(section: git_diff.Section, max_size: int) -> tuple[list[Finding], list[str], int]:
     """Scan what one file change added; findings carry the file's own line numbers."""
-    import hashlib
-
     text = section.added_text()
     if len(text) > max_size:
         return [], [f"added text larger than {max_size} bytes: skipped (see --max-file-size)"], 0
-    key = hashlib.blake2b(section.path.encode("utf-8", "surrogateescape") + b"\0" + text, digest_size=16).digest()
+    key = hashlib.blake2b(section.path.encode("utf-8", "surrogateescape") + b"\0" + text, digest_size=16,
+                          person=_seen_salt()).digest()
     seen = _SEEN.get(key)
     if seen is None:
         found, notes, n_allowed = _scan_buffer(text, section.path)
@@ -351,6 +356,7 @@ def _scan_history(options: ScanOptions, result: ScanResult) -> None:
 
     repo, paths = _history_scope(options)
     git_src.check_repo(repo)
+    _SEEN.clear()  # nothing from an earlier scan in this process (rules may have changed)
     revs = git_src.rev_range(repo, since=options.since, branch=options.branch)
     listed = git_src.list_commits(repo, revs, paths)
     dates = dict(listed)
