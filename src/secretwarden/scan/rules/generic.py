@@ -313,6 +313,26 @@ def _same_as_user(value: str, line: str) -> bool:
     return any(m.group(1) == value for m in _USER_VALUE.finditer(line))
 
 
+_JSON_STRING = re.compile(r'\\?"(?P<v>[A-Za-z0-9_\-+/=.]{20,200})\\?"')
+
+
+def _inside_json(value: str, offset: int) -> Hit | None:
+    """A secret name given a JSON document (`"Apitoken": "{\\"k\\": \\"...\\"}"`): the clearly
+    generated string inside is the secret; ids, words and digests inside are not."""
+    for inner in _JSON_STRING.finditer(value):
+        v = inner.group("v")
+        if filters.is_hash_or_digest(v) or _HEXISH.match(v):
+            continue
+        confidence = score_value(v, "strong", quoted=True, kind="config", key="token")
+        if confidence is not None and confidence >= 0.8 and any(c.isdigit() for c in v):
+            start = offset + inner.start("v")
+            return Hit(secret=v, start=start, end=start + len(v), confidence=min(confidence, 0.8), key="token")
+    return None
+
+
+_HEXISH = re.compile(r"^[0-9a-fA-F]+$")
+
+
 def _value_start(m: re.Match[str]) -> int:
     for group in ("qv", "uv", "qv2"):
         if group in m.re.groupindex and m.group(group):
@@ -422,6 +442,8 @@ class GenericRule(Rule):
                 return None  # `HashPassword("password", "<salt>")`: arguments of a check or hash
         confidence = score_value(value, name.strength, quoted=quoted, kind=kind, key=key, strict=strict)
         if confidence is None:
+            if quoted and name.strength != "weak" and value.lstrip().startswith("{"):
+                return _inside_json(value, m.start(value_group))
             return None
         if prose and confidence < 0.7:
             return None
@@ -589,6 +611,7 @@ RULES: list[Rule] = [
             'const token = "{alnum:5}" + "{alnum:27}";',
             "$secret = '{alnum:6}' . '{alnum:26}';",
             "RECAPTCHA_SECRET_KEY=6L{b64url:38}",
+            '"Apitoken": "{\\"app\\": \\"billing\\", \\"key\\": \\"{lowernum:32}\\"}",',
             'cookieRememberMeManager.setCipherKey(Base64.decode("{b64:22}=="));',
             '"TextEncryptionKey": "{uppernum:24}"',
             "SECRET_KEY = '{lit:l5_)vi9y!hl0!_s26#hwp**ifq7&a6pf%3bb(#4^#^0s_75!$_}'",
