@@ -30,8 +30,8 @@ import re
 # so a scalar holding it is known to be (partly) rendered by a template.
 PLACEHOLDER = "\ue000"
 
-# `{{- end }}  # closes the if`: a YAML comment after the actions of a line.
-_TRAILING_COMMENT = re.compile(r"(^|[ \t])#.*$")
+# A line of nothing but actions, maybe with a comment (`{{- end }}  # closes the if`).
+_ACTION_LINE = re.compile(rf"^[ \t]*{PLACEHOLDER}[{PLACEHOLDER} \t]*(?:[ \t]#[^\n]*)?$", re.MULTILINE)
 _BLOCK_ACTION = re.compile(r"\b(nindent|indent|toYaml)\b")
 _BLOCK_RUN = re.compile(r"(?:[:\-][ \t]*)(?P<run>(?:\{\{(?:(?!\}\}).)*\}\}[ \t]*)+)(?=(?:#[^\n]*)?$)", re.MULTILINE)
 _ACTION = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
@@ -71,12 +71,8 @@ def mask(text: str) -> str:
     masked = "".join(pieces)
     if PLACEHOLDER not in masked:
         return masked
-    # Lines that were nothing but actions carry no YAML of their own.
-    lines = masked.split("\n")
-    for i, line in enumerate(lines):
-        if PLACEHOLDER in line and not _TRAILING_COMMENT.sub("", line.replace(PLACEHOLDER, "")).strip():
-            lines[i] = " " * len(line)
-    return "\n".join(lines)
+    # Lines that were nothing but actions (and maybe a comment) carry no YAML of their own.
+    return _ACTION_LINE.sub(lambda m: " " * len(m.group(0)), masked)
 
 
 def _block_spans(text: str) -> list[tuple[int, int]]:

@@ -194,9 +194,10 @@ class LintContext:
             name = basename(path)
             if not (name.endswith(HELM_CALLER_SUFFIXES) or name in HELM_CALLER_NAMES):
                 continue
-            text = (self.text(path) or "").replace("\\\n", " ")  # join continued shell lines
-            if "helm" not in text:
+            text = self.text(path) or ""
+            if "helm" not in text or ("-f" not in text and "--values" not in text):
                 continue
+            text = text.replace("\\\n", " ")  # join continued shell lines
             for command in HELM_COMMAND.finditer(text):
                 for arg in HELM_VALUES_ARG.finditer(command.group(0)):
                     ref = arg.group("file").strip("'\"")

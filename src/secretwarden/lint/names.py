@@ -7,6 +7,7 @@ a key it declares is secret exactly when it is `sensitive`.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Words that make a name secret when they end it (after splitting snake/camel case).
 _SECRET_TAIL = re.compile(
@@ -41,6 +42,7 @@ def normalise(name: str) -> str:
     return _CAMEL.sub("_", name).replace("-", "_").replace(".", "_").lower()
 
 
+@lru_cache(maxsize=65536)
 def looks_secret(name: str) -> bool:
     n = normalise(name)
     if not n or n.startswith(("existing", "create", "use_")):
