@@ -275,3 +275,32 @@ def test_a_rotated_key_blocks_every_gate_until_its_incident_is_closed(tmp_path: 
     for gate in (("status",), ("check", "-s", "api", "-e", "dev"), ("run", "-s", "api", "-e", "dev", "--", "true")):
         assert w(*gate).returncode == 0, gate
     assert "allow-compromised" in w("audit", "log", "--command", "check", "--format", "json").stdout
+
+
+def test_cli_and_dashboard_agree_on_where_a_deprecated_namespace_is_expected(tmp_path: Path) -> None:
+    """Issue 17: shipping reads legacy-monolith in dev, whose own service runs only in staging/prod."""
+    import shutil
+
+    from secretwarden.dashboard.model import build_coverage
+    from secretwarden.ops.status import gap_report
+    from secretwarden.ops.workspace import Workspace
+    from tests.conftest import EXAMPLE
+
+    contract = tmp_path / "warden.yaml"
+    shutil.copy(EXAMPLE, contract)
+    with Workspace.load(contract) as ws:
+        [dev] = gap_report(ws, ["dev"]).envs
+        coverage = build_coverage(ws, ["dev", "staging", "prod"])
+    assert "legacy-monolith" in dev.namespaces_expected and dev.readers["legacy-monolith"] == ["shipping"]
+    [row] = [r for r in coverage.rows if r.service == "legacy-monolith"]
+    assert row.cells[0] is None and row.notes == ["namespace read here by shipping", None, None]
+    [legacy] = coverage.deprecated
+    assert legacy.expected_in == ["dev", "staging", "prod"]
+    assert legacy.readers == ["legacy-monolith", "shipping"]
+    # past its hold date: the legacy service's own required read blocks (staging, prod);
+    # shipping's optional read in dev only warns
+    assert legacy.past_hold and legacy.blocks
+    [shipping] = [s for s in dev.services if s.service == "shipping"]
+    assert [(r.code, r.severity) for r in shipping.judgement.reasons if r.var == "LEGACY_LABEL_PRINTER_TOKEN"] == [
+        ("past-hold", "warn")
+    ]
