@@ -364,3 +364,16 @@ def test_history_reuse_never_crosses_rule_selections(repo: Path) -> None:
     assert [r for _, _, r in _git_scan(repo)] == ["github-token"]
     assert "github-token" not in [r for _, _, r in _git_scan(repo, disabled_rules=frozenset({"github-token"}))]
     assert [r for _, _, r in _git_scan(repo)] == ["github-token"]
+
+
+def test_scans_of_different_paths_keep_their_own_cache(repo: Path) -> None:
+    _commit(repo, {"a/x.txt": "x\n", "b/y.txt": "y\n"}, "one")
+    _commit(repo, {"a/x.txt": "x2\n"}, "two")
+    env = {"WARDEN_SCAN_DEBUG": "1"}
+    for _ in range(2):
+        run_warden("scan", "--git", str(repo), env=env)
+        run_warden("scan", "--git", str(repo / "a"), env=env)
+    whole = run_warden("scan", "--git", str(repo), env=env)
+    part = run_warden("scan", "--git", str(repo / "a"), env=env)
+    assert b"2 commits in range, 2 from the cache" in whole.stderr
+    assert b"2 commits in range, 2 from the cache" in part.stderr

@@ -30,6 +30,7 @@ from secretwarden.paths import cache_dir, config_dir, write_atomic
 
 _MAGIC = b"warden-scan-history-cache v2\n"
 _KEY_FILE = "scan-cache.key"
+_SCOPES_KEPT = 4  # cache files kept per repository (paths, rule selections, rule versions)
 _SOURCES = ("engine.py", "decode.py", "filters.py", "scoring.py", "runner.py", "sources/git_diff.py")
 
 
@@ -70,9 +71,14 @@ class CommitCache:
         self._key = _key()
         self._scope = scope.encode()
         self.path: Path | None = None
+        self._repo_prefix = ""
         if self._key is not None:
-            name = hmac.new(self._key, str(repo_id).encode("utf-8", "surrogateescape"), hashlib.sha256).hexdigest()
-            self.path = cache_dir() / "scan-history" / f"{name[:32]}.commits"
+            # One file per repository and scope, so scans of different paths or
+            # rule selections of one repository do not evict each other.
+            repo = hmac.new(self._key, str(repo_id).encode("utf-8", "surrogateescape"), hashlib.sha256).hexdigest()
+            both = hmac.new(self._key, repo.encode() + b"\0" + self._scope, hashlib.sha256).hexdigest()
+            self._repo_prefix = repo[:24]
+            self.path = cache_dir() / "scan-history" / f"{repo[:24]}-{both[:24]}.commits"
         self.rejected = False  # True when a file existed but failed verification
         self.dirty: dict[str, list[str]] = {}
         self.known: set[str] = self._load()
@@ -124,6 +130,16 @@ class CommitCache:
         body = self._scope + b"\n" + listing.encode("ascii")
         with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
             write_atomic(self.path, _MAGIC + self._mac(body) + b"\n" + body, mode=0o600)
+            self._prune()
+
+    def _prune(self) -> None:
+        """Keep the newest few scopes per repository: old rule versions' files go."""
+        assert self.path is not None
+        siblings = sorted(self.path.parent.glob(f"{self._repo_prefix}-*.commits"),
+                          key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in siblings[_SCOPES_KEPT:]:
+            with contextlib.suppress(OSError):
+                old.unlink()
 
 
 def scope_of(*parts: object) -> str:
