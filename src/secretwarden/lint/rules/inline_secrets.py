@@ -26,8 +26,9 @@ CREATE_TOGGLE = re.compile(r"^create[A-Za-z]*(secret|credentials?|password)s?$",
 EXISTING_SECRET_PATH = re.compile(r"(^|\.)existingSecret(Name)?$", re.IGNORECASE)
 # Keys of a Secret that hold who or where, not a credential.
 PLAIN_SECRET_KEY = re.compile(
-    r"(^|[_.-])(user|username|user_name|login|email|host|hostname|port|database|db|dbname|db_name|schema|"
-    r"namespace|region|realm|name|url|uri|endpoint|address|addr|client_id|app_id|account_id|issuer|audience)$",
+    r"((^|[_.-])(user|username|user_name|login|email|host|hostname|port|database|db|dbname|db_name|schema|"
+    r"namespace|region|realm|name|url|uri|endpoint|address|addr|client_id|app_id|account_id|issuer|audience)"
+    r"|username|accountname|account_name|hostname|dbname)(_in|_out)?$",
     re.IGNORECASE,
 )
 PEM_BLOCK = re.compile(r"-----BEGIN [A-Z0-9 ]+-----(?P<body>.*?)-----END [A-Z0-9 ]+-----", re.DOTALL)
@@ -326,7 +327,8 @@ K8S_SECRET = Rule(
                "k8s/empty.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: shell}\n"
                "stringData:\n  DB_PASSWORD: <set-by-operator>\n  username: api\n  DB_HOST: db:5432\n"
                "  tls.key: |\n    -----BEGIN PRIVATE KEY-----\n    ...\n    -----END PRIVATE KEY-----\n"
-               "  API_TOKEN: '********'\n  NOTE: put the real token here\n",
+               "  API_TOKEN: '********'\n  NOTE: put the real token here\n  storageaccountname: examplestore\n"
+               "  node.session.auth.username_in: api\n",
                "k8s/sops.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: enc}\n"
                "stringData:\n  DB_PASSWORD: ENC[AES256_GCM,data:abcd,iv:efgh,tag:ijkl,type:str]\n"
                "sops:\n  version: 3.8.1\n",
