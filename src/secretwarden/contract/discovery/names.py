@@ -77,9 +77,23 @@ def _is_connection_url(parts: list[str]) -> bool:
     return bool(parts) and parts[-1] in {"URL", "URI", "DSN"} and bool(CONNECTION_WORDS & set(parts))
 
 
+# Words that make a secret-ish name a switch or a measure: `MYSQL_ALLOW_EMPTY_PASSWORD`,
+# `CASSANDRA_NUM_TOKENS`, `KEY_CACHE_SIZE_IN_MB`, `SESSION_TIMEOUT`.
+NOT_A_VALUE_WORDS = _word_set(
+    """
+    ALLOW ENABLE ENABLED DISABLE DISABLED SKIP USE NUM MAX MIN COUNT SIZE LENGTH LEN MB KB GB BYTES
+    TTL TIMEOUT EXPIRY EXPIRES AGE INTERVAL ROTATION DAYS HOURS MINUTES SECONDS MS
+    """
+)
+
+
 def looks_secret(name: str) -> bool:
     parts = words(name)
-    return bool(SECRET_WORDS & set(parts)) or _is_connection_url(parts)
+    if _is_connection_url(parts):
+        return True
+    if NOT_A_VALUE_WORDS & set(parts):
+        return False
+    return bool(SECRET_WORDS & set(parts))
 
 
 def looks_plain(name: str) -> bool:
