@@ -3,7 +3,7 @@
 It applies to `warden run --service S --env E [--instance I] [--pass-env N]...
 [--clean-env] -- CMD...` when the sealed plan cache (contract/plan_cache.py)
 holds a plan that verifies for exactly this contract, request and environment
-(any full `warden run` or `check --verify-values` writes one). It finds the
+(every full `warden run` writes one). It finds the
 contract with the loader's own discovery, opens the plan's store through the
 backend registry and shares every step after the plan with the full path
 (ops/run.py). Anything unusual — other flags, no verified plan, a missing,
