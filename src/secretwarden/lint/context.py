@@ -31,6 +31,8 @@ HELM_CALLER_SUFFIXES = (".sh", ".bash", ".yaml", ".yml", ".mk", ".just", ".toml"
 HELM_CALLER_NAMES = frozenset({"Makefile", "makefile", "GNUmakefile", "justfile", "Justfile", "Taskfile"})
 HELM_COMMAND = re.compile(r"\bhelm(?:file)?\b[^\n]*")
 HELM_VALUES_ARG = re.compile(r"(?:^|\s)(?:-f|--values)(?:\s+|=)(?P<file>[^\s;|&]+\.ya?ml['\"]?)")
+# Code the repository ships but did not write: dependencies, bundles, minified builds.
+VENDORED = re.compile(r"/(node_modules|vendor|third_party|bower_components|dist)/|\.(min|bundle)\.[cm]?js$")
 SOURCE_SUFFIXES = {".py": "python", ".js": "js", ".mjs": "js", ".cjs": "js", ".ts": "js", ".tsx": "js",
                    ".jsx": "js", ".go": "go"}
 
@@ -150,7 +152,7 @@ class LintContext:
         for f in self.files:
             name = basename(f)
             lang = SOURCE_SUFFIXES.get(name[name.rfind("."):]) if "." in name else None
-            if lang and "/node_modules/" not in f"/{f}" and "/vendor/" not in f"/{f}":
+            if lang and not VENDORED.search(f"/{f}"):
                 out.append((f, lang))
         return out
 
