@@ -220,17 +220,40 @@ def test_dangling_config_dir_symlink_is_a_clear_error(project: Path, tmp_path: P
     assert r.returncode in (2, 3) and "warden: error:" in r.stderr and "internal error" not in r.stderr, r.output
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
-@pytest.mark.parametrize("target", [".warden", ".warden/audit.jsonl", ".warden/local.db"])
-def test_unreadable_state_is_exit_3(ready: Path, target: str) -> None:
+def without_permission_override(*args: str | Path, cwd: Path | None = None) -> tuple[int, str]:
+    """Run warden so that file modes apply, also as root (CI containers run as root):
+    root without CAP_DAC_OVERRIDE / CAP_DAC_READ_SEARCH obeys them like anyone."""
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("root ignores file permissions and setpriv is not installed")
+        prefix = [setpriv, "--bounding-set=-dac_override,-dac_read_search"]
+    proc = subprocess.run(
+        [*prefix, sys.executable, "-m", "secretwarden", *map(str, args)],
+        capture_output=True, text=True, input="p" * 26, cwd=cwd, timeout=120,
+    )
+    return proc.returncode, proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("target", "mode"),
+    [(".warden", 0o000), (".warden", 0o500), (".warden/audit.jsonl", 0o400), (".warden/local.db", 0o000), (".warden/local.db", 0o400), (".", 0o555)],
+)
+def test_unreadable_or_read_only_state_is_a_store_error(ready: Path, target: str, mode: int) -> None:
     path = ready.parent / target
-    path.chmod(0)
+    if target == ".":
+        shutil.rmtree(ready.parent / ".warden")  # a read-only project folder where the store must be created
+    old = path.stat().st_mode & 0o777
+    path.chmod(mode)
     try:
-        for args in (("get", "api/API_TOKEN", "--env", "dev"), ("audit", "verify"), ("status",)):
-            r = run_warden("-c", ready, *args)
-            assert r.returncode in (0, 1, 2, 3) and "internal error" not in r.stderr, (args, r.output)
+        for args in (("get", "api/API_TOKEN", "--env", "dev"), ("set", "api/API_TOKEN", "--env", "dev"), ("audit", "verify"), ("status",), ("ls", "--env", "dev")):
+            code, err = without_permission_override("-c", ready, *args)
+            assert code in (0, 1, 2, 3) and "internal error" not in err, (args, err)
+            if code in (2, 3):
+                assert err.startswith("warden: error:") and len(err.splitlines()) <= 2, err
     finally:
-        path.chmod(0o700)
+        path.chmod(old)
 
 
 def test_no_value_in_tampering_and_damage_reports(ready: Path, isolated_home: Path) -> None:

@@ -105,17 +105,18 @@ _VERSION_MAC_COLS = (
 _DENIED_MAC_COLS = "fingerprint, reason, added_at"
 
 # One row per key of an environment: its current (newest live) version and how many it has.
+# Correlated lookups on the versions primary key: cheaper than grouping all versions first.
 _SUMMARY_SQL = """
-WITH cur AS (
-  SELECT env, namespace, instance, key, COUNT(*) AS n,
-         MAX(CASE WHEN deleted_at IS NULL AND destroyed = 0 THEN version END) AS live
-  FROM versions WHERE (? IS NULL OR env = ?) GROUP BY env, namespace, instance, key)
-SELECT k.env, k.namespace, k.instance, k.key, k.compromised_at, cur.n, v.version, v.created_at, v.stamp, v.fingerprint
+SELECT k.env, k.namespace, k.instance, k.key, k.compromised_at,
+  (SELECT COUNT(*) FROM versions c
+   WHERE c.env = k.env AND c.namespace = k.namespace AND c.instance = k.instance AND c.key = k.key),
+  v.version, v.created_at, v.stamp, v.fingerprint
 FROM keys k
-LEFT JOIN cur ON cur.env = k.env AND cur.namespace = k.namespace AND cur.instance = k.instance AND cur.key = k.key
-LEFT JOIN versions v ON v.env = k.env AND v.namespace = k.namespace AND v.instance = k.instance
-  AND v.key = k.key AND v.version = cur.live
-WHERE (? IS NULL OR k.env = ?)
+LEFT JOIN versions v ON v.env = k.env AND v.namespace = k.namespace AND v.instance = k.instance AND v.key = k.key
+  AND v.version = (SELECT MAX(version) FROM versions l
+                   WHERE l.env = k.env AND l.namespace = k.namespace AND l.instance = k.instance AND l.key = k.key
+                     AND l.deleted_at IS NULL AND l.destroyed = 0)
+WHERE (?1 IS NULL OR k.env = ?1)
 ORDER BY k.env, k.namespace, k.instance, k.key
 """
 
@@ -138,6 +139,11 @@ def _guarded(method: Callable[P, R]) -> Callable[P, R]:
             raise
         except sqlite3.DatabaseError as exc:
             store = args[0]
+            if "readonly" in str(exc):  # a permission or a read-only disk, not damage
+                raise StoreUnavailable(
+                    f"{getattr(store, 'path', 'store')}: the embedded store is read-only here ({_sqlite_reason(exc)})",
+                    hint="check the owner and mode of the store file and its folder, and that the disk is writable",
+                ) from None
             raise IntegrityError(
                 f"{getattr(store, 'path', 'store')}: the embedded store is damaged or unreadable ({_sqlite_reason(exc)})",
                 hint="`warden store verify` checks it; restore the file from a backup",
@@ -461,7 +467,7 @@ class EmbeddedStore:
             return []
         self.stats.metadata_reads += 1
         out = []
-        for e, n, i, k, marked, count, version, written, stamp, fp in conn.execute(_SUMMARY_SQL, (env, env, env, env)):
+        for e, n, i, k, marked, count, version, written, stamp, fp in conn.execute(_SUMMARY_SQL, (env,)):
             out.append(
                 KeySummary(
                     SlotRef(e, n, k, i or None),
@@ -976,8 +982,20 @@ _SLOT_WHERE = "env=? AND namespace=? AND instance=? AND key=?"
 
 
 def _exists(path: Path) -> bool:
-    """Present as anything (a dangling symlink too: opening it is then refused, not skipped)."""
-    return os.path.lexists(path)
+    """Present as anything (a dangling symlink too: opening it is then refused, not skipped).
+
+    A folder warden may not search hides whether the store exists: that is a
+    permission problem, never "no store yet" (which would read as empty).
+    """
+    if os.path.lexists(path):
+        return True
+    folder = path.parent
+    if folder.is_dir() and not os.access(folder, os.X_OK):
+        raise PermissionDenied(
+            f"{folder}: permission denied on the embedded store's folder",
+            hint="check the owner and mode of the folder (warden keeps it 0700 for its own user)",
+        )
+    return False
 
 
 def _blob(value: object) -> bytes:
