@@ -13,13 +13,13 @@ docs/verdict.md; change both together.
 | missing                                      | blocks       | nothing to say      |
 | invalid (stamp or value check)               | blocks       | warns, left out     |
 | unverified (no stamp for the current spec)   | warns        | warns               |
-| compromised, not rotated (store mark)        | blocks *     | warns, left out     |
-| rotated, incident still open (register)      | blocks *     | warns, left out     |
-| deprecated namespace, past hold date         | blocks **    | warns               |
+| compromised, not rotated (store mark)        | blocks (*)   | warns, left out     |
+| rotated, incident still open (register)      | blocks (*)   | warns, left out     |
+| deprecated namespace, past hold date         | blocks (**)  | warns               |
 | deprecated namespace, within hold            | notes        | notes               |
 
-\\* `allow_compromised` (the CLI's audited `--allow-compromised`) turns it
-into a warning. \\*\\* a warning when the namespace says `past_hold: warn`.
+(*) `allow_compromised` (the CLI's audited `--allow-compromised`) turns it
+into a warning. (**) A warning when the namespace says `past_hold: warn`.
 
 This module sits beside `slots.py` because every layer asks it (ops, the
 run fast path, the runtime, the dashboard); it imports nothing heavy and
