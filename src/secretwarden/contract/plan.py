@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Requirement:
+    """One key one service reads in one environment (and instance), resolved from the contract."""
+
     service: str
     var: str  # name of the environment variable the service reads
     slot: SlotRef

@@ -34,6 +34,8 @@ class ChildOptions:
 
 @dataclass(frozen=True)
 class PreparedRun:
+    """A run that may start: its plan, what was read, the verdict and the child's environment."""
+
     plan: ServicePlan
     resolution: Resolution
     verdict: Verdict

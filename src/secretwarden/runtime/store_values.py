@@ -31,6 +31,8 @@ KeyReading = tuple[Requirement, str, tuple[str, ...]]
 
 @dataclass
 class Resolution:
+    """What reading a plan's entries found (a docstring also spares dataclass an inspect call)."""
+
     values: dict[str, str] = field(default_factory=dict)  # every value read and valid
     readings: list[KeyReading] = field(default_factory=list)  # one per entry, in plan order
     keys: list[str] = field(default_factory=list)  # slot labels that were read
