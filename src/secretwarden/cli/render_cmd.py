@@ -122,6 +122,28 @@ def external_secrets_cmd(
         click.echo(to_yaml([doc for m in rendered for doc in m.documents]), nl=False)
 
 
+@render.command("helm-values")
+@click.option("--env", "-e", "env", required=True, help="Environment name from the contract.")
+@click.option("--service", "-s", "services", multiple=True, help="Only this service (repeatable).")
+@click.option("--include-optional", is_flag=True,
+              help="Optional keys sit in the service's Secret (as with `render external-secrets --include-optional`).")
+@click.option("--out", default=None, type=click.Path(file_okay=False),
+              help="Write <service>.values.yaml per service (<service>-<instance> per instance) here.")
+@click.pass_context
+def helm_values_cmd(ctx: click.Context, env: str, services: tuple[str, ...], include_optional: bool,
+                    out: str | None) -> None:
+    """Chart values (`existingSecret`, `envFrom`) naming the Secrets `render external-secrets` makes."""
+    from secretwarden.contract.loader import load_contract
+    from secretwarden.render.helm_values import helm_values, to_text
+
+    contract = load_contract(ctx.find_root().obj.get("contract_path")).contract
+    rendered = helm_values(contract, env, services=services, include_optional=include_optional)
+    if out:
+        _write_files(out, {f"{doc.name}.values.yaml": doc.text for doc in rendered})
+    else:
+        click.echo(to_text(rendered), nl=False)
+
+
 @render.command("bootstrap-job")
 @click.option("--env", "-e", "env", required=True, help="Environment to bootstrap (not a production one).")
 @click.option("--k8s-namespace", default="warden-system", show_default=True, help="Namespace of the job.")

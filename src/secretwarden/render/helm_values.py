@@ -1,0 +1,104 @@
+"""`warden render helm-values`: the Helm values that point a chart at the Secrets ESO fills.
+
+For each service that reads its secrets through External Secrets in one
+environment (one document per instance of a per-instance service), the values
+name exactly the Secrets `warden render external-secrets` makes, with the same
+names from `contract.kubernetes`, so chart and ExternalSecret agree by
+construction:
+
+* `existingSecret: <service Secret>`, the key most charts read to mount a
+  Secret made elsewhere instead of creating one;
+* `envFrom`: a `secretRef` to that Secret and, per optional key, a
+  `secretRef` with `optional: true` to the key's own Secret (`<secret>-<key>`),
+  so the pod starts while an optional key is absent.
+
+Chart values keys are a convention, not a standard: the header of each
+document says so. Only the contract is read, never a store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from secretwarden.contract.kubernetes import (
+    namespace_of,
+    object_name,
+    optional_secret_name,
+    secret_name,
+)
+from secretwarden.contract.plan import check_service, requirements
+
+if TYPE_CHECKING:
+    from secretwarden.contract.model import Contract
+
+CONVENTION = (
+    "`existingSecret` and `envFrom` are common chart conventions, not a standard: charts differ",
+    "(`auth.existingSecret`, `extraEnvFrom`, `extraSecretRefs`, ...). Map them onto your chart's keys.",
+)
+
+
+@dataclass(frozen=True)
+class HelmValues:
+    service: str
+    instance: str | None
+    name: str  # file stem: the service, or `<service>-<instance>`
+    env: str
+    namespace: str | None
+    values: dict[str, Any]
+
+    @property
+    def text(self) -> str:
+        import yaml
+
+        where = f" in namespace `{self.namespace}`" if self.namespace else ""
+        header = [
+            f"Helm values of `{self.name}` in `{self.env}`, from warden.yaml (`warden render helm-values`).",
+            f"They name the Secrets `warden render external-secrets --env {self.env}` produces{where};",
+            "pass this file to `helm upgrade --install -f`.",
+            *CONVENTION,
+        ]
+        body = yaml.safe_dump(self.values, sort_keys=False, default_flow_style=False)
+        return "".join(f"# {line}\n" for line in header) + body
+
+
+def helm_values(
+    contract: Contract,
+    env: str,
+    *,
+    services: tuple[str, ...] = (),
+    include_optional: bool = False,
+) -> list[HelmValues]:
+    """One values document per External Secrets service (instance) of `env`, in contract order.
+
+    `include_optional` mirrors the same flag of `render external-secrets`:
+    optional keys then live in the service's own Secret, so no extra ref.
+    """
+    for name in services:
+        check_service(contract, name)
+    optional: dict[tuple[str, str | None], list[str]] = {}
+    for req in requirements(contract, env):
+        if services and req.service not in services:
+            continue
+        if contract.services[req.service].access != "external-secrets":
+            continue
+        held = optional.setdefault((req.service, req.slot.instance), [])
+        if not req.required and not include_optional:
+            held.append(req.var)
+    out = []
+    for (service, instance), optional_vars in optional.items():
+        svc = contract.services[service]
+        main = secret_name(service, svc, instance)
+        refs: list[dict[str, Any]] = [{"secretRef": {"name": main}}]
+        refs += [
+            {"secretRef": {"name": optional_secret_name(service, svc, instance, var), "optional": True}}
+            for var in optional_vars
+        ]
+        out.append(HelmValues(service, instance, object_name(service, instance), env,
+                              namespace_of(svc, env, instance), {"existingSecret": main, "envFrom": refs}))
+    return out
+
+
+def to_text(rendered: list[HelmValues]) -> str:
+    """All documents, each opened by `---` (several documents in one stream)."""
+    return "".join(f"---\n{doc.text}" for doc in rendered)
