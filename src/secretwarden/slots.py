@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, order=True)
 class SlotRef:
+    """Where one secret lives: environment, namespace, key and (per-instance services) instance."""
+
     env: str
     namespace: str
     key: str

@@ -90,6 +90,8 @@ _SUMMARY: tuple[tuple[str, str, str], ...] = (
 
 @dataclass(frozen=True)
 class Verdict:
+    """The reasons found for a service, an environment or the project; blocked if any blocks."""
+
     reasons: tuple[Reason, ...] = ()
 
     @property

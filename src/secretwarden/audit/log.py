@@ -101,6 +101,8 @@ def anchor_path(path: Path) -> Path:
 
 @dataclass
 class AuditLog:
+    """The hash-chained JSONL audit log of one project (keyed chain, head anchored outside its folder)."""
+
     path: Path
     project: str | None = None  # names the audit key; None: "default"
     repo_root: Path | None = None  # no key is ever created inside it
@@ -402,6 +404,8 @@ def _parse(raw: bytes) -> dict[str, Any] | None:
 
 @dataclass
 class AuditVerdict:
+    """What `audit verify` found: entries checked and one line per problem."""
+
     path: Path
     entries: int = 0
     problems: list[str] = field(default_factory=list)

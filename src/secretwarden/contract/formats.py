@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Format:
+    """A named value format: the pattern a value must match and how to describe it."""
+
     name: str
     pattern: str
     description: str

@@ -25,6 +25,8 @@ KEYRING_SERVICE = "secretwarden"
 
 @dataclass(frozen=True)
 class RootKey:
+    """An embedded store's root key and where it came from (the repr never shows the key)."""
+
     key: bytes
     origin: str  # human description, never the key
 

@@ -52,6 +52,8 @@ def _parse(raw: bytes) -> dict[str, Any] | None:
 
 @dataclass
 class Journal:
+    """An append-only JSONL register beside the audit log (rotations, incidents), chained like it."""
+
     path: Path
     audit_path: Path | None = None  # the audit log beside it: its key and project sign this journal too
 

@@ -76,6 +76,8 @@ class ValidationStamp:
 
 @dataclass(frozen=True)
 class VersionMeta:
+    """One version of a key as a store's metadata describes it (never its value)."""
+
     version: int
     created_at: dt.datetime
     created_by: str = ""
@@ -92,6 +94,8 @@ class VersionMeta:
 
 @dataclass(frozen=True)
 class KeyMeta:
+    """Every version of one slot plus its compromise mark: what reports read instead of values."""
+
     slot: SlotRef
     versions: tuple[VersionMeta, ...]  # oldest first
     compromised_at: dt.datetime | None = None
@@ -137,6 +141,8 @@ class StoreStats:
 
 @dataclass(frozen=True)
 class WriteRequest:
+    """One value to write to one slot, with its source, validation stamp and check-and-set version."""
+
     slot: SlotRef
     value: SecretValue
     source: str = "set"
@@ -146,6 +152,8 @@ class WriteRequest:
 
 @dataclass(frozen=True)
 class WriteResult:
+    """The version a write created."""
+
     slot: SlotRef
     version: int
     created: bool  # a new key, not a new version of an existing one
@@ -293,6 +301,8 @@ def refuse_reuse(slot: SlotRef, fingerprint: str, meta: KeyMeta | None, denied: 
 
 @dataclass
 class Capabilities:
+    """What a backend can do beyond the protocol's minimum."""
+
     versions: bool = True
     soft_delete: bool = True
     destroy: bool = True
@@ -381,6 +391,8 @@ class AccessRequest:
 
 @dataclass(frozen=True)
 class AccessChange:
+    """One change (or no-change) an access bootstrap made or would make."""
+
     kind: str  # mount | auth | policy | role
     name: str
     action: str  # create | update | unchanged
@@ -389,6 +401,8 @@ class AccessChange:
 
 @dataclass
 class AccessReport:
+    """Every access change of one bootstrap, applied or planned."""
+
     applied: bool
     changes: list[AccessChange] = field(default_factory=list)
 

@@ -21,6 +21,8 @@ from secretwarden.stores.base import KeyMeta, MetadataReader, ValidationStamp
 
 @dataclass(slots=True)
 class KeySummary:
+    """One slot's current version, stamp, fingerprint and marks, as reports need them."""
+
     slot: SlotRef
     version: int | None  # the current version (newest live one); None: no live version
     written_at: dt.datetime | None  # when the current version was written
