@@ -37,7 +37,7 @@ def bootstrap_job(
 
     contract = loaded.contract
     check_env(contract, env)
-    if contract.environments[env].production:
+    if contract.is_production(env):
         raise UsageError(f"`{env}` is a production environment: the bootstrap job is for dev and CI clusters",
                          hint="production values are set by people (`warden set`, `warden rotate`), not generated")
     store = contract.stores[contract.store_for(env)]
