@@ -238,10 +238,14 @@ def check_wired(ctx: LintContext) -> Iterator[Finding]:
         if service is None or ctx.services[service].access != "external-secrets":
             continue
         wired = wired_vars(obj)
-        for use in secret_uses(obj):
-            if use.key is None:
-                have = produced.get(use.secret)
-                wired |= needs[service].required if have is None or have.keys is None else have.keys
+        secrets = [use.secret for use in secret_uses(obj) if use.key is None]
+        if ctx.is_chart_template(obj.file):  # its envFrom comes from the values (checked by helm_values)
+            from secretwarden.lint.rules.helm_values import secrets_named_by_values
+
+            secrets += sorted(secrets_named_by_values(ctx, service, ctx.chart_of(obj.file)))
+        for secret in secrets:
+            have = produced.get(secret)
+            wired |= needs[service].required if have is None or have.keys is None else have.keys
         line, col = pos(obj.node)
         for var in sorted(needs[service].required - wired):
             yield UNWIRED.finding(

@@ -99,6 +99,23 @@ def right_secret(ctx: LintContext, path: str, wrong: str, produced: set[str]) ->
     return (close[0] if close else None), (owner[0] if owner else None)
 
 
+def secrets_named_by_values(ctx: LintContext, service: str, chart: str | None) -> set[str]:
+    """Secret names the values files of a service's chart hand to it: a chart template's
+    `envFrom` comes from these, so `unwired-key` counts their keys as wired."""
+    named: dict[tuple[str, str | None], set[str]] | None = ctx.memo.get("helm_values.named")
+    if named is None:
+        named = {}
+        for path in ctx.repo_files:
+            if not ctx.is_values_file(path):
+                continue
+            owner = values_service(ctx, path)
+            found = {m.secret for doc in ctx.yaml(path).documents for m in mentions(doc)}
+            named.setdefault((owner[0] if owner else "", None), set()).update(found)
+            named.setdefault(("", ctx.chart_of(path)), set()).update(found)
+        ctx.memo["helm_values.named"] = named
+    return named.get((service, None), set()) | (named.get(("", chart), set()) if chart else set())
+
+
 def check_values_refs(ctx: LintContext) -> Iterator[Finding]:
     produced = produced_secrets(ctx)
     names = set(produced)
