@@ -4,8 +4,8 @@ makes, checked end to end by `warden lint` (a values file naming another Secret 
 from __future__ import annotations
 
 import json
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import yaml
 
