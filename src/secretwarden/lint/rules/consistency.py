@@ -240,7 +240,7 @@ def check_wired(ctx: LintContext) -> Iterator[Finding]:
         wired = wired_vars(obj)
         secrets = [use.secret for use in secret_uses(obj) if use.key is None]
         if ctx.is_chart_template(obj.file):  # its envFrom comes from the values (checked by helm_values)
-            from secretwarden.lint.rules.helm_values import secrets_named_by_values
+            from secretwarden.lint.values_refs import secrets_named_by_values
 
             secrets += sorted(secrets_named_by_values(ctx, service, ctx.chart_of(obj.file)))
         for secret in secrets:
