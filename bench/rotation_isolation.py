@@ -224,8 +224,10 @@ def measure(label: str, contract: Path, env: dict[str, str], args: argparse.Name
 
     # 0. the three reports against the JSON-load floor, interleaved, warm and cold
     report_rounds(contract, env, args.rounds)
-    print("where `warden status` spends its CPU (in-process, warm):")
-    breakdown(contract)
+    print("where `warden status` spends its CPU (a fresh process, warm contract cache):")
+    here = str(Path(__file__).resolve().parent)
+    code = f"import sys; sys.path.insert(0, {here!r}); from rotation_isolation import breakdown; breakdown(__import__('pathlib').Path({str(contract)!r}))"
+    subprocess.run([sys.executable, "-c", code], env=env, check=True)
     if args.only_reports:
         return
 
