@@ -381,3 +381,21 @@ def test_path_override_is_honoured(tmp_path: Path, vault_server: VaultServer) ->
     assert next(k for k in api["keys"] if k["name"] == "API_TOKEN")["state"] == "present"
     r = w(contract, env, "render", "external-secrets", "--env", "dev", "--service", "api")
     assert f"key: {prefix}/dev/legacy/tokens\n" in r.stdout and "property: api" in r.stdout
+
+
+def test_status_reads_each_path_once(vproject, vault_server: VaultServer) -> None:  # type: ignore[no-untyped-def]
+    contract, env, prefix = vproject
+    r = w(contract, env, "bootstrap", "--env", "dev", "--format", "json")
+    assert r.returncode == 0, r.output  # type: ignore[attr-defined]
+    time.sleep(0.3)  # the audit device writes asynchronously; this only orders the mark after it
+    mark = vault_server.audit_mark()
+    r = w(contract, env, "status", "--env", "dev")
+    assert r.returncode in (0, 1), r.output  # type: ignore[attr-defined]
+    reads: list[str] = []
+    for _ in range(50):  # until the audit log has caught up with the command (bounded)
+        time.sleep(0.1)
+        now = [p for op, p in vault_server.requests_since(mark) if op == "read" and p.startswith(f"secret/metadata/{prefix}/dev/")]
+        if now and now == reads:
+            break
+        reads = now
+    assert reads and len(reads) == len(set(reads)), reads

@@ -85,6 +85,7 @@ Access = Literal["metadata", "secrets"]
 T = TypeVar("T")
 ATTEMPTS = 6
 PEEK_SECONDS = 1.0
+SNAPSHOT_SECONDS = 5.0  # how long a metadata reader reuses a listing of every key (one command)
 
 
 def _utcnow() -> dt.datetime:
@@ -170,6 +171,7 @@ class VaultStore:
         # Writes check-and-set against it, so a state that went stale only costs a re-read.
         self._known: dict[str, PathState] = {}
         self._walked: dict[str, set[str]] = {}  # base -> every path found under it
+        self._snapshots: dict[str | None, tuple[float, list[KeyMeta]]] = {}  # reports: see _snapshot
         # HA clusters: requests follow the active node; counted for reports and benchmarks.
         self._ha = LeaderFollower(split_addresses(connection.address), verify=connection.verify)
         self.retries = 0  # requests resent after a failure (all attempts of this store)
@@ -448,6 +450,28 @@ class VaultStore:
         return [e.rstrip("/") for e in self._list(self.layout.prefix) if e.endswith("/") and not e.startswith("_")]
 
     def list_meta(self, env: str | None = None, namespace: str | None = None) -> Iterator[KeyMeta]:
+        out = self._snapshot(env)
+        if namespace is not None:
+            out = [m for m in out if m.slot.namespace == namespace]
+        return iter(out)
+
+    def _snapshot(self, env: str | None) -> list[KeyMeta]:
+        """Every key of `env` (None: all), sorted. A report asks for it several times in one command
+        (status, then isolation's fingerprints): a metadata reader reuses a fresh listing instead
+        of reading every path again. Writers always read afresh."""
+        import time
+
+        if self.access == "metadata":
+            for scope in (env, None):
+                hit = self._snapshots.get(scope)
+                if hit is not None and time.monotonic() - hit[0] < SNAPSHOT_SECONDS:
+                    return [m for m in hit[1] if env is None or m.slot.env == env]
+        out = self._read_all(env)
+        if self.access == "metadata":
+            self._snapshots[env] = (time.monotonic(), out)
+        return list(out)
+
+    def _read_all(self, env: str | None) -> list[KeyMeta]:
         out: list[KeyMeta] = []
         for e in [env] if env is not None else self._envs():
             base = self.layout.env_base(e)
@@ -462,10 +486,8 @@ class VaultStore:
                 if keep:
                     self._known[res.path] = res
                 out += self._metas_of(e, res)
-        if namespace is not None:
-            out = [m for m in out if m.slot.namespace == namespace]
         out.sort(key=lambda m: (m.slot.env, m.slot.namespace, m.slot.instance or "", m.slot.key))
-        return iter(out)
+        return out
 
     def _metas_of(self, env: str, st: PathState) -> list[KeyMeta]:
         if st.record is not None:
@@ -579,6 +601,7 @@ class VaultStore:
         self._peeked.clear()
         self._known.clear()
         self._walked.clear()
+        self._snapshots.clear()
         with self._lock:
             if self._client is not None:
                 with contextlib.suppress(Exception):
