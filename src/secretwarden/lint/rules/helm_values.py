@@ -17,23 +17,30 @@ from collections.abc import Iterator
 from secretwarden.lint.context import LintContext
 from secretwarden.lint.model import Example, Finding, Rule
 from secretwarden.lint.rules.consistency import produced_secrets
-from secretwarden.lint.values_refs import mentions, values_service
+from secretwarden.lint.values_refs import NAME_KEYS, SecretMention, mentions, values_service
 from secretwarden.lint.yamlpos import pos
 
 
-def right_secret(ctx: LintContext, path: str, wrong: str, produced: set[str]) -> tuple[str | None, str | None]:
-    """(the Secret the finding suggests, its service): the service's own Secrets first."""
-    owner = values_service(ctx, path)
-    candidates = sorted(produced)
-    if owner is not None and ctx.contract is not None:
-        from secretwarden.contract.kubernetes import secret_name, secret_names
+def right_secret(ctx: LintContext, path: str, mention: SecretMention, produced: set[str]) -> tuple[str | None, str | None]:
+    """(the Secret the finding suggests, the values file's service).
 
-        service, instance = owner
-        if instance is not None:
-            return secret_name(service, ctx.contract.services[service], instance), service
-        candidates = secret_names(ctx.contract, service)
-    close = difflib.get_close_matches(wrong, candidates, n=1, cutoff=0.0)
-    return (close[0] if close else None), (owner[0] if owner else None)
+    For a file of a known service: its Secret for `existingSecret`, the closest of its
+    Secrets (optional keys' own included) for a ref. Otherwise a close produced name, if any."""
+    owner = values_service(ctx, path)
+    if owner is None or ctx.contract is None:
+        close = difflib.get_close_matches(mention.secret, sorted(produced), n=1, cutoff=0.8)  # typos only
+        return (close[0] if close else None), None
+    from secretwarden.contract.kubernetes import optional_secret_name, secret_name
+    from secretwarden.contract.plan import service_instances
+
+    service, instance = owner
+    svc = ctx.contract.services[service]
+    instances = [instance] if instance is not None else service_instances(ctx.contract, svc)
+    candidates = [secret_name(service, svc, i) for i in instances]
+    if mention.key not in NAME_KEYS:
+        optional = [var for var, spec in svc.secrets.items() if not spec.required]
+        candidates += [optional_secret_name(service, svc, i, var) for i in instances for var in optional]
+    return difflib.get_close_matches(mention.secret, candidates, n=1, cutoff=0.0)[0], service
 
 
 def check_values_refs(ctx: LintContext) -> Iterator[Finding]:
@@ -47,7 +54,7 @@ def check_values_refs(ctx: LintContext) -> Iterator[Finding]:
                 if m.secret in produced:
                     continue
                 line, col = pos(m.node)
-                right, service = right_secret(ctx, path, m.secret, names)
+                right, service = right_secret(ctx, path, m, names)
                 hint = f"; service `{service}`'s Secret is `{right}`" if right and service else (
                     f"; did you mean `{right}`?" if right else "")
                 fix = (f"Set `{m.key}` to `{right}` (`warden render helm-values` writes it), or list the Secret "
@@ -125,9 +132,11 @@ VALUES_REF = Rule(
     needs_contract=True,
     failing=Example(contract=CONTRACT,
                     files={"deploy/es.yaml": _ES, "charts/api/Chart.yaml": _CHART,
-                           "deploy/dev/api.values.yaml": _VALUES_BAD},
+                           "deploy/dev/api.values.yaml": _VALUES_BAD,
+                           "deploy/dev/redis-values.yaml": "auth:\n  existingSecret: redis-auth\n"},
                     expect=(("helm-values-unknown-secret", "deploy/dev/api.values.yaml", 1),
-                            ("helm-values-unknown-secret", "deploy/dev/api.values.yaml", 4))),
+                            ("helm-values-unknown-secret", "deploy/dev/api.values.yaml", 4),
+                            ("helm-values-unknown-secret", "deploy/dev/redis-values.yaml", 2))),
     passing=Example(contract=CONTRACT,
                     files={"deploy/es.yaml": _ES, "charts/api/Chart.yaml": _CHART,
                            "charts/api/values.yaml": 'existingSecret: ""\nenvFrom: []\n',
