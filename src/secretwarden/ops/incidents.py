@@ -72,7 +72,11 @@ class Incident:
 
 
 def _slot_of(e: dict[str, Any]) -> SlotRef:
-    return SlotRef(str(e["env"]), str(e["namespace"]), str(e["key"]), e.get("instance"))
+    """The entry's slot; a register edited by hand may hold anything, so types are checked."""
+    env, namespace, key, instance = e["env"], e["namespace"], e["key"], e.get("instance")
+    if not all(isinstance(x, str) for x in (env, namespace, key)) or not isinstance(instance, (str, type(None))):
+        raise ValueError("not a slot")
+    return SlotRef(env, namespace, key, instance)
 
 
 def _recorded(ws: Workspace) -> list[Incident]:
