@@ -137,7 +137,7 @@ def _guarded(method: Callable[P, R]) -> Callable[P, R]:
             return method(*args, **kwargs)
         except WardenError:
             raise
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.Error as exc:  # DatabaseError (damage) and the interface errors a bad row can cause
             store = args[0]
             if "readonly" in str(exc):  # a permission or a read-only disk, not damage
                 raise StoreUnavailable(
