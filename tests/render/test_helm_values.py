@@ -81,7 +81,12 @@ def test_values_and_external_secrets_agree_and_lint_is_clean(tmp_path: Path) -> 
         for doc in yaml.safe_load_all(path.read_text())
     }
     named = {values["existingSecret"]} | {ref["secretRef"]["name"] for ref in values["envFrom"]}
-    assert named == {"api-secrets", "api-secrets-optional-hook"} and named <= produced
+    assert named == {"api-secrets", "api-secrets-optional-hook"}
+    files = sorted(p.name for p in out.glob("*.values.yaml"))
+    assert files == ["api.values.yaml", "shared.values.yaml", "shop-tenant-a.values.yaml", "shop-tenant-b.values.yaml"]
+    for name in files:  # every Secret any values file names is one an ExternalSecret fills
+        doc = yaml.safe_load((out / name).read_text())
+        assert {doc["existingSecret"]} | {ref["secretRef"]["name"] for ref in doc["envFrom"]} <= produced
     assert _lint_errors(contract.parent) == []
 
 
