@@ -143,3 +143,18 @@ def test_no_secret_value_reaches_the_output(project: Path) -> None:
                       input=canary).returncode == 0
     r = run_warden("-c", project, "render", "helm-values", "--env", "dev")
     assert r.returncode == 0 and canary not in r.output
+
+
+def test_an_instance_values_file_naming_another_instances_secret_is_a_finding(tmp_path: Path) -> None:
+    contract = repo_with_vault(tmp_path)
+    out = contract.parent / "deploy" / "dev"
+    _render(contract, "external-secrets", "--env", "dev", "--service", "shop", "--out", out)
+    _render(contract, "helm-values", "--env", "dev", "--service", "shop", "--out", out)
+    assert _lint_errors(contract.parent) == []
+    mine = out / "shop-tenant-a.values.yaml"
+    mine.write_text(mine.read_text().replace("name: shop-tenant-a-secrets", "name: shop-tenant-b-secrets"))
+    errors = _lint_errors(contract.parent)
+    assert [(f["rule_id"], f["file"]) for f in errors] == [
+        ("helm-values-cross-service", "deploy/dev/shop-tenant-a.values.yaml")
+    ]
+    assert "another instance" in errors[0]["message"]

@@ -1,4 +1,4 @@
-"""Helm values must name Secrets that something produces.
+"""Helm values must name Secrets that something produces, and the service's own.
 
 `helm-values-unknown-secret`: a values file (`values*.yaml`, `*.values.yaml`,
 or a file passed to `helm -f`) points a chart at an existing Secret
@@ -7,6 +7,11 @@ or a file passed to `helm -f`) points a chart at an existing Secret
 `lint.existing_secrets` entry produces. The chart installs fine and the pod
 then waits for a Secret that never comes: the finding names the Secret the
 service's ExternalSecret makes (`warden render helm-values` writes it).
+
+`helm-values-cross-service`: the values file of one service (or instance)
+names a Secret another service (or instance) owns: a key shared across
+services is an explicit contract `ref`, brought by the reader's own
+ExternalSecret, never a borrowed Secret.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from collections.abc import Iterator
 
 from secretwarden.lint.context import LintContext
 from secretwarden.lint.model import Example, Finding, Rule
-from secretwarden.lint.rules.consistency import produced_secrets
+from secretwarden.lint.rules.consistency import produced_secrets, service_by_secret
 from secretwarden.lint.values_refs import NAME_KEYS, SecretMention, mentions, values_service
 from secretwarden.lint.yamlpos import pos
 
@@ -65,6 +70,42 @@ def check_values_refs(ctx: LintContext) -> Iterator[Finding]:
                     f"values `{m.key}` names Secret `{m.secret}`, which no ExternalSecret or declared "
                     f"existing Secret produces{hint}",
                     service=service, fix=fix,
+                )
+
+
+def own_secrets(ctx: LintContext, service: str, instance: str | None) -> set[str]:
+    """The Secrets a values file of `service` (one `instance`, or any) may name."""
+    from secretwarden.contract.kubernetes import optional_secret_name, secret_name, secret_names
+
+    assert ctx.contract is not None
+    if instance is None:
+        return set(secret_names(ctx.contract, service))
+    svc = ctx.contract.services[service]
+    optional = [var for var, spec in svc.secrets.items() if not spec.required]
+    return {secret_name(service, svc, instance)} | {optional_secret_name(service, svc, instance, v) for v in optional}
+
+
+def check_values_cross(ctx: LintContext) -> Iterator[Finding]:
+    owners = service_by_secret(ctx)
+    for path in ctx.files:
+        if not ctx.is_values_file(path):
+            continue
+        owner = values_service(ctx, path)
+        if owner is None:
+            continue
+        service, instance = owner
+        own = own_secrets(ctx, service, instance)
+        for doc in ctx.yaml(path).documents:
+            for m in mentions(doc):
+                other = owners.get(m.secret)
+                if other is None or m.secret in own:
+                    continue
+                whose = f"service `{other}`" if other != service else "another instance"
+                line, col = pos(m.node)
+                yield VALUES_CROSS.finding(
+                    path, line, col,
+                    f"values of `{service}{'/' + instance if instance else ''}` name Secret `{m.secret}` of {whose}",
+                    service=service,
                 )
 
 
@@ -142,4 +183,39 @@ VALUES_REF = Rule(
                            "charts/api/values.yaml": 'existingSecret: ""\nenvFrom: []\n',
                            "deploy/dev/api.values.yaml": _VALUES_OK}),
 )
-RULES = (VALUES_REF,)
+_CROSS_CONTRACT = CONTRACT.replace(
+    "services:\n", "  worker: {path: /services/worker}\nservices:\n  worker:\n    namespace: worker\n"
+    "    secrets: {QUEUE_TOKEN: {}}\n", 1)
+_WORKER_ES = """\
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: worker}
+spec:
+  secretStoreRef: {name: vault, kind: ClusterSecretStore}
+  target: {name: worker-secrets}
+  data:
+    - secretKey: QUEUE_TOKEN
+      remoteRef: {key: services/worker, property: QUEUE_TOKEN}
+"""
+VALUES_CROSS = Rule(
+    id="helm-values-cross-service",
+    title="Helm values of one service name another service's Secret",
+    severity="error",
+    rationale="A chart mounting another service's Secret reads every key of it: services never share "
+    "credentials implicitly, and instances never read each other's.",
+    fix="Declare the shared key with `ref: <namespace>/<KEY>` so the service's own ExternalSecret brings it, "
+    "and point the values at the service's own Secret (`warden render helm-values`).",
+    check=check_values_cross,
+    needs_contract=True,
+    failing=Example(contract=_CROSS_CONTRACT,
+                    files={"deploy/es.yaml": _ES + "---\n" + _WORKER_ES,
+                           "deploy/dev/api.values.yaml": _VALUES_OK.replace(
+                               "  - secretRef: {name: api-secrets}\n",
+                               "  - secretRef: {name: api-secrets}\n  - secretRef: {name: worker-secrets}\n")},
+                    expect=(("helm-values-cross-service", "deploy/dev/api.values.yaml", 4),)),
+    passing=Example(contract=_CROSS_CONTRACT,
+                    files={"deploy/es.yaml": _ES + "---\n" + _WORKER_ES,
+                           "deploy/dev/api.values.yaml": _VALUES_OK,
+                           "deploy/dev/worker.values.yaml": "existingSecret: worker-secrets\n"}),
+)
+RULES = (VALUES_REF, VALUES_CROSS)
