@@ -99,7 +99,7 @@ _VALUE = (
     r"|(?P<uv>[^\s\"'`,;)\]}<>|&]+)(?P<after>[;&\"']?))"
 )
 _ASSIGN = re.compile(
-    r"(?<![\w$@-])(?P<key>(?:[$@]{1,2}|\$this->|@this\.)?[\w.\-]*?" + _WORD + r"[\w.\-]*)(?P<kq>[\"'`]?)\]?\s*"
+    r"(?<![\w$@-])(?P<key>[\w.$@\-]*?" + _WORD + r"[\w.$@\-]*)(?P<kq>[\"'`]?)\]?\s*"
     r"(?P<sep>:=|=>|===|!==|==|!=|\?\?=|\|\|=|\+=|=|:)\s*"
     r"(?:(?:new\s+)?(?:\[\]byte|String|str|Secret|SecretStr|bytes|bytearray|b64decode|base64\.b64decode|"
     r"Base64\.decode|Buffer\.from|atob|unhexlify|SecureString|Some|Ok)\s*\(\s*)?"
@@ -112,8 +112,14 @@ _PAIR = re.compile(
     re.IGNORECASE,
 )
 _CALL = re.compile(
+    r"(?<![\w$])(?P<key>[\w.$]*" + _WORD + r"\w*)\s*\(\s*(?P<q>[\"'])(?P<qv>[^\"'\n]{1,400})(?P=q)\s*\)",
+    re.IGNORECASE,
+)
+# `setCipherKey(Base64.decode("..."))`: the literal goes through a decoder first (a separate,
+# rarer syntax so that the common one stays cheap on long lines)
+_CALL_DECODED = re.compile(
     r"(?<![\w$])(?P<key>[\w.$]*" + _WORD + r"\w*)\s*\(\s*"
-    r"(?:[\w.]*(?:decode|Decode|unhexlify|fromhex|FromBase64String|from)\s*\(\s*)?"  # setCipherKey(Base64.decode("..."))
+    r"[\w.]*(?:decode|Decode|unhexlify|fromhex|FromBase64String|from)\s*\(\s*"
     r"(?P<q>[\"'])(?P<qv>[^\"'\n]{1,400})(?P=q)\s*\)",
     re.IGNORECASE,
 )
@@ -144,7 +150,8 @@ _PROSE = re.compile(
 
 # each syntax with a character its lines must contain (a cheap test before the regex)
 _SYNTAXES = ((_ASSIGN, ""), (_PAIR, ","), (_CALL, "("), (_XML, "<"), (_CLI, "-"), (_STATEMENT, ""),
-             (_PROSE, " is | was | be | remains "))
+             (_PROSE, "assword |ASSWORD |asswd |assphrase "),
+             (_CALL_DECODED, "decode(|Decode(|unhexlify(|fromhex(|Base64String(|Buffer.from("))
 _COMMENT_LINE = re.compile(r"^\s*(?:#|//|/\*|\*|--|;|<!--|%|rem\s)", re.IGNORECASE)
 _ENV_STYLE = re.compile(r"^[\w.\-]+$")
 
@@ -394,6 +401,8 @@ class GenericRule(Rule):
         value = gd[value_group]
         if (regex is _CLI and gd.get("user")) or regex is _STATEMENT or regex is _PROSE:
             key = "password"  # the syntax itself says the value is a password
+        if "@" in key.lstrip("@"):
+            return None  # `user:password@host:3307`: a URL's userinfo, not a key
         name = classify_name(key)
         if name is None or not self._wants(name.strength):
             return None
@@ -429,11 +438,11 @@ class GenericRule(Rule):
                     # `a long-lived token: JWT/OIDC`: a sentence, not a setting (in a comment,
                     # `admin password: ...` still is one)
                     prose = True
-        if regex is _CALL:
+        if regex is _CALL or regex is _CALL_DECODED:
             first = word_parts(key.rsplit(".", 1)[-1])
             if first and first[0] in _CALL_VERBS:
                 return None
-        strict = regex is _PAIR or regex is _CALL
+        strict = regex is _PAIR or regex is _CALL or regex is _CALL_DECODED
         if regex is _PAIR and len(value) < 8 and not any(c.isdigit() for c in value):
             return None  # `("password", "netrc")`: a tuple of short names
         if regex is _PAIR:
@@ -500,7 +509,7 @@ _SECRET_PREFILTER = (
     r"(?i)(?:secret|token|cred|api[\w.\-]?key|access[\w.\-]?key|private[\w.\-]?key|auth[\w.\-]?key|"
     r"apikey|signing|encryption|master)[\w.$@\-]{0,40}(?:\\?[\"'`]?\]?\s*(?::=|=>|!?==?|=|:)|[\"']\s*,)\s*\\?[\"'`]?[^\s\"'`\\]",
     r"(?i)(?:key|auth|nonce|salt|sig|hmac|seed|cipher|ticket)[\w.$@\-]{0,40}[\"'`]?\]?\s*(?::=|=>|==|=|:|,)\s*[\"'`]?[A-Za-z0-9+/=_.~\-]{16}",
-    r"(?i)(?:secret|token|key|cred)\w*\s*\(\s*(?:[\w.]{0,30}\(\s*)?[\"'][^\"']",
+    r"(?i)(?:secret|token|key|cred)\w*\s*\(\s*(?:[\w.]{0,30}\(\s*)?[\"'][^\"'\s]{8}",
     r"(?i)<[\w:.\-]*(?:secret|token|key|auth|cred)[\w:.\-]*(?:\s[^>]*)?>[^<\s]",
     r"(?i)(?:key|name)\s*=\s*\"[^\"]{0,60}(?:secret|token|key|auth|cred)[^\"]{0,30}\"\s+value\s*=\s*\"[^\"]",
     r"(?i)(?:^|[\s\"'(\[])--?[\w\-]*(?:secret|token|key|auth|cred)[\w\-]*\s+[\"']?[^\s\-]",

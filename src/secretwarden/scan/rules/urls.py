@@ -125,7 +125,7 @@ RULES = [
         description="Go MySQL driver DSN with a password (user:password@tcp(host)/db)",
         severity="critical",
         tags=("database", "url"),
-        prefilter=r"[^\s:@/\"'`]{1,64}:[^\s@/\"'`]{1,200}@(?:tcp|unix|udp)\(",
+        prefilter=r"@(?:tcp|unix|udp)\(",  # a literal: the pattern confirms the rest
         pattern=r"(?<![\w/:.-])(?P<user>[\w.\-]{1,64}):(?P<secret>[^\s@/\"'`]{1,200})@(?:tcp|unix|udp)\(",
         must_match=(
             'dsn := "app:{alnum:16}@tcp(mysql.internal:3306)/shop?parseTime=true"',
