@@ -8,6 +8,7 @@ refused with a hint instead of being used.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -35,18 +36,32 @@ def read_key_text(path: Path, *, what: str) -> str | None:
 
 
 def create_key_file(path: Path, text: str, *, what: str) -> bool:
-    """Write a new key file (0600, exclusive). False when another process made it first."""
-    ensure_private_dir(path.parent)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    except FileExistsError:
-        return False
-    except OSError as exc:
-        from secretwarden.paths import environment_error
+    """Write a new key file (0600, exclusive). False when another process made it first.
 
+    The key is written to a private temporary file and then hard-linked into
+    place: `link` fails if the name exists, and a reader never sees the file
+    before its content is complete (an exclusive create followed by a write
+    would show concurrent readers an empty key).
+    """
+    import secrets
+
+    from secretwarden.paths import environment_error
+
+    ensure_private_dir(path.parent)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.warden.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return False
+        return True
+    except OSError as exc:
         raise environment_error(exc, path, what) from None
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    return True
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
