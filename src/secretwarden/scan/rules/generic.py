@@ -340,6 +340,19 @@ def _inside_json(value: str, offset: int) -> Hit | None:
 _HEXISH = re.compile(r"^[0-9a-fA-F]+$")
 
 
+def _matches(regex: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """`regex.finditer(text)`, plus the matches that start inside a match's value when that
+    value names a secret (`# old creds: password = "..."`: `creds:` is given `password`).
+    finditer keeps the common case at C speed; the rescan is for the rare nested pair."""
+    for m in regex.finditer(text):
+        yield m
+        start = _value_start(m)
+        if start < m.end() and _WORD_RE.search(text, start, m.end()):
+            inner = regex.search(text, max(m.start() + 1, start), m.end() + 400)
+            if inner is not None:
+                yield inner
+
+
 def _value_start(m: re.Match[str]) -> int:
     for group in ("qv", "uv", "qv2"):
         if group in m.re.groupindex and m.group(group):
@@ -375,16 +388,10 @@ class GenericRule(Rule):
             for regex, needle in _SYNTAXES:
                 if needle and not any(n in text for n in needle.split("|")):
                     continue
-                pos = 0
-                while (m := regex.search(text, pos)) is not None:
+                for m in _matches(regex, text):
                     hit = self._hit(m, regex, variant)
                     if hit is None:
-                        # `# old creds: password = "..."`: a rejected value that names a secret
-                        # may start the real pair; otherwise go on after it
-                        start = _value_start(m)
-                        pos = max(m.start() + 1, start) if _WORD_RE.search(text, start, m.end()) else m.end()
                         continue
-                    pos = m.end()
                     if joined_variant and (hit.confidence < 0.8 or _JOIN_GIVEAWAY.search(hit.secret)):
                         continue  # joined parts must make a clearly generated value, not a test fixture
                     if (hit.start, hit.end) not in seen and all(hit.secret != other for other in seen_secrets):
