@@ -19,7 +19,7 @@ class NetrcRule(Rule):
         line = ctx.line[:4000]
         matches = list(self.compiled.finditer(line))
         name = ctx.path.rsplit("/", 1)[-1].lower()
-        if not matches and name.startswith(_NETRC_NAMES):
+        if not matches and (name in _NETRC_NAMES or name.endswith(".netrc")):
             lone = _LONE.match(line)
             matches = [lone] if lone else []
         for m in matches:
@@ -37,7 +37,7 @@ class PgpassRule(Rule):
     def find(self, ctx: LineContext) -> Iterator[Hit]:
         from secretwarden.scan.rules.generic import score_value
 
-        if not ctx.path.rsplit("/", 1)[-1].lower().startswith(_PGPASS_NAMES):
+        if ctx.path.rsplit("/", 1)[-1].lower() not in _PGPASS_NAMES:
             return
         m = self.compiled.match(ctx.line)
         if m is None:
