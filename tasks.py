@@ -99,7 +99,7 @@ def ensure_schema_toolchains() -> None:
         return
     tools.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(manifest, tools / "package.json")
-    print("+ npm install (typescript, zod, @types/node for the schema tests)", flush=True)
+    print("+ npm install (typescript, zod, @types/node, prettier for the schema tests)", flush=True)
     if subprocess.call([npm, "install", "--no-audit", "--no-fund", "--silent"], cwd=tools) == 0:
         stamp.write_text(want)
 

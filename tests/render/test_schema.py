@@ -201,6 +201,11 @@ def test_typescript_zod_and_plain_types_compile_and_refuse(contract: Path, tmp_p
         },
         "files": ["main.ts"],
     }))
+    prettier = NODE_TOOLS / ".bin" / "prettier"
+    if prettier.exists():  # formatted as Prettier (default options) would write it
+        styled = subprocess.run([str(prettier), "--check", "env.ts", "types.ts"], cwd=app, capture_output=True,
+                                text=True, timeout=120)
+        assert styled.returncode == 0, styled.stdout + styled.stderr
     compiled = subprocess.run([tsc, "-p", "."], cwd=app, capture_output=True, text=True, timeout=300)
     assert compiled.returncode == 0, compiled.stdout + compiled.stderr
     node = ["node", "--no-warnings", "out/main.js"]

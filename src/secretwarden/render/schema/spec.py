@@ -84,7 +84,7 @@ def _expected(fmt: str | None, regex: str | None, min_length: int | None) -> str
         parts.append(FORMATS[fmt].description)
     if regex is not None:
         parts.append("a value matching the contract's pattern")
-    if min_length is not None:
+    if min_length is not None and f"at least {min_length} characters" not in " ".join(parts):
         parts.append(f"at least {min_length} characters")
     return ", ".join(parts) or "a non-empty value"
 

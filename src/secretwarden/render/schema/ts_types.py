@@ -5,29 +5,37 @@ from __future__ import annotations
 import json
 
 from secretwarden.render.schema.spec import TRUE_WORDS, SchemaField, SchemaSpec
-from secretwarden.render.schema.zod import doc_comment, regex_literal, ts_key
+from secretwarden.render.schema.zod import WIDTH, doc_comment, regex_literal, ts_key
 
 SUFFIX = ".ts"
 
 _TS_TYPE = {"string": "string", "integer": "number", "number": "number", "boolean": "boolean"}
 
 
-def _check(field: SchemaField) -> str:
+def _check_lines(key: str, field: SchemaField) -> list[str]:
+    """One CHECKS entry, expanded as Prettier keeps an object written across lines."""
     patterns = [] if field.kind == "boolean" else [regex_literal(field, p) for p in field.patterns]
     if field.kind == "boolean":
         patterns.append("/^(?:true|false|1|0|yes|no)$/i")
-    parts = [
-        f"required: {'true' if field.required else 'false'}",
-        f"kind: {json.dumps(field.kind)}",
-        f"minLength: {max(field.min_length or 1, 1)}",
-        f"patterns: [{', '.join(patterns)}]",
+    lines = [
+        f"  {key}: {{",
+        f"    required: {'true' if field.required else 'false'},",
+        f"    kind: {json.dumps(field.kind)},",
+        f"    minLength: {max(field.min_length or 1, 1)},",
     ]
+    flat = f"    patterns: [{', '.join(patterns)}],"
+    if len(flat) <= WIDTH:
+        lines.append(flat)
+    else:
+        lines += ["    patterns: [", *(f"      {p}," for p in patterns), "    ],"]
     if field.minimum is not None:
-        parts.append(f"minimum: {field.minimum:g}")
+        lines.append(f"    minimum: {field.minimum:g},")
     if field.maximum is not None:
-        parts.append(f"maximum: {field.maximum:g}")
-    parts.append(f"expected: {json.dumps(field.expected)}")
-    return "{ " + ", ".join(parts) + " }"
+        lines.append(f"    maximum: {field.maximum:g},")
+    expected = f"    expected: {json.dumps(field.expected)},"
+    lines += [expected] if len(expected) <= WIDTH else ["    expected:", f"      {json.dumps(field.expected)},"]
+    lines.append("  },")
+    return lines
 
 
 def render(spec: SchemaSpec, header: list[str]) -> str:
@@ -52,13 +60,20 @@ def render(spec: SchemaSpec, header: list[str]) -> str:
         "",
         "const CHECKS: Record<string, Check> = {",
     ]
-    lines += [f"  {ts_key(f.name)}: {_check(f)}," for f in spec.fields]
+    for f in spec.fields:
+        lines += _check_lines(ts_key(f.name), f)
     truthy = "|".join(TRUE_WORDS)
     lines += [
         "};",
         "",
-        "function convert(check: Check, value: string): string | number | boolean | undefined {",
-        "  if (value.length < check.minLength || !check.patterns.every((p) => p.test(value))) {",
+        "function convert(",
+        "  check: Check,",
+        "  value: string,",
+        "): string | number | boolean | undefined {",
+        "  if (",
+        "    value.length < check.minLength ||",
+        "    !check.patterns.every((p) => p.test(value))",
+        "  ) {",
         "    return undefined;",
         "  }",
         '  if (check.kind === "boolean") {',
@@ -69,11 +84,17 @@ def render(spec: SchemaSpec, header: list[str]) -> str:
         "  }",
         "  const n = Number(value);",
         "  const inRange = (check.minimum ?? n) <= n && n <= (check.maximum ?? n);",
-        '  return Number.isFinite(n) && inRange && (check.kind === "number" || Number.isInteger(n)) ? n : undefined;',
+        "  return Number.isFinite(n) &&",
+        "    inRange &&",
+        '    (check.kind === "number" || Number.isInteger(n))',
+        "    ? n",
+        "    : undefined;",
         "}",
         "",
         f"/** Read and check the environment of `{spec.service}`; on failure name every bad key and exit 1. */",
-        "export function loadEnv(source: Record<string, string | undefined> = process.env): Env {",
+        "export function loadEnv(",
+        "  source: Record<string, string | undefined> = process.env,",
+        "): Env {",
         "  const env: Record<string, string | number | boolean> = {};",
         "  const problems: string[] = [];",
         "  for (const [key, check] of Object.entries(CHECKS)) {",
@@ -92,7 +113,9 @@ def render(spec: SchemaSpec, header: list[str]) -> str:
         "    }",
         "  }",
         "  if (problems.length > 0) {",
-        f"    console.error(`service {spec.service}: ${{problems.length}} invalid environment variable(s):\\n  ${{problems.join(\"\\n  \")}}`);",
+        "    console.error(",
+        f"      `service {spec.service}: ${{problems.length}} invalid environment variable(s):\\n  ${{problems.join(\"\\n  \")}}`,",
+        "    );",
         "    process.exit(1);",
         "  }",
         "  return env as unknown as Env;",
