@@ -397,7 +397,10 @@ def load_json_doc(path: Path) -> dict[str, Any]:
         raise IntegrityError(f"{path}: warden metadata is not valid JSON") from None
     if not isinstance(doc, dict):
         raise IntegrityError(f"{path}: warden metadata is not a JSON object")
-    if int(doc.get("format", 1)) > 1:
+    version = doc.get("format", 1)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise IntegrityError(f"{path}: warden metadata has no valid format number")
+    if version > 1:
         raise IntegrityError(f"{path}: written by a newer warden", hint="upgrade secretwarden")
     return doc
 
