@@ -20,8 +20,13 @@ def rule_infos() -> tuple[RuleInfo, ...]:
 def summary(result: ScanResult, verbose: bool = False) -> str:
     s = result.stats
     n = len(result.findings)
-    scope = f"{s.files} files" if result.source != "git" else f"{s.commits} commits, {s.blobs} blobs"
-    parts = [f"{n} finding{'s' if n != 1 else ''}", f"{scope}, {s.bytes / 1e6:.1f} MB in {s.seconds:.2f} s"]
+    if result.source == "git":
+        # History is read as what each commit added: the bytes are added text, not whole files.
+        blobs = f", {s.blobs} blobs" if s.blobs else ""
+        scope = f"{s.commits} commit{'s' if s.commits != 1 else ''}{blobs}, {s.bytes / 1e6:.1f} MB added"
+    else:
+        scope = f"{s.files} files, {s.bytes / 1e6:.1f} MB"
+    parts = [f"{n} finding{'s' if n != 1 else ''}", f"{scope} in {s.seconds:.2f} s"]
     if result.baselined:
         parts.append(f"{result.baselined} in baseline")
     if result.allowed:
