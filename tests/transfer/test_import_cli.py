@@ -62,7 +62,7 @@ def test_dotenv_plan_then_write_then_nothing_left(project: Path) -> None:
 def test_a_changed_value_is_a_new_version_and_an_old_one_is_refused(project: Path) -> None:
     first, second = make_canary("one") + "abcdefgh", make_canary("two") + "abcdefgh"
     source = project.parent / "a.env"
-    for value, status in ((first, "new"), (second, "different"), (first, "compromised")):
+    for value, status in ((first, "new"), (second, "different"), (first, "reused")):
         source.write_text(f"API_TOKEN={value}\n")
         result = imp(project, source, "--env", "dev", "--format", "json")
         assert rows(result)["API_TOKEN"]["status"] == status, result.output

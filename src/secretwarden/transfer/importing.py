@@ -23,10 +23,10 @@ from secretwarden.stores.base import SecretValue
 from secretwarden.transfer.sources import Kind, Offered, read_source
 
 Status = Literal["new", "same", "different", "skipped", "placeholder", "invalid", "empty", "ambiguous",
-                 "needs-instance", "compromised"]
+                 "needs-instance", "compromised", "reused"]
 WRITES: frozenset[Status] = frozenset({"new", "different"})
 REFUSED: frozenset[Status] = frozenset({"placeholder", "invalid", "empty", "ambiguous", "needs-instance",
-                                        "compromised"})
+                                        "compromised", "reused"})
 
 
 @dataclass(frozen=True)
@@ -114,13 +114,16 @@ def plan_import(
     plan = ImportPlan(env, [])
     pending: dict[SlotRef, tuple[SecretValue, str]] = {}
     store = ws.secrets(env)
+    denied: set[str] | None = None
     for source in sources:
         offered, notes = read(source, kind, ws.root)
         plan.notes += notes
         for item in offered:
             row, value = _row(ws, item, env, targets, namespace, mapping, instance, resolve_slot)
             if row.slot is not None and row.status == "new":
-                row = _against_store(ws, store, row, item.value, allow_invalid, stamp_for)
+                if denied is None:
+                    denied = store.denied_fingerprints()  # one query for the whole import
+                row = _against_store(ws, store, row, item.value, allow_invalid, stamp_for, denied)
             if row.slot is not None and row.slot in pending and row.status in WRITES:
                 row = ImportRow(row.name, row.origin, row.slot, "ambiguous", "another source line sets the same slot")
             plan.rows.append(row)
@@ -176,7 +179,7 @@ def _row(
 
 
 def _against_store(ws: Workspace, store: object, row: ImportRow, value: SecretValue, allow_invalid: bool,
-                   stamp_for: Callable[..., object]) -> ImportRow:
+                   stamp_for: Callable[..., object], denied: set[str]) -> ImportRow:
     from secretwarden.stores.base import SecretStore
 
     assert row.slot is not None and isinstance(store, SecretStore)
@@ -185,7 +188,7 @@ def _against_store(ws: Workspace, store: object, row: ImportRow, value: SecretVa
     if problems and not allow_invalid:
         return ImportRow(row.name, row.origin, row.slot, "invalid", "value " + "; ".join(problems))
     fingerprint = store.fingerprint(value)
-    if fingerprint in store.denied_fingerprints():
+    if fingerprint in denied:
         return ImportRow(row.name, row.origin, row.slot, "compromised", "this value was compromised before")
     meta = store.key_meta(row.slot)
     current = meta.current if meta else None
@@ -194,7 +197,7 @@ def _against_store(ws: Workspace, store: object, row: ImportRow, value: SecretVa
     if current.fingerprint == fingerprint:
         return ImportRow(row.name, row.origin, row.slot, "same", f"already version {current.version}")
     if fingerprint in (meta.fingerprints if meta else set()):
-        return ImportRow(row.name, row.origin, row.slot, "compromised", "an earlier version of this key; never reused")
+        return ImportRow(row.name, row.origin, row.slot, "reused", "an earlier version of this key; never reused")
     return ImportRow(row.name, row.origin, row.slot, "different", f"new version after {current.version}")
 
 
