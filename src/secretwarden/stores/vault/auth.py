@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -182,6 +183,17 @@ def _login_retry(conn: Connection) -> Any:
 def _login(client: Any, conn: Connection, root: Path, method: str, mount: str) -> None:
     from secretwarden.stores.vault.errors import call
 
+    call(
+        _login_request(client, conn, root, method, mount),
+        address=conn.address,
+        what=f"auth/{mount}/login",
+        capability="update",
+        retry=_login_retry(conn),
+    )
+
+
+def _login_request(client: Any, conn: Connection, root: Path, method: str, mount: str) -> Callable[[], Any]:
+    """The login call of one auth method, its credentials gathered first (errors name where they are)."""
     if method == "approle":
         role_id = conn.auth.get("role_id") or _secret_from(conn.auth, "role_id", root)
         secret_id = _secret_from(conn.auth, "secret_id", root)
@@ -190,40 +202,19 @@ def _login(client: Any, conn: Connection, root: Path, method: str, mount: str) -
                 "AppRole login needs a role id and a secret id",
                 hint="set `auth.role_id_env`/`role_id_file` and `auth.secret_id_env`/`secret_id_file`",
             )
-        call(
-            lambda: client.auth.approle.login(role_id=role_id, secret_id=secret_id, mount_point=mount),
-            address=conn.address,
-            what=f"auth/{mount}/login",
-            capability="update",
-            retry=_login_retry(conn),
-        )
-        return
+        return lambda: client.auth.approle.login(role_id=role_id, secret_id=secret_id, mount_point=mount)
     if method == "kubernetes":
         role = conn.auth.get("role")
         if not role:
             raise ContractError("Kubernetes auth needs `auth.role`")
         jwt = _read_file(str(conn.auth.get("jwt_file", K8S_TOKEN)), "service-account token", root)
-        call(
-            lambda: client.auth.kubernetes.login(role=role, jwt=jwt, mount_point=mount),
-            address=conn.address,
-            what=f"auth/{mount}/login",
-            capability="update",
-            retry=_login_retry(conn),
-        )
-        return
+        return lambda: client.auth.kubernetes.login(role=role, jwt=jwt, mount_point=mount)
     if method in ("jwt", "oidc"):
         from secretwarden.stores.vault.oidc import identity_token
 
         role = conn.auth.get("role")
         if not role:
             raise ContractError("JWT auth needs `auth.role` (the OpenBao role bound to the pipeline's claims)")
-        jwt = identity_token(conn.auth, root, timeout=conn.timeout)
-        call(
-            lambda: client.auth.jwt.jwt_login(role=role, jwt=jwt, path=mount),
-            address=conn.address,
-            what=f"auth/{mount}/login",
-            capability="update",
-            retry=_login_retry(conn),
-        )
-        return
+        token = identity_token(conn.auth, root, timeout=conn.timeout)
+        return lambda: client.auth.jwt.jwt_login(role=role, jwt=token, path=mount)
     raise ContractError(f"unknown Vault auth method `{method}` (token, approle, kubernetes, jwt)")
