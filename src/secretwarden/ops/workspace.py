@@ -78,19 +78,8 @@ class Workspace:
 
     def secrets(self, env: str) -> SecretStore:
         """The env's store opened to read and write values (loads key material)."""
-        from secretwarden.crypto.fingerprint import fingerprinter_for
-        from secretwarden.paths import refuse_config_inside
-
         check_env(self.contract, env)
-        name = self.contract.store_for(env)
-        if name not in self._secrets:
-            refuse_config_inside(self.root)  # before any key (root, fingerprint, audit) is written
-            self._secrets[name] = open_secret_store(
-                self.store_spec(name),
-                fingerprinter=fingerprinter_for(self.contract.project, forbidden_root=self.root),
-                clock=self.clock,
-            )
-        return self._secrets[name]
+        return self.secrets_store(self.contract.store_for(env))
 
     def secrets_store(self, name: str, *, clock: Callable[[], dt.datetime] | None = None) -> SecretStore:
         """A store of the contract by name, opened for values (`warden migrate` moves between two).
@@ -102,7 +91,7 @@ class Workspace:
         from secretwarden.paths import refuse_config_inside
 
         if name not in self._secrets:
-            refuse_config_inside(self.root)
+            refuse_config_inside(self.root)  # before any key (root, fingerprint, audit) is written
             self._secrets[name] = open_secret_store(
                 self.store_spec(name),
                 fingerprinter=fingerprinter_for(self.contract.project, forbidden_root=self.root),
