@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Literal
 
 from secretwarden.errors import UsageError
+from secretwarden.ops.secrets import resolve_slot, stamp_for
 from secretwarden.ops.workspace import Workspace
 from secretwarden.slots import SlotRef
-from secretwarden.stores.base import SecretValue
+from secretwarden.stores.base import SecretStore, SecretValue
 from secretwarden.transfer.sources import Kind, Offered, read_source
 
 Status = Literal["new", "same", "different", "skipped", "placeholder", "invalid", "empty", "ambiguous",
@@ -105,8 +106,6 @@ def plan_import(
 ) -> tuple[ImportPlan, dict[SlotRef, tuple[SecretValue, str]]]:
     """The rows, and the values to write per slot (kept out of the plan so it can be printed)."""
     from secretwarden.contract.plan import check_env
-    from secretwarden.ops.secrets import resolve_slot, stamp_for
-
     check_env(ws.contract, env)
     if namespace is not None and namespace not in ws.contract.namespaces:
         raise UsageError(f"unknown namespace `{namespace}`", hint="namespaces: " + ", ".join(ws.contract.namespaces))
@@ -119,11 +118,11 @@ def plan_import(
         offered, notes = read(source, kind, ws.root)
         plan.notes += notes
         for item in offered:
-            row, value = _row(ws, item, env, targets, namespace, mapping, instance, resolve_slot)
+            row, value = _row(ws, item, env, targets, namespace, mapping, instance)
             if row.slot is not None and row.status == "new":
                 if denied is None:
                     denied = store.denied_fingerprints()  # one query for the whole import
-                row = _against_store(ws, store, row, item.value, allow_invalid, stamp_for, denied)
+                row = _against_store(ws, store, row, item.value, allow_invalid, denied)
             if row.slot is not None and row.slot in pending and row.status in WRITES:
                 row = ImportRow(row.name, row.origin, row.slot, "ambiguous", "another source line sets the same slot")
             plan.rows.append(row)
@@ -140,7 +139,6 @@ def _row(
     namespace: str | None,
     mapping: dict[str, str | None] | None,
     instance: str | None,
-    resolve_slot: Callable[..., SlotRef],
 ) -> tuple[ImportRow, SecretValue | None]:
     address: tuple[str, str] | None = item.address
     if mapping is not None and item.name in mapping:
@@ -178,13 +176,11 @@ def _row(
     return ImportRow(item.name, item.origin, slot, "new"), item.value
 
 
-def _against_store(ws: Workspace, store: object, row: ImportRow, value: SecretValue, allow_invalid: bool,
-                   stamp_for: Callable[..., object], denied: set[str]) -> ImportRow:
-    from secretwarden.stores.base import SecretStore
-
-    assert row.slot is not None and isinstance(store, SecretStore)
+def _against_store(ws: Workspace, store: SecretStore, row: ImportRow, value: SecretValue, allow_invalid: bool,
+                   denied: set[str]) -> ImportRow:
+    assert row.slot is not None
     stamp = stamp_for(ws, row.slot, value)
-    problems = getattr(stamp, "problems", ())
+    problems = stamp.problems if stamp is not None else ()
     if problems and not allow_invalid:
         return ImportRow(row.name, row.origin, row.slot, "invalid", "value " + "; ".join(problems))
     fingerprint = store.fingerprint(value)
@@ -196,7 +192,7 @@ def _against_store(ws: Workspace, store: object, row: ImportRow, value: SecretVa
         return row
     if current.fingerprint == fingerprint:
         return ImportRow(row.name, row.origin, row.slot, "same", f"already version {current.version}")
-    if fingerprint in (meta.fingerprints if meta else set()):
+    if meta is not None and fingerprint in meta.fingerprints:
         return ImportRow(row.name, row.origin, row.slot, "reused", "an earlier version of this key; never reused")
     return ImportRow(row.name, row.origin, row.slot, "different", f"new version after {current.version}")
 
@@ -204,7 +200,7 @@ def _against_store(ws: Workspace, store: object, row: ImportRow, value: SecretVa
 def apply_import(ws: Workspace, plan: ImportPlan, pending: dict[SlotRef, tuple[SecretValue, str]], *,
                  delete_sources: list[Path] | None = None, allow_invalid: bool = False) -> ImportPlan:
     """Write every pending value (audited, with provenance); delete the source files on request."""
-    from secretwarden.ops.secrets import audited, slot_fields, stamp_for
+    from secretwarden.ops.secrets import audited, slot_fields
     from secretwarden.stores.base import WriteRequest
 
     store = ws.secrets(plan.env)

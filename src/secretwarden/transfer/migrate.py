@@ -186,10 +186,12 @@ def migrate(ws: Workspace, source: str, target: str, *, envs: list[str] | None =
                     try:
                         _copy_slot(src, dst, clock, meta, denied, row, dry_run=False)
                     except ConflictError:
-                        # The target learned of a write an interrupted run committed: start
-                        # the slot again from what the target now says it holds.
-                        row.copied = 0
+                        # The target learned of a write an interrupted run committed: continue
+                        # the slot from what the target now says it holds. Versions this run
+                        # already wrote stay counted as copied, not as found there.
+                        written = row.copied
                         _copy_slot(src, dst, clock, meta, denied, row, dry_run=False)
+                        row.present -= written
                     _verify(meta, dst, row)
                 else:  # nothing live to carry: deleted or destroyed throughout
                     row.not_carried, row.verified = len(meta.versions), True
