@@ -106,10 +106,9 @@ def external_secrets(
         separate = [r for r in reqs if not r.required and not include_optional]
         together = [r for r in reqs if r not in separate]
         holder = {r.var: optional_secret_name(service, svc, instance, r.var) for r in separate}
-        shape = {"labels": labels, "namespace": namespace, "api_version": api_version,
-                 "refresh_interval": refresh_interval, "store": (ref_name, store_kind)}
+        frame = _Frame(labels, namespace, api_version, refresh_interval, (ref_name, store_kind))
         optional_docs = tuple(
-            _external_secret(holder[r.var], holder[r.var], [_entry(store, r)], **shape) for r in separate  # type: ignore[arg-type]
+            frame.document(holder[r.var], holder[r.var], [_entry(store, r)]) for r in separate
         )
         env_entries = [
             {
@@ -124,7 +123,7 @@ def external_secrets(
             }
             for req in reqs
         ]
-        main = _external_secret(base, target, [_entry(store, r) for r in together], **shape)  # type: ignore[arg-type]
+        main = frame.document(base, target, [_entry(store, r) for r in together])
         out.append(ServiceManifests(service, instance, base, main, env_entries, optional_docs))
     return out
 
@@ -134,23 +133,31 @@ def _entry(store: RemoteReferences, req: Requirement) -> dict[str, Any]:
     return {"secretKey": req.var, "remoteRef": {"key": key, "property": prop}}
 
 
-def _external_secret(name: str, secret: str, data: list[dict[str, Any]], *, labels: dict[str, str],
-                     namespace: str | None, api_version: str, refresh_interval: str,
-                     store: tuple[str, str]) -> dict[str, Any]:
-    metadata: dict[str, Any] = {"name": name, "labels": labels}
-    if namespace:
-        metadata["namespace"] = namespace
-    return {
-        "apiVersion": f"external-secrets.io/{api_version}",
-        "kind": "ExternalSecret",
-        "metadata": metadata,
-        "spec": {
-            "refreshInterval": refresh_interval,
-            "secretStoreRef": {"name": store[0], "kind": store[1]},
-            "target": {"name": secret, "creationPolicy": "Owner"},
-            "data": data,
-        },
-    }
+@dataclass(frozen=True)
+class _Frame:
+    """What every ExternalSecret of one service (instance) shares."""
+
+    labels: dict[str, str]
+    namespace: str | None
+    api_version: str
+    refresh_interval: str
+    store: tuple[str, str]  # (name, kind) of the (Cluster)SecretStore
+
+    def document(self, name: str, secret: str, data: list[dict[str, Any]]) -> dict[str, Any]:
+        metadata: dict[str, Any] = {"name": name, "labels": self.labels}
+        if self.namespace:
+            metadata["namespace"] = self.namespace
+        return {
+            "apiVersion": f"external-secrets.io/{self.api_version}",
+            "kind": "ExternalSecret",
+            "metadata": metadata,
+            "spec": {
+                "refreshInterval": self.refresh_interval,
+                "secretStoreRef": {"name": self.store[0], "kind": self.store[1]},
+                "target": {"name": secret, "creationPolicy": "Owner"},
+                "data": data,
+            },
+        }
 
 
 def to_yaml(docs: list[Any]) -> str:

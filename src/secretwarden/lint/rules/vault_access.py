@@ -23,11 +23,10 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         store = contract.stores[contract.store_for(env)]
         if store.backend != "vault" or store.options.get("layout", "per-namespace") != "per-namespace":
             continue
-        held: dict[tuple[str, str | None], set[str]] = {}
+        held: dict[tuple[str, str | None], set[str]] = {}  # the keys of each namespace path
+        reads: dict[tuple[str, str, str | None], set[str]] = {}  # the keys each service reads there
         for req in reqs:
             held.setdefault((req.slot.namespace, req.slot.instance), set()).add(req.slot.key)
-        reads: dict[tuple[str, str, str | None], set[str]] = {}
-        for req in reqs:
             reads.setdefault((req.service, req.slot.namespace, req.slot.instance), set()).add(req.slot.key)
         for (service, namespace, instance), keys in sorted(reads.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or "")):
             others = held[(namespace, instance)] - keys
