@@ -11,7 +11,7 @@ import json
 import re
 
 from secretwarden.render.schema.patterns import re2
-from secretwarden.render.schema.spec import SchemaField, SchemaSpec
+from secretwarden.render.schema.spec import SchemaField, SchemaSpec, unique_name
 
 SUFFIX = ".go"
 PACKAGE = "config"
@@ -27,11 +27,7 @@ def go_name(name: str, taken: set[str]) -> str:
     words = [w for w in re.split(r"[^A-Za-z0-9]+", name) if w]
     out = "".join(w.upper() if w.upper() in _INITIALISMS else w[:1].upper() + w[1:].lower() for w in words)
     out = out if out and out[0].isalpha() else "Key" + out
-    candidate, n = out, 2
-    while candidate in taken:
-        candidate, n = f"{out}{n}", n + 1
-    taken.add(candidate)
-    return candidate
+    return unique_name(out, taken)
 
 
 def _go_string(text: str) -> str:

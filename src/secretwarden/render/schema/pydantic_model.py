@@ -12,7 +12,7 @@ import keyword
 import re
 import textwrap
 
-from secretwarden.render.schema.spec import SchemaField, SchemaSpec
+from secretwarden.render.schema.spec import SchemaField, SchemaSpec, unique_name
 
 SUFFIX = ".py"
 
@@ -31,11 +31,7 @@ def _attribute(name: str, taken: set[str]) -> str:
     base = re.sub(r"\W", "_", name).lower().lstrip("_") or "key"
     if keyword.iskeyword(base) or base.startswith("model_"):
         base += "_"
-    candidate, n = base, 2
-    while candidate in taken:
-        candidate, n = f"{base}_{n}", n + 1
-    taken.add(candidate)
-    return candidate
+    return unique_name(base, taken, "_")
 
 
 def _class_name(service: str) -> str:

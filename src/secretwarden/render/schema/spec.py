@@ -78,6 +78,15 @@ class SchemaSpec:
 
 
 
+def unique_name(base: str, taken: set[str], separator: str = "") -> str:
+    """`base`, or `base2`, `base3`... (with `separator` before the number) if already taken; records it."""
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}{separator}{n}", n + 1
+    taken.add(candidate)
+    return candidate
+
+
 def _expected(fmt: str | None, regex: str | None, min_length: int | None) -> str:
     parts: list[str] = []
     if fmt is not None:
