@@ -11,7 +11,6 @@ Every push is audited (`command: sync`, the platform target, the name).
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -60,8 +59,7 @@ def _save_ledger(path: Path, ledger: dict[str, dict[str, str]]) -> None:
     from secretwarden.paths import ensure_private_dir, write_atomic
 
     ensure_private_dir(path.parent)
-    write_atomic(path, json.dumps(ledger, indent=1, sort_keys=True).encode())
-    os.chmod(path, 0o600)
+    write_atomic(path, json.dumps(ledger, indent=1, sort_keys=True).encode(), mode=0o600)
 
 
 def sync(ws: Workspace, platform: Platform, *, service: str, env: str, instance: str | None = None,
