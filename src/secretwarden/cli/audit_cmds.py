@@ -27,12 +27,12 @@ def verify(ctx: click.Context) -> int:
     verdict = report.log
     if verdict.ok:
         click.echo(f"{verdict.path}: ok ({verdict.entries} entries, chain intact)")
-    if verdict.foreign:
-        click.echo(f"  note: {verdict.foreign} entries were made with other users' audit keys; only they can check them")
     else:
         click.echo(f"{verdict.path}: TAMPERED ({len(verdict.problems)} problem(s) in {verdict.entries} entries)")
         for problem in verdict.problems:
             click.echo(f"  {problem}")
+    if verdict.foreign:
+        click.echo(f"  note: {verdict.foreign} entries were made with other users' audit keys; only they can check them")
     for journal in report.journals:
         problems = journal.problems
         click.echo(f"{journal.path}: " + (f"TAMPERED ({len(problems)} problem(s))" if problems else "ok (chain intact)"))
