@@ -435,9 +435,46 @@ def gen_more_decoys(c: Corpus, n: int) -> None:
         c.add(path, text, "decoy-real-world", positive=False)
 
 
+def _jwt(c: Corpus, role: str) -> str:
+    def part(data: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode().rstrip("=")
+
+    claims = {"iss": "supabase", "ref": c.rand(20, string.ascii_lowercase), "role": role, "iat": 1700000000}
+    return f"{part({'alg': 'HS256', 'typ': 'JWT'})}.{part(claims)}.{c.rand(43, ALNUM + '-_')}"
+
+
+def gen_more_public_by_design(c: Corpus, n: int) -> None:
+    """Public keys of more providers beside their secret twins: the decoys must be notes at most."""
+    hexd = "0123456789abcdef"
+    for i in range(n):
+        c.add(f"web/checkout-{i % 3}.js", f"const stripe = Stripe('pk_live_{c.rand(24)}');",
+              "decoy-stripe-publishable", positive=False)
+        uuid = "-".join(c.rand(k, hexd) for k in (8, 4, 4, 4, 12))
+        c.add(f"web/signup-{i % 3}.html", f'<div class="h-captcha" data-sitekey="{uuid}"></div>', "decoy-hcaptcha",
+              positive=False)
+        c.add("deploy/.env.turnstile", f"TURNSTILE_SITE_KEY=0x4AAAAAAA{c.rand(14, ALNUM + '-_')}", "decoy-turnstile",
+              positive=False)
+        c.add(f"web/sentry-{i % 3}.ts", f"Sentry.init({{ dsn: 'https://{c.rand(32, hexd)}@o{c.rand(6, string.digits)}"
+                                        f".ingest.sentry.io/{c.rand(7, string.digits)}' }});", "decoy-sentry-dsn",
+              positive=False)
+        c.add("deploy/.env.algolia", f"ALGOLIA_SEARCH_API_KEY={c.rand(32, hexd)}", "decoy-algolia-search",
+              positive=False)
+        c.add("deploy/.env.algolia", f"ALGOLIA_ADMIN_API_KEY={c.rand(32, hexd)}", "algolia-admin-key")
+        path = f"android/app-{i}/google-services.json"
+        c.add(path, '{\n  "project_info": {"project_number": "' + c.rand(12, string.digits) + '"},\n  "client": [{')
+        c.add(path, '    "client_info": {"mobilesdk_app_id": "1:' + c.rand(12, string.digits) + ':android:'
+                    + c.rand(16, hexd) + '"},')
+        c.add(path, f'    "api_key": [{{"current_key": "AIza{c.rand(35, ALNUM + "-_")}"}}]', "decoy-firebase-android",
+              positive=False)
+        c.add(path, "  }]\n}")
+        c.add("web/.env.supabase", f"NEXT_PUBLIC_SUPABASE_ANON_KEY={_jwt(c, 'anon')}", "decoy-supabase-anon",
+              positive=False)
+        c.add("web/.env.supabase", f"SUPABASE_SERVICE_ROLE_KEY={_jwt(c, 'service_role')}", "supabase-service-role")
+
+
 GENERATORS = (gen_passwords, gen_doppler, gen_netrc, gen_cli, gen_basic_auth, gen_db_urls, gen_generic_code,
               gen_comments, gen_concat, gen_env_files, gen_helm, gen_k8s, gen_notebooks, gen_encoded, gen_gcp,
-              gen_public_by_design, gen_decoys, gen_more_syntaxes, gen_more_decoys)
+              gen_public_by_design, gen_decoys, gen_more_syntaxes, gen_more_decoys, gen_more_public_by_design)
 
 
 def build(root: Path, per_kind: int, seed: int) -> Corpus:
@@ -459,12 +496,18 @@ def scan(root: Path, min_confidence: str) -> list[dict[str, object]]:
 
 
 def score(corpus: Corpus, findings: list[dict[str, object]], misses: int) -> None:
-    hit_lines = {(str(f["path"]).removeprefix("./"), int(str(f["line"]))) for f in findings}
-    per_kind: dict[str, dict[str, int]] = defaultdict(lambda: {"tp": 0, "fn": 0, "fp": 0, "neg": 0})
+    # Notes (public-by-design keys) fail nothing: they are neither hits on a secret nor false
+    # alarms on a decoy; the `notes` column counts the labelled lines listed as one.
+    hit_lines = {(str(f["path"]).removeprefix("./"), int(str(f["line"]))) for f in findings
+                 if f.get("severity") != "note"}
+    note_lines = {(str(f["path"]).removeprefix("./"), int(str(f["line"]))) for f in findings
+                  if f.get("severity") == "note"}
+    per_kind: dict[str, dict[str, int]] = defaultdict(lambda: {"tp": 0, "fn": 0, "fp": 0, "neg": 0, "notes": 0})
     examples: dict[str, list[str]] = defaultdict(list)
     for (path, line), label in sorted(corpus.labels.items()):
         row = per_kind[label.kind]
         hit = (path, line) in hit_lines
+        row["notes"] += (path, line) in note_lines
         if label.positive:
             row["tp" if hit else "fn"] += 1
         else:
@@ -474,16 +517,20 @@ def score(corpus: Corpus, findings: list[dict[str, object]], misses: int) -> Non
             examples[label.kind].append(f"{path}:{line}: {corpus.files[path][line - 1].strip()[:140]}")
     unlabelled = sorted(hit_lines - corpus.labels.keys())
     total = {"tp": 0, "fn": 0, "fp": 0}
-    print("| kind | planted | decoys | TP | FN | FP | precision | recall | F1 |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| kind | planted | decoys | TP | FN | FP | notes | precision | recall | F1 |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for kind in sorted(per_kind, key=lambda k: (k.startswith("decoy"), k)):
         r = per_kind[kind]
         for key in total:
             total[key] += r[key]
-        print(_row(kind, r["tp"] + r["fn"], r["neg"], r["tp"], r["fn"], r["fp"]))
+        print(_row(kind, r["tp"] + r["fn"], r["neg"], r["tp"], r["fn"], r["fp"], r["notes"]))
     total["fp"] += len(unlabelled)
+    notes = sum(r["notes"] for r in per_kind.values())
     print(_row(f"**all** (+{len(unlabelled)} unlabelled)", total["tp"] + total["fn"], 0, total["tp"],
-               total["fn"], total["fp"]))
+               total["fn"], total["fp"], notes))
+    stray = len(note_lines - corpus.labels.keys())
+    if stray:
+        print(f"\n{stray} note(s) on unlabelled lines")
     if misses:
         for kind, lines in sorted(examples.items()):
             print(f"\n== {kind}: {len(lines)} wrong")
@@ -495,14 +542,14 @@ def score(corpus: Corpus, findings: list[dict[str, object]], misses: int) -> Non
                 print(f"  {path}:{line}: {corpus.files[path][line - 1].strip()[:140]}")
 
 
-def _row(kind: str, planted: int, decoys: int, tp: int, fn: int, fp: int) -> str:
+def _row(kind: str, planted: int, decoys: int, tp: int, fn: int, fp: int, notes: int) -> str:
     dash = "—"
     if not planted:  # decoys only: what matters is how many were reported
-        return f"| {kind} | 0 | {decoys} | — | — | {fp} | {dash} | {dash} | {dash} |"
+        return f"| {kind} | 0 | {decoys} | — | — | {fp} | {notes} | {dash} | {dash} | {dash} |"
     p = tp / (tp + fp) if tp + fp else 1.0
     r = tp / (tp + fn) if tp + fn else 1.0
     f1 = 2 * p * r / (p + r) if p + r else 0.0
-    return f"| {kind} | {planted} | {decoys} | {tp} | {fn} | {fp} | {p:.3f} | {r:.3f} | {f1:.3f} |"
+    return f"| {kind} | {planted} | {decoys} | {tp} | {fn} | {fp} | {notes} | {p:.3f} | {r:.3f} | {f1:.3f} |"
 
 
 def main() -> None:

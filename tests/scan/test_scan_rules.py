@@ -26,6 +26,11 @@ def _ids(text: str, path: str) -> list[str]:
     return [f.rule_id for f in findings if f.confidence >= DEFAULT_MIN_CONFIDENCE]
 
 
+def _severities(text: str, path: str) -> list[str]:
+    return [f.severity for f in get_engine().scan(text.encode(), path).findings
+            if f.confidence >= DEFAULT_MIN_CONFIDENCE]
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
 @pytest.mark.parametrize(("rule_id", "template"), MATCH, ids=[f"{r}:{i}" for i, (r, _) in enumerate(MATCH)])
 def test_must_match(rule_id: str, template: str, seed: int) -> None:
@@ -67,10 +72,43 @@ def test_issue_provider_coverage() -> None:
         assert provider in tags, provider
 
 
-def test_publishable_stripe_key_is_not_a_secret() -> None:
-    assert _ids(expand("STRIPE_PUBLISHABLE_KEY=pk_live_{alnum:24}"), "x.env") == []
+def test_publishable_stripe_key_is_only_a_note() -> None:
+    assert _ids(expand("STRIPE_PUBLISHABLE_KEY=pk_live_{alnum:24}"), "x.env") == ["stripe-publishable-key"]
+    assert _severities(expand("STRIPE_PUBLISHABLE_KEY=pk_live_{alnum:24}"), "x.env") == ["note"]
 
 
 def test_provider_rule_wins_over_generic() -> None:
     ids = _ids(expand('GITHUB_TOKEN = "ghp_{alnum:36}"'), "ci.py")
     assert ids == ["github-token"]
+
+
+PUBLIC_RULES = [r for r in RULES if r.severity == "note"]
+PUBLIC_EXAMPLES = [(r.id, ex) for r in PUBLIC_RULES for ex in r.must_match]
+
+
+@pytest.mark.parametrize(("rule_id", "template"), PUBLIC_EXAMPLES,
+                         ids=[f"{r}:{i}" for i, (r, _) in enumerate(PUBLIC_EXAMPLES)])
+def test_public_by_design_is_a_note_and_nothing_else(rule_id: str, template: str) -> None:
+    """A public key is reported once, as a note: no secret rule reports the same value beside it."""
+    for path in ("example.py", "settings.conf", "web/index.html"):
+        text = expand(template)
+        assert _severities(text, path) == ["note"], (path, text)
+
+
+def test_every_public_rule_says_why_and_is_tagged() -> None:
+    assert {"firebase-web-api-key", "mapbox-public-token", "captcha-site-key", "stripe-publishable-key",
+            "algolia-search-key", "sentry-dsn-public"} <= {r.id for r in PUBLIC_RULES}
+    for rule in PUBLIC_RULES:
+        assert "public by design" in rule.description and "public-by-design" in rule.tags, rule.id
+
+
+@pytest.mark.parametrize("template", [
+    # the same formats outside the context that makes them public stay secrets
+    'GOOGLE_MAPS_KEY = "AIza{b64url:35}"',
+    "SUPABASE_SERVICE_ROLE_KEY={jwt:service_role}",
+    "RECAPTCHA_SECRET_KEY=6L{b64url:38}",
+    "STRIPE_SECRET_KEY=sk_live_{alnum:24}",
+])
+def test_private_twins_still_gate(template: str) -> None:
+    severities = _severities(expand(template), "settings.conf")
+    assert severities and "note" not in severities, expand(template)

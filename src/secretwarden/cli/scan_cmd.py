@@ -79,6 +79,10 @@ def _list_rules() -> None:
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, help="Worker processes (default: one per core).")
 @click.option("--list-rules", is_flag=True, help="Print the rule ids and exit.")
 @click.option("--no-progress", is_flag=True, help="Never show a progress bar.")
+@click.option("--notes", "show_notes", is_flag=True,
+              help="Also list notes in text and github output: keys that are public by design (Firebase web "
+                   "apiKey, Mapbox pk., captcha site keys, Stripe pk_...). Notes never fail; json, sarif and "
+                   "markdown always carry them.")
 @click.option("--verbose", "-v", is_flag=True, help="List skipped and partly read files.")
 @click.pass_context
 def scan(ctx: click.Context, targets: tuple[str, ...], git_history: bool, since: str | None, no_cache: bool,
@@ -86,13 +90,14 @@ def scan(ctx: click.Context, targets: tuple[str, ...], git_history: bool, since:
          staged: bool, no_ignore: bool, max_file_size: str | None, fmt: str, output: str | None,
          show_secrets: bool, baseline_path: str | None, update_baseline: bool, no_baseline: bool,
          only_rules: tuple[str, ...], disabled: tuple[str, ...], min_confidence: str, jobs: int,
-         list_rules: bool, no_progress: bool, verbose: bool) -> int:
+         list_rules: bool, no_progress: bool, show_notes: bool, verbose: bool) -> int:
     """Find committed secrets: in a tree (default), --git history, --staged changes, or `-` (stdin).
 
     PATH is a directory or file (default: the current directory); with --git,
     one or more paths inside one repository whose history to scan.
 
-    Exit 0 when clean, 1 when findings remain, 2 on usage errors.
+    Exit 0 when clean, 1 when findings remain, 2 on usage errors. Notes
+    (public-by-design keys) are listed but never make the exit code 1.
     """
     if list_rules:
         _list_rules()
@@ -141,11 +146,12 @@ def scan(ctx: click.Context, targets: tuple[str, ...], git_history: bool, since:
                    err=True)
         return 0
     report = to_report(outcome.result, outcome.root, verbose=verbose)
-    text = render(report, fmt, RenderOptions(show_secrets=show_secrets, verbose=verbose, colour=output is None))
+    text = render(report, fmt, RenderOptions(show_secrets=show_secrets, verbose=verbose, colour=output is None,
+                                             notes=show_notes))
     if output:
         write_report(Path(output), text)
         if fmt != "text":
             click.echo(report.summary, err=True)
     else:
         click.echo(text, nl=False)
-    return 1 if outcome.result.findings else 0
+    return 0 if outcome.result.clean else 1

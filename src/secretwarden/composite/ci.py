@@ -63,10 +63,13 @@ def scan_step(root: Path, contract_path: str | None) -> StepResult:
         report = scan_report(root, contract_path)
     except WardenError as exc:
         return _failed("scan", exc)
-    count = len(report.active)
+    count = len(report.gating)  # notes (public-by-design keys) are listed, never failing
     files = report.details.get("stats", {}).get("files", 0)
     code = EXIT_POLICY if count else EXIT_OK
-    return StepResult("scan", code, f"{count} secret finding(s) in {files} file(s)", report=report)
+    summary = f"{count} secret finding(s) in {files} file(s)"
+    if report.notes:
+        summary += f"; {len(report.notes)} note(s), public by design"
+    return StepResult("scan", code, summary, report=report)
 
 
 def lint_step(root: Path, contract_path: str | None, fail_on: str) -> StepResult:
@@ -78,7 +81,7 @@ def lint_step(root: Path, contract_path: str | None, fail_on: str) -> StepResult
         return _failed("lint", exc)
     summary = report.details.get("summary", {})
     counts = ", ".join(f"{summary.get(s, 0)} {s}(s)" for s in ("error", "warning", "info"))
-    code = EXIT_POLICY if report.failed else EXIT_OK
+    code = EXIT_POLICY if report.failed else EXIT_OK  # lint's --fail-on never reaches a note
     return StepResult("lint", code, f"{counts} in {report.details.get('files', 0)} file(s)", report=report)
 
 

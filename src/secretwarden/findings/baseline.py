@@ -3,6 +3,8 @@
 A fingerprint hashes the rule id, the path (relative to the repository root)
 and, for a secret, a hash of the value, so the file can be committed and
 reviewed. Findings whose fingerprint is in the baseline are not reported.
+Notes (public-by-design keys) are never recorded: they fail nothing, so there
+is nothing to accept, and recording one would hide it from the next listing.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import TypeVar
 
 from secretwarden.errors import InputError
 from secretwarden.findings.model import Finding
+from secretwarden.findings.severity import gates
 
 FORMAT_VERSION = 1
 NOTE = "fingerprints of accepted findings: sha256(rule, path, sha256(secret)); no secret values"
@@ -49,6 +52,8 @@ def write(path: Path, findings: Iterable[Finding]) -> int:
 
     entries = {}
     for f in findings:
+        if not gates(f.severity):
+            continue
         entries[f.fingerprint] = {"fingerprint": f.fingerprint, "rule": f.rule_id, "path": f.path}
     data = {
         "version": FORMAT_VERSION,

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from secretwarden.findings.severity import gates
+
 
 @dataclass(frozen=True, kw_only=True)
 class Finding:
@@ -36,6 +38,16 @@ class Finding:
     @property
     def active(self) -> bool:
         return self.allowed is None
+
+    @property
+    def gating(self) -> bool:
+        """Active and of a severity that can fail a run (not a `note`)."""
+        return self.active and gates(self.severity)
+
+    @property
+    def note(self) -> bool:
+        """Active but listed only: it never fails a run (see `findings.severity`)."""
+        return self.active and not gates(self.severity)
 
     def location(self) -> str:
         return f"{self.path}:{self.line}:{self.column}"
@@ -100,7 +112,8 @@ class Report:
     `root` is the absolute folder every finding path is relative to (the
     repository's top level, or the current directory outside a repository);
     SARIF names it `SRCROOT`. `details` are the checker's own top-level JSON
-    fields, kept so each command's JSON stays what it was.
+    fields, kept so each command's JSON stays what it was. `failed` is the
+    checker's verdict; it never counts notes (`gating` is what may fail).
     """
 
     tool: str
@@ -114,7 +127,18 @@ class Report:
 
     @property
     def active(self) -> list[Finding]:
+        """Every finding no inline allow silenced, notes included."""
         return [f for f in self.findings if f.active]
+
+    @property
+    def gating(self) -> list[Finding]:
+        """The active findings that can fail a run: every gate counts these and nothing else."""
+        return [f for f in self.findings if f.gating]
+
+    @property
+    def notes(self) -> list[Finding]:
+        """Active findings listed for information only (public-by-design keys)."""
+        return [f for f in self.findings if f.note]
 
     @property
     def allowed(self) -> list[Finding]:
@@ -126,3 +150,6 @@ class RenderOptions:
     show_secrets: bool = False  # only `scan --show-secrets`: a value in the output is the user's explicit choice
     verbose: bool = False
     colour: bool = False  # ANSI styles: only for a terminal, never in a file
+    # Human formats (text, github) hide notes unless asked: a terminal or a pull
+    # request shows what needs action. Machine formats (json, sarif) always carry them.
+    notes: bool = False

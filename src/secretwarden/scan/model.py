@@ -13,7 +13,9 @@ from typing import Any, ClassVar
 from secretwarden.findings.model import Finding as BaseFinding
 from secretwarden.findings.model import Notice
 
-SEVERITIES = ("critical", "high", "medium", "low")
+# `note`: a key that is public by design (a Firebase web apiKey, a Mapbox `pk.`
+# token): listed so a reviewer can see it, never failing a run.
+SEVERITIES = ("critical", "high", "medium", "low", "note")
 
 __all__ = ["SEVERITIES", "Finding", "Notice", "ScanResult", "ScanStats", "redact", "secret_digest"]
 
@@ -121,5 +123,14 @@ class ScanResult:
     root: str = "."
 
     @property
+    def gating(self) -> list[Finding]:
+        """The findings that fail the scan: every one but the notes."""
+        return [f for f in self.findings if f.gating]
+
+    @property
+    def notes(self) -> list[Finding]:
+        return [f for f in self.findings if f.note]
+
+    @property
     def clean(self) -> bool:
-        return not self.findings
+        return not self.gating

@@ -19,7 +19,7 @@ def rule_infos() -> tuple[RuleInfo, ...]:
 
 def summary(result: ScanResult, verbose: bool = False) -> str:
     s = result.stats
-    n = len(result.findings)
+    n = len(result.gating)
     if result.source == "git":
         # History is read as what each commit added: the bytes are added text, not whole files.
         blobs = f", {s.blobs} blobs" if s.blobs else ""
@@ -27,6 +27,9 @@ def summary(result: ScanResult, verbose: bool = False) -> str:
     else:
         scope = f"{s.files} files, {s.bytes / 1e6:.1f} MB"
     parts = [f"{n} finding{'s' if n != 1 else ''}", f"{scope} in {s.seconds:.2f} s"]
+    notes = len(result.notes)
+    if notes:
+        parts.append(f"{notes} note{'s' if notes != 1 else ''} (public by design, never failing)")
     if result.baselined:
         parts.append(f"{result.baselined} in baseline")
     if result.allowed:
@@ -55,7 +58,8 @@ def to_report(result: ScanResult, root: Path | None = None, *, verbose: bool = F
                 "seconds": round(result.stats.seconds, 3),
                 "baselined": result.baselined,
                 "allowed_inline": result.allowed,
+                "notes": len(result.notes),
             },
         },
-        failed=bool(result.findings),
+        failed=not result.clean,
     )

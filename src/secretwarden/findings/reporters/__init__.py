@@ -43,11 +43,18 @@ def _markdown() -> Reporter:
     return render
 
 
+def _github() -> Reporter:
+    from secretwarden.findings.reporters.github import render
+
+    return render
+
+
 REPORTERS: dict[str, Callable[[], Reporter]] = {
     "text": _text,
     "json": _json,
     "sarif": _sarif,
     "markdown": _markdown,
+    "github": _github,
 }
 FORMATS: tuple[str, ...] = tuple(REPORTERS)
 

@@ -6,7 +6,9 @@ the repository root it used as `SRCROOT` in `originalUriBaseIds`, every
 result's `uri` is relative to it, and `automationDetails.id` gives each
 checker its own category, which code scanning needs to keep two runs of one
 tool apart. Allowed findings stay in the run as suppressed results with the
-allow comment's reason as the justification.
+allow comment's reason as the justification. Notes (public-by-design keys)
+are results of level `note` whose rules carry no `security-severity`, so
+code scanning lists them as notes, never as security alerts.
 """
 
 from __future__ import annotations
@@ -25,16 +27,17 @@ ROOT_ID = "SRCROOT"
 
 
 def _rule(info: RuleInfo) -> dict[str, Any]:
+    properties: dict[str, Any] = {"tags": list(dict.fromkeys(["security", *info.tags]))}
+    score = security_severity(info.severity)
+    if score is not None:
+        properties["security-severity"] = score
     d: dict[str, Any] = {
         "id": info.id,
         "name": "".join(part.capitalize() for part in info.id.split("-")),
         "shortDescription": {"text": info.title},
         "fullDescription": {"text": info.description or info.title},
         "defaultConfiguration": {"level": sarif_level(info.severity)},
-        "properties": {
-            "tags": list(dict.fromkeys(["security", *info.tags])),
-            "security-severity": security_severity(info.severity),
-        },
+        "properties": properties,
     }
     if info.help:
         d["help"] = {"text": info.help, "markdown": info.help}

@@ -31,12 +31,13 @@ def _modules() -> tuple[RuleModule, ...]:
         infra,
         messaging,
         payments,
+        public,
         shell,
         urls,
         vcs,
     )
 
-    return (cloud, vcs, messaging, payments, ai, infra, crypto, urls, shell, dotfiles, generic)
+    return (cloud, vcs, messaging, payments, ai, infra, crypto, urls, shell, dotfiles, generic, public)
 
 
 @lru_cache(maxsize=1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from secretwarden.scan.rules.base import HIGH, MEDIUM, LineContext, Rule, min_randomness
+from secretwarden.scan.rules.public import in_firebase_client_config
 from secretwarden.scan.scoring import randomness
 
 
@@ -22,16 +23,9 @@ def _not_emulator(secret: str, m: re.Match[str], ctx: LineContext) -> float | No
 
 
 
-_FIREBASE_MARKERS = re.compile(r"authDomain|firebaseapp\.com|messagingSenderId|firebaseConfig")
-
-
 def _not_firebase_web_config(secret: str, m: re.Match[str], ctx: LineContext) -> float | None:
-    """A Firebase web config's API key is public by design (it ships in every page)."""
-    lo = max(0, ctx.line_start - 2048)
-    around = ctx.buffer[lo: ctx.line_start + len(ctx.line) + 2048].decode("utf-8", "replace")
-    if _FIREBASE_MARKERS.search(ctx.line) or _FIREBASE_MARKERS.search(around):
-        return None
-    return HIGH
+    """In a Firebase client config the key is public by design: `firebase-web-api-key` lists it as a note."""
+    return None if in_firebase_client_config(ctx) else HIGH
 
 
 def _service_account_key(secret: str, m: re.Match[str], ctx: LineContext) -> float | None:

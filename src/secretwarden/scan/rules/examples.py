@@ -3,7 +3,8 @@
 `{alnum:36}` → 36 random letters and digits; also `hex`, `HEX`, `lower`,
 `upper`, `digits`, `b64` (standard alphabet), `b64url`, `base32` (A-Z2-7),
 `lowernum` (a-z0-9), `uppernum`, and `basicauth` (base64 of
-`deploy:` plus a random password). `{nl}` is a newline. `{lit:text}` is `text` itself: a weak
+`deploy:` plus a random password). `{jwt:ROLE}` is a signed-looking JWT whose payload says
+`"iss": "supabase", "role": ROLE` (the claims decide whether a token is public). `{nl}` is a newline. `{lit:text}` is `text` itself: a weak
 but real-looking value (`{lit:supersecret123}`) that must not appear as a literal in our own
 source, which `warden scan` keeps clean. Generation is seeded so a failing example reproduces.
 """
@@ -11,6 +12,7 @@ source, which `warden scan` keeps clean. Generation is seeded so a failing examp
 from __future__ import annotations
 
 import base64
+import json
 import random
 import re
 import string
@@ -29,7 +31,18 @@ ALPHABETS = {
     "uppernum": string.ascii_uppercase + string.digits,
 }
 
-_TEMPLATE = re.compile(r"\{(nl|lit:[^{}]+|[A-Za-z0-9]+:\d+)\}")
+_TEMPLATE = re.compile(r"\{(nl|lit:[^{}]+|jwt:[a-z_]+|[A-Za-z0-9]+:\d+)\}")
+
+
+def _b64url_json(data: dict[str, object]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def _jwt(role: str, rng: random.Random) -> str:
+    ref = "".join(rng.choice(ALPHABETS["lower"]) for _ in range(20))
+    claims = {"iss": "supabase", "ref": ref, "role": role, "iat": 1700000000, "exp": 2000000000}
+    signature = "".join(rng.choice(ALPHABETS["b64url"]) for _ in range(43))
+    return f"{_b64url_json({'alg': 'HS256', 'typ': 'JWT'})}.{_b64url_json(claims)}.{signature}"
 
 
 def expand(template: str, seed: int = 0) -> str:
@@ -41,6 +54,8 @@ def expand(template: str, seed: int = 0) -> str:
             return "\n"
         if spec.startswith("lit:"):
             return spec[4:]
+        if spec.startswith("jwt:"):
+            return _jwt(spec[4:], rng)
         name, count = spec.split(":")
         if name == "basicauth":
             password = "".join(rng.choice(ALPHABETS["alnum"]) for _ in range(int(count)))
