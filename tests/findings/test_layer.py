@@ -14,7 +14,14 @@ from secretwarden.findings.allow import parse
 from secretwarden.findings.model import RenderOptions, Report, RuleInfo
 from secretwarden.findings.reporters import FORMATS, get_reporter, render
 from secretwarden.findings.reporters.sarif import log, run
-from secretwarden.findings.severity import SEVERITIES, at_least, gates, rank, sarif_level, security_severity
+from secretwarden.findings.severity import (
+    SEVERITIES,
+    at_least,
+    gates,
+    rank,
+    sarif_level,
+    security_severity,
+)
 from secretwarden.lint.model import Finding as LintFinding
 from secretwarden.scan.model import Finding as ScanFinding
 from tests.findings.test_paths import sarif_schema

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from scan_helpers import fake, git, run_warden
-
 from tests.findings.test_paths import uris_resolve
 
 
