@@ -368,6 +368,11 @@ def line_starts_with(line: str, index: int) -> bool:
 class GenericRule(Rule):
     """One rule object per class of name (passwords; other secrets)."""
 
+    def cache_key(self, ctx: LineContext) -> tuple[str, bool, str]:
+        """Everything `find` reads of its context: the engine asks once per distinct key
+        (generated code and API descriptions repeat the same lines across files)."""
+        return ctx.kind, bool(_I18N_PATH.search(ctx.path)), ctx.line
+
     def find(self, ctx: LineContext) -> Iterator[Hit]:
         line = ctx.line
         seen_secrets: list[str] = []
