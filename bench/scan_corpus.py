@@ -464,8 +464,8 @@ def gen_more_public_by_design(c: Corpus, n: int) -> None:
         c.add(path, '{\n  "project_info": {"project_number": "' + c.rand(12, string.digits) + '"},\n  "client": [{')
         c.add(path, '    "client_info": {"mobilesdk_app_id": "1:' + c.rand(12, string.digits) + ':android:'
                     + c.rand(16, hexd) + '"},')
-        c.add(path, f'    "api_key": [{{"current_key": "AIza{c.rand(35, ALNUM + "-_")}"}}]', "decoy-firebase-android",
-              positive=False)
+        # a mobile config's key is judged a secret (CredData labels it one): see scan/rules/public.py
+        c.add(path, f'    "api_key": [{{"current_key": "AIza{c.rand(35, ALNUM + "-_")}"}}]', "gcp-key-mobile-config")
         c.add(path, "  }]\n}")
         c.add("web/.env.supabase", f"NEXT_PUBLIC_SUPABASE_ANON_KEY={_jwt(c, 'anon')}", "decoy-supabase-anon",
               positive=False)

@@ -24,7 +24,7 @@ def _not_emulator(secret: str, m: re.Match[str], ctx: LineContext) -> float | No
 
 
 def _not_firebase_web_config(secret: str, m: re.Match[str], ctx: LineContext) -> float | None:
-    """In a Firebase client config the key is public by design: `firebase-web-api-key` lists it as a note."""
+    """In a Firebase web config the key is public by design: `firebase-web-api-key` lists it as a note."""
     return None if in_firebase_client_config(ctx) else HIGH
 
 
@@ -75,7 +75,13 @@ RULES = [
         tags=("gcp", "cloud", "api-key"),
         prefilter=r"AIza[0-9A-Za-z_\-]{35}",
         pattern=r"(?<![\w-])(?P<secret>AIza[0-9A-Za-z_\-]{35})(?![\w-])",
-        must_match=('apiKey: "AIza{b64url:35}"', 'GOOGLE_MAPS_KEY = "AIza{b64url:35}"'),
+        must_match=(
+            'apiKey: "AIza{b64url:35}"',
+            'GOOGLE_MAPS_KEY = "AIza{b64url:35}"',
+            # google-services.json: a mobile build's key is often unrestricted (see rules/public.py)
+            '"api_key": [{nl}  {"current_key": "AIza{b64url:35}"}{nl}],{nl}"client_info": '
+            '{"mobilesdk_app_id": "1:{digits:12}:android:{hex:16}"}',
+        ),
         must_not_match=(
             "AIza{b64url:20}",
             'const firebaseConfig = { apiKey: "AIza{b64url:35}", authDomain: "shop.firebaseapp.com" };',

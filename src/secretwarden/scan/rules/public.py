@@ -38,19 +38,21 @@ def _around(ctx: LineContext, before: int, after: int) -> str:
 
 
 # --- Firebase ------------------------------------------------------------------------
-# A Google API key is a secret, except inside what the Firebase console hands out
-# for a client: the web `firebaseConfig` object (`authDomain`, `messagingSenderId`,
-# `initializeApp(...)`), Android's `google-services.json` (`mobilesdk_app_id`) and
-# iOS's `GoogleService-Info.plist` (`GOOGLE_APP_ID`, `GCM_SENDER_ID`). Those keys
-# ship in every page and app build.
-_FIREBASE_MARKERS = re.compile(
-    r"authDomain|firebaseapp\.com|messagingSenderId|firebaseConfig|initializeApp\s*\(|"
-    r"mobilesdk_app_id|GOOGLE_APP_ID|GCM_SENDER_ID"
-)
+# A Google API key is a secret, except inside the object the Firebase console hands
+# out for a web app (`firebaseConfig` with `authDomain` and `messagingSenderId`,
+# passed to `initializeApp(...)`): that key ships in every page.
+#
+# The mobile config files (`google-services.json`'s `current_key`,
+# `GoogleService-Info.plist`'s `API_KEY`) are deliberately *not* treated so, by
+# evidence: the CredData corpus labels those keys credentials, and a key taken
+# from a mobile build is often unrestricted and used for other Google APIs. They
+# stay `gcp-api-key` findings; a team that has restricted its key accepts it in
+# the baseline.
+_FIREBASE_MARKERS = re.compile(r"authDomain|firebaseapp\.com|messagingSenderId|firebaseConfig|initializeApp\s*\(")
 
 
 def in_firebase_client_config(ctx: LineContext) -> bool:
-    """Does this line sit in a Firebase client configuration (web object, Android or iOS file)?"""
+    """Does this line sit in a Firebase web app's configuration object?"""
     return bool(_FIREBASE_MARKERS.search(ctx.line) or _FIREBASE_MARKERS.search(_around(ctx, 2048, 2048)))
 
 
@@ -121,9 +123,8 @@ def _supabase_anon(secret: str, m: re.Match[str], ctx: LineContext) -> float | N
 RULES = [
     Rule(
         id="firebase-web-api-key",
-        description="Firebase API key in a Firebase client config (web firebaseConfig, google-services.json, "
-                    "GoogleService-Info.plist): public by design, shipped in every page and app; "
-                    "restrict it to your apps and APIs in Google Cloud",
+        description="Firebase API key in a web app's firebaseConfig: public by design, shipped in every page; "
+                    "restrict it to your sites and APIs in Google Cloud",
         severity=NOTE,
         tags=("gcp", "firebase", PUBLIC_TAG),
         prefilter=r"AIza[0-9A-Za-z_\-]{35}",
@@ -131,11 +132,14 @@ RULES = [
         must_match=(
             'const firebaseConfig = { apiKey: "AIza{b64url:35}", authDomain: "shop.firebaseapp.com" };',
             'firebase.initializeApp({{nl}  apiKey: "AIza{b64url:35}",{nl}  projectId: "shop"{nl}});',
+        ),
+        must_not_match=(
+            'GOOGLE_MAPS_KEY = "AIza{b64url:35}"',
+            "GEMINI_API_KEY=AIza{b64url:35}",
+            # a mobile config file's key stays a secret (see above)
             '"api_key": [{nl}  {"current_key": "AIza{b64url:35}"}{nl}],{nl}"client_info": '
             '{"mobilesdk_app_id": "1:{digits:12}:android:{hex:16}"}',
-            "<key>API_KEY</key>{nl}<string>AIza{b64url:35}</string>{nl}<key>GCM_SENDER_ID</key>",
         ),
-        must_not_match=('GOOGLE_MAPS_KEY = "AIza{b64url:35}"', "GEMINI_API_KEY=AIza{b64url:35}"),
         check=_firebase_config,
         priority=_PRIORITY,
     ),
