@@ -330,6 +330,18 @@ _DECLARED: list[Any] = []
 _SPEC_FIELDS = ("format", "min_length", "generate", "sensitive")
 
 
+def _check_store_options(contract: Contract, problems: list[tuple[Loc, str]]) -> None:
+    """Options a backend can check only knowing which environments use the store (vault path templates)."""
+    from secretwarden.stores.registry import option_problems
+
+    for name, store in contract.stores.items():
+        envs = [e for e, cfg in contract.environments.items() if (cfg.store or next(iter(contract.stores))) == name]
+        per_instance = [s for s in contract.services.values() if s.per_instance]
+        inst_envs = [e for e in envs if any(e in (s.environments or [e]) for s in per_instance)]
+        for text in option_problems(store.backend, name, dict(store.options), contract.project, envs, inst_envs):
+            problems.append((("stores", name, "options"), text))
+
+
 def check_references(contract: Contract) -> None:
     problems: list[tuple[Loc, str]] = []
     envs = list(contract.environments)
@@ -346,6 +358,8 @@ def check_references(contract: Contract) -> None:
             problems.append(
                 (("environments", env_name), "several stores are declared: name this environment's `store`")
             )
+
+    _check_store_options(contract, problems)
 
     for ns_name, ns in contract.namespaces.items():
         if ns.replaced_by is not None and ns.replaced_by not in contract.namespaces:

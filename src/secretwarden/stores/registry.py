@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from secretwarden.errors import UsageError
-from secretwarden.stores.spec import Access, BackendModule, StoreSpec
+from secretwarden.stores.spec import Access, BackendModule, OptionChecker, StoreSpec
 
 if TYPE_CHECKING:  # the protocol module loads when a store opens, not with the contract model
     from secretwarden.stores.base import MetadataReader, SecretStore
@@ -48,6 +48,24 @@ BACKENDS: dict[str, Callable[[], BackendModule]] = {
     "vault": _vault,
 }
 BACKEND_NAMES: tuple[str, ...] = tuple(BACKENDS)
+
+
+def _vault_options() -> OptionChecker:
+    from secretwarden.stores.vault import backend
+
+    return backend
+
+
+# Backends whose options the contract's own checks validate offline (a light import each).
+OPTION_CHECKS: dict[str, Callable[[], OptionChecker]] = {"vault": _vault_options}
+
+
+def option_problems(
+    backend: str, name: str, options: dict[str, Any], project: str, envs: list[str], instance_envs: list[str]
+) -> list[str]:
+    """Problems with a store's options given the environments (and per-instance ones) it serves."""
+    loader = OPTION_CHECKS.get(backend)
+    return loader().check_options(name, options, project, envs, instance_envs) if loader else []
 
 def backend_module(backend: str) -> BackendModule:
     loader = BACKENDS.get(backend)

@@ -31,6 +31,15 @@ class StoreSpec:
     # Requests from the command line that a backend may honour or ignore,
     # e.g. "read-values-for-names" (`warden status --read-values-for-names`).
     flags: frozenset[str] = frozenset()
+    # The environments the contract serves from this store (empty when the opener does not say):
+    # a path template without {env} is sound only for one, and names it.
+    envs: tuple[str, ...] = ()
+
+
+class OptionChecker(Protocol):
+    def check_options(
+        self, name: str, options: dict[str, Any], project: str, envs: list[str], instance_envs: list[str]
+    ) -> list[str]: ...
 
 
 class BackendModule(Protocol):

@@ -3,9 +3,11 @@
 Policies, per environment (names are lower-case, as Vault stores them):
 
 * `<project>-<env>-<service>-read` (one per instance for per-instance
-  services): `read` on `data/<path>` and `data/<path>/*` of every path the
-  service reads (External Secrets needs only these), plus the same on
-  `metadata/` so `warden run` can check versions and compromise marks.
+  services): `read` on `data/<path>` of exactly the KV secrets holding the
+  slots the service reads (External Secrets needs only these), plus the same
+  on `metadata/` so `warden run` can check versions and compromise marks.
+  Where such a secret also holds keys the service does not read (keys as
+  fields of one secret), the policy says so in an `OVER-GRANT` comment.
 * `<project>-<env>-<namespace>-admin`: write access to the namespace's paths
   (data, metadata, delete, undelete, destroy) and to warden's denied list.
 * `<project>-<env>-status`: `list` and `read` on `metadata/` only. A token
@@ -22,6 +24,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from secretwarden.errors import PermissionDenied, StoreUnavailable
+from secretwarden.slots import SlotRef
 from secretwarden.stores.base import AccessChange, AccessReport, AccessRequest
 from secretwarden.stores.vault.errors import NotFound
 from secretwarden.stores.vault.layout import VaultLayout, join
@@ -64,17 +67,60 @@ def _rule(path: str, caps: str) -> str:
     return f'path "{path}" {{\n  capabilities = {caps}\n}}\n'
 
 
+def overgrants(layout: VaultLayout, request: AccessRequest) -> dict[tuple[str, str | None], dict[str, list[SlotRef]]]:
+    """(service, instance) -> path -> the slots at that path the service does not read.
+
+    A KV policy grants whole secrets: where the layout puts several keys in the
+    fields of one secret, reading one of them grants them all.
+    """
+    held: dict[str, set[SlotRef]] = {}
+    for ns in request.namespaces:
+        for slot in ns.slots:
+            held.setdefault(layout.locate(slot).path, set()).add(slot)
+    for svc in request.services:
+        for slot in svc.slots:
+            held.setdefault(layout.locate(slot).path, set()).add(slot)
+    out: dict[tuple[str, str | None], dict[str, list[SlotRef]]] = {}
+    for svc in request.services:
+        mine = set(svc.slots)
+        for path in sorted({layout.locate(slot).path for slot in svc.slots}):
+            others = sorted(held[path] - mine)
+            if others:
+                out.setdefault((svc.service, svc.instance), {})[path] = others
+    return out
+
+
+def _listing_rules(layout: VaultLayout, env: str, caps: str) -> list[str]:
+    """`list` (and `caps`) where a listing of `env` goes: its root folder and everything below."""
+    root = layout.list_root(env)
+    top = layout.api("metadata", root) if root else f"{layout.mount}/metadata/"
+    below = layout.api("metadata", root) + "/*" if root else f"{layout.mount}/metadata/*"
+    return [_rule(top, caps), _rule(below, caps)]
+
+
 def render_policies(layout: VaultLayout, request: AccessRequest) -> dict[str, str]:
-    """Policy name -> HCL text, in a stable order."""
+    """Policy name -> HCL text, in a stable order.
+
+    A read policy names exactly the KV secrets of the slots the service reads (no
+    globs); where one of them also holds keys the service does not read, the policy
+    says so in a comment (`warden lint` reports it as `vault-overgrant`).
+    """
     out: dict[str, str] = {}
+    wider = overgrants(layout, request)
     for svc in request.services:
         paths = sorted({layout.locate(slot).path for slot in svc.slots})
         who = f"{svc.service}@{svc.instance}" if svc.instance else svc.service
         body = [f"# warden: what `{who}` reads in `{request.env}` ({request.project})\n"]
+        for path, others in wider.get((svc.service, svc.instance), {}).items():
+            names = ", ".join(f"{s.namespace}/{s.key}" for s in others)
+            body.append(
+                f"# warden: OVER-GRANT: `{path}` also holds {names}, which `{who}` does not read; the layout "
+                f"({layout.describe()}) keeps them in one KV secret. A per-key layout ({{key}} in the path) "
+                "removes this.\n"
+            )
         for p in paths:
             for kind in ("data", "metadata"):
                 body.append(_rule(layout.api(kind, p), READ))
-                body.append(_rule(layout.api(kind, p) + "/*", READ))
             body.append(_rule(layout.api("metadata", join(layout.warden_base, "history", p)) + "/*", READ))
         out[policy_name(request.project, request.env, svc.service, svc.instance or "", "read")] = "\n".join(body)
     for ns in request.namespaces:
@@ -89,17 +135,20 @@ def render_policies(layout: VaultLayout, request: AccessRequest) -> dict[str, st
                 body.append(_rule(layout.api("metadata", p) + suffix, WRITE_META))
                 for kind in ("delete", "undelete", "destroy"):
                     body.append(_rule(layout.api(kind, p) + suffix, '["update"]'))
-        body.append(_rule(layout.api("metadata", layout.env_base(request.env)), '["list"]'))
+        root = layout.list_root(request.env)
+        body.append(_rule(layout.api("metadata", root) if root else f"{layout.mount}/metadata/", '["list"]'))
         body.append(_rule(layout.api("metadata", join(layout.warden_base, "denied")), '["create", "read", "update"]'))
         body.append(_rule(layout.api("metadata", join(layout.warden_base, "fingerprint-key")), '["create", "read"]'))
         out[policy_name(request.project, request.env, ns.namespace, "admin")] = "\n".join(body)
-    base = layout.env_base(request.env)
+    listing = layout.env_listing()
+    envs_rule = []
+    if listing is not None and listing != layout.list_root(request.env):
+        envs_rule = [_rule(layout.api("metadata", listing) if listing else f"{layout.mount}/metadata/", '["list"]')]
     out[policy_name(request.project, request.env, "status")] = "\n".join(
         [
             f"# warden: reports on `{request.env}` ({request.project}) from metadata; no value can be read\n",
-            _rule(layout.api("metadata", layout.prefix) if layout.prefix else f"{layout.mount}/metadata/", '["list"]'),
-            _rule(layout.api("metadata", base), '["list", "read"]'),
-            _rule(layout.api("metadata", base) + "/*", '["list", "read"]'),
+            *envs_rule,
+            *_listing_rules(layout, request.env, '["list", "read"]'),
             _rule(layout.api("metadata", layout.warden_base) + "/*", '["list", "read"]'),
         ]
     )

@@ -59,6 +59,7 @@ from secretwarden.stores.base import (
     prove_fingerprint_key,
     refuse_reuse,
 )
+from secretwarden.stores.machine_auth import MachineAuthReport, MachineAuthRequest
 from secretwarden.stores.vault.auth import Connection, make_client
 from secretwarden.stores.vault.errors import (
     CasMismatch,
@@ -68,6 +69,7 @@ from secretwarden.stores.vault.errors import (
     call,
 )
 from secretwarden.stores.vault.ha import LeaderFollower, split_addresses
+from secretwarden.stores.vault.kubernetes_auth import KubernetesAuthSettings
 from secretwarden.stores.vault.layout import Location, VaultLayout, join
 from secretwarden.stores.vault.meta import (
     FieldRecord,
@@ -92,6 +94,10 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+
+
+def _under(path: str, base: str) -> bool:
+    return not base or path.startswith(base + "/")
 
 
 def _parse_time(text: str) -> dt.datetime | None:
@@ -170,7 +176,8 @@ class VaultStore:
         # What `list_meta` read, kept for the writes that follow it (bootstrap: read, then write).
         # Writes check-and-set against it, so a state that went stale only costs a re-read.
         self._known: dict[str, PathState] = {}
-        self._walked: dict[str, set[str]] = {}  # base -> every path found under it
+        # (env, listing root) -> every path of env found under it: a path of env not in it is absent
+        self._walked: dict[tuple[str, str], set[str]] = {}
         self._snapshots: dict[str | None, tuple[float, list[KeyMeta]]] = {}  # reports: see _snapshot
         # HA clusters: requests follow the active node; counted for reports and benchmarks.
         self._ha = LeaderFollower(split_addresses(connection.address), verify=connection.verify)
@@ -333,8 +340,8 @@ class VaultStore:
     def _touched(self, path: str) -> None:
         """A write went to `path`: what `list_meta` knew of it is history now."""
         self._known.pop(path, None)
-        for base, found in self._walked.items():
-            if path.startswith(base + "/"):
+        for (_, base), found in self._walked.items():
+            if _under(path, base):
                 found.add(path)
 
     def _forget(self, path: str) -> None:
@@ -427,27 +434,36 @@ class VaultStore:
         return list(dict.fromkeys(self._notices))
 
     def namespaces(self, env: str) -> set[str]:
+        """Namespaces with a path (or marker) in `env`, read back through the layout's template."""
         out = set()
-        for entry in self._list(self.layout.env_base(env)):
-            name = entry.rstrip("/")
-            if name.startswith("@"):
-                out |= {e.rstrip("/") for e in self._list(join(self.layout.env_base(env), name))}
-            elif not name.startswith("_"):
-                out.add(name)
+        for path in self._walk(self.layout.list_root(env), with_folders=True):
+            m = self.layout.match(env, path.rstrip("/"))
+            if m is not None and not path.startswith(self.layout.warden_base + "/"):
+                out.add(m.namespace)
         return out
 
-    def _walk(self, base: str, depth: int = 0) -> list[str]:
+    def _walk(self, base: str, depth: int = 0, *, with_folders: bool = False) -> list[str]:
+        """Every leaf under `base` (and, `with_folders`, every folder as `path/`); warden's own
+        metadata is skipped."""
         leaves: list[str] = []
         for entry in self._list(base):
+            path = join(base, entry)
             if entry.endswith("/"):
+                if path == self.layout.warden_base:
+                    continue
+                if with_folders:
+                    leaves.append(path + "/")
                 if depth < 8:
-                    leaves += self._walk(join(base, entry), depth + 1)
+                    leaves += self._walk(path, depth + 1, with_folders=with_folders)
             else:
-                leaves.append(join(base, entry))
+                leaves.append(path)
         return leaves
 
     def _envs(self) -> list[str]:
-        return [e.rstrip("/") for e in self._list(self.layout.prefix) if e.endswith("/") and not e.startswith("_")]
+        listing = self.layout.env_listing()
+        if listing is None:  # no {env} segment to list: the environments the contract names
+            return list(self.layout.envs)
+        return [e.rstrip("/") for e in self._list(listing) if e.endswith("/") and not e.startswith(("_", "@"))]
 
     def list_meta(self, env: str | None = None, namespace: str | None = None) -> Iterator[KeyMeta]:
         out = self._snapshot(env)
@@ -474,11 +490,11 @@ class VaultStore:
     def _read_all(self, env: str | None) -> list[KeyMeta]:
         out: list[KeyMeta] = []
         for e in [env] if env is not None else self._envs():
-            base = self.layout.env_base(e)
-            paths = self._walk(base)
+            base = self.layout.list_root(e)
+            paths = [p for p in self._walk(base) if self.layout.owns(e, p)]
             keep = self.access == "secrets"  # a writer reads first; reports keep nothing
             if keep:
-                self._walked[base] = set(paths)
+                self._walked[(e, base)] = set(paths)
             for res, err in self._fan_out(self._load, paths):
                 if err is not None:
                     raise err
@@ -583,8 +599,8 @@ class VaultStore:
         known = self._known.pop(path, None)
         if known is not None:
             return known
-        for base, found in self._walked.items():
-            if path.startswith(base + "/") and path not in found:
+        for (env, base), found in self._walked.items():
+            if _under(path, base) and path not in found and self.layout.owns(env, path):
                 return PathState(path)
         return self._load(path)
 
@@ -1035,6 +1051,17 @@ class VaultStore:
         if apply:
             self._require_secrets()
         return provision(self, request, apply=apply)
+
+    # Set by backend.py from the `kubernetes_auth` option (None: bootstrap leaves Kubernetes auth alone).
+    kubernetes_auth: KubernetesAuthSettings | None = None
+
+    def provision_machine_auth(self, request: MachineAuthRequest, *, apply: bool) -> MachineAuthReport:
+        """Direct-Vault AppRoles and their stored credentials, and the Kubernetes auth roles (k8s-chain)."""
+        from secretwarden.stores.vault.machine_auth import provision_machine_auth
+
+        if apply:
+            self._require_secrets()
+        return provision_machine_auth(self, request, apply=apply, settings=self.kubernetes_auth, root=self._root)
 
     def remote_ref(self, slot: SlotRef) -> tuple[str, str]:
         """(remoteRef.key, property) for External Secrets: the path under the mount and the field."""
