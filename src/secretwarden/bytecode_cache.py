@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib.machinery
-import importlib.util
 import marshal
 import os
 import sys
@@ -37,6 +36,8 @@ class _SealedSourceLoader(importlib.machinery.SourceFileLoader):
         self._folder = folder
 
     def get_code(self, fullname: str) -> CodeType:
+        import importlib.util
+
         from secretwarden.contract.sealed_cache import file_name, unseal
 
         path = self.get_filename(fullname)
@@ -99,7 +100,8 @@ def install() -> None:
     """Use the sealed cache for the rest of this process, when Python will not cache bytecode itself."""
     if not sys.dont_write_bytecode or any(isinstance(f, _SealedFinder) for f in sys.meta_path):
         return
-    if os.path.exists(importlib.util.cache_from_source(__file__)):
+    cached = __spec__.cached if __spec__ is not None else None  # this module's .pyc, without importlib.util
+    if cached and os.path.exists(cached):
         return  # the installation ships compiled bytecode: Python's own is as good
     try:
         from secretwarden.contract.sealed_cache import local_key

@@ -9,7 +9,6 @@ the other keys (0600, in a 0700 folder outside the repository).
 from __future__ import annotations
 
 import base64
-import secrets
 from pathlib import Path
 
 from secretwarden.crypto.keyfile import create_key_file, read_key_text
@@ -42,6 +41,7 @@ def load_audit_key(project: str, *, create: bool, forbidden_root: Path | None = 
         return None
     if forbidden_root is not None:
         refuse_config_inside(forbidden_root)
+    import secrets  # only when a key is made: not on run's path
     key = secrets.token_bytes(32)
     if create_key_file(path, base64.urlsafe_b64encode(key).decode().rstrip("="), what="audit key"):
         return key

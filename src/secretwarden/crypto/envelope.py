@@ -11,7 +11,16 @@ from __future__ import annotations
 import os
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+try:
+    # The class `cryptography.hazmat.primitives.ciphers.aead` re-exports, taken from the binding
+    # it lives in: the public module's package also loads every other cipher and mode (about
+    # 3 ms of `warden run`'s start-up). tests/crypto/test_envelope.py checks it is the same class.
+    from cryptography.hazmat.bindings._rust import openssl as _openssl
+
+    AESGCM = _openssl.aead.AESGCM
+except (ImportError, AttributeError):  # a cryptography whose layout differs: the public name
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from secretwarden.errors import IntegrityError
 

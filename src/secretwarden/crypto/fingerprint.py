@@ -23,7 +23,6 @@ import base64
 import hashlib
 import hmac
 import os
-import secrets
 from pathlib import Path
 
 from secretwarden.crypto.derive import key_id as derive_key_id
@@ -72,6 +71,7 @@ def load_fingerprint_key(project: str, *, create: bool, forbidden_root: Path | N
         return None
     if forbidden_root is not None:
         refuse_config_inside(forbidden_root)
+    import secrets  # only when a key is made: not on run's path
     key = secrets.token_bytes(32)
     if not create_key_file(path, base64.urlsafe_b64encode(key).decode().rstrip("="), what="fingerprint key"):
         again = read_key_text(path, what="fingerprint key")  # another process made it first
@@ -125,4 +125,5 @@ def fingerprinter_for(project: str, *, forbidden_root: Path | None = None) -> Fi
 
 
 def random_key_text() -> str:
+    import secrets  # only when a key is made: not on run's path
     return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import binascii
 import os
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,6 +101,7 @@ def create_root_key(store_id: str, *, forbidden_root: Path | None = None) -> Roo
     env = os.environ.get(ENV_VAR)
     if env:
         return RootKey(decode_key_text(env, ENV_VAR), ENV_VAR)
+    import secrets  # only when a key is made: not on run's path
     key = secrets.token_bytes(32)
     kr = _keyring()
     if kr is not None:

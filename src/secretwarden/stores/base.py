@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from secretwarden.errors import ReuseRefused
 from secretwarden.slots import SlotRef
@@ -358,96 +358,42 @@ class IntegrityChecker(Protocol):
 
 
 # --- optional: access provisioning (policies, roles) -------------------------------------
+# Defined in stores/provisioning.py, loaded the first time one of these names is used
+# (`__getattr__` below): reading values never needs them, and `warden run` would pay about
+# 3 ms of start-up to build their dataclasses.
+
+if TYPE_CHECKING:
+    from secretwarden.stores.provisioning import AccessChange as AccessChange
+    from secretwarden.stores.provisioning import AccessProvisioner as AccessProvisioner
+    from secretwarden.stores.provisioning import AccessReport as AccessReport
+    from secretwarden.stores.provisioning import AccessRequest as AccessRequest
+    from secretwarden.stores.provisioning import CredentialIssuer as CredentialIssuer
+    from secretwarden.stores.provisioning import NamespaceAccess as NamespaceAccess
+    from secretwarden.stores.provisioning import RemoteReferences as RemoteReferences
+    from secretwarden.stores.provisioning import ServiceAccess as ServiceAccess
+    from secretwarden.stores.provisioning import StoreNotices as StoreNotices
+
+_PROVISIONING = frozenset(
+    {
+        "AccessChange",
+        "AccessProvisioner",
+        "AccessReport",
+        "AccessRequest",
+        "CredentialIssuer",
+        "NamespaceAccess",
+        "RemoteReferences",
+        "ServiceAccess",
+        "StoreNotices",
+    }
+)
 
 
-@dataclass(frozen=True)
-class ServiceAccess:
-    """One service (or one instance of a per-instance service) and the slots it reads."""
+def __getattr__(name: str) -> object:
+    if name in _PROVISIONING:
+        from secretwarden.stores import provisioning
 
-    service: str
-    slots: tuple[SlotRef, ...]
-    instance: str | None = None
-
-
-@dataclass(frozen=True)
-class NamespaceAccess:
-    """One namespace of an environment and the slots it holds (for its admin policy)."""
-
-    namespace: str
-    slots: tuple[SlotRef, ...]
-    instances: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class AccessRequest:
-    """What `warden bootstrap` asks a store to provision for one environment."""
-
-    project: str
-    env: str
-    services: tuple[ServiceAccess, ...]
-    namespaces: tuple[NamespaceAccess, ...]
-    approles: bool = False
-
-
-@dataclass(frozen=True)
-class AccessChange:
-    """One change (or no-change) an access bootstrap made or would make."""
-
-    kind: str  # mount | auth | policy | role
-    name: str
-    action: str  # create | update | unchanged
-    detail: str = ""
-
-
-@dataclass
-class AccessReport:
-    """Every access change of one bootstrap, applied or planned."""
-
-    applied: bool
-    changes: list[AccessChange] = field(default_factory=list)
-
-    @property
-    def changed(self) -> list[AccessChange]:
-        return [c for c in self.changes if c.action != "unchanged"]
-
-
-@runtime_checkable
-class AccessProvisioner(Protocol):
-    """Optional: backends that can create access policies and machine roles (Vault).
-
-    `warden bootstrap` and `warden render vault-policy` check
-    `isinstance(store, AccessProvisioner)`, so ops never name a backend.
-    `provision_access(apply=False)` reports what would change and writes nothing.
-    """
-
-    def render_access(self, request: AccessRequest) -> dict[str, str]: ...
-
-    def provision_access(self, request: AccessRequest, *, apply: bool) -> AccessReport: ...
-
-
-@runtime_checkable
-class RemoteReferences(Protocol):
-    """Optional: backends that Kubernetes' External Secrets Operator can read directly."""
-
-    def remote_ref(self, slot: SlotRef) -> tuple[str, str]:
-        """(remoteRef.key, remoteRef.property) of a slot."""
-        ...
-
-
-@runtime_checkable
-class StoreNotices(Protocol):
-    """Optional: things a report on this store should mention (e.g. data written outside warden)."""
-
-    def notices(self) -> list[str]: ...
-
-
-@runtime_checkable
-class CredentialIssuer(Protocol):
-    """Optional: backends that can hand out machine credentials for a role they provisioned."""
-
-    def issue_credentials(self, role: str) -> dict[str, SecretValue]:
-        """Fresh login credentials of `role` (e.g. AppRole role id and a new secret id)."""
-        ...
+        return getattr(provisioning, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # --- optional: the store keeps the head of the audit log that records its writes ------------

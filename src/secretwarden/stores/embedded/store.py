@@ -32,7 +32,6 @@ import functools
 import json
 import os
 import sqlite3
-import uuid
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, Literal, ParamSpec, TypeVar
@@ -235,6 +234,8 @@ class EmbeddedStore:
         folder = self.path.parent
         ensure_private_dir(folder)
         _ignore_folder(folder)
+        import uuid  # only a new store needs an id (uuid loads `platform`: not on run's path)
+
         store_id = str(uuid.uuid4())
         root = create_root_key(store_id, forbidden_root=forbidden_key_root)
         tmp = self.path.with_name(f".{self.path.name}.{store_id}.new")
