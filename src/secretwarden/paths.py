@@ -19,7 +19,7 @@ import os
 import stat
 from pathlib import Path
 
-from secretwarden.errors import MasterKeyError, StoreUnavailable
+from secretwarden.errors import InputError, MasterKeyError, StoreUnavailable
 
 PRIVATE_DIR_MODE = 0o700
 
@@ -167,6 +167,25 @@ def write_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def write_output(path: Path, text: str, *, what: str = "file", mode: int = 0o644) -> Path:
+    """A file the user asked a command for (`--output`, `--out`, `--html`), written atomically.
+
+    Every command's output file goes through here, so each is replaced whole
+    and an unwritable path is the user's error (exit 2, one line), never a
+    traceback. `what` names the file in that message ("report", "calendar").
+    """
+    try:
+        write_atomic(path, text.encode("utf-8"), mode=mode)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write the {what} ({exc.strerror or type(exc).__name__})") from None
+    return path
+
+
+def write_outputs(folder: Path, files: dict[str, str], *, what: str = "file") -> list[Path]:
+    """Several output files (name -> text) in `folder`, each written by `write_output`; their paths."""
+    return [write_output(folder / name, text, what=what) for name, text in files.items()]
 
 
 def open_nofollow(path: Path, flags: int, mode: int = 0o600, *, what: str) -> int:

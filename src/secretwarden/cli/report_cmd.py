@@ -8,17 +8,8 @@ import click
 
 from secretwarden.cli.common import workspace
 from secretwarden.cli.dashboard_common import dashboard_options, parse_now, require_extra
-from secretwarden.errors import InputError, UsageError
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    from secretwarden.paths import write_atomic
-
-    try:
-        # 0644: an artifact to share: it holds names and metadata, never a value
-        write_atomic(path, text.encode("utf-8"), mode=0o644)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot write ({exc.strerror or type(exc).__name__})") from None
+from secretwarden.errors import UsageError
+from secretwarden.paths import write_output
 
 
 @click.command("report")
@@ -59,7 +50,8 @@ def report(ctx: click.Context, html_out: str | None, fmt: str | None, output: st
     if html_out is not None:
         from secretwarden.dashboard.render import render_report
 
-        _write_atomic(Path(html_out), render_report(d))
+        # 0644: an artifact to share: it holds names and metadata, never a value
+        write_output(Path(html_out), render_report(d), what="dashboard", mode=0o644)
         sm = d.summary
         click.echo(
             f"wrote {html_out}: {sm['blocked']} of {sm['cells']} cells blocked, {sm['overdue']} overdue, "
@@ -67,7 +59,7 @@ def report(ctx: click.Context, html_out: str | None, fmt: str | None, output: st
             err=True,
         )
     elif output:
-        _write_atomic(Path(output), d.dumps())
+        write_output(Path(output), d.dumps(), what="dashboard data", mode=0o644)
     else:
         click.echo(d.dumps(), nl=False)
     return 0

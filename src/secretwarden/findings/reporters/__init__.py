@@ -75,10 +75,6 @@ def render(report: Report, fmt: str, options: RenderOptions | None = None) -> st
 
 def write_report(path: Path, text: str) -> None:
     """A report file (`--output`), replaced atomically; an unwritable path is the user's error."""
-    from secretwarden.errors import InputError
-    from secretwarden.paths import write_atomic
+    from secretwarden.paths import write_output
 
-    try:
-        write_atomic(path, text.encode("utf-8"))
-    except OSError as exc:
-        raise InputError(f"{path}: cannot write the report ({exc.strerror or type(exc).__name__})") from None
+    write_output(path, text, what="report")
