@@ -207,13 +207,35 @@ def judge(facts: Iterable[SlotFacts], today: dt.date, *, allow_compromised: bool
 
 # --- the incident register, read cheaply -----------------------------------------------------
 
-
-# The incident register, beside the audit log (written by ops/journal.py `incident_journal`;
-# tests/test_verdict.py writes it there and reads it here, so the two stay in step).
+# The register is a journal each store keeps (ops/journal.py, stores.base.SharedJournal); its
+# head carries the index `fold_incident` maintains, so a gate reads one head per store and
+# nothing else. A checkout's older local register (this file beside the audit log) is read
+# too until the first append imports it into the stores.
 REGISTER_NAME = "incidents.jsonl"
 
 
-def _register_entries(audit_path: Path) -> Iterator[dict[str, Any]]:
+def _incident_number(incident_id: str) -> int:
+    tail = incident_id.rsplit("-", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
+
+
+def fold_incident(index: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
+    """The register's head index after `record`: open incidents by id and the highest number used."""
+    opened = dict(index.get("open") or {})
+    last = int(index.get("last") or 0)
+    incident_id = str(record.get("id", ""))
+    where = [record.get("store", ""), record.get("env"), record.get("namespace"), record.get("key"), record.get("instance")]
+    if record.get("event") == "open" and all(isinstance(x, str) for x in where[:4]):
+        if not isinstance(where[4], (str, type(None))):
+            return {"open": opened, "last": last}  # a damaged entry shows up in `audit verify`
+        opened[incident_id] = where
+        last = max(last, _incident_number(incident_id))
+    elif record.get("event") == "close":
+        opened.pop(incident_id, None)
+    return {"open": opened, "last": last}
+
+
+def _legacy_entries(audit_path: Path) -> Iterator[dict[str, Any]]:
     try:
         raw = (audit_path.parent / REGISTER_NAME).read_bytes()
     except OSError:
@@ -227,23 +249,31 @@ def _register_entries(audit_path: Path) -> Iterator[dict[str, Any]]:
             yield entry
 
 
-def open_incidents(audit_path: Path) -> dict[tuple[str, SlotRef], str]:
-    """(store, slot) -> id of every incident in the register that is not closed.
+def open_incidents(
+    indexes: Iterable[Mapping[str, Any]], legacy_audit_path: Path | None = None
+) -> dict[tuple[str, SlotRef], str]:
+    """(store, slot) -> id of every incident not closed.
 
-    Reads the JSONL register beside the audit log without building incidents
-    (the run fast path and the runtime call this); `ops/incidents.py` is the full view.
+    `indexes` are the heads' indexes of the stores' registers (`fold_incident`);
+    `legacy_audit_path` adds a checkout's register from before the stores kept
+    it. Builds no incidents (the run fast path and the runtime call this);
+    `ops/incidents.py` is the full view.
     """
-    opened: dict[str, tuple[str, SlotRef]] = {}
-    for e in _register_entries(audit_path):
-        try:
-            if e.get("event") == "open":
-                slot = SlotRef(str(e["env"]), str(e["namespace"]), str(e["key"]), e.get("instance"))
-                opened[str(e["id"])] = (str(e.get("store", "")), slot)
-            elif e.get("event") == "close":
-                opened.pop(str(e.get("id")), None)
-        except (KeyError, TypeError):
-            continue  # a damaged entry shows up in `audit verify`, not as a crash here
-    return {where: inc for inc, where in opened.items()}
+    found: dict[tuple[str, SlotRef], str] = {}
+    for index in indexes:
+        for incident_id, where in (index.get("open") or {}).items():
+            try:
+                store, env, namespace, key, instance = where
+                found[(str(store), SlotRef(str(env), str(namespace), str(key), instance))] = str(incident_id)
+            except (TypeError, ValueError):
+                continue  # a damaged head shows up in `audit verify`
+    if legacy_audit_path is not None:
+        local: dict[str, Any] = {}
+        for e in _legacy_entries(legacy_audit_path):
+            local = fold_incident(local, e)
+        for store_slot, incident_id in open_incidents([local]).items():
+            found.setdefault(store_slot, incident_id)
+    return found
 
 
 def incident_for(register: Mapping[tuple[str, SlotRef], str], store: str, slot: SlotRef) -> str | None:

@@ -11,6 +11,8 @@ import csv
 import datetime as dt
 import io
 import json
+import re
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -141,11 +143,13 @@ def test_incident_cli_lifecycle_and_run(repo: Path) -> None:
     code, out, _ = w(repo, "audit", "log", "--incident", "INC-0001", "--format", "json")
     assert [e["command"] for e in json.loads(out)] == ["incident-open", "incident-close"]
     code, out, _ = w(repo, "audit", "verify")
-    assert code == 0 and "incidents.jsonl: ok" in out and "rotation.jsonl: ok" in out
-    register = repo.parent / ".warden" / "incidents.jsonl"
-    register.write_text(register.read_text().replace("seen in a CI log", "nothing happened"))
+    assert code == 0 and re.search(r"incidents journal \(.*\): ok", out) and re.search(r"rotation journal \(.*\): ok", out)
+    db = sqlite3.connect(next((repo.parent / ".warden").glob("*.db")))  # the register lives in the store's file
+    db.execute("UPDATE journal_entries SET entry = replace(entry, 'seen in a CI log', 'nothing happened')")
+    db.commit()
+    db.close()
     code, out, _ = w(repo, "audit", "verify")
-    assert code == 1 and "incidents.jsonl: TAMPERED" in out
+    assert code == 1 and re.search(r"incidents journal \(.*\): TAMPERED", out)
 
 
 def test_isolation_cli(repo: Path) -> None:
@@ -231,7 +235,7 @@ def test_no_value_in_any_output_of_the_new_commands(repo: Path, isolated_home: P
         for value in secrets:
             assert value not in res.output, (args, "value leaked into output")
     written = [p for p in [*repo.parent.rglob("*"), *isolated_home.rglob("*")] if p.is_file()]
-    assert any(p.name == "rotation.jsonl" for p in written) and any(p.name == "incidents.jsonl" for p in written)
+    assert any(p.suffix == ".db" for p in written)  # the rotation log and the register live in the store
     for path in written:
         data = path.read_bytes()
         for value in secrets:

@@ -1,4 +1,4 @@
-"""The incident register and rotation log are keyed and anchored like the audit log (issue 21.5)."""
+"""A checkout's local register (from before the stores kept it) is keyed and anchored like the audit log (issue 21.5)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,11 @@ import json
 from pathlib import Path
 
 from secretwarden.audit.log import GENESIS, canonical, entry_hash
-from secretwarden.ops.journal import incident_journal
+from secretwarden.ops.journal import Journal, legacy_journal
+
+
+def incident_journal(audit: Path) -> Journal:
+    return legacy_journal(audit, "incidents")
 
 
 def opened(tmp_path: Path, n: int = 3) -> Path:

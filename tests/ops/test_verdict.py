@@ -85,17 +85,28 @@ def test_summary_counts_blockers_in_the_gap_report_words() -> None:
 
 
 def test_the_register_keeps_only_incidents_not_closed(tmp_path: Path) -> None:
-    from secretwarden.ops.journal import incident_journal
+    from secretwarden.ops.journal import legacy_journal
+    from secretwarden.verdict import fold_incident
 
     audit = tmp_path / ".warden" / "audit.jsonl"
-    journal = incident_journal(audit)
+    journal = legacy_journal(audit, "incidents")
     slot = {"env": "dev", "namespace": "api", "key": "TOKEN", "instance": None, "store": "local"}
-    journal.append({"event": "open", "id": "INC-0001", **slot})
-    journal.append({"event": "open", "id": "INC-0002", **slot, "key": "OTHER"})
-    journal.append({"event": "close", "id": "INC-0001"})
-    journal.append({"event": "open", "id": "broken"})  # damaged: ignored, not a crash
-    assert open_incidents(audit) == {("local", SlotRef("dev", "api", "OTHER")): "INC-0002"}
-    assert open_incidents(tmp_path / "nowhere" / "audit.jsonl") == {}
+    events = [
+        {"event": "open", "id": "INC-0001", **slot},
+        {"event": "open", "id": "INC-0002", **slot, "key": "OTHER"},
+        {"event": "close", "id": "INC-0001"},
+        {"event": "open", "id": "broken"},  # damaged: ignored, not a crash
+    ]
+    index: dict[str, object] = {}
+    for e in events:
+        journal.append(e)
+        index = fold_incident(index, e)
+    expected = {("local", SlotRef("dev", "api", "OTHER")): "INC-0002"}
+    assert open_incidents([], audit) == expected  # a checkout's register from before the stores kept it
+    assert open_incidents([index]) == expected  # a store's head
+    assert index["last"] == 2
+    assert open_incidents([], tmp_path / "nowhere" / "audit.jsonl") == {}
+    assert open_incidents([{"open": {"INC-9": "not a slot"}}]) == {}
 
 
 # --- every gate agrees ------------------------------------------------------------------------

@@ -323,11 +323,12 @@ def _formats(ws: Workspace) -> dict[tuple[str, str], str | None]:
 
 
 def build_coverage(ws: Workspace, envs: list[str], service: str | None = None) -> Coverage:
+    from secretwarden.ops.journal import incident_register
     from secretwarden.ops.status import GapReport, env_status
-    from secretwarden.verdict import hold_passed, open_incidents
+    from secretwarden.verdict import hold_passed
 
     # The gap report's per-environment part; its isolation section is a section of its own here.
-    register = open_incidents(ws.audit.path)
+    register = incident_register(ws, envs)
     report = GapReport(
         ws.contract.project, ws.clock(), [env_status(ws, env, service=service, register=register) for env in envs]
     )

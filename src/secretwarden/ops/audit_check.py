@@ -1,7 +1,9 @@
 """`warden audit verify`: the log's own chain, its anchors, and what the stores remember.
 
 The log alone can prove edits and reordering (keyed chain) and a cut tail
-(the anchor in the key folder). A store that anchors the log too
+(the anchor in the key folder). The project's shared journals (rotation log,
+incident register) are checked in every store that keeps them; their entries
+name this machine's audit head at the time, so a log cut below it shows too. A store that anchors the log too
 (`AuditAnchored`, the embedded store) adds two checks that need no key:
 the entry it names must be in the log (so deleting the log, or replacing it
 with a shorter one, shows), and no writer may have committed a write without
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field
 
 from secretwarden.audit.log import AuditVerdict
 from secretwarden.errors import WardenError
-from secretwarden.ops.journal import incident_journal, rotation_journal
+from secretwarden.ops.journal import INCIDENTS, ROTATION, SharedLog, legacy_journal
 from secretwarden.ops.workspace import Workspace
 from secretwarden.stores.base import AuditAnchored
 
@@ -39,7 +41,12 @@ class AuditReport:
 def verify_audit(ws: Workspace) -> AuditReport:
     log = ws.audit
     report = AuditReport(log.verify())
-    for journal in (rotation_journal(log.path), incident_journal(log.path)):
+    for name in (ROTATION, INCIDENTS):
+        # The project's journals, kept by each store (and anchoring this machine's log head) ...
+        for where, problems in SharedLog(ws, name).verify().items():
+            report.journals.append(JournalVerdict(where, problems))
+        # ... and this checkout's older local file, until an append imports it.
+        journal = legacy_journal(log.path, name)
         if journal.path.exists():
             report.journals.append(JournalVerdict(str(journal.path), journal.verify()))
     hashes: dict[int, str] | None = None

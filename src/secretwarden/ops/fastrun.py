@@ -81,7 +81,7 @@ def _fast_run(opts: dict[str, str], passed: list[str], clean: bool, command: lis
     store = open_plan_store(plan)
     try:
         res = resolve_values(store, plan.entries)
-        verdict = run_verdict(plan, res, dt.datetime.now(dt.UTC).date())
+        verdict = run_verdict(plan, res, dt.datetime.now(dt.UTC).date(), store=store)
         if run_refusal(plan, verdict) is not None:
             return  # the full path refuses, audits and explains
         values = {k: v for k, v in res.values.items() if k not in verdict.withheld}

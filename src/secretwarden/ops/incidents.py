@@ -7,12 +7,13 @@ Opening an incident does two things, in this order:
    `run` refuses it, and every value the key ever had is denied for good
    (the reuse rule of `stores/base.py`);
 2. it records the incident (id, reason, who, when) in the incident register,
-   a hash-chained journal beside the audit log (`ops/journal.py`).
+   a hash-chained journal kept by the same store (`ops/journal.py`), so every
+   machine that uses the store sees it.
 
 An incident closes only once the key has a live version written after the
 incident opened, and with a root-cause note. `list_incidents` also reports
 compromise marks found in a store that have no record in this register
-(another checkout opened them), so nobody is left unaware of one.
+(a mark set outside warden, or a register entry lost), so nobody is left unaware of one.
 """
 
 from __future__ import annotations
@@ -23,10 +24,11 @@ from typing import Any
 
 from secretwarden.errors import CompromisedSecret, SecretNotFound, UsageError
 from secretwarden.identity import current_user
-from secretwarden.ops.journal import incident_journal
+from secretwarden.ops.journal import INCIDENTS, incident_journal
 from secretwarden.ops.secrets import audited, slot_fields
 from secretwarden.ops.workspace import Workspace
 from secretwarden.slots import SlotRef
+from secretwarden.stores.base import JournalHead
 
 
 @dataclass
@@ -82,7 +84,7 @@ def _slot_of(e: dict[str, Any]) -> SlotRef:
 def _recorded(ws: Workspace) -> list[Incident]:
     """Fold the register's open/close events into incidents (without store state)."""
     found: dict[str, Incident] = {}
-    for e in incident_journal(ws.audit.path).entries():
+    for e in incident_journal(ws).entries():
         try:
             if e.get("event") == "open":
                 found[str(e["id"])] = Incident(
@@ -167,8 +169,20 @@ def open_incident(ws: Workspace, slot: SlotRef, reason: str, *, dry_run: bool = 
         # The store mark first: if the register cannot be written, the key is still blocked.
         ws.secrets(slot.env).mark_compromised(slot, now, f"incident: {reason}")
 
-        def build(existing: list[dict[str, Any]]) -> dict[str, Any]:
-            n = sum(1 for e in existing if e.get("event") == "open") + 1
+        # Numbers run across the project's stores: the other stores' last numbers, read now
+        # (a number is claimed by check-and-set within one store; see docs/team.md).
+        journal = incident_journal(ws)
+        elsewhere = [
+            int(part.head(INCIDENTS).index.get("last") or 0) for name, part in journal.parts().items() if name != store_name
+        ]
+
+        def build(head: JournalHead) -> dict[str, Any]:
+            # Decided on the head the entry will follow: two writers never share a number,
+            # and a slot opened meanwhile by another machine is refused here too.
+            for other, where in (head.index.get("open") or {}).items():
+                if list(where)[1:] == [slot.env, slot.namespace, slot.key, slot.instance]:
+                    raise UsageError(f"{slot.label()} is already under incident {other}")
+            n = max([int(head.index.get("last") or 0), *elsewhere]) + 1
             return {
                 "event": "open",
                 "id": f"INC-{n:04d}",
@@ -179,7 +193,7 @@ def open_incident(ws: Workspace, slot: SlotRef, reason: str, *, dry_run: bool = 
                 "actor": planned.opened_by,
             }
 
-        entry = incident_journal(ws.audit.path).append_with(build)
+        entry = journal.append_with(store_name, build)
         planned.id = str(entry["id"])
         extra["incident"] = planned.id
     return planned
@@ -214,17 +228,22 @@ def close_incident(ws: Workspace, incident_id: str, root_cause: str, *, dry_run:
     if dry_run:
         return inc
     with audited(ws, command="incident-close", **slot_fields(inc.slot), store=inc.store, incident=inc.id):
-        incident_journal(ws.audit.path).append(
-            {
+        def build(head: JournalHead) -> dict[str, Any]:
+            if inc.id not in (head.index.get("open") or {}):
+                raise UsageError(f"incident {inc.id} was closed meanwhile")
+            return {
                 "event": "close",
                 "id": inc.id,
                 "time": now.isoformat(),
                 **slot_fields(inc.slot),
+                "store": inc.store,
                 "root_cause": root_cause,
                 "rotated_version": inc.rotated_version,
                 "actor": current_user(),
             }
-        )
+
+        store_name = inc.store if inc.store in ws.contract.stores else ws.contract.store_for(inc.slot.env)
+        incident_journal(ws).append_with(store_name, build)
     inc.closed_at, inc.closed_by, inc.root_cause = now, current_user(), root_cause
     return inc
 

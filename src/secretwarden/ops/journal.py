@@ -23,10 +23,10 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from secretwarden.audit.log import (
     GENESIS,
@@ -38,8 +38,13 @@ from secretwarden.audit.log import (
     keyed_hash,
 )
 from secretwarden.crypto.derive import same
-from secretwarden.errors import MasterKeyError, WardenError
+from secretwarden.errors import MasterKeyError, UsageError, WardenError
 from secretwarden.paths import environment_error, is_state_dir, open_nofollow
+from secretwarden.slots import SlotRef
+from secretwarden.stores.base import JOURNAL_GENESIS, JournalHead, SharedJournal, SharedStateHolder
+
+if TYPE_CHECKING:
+    from secretwarden.ops.workspace import Workspace
 
 
 def _parse(raw: bytes) -> dict[str, Any] | None:
@@ -182,9 +187,278 @@ def state_dir(audit_path: Path) -> Path:
     return audit_path.parent
 
 
-def rotation_journal(audit_path: Path) -> Journal:
-    return Journal(state_dir(audit_path) / "rotation.jsonl", audit_path)
+def legacy_journal(audit_path: Path, name: str) -> Journal:
+    """A journal as older versions kept it, in this checkout's state folder (imported into the stores)."""
+    return Journal(state_dir(audit_path) / f"{name}.jsonl", audit_path)
 
 
-def incident_journal(audit_path: Path) -> Journal:
-    return Journal(state_dir(audit_path) / "incidents.jsonl", audit_path)
+# --- the shared journals: kept by the contract's stores ---------------------------------------
+
+ROTATION = "rotation"
+INCIDENTS = "incidents"
+_CHAIN_LABEL = b"secretwarden shared journal chain"
+_CHAIN_FIELDS = ("seq", "prev", "alg", "kid", "hash")
+
+
+def chain_key(project: str, root: Path | None) -> bytes | None:
+    """The key that chains the shared journals: derived from the project's fingerprint key.
+
+    Every machine that writes a store holds that key already (its fingerprints
+    would not match otherwise), so every machine can check every entry;
+    someone who can write the store's journal paths but lacks the key cannot
+    forge one.
+    """
+    import hashlib
+    import hmac
+
+    from secretwarden.crypto.fingerprint import load_fingerprint_key
+
+    key = load_fingerprint_key(project, create=False, forbidden_root=root)
+    return None if key is None else hmac.new(key, _CHAIN_LABEL, hashlib.sha256).digest()
+
+
+def _noop_fold(index: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
+    return index
+
+
+def fold_for(name: str) -> Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]:
+    """What a journal's head keeps besides count and hash: the open incidents for the register."""
+    from secretwarden.verdict import fold_incident
+
+    return fold_incident if name == INCIDENTS else _noop_fold
+
+
+@dataclass
+class _Writer:
+    """`stores.base.JournalWriter`: the caller's entry, sealed into the keyed chain."""
+
+    make: Callable[[JournalHead], dict[str, Any]]
+    key: bytes
+    fold_fn: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]
+
+    def build(self, head: JournalHead) -> dict[str, Any]:
+        entry = {k: v for k, v in self.make(head).items() if k not in _CHAIN_FIELDS}
+        return entry
+
+    def seal(self, entry: dict[str, Any], seq: int, prev: str) -> dict[str, Any]:
+        record = {**entry, "seq": seq, "prev": prev, "alg": KEYED, "kid": chain_key_id(self.key)}
+        record["hash"] = keyed_hash(self.key, record)
+        return record
+
+    def fold(self, index: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
+        return self.fold_fn(index, record)
+
+
+def chain_key_id(key: bytes) -> str:
+    from secretwarden.crypto.derive import key_id
+
+    return key_id(key, b"journal chain")[:16]
+
+
+def _time_of(entry: dict[str, Any]) -> str:
+    return str(entry.get("time", ""))
+
+
+class SharedLog:
+    """One journal of the project (the rotation log or the incident register) across its stores.
+
+    Each store of the contract keeps its own part (`SharedJournal`); an entry
+    goes to the store its slot lives in, and the project's journal is every
+    part merged by time. Entries of this checkout's older local file that were
+    not imported yet are read too, and imported by the first append.
+    """
+
+    def __init__(self, ws: Workspace, name: str) -> None:
+        self.ws = ws
+        self.name = name
+
+    # --- reading ---------------------------------------------------------------
+
+    def parts(self) -> dict[str, SharedJournal]:
+        """Store name -> that store's journals (opened for metadata; secrets stores when already open)."""
+        out: dict[str, SharedJournal] = {}
+        for store_name, reader in self.ws.metadata_by_store().items():
+            if isinstance(reader, SharedStateHolder):
+                out[store_name] = reader.shared_journal()
+        return out
+
+    def legacy(self) -> Journal:
+        return legacy_journal(self.ws.audit.path, self.name)
+
+    def entries(self) -> list[dict[str, Any]]:
+        """Every entry of every store, plus this checkout's entries not imported yet, oldest first."""
+        merged: list[dict[str, Any]] = []
+        for store_name, part in self.parts().items():
+            for e in part.entries(self.name):
+                if "damaged" not in e:
+                    merged.append({"store": store_name, **e})
+        merged += [e for e in self.legacy().entries()]
+        return sorted(merged, key=_time_of)
+
+    # --- writing ---------------------------------------------------------------
+
+    def _writer_part(self, store_name: str) -> SharedJournal:
+        store = self.ws.secrets_store(store_name)
+        if not isinstance(store, SharedStateHolder):
+            raise UsageError(f"store `{store_name}` keeps no shared journals")
+        return store.shared_journal()
+
+    def _key(self) -> bytes:
+        key = chain_key(self.ws.contract.project, self.ws.root)
+        if key is None:
+            raise MasterKeyError(
+                f"the project's fingerprint key is missing; the shared {self.name} journal is chained with it",
+                hint="restore the project's fingerprint key (or WARDEN_FINGERPRINT_KEY) from a backup",
+            )
+        return key
+
+    def append(self, entry: dict[str, Any]) -> dict[str, Any]:
+        return self.append_with(str(entry.get("store") or self._store_of(entry)), lambda _head: entry)
+
+    def _store_of(self, entry: dict[str, Any]) -> str:
+        return self.ws.contract.store_for(str(entry["env"]))
+
+    def append_with(self, store_name: str, make: Callable[[JournalHead], dict[str, Any]]) -> dict[str, Any]:
+        """Append `make(head)` to `store_name`'s journal, `make` seeing the head it will follow."""
+        part = self._writer_part(store_name)
+        key = self._key()
+        self.import_legacy(key)
+        anchor = self.ws.audit.read_anchor()
+
+        def stamped(head: JournalHead) -> dict[str, Any]:
+            entry = dict(make(head))
+            entry.setdefault("store", store_name)
+            if anchor is not None:  # this machine's audit head: a later cut of its log shows (verify)
+                entry["audit"] = {"log": self.ws.audit.log_id, "seq": anchor[0], "hash": anchor[1]}
+            return entry
+
+        return part.append(self.name, _Writer(stamped, key, fold_for(self.name)))
+
+    def import_legacy(self, key: bytes) -> int:
+        """Move this checkout's older local journal into the stores, once; returns entries imported.
+
+        Each entry keeps its fields and says where it came from; the local file
+        is renamed to `<name>.jsonl.imported` (kept, never rewritten), so no
+        record is lost and none is imported twice.
+        """
+        legacy = self.legacy()
+        try:
+            fd = open_nofollow(legacy.path, os.O_RDONLY, what="journal")
+        except FileNotFoundError:
+            return 0
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # one importer per checkout; the rename ends the others
+            if not legacy.path.exists() or os.stat(legacy.path).st_ino != os.fstat(fd).st_ino:
+                return 0
+            problems = legacy.verify()
+            count = 0
+            for old in legacy.entries():
+                store_name = str(old.get("store") or "")
+                if store_name not in self.ws.contract.stores:
+                    try:
+                        store_name = self._store_of(old)
+                    except (KeyError, WardenError):
+                        store_name = next(iter(self.ws.contract.stores))
+                body = {k: v for k, v in old.items() if k not in _CHAIN_FIELDS}
+                body["imported"] = {"from": legacy.path.name, "seq": old.get("seq"), "hash": old.get("hash")}
+                self._writer_part(store_name).append(
+                    self.name, _Writer(lambda _h, b=body: b, key, fold_for(self.name))  # type: ignore[misc]
+                )
+                count += 1
+            os.replace(legacy.path, legacy.path.with_name(legacy.path.name + ".imported"))
+        finally:
+            os.close(fd)
+        self.ws.audit.append(
+            command="journal-import",
+            outcome="ok",
+            detail=f"{count} {self.name} entries moved from {legacy.path.name} into the stores"
+            + (f"; the local chain had {len(problems)} problem(s)" if problems else ""),
+        )
+        return count
+
+    # --- checking --------------------------------------------------------------
+
+    def verify(self) -> dict[str, list[str]]:
+        """Problems per store part (empty lists when intact)."""
+        key = chain_key(self.ws.contract.project, self.ws.root)
+        out: dict[str, list[str]] = {}
+        for store_name, part in self.parts().items():
+            problems = verify_part(part, self.name, key, self.ws.audit)
+            if problems or part.head(self.name).seq:
+                out[f"store `{store_name}` {self.name} journal ({part.location})"] = problems
+        return out
+
+
+def verify_part(part: SharedJournal, name: str, key: bytes | None, audit: AuditLog | None = None) -> list[str]:
+    """Edits, removals, insertions, reorders and a cut tail of one store's journal; and a cut local audit log."""
+    problems: list[str] = []
+    where = name
+    entries = part.entries(name)
+    head = part.head(name)
+    kid = chain_key_id(key) if key is not None else None
+    prev = JOURNAL_GENESIS
+    index: dict[str, Any] = {}
+    fold = fold_for(name)
+    mine: dict[str, Any] | None = None
+    if key is None and entries:
+        problems.append(f"{where}: the project's fingerprint key is missing here; entries cannot be authenticated")
+    for pos, e in enumerate(entries, start=1):
+        label = f"{where} entry {e.get('seq', pos)}"
+        if "damaged" in e and "hash" not in e:
+            problems.append(f"{label}: {e['damaged']}")
+            prev = "?"
+            continue
+        if e.get("seq") != pos:
+            problems.append(f"{label}: expected entry {pos} here (entries removed or inserted)")
+        if prev != "?" and e.get("prev") != prev:
+            problems.append(f"{label}: does not follow the entry before it (removed, inserted or reordered)")
+        if key is not None:
+            if e.get("alg") != KEYED or e.get("kid") != kid:
+                problems.append(f"{label}: not chained with this project's key (forged, or the key was replaced)")
+            elif not same(str(e.get("hash")), keyed_hash(key, e)):
+                problems.append(f"{label}: content does not match its keyed hash (edited)")
+        prev = str(e.get("hash"))
+        index = fold(index, e)
+        anchored = e.get("audit")
+        if audit is not None and isinstance(anchored, dict) and anchored.get("log") == audit.log_id:
+            mine = anchored
+    if head.seq != len(entries) or (entries and head.digest != prev):
+        problems.append(
+            f"{where}: its head records {head.seq} entries, {len(entries)} are stored: "
+            "entries were cut off the end, or the head was rewritten"
+        )
+    elif head.index != index:
+        problems.append(f"{where}: the head's index does not match its entries (edited)")
+    if audit is not None and mine is not None:
+        seq = mine.get("seq")
+        found = next((x for x in audit.entries() if x.get("seq") == seq), None)
+        if found is None or found.get("hash") != mine.get("hash"):
+            problems.append(
+                f"{where}: records this machine's audit entry {seq}, which the local audit log "
+                + ("does not contain (cut or deleted)" if found is None else "holds differently (rewritten)")
+            )
+    return problems
+
+
+def rotation_journal(ws: Workspace) -> SharedLog:
+    return SharedLog(ws, ROTATION)
+
+
+def incident_journal(ws: Workspace) -> SharedLog:
+    return SharedLog(ws, INCIDENTS)
+
+
+def incident_register(ws: Workspace, envs: Iterable[str] | None = None) -> dict[tuple[str, SlotRef], str]:
+    """(store, slot) -> open incident id, from the head of each store's register (one read each).
+
+    Only the stores of `envs` (default: every store) are asked, so a report on
+    one environment never waits on another environment's store.
+    """
+    from secretwarden.stores.base import shared_index
+    from secretwarden.verdict import open_incidents
+
+    if envs is None:
+        readers = list(ws.metadata_by_store().values())
+    else:
+        readers = list({ws.store_for(env): ws.metadata(env) for env in envs}.values())  # store_for: no contract model
+    return open_incidents([shared_index(reader, INCIDENTS) for reader in readers], ws.audit.path)

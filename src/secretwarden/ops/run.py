@@ -67,11 +67,14 @@ def compile_plan(ws: Workspace, service: str, env: str, instance: str | None) ->
     return plan
 
 
-def run_verdict(plan: ServicePlan, res: Resolution, today: dt.date, *, allow_compromised: bool = False) -> Verdict:
-    """The one verdict (verdict.py) over what was read, the incident register and the hold dates."""
+def run_verdict(
+    plan: ServicePlan, res: Resolution, today: dt.date, *, allow_compromised: bool = False, store: object = None
+) -> Verdict:
+    """The one verdict (verdict.py) over what was read, the incident register (the head of `store`'s) and the hold dates."""
+    from secretwarden.stores.base import shared_index
     from secretwarden.verdict import SlotFacts, incident_for, judge, open_incidents
 
-    register = open_incidents(Path(plan.audit_path))
+    register = open_incidents([shared_index(store, "incidents")], Path(plan.audit_path))
     facts = [
         SlotFacts(
             req.var, req.slot, req.required, state, problems,  # type: ignore[arg-type]
@@ -135,7 +138,7 @@ def prepare_run(
             extra["argv0"] = os.path.basename(argv[0])
         res = resolve_values(store, plan.entries, allow_compromised=allow_compromised)
         extra["keys"] = res.keys
-        verdict = run_verdict(plan, res, ws.clock().date(), allow_compromised=allow_compromised)
+        verdict = run_verdict(plan, res, ws.clock().date(), allow_compromised=allow_compromised, store=store)
         allowed = [r.var for r in verdict.warnings if r.code in ("compromised", "incident-open") and not r.withhold]
         if allowed:
             extra["detail"] = "allow-compromised: " + ", ".join(allowed)

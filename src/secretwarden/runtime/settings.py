@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from secretwarden.contract.plan import Requirement, ServicePlan
+    from secretwarden.slots import SlotRef
     from secretwarden.verdict import Verdict
 
 ENV_VAR = "WARDEN_ENV"
@@ -126,16 +127,20 @@ def read_raw(plan: ServicePlan, environ: Mapping[str, str] | None = None) -> tup
     return {k.var: source[k.var] for k in plan.entries if source.get(k.var)}, []
 
 
-def judged(plan: ServicePlan, readings: list[tuple[Requirement, str, tuple[str, ...]]]) -> Verdict:
+def judged(
+    plan: ServicePlan,
+    readings: list[tuple[Requirement, str, tuple[str, ...]]],
+    register: Mapping[tuple[str, SlotRef], str] | None = None,
+) -> Verdict:
     """The one verdict (secretwarden/verdict.py) over what the application got for each key.
 
     A direct-vault read also weighs the incident register; values from the
     environment were passed by `warden run`, which weighed it (and its audited
     `--allow-compromised`) already.
     """
-    from secretwarden.verdict import SlotFacts, judge, open_incidents
+    from secretwarden.verdict import SlotFacts, judge
 
-    register = open_incidents(Path(plan.audit_path)) if plan.direct else {}
+    register = register if plan.direct and register is not None else {}  # read with the values (_read_store)
     facts = [
         SlotFacts(
             req.var, req.slot, req.required, state, problems,  # type: ignore[arg-type]
@@ -155,6 +160,8 @@ def _read_store(plan: ServicePlan) -> tuple[dict[str, str], list[str]]:
         plan_audit_log,
         resolve_values,
     )
+    from secretwarden.stores.base import shared_index
+    from secretwarden.verdict import open_incidents
 
     store = open_plan_store(plan)
     try:
@@ -162,9 +169,10 @@ def _read_store(plan: ServicePlan) -> tuple[dict[str, str], list[str]]:
         with audited(log, command="runtime", service=plan.service, env=plan.env, instance=plan.instance) as extra:
             res = resolve_values(store, plan.entries)
             extra["keys"] = res.keys
+        register = open_incidents([shared_index(store, "incidents")], Path(plan.audit_path))
     finally:
         store.close()
-    verdict = judged(plan, res.readings)
+    verdict = judged(plan, res.readings, register)
     # resolve_values already checked formats; the second check in `validate` is cheap and harmless.
     values = {k: v for k, v in res.values.items() if k not in verdict.withheld}
     return values, [r.line for r in verdict.blockers]

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from secretwarden.errors import ReuseRefused
 from secretwarden.slots import SlotRef
@@ -427,3 +427,76 @@ class AuditAnchored(Protocol):
     def claim_orphaned_writes(self) -> dict[int, int]:
         """Pending counts of writers that are no longer running; removed from the store."""
         ...
+
+
+# --- optional: shared project state (rotation log, incident register) ----------------------
+
+JOURNAL_GENESIS = "0" * 64  # the `prev` of a journal's first entry
+
+
+@dataclass(frozen=True)
+class JournalHead:
+    """Where one shared journal ends: entry count, the last entry's hash, and the writer's index.
+
+    `index` is whatever the caller's `fold` made of every entry so far (the
+    incident register keeps its open incidents there), so a reader that needs
+    only the current state (the run fast path) reads the head and nothing else.
+    """
+
+    seq: int = 0
+    digest: str = JOURNAL_GENESIS
+    index: dict[str, Any] = field(default_factory=dict)
+
+
+class JournalWriter(Protocol):
+    """What an append asks of its caller (ops/journal.py), each time it tries a sequence number."""
+
+    def build(self, head: JournalHead) -> dict[str, Any]:
+        """The new entry, computed from the head it will follow (e.g. the next incident number)."""
+        ...
+
+    def seal(self, entry: dict[str, Any], seq: int, prev: str) -> dict[str, Any]:
+        """The entry as stored: numbered, chained to `prev` and hashed."""
+        ...
+
+    def fold(self, index: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
+        """The head's index once `record` is part of the journal."""
+        ...
+
+
+@runtime_checkable
+class SharedJournal(Protocol):
+    """Append-only journals kept by a store, seen alike by every machine that uses the store.
+
+    Entries are names, times and reasons, never values. An append is a
+    check-and-set on the next sequence number: two writers never both get
+    one number, and a writer that lost the race builds its entry again on
+    the new head. The chain (each entry carries its predecessor's hash) is
+    the caller's; a backend stores what `seal` returned, unchanged.
+    """
+
+    location: str  # where the journals live, for messages
+
+    def head(self, name: str) -> JournalHead:
+        """The journal's head: one query or request."""
+        ...
+
+    def entries(self, name: str) -> list[dict[str, Any]]:
+        """Every entry, oldest first, as stored (an unreadable one as `{"seq": n, "damaged": why}`)."""
+        ...
+
+    def append(self, name: str, writer: JournalWriter) -> dict[str, Any]:
+        """Store `writer.seal(writer.build(head), head.seq + 1, head.digest)`; returns it."""
+        ...
+
+
+@runtime_checkable
+class SharedStateHolder(Protocol):
+    """Optional: stores that keep the project's shared journals (every backend here does)."""
+
+    def shared_journal(self) -> SharedJournal: ...
+
+
+def shared_index(store: object, name: str) -> dict[str, Any]:
+    """The head index of one of a store's journals ({} when it keeps none): one read."""
+    return store.shared_journal().head(name).index if isinstance(store, SharedStateHolder) else {}

@@ -61,6 +61,7 @@ from secretwarden.stores.base import (
     AuditAnchorState,
     KeyMeta,
     SecretValue,
+    SharedJournal,
     StoreStats,
     ValidationStamp,
     VersionMeta,
@@ -858,6 +859,12 @@ class EmbeddedStore:
                 found[int(k.split(":", 1)[1])] = count
                 conn.execute("DELETE FROM meta WHERE k = ?", (k,))
         return found
+
+    def shared_journal(self) -> SharedJournal:
+        """The project's rotation log and incident register, kept in this file (embedded/journal.py)."""
+        from secretwarden.stores.embedded.journal import EmbeddedJournal
+
+        return EmbeddedJournal(self)
 
     # --- integrity -------------------------------------------------------------
 
