@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from secretwarden.errors import (
     ConflictError,
@@ -40,6 +40,7 @@ from secretwarden.errors import (
     SecretNotFound,
     StoreError,
     StoreUnavailable,
+    UsageError,
     WardenError,
 )
 from secretwarden.identity import current_user
@@ -82,6 +83,9 @@ from secretwarden.stores.vault.meta import (
     foreign_keys,
     to_us,
 )
+
+if TYPE_CHECKING:
+    from secretwarden.stores.vault.journal import VaultJournal
 
 Access = Literal["metadata", "secrets"]
 T = TypeVar("T")
@@ -181,6 +185,7 @@ class VaultStore:
         self._snapshots: dict[str | None, tuple[float, list[KeyMeta]]] = {}  # reports: see _snapshot
         # HA clusters: requests follow the active node; counted for reports and benchmarks.
         self._ha = LeaderFollower(split_addresses(connection.address), verify=connection.verify)
+        self._envs_written: set[str] = set()
         self.retries = 0  # requests resent after a failure (all attempts of this store)
         self.reclaimed = 0  # writes whose answer was lost but which the cluster had committed
 
@@ -680,6 +685,7 @@ class VaultStore:
             self._guard_fingerprint_key(requests, denied)
             # Load (or create) the fingerprint key here, once, not racing in the worker threads.
             self.fingerprint(requests[0].value)
+        self._one_env_only(requests)
         results: list[WriteResult | None] = [None] * len(requests)
         # Two writes of one slot in a batch go in successive rounds, so each is a KV version.
         rounds: list[dict[str, list[tuple[int, WriteRequest, Location]]]] = []
@@ -716,6 +722,20 @@ class VaultStore:
                 self._raise(failure, done)
         self.stats.values_written += len(done)
         return [r for r in results if r is not None]
+
+    def _one_env_only(self, requests: list[WriteRequest]) -> None:
+        """A template without {env} holds one environment: refuse a second one (a migration into
+        a store the contract does not route yet would otherwise merge two environments)."""
+        if self.layout.template.has("env"):
+            return
+        envs = set(self.layout.envs) | self._envs_written | {r.slot.env for r in requests}
+        if len(envs) > 1:
+            raise UsageError(
+                f"store `{self.name}` has no {{env}} in its path template ({self.layout.describe()}): "
+                f"it holds one environment, not {', '.join(sorted(envs))}",
+                hint="write one environment into it (`warden migrate --env E`), or add {env} to its `path`",
+            )
+        self._envs_written |= envs
 
     def _guard_fingerprint_key(self, requests: list[WriteRequest], denied: set[str]) -> None:
         """Refuse a lost or different fingerprint key (issue 21.3); record the key's id once.
@@ -1062,6 +1082,12 @@ class VaultStore:
         if apply:
             self._require_secrets()
         return provision_machine_auth(self, request, apply=apply, settings=self.kubernetes_auth, root=self._root)
+
+    def shared_journal(self) -> VaultJournal:
+        """The project's rotation log and incident register under `_warden/journal` (vault/journal.py)."""
+        from secretwarden.stores.vault.journal import VaultJournal
+
+        return VaultJournal(self)
 
     def remote_ref(self, slot: SlotRef) -> tuple[str, str]:
         """(remoteRef.key, property) for External Secrets: the path under the mount and the field."""
