@@ -84,10 +84,16 @@ def test_store_is_rendered_with_kubernetes_auth(tmp_path: Path) -> None:
     vault = store["spec"]["provider"]["vault"]
     assert vault["server"] == "https://openbao.example.invalid:8200" and vault["path"] == "secret"
     assert vault["version"] == "v2"
-    assert vault["auth"]["kubernetes"]["role"] == "external-secrets"
+    # The role `warden bootstrap` writes for the operator (`kubernetes_auth` defaults): project, env, operator.
+    assert vault["auth"]["kubernetes"]["role"] == "demo-dev-external-secrets"
     assert vault["auth"]["kubernetes"]["serviceAccountRef"]["name"] == "external-secrets"
     namespaced = run_warden("-c", contract, "render", "external-secrets", "--env", "dev", "--with-store",
                             "--store-kind", "SecretStore", "--service", "api", env=offline())
-    store = next(yaml.safe_load_all(namespaced.stdout))
+    docs = list(yaml.safe_load_all(namespaced.stdout))
+    store, external = docs[0], docs[1]
     assert store["kind"] == "SecretStore" and store["metadata"]["namespace"] == "api-dev"
-    assert store["spec"]["provider"]["vault"]["auth"]["kubernetes"]["role"] == "api"
+    # One SecretStore per service, logging in with that service's own role: it reads only its paths.
+    assert store["metadata"]["name"] == "vault-api" == external["spec"]["secretStoreRef"]["name"]
+    assert external["spec"]["secretStoreRef"]["kind"] == "SecretStore"
+    assert store["spec"]["provider"]["vault"]["auth"]["kubernetes"]["role"] == "demo-dev-api"
+    assert store["spec"]["provider"]["vault"]["auth"]["kubernetes"]["serviceAccountRef"] == {"name": "api"}

@@ -69,7 +69,8 @@ def vault_policy(ctx: click.Context, env: str, out: str | None) -> None:
 @render.command("external-secrets")
 @click.option("--env", "-e", "env", required=True, help="Environment name from the contract.")
 @click.option("--store-ref", default=None, help="Name of the (Cluster)SecretStore (default: the warden store's name).")
-@click.option("--store-kind", type=click.Choice(["ClusterSecretStore", "SecretStore"]), default="ClusterSecretStore")
+@click.option("--store-kind", type=click.Choice(["ClusterSecretStore", "SecretStore"]), default=None,
+              help="Default: a SecretStore per service with `kubernetes_auth.roles: per-service`, else ClusterSecretStore.")
 @click.option("--api-version", type=click.Choice(["v1", "v1beta1"]), default="v1",
               help="external-secrets.io version (ESO >= 0.17 serves only v1).")
 @click.option("--refresh-interval", default="1h", show_default=True)
@@ -81,13 +82,13 @@ def vault_policy(ctx: click.Context, env: str, out: str | None) -> None:
               help="Write <name>.externalsecret.yaml and <name>.env.yaml per service here.")
 @click.option("--with-store", is_flag=True,
               help="Also render the (Cluster)SecretStore, with Kubernetes auth to Vault/OpenBao.")
-@click.option("--operator-role", default="external-secrets", show_default=True,
-              help="Vault role of the operator (ClusterSecretStore); a SecretStore uses one role per service.")
+@click.option("--operator-role", default=None,
+              help="Vault role of the operator (ClusterSecretStore; default from the store's `kubernetes_auth`).")
 @click.pass_context
 def external_secrets_cmd(
-    ctx: click.Context, env: str, store_ref: str | None, store_kind: str, api_version: str, refresh_interval: str,
+    ctx: click.Context, env: str, store_ref: str | None, store_kind: str | None, api_version: str, refresh_interval: str,
     k8s_namespace: str | None, include_optional: bool, services: tuple[str, ...], snippets: bool, out: str | None,
-    with_store: bool, operator_role: str,
+    with_store: bool, operator_role: str | None,
 ) -> None:
     """One ExternalSecret per service (External Secrets Operator), plus a container env snippet."""
     from secretwarden.cli.common import workspace
@@ -103,7 +104,7 @@ def external_secrets_cmd(
                                api_version=api_version, operator_role=operator_role) if with_store else []
     if stores and not snippets:
         if out:
-            _write_files(out, {f"{k8s_store_file(store_kind)}.yaml": to_yaml(stores)})
+            _write_files(out, {f"{k8s_store_file(stores[0]['kind'])}.yaml": to_yaml(stores)})
         else:
             click.echo(to_yaml(stores), nl=False)
     if out:

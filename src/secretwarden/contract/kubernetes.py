@@ -48,7 +48,7 @@ def main_secret_names(contract: Contract, service: str) -> list[str]:
 
 def secret_names(contract: Contract, service: str) -> list[str]:
     """Every Secret name the service's pods may read: one per instance for per-instance services,
-    and one per optional key."""
+    one per optional key, and a Direct-Vault service's bootstrap credentials."""
     from secretwarden.contract.plan import service_instances
 
     svc = contract.services[service]
@@ -57,6 +57,10 @@ def secret_names(contract: Contract, service: str) -> list[str]:
     for inst in service_instances(contract, svc):
         out.append(secret_name(service, svc, inst))
         out.extend(optional_secret_name(service, svc, inst, var) for var in optional)
+        if svc.access == "direct-vault":  # the AppRole credentials `warden bootstrap` keeps
+            from secretwarden.contract.direct_vault import bootstrap_secret_name
+
+            out.append(bootstrap_secret_name(service, inst))
     return out
 
 

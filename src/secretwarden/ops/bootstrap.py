@@ -78,6 +78,9 @@ def bootstrap(
             plan.access = provisioner.provision_access(
                 access_request(contract, env, approles=approles), apply=not dry_run
             )
+            from secretwarden.ops.bootstrap_auth import provision_machine_auth
+
+            provision_machine_auth(ws, env, provisioner, plan.access, apply=not dry_run)  # AppRoles, k8s auth
     present_ns = meta_store.namespaces(env)
     metas = {m.slot: m for m in meta_store.list_meta(env)}
     grouped = expected_slots(reqs)

@@ -17,6 +17,12 @@ Their `secretKeyRef` points at that Secret with `optional: true`, so the pod
 starts without them and gets them once they exist. (`include_optional` lists
 them in the main ExternalSecret instead, as before.) `metadata.namespace`
 comes from `--k8s-namespace`, else the service's `k8s_namespace`.
+A Direct-Vault service (`access: direct-vault`) reads its values itself: it
+gets one ExternalSecret, `<service>-bootstrap`, syncing the AppRole role id
+and secret id that `warden bootstrap` keeps in the store (contract/
+direct_vault.py) into the Secret `<service>-bootstrap` (`VAULT_ROLE_ID`,
+`VAULT_SECRET_ID`). With a SecretStore per service (`kubernetes_auth.roles:
+per-service`), each ExternalSecret names its service's own store.
 The store only supplies remote references (`RemoteReferences`); nothing is
 read from it.
 """
@@ -26,6 +32,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from secretwarden.contract.direct_vault import (
+    CREDENTIAL_FIELDS,
+    bootstrap_secret_name,
+    credential_slots,
+)
 from secretwarden.contract.kubernetes import (
     k8s_name,
     namespace_of,
@@ -38,11 +49,27 @@ from secretwarden.errors import UsageError
 from secretwarden.stores.base import RemoteReferences
 
 if TYPE_CHECKING:
+    from secretwarden.contract.model import Contract
     from secretwarden.ops.workspace import Workspace
+    from secretwarden.stores.vault.kubernetes_auth import KubernetesAuthSettings
 
 API_VERSIONS = ("v1", "v1beta1")
+STORE_KINDS = ("ClusterSecretStore", "SecretStore")
 
 
+def kubernetes_settings(contract: Contract, env: str) -> KubernetesAuthSettings:
+    """The store's `kubernetes_auth` settings (their defaults when it has none): the roles bootstrap
+    writes are the roles the rendered stores log in with."""
+    from secretwarden.stores.vault.kubernetes_auth import KubernetesAuthSettings, settings_of
+
+    name = contract.store_for(env)
+    return settings_of(name, contract.stores[name].options) or KubernetesAuthSettings()
+
+
+def default_store_kind(contract: Contract, env: str) -> str:
+    """A role per service reads through a namespaced SecretStore per service; one operator role
+    through a ClusterSecretStore."""
+    return "SecretStore" if kubernetes_settings(contract, env).roles == "per-service" else "ClusterSecretStore"
 
 
 @dataclass(frozen=True)
@@ -64,7 +91,7 @@ def external_secrets(
     env: str,
     *,
     store_ref: str | None = None,
-    store_kind: str = "ClusterSecretStore",
+    store_kind: str | None = None,
     api_version: str = "v1",
     refresh_interval: str = "1h",
     k8s_namespace: str | None = None,
@@ -75,6 +102,7 @@ def external_secrets(
         raise UsageError(f"--api-version is one of {', '.join(API_VERSIONS)}")
     contract = ws.contract
     store = ws.metadata(env)
+    kind = store_kind or default_store_kind(contract, env)
     if not isinstance(store, RemoteReferences):
         raise UsageError(
             f"environment `{env}` uses store `{contract.store_for(env)}` (backend `{store.backend}`), "
@@ -86,7 +114,7 @@ def external_secrets(
     for req in requirements(contract, env):
         if services and req.service not in services:
             continue
-        if contract.services[req.service].access != "external-secrets":
+        if contract.services[req.service].access not in ("external-secrets", "direct-vault"):
             continue
         grouped.setdefault((req.service, req.slot.instance), []).append(req)
     out = []
@@ -102,11 +130,18 @@ def external_secrets(
         }
         if instance:
             labels["secretwarden.io/instance"] = k8s_name(instance)
+        # A SecretStore per service (instance), each logging in with that service's own role, unless
+        # --store-ref names the one store the namespace already has.
+        per_service = kind == "SecretStore" and not store_ref
+        ref = (k8s_name(f"{ref_name}-{base}"), kind) if per_service else (ref_name, kind)
+        frame = _Frame(labels, namespace, api_version, refresh_interval, ref)
+        if svc.access == "direct-vault":
+            out.append(_direct_vault(store, frame, env, service, instance))
+            continue
 
         separate = [r for r in reqs if not r.required and not include_optional]
         together = [r for r in reqs if r not in separate]
         holder = {r.var: optional_secret_name(service, svc, instance, r.var) for r in separate}
-        frame = _Frame(labels, namespace, api_version, refresh_interval, (ref_name, store_kind))
         optional_docs = tuple(
             frame.document(holder[r.var], holder[r.var], [_entry(store, r)]) for r in separate
         )
@@ -126,6 +161,19 @@ def external_secrets(
         main = frame.document(base, target, [_entry(store, r) for r in together])
         out.append(ServiceManifests(service, instance, base, main, env_entries, optional_docs))
     return out
+
+
+def _direct_vault(store: RemoteReferences, frame: _Frame, env: str, service: str, instance: str | None) -> ServiceManifests:
+    """A Direct-Vault service reads its values itself: the cluster gets only its AppRole
+    bootstrap credentials, which `warden bootstrap` keeps in the store."""
+    name = bootstrap_secret_name(service, instance)
+    data = []
+    for fld, slot in credential_slots(env, service, instance).items():
+        key, prop = store.remote_ref(slot)
+        data.append({"secretKey": CREDENTIAL_FIELDS[fld], "remoteRef": {"key": key, "property": prop}})
+    env_entries = [{"name": var, "valueFrom": {"secretKeyRef": {"name": name, "key": var}}}
+                   for var in CREDENTIAL_FIELDS.values()]
+    return ServiceManifests(service, instance, name, frame.document(name, name, data), env_entries)
 
 
 def _entry(store: RemoteReferences, req: Requirement) -> dict[str, Any]:
@@ -172,22 +220,25 @@ def secret_stores(
     rendered: list[ServiceManifests],
     *,
     store_ref: str | None = None,
-    store_kind: str = "ClusterSecretStore",
+    store_kind: str | None = None,
     api_version: str = "v1",
-    operator_role: str = "external-secrets",
-    auth_mount: str = "kubernetes",
-    service_account: str = "external-secrets",
-    operator_namespace: str = "external-secrets",
+    operator_role: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The store the ExternalSecrets name: Vault/OpenBao KV v2 with Kubernetes auth.
+    """The stores the ExternalSecrets name: Vault/OpenBao KV v2 with Kubernetes auth.
 
-    A `ClusterSecretStore` authenticates as the operator's service account with
-    one role. A namespaced `SecretStore` is rendered once per Kubernetes namespace
-    of the rendered services and authenticates as that service's account with a
-    role named after the service, so each namespace reads only its own paths
-    (the roles are what `warden bootstrap` configures).
+    Role names, service accounts and the auth mount come from the store's
+    `kubernetes_auth` settings (stores/vault/kubernetes_auth.py), the same
+    that `warden bootstrap` writes into OpenBao. A `ClusterSecretStore` logs in
+    as the operator's service account with the operator role. With a role per
+    service, each service (instance) gets a `SecretStore` in its namespace
+    that logs in as the service's account with the service's role, so it
+    reads only its own paths.
     """
+    from secretwarden.stores.vault.kubernetes_auth import service_role
+
     contract = ws.contract
+    settings = kubernetes_settings(contract, env)
+    kind = store_kind or default_store_kind(contract, env)
     name = contract.store_for(env)
     options = contract.stores[name].options
     server = str(options.get("address") or "https://OPENBAO_ADDRESS")  # the contract names no address: fill it in
@@ -196,22 +247,25 @@ def secret_stores(
         base["namespace"] = str(options["namespace"])
     ref_name = k8s_name(store_ref or name)
     api = f"external-secrets.io/{api_version}"
-    if store_kind == "ClusterSecretStore":
-        auth = {"mountPath": auth_mount, "role": operator_role,
-                "serviceAccountRef": {"name": service_account, "namespace": operator_namespace}}
+    mount = settings.mount_for(env)
+    if kind == "ClusterSecretStore":
+        auth = {"mountPath": mount, "role": operator_role or settings.operator_role_for(contract.project, env),
+                "serviceAccountRef": {"name": settings.operator_service_account,
+                                      "namespace": settings.operator_namespace}}
         return [{"apiVersion": api, "kind": "ClusterSecretStore", "metadata": {"name": ref_name},
                  "spec": {"provider": {"vault": {**base, "auth": {"kubernetes": auth}}}}}]
     out: list[dict[str, Any]] = []
-    seen: set[str | None] = set()
+    seen: set[tuple[str | None, str]] = set()
     for m in rendered:
+        metadata: dict[str, Any] = {"name": m.external_secret["spec"]["secretStoreRef"]["name"]}
         namespace = m.external_secret["metadata"].get("namespace")
-        if namespace in seen:
-            continue
-        seen.add(namespace)
-        metadata: dict[str, Any] = {"name": ref_name}
+        if (namespace, metadata["name"]) in seen:
+            continue  # one store named by --store-ref, shared by the namespace's services
+        seen.add((namespace, metadata["name"]))
         if namespace:
             metadata["namespace"] = namespace
-        auth = {"mountPath": auth_mount, "role": k8s_name(m.service), "serviceAccountRef": {"name": k8s_name(m.service)}}
+        auth = {"mountPath": mount, "role": service_role(contract.project, env, m.service, m.instance),
+                "serviceAccountRef": {"name": k8s_name(m.service)}}
         out.append({"apiVersion": api, "kind": "SecretStore", "metadata": metadata,
                     "spec": {"provider": {"vault": {**base, "auth": {"kubernetes": auth}}}}})
     return out

@@ -83,11 +83,15 @@ def service_needs(ctx: LintContext) -> dict[str, ServiceNeeds]:
     out: dict[str, ServiceNeeds] = {name: ServiceNeeds() for name in contract.services} if contract else {}
     if contract is None:
         return out
+    from secretwarden.contract.direct_vault import CREDENTIAL_FIELDS, credentials_namespace
+
     for reqs in ctx.requirements_by_env().values():
         for req in reqs:
             needs = out[req.service]
             needs.vars.add(req.var)
             needs.slots.add((req.slot.namespace, req.slot.key))
+            if contract.services[req.service].access == "direct-vault":  # its AppRole credentials, synced
+                needs.slots |= {(credentials_namespace(req.service), fld) for fld in CREDENTIAL_FIELDS}
             if req.required:
                 needs.required.add(req.var)
             if req.via_ref:
