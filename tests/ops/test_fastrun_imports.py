@@ -1,0 +1,53 @@
+"""What `warden run`'s fast path leaves unloaded: start-up is its cost, so this is its budget.
+
+Run with the real command under `python -X importtime` (no timing is asserted:
+the benchmark in bench/foundation.py carries the figures).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import MINIMAL_CONTRACT, make_canary, run_warden
+
+# Never on the fast path: the CLI and contract stack, the store capabilities a reader never
+# asks for, and standard modules only a writer or a key maker needs.
+NOT_LOADED = (
+    "click",
+    "pydantic",
+    "yaml",
+    "rich",
+    "secretwarden.cli.main",
+    "secretwarden.contract.model",
+    "secretwarden.stores.provisioning",
+    "secretwarden.stores.capabilities",
+    "cryptography.hazmat.primitives.ciphers",
+    "uuid",
+    "secrets",
+)
+
+
+def imported_modules(stderr: str) -> set[str]:
+    return {line.rsplit("|", 1)[1].strip() for line in stderr.splitlines() if line.startswith("import time:") and "|" in line}
+
+
+def test_the_fast_path_loads_none_of_the_heavy_modules(tmp_path: Path) -> None:
+    contract = tmp_path / "warden.yaml"
+    contract.write_text(MINIMAL_CONTRACT)
+    assert run_warden("-c", contract, "bootstrap", "--env", "dev").returncode == 0
+    db_url = "postgres://app:" + make_canary() + "@db/app"
+    assert run_warden("-c", contract, "set", "shared/DATABASE_URL", "--env", "dev", input=db_url).returncode == 0
+    assert run_warden("-c", contract, "run", "-s", "api", "-e", "dev", "--", "true").returncode == 0  # writes the plan
+
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "secretwarden", "-c", str(contract), "run", "-s", "api", "-e", "dev",
+         "--", "true"],
+        capture_output=True, text=True, env=dict(os.environ), timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    loaded = imported_modules(proc.stderr)
+    assert "secretwarden.ops.fastrun" in loaded and "secretwarden.stores.embedded.store" in loaded
+    assert sorted(m for m in NOT_LOADED if m in loaded) == []
