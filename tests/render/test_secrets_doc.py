@@ -45,3 +45,31 @@ def test_update_keeps_the_rest_of_the_readme_and_is_idempotent(tmp_path: Path) -
     assert write_sections(contract, tmp_path, ["api"]) == []
     assert find_block(text, "api") is not None and find_block(text, "shop") is None
     assert updated_readme(text, contract, "api") == text
+
+
+def test_vault_environments_show_the_real_kv_path_and_field(tmp_path: Path) -> None:
+    stores = (
+        "stores:\n"
+        "  local: {backend: embedded}\n"
+        '  vault: {backend: vault, options: {path: "k3s/{instance}/{namespace}"}}\n'
+    )
+    text = MINIMAL_CONTRACT.replace("namespaces:\n", stores + "namespaces:\n", 1)
+    text = text.replace("  dev: {}\n  prod: {production: true}\n", "  dev: {store: local}\n  prod: {store: vault, production: true}\n")
+    (tmp_path / "warden.yaml").write_text(text)
+    contract = load_contract(tmp_path / "warden.yaml", use_cache=False).contract
+    api = render_section(contract, "api")  # type: ignore[arg-type]
+    # prod's value lives in the k3s secret of the namespace, as a field; dev keeps the contract path
+    assert "| `API_TOKEN` | yes | `/services/api/API_TOKEN` (dev); `secret/k3s/api` field `API_TOKEN` (prod) |" in api
+    assert "`secret/k3s/shared` field `DATABASE_URL` (prod)" in api
+    assert "- Store paths: `secret/k3s/api`, `secret/k3s/shared`, `/services/api` (namespace `api`)" in api
+    shop = render_section(contract, "shop")  # type: ignore[arg-type]
+    assert "`secret/k3s/@{instance}/shop` field `SHOP_KEY` (prod)" in shop
+
+
+def test_one_vault_store_for_every_environment_writes_env_as_a_placeholder(tmp_path: Path) -> None:
+    store = "stores:\n  vault: {backend: vault, options: {layout: per-key, path_prefix: shop}}\n"
+    (tmp_path / "warden.yaml").write_text(MINIMAL_CONTRACT.replace("namespaces:\n", store + "namespaces:\n", 1))
+    contract = load_contract(tmp_path / "warden.yaml", use_cache=False).contract
+    api = render_section(contract, "api")  # type: ignore[arg-type]
+    assert "| `API_TOKEN` | yes | `secret/shop/{env}/api/API_TOKEN` field `API_TOKEN` | dev, prod |" in api
+    assert "(namespace `api`)" not in api

@@ -9,6 +9,7 @@ place without touching the rest of the README.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from secretwarden.contract.model import Contract
     from secretwarden.contract.plan import Requirement
+    from secretwarden.slots import SlotRef
 
 HEADING = "## Secrets architecture"
 BEGIN = "<!-- warden:secrets-doc service={service} -->"
@@ -32,6 +34,8 @@ class KeyRow:
     sensitive: bool
     purpose: str
     environments: tuple[str, ...]
+    # (path, field or None for a contract path, environments) per distinct place
+    places: tuple[tuple[str, str | None, tuple[str, ...]], ...] = ()
 
 
 Resolved = dict[str, dict[str, list["Requirement"]]]  # env -> service -> requirements
@@ -50,13 +54,50 @@ def all_requirements(contract: Contract, by_env: dict[str, list[Requirement]] | 
     return out
 
 
+def store_locator(contract: Contract) -> Callable[[str, SlotRef], tuple[str, str] | None]:
+    """(env, slot) -> (where the value lives, field) for stores whose locations are computed
+    (a Vault KV path and field, from the store's layout), None for the others. Offline."""
+    from secretwarden.contract.plan import path_overrides
+    from secretwarden.stores.registry import StoreSpec, offline_locator
+
+    overrides = path_overrides(contract)
+    by_store: dict[str, Callable[[SlotRef], tuple[str, str]] | None] = {}
+    for name, cfg in contract.stores.items():
+        envs = tuple(e for e in contract.environments if contract.store_for(e) == name)
+        spec = StoreSpec(name, cfg.backend, dict(cfg.options), Path("."), contract.project, overrides, envs=envs)
+        by_store[name] = offline_locator(spec)
+
+    def locate(env: str, slot: SlotRef) -> tuple[str, str] | None:
+        found = by_store.get(contract.store_for(env))
+        return found(slot) if found is not None else None
+
+    return locate
+
+
+def _generic(path: str, slot: SlotRef) -> str:
+    """A located path with the environment and instance segments written as placeholders."""
+    parts = path.split("/")
+    for i, part in enumerate(parts):
+        if part == slot.env:
+            parts[i] = "{env}"
+        elif slot.instance and part == f"@{slot.instance}":
+            parts[i] = "@{instance}"
+    return "/".join(parts)
+
+
 def key_rows(
-    contract: Contract, service: str, resolved: Resolved | None = None
+    contract: Contract, service: str, resolved: Resolved | None = None,
+    locate: Callable[[str, SlotRef], tuple[str, str] | None] | None = None,
 ) -> list[KeyRow]:
+    """One row per variable. Its store path is the real one where the store computes it (a
+    Vault KV path and field, `{env}`/`@{instance}` standing for the varying segments), else the
+    contract's namespace path; environments whose stores differ are listed apart."""
     from secretwarden.contract.plan import requirements
 
+    locate = locate or store_locator(contract)
     rows: dict[str, KeyRow] = {}
     envs: dict[str, list[str]] = {}
+    places: dict[str, dict[tuple[str, str | None], list[str]]] = {}  # var -> (path, field) -> envs
     for env in contract.environments:
         reqs = resolved[env].get(service, []) if resolved is not None else requirements(contract, env, service=service)
         for req in reqs:
@@ -65,25 +106,48 @@ def key_rows(
             envs.setdefault(req.var, [])
             if env not in envs[req.var]:
                 envs[req.var].append(env)
-            if req.var in rows:
-                continue
-            ns_path = contract.namespaces[req.slot.namespace].path.rstrip("/")
-            inst = "/{instance}" if req.slot.instance is not None else ""
-            path = req.path_override or f"{ns_path}{inst}/{req.slot.key}"
-            rows[req.var] = KeyRow(req.var, path, req.required, req.sensitive, req.description or "", ())
-    return [
-        KeyRow(r.var, r.path, r.required, r.sensitive, r.purpose, tuple(envs.get(r.var, ())))
-        for r in rows.values()
-    ]
+            real = locate(env, req.slot)
+            if real is not None:
+                where: tuple[str, str | None] = (_generic(real[0], req.slot), real[1])
+            else:
+                ns_path = contract.namespaces[req.slot.namespace].path.rstrip("/")
+                inst = "/{instance}" if req.slot.instance is not None else ""
+                where = (req.path_override or f"{ns_path}{inst}/{req.slot.key}", None)
+            shown = places.setdefault(req.var, {}).setdefault(where, [])
+            if env not in shown:
+                shown.append(env)
+            if req.var not in rows:
+                rows[req.var] = KeyRow(req.var, "", req.required, req.sensitive, req.description or "", ())
+    out = []
+    for r in rows.values():
+        found = tuple((p, f, tuple(e)) for (p, f), e in places[r.var].items())
+        out.append(KeyRow(r.var, found[0][0], r.required, r.sensitive, r.purpose, tuple(envs[r.var]), found))
+    return out
 
 
-def store_paths(contract: Contract, service: str) -> list[str]:
+def _place(path: str, fld: str | None) -> str:
+    return f"`{path}`" + (f" field `{fld}`" if fld is not None else "")
+
+
+def location_cell(row: KeyRow) -> str:
+    """Where the value lives, as markdown: one place, or each place with its environments."""
+    if len(row.places) <= 1:
+        return _place(row.path, row.places[0][1] if row.places else None)
+    return "; ".join(f"{_place(p, f)} ({', '.join(e)})" for p, f, e in row.places)
+
+
+def store_paths(contract: Contract, service: str, rows: list[KeyRow] | None = None) -> list[str]:
+    """The service's KV secrets where the store computes them, else its namespaces' paths."""
+    located = {p for row in rows or [] for p, f, _ in row.places if f is not None}
     svc = contract.services[service]
     namespaces = [svc.namespace] + [
         spec.ref.partition("/")[0] for spec in svc.secrets.values() if spec.ref is not None
     ]
     seen = dict.fromkeys(namespaces)
-    return [f"`{contract.namespaces[ns].path}` (namespace `{ns}`)" for ns in seen if ns in contract.namespaces]
+    out = [f"`{p}`" for p in sorted(located)]
+    if not rows or any(f is None for row in rows for _, f, _ in row.places):
+        out += [f"`{contract.namespaces[ns].path}` (namespace `{ns}`)" for ns in seen if ns in contract.namespaces]
+    return out
 
 
 def _cell(text: str) -> str:
@@ -97,6 +161,7 @@ def render_section(
     from secretwarden.contract.plan import check_service
 
     svc = check_service(contract, service)
+    rows = key_rows(contract, service, resolved)
     secret_name = svc.secret_name or f"{service}-secrets"
     if svc.access == "direct-vault":
         delivery = f"Direct Vault access. Justification: {_cell(svc.justification or '')}"
@@ -115,16 +180,16 @@ def render_section(
         "",
         f"- Service: `{service}`" + (f" (owner: {svc.owner})" if svc.owner else ""),
         f"- Delivery: {delivery}",
-        "- Store paths: " + ", ".join(store_paths(contract, service)),
+        "- Store paths: " + ", ".join(store_paths(contract, service, rows)),
         "",
         "| Key | Required | Store path | Environments | Purpose |",
         "| --- | --- | --- | --- | --- |",
     ]
-    for row in key_rows(contract, service, resolved):
+    for row in rows:
         required = "yes" if row.required else "no"
         kind = "" if row.sensitive else " (config)"
         lines.append(
-            f"| `{row.var}`{kind} | {required} | `{row.path}` | {', '.join(row.environments)} | {_cell(row.purpose) or '-'} |"
+            f"| `{row.var}`{kind} | {required} | {location_cell(row)} | {', '.join(row.environments)} | {_cell(row.purpose) or '-'} |"
         )
     lines += [END, ""]
     return "\n".join(lines)

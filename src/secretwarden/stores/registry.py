@@ -18,6 +18,7 @@ from secretwarden.errors import UsageError
 from secretwarden.stores.spec import Access, BackendModule, OptionChecker, StoreSpec
 
 if TYPE_CHECKING:  # the protocol module loads when a store opens, not with the contract model
+    from secretwarden.slots import SlotRef
     from secretwarden.stores.base import MetadataReader, SecretStore
 
 __all__ = ["BACKENDS", "BACKEND_NAMES", "Access", "BackendModule", "StoreSpec", "backend_module",
@@ -66,6 +67,13 @@ def option_problems(
     """Problems with a store's options given the environments (and per-instance ones) it serves."""
     loader = OPTION_CHECKS.get(backend)
     return loader().check_options(name, options, project, envs, instance_envs) if loader else []
+
+
+def offline_locator(spec: StoreSpec) -> Callable[[SlotRef], tuple[str, str]] | None:
+    """slot -> (location, field) computed offline, for backends whose locations are computed
+    (a Vault KV path and field); None for the others."""
+    loader = OPTION_CHECKS.get(spec.backend)
+    return loader().locator(spec) if loader else None
 
 def backend_module(backend: str) -> BackendModule:
     loader = BACKENDS.get(backend)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 if TYPE_CHECKING:
+    from secretwarden.slots import SlotRef
     from secretwarden.stores.base import MetadataReader
 
 Access = Literal["metadata", "secrets"]
@@ -37,9 +38,15 @@ class StoreSpec:
 
 
 class OptionChecker(Protocol):
+    """What a backend offers offline, without opening a store (no server, no file)."""
+
     def check_options(
         self, name: str, options: dict[str, Any], project: str, envs: list[str], instance_envs: list[str]
     ) -> list[str]: ...
+
+    def locator(self, spec: StoreSpec) -> Callable[[SlotRef], tuple[str, str]]:
+        """slot -> (where its value lives, the field), as the store's docs name it."""
+        ...
 
 
 class BackendModule(Protocol):

@@ -36,8 +36,15 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from secretwarden.errors import ContractError
+from secretwarden.slots import SlotRef
 from secretwarden.stores.spec import Access, StoreSpec
-from secretwarden.stores.vault.layout import LAYOUTS, TemplateError, VaultLayout, template_problems
+from secretwarden.stores.vault.layout import (
+    LAYOUTS,
+    TemplateError,
+    VaultLayout,
+    join,
+    template_problems,
+)
 
 if TYPE_CHECKING:  # the store (and hvac) load when a store opens, not when a contract is checked
     from secretwarden.stores.vault.store import VaultStore
@@ -100,6 +107,17 @@ def check_options(
     except ContractError as exc:
         return [exc.message]
     return [f"store `{name}`: {p}" for p in template_problems(layout.template, envs, instance_envs)]
+
+
+def locator(spec: StoreSpec) -> Callable[[SlotRef], tuple[str, str]]:
+    """slot -> (`<mount>/<path>`, field): where `vault kv get` finds it; offline."""
+    layout = layout_of(spec)
+
+    def locate(slot: SlotRef) -> tuple[str, str]:
+        loc = layout.locate(slot)
+        return join(layout.mount, loc.path), loc.field
+
+    return locate
 
 
 def layout_of(spec: StoreSpec) -> VaultLayout:
