@@ -229,7 +229,7 @@ def fold_for(name: str) -> Callable[[dict[str, Any], dict[str, Any]], dict[str, 
 
 
 @dataclass
-class _Writer:
+class ChainWriter:
     """`stores.base.JournalWriter`: the caller's entry, sealed into the keyed chain."""
 
     make: Callable[[JournalHead], dict[str, Any]]
@@ -332,7 +332,7 @@ class SharedLog:
                 entry["audit"] = {"log": self.ws.audit.log_id, "seq": anchor[0], "hash": anchor[1]}
             return entry
 
-        return part.append(self.name, _Writer(stamped, key, fold_for(self.name)))
+        return part.append(self.name, ChainWriter(stamped, key, fold_for(self.name)))
 
     def import_legacy(self, key: bytes) -> int:
         """Move this checkout's older local journal into the stores, once; returns entries imported.
@@ -362,7 +362,7 @@ class SharedLog:
                 body = {k: v for k, v in old.items() if k not in _CHAIN_FIELDS}
                 body["imported"] = {"from": legacy.path.name, "seq": old.get("seq"), "hash": old.get("hash")}
                 self._writer_part(store_name).append(
-                    self.name, _Writer(lambda _h, b=body: b, key, fold_for(self.name))  # type: ignore[misc]
+                    self.name, ChainWriter(lambda _h, b=body: b, key, fold_for(self.name))  # type: ignore[misc]
                 )
                 count += 1
             os.replace(legacy.path, legacy.path.with_name(legacy.path.name + ".imported"))

@@ -13,23 +13,77 @@ older versions of warden ignore them.
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, ParamSpec, Protocol, TypeVar
 
-from secretwarden.errors import SecretNotFound
-from secretwarden.stores.base import JournalHead, JournalWriter
-from secretwarden.stores.embedded.store import _guarded, _transaction
+from secretwarden.errors import IntegrityError, SecretNotFound, StoreUnavailable, WardenError
+from secretwarden.stores.base import JournalHead, JournalWriter, StoreStats
 
-if TYPE_CHECKING:
-    from secretwarden.stores.embedded.store import EmbeddedStore
+P = ParamSpec("P")
+R = TypeVar("R")
 
-_TABLES = """
-CREATE TABLE IF NOT EXISTS journal_entries (
-  name TEXT NOT NULL, seq INTEGER NOT NULL, entry TEXT NOT NULL, PRIMARY KEY (name, seq));
-CREATE TABLE IF NOT EXISTS journal_heads (
-  name TEXT PRIMARY KEY, seq INTEGER NOT NULL, hash TEXT NOT NULL, idx TEXT NOT NULL);
-"""
+
+class EmbeddedStore(Protocol):
+    """What the journals use of `store.EmbeddedStore` (typed here so the two modules
+    do not import each other)."""
+
+    name: str
+    path: Path
+    stats: StoreStats
+
+    @property
+    def access(self) -> str: ...
+
+    def _meta_conn(self) -> sqlite3.Connection | None: ...
+
+    def _require_secrets(self, *, write: bool = True) -> sqlite3.Connection: ...
+
+
+def _guarded(method: Callable[P, R]) -> Callable[P, R]:
+    """SQLite trouble becomes a store error naming the file, never a crash."""
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except WardenError:
+            raise
+        except sqlite3.OperationalError as exc:
+            raise StoreUnavailable(
+                f"{getattr(args[0], 'location', 'store')}: the shared journals cannot be used ({exc})",
+                hint="check the store file's permissions and the disk; `warden store verify` checks the file",
+            ) from None
+        except (sqlite3.Error, ValueError, TypeError, KeyError) as exc:
+            raise IntegrityError(
+                f"{getattr(args[0], 'location', 'store')}: a shared journal is damaged ({type(exc).__name__})",
+                hint="`warden audit verify` shows which entries",
+            ) from None
+
+    return wrapper
+
+
+@contextmanager
+def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """The store's discipline: `BEGIN IMMEDIATE`, so writers serialise before they read the head."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+_TABLES = (
+    "CREATE TABLE IF NOT EXISTS journal_entries ("
+    "name TEXT NOT NULL, seq INTEGER NOT NULL, entry TEXT NOT NULL, PRIMARY KEY (name, seq))",
+    "CREATE TABLE IF NOT EXISTS journal_heads ("
+    "name TEXT PRIMARY KEY, seq INTEGER NOT NULL, hash TEXT NOT NULL, idx TEXT NOT NULL)",
+)
 
 
 def _missing_table(exc: sqlite3.OperationalError) -> bool:
@@ -98,8 +152,9 @@ class EmbeddedJournal:
     def append(self, name: str, writer: JournalWriter) -> dict[str, Any]:
         conn = self._conn(write=True)
         assert conn is not None
-        conn.executescript(_TABLES)  # idempotent; outside the transaction (executescript commits)
         with _transaction(conn):
+            for statement in _TABLES:  # the first append makes them, in its own transaction
+                conn.execute(statement)
             row = conn.execute("SELECT seq, hash, idx FROM journal_heads WHERE name = ?", (name,)).fetchone()
             head = JournalHead() if row is None else JournalHead(int(row[0]), str(row[1]), json.loads(row[2]))
             record = writer.seal(writer.build(head), head.seq + 1, head.digest)

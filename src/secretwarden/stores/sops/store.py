@@ -31,7 +31,7 @@ import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from secretwarden.errors import (
     ConflictError,
@@ -75,6 +75,10 @@ from secretwarden.stores.sops.tool import run_sops
 Access = Literal["metadata", "secrets"]
 SUPERSEDED = "superseded"  # replaced by a newer version: sops no longer holds the value
 DESTROYED = "destroyed"  # removed on purpose (or the key left the file)
+
+
+if TYPE_CHECKING:
+    from secretwarden.stores.sops.journal import SopsJournal
 
 
 def _utcnow() -> dt.datetime:
@@ -256,6 +260,12 @@ class SopsStore:
 
     def _state_path(self) -> Path:
         return self.layout.base_dir / STATE_FILE
+
+    def shared_journal(self) -> SopsJournal:
+        """The project's rotation log and incident register, committed under `_warden/` (sops/journal.py)."""
+        from secretwarden.stores.sops.journal import SopsJournal
+
+        return SopsJournal(self.layout.base_dir)
 
     def denied_fingerprints(self) -> set[str]:
         self.stats.metadata_reads += 1
