@@ -5,10 +5,13 @@
 
 Measures, in one run on this machine:
   1. `warden run -- true` against plain `true` (added milliseconds, median), interleaved
-     round by round with `python -c pass` and `sops exec-env` on the same five values
-     (age), once with every module compiled from source (PYTHONDONTWRITEBYTECODE=1 and
-     no bytecode anywhere for warden) and once with warden's bytecode compiled;
-     `--only run` stops after this part and prints the `python -X importtime` breakdown;
+     round by round with `python -c pass`, the import floors and `sops exec-env` on the same
+     five values (age; the Go binary itself, and PyPI's Python launcher of it as an extra
+     row), with warden's bytecode compiled, with its sealed code cache
+     (PYTHONDONTWRITEBYTECODE=1) and with no bytecode at all; then a breakdown in
+     interleaved steps (interpreter, floor imports, standard modules, warden's modules,
+     the run itself); `--only run` stops after this part and prints the `python -X
+     importtime` breakdown;
   2. `warden check` latency;
   3. `warden status` on a generated contract of services x keys x 3 environments,
      cold (contract parsed) and warm (contract cache hit), with values_read == 0;
@@ -160,10 +163,65 @@ def _timed_cpu(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
 
 SOPS_LAUNCHER = "sops exec-env through PyPI's Python launcher (the peer timed before 2026-12-05 02:00)"
 FLOOR_IMPORTS = "import hashlib, hmac, json, sqlite3; from cryptography.hazmat.primitives.ciphers.aead import AESGCM"
+# The same floor with AES-GCM taken from cryptography's binding, as crypto/envelope.py does.
+BINDING_FLOOR = "import hashlib, hmac, json, sqlite3; from cryptography.hazmat.bindings._rust import openssl; openssl.aead.AESGCM"
+# Standard modules warden's own need beyond the floor (dataclasses brings inspect, ast, dis, tokenize).
+STDLIB_EXTRAS = "; import dataclasses, pathlib, typing, base64, fcntl, contextlib, functools"
+
+
+def fast_path_modules(as_python_args: list[str], env: dict[str, str]) -> list[str]:
+    """warden's own modules a fast `warden run` loads, in import order."""
+    proc = subprocess.run([sys.executable, "-X", "importtime", *as_python_args], env=env, capture_output=True, text=True)
+    names = [line.rsplit("|", 1)[1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")]
+    return [n for n in names if n.startswith("secretwarden.")]
+
+
+def count_dataclasses(modules: list[str], env: dict[str, str]) -> int:
+    code = (
+        "import dataclasses, importlib, sys\n"
+        f"mods = [importlib.import_module(m) for m in {modules!r}]\n"
+        "print(sum(1 for m in mods for v in vars(m).values()"
+        " if isinstance(v, type) and v.__module__ == m.__name__ and dataclasses.is_dataclass(v)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    return int(out.stdout.strip() or 0)
+
+
+def bench_run_breakdown(run_cmd: list[str], as_python_args: list[str], env: dict[str, str], runs: int) -> None:
+    """Where `warden run`'s added milliseconds go: each step adds one layer, interleaved round by round."""
+    modules = fast_path_modules(as_python_args, env)
+    steps: dict[str, list[str]] = {
+        "true": [shutil.which("true") or "/bin/true"],
+        "interpreter + site (`python -c pass`)": [sys.executable, "-c", "pass"],
+        "+ hashlib, hmac, json, sqlite3, AES-GCM (binding)": [sys.executable, "-c", BINDING_FLOOR],
+        "+ dataclasses, pathlib, typing, … (standard modules)": [sys.executable, "-c", BINDING_FLOOR + STDLIB_EXTRAS],
+        f"+ warden's {len(modules)} modules (import only)": [sys.executable, "-c", BINDING_FLOOR + STDLIB_EXTRAS
+                                                             + "; import " + ", ".join(modules)],
+        "+ the work: plan, keys, SQL, MACs, decrypt, verdict, audit, exec (`warden run`)": run_cmd,
+    }
+    wall: dict[str, list[float]] = {name: [] for name in steps}
+    cpu: dict[str, list[float]] = {name: [] for name in steps}
+    load_before = os.getloadavg()
+    for _ in range(runs):
+        for name, cmd in steps.items():
+            w, c = _timed_cpu(cmd, env)
+            wall[name].append(w)
+            cpu[name].append(c)
+    load = os.getloadavg()
+    print(f"\n## breakdown of `warden run` (compiled bytecode), {runs} interleaved rounds; load average "
+          f"{load_before[0]:.2f} before, {load[0]:.2f} after; {count_dataclasses(modules, env)} dataclasses "
+          f"in warden's modules on the path")
+    print("| step | CPU ms (median) | this step adds | wall ms (median) | this step adds |")
+    print("|---|---:|---:|---:|---:|")
+    prev_c = prev_w = 0.0
+    for name in steps:
+        c, w = med(cpu[name]), med(wall[name])
+        print(f"| {name} | {c:.1f} | {c - prev_c:+.1f} | {w:.1f} | {w - prev_w:+.1f} |")
+        prev_c, prev_w = c, w
 
 
 def bench_run_against_sops(
-    work: Path, contract: Path, env: dict[str, str], runs: int, *, baseline: str | None = None
+    work: Path, contract: Path, env: dict[str, str], runs: int, *, baselines: tuple[str, ...] = ()
 ) -> None:
     """`warden run` vs `sops exec-env` (same five values) vs Python floors, interleaved round by round."""
     names = ["JWT_SECRET", "JWT_PREVIOUS", "SESSION_KEY", "OAUTH_CLIENT_SECRET", "AUTH_TOKEN_TTL"]
@@ -185,13 +243,13 @@ def bench_run_against_sops(
     run_cmd = [*WARDEN, *run_args]
     as_python_args = [*(WARDEN[1:] if len(WARDEN) > 1 else WARDEN), *run_args]  # for `python -X importtime`
     runs_of = {name: run_cmd for name in variants}
-    if baseline:
-        # An older warden may not read today's store: it gets its own copy of the project.
-        name = f"warden run at {baseline[:10]}, compiled bytecode"
+    for n, commit in enumerate(baselines):
+        # An older warden may not read today's store: each gets its own copy of the project.
+        name = f"warden run at {commit[:10]}, compiled bytecode"
         variants[name] = {
-            **base_env, "PYTHONPATH": str(_copy_package(work / "pkg-baseline", compiled=True, commit=baseline)),
+            **base_env, "PYTHONPATH": str(_copy_package(work / f"pkg-baseline-{n}", compiled=True, commit=commit)),
         }
-        old = work / "commerce-baseline"
+        old = work / f"commerce-baseline-{n}"
         old.mkdir()
         shutil.copy(contract, old / "warden.yaml")
         subprocess.run([*WARDEN, "-c", str(old / "warden.yaml"), "bootstrap", "--env", "dev"],
@@ -204,6 +262,9 @@ def bench_run_against_sops(
         "true": ([true_bin], base_env),
         "python -c pass": ([sys.executable, "-c", "pass"], base_env),
         "python: import sqlite3 + cryptography AESGCM (floor)": ([sys.executable, "-c", FLOOR_IMPORTS], base_env),
+        "python: the same, AESGCM from cryptography's binding (warden's floor)": (
+            [sys.executable, "-c", BINDING_FLOOR], base_env,
+        ),
         "sops exec-env (5 values, age)": (sops_cmd, sops_env),
         **{name: (runs_of[name], venv) for name, venv in variants.items()},
     }
@@ -233,8 +294,10 @@ def bench_run_against_sops(
         rw = f"{aw / sops_w:.2f}" if name != "true" and sops_w > 0 else ""
         rc = f"{ac / sops_c:.2f}" if name != "true" and sops_c > 0 else ""
         print(f"| {name} | {med(wall[name]):.1f} | {aw:.1f} | {rw} | {med(cpu[name]):.1f} | {ac:.1f} | {rc} |")
+    compiled = "warden run, compiled bytecode"
+    bench_run_breakdown(run_cmd, as_python_args, variants[compiled], runs)
     for label, venv in variants.items():
-        if label not in ("warden run, no bytecode at all", "warden run, compiled bytecode"):
+        if label not in ("warden run, no bytecode at all", compiled):
             continue
         rows = _importtime(as_python_args, venv)
         total = sum(us for us, _ in rows)
@@ -251,8 +314,8 @@ def main() -> None:
     parser.add_argument("--services", type=int, default=200)
     parser.add_argument("--keys", type=int, default=50)
     parser.add_argument("--only", choices=["all", "run"], default="all")
-    parser.add_argument("--baseline", metavar="COMMIT", default=None,
-                        help="also time `warden run` as of this commit (bytecode compiled), in the same rounds")
+    parser.add_argument("--baseline", metavar="COMMIT", action="append", default=[],
+                        help="also time `warden run` as of this commit (bytecode compiled), in the same rounds; repeatable")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="warden-bench-"))
@@ -271,7 +334,7 @@ def main() -> None:
         c = ["-c", str(proj / "warden.yaml")]
         subprocess.run([*WARDEN, *c, "bootstrap", "--env", "dev"], env=env, check=True, capture_output=True)
         subprocess.run([*WARDEN, *c, "run", "-s", "auth", "-e", "dev", "--", "true"], env=env, check=True)
-        bench_run_against_sops(work, proj / "warden.yaml", env, args.runs, baseline=args.baseline)
+        bench_run_against_sops(work, proj / "warden.yaml", env, args.runs, baselines=tuple(args.baseline))
         if args.only == "run":
             return
         true_bin = shutil.which("true") or "/bin/true"
