@@ -39,14 +39,13 @@ def secrets_doc(ctx: click.Context, services: tuple[str, ...], write: bool) -> N
 
 
 def _write_files(out: str, files: dict[str, str]) -> None:
+    """Write through the library's one output helper; only the report of what was written is ours."""
     from pathlib import Path
 
-    from secretwarden.paths import write_atomic
+    from secretwarden.paths import write_outputs
 
-    folder = Path(out)
-    for name, text in files.items():
-        write_atomic(folder / name, text.encode())
-        click.echo(f"wrote {folder / name}")
+    for path in write_outputs(Path(out), files, what="rendered file"):
+        click.echo(f"wrote {path}")
 
 
 @render.command("vault-policy")
