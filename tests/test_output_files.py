@@ -40,3 +40,19 @@ def test_cli_output_into_a_file_path_is_exit_2_one_line(tmp_path: Path) -> None:
     first = proc.stderr.strip().splitlines()[0]
     assert first.startswith("warden: error: ") and "scan.json: cannot write the report (" in first
     assert "Traceback" not in proc.stderr
+
+
+def test_render_out_into_a_file_is_exit_2_one_line(tmp_path: Path) -> None:
+    from tests.conftest import MINIMAL_CONTRACT
+
+    contract = tmp_path / "warden.yaml"
+    contract.write_text(MINIMAL_CONTRACT)
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    proc = run_warden("--contract", contract, "render", "env-example", "--out", blocker / "examples", cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert "cannot write the rendered file (" in proc.stderr and "Traceback" not in proc.stderr
+    ok = run_warden("--contract", contract, "render", "env-example", "--out", tmp_path / "examples", cwd=tmp_path)
+    assert ok.returncode == 0 and "wrote " in ok.stdout
+    reported = [Path(line.removeprefix("wrote ")).name for line in ok.stdout.splitlines() if line.startswith("wrote ")]
+    assert sorted(p.name for p in (tmp_path / "examples").iterdir()) == sorted(reported)
