@@ -136,11 +136,11 @@ def test_a_local_register_from_before_is_imported_once(machines: tuple[Machine, 
     finally:
         os.environ.clear()
         os.environ.update(prior)
-    code, out, _ = a.w("incident", "list", "--format", "json")  # read as a fallback before the import
+    _, out, _ = a.w("incident", "list", "--format", "json")  # read as a fallback before the import
     assert [i["id"] for i in json.loads(out)] == ["INC-0001"]
-    code, out, err = a.w("incident", "open", "api/API_TOKEN", "--env", "dev", "--reason", "new")
+    _, out, err = a.w("incident", "open", "api/API_TOKEN", "--env", "dev", "--reason", "new")
     assert "INC-0002 opened" in out, err  # the append imported the old register first
     assert (a.repo / ".warden" / "incidents.jsonl.imported").exists()
-    code, out, _ = b.w("incident", "list", "--format", "json")
+    _, out, _ = b.w("incident", "list", "--format", "json")
     assert [i["id"] for i in json.loads(out)] == ["INC-0001", "INC-0002"]
     assert a.w("audit", "verify")[0] == 0
