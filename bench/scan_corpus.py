@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import os
 import random
 import shutil
 import string
@@ -572,6 +573,7 @@ def main() -> None:
               f"{sum(1 for lb in corpus.labels.values() if not lb.positive)} decoys; "
               f"--min-confidence {args.min_confidence}\n")
         score(corpus, findings, args.misses)
+        print(f"\nload average (1 min) after the scan: {os.getloadavg()[0]:.2f}")
     finally:
         shutil.rmtree(base, ignore_errors=True)
 
