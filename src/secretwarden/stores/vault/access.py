@@ -74,20 +74,18 @@ def overgrants(layout: VaultLayout, request: AccessRequest) -> dict[tuple[str, s
     fields of one secret, reading one of them grants them all.
     """
     held: dict[str, set[SlotRef]] = {}
-    for ns in request.namespaces:
-        for slot in ns.slots:
-            held.setdefault(layout.locate(slot).path, set()).add(slot)
-    for svc in request.services:
-        for slot in svc.slots:
-            held.setdefault(layout.locate(slot).path, set()).add(slot)
+    every = [s for ns in request.namespaces for s in ns.slots] + [s for svc in request.services for s in svc.slots]
+    for slot in every:
+        held.setdefault(layout.locate(slot).path, set()).add(slot)
     out: dict[tuple[str, str | None], dict[str, list[SlotRef]]] = {}
     for svc in request.services:
-        mine = set(svc.slots)
-        for path in sorted({layout.locate(slot).path for slot in svc.slots}):
-            others = sorted(held[path] - mine)
-            if others:
-                out.setdefault((svc.service, svc.instance), {})[path] = others
-    return out
+        mine: dict[str, set[SlotRef]] = {}
+        for slot in svc.slots:
+            mine.setdefault(layout.locate(slot).path, set()).add(slot)
+        for path, reads in mine.items():
+            if len(reads) < len(held[path]):  # sizes first: most services read whole secrets
+                out.setdefault((svc.service, svc.instance), {})[path] = sorted(held[path] - reads)
+    return {k: dict(sorted(v.items())) for k, v in out.items()}
 
 
 def _listing_rules(layout: VaultLayout, env: str, caps: str) -> list[str]:

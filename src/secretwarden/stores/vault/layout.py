@@ -101,6 +101,8 @@ class PathTemplate:
     field_text: str = "{key}"
     parts: tuple[Part, ...] = field(init=False)
     field_part: Part = field(init=False)
+    path_format: str = field(init=False)
+    field_format: str = field(init=False)
 
     def __post_init__(self) -> None:
         if not self.text.strip("/"):
@@ -139,6 +141,11 @@ class PathTemplate:
             )
         object.__setattr__(self, "parts", parts)
         object.__setattr__(self, "field_part", fpart)
+        # The same template as a format string (literals hold no braces); `instance` is given
+        # with its trailing slash, or empty for the shared copy.
+        fmt = "".join(str(p) if p.name == "instance" else str(p) + "/" for p in parts).rstrip("/")
+        object.__setattr__(self, "path_format", fmt)
+        object.__setattr__(self, "field_format", str(fpart))
 
     def has(self, name: str) -> bool:
         return any(p.name == name for p in self.parts)
@@ -236,18 +243,16 @@ class VaultLayout:
             hit = self._located[slot] = self._locate(slot)
         return hit
 
-    def _values(self, slot: SlotRef) -> dict[str, str]:
-        return {"env": slot.env, "instance": f"@{slot.instance}" if slot.instance else "",
-                "namespace": slot.namespace, "key": slot.key}
-
     def _locate(self, slot: SlotRef) -> Location:
-        t = self.template
-        override = self.overrides.get((slot.namespace, slot.key))
-        if override:
-            path, _, fld = override.partition("#")
-            return Location(join(self.env_root(slot.env, slot.instance), path), fld or slot.key)
-        values = self._values(slot)
-        return Location(t.render(t.parts, values), t.field_part.render(values))
+        if self.overrides:
+            override = self.overrides.get((slot.namespace, slot.key))
+            if override:
+                path, _, fld = override.partition("#")
+                return Location(join(self.env_root(slot.env, slot.instance), path), fld or slot.key)
+        # One str.format per slot: bootstrap and policies locate every slot of an environment.
+        inst = f"@{slot.instance}/" if slot.instance else ""
+        path = self.template.path_format.format(env=slot.env, instance=inst, namespace=slot.namespace, key=slot.key)
+        return Location(path, self.template.field_format.format(key=slot.key))
 
     def env_root(self, env: str, instance: str | None = None) -> str:
         """The template before `{namespace}`, rendered: where overrides go."""
