@@ -157,8 +157,9 @@ def populate(root: Path) -> Path:
 def reports(contract: Path) -> dict[str, Any]:
     """Every report of the project as its renderers write it, with the clock at T0."""
     from secretwarden.cli.render_isolation import isolation_lines, isolation_markdown
+    from secretwarden.cli.render_rotation import row_json as _row_json
     from secretwarden.cli.render_status import status_json, status_markdown, status_table
-    from secretwarden.cli.rotation_cmds import _markdown, _row_json, _table
+    from secretwarden.cli.rotation_cmds import _markdown, _table
     from secretwarden.ops.isolation import isolation_report
     from secretwarden.ops.rotation import rotation_status
     from secretwarden.ops.status import gap_report
@@ -261,3 +262,25 @@ def test_the_cli_reports_equal_the_library_reports(golden_project: Path, monkeyp
         cli_iso.pop("generated_at")
         lib_iso.pop("generated_at")
         assert cli_iso == lib_iso
+
+
+def test_keys_with_nothing_to_say_get_what_the_judge_would_give(golden_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """env_status skips the judge for present keys when no incident is open: the result must not differ."""
+    from secretwarden.contract.plan import requirements
+    from secretwarden.ops.status import KeyJudge, env_status
+    from secretwarden.stores.summary import key_summaries
+
+    _use_home(golden_project, monkeypatch)
+    with Workspace.load(golden_project, command="test", clock=lambda: T0) as ws:
+        checked = 0
+        for env in ("dev", "staging", "prod"):
+            report = env_status(ws, env, register={})  # as if no incident were open
+            judge = KeyJudge(ws, env, register={})
+            metas = {m.slot: m for m in key_summaries(ws.metadata(env), env)}
+            reqs = {(r.service, r.slot.instance, r.var): r for r in requirements(ws.contract, env)}
+            for s in report.services:
+                for k in s.keys:
+                    req = reqs[(s.service, s.instance, k.var)]
+                    assert k == judge.key(req, metas.get(k.slot)), k
+                    checked += k.state == "present" and not k.reasons
+        assert checked >= 20

@@ -32,7 +32,7 @@ def status(ctx: click.Context, envs: tuple[str, ...], service: str | None, fmt: 
     for notice in notices:  # e.g. data written outside warden: the report may miss it
         click.echo(f"warden: note: {notice}", err=True)
     if fmt == "json":
-        echo_json(render.status_json(report))
+        click.echo(render.status_json_output(report))
     elif fmt == "markdown":
         click.echo(render.status_markdown(report), nl=False)
     else:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import sys
+from json.encoder import encode_basestring as _enc  # the C encoder json.dumps uses for str
 from typing import Any
 
 import click
@@ -56,6 +59,76 @@ def _service_json(s: ServiceStatus) -> dict[str, Any]:
             for k in s.keys
         ],
     }
+
+
+# --- the JSON text, written directly -----------------------------------------------------------
+# A report on 30,000 keys is ~7 MB of JSON: building a dict per key and encoding it took longer
+# than judging the keys. These functions write the same text as
+# `json.dumps(status_json(report), ensure_ascii=False)` (tests/cli/test_render_status.py holds
+# them to it), with the per-key object written from one template.
+
+_KEY = (
+    '{{"name": {}, "slot": {}, "required": {}, "state": {}, "problems": {}, "version": {}, '
+    '"last_written": {}, "owner": {}, "ref": {}, "deprecated_read": {}}}'
+)
+
+
+def _str_or_null(value: str | None) -> str:
+    return "null" if value is None else _enc(value)
+
+
+def _key_text(k: KeyStatus) -> str:
+    problems = "[" + ", ".join(map(_enc, k.problems)) + "]" if k.problems else "[]"
+    return _KEY.format(
+        _enc(k.var),
+        _enc(k.slot.label()),
+        "true" if k.required else "false",
+        _enc(k.state),
+        problems,
+        "null" if k.version is None else int.__repr__(k.version),
+        "null" if k.last_written is None else '"' + k.last_written.isoformat() + '"',
+        "null" if k.owner is None else _enc(k.owner),
+        "null" if k.via_ref is None else _enc(k.via_ref),
+        "null" if k.deprecated_read is None else _enc(k.deprecated_read),
+    )
+
+
+def _service_text(s: ServiceStatus) -> str:
+    head = json.dumps({"service": s.service, "instance": s.instance, "verdict": s.verdict, "blocked": s.blocked},
+                      ensure_ascii=False)
+    return head[:-1] + ', "keys": [' + ", ".join(map(_key_text, s.keys)) + "]}"
+
+
+def status_json_text(report: GapReport) -> str:
+    """`status_json(report)` as compact JSON text (what `--format json` prints when piped)."""
+    envs = []
+    for e in report.envs:
+        head = {
+            "env": e.env,
+            "store": e.store,
+            "namespaces": {
+                "expected": e.namespaces_expected,
+                "found": e.namespaces_found,
+                "summary": f"{len(e.namespaces_found)} found / {len(e.namespaces_expected)} expected",
+            },
+            "orphans": [s.label() for s in e.orphans],
+        }
+        text = json.dumps(head, ensure_ascii=False)
+        envs.append(text[:-1] + ', "services": [' + ", ".join(map(_service_text, e.services)) + "]}")
+    top = json.dumps(
+        {"project": report.project, "generated_at": report.generated_at.isoformat(), "verdict": report.verdict,
+         "ok": report.ok},
+        ensure_ascii=False,
+    )
+    isolation = json.dumps(report.isolation.to_json() if report.isolation else None, ensure_ascii=False)
+    return top[:-1] + ', "environments": [' + ", ".join(envs) + '], "isolation": ' + isolation + "}"
+
+
+def status_json_output(report: GapReport) -> str:
+    """What `status --format json` prints: indented for a terminal, compact (and written directly) when piped."""
+    if sys.stdout.isatty():
+        return json.dumps(status_json(report), indent=2, ensure_ascii=False)
+    return status_json_text(report)
 
 
 _STATE_COLOUR = {

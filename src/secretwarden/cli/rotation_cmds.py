@@ -6,7 +6,7 @@ import csv
 import datetime as dt
 import io
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -27,27 +27,6 @@ def _cadence(value: dt.timedelta | None) -> str:
 
 def _md(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
-
-
-def _row_json(r: RotationRow, now: dt.datetime) -> dict[str, Any]:
-    return {
-        "secret": r.slot.label(),
-        "env": r.slot.env,
-        "namespace": r.slot.namespace,
-        "key": r.slot.key,
-        "instance": r.slot.instance,
-        "store": r.store,
-        "services": list(r.services),
-        "owner": r.owner,
-        "required": r.required,
-        "rotate_every_days": None if r.cadence is None else r.cadence.total_seconds() / 86400,
-        "last_rotated": r.last_rotated.isoformat() if r.last_rotated else None,
-        "due_at": r.due_at.isoformat() if r.due_at else None,
-        "days_left": r.days_left(now),
-        "state": r.state,
-        "version": r.version,
-        "rotations": r.rotations,
-    }
 
 
 _COLOUR = {"ok": "green", "never-rotated": "cyan", "due": "yellow", "overdue": "red", "compromised": "red", "missing": "red"}
@@ -125,16 +104,9 @@ def status(ctx: click.Context, envs: tuple[str, ...], fmt: str, due_within: int,
     with workspace(ctx, "rotation") as ws:
         report = rotation_status(ws, list(envs) or None, due_within=dt.timedelta(days=due_within), include_config=include_config)
     if fmt == "json":
-        echo_json(
-            {
-                "project": report.project,
-                "generated_at": report.generated_at.isoformat(),
-                "due_within_days": due_within,
-                "ok": report.ok,
-                "counts": {s: report.count(s) for s in ("ok", "due", "overdue", "never-rotated", "compromised", "missing", "no-cadence")},
-                "keys": [_row_json(r, report.generated_at) for r in report.rows],
-            }
-        )
+        from secretwarden.cli.render_rotation import rotation_json_output
+
+        click.echo(rotation_json_output(report, due_within))
     elif fmt == "markdown":
         click.echo(_markdown(report), nl=False)
     else:

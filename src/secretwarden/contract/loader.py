@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from secretwarden.contract.facts import ContractFacts
 from secretwarden.contract.locate import CONTRACT_NAMES as CONTRACT_NAMES  # re-exported
 from secretwarden.contract.locate import MAX_CONTRACT_BYTES as MAX_CONTRACT_BYTES
 from secretwarden.contract.locate import contract_digest as contract_digest
@@ -23,7 +24,7 @@ from secretwarden.contract.locate import resolve_contract_path as resolve_contra
 from secretwarden.errors import ContractError
 from secretwarden.paths import cache_dir
 
-_CACHE_FORMAT = "contract-v1"
+_CACHE_FORMAT = "contract-v2"  # v2: the facts beside the data; bound to the version
 
 Loc = tuple[str | int, ...]
 
@@ -46,22 +47,32 @@ def load_contract(path: str | os.PathLike[str] | None = None, *, use_cache: bool
     # The cache is sealed (contract/sealed_cache.py): a file this user's warden did not write is a miss.
     key = _cache_key(contract_path) if use_cache else None
     cache_file = cache_dir() / "contracts" / f"{digest}.json" if key is not None else None
-    context = f"{_CACHE_FORMAT}\0{digest}".encode()
+    context = f"{_CACHE_FORMAT}\0{_version()}\0{digest}".encode()
     if cache_file is not None and key is not None:
         cached = _read_cache(cache_file, key, context)
         if cached is not None:
-            from secretwarden.contract.model import Contract
-
-            return _remember(LoadedContract(contract_path, digest, Contract.model_validate(cached)))
+            # The model is validated when something asks for it (reports get by on the facts).
+            data, facts = cached
+            return _remember(LoadedContract(contract_path, digest, None, data=data, facts=facts, raw=raw))
     contract = parse_contract(raw, str(contract_path))
+    loaded = LoadedContract(contract_path, digest, contract)
     if cache_file is not None and key is not None:
         from secretwarden.contract.sealed_cache import write_sealed
 
-        payload = {"format": _CACHE_FORMAT, "data": contract.model_dump(mode="json", exclude_unset=True)}
+        payload = {
+            "format": _CACHE_FORMAT,
+            "data": contract.model_dump(mode="json", exclude_unset=True),
+            "facts": loaded.facts.to_json(),
+        }
         with contextlib.suppress(OSError):  # a read-only cache only costs speed
             write_sealed(cache_file, key, context, json.dumps(payload).encode())
-    loaded = LoadedContract(contract_path, digest, contract)
     return _remember(loaded) if use_cache else loaded
+
+
+def _version() -> str:
+    from secretwarden import __version__
+
+    return __version__
 
 
 _LAST_LOADED: dict[str, LoadedContract] = {}
@@ -82,7 +93,7 @@ def _cache_key(contract_path: Path) -> bytes | None:
         return None
 
 
-def _read_cache(cache_file: Path, key: bytes, context: bytes) -> dict[str, Any] | None:
+def _read_cache(cache_file: Path, key: bytes, context: bytes) -> tuple[dict[str, Any], ContractFacts] | None:
     from secretwarden.contract.sealed_cache import unseal
 
     body = unseal(key, context, cache_file)
@@ -90,19 +101,68 @@ def _read_cache(cache_file: Path, key: bytes, context: bytes) -> dict[str, Any] 
         return None
     try:
         payload = json.loads(body)
-    except ValueError:
+        if not isinstance(payload, dict) or payload.get("format") != _CACHE_FORMAT:
+            return None
+        data = payload.get("data")
+        facts = ContractFacts.from_json(payload["facts"])
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None
-    if not isinstance(payload, dict) or payload.get("format") != _CACHE_FORMAT:
-        return None
-    data = payload.get("data")
-    return data if isinstance(data, dict) else None
+    return (data, facts) if isinstance(data, dict) else None
 
 
-@dataclass(frozen=True)
 class LoadedContract:
-    path: Path
-    digest: str
-    contract: Any  # secretwarden.contract.model.Contract (kept Any to avoid importing pydantic here)
+    """A contract file's path, digest and validated model, plus the facts a workspace needs.
+
+    Loaded from the cache, the model is validated on first use of `.contract`
+    (commands that only open stores and read the compiled report plan never
+    import pydantic); `facts` are there either way.
+    """
+
+    __slots__ = ("_contract", "_data", "_facts", "_raw", "digest", "path")
+
+    def __init__(
+        self,
+        path: Path,
+        digest: str,
+        contract: Any,
+        *,
+        data: dict[str, Any] | None = None,
+        facts: ContractFacts | None = None,
+        raw: bytes | None = None,
+    ) -> None:
+        if contract is None and data is None:
+            raise ValueError("a loaded contract needs its model or its cached data")
+        self.path = path
+        self.digest = digest
+        self._contract = contract
+        self._data = data
+        self._facts = facts
+        self._raw = raw
+
+    @property
+    def contract(self) -> Any:
+        """secretwarden.contract.model.Contract (typed Any to keep pydantic out of this module's imports)."""
+        if self._contract is None:
+            from pydantic import ValidationError
+
+            from secretwarden.contract.model import Contract
+
+            try:
+                self._contract = Contract.model_validate(self._data)
+            except ValidationError:
+                # Cached by a model that no longer accepts it: parse the file itself, which names
+                # the problem with its line if there is one.
+                self._contract = parse_contract(self._raw or read_contract_bytes(self.path), str(self.path))
+            self._data = None
+        return self._contract
+
+    @property
+    def facts(self) -> ContractFacts:
+        if self._facts is None:
+            from secretwarden.contract.facts import facts_of
+
+            self._facts = facts_of(self.contract)
+        return self._facts
 
     @property
     def root(self) -> Path:

@@ -20,6 +20,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from secretwarden.contract.durations import parse_duration
+from secretwarden.contract.facts import (
+    path_overrides as path_overrides,  # re-exported: its old home
+)
 from secretwarden.contract.validation import spec_digest, spec_fields
 from secretwarden.errors import UsageError
 from secretwarden.slots import SlotRef
@@ -258,16 +261,6 @@ def expected_slots(reqs: list[Requirement]) -> dict[SlotRef, list[Requirement]]:
     for req in reqs:
         grouped.setdefault(req.slot, []).append(req)
     return grouped
-
-
-def path_overrides(contract: Contract) -> dict[tuple[str, str], str]:
-    """(namespace, key) -> path, for keys whose real location differs from the routing."""
-    out: dict[tuple[str, str], str] = {}
-    for svc in contract.services.values():
-        for key, spec in svc.secrets.items():
-            if spec.ref is None and spec.path:
-                out[(svc.namespace, key)] = spec.path
-    return out
 
 
 def audit_log_path(contract: Contract, root: Path) -> Path:

@@ -29,27 +29,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from secretwarden.contract.references import declared_keys
-from secretwarden.contract.validation import spec_digest, spec_fields
+from secretwarden.contract.report_plan import KeyGuarantee, report_plan
 from secretwarden.ops.workspace import Workspace
 from secretwarden.slots import SlotRef
 from secretwarden.stores.summary import KeySummary, fingerprint_rows, key_summaries
 
 # A value shorter than this (in what the contract guarantees) could be found by
 # testing guesses against its fingerprint.
-WEAK_BELOW = 16
-
-# Shortest secret part a named format guarantees (formats not listed: none).
-_FORMAT_MIN_CHARS = {
-    "stripe-secret-key": 16,
-    "stripe-webhook-secret": 16,
-    "resend-api-key": 16,
-    "twilio-auth-token": 32,
-    "jwt-secret": 32,
-    "uuid": 32,
-    "pem-private-key": 64,
-}
-
+WEAK_BELOW = 16  # (what a named format guarantees: contract/report_plan.py FORMAT_MIN_CHARS)
 
 @dataclass(frozen=True, order=True)
 class Located:
@@ -139,28 +126,7 @@ class IsolationReport:
         }
 
 
-@dataclass(frozen=True)
-class _KeySpec:
-    sensitive: bool
-    digest: str
-    guaranteed: int  # characters the contract guarantees a valid value has
-
-
-def _specs(ws: Workspace) -> dict[tuple[str, str], _KeySpec]:
-    out = {}
-    made: dict[tuple[str | None, str | None, int | None, bool], _KeySpec] = {}
-    for (ns, key), (_svc, spec) in declared_keys(ws.contract).items():
-        fmt, regex, min_length = spec_fields(spec)
-        shape = (fmt, regex, min_length, spec.sensitive)
-        found = made.get(shape)  # thousands of keys share a handful of specs: digest each once
-        if found is None:
-            guaranteed = max(min_length or 0, _FORMAT_MIN_CHARS.get(fmt or "", 0))
-            found = made[shape] = _KeySpec(spec.sensitive, spec_digest(fmt, regex, min_length), guaranteed)
-        out[(ns, key)] = found
-    return out
-
-
-def _weakness(meta: KeySummary, spec: _KeySpec | None) -> str | None:
+def _weakness(meta: KeySummary, spec: KeyGuarantee | None) -> str | None:
     if meta.version is None:
         return None
     if spec is None:
@@ -181,8 +147,8 @@ def isolation_report(ws: Workspace, *, listed: dict[str, list[KeySummary]] | Non
     Per store: one query for the keys' current versions, one for every fingerprint.
     """
     readers = ws.metadata_by_store()
-    report = IsolationReport(ws.contract.project, ws.clock(), sorted(readers))
-    specs = _specs(ws)
+    report = IsolationReport(ws.loaded.facts.project, ws.clock(), sorted(readers))
+    specs = report_plan(ws.loaded).keys
     # fingerprint -> (store, slot row, version, current); Located objects only for real groups
     by_fp: dict[str, list[tuple[str, tuple[str, str, str, str], int, bool]]] = {}
     for store_name in sorted(readers):
@@ -206,12 +172,13 @@ def isolation_report(ws: Workspace, *, listed: dict[str, list[KeySummary]] | Non
                 report.weak.append(FlaggedSlot(store_name, slot, why))
             current[(slot.env, slot.namespace, slot.instance or "", slot.key)] = meta.version
         rows = fingerprint_rows(reader)
-        seen = Counter(r[5] for r in rows)
+        if len(readers) == 1:
+            # A fingerprint seen once in this store can only pair with another store's: with no
+            # other store, only fingerprints seen twice or more are worth grouping.
+            seen = Counter(r[5] for r in rows)
+            repeated = {fp for fp, n in seen.items() if n > 1}
+            rows = [r for r in rows if r[5] in repeated] if repeated else []
         for env, ns, inst, key, version, fp in rows:
-            # A fingerprint seen once in this store can only pair with another store's: keep it
-            # only when there are other stores (the common single-store case skips the rest).
-            if seen[fp] < 2 and len(readers) == 1:
-                continue
             row = (env, ns, inst, key)
             cur = current.get(row)
             if cur is not None:

@@ -18,11 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from secretwarden.contract.plan import expected_slots, requirements
 from secretwarden.contract.references import declared_keys
+from secretwarden.contract.report_plan import key_owner, report_plan
 from secretwarden.errors import UsageError, ValidationFailed
 from secretwarden.identity import current_user
-from secretwarden.ops.journal import rotation_journal
+from secretwarden.ops.journal import incident_register, rotation_journal
 from secretwarden.ops.secrets import audited, slot_fields, stamp_for
 from secretwarden.ops.workspace import Workspace
 from secretwarden.slots import SlotRef
@@ -33,7 +33,7 @@ from secretwarden.stores.base import (
     WriteRequest,
 )
 from secretwarden.stores.summary import KeySummary, key_summaries
-from secretwarden.verdict import compromise, open_incidents
+from secretwarden.verdict import compromise
 
 RotationState = Literal["ok", "due", "overdue", "never-rotated", "compromised", "missing", "no-cadence"]
 # States that make `warden rotation status --strict` fail: the secret is past its
@@ -42,7 +42,7 @@ FAILING: frozenset[str] = frozenset({"overdue", "compromised"})
 DEFAULT_DUE_WITHIN = dt.timedelta(days=14)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: 30,000 of them per report, and a frozen __init__ costs 3x
 class RotationRow:
     slot: SlotRef
     store: str
@@ -123,50 +123,47 @@ def rotation_status(
     """Every secret of the contract with its age, due date and state, from metadata only.
 
     Plain configuration values (`sensitive: false`) are left out unless
-    `include_config`: a TTL or a URL has no rotation to speak of.
+    `include_config`: a TTL or a URL has no rotation to speak of. Slots come from
+    the compiled report plan (contract/report_plan.py), in `requirements()` order.
     """
     now = ws.clock()
     rows: list[RotationRow] = []
-    declared = declared_keys(ws.contract)
-    register = open_incidents(ws.audit.path)
-    for env in envs or list(ws.contract.environments):
-        reader = ws.metadata(env)
-        store_name = ws.contract.store_for(env)
-        metas = {m.slot: m for m in key_summaries(reader, env)}
-        for slot, group in expected_slots(requirements(ws.contract, env)).items():
-            # Most slots are read by one service; skip the general case's work for them.
-            owner_req = group[0] if len(group) == 1 else next((r for r in group if r.via_ref is None), group[0])
-            if not owner_req.sensitive and not include_config:
+    plan = report_plan(ws.loaded)
+    register = incident_register(ws, envs)
+    cadences: dict[float, dt.timedelta] = {}
+    chosen = envs or ws.loaded.facts.environments
+    by_store: dict[str, list[KeySummary]] = {}
+    for env in chosen:
+        store_name = ws.store_for(env)
+        if store_name not in by_store:
+            # One query per store, not per environment: several environments share a store.
+            one_env = env if sum(ws.store_for(e) == store_name for e in chosen) == 1 else None
+            by_store[store_name] = key_summaries(ws.metadata(env), one_env)
+        metas = {(m.slot.namespace, m.slot.key, m.slot.instance): m for m in by_store[store_name] if m.slot.env == env}
+        for ns, key, inst, services, owner, required, sensitive, seconds in plan.envs[env].slot_rows():
+            if not sensitive and not include_config:
                 continue
-            meta = metas.get(slot)
+            slot = SlotRef(env, ns, key, inst)
+            meta = metas.get((ns, key, inst))
             incident = register.get((store_name, slot)) if register else None
-            state, due_at = rotation_state(meta, owner_req.rotate_every, now, due_within, incident)
-            rows.append(
-                RotationRow(
-                    slot=slot,
-                    store=owner_req.store,
-                    services=(owner_req.service,) if len(group) == 1 else tuple(sorted({r.service for r in group})),
-                    owner=owner_req.owner if owner_req.via_ref is None else _key_owner(ws, slot, declared),
-                    required=owner_req.required if len(group) == 1 else any(r.required for r in group),
-                    cadence=owner_req.rotate_every,
-                    last_rotated=meta.written_at if meta else None,
-                    due_at=due_at,
-                    state=state,
-                    version=meta.version if meta else None,
-                    rotations=max(0, meta.versions - 1) if meta else 0,
-                )
-            )
-    return RotationReport(ws.contract.project, now, due_within, rows)
+            cadence = None
+            if seconds is not None:
+                cadence = cadences.get(seconds)
+                if cadence is None:
+                    cadence = cadences[seconds] = dt.timedelta(seconds=seconds)
+            state, due_at = rotation_state(meta, cadence, now, due_within, incident)
+            if meta is None:
+                rows.append(RotationRow(slot, store_name, tuple(services), owner, required, cadence, None, due_at,
+                                        state, None, 0))
+            else:
+                rows.append(RotationRow(slot, store_name, tuple(services), owner, required, cadence, meta.written_at,
+                                        due_at, state, meta.version, max(0, meta.versions - 1)))
+    return RotationReport(ws.loaded.facts.project, now, due_within, rows)
 
 
-def _key_owner(ws: Workspace, slot: SlotRef, declared: dict[tuple[str, str], tuple[str, Any]] | None = None) -> str | None:
+def _key_owner(ws: Workspace, slot: SlotRef) -> str | None:
     """Owner of the key itself (not of a service that reads it through a `ref`)."""
-    found = (declared if declared is not None else declared_keys(ws.contract)).get((slot.namespace, slot.key))
-    ns = ws.contract.namespaces.get(slot.namespace)
-    if found is None:
-        return ns.owner if ns else None
-    svc_name, spec = found
-    return spec.owner or ws.contract.services[svc_name].owner or (ns.owner if ns else None)
+    return key_owner(ws.contract, slot.namespace, slot.key)
 
 
 # --- rotate ---------------------------------------------------------------------------
@@ -302,7 +299,7 @@ def _log_rotation(ws: Workspace, result: RotationResult) -> None:
         "runbook": [c.to_json() for c in result.runbook],
         "incidents": result.incidents,
     }
-    rotation_journal(ws.audit.path).append(entry)
+    rotation_journal(ws).append(entry)
 
 
 # --- data keys ----------------------------------------------------------------------------
@@ -327,7 +324,7 @@ def rotate_data_keys(
     with audited(ws, command="rotate-data-key", env=env, namespace=namespace) as extra:
         rotated = store.rotate_data_keys(env, namespace)
         extra["detail"] = f"{len(rotated)} data key(s) rotated"
-    journal = rotation_journal(ws.audit.path)
+    journal = rotation_journal(ws)
     for item in rotated:
         journal.append(
             {
@@ -409,7 +406,7 @@ class RotationLogEntry:
 
 def rotation_log(ws: Workspace, *, env: str | None = None, since: dt.datetime | None = None) -> list[RotationLogEntry]:
     out = []
-    for e in rotation_journal(ws.audit.path).entries():
+    for e in rotation_journal(ws).entries():
         try:
             slot = SlotRef(str(e["env"]), str(e["namespace"]), str(e["key"]), e.get("instance"))
             when = dt.datetime.fromisoformat(str(e["time"]))

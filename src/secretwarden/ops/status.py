@@ -9,11 +9,14 @@ no stamp at all, makes the key "unverified" rather than guessing.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from secretwarden.contract.plan import Requirement, check_env, requirements
+from secretwarden.contract.plan import Requirement, requirements
+from secretwarden.contract.report_plan import NamespacePolicy, report_plan
 from secretwarden.errors import StoreError, UsageError
+from secretwarden.ops.journal import incident_register
 from secretwarden.ops.workspace import Workspace
 from secretwarden.slots import SlotRef
 from secretwarden.stores.summary import KeySummary, key_summaries, summarize
@@ -23,7 +26,6 @@ from secretwarden.verdict import (
     SlotFacts,
     Verdict,
     describe,
-    open_incidents,
     slot_reasons,
 )
 
@@ -135,59 +137,72 @@ def observe(meta: KeySummary | None, digest: str) -> tuple[KeyState, tuple[str, 
     return "present", ()
 
 
+# One read of a slot by a service, as the judge needs it:
+# (service, instance, var, namespace, key, required, digest, owner, via_ref).
+Read = tuple[str, "str | None", str, str, str, bool, str, "str | None", "str | None"]
+
+
+def reads_of(reqs: list[Requirement]) -> list[Read]:
+    return [
+        (r.service, r.slot.instance, r.var, r.slot.namespace, r.slot.key, r.required, r.digest, r.owner, r.via_ref)
+        for r in reqs
+    ]
+
+
+def _plan_reads(columns: dict[str, list[Any]]) -> Iterator[Read]:
+    return zip(
+        columns["service"], columns["instance"], columns["var"], columns["namespace"], columns["key"],
+        columns["required"], columns["digest"], columns["owner"], columns["via_ref"], strict=True,
+    )
+
+
 class KeyJudge:
-    """Turns (requirement, metadata) into a `KeyStatus` with the verdict's reasons.
+    """Turns (read, metadata) into a `KeyStatus` with the verdict's reasons.
 
     Built once per environment: it holds what every key of that environment
     shares (the date, the open incidents, each namespace's deprecation policy).
     """
 
     def __init__(self, ws: Workspace, env: str, *, register: dict[tuple[str, SlotRef], str] | None = None,
-                 allow_compromised: bool = False) -> None:
+                 allow_compromised: bool = False, policy: Mapping[str, NamespacePolicy] | None = None) -> None:
         self.today = ws.clock().date()
-        self.store = ws.contract.store_for(env)
-        self.register = open_incidents(ws.audit.path) if register is None else register
+        self.store = ws.store_for(env)
+        self.register = incident_register(ws, [env]) if register is None else register
         self.allow_compromised = allow_compromised
-        self.policy = {name: (ns.deprecated, ns.hold_until, ns.past_hold) for name, ns in ws.contract.namespaces.items()}
-
-    def facts(self, req: Requirement, state: KeyState, problems: tuple[str, ...]) -> SlotFacts:
-        deprecated, hold, past_hold = self.policy[req.slot.namespace]
-        incident = self.register.get((self.store, req.slot)) if self.register else None
-        return SlotFacts(req.var, req.slot, req.required, state, problems, incident, deprecated, hold, past_hold)
+        if policy is None:
+            self.policy = {n: (ns.deprecated, ns.hold_until, ns.past_hold) for n, ns in ws.contract.namespaces.items()}
+        else:
+            self.policy = {n: (p.deprecated, p.hold_until, p.past_hold) for n, p in policy.items()}
 
     def key(
         self, req: Requirement, meta: KeySummary | None, observed: tuple[KeyState, tuple[str, ...]] | None = None
     ) -> KeyStatus:
         """`observed`: state and problems found by reading the value (`check --verify-values`)."""
-        state, problems = observe(meta, req.digest) if observed is None else observed
-        version = meta.version if meta is not None else None
-        written = meta.written_at if meta is not None else None
-        count = meta.versions if meta is not None else 0
-        deprecated = self.policy[req.slot.namespace][0]
+        return self.read(req.var, req.slot, req.required, req.digest, req.owner, req.via_ref, meta, observed)
+
+    def read(
+        self, var: str, slot: SlotRef, required: bool, digest: str, owner: str | None, via_ref: str | None,
+        meta: KeySummary | None, observed: tuple[KeyState, tuple[str, ...]] | None = None,
+    ) -> KeyStatus:
+        state, problems = observe(meta, digest) if observed is None else observed
+        if meta is not None:
+            version, written, count = meta.version, meta.written_at, meta.versions
+        else:
+            version, written, count = None, None, 0
+        deprecated, hold, past_hold = self.policy[slot.namespace]
         if state == "present" and not deprecated and not self.register:
             # The common case at scale: nothing to say about this key, so no reasons to build.
-            return KeyStatus(req.var, req.slot, req.required, state, (), version, written, req.owner, req.via_ref,
-                             None, (), count)
-        facts = self.facts(req, state, problems)
+            return KeyStatus(var, slot, required, state, (), version, written, owner, via_ref, None, (), count)
+        incident = self.register.get((self.store, slot)) if self.register else None
+        facts = SlotFacts(var, slot, required, state, problems, incident, deprecated, hold, past_hold)
         reasons = tuple(slot_reasons(facts, self.today, allow_compromised=self.allow_compromised))
-        if facts.incident is not None and state not in ("missing", "compromised"):
+        if incident is not None and state not in ("missing", "compromised"):
             state = "compromised"  # rotated, but the incident is open: shown as it blocks
             problems = next(r.text for r in reasons if r.code == "incident-open"), *problems
-        stale = next((r.text for r in reasons if r.code == "past-hold"), None) if facts.deprecated else None
+        stale = next((r.text for r in reasons if r.code == "past-hold"), None) if deprecated else None
         return KeyStatus(
-            var=req.var,
-            slot=req.slot,
-            required=req.required,
-            state=state,
-            problems=problems,
-            version=version,
-            last_written=written,
-            owner=req.owner,
-            via_ref=req.via_ref,
-            deprecated_read=stale,
-            reasons=reasons,
-            versions=count,
-            blocking=any(r.blocks for r in reasons),
+            var, slot, required, state, problems, version, written, owner, via_ref, stale, reasons, count,
+            any(r.blocks for r in reasons),
         )
 
 
@@ -200,30 +215,62 @@ def env_status(
     register: dict[tuple[str, SlotRef], str] | None = None,
     allow_compromised: bool = False,
 ) -> EnvStatus:
-    """`listed`: the store's key summaries when the caller already has them (saves a second query)."""
+    """`listed`: the store's key summaries when the caller already has them (saves a second query).
+
+    The whole environment is judged from the compiled report plan (contract/report_plan.py);
+    one service from `requirements()` (a `check` need not compile the plan of every service).
+    """
     store = ws.metadata(env)
-    reqs = requirements(ws.contract, env, service=service)
-    metas = {m.slot: m for m in (key_summaries(store, env) if listed is None else listed) if m.slot.env == env}
-    judge_key = KeyJudge(ws, env, register=register, allow_compromised=allow_compromised)
+    policy: Mapping[str, NamespacePolicy] | None
+    if service is None:
+        plan = report_plan(ws.loaded)
+        reads: Iterable[Read] = _plan_reads(plan.envs[env].columns)
+        policy = plan.namespaces
+    else:
+        reads = reads_of(requirements(ws.contract, env, service=service))
+        policy = None
+    summaries = key_summaries(store, env) if listed is None else listed
+    metas = {(m.slot.namespace, m.slot.key, m.slot.instance): m for m in summaries if m.slot.env == env}
+    judge_key = KeyJudge(ws, env, register=register, allow_compromised=allow_compromised, policy=policy)
     services: dict[tuple[str, str | None], ServiceStatus] = {}
     readers: dict[str, set[str]] = {}
-    for req in reqs:
-        sid = (req.service, req.slot.instance)
-        st = services.get(sid)
-        if st is None:
-            st = services[sid] = ServiceStatus(req.service, env, req.slot.instance)
-        st.keys.append(judge_key.key(req, metas.get(req.slot)))
-        readers.setdefault(req.slot.namespace, set()).add(req.service)
+    wanted: set[tuple[str, str, str | None]] = set()
+    judge = judge_key.read
+    # Namespaces where a present key has nothing to say (not deprecated, no incident open anywhere):
+    # most keys at scale, so they skip the judge's call.
+    quiet = set() if judge_key.register else {ns for ns, (dep, _, _) in judge_key.policy.items() if not dep}
+    last_sid: tuple[str, str | None] | None = None
+    keys: list[KeyStatus] = []
+    for svc_name, inst, var, ns, key, required, digest, owner, via_ref in reads:
+        sid = (svc_name, inst)
+        if sid != last_sid:  # reads come grouped by service and instance: look the service up on change
+            st = services.get(sid)
+            if st is None:
+                st = services[sid] = ServiceStatus(svc_name, env, inst)
+            keys, last_sid = st.keys, sid
+        where = (ns, key, inst)
+        wanted.add(where)
+        meta = metas.get(where)
+        observed = observe(meta, digest)
+        if meta is not None and observed[0] == "present" and ns in quiet:
+            keys.append(KeyStatus(var, SlotRef(env, ns, key, inst), required, "present", (), meta.version,
+                                  meta.written_at, owner, via_ref, None, (), meta.versions))
+        else:
+            keys.append(judge(var, SlotRef(env, ns, key, inst), required, digest, owner, via_ref, meta, observed))
+        names = readers.get(ns)
+        if names is None:
+            readers[ns] = {svc_name}
+        else:
+            names.add(svc_name)
     expected_ns = sorted(readers)
     found_ns = set(store.namespaces(env)) | {m.slot.namespace for m in metas.values()}
     if service:
         orphans: list[SlotRef] = []
     else:
-        wanted = {r.slot for r in reqs}
-        orphans = sorted(s for s, m in metas.items() if s not in wanted and m.version is not None)
+        orphans = sorted(m.slot for w, m in metas.items() if w not in wanted and m.version is not None)
     return EnvStatus(
         env=env,
-        store=ws.contract.store_for(env),
+        store=ws.store_for(env),
         namespaces_expected=expected_ns,
         namespaces_found=[ns for ns in expected_ns if ns in found_ns],
         services=list(services.values()),
@@ -235,13 +282,14 @@ def env_status(
 def gap_report(ws: Workspace, envs: list[str] | None = None, *, service: str | None = None) -> GapReport:
     from secretwarden.ops.isolation import isolation_report
 
-    chosen = envs or list(ws.contract.environments)
+    facts = ws.loaded.facts
+    chosen = envs or facts.environments
     for env in chosen:
-        check_env(ws.contract, env)
-    register = open_incidents(ws.audit.path)  # read once for every environment
+        ws.store_for(env)  # an unknown environment is a usage error before any store is opened
+    register = incident_register(ws, chosen)  # read once for every environment
     if service is not None:
         return GapReport(
-            ws.contract.project, ws.clock(), [env_status(ws, env, service=service, register=register) for env in chosen]
+            facts.project, ws.clock(), [env_status(ws, env, service=service, register=register) for env in chosen]
         )
     # The isolation section needs every store's metadata: summarise each store once and share it.
     try:
@@ -249,11 +297,11 @@ def gap_report(ws: Workspace, envs: list[str] | None = None, *, service: str | N
     except StoreError:
         # Some store is unreachable: the gap report of the chosen environments still stands
         # (it fails by itself if their own store is the one down); isolation is left out.
-        return GapReport(ws.contract.project, ws.clock(), [env_status(ws, env, register=register) for env in chosen])
+        return GapReport(facts.project, ws.clock(), [env_status(ws, env, register=register) for env in chosen])
     return GapReport(
-        project=ws.contract.project,
+        project=facts.project,
         generated_at=ws.clock(),
-        envs=[env_status(ws, env, listed=listed[ws.contract.store_for(env)], register=register) for env in chosen],
+        envs=[env_status(ws, env, listed=listed[facts.store_for(env)], register=register) for env in chosen],
         isolation=isolation_report(ws, listed=listed),
     )
 

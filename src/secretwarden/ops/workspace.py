@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from secretwarden.audit.log import AuditLog
 from secretwarden.contract.loader import LoadedContract, load_contract
-from secretwarden.contract.plan import check_env, path_overrides
+from secretwarden.contract.plan import check_env
 from secretwarden.stores.base import MetadataReader, SecretStore
 from secretwarden.stores.registry import StoreSpec, open_secret_store, open_store
 
@@ -49,28 +49,37 @@ class Workspace:
         return self.loaded.root
 
     def store_spec(self, store_name: str) -> StoreSpec:
-        cfg = self.contract.stores[store_name]
+        # From the loader's facts: opening a store for a report needs no contract model.
+        facts = self.loaded.facts
+        cfg = facts.stores[store_name]
         return StoreSpec(
             name=store_name,
             backend=cfg.backend,
             options=dict(cfg.options),
             root=self.root,
-            project=self.contract.project,
-            path_overrides=path_overrides(self.contract),
+            project=facts.project,
+            path_overrides=dict(facts.path_overrides),
             flags=self.store_flags,
+            envs=tuple(e for e, s in facts.env_store.items() if s == store_name),
         )
+
+    def store_for(self, env: str) -> str:
+        """The name of the store serving `env` (an unknown environment is a usage error)."""
+        env_store = self.loaded.facts.env_store
+        if env not in env_store:
+            check_env(self.contract, env)  # raises, with the closest name as a hint
+        return env_store[env]
 
     def metadata(self, env: str) -> MetadataReader:
         """The env's store opened for metadata only: it cannot read values."""
-        check_env(self.contract, env)
-        name = self.contract.store_for(env)
+        name = self.store_for(env)
         if name not in self._meta:
             self._meta[name] = open_store(self.store_spec(name), access="metadata", clock=self.clock)
         return self._meta[name]
 
     def metadata_by_store(self) -> dict[str, MetadataReader]:
         out: dict[str, MetadataReader] = {}
-        for name in self.contract.stores:
+        for name in self.loaded.facts.stores:
             if name not in self._meta:
                 self._meta[name] = open_store(self.store_spec(name), access="metadata", clock=self.clock)
             out[name] = self._meta[name]
@@ -78,8 +87,7 @@ class Workspace:
 
     def secrets(self, env: str) -> SecretStore:
         """The env's store opened to read and write values (loads key material)."""
-        check_env(self.contract, env)
-        return self.secrets_store(self.contract.store_for(env))
+        return self.secrets_store(self.store_for(env))
 
     def secrets_store(self, name: str, *, clock: Callable[[], dt.datetime] | None = None) -> SecretStore:
         """A store of the contract by name, opened for values (`warden migrate` moves between two).
@@ -101,11 +109,11 @@ class Workspace:
 
     @property
     def audit(self) -> AuditLog:
-        raw = self.contract.audit.path or ".warden/audit.jsonl"
-        path = Path(raw).expanduser()
+        facts = self.loaded.facts
+        path = Path(facts.audit_path or ".warden/audit.jsonl").expanduser()
         return AuditLog(
             path if path.is_absolute() else self.root / path,
-            project=self.contract.project,
+            project=facts.project,
             repo_root=self.root,
             after_append=self._anchor_audit,
         )

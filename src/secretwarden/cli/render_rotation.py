@@ -1,0 +1,102 @@
+"""`rotation status --format json`: the document, and its text written directly when piped.
+
+On 30,000 keys the document is ~11 MB; a dict per key then `json.dumps` cost
+more than computing the report. `rotation_json_text` writes the same text as
+`json.dumps(rotation_json(...), ensure_ascii=False)` from one template per key
+(tests/cli/test_render_rotation.py holds it to that).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from json.encoder import encode_basestring as _enc  # the C encoder json.dumps uses for str
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from secretwarden.ops.rotation import RotationReport, RotationRow
+
+STATES = ("ok", "due", "overdue", "never-rotated", "compromised", "missing", "no-cadence")
+
+
+def row_json(r: RotationRow, now: dt.datetime) -> dict[str, Any]:
+    return {
+        "secret": r.slot.label(),
+        "env": r.slot.env,
+        "namespace": r.slot.namespace,
+        "key": r.slot.key,
+        "instance": r.slot.instance,
+        "store": r.store,
+        "services": list(r.services),
+        "owner": r.owner,
+        "required": r.required,
+        "rotate_every_days": None if r.cadence is None else r.cadence.total_seconds() / 86400,
+        "last_rotated": r.last_rotated.isoformat() if r.last_rotated else None,
+        "due_at": r.due_at.isoformat() if r.due_at else None,
+        "days_left": r.days_left(now),
+        "state": r.state,
+        "version": r.version,
+        "rotations": r.rotations,
+    }
+
+
+def _head(report: RotationReport, due_within_days: int) -> dict[str, Any]:
+    return {
+        "project": report.project,
+        "generated_at": report.generated_at.isoformat(),
+        "due_within_days": due_within_days,
+        "ok": report.ok,
+        "counts": {s: report.count(s) for s in STATES},
+    }
+
+
+def rotation_json(report: RotationReport, due_within_days: int) -> dict[str, Any]:
+    return {**_head(report, due_within_days), "keys": [row_json(r, report.generated_at) for r in report.rows]}
+
+
+_ROW = (
+    '{{"secret": {}, "env": {}, "namespace": {}, "key": {}, "instance": {}, "store": {}, "services": [{}], '
+    '"owner": {}, "required": {}, "rotate_every_days": {}, "last_rotated": {}, "due_at": {}, "days_left": {}, '
+    '"state": {}, "version": {}, "rotations": {}}}'
+)
+
+
+def _opt(value: str | None) -> str:
+    return "null" if value is None else _enc(value)
+
+
+def _time(value: dt.datetime | None) -> str:
+    return "null" if value is None else '"' + value.isoformat() + '"'
+
+
+def _num(value: float | None) -> str:
+    return "null" if value is None else float.__repr__(value)
+
+
+def rotation_json_text(report: RotationReport, due_within_days: int) -> str:
+    now = report.generated_at
+    cadences: dict[dt.timedelta, str] = {}
+    rows = []
+    for r in report.rows:
+        slot = r.slot
+        every = "null"
+        if r.cadence is not None:
+            every = cadences.get(r.cadence) or cadences.setdefault(r.cadence, _num(r.cadence.total_seconds() / 86400))
+        rows.append(
+            _ROW.format(
+                _enc(slot.label()), _enc(slot.env), _enc(slot.namespace), _enc(slot.key), _opt(slot.instance),
+                _enc(r.store), ", ".join(map(_enc, r.services)), _opt(r.owner), "true" if r.required else "false",
+                every, _time(r.last_rotated), _time(r.due_at), _num(r.days_left(now)), _enc(r.state),
+                "null" if r.version is None else int.__repr__(r.version), int.__repr__(r.rotations),
+            )
+        )
+    head = json.dumps(_head(report, due_within_days), ensure_ascii=False)
+    return head[:-1] + ', "keys": [' + ", ".join(rows) + "]}"
+
+
+def rotation_json_output(report: RotationReport, due_within_days: int) -> str:
+    """What `rotation status --format json` prints: indented for a terminal, compact when piped."""
+    if sys.stdout.isatty():
+        return json.dumps(rotation_json(report, due_within_days), indent=2, ensure_ascii=False)
+    return rotation_json_text(report, due_within_days)

@@ -1,0 +1,288 @@
+"""The resolved plan of every environment in columns, compiled once per contract and sealed.
+
+`status`, `rotation status` and `isolation` look at every slot of the contract
+(30,000 on a large one). Resolving the routing (`plan.requirements()`, the one
+resolver) and building a `Requirement` per slot costs more than the rest of a
+report, so the reports read this compiled form instead: per environment, one
+column per field the reports use, in the order `requirements()` returns them,
+plus what the reports need per namespace and per declared key. It is made from
+`requirements()` itself (never a second resolver) and kept in the cache folder,
+sealed like the other caches (contract/sealed_cache.py): an HMAC under the
+local cache key bound to the contract's resolved path, its SHA-256, this
+version of Secret Warden and the format below. Anything that does not verify
+is a miss and the plan is compiled again.
+
+Nothing in it depends on the stores, the clock or the incident register:
+those are read fresh by every report.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from secretwarden.contract.loader import LoadedContract
+    from secretwarden.contract.model import Contract
+
+REPORT_PLAN_FORMAT = "report-plan-v1"
+
+# The columns of an environment, in the order `EnvColumns.rows()` yields them.
+COLUMNS = (
+    "service",  # the service reading the key
+    "instance",  # its instance (per-instance services), else None
+    "var",  # the variable it reads
+    "namespace",  # the slot it reads (after any `ref`)
+    "key",
+    "required",
+    "sensitive",
+    "digest",  # spec_digest of the key's checks (what a validation stamp must name)
+    "owner",  # owner as `requirements()` resolves it for this read
+    "via_ref",  # `namespace/KEY` when read through a reference, else None
+    "cadence",  # rotation cadence in seconds, or None
+    "key_owner",  # owner of the key itself (`rotation status` names it for references)
+)
+
+# One row per slot (a key read by several services is one slot), in first-read order: what
+# `rotation status` lists. The "owner read" of a slot is its first read not through a `ref`
+# (else its first read); owner, sensitivity and cadence are that read's.
+SLOT_COLUMNS = (
+    "namespace",
+    "key",
+    "instance",
+    "services",  # every service reading the slot, sorted (one: just it)
+    "owner",  # the owner read's owner; for a read through a `ref`, the key's own owner
+    "required",  # required by any reader
+    "sensitive",
+    "cadence",  # rotation cadence in seconds, or None
+)
+
+# Shortest secret part a named format guarantees (formats not listed: none). Isolation calls a
+# value weak below a threshold of what the contract guarantees.
+FORMAT_MIN_CHARS = {
+    "stripe-secret-key": 16,
+    "stripe-webhook-secret": 16,
+    "resend-api-key": 16,
+    "twilio-auth-token": 32,
+    "jwt-secret": 32,
+    "uuid": 32,
+    "pem-private-key": 64,
+}
+
+
+@dataclass(frozen=True)
+class KeyGuarantee:
+    """What the contract says of a declared key that isolation needs."""
+
+    sensitive: bool
+    digest: str
+    guaranteed: int  # characters the contract guarantees a valid value has
+
+
+@dataclass(frozen=True)
+class NamespacePolicy:
+    deprecated: bool
+    hold_until: dt.date | None
+    past_hold: Literal["block", "warn"]
+
+
+@dataclass(frozen=True)
+class EnvColumns:
+    store: str
+    columns: dict[str, list[Any]]  # name (COLUMNS) -> one value per read, in requirements() order
+    slots: dict[str, list[Any]]  # name (SLOT_COLUMNS) -> one value per slot, in first-read order
+
+    def rows(self) -> Iterator[tuple[Any, ...]]:
+        """One tuple per read, fields in COLUMNS order."""
+        return zip(*(self.columns[name] for name in COLUMNS), strict=True)
+
+    def slot_rows(self) -> Iterator[tuple[Any, ...]]:
+        """One tuple per slot, fields in SLOT_COLUMNS order."""
+        return zip(*(self.slots[name] for name in SLOT_COLUMNS), strict=True)
+
+    def __len__(self) -> int:
+        return len(self.columns["var"])
+
+
+def _slot_table(cols: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """Group an environment's reads by slot (see SLOT_COLUMNS)."""
+    grouped: dict[tuple[str, str, str | None], list[int]] = {}
+    ns_col, key_col, inst_col = cols["namespace"], cols["key"], cols["instance"]
+    for i in range(len(ns_col)):
+        grouped.setdefault((ns_col[i], key_col[i], inst_col[i]), []).append(i)
+    out: dict[str, list[Any]] = {name: [] for name in SLOT_COLUMNS}
+    for (ns, key, inst), reads in grouped.items():
+        first = next((i for i in reads if cols["via_ref"][i] is None), reads[0])
+        out["namespace"].append(ns)
+        out["key"].append(key)
+        out["instance"].append(inst)
+        out["services"].append(sorted({cols["service"][i] for i in reads}))
+        out["owner"].append(cols["owner"][first] if cols["via_ref"][first] is None else cols["key_owner"][first])
+        out["required"].append(any(cols["required"][i] for i in reads))
+        out["sensitive"].append(cols["sensitive"][first])
+        out["cadence"].append(cols["cadence"][first])
+    return out
+
+
+@dataclass(frozen=True)
+class ReportPlan:
+    digest: str  # SHA-256 of the contract's bytes
+    envs: dict[str, EnvColumns]  # in contract order
+    namespaces: dict[str, NamespacePolicy]
+    keys: dict[tuple[str, str], KeyGuarantee]  # declared (namespace, key) -> guarantee
+
+
+# --- compiling --------------------------------------------------------------------------------
+
+
+def key_owner(contract: Contract, namespace: str, key: str) -> str | None:
+    """Owner of a key itself (not of a service that reads it through a `ref`)."""
+    from secretwarden.contract.references import declared_keys
+
+    found = declared_keys(contract).get((namespace, key))
+    ns = contract.namespaces.get(namespace)
+    if found is None:
+        return ns.owner if ns else None
+    svc_name, spec = found
+    return spec.owner or contract.services[svc_name].owner or (ns.owner if ns else None)
+
+
+def key_guarantees(contract: Contract) -> dict[tuple[str, str], KeyGuarantee]:
+    from secretwarden.contract.references import declared_keys
+    from secretwarden.contract.validation import spec_digest, spec_fields
+
+    out = {}
+    made: dict[tuple[str | None, str | None, int | None, bool], KeyGuarantee] = {}
+    for (ns, key), (_svc, spec) in declared_keys(contract).items():
+        fmt, regex, min_length = spec_fields(spec)
+        shape = (fmt, regex, min_length, spec.sensitive)
+        found = made.get(shape)  # thousands of keys share a handful of specs: digest each once
+        if found is None:
+            guaranteed = max(min_length or 0, FORMAT_MIN_CHARS.get(fmt or "", 0))
+            found = made[shape] = KeyGuarantee(spec.sensitive, spec_digest(fmt, regex, min_length), guaranteed)
+        out[(ns, key)] = found
+    return out
+
+
+def compile_report_plan(contract: Contract, digest: str) -> ReportPlan:
+    from secretwarden.contract.plan import requirements
+
+    envs: dict[str, EnvColumns] = {}
+    owners: dict[tuple[str, str], str | None] = {}
+    for env in contract.environments:
+        cols: dict[str, list[Any]] = {name: [] for name in COLUMNS}
+        (service, instance, var, namespace, key, required, sensitive, digest_col, owner, via_ref, cadence,
+         own) = (cols[name] for name in COLUMNS)
+        for r in requirements(contract, env):
+            slot = r.slot
+            service.append(r.service)
+            instance.append(slot.instance)
+            var.append(r.var)
+            namespace.append(slot.namespace)
+            key.append(slot.key)
+            required.append(r.required)
+            sensitive.append(r.sensitive)
+            digest_col.append(r.digest)
+            owner.append(r.owner)
+            via_ref.append(r.via_ref)
+            cadence.append(r.rotate_every.total_seconds() if r.rotate_every is not None else None)
+            if r.via_ref is None:
+                own.append(r.owner)
+            else:
+                where = (slot.namespace, slot.key)
+                if where not in owners:
+                    owners[where] = key_owner(contract, *where)
+                own.append(owners[where])
+        envs[env] = EnvColumns(contract.store_for(env), cols, _slot_table(cols))
+    namespaces = {
+        name: NamespacePolicy(ns.deprecated, ns.hold_until, ns.past_hold) for name, ns in contract.namespaces.items()
+    }
+    return ReportPlan(digest, envs, namespaces, key_guarantees(contract))
+
+
+# --- (de)serialising ----------------------------------------------------------------------------
+
+
+def _to_json(plan: ReportPlan) -> dict[str, Any]:
+    return {
+        "format": REPORT_PLAN_FORMAT,
+        "digest": plan.digest,
+        "envs": {env: [c.store, c.columns, c.slots] for env, c in plan.envs.items()},
+        "namespaces": {
+            n: [p.deprecated, p.hold_until.isoformat() if p.hold_until else None, p.past_hold]
+            for n, p in plan.namespaces.items()
+        },
+        "keys": [[ns, key, g.sensitive, g.digest, g.guaranteed] for (ns, key), g in plan.keys.items()],
+    }
+
+
+def _from_json(doc: dict[str, Any]) -> ReportPlan:
+    envs = {}
+    for env, (store, columns, slots) in doc["envs"].items():
+        for table, names in ((columns, COLUMNS), (slots, SLOT_COLUMNS)):
+            if set(table) != set(names) or len({len(v) for v in table.values()}) > 1:
+                raise ValueError("columns do not match this format")
+        envs[env] = EnvColumns(store, columns, slots)
+    return ReportPlan(
+        digest=doc["digest"],
+        envs=envs,
+        namespaces={
+            n: NamespacePolicy(d, dt.date.fromisoformat(h) if h else None, p) for n, (d, h, p) in doc["namespaces"].items()
+        },
+        keys={(ns, key): KeyGuarantee(s, dg, g) for ns, key, s, dg, g in doc["keys"]},
+    )
+
+
+# --- the sealed cache --------------------------------------------------------------------------
+
+# The plan of the most recent contract in this process (a server or a test builds several reports).
+_LAST: dict[tuple[str, str], ReportPlan] = {}
+
+
+def _context(path: Path, digest: str) -> bytes:
+    from secretwarden import __version__
+
+    return "\0".join((REPORT_PLAN_FORMAT, __version__, str(path), digest)).encode()
+
+
+def _cache_file(key: bytes, context: bytes) -> Path:
+    from secretwarden.contract.sealed_cache import file_name
+    from secretwarden.paths import cache_dir
+
+    return cache_dir() / "reports" / f"{file_name(key, context)}.json"
+
+
+def report_plan(loaded: LoadedContract) -> ReportPlan:
+    """The compiled plan of this contract: from memory, the sealed cache, or compiled now."""
+    from secretwarden.contract import sealed_cache
+
+    held = _LAST.get((str(loaded.path), loaded.digest))
+    if held is not None:
+        return held
+    context = _context(loaded.path, loaded.digest)
+    try:
+        key = sealed_cache.local_key(create=True, project_root=loaded.root)
+    except (OSError, RuntimeError, KeyError):  # no HOME, no config folder: no cache
+        key = None
+    plan = None
+    if key is not None:
+        body = sealed_cache.unseal(key, context, _cache_file(key, context))
+        if body is not None:
+            with contextlib.suppress(ValueError, KeyError, TypeError, AttributeError):
+                doc = json.loads(body)
+                if doc.get("format") == REPORT_PLAN_FORMAT and doc.get("digest") == loaded.digest:
+                    plan = _from_json(doc)
+    if plan is None:
+        plan = compile_report_plan(loaded.contract, loaded.digest)
+        if key is not None:
+            body = json.dumps(_to_json(plan), separators=(",", ":")).encode()
+            with contextlib.suppress(OSError):  # a read-only cache only costs speed
+                sealed_cache.write_sealed(_cache_file(key, context), key, context, body)
+    _LAST.clear()
+    _LAST[(str(loaded.path), loaded.digest)] = plan
+    return plan
