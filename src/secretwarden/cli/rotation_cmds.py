@@ -243,7 +243,7 @@ def calendar(ctx: click.Context, envs: tuple[str, ...], out: str | None) -> None
     from pathlib import Path
 
     from secretwarden.ops.rotation import rotation_status
-    from secretwarden.paths import write_atomic
+    from secretwarden.paths import write_output
     from secretwarden.render.calendar import rotation_calendar
 
     with workspace(ctx, "rotation") as ws:
@@ -252,6 +252,6 @@ def calendar(ctx: click.Context, envs: tuple[str, ...], out: str | None) -> None
     if out is None:
         click.echo(text, nl=False)
         return
-    write_atomic(Path(out), text.encode())
+    write_output(Path(out), text, what="calendar")
     events = text.count("BEGIN:VEVENT")
     click.echo(f"wrote {out} ({events} rotation event(s))", err=True)
