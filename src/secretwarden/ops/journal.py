@@ -462,3 +462,33 @@ def incident_register(ws: Workspace, envs: Iterable[str] | None = None) -> dict[
     else:
         readers = list({ws.store_for(env): ws.metadata(env) for env in envs}.values())  # store_for: no contract model
     return open_incidents([shared_index(reader, INCIDENTS) for reader in readers], ws.audit.path)
+
+
+def carry_journals(ws: Workspace, source: str, target: str, envs: Iterable[str]) -> int:
+    """Copy the journal entries of `envs` from store `source` to store `target` (`warden migrate`).
+
+    Each copy names the entry it came from (`migrated`), so a second run, or a
+    run resumed after a kill, copies only what is missing. Copies name the
+    target as their store: once the contract points the environments at it,
+    an incident still open stays open there.
+    """
+    wanted = set(envs)
+    src = ws.secrets_store(source)
+    if not isinstance(src, SharedStateHolder):
+        return 0
+    carried = 0
+    for name in (ROTATION, INCIDENTS):
+        log = SharedLog(ws, name)
+        dst = log._writer_part(target)
+        done = {str((e.get("migrated") or {}).get("hash")) for e in dst.entries(name) if isinstance(e.get("migrated"), dict)}
+        for e in src.shared_journal().entries(name):
+            if "damaged" in e or str(e.get("hash")) in done:
+                continue
+            if e.get("env") is not None and e.get("env") not in wanted:
+                continue
+            body = {k: v for k, v in e.items() if k not in _CHAIN_FIELDS}
+            body["store"] = target
+            body["migrated"] = {"from": source, "seq": e.get("seq"), "hash": e.get("hash")}
+            log.append_with(target, lambda _head, b=body: b)  # type: ignore[misc]
+            carried += 1
+    return carried

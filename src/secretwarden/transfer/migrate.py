@@ -57,6 +57,7 @@ class MigrationReport:
     dry_run: bool
     slots: list[SlotMigration] = field(default_factory=list)
     denied_missing: int = 0  # source-denied fingerprints the target does not deny
+    journal_entries: int = 0  # rotation log and incident register entries carried over
 
     @property
     def ok(self) -> bool:
@@ -156,6 +157,7 @@ def _verify(src_meta: KeyMeta, dst: SecretStore, row: SlotMigration) -> None:
 def migrate(ws: Workspace, source: str, target: str, *, envs: list[str] | None = None,
             dry_run: bool = False) -> MigrationReport:
     """Copy every slot of `envs` (default: the environments served by `source`) from one store to another."""
+    from secretwarden.ops.journal import carry_journals
     from secretwarden.ops.secrets import audited, slot_fields
 
     for name in (source, target):
@@ -198,4 +200,6 @@ def migrate(ws: Workspace, source: str, target: str, *, envs: list[str] | None =
                 extra["versions"] = row.copied
     if not dry_run:
         report.denied_missing = len(denied - dst.denied_fingerprints())
+        # The rotation log and the incident register go along.
+        report.journal_entries = carry_journals(ws, source, target, chosen)
     return report
