@@ -47,6 +47,7 @@ class Machine:
 
     def __init__(self, root: Path, server: Any, fingerprint_key: str) -> None:
         self.repo = root / "repo"
+        self.outputs: list[str] = []  # every output, for the canary check
         self.env = {
             **server.env(),
             "WARDEN_CONFIG_DIR": str(root / "home" / "config"),
@@ -58,6 +59,7 @@ class Machine:
     def w(self, *args: str, input: str | None = None) -> tuple[int, str, str]:
         res = run_warden("-c", self.repo / "warden.yaml", *args, input=input, env=self.env)
         assert "Traceback" not in res.stderr
+        self.outputs.append(res.output)
         return res.returncode, res.stdout, res.stderr
 
 
@@ -78,10 +80,13 @@ def machines(tmp_path: Path, vault_server: Any) -> tuple[Machine, Machine]:
     return out[0], out[1]
 
 
-def test_two_machines_see_one_rotation_log_and_one_incident_register(machines: tuple[Machine, Machine]) -> None:
+def test_two_machines_see_one_rotation_log_and_one_incident_register(
+    machines: tuple[Machine, Machine], vault_server: Any
+) -> None:
     a, b = machines
+    canary = make_canary()
     assert a.w("bootstrap", "--env", "dev")[0] == 0
-    assert a.w("set", "api/MANUAL", "--env", "dev", input=make_canary())[0] == 0
+    assert a.w("set", "api/MANUAL", "--env", "dev", input=canary)[0] == 0
     code, out, err = a.w("incident", "open", "api/API_TOKEN", "--env", "dev", "--reason", "seen in a CI log")
     assert code == 0 and "INC-0001 opened" in out, err
     # Machine B never saw a file of A's: the register comes from the store.
@@ -106,6 +111,33 @@ def test_two_machines_see_one_rotation_log_and_one_incident_register(machines: t
         assert code == 0 and "incidents journal" in out and "rotation journal" in out, out
         assert not list((m.repo / ".warden").glob("*.jsonl.imported"))
         assert not (m.repo / ".warden" / "incidents.jsonl").exists()
+    # The canary rule: no value in any output, in any local file, or in the journals on the server.
+    prefix = contract_prefix(a)
+    stored = journal_text(vault_server, prefix)
+    assert "INC-0002" in stored and canary not in stored
+    files = [p for m in (a, b) for p in [*m.repo.rglob("*"), *Path(m.env["WARDEN_CONFIG_DIR"]).rglob("*")] if p.is_file()]
+    for text in [*a.outputs, *b.outputs, *(p.read_bytes().decode("utf-8", "replace") for p in files)]:
+        assert canary not in text
+
+
+def contract_prefix(m: Machine) -> str:
+    return (m.repo / "warden.yaml").read_text().split("path_prefix: ")[1].split(",")[0]
+
+
+def journal_text(server: Any, prefix: str) -> str:
+    """Everything stored under the journals' paths, as the server holds it."""
+    client = server.client()
+    out: list[str] = []
+
+    def walk(path: str) -> None:
+        for key in client.adapter.request("LIST", f"/v1/secret/metadata/{path}/")["data"]["keys"]:
+            if key.endswith("/"):
+                walk(path + "/" + key.rstrip("/"))
+            else:
+                out.append(json.dumps(client.adapter.get(f"/v1/secret/metadata/{path}/{key}")["data"]))
+
+    walk(f"{prefix}/_warden/journal")
+    return "\n".join(out)
 
 
 def test_a_cut_local_audit_log_shows_through_the_shared_journal(machines: tuple[Machine, Machine]) -> None:
