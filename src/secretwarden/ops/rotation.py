@@ -18,12 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from secretwarden.contract.references import declared_keys
 from secretwarden.contract.report_plan import key_owner, report_plan
 from secretwarden.errors import UsageError, ValidationFailed
 from secretwarden.identity import current_user
 from secretwarden.ops.journal import incident_register, rotation_journal
-from secretwarden.ops.secrets import audited, slot_fields, stamp_for
 from secretwarden.ops.workspace import Workspace
 from secretwarden.slots import SlotRef
 from secretwarden.stores.base import (
@@ -204,6 +202,8 @@ class RunbookStep:
 
 
 def runbook_steps(ws: Workspace, slot: SlotRef) -> list[RunbookStep]:
+    from secretwarden.contract.references import declared_keys
+
     found = declared_keys(ws.contract).get((slot.namespace, slot.key))
     if found is None:
         return []
@@ -211,6 +211,8 @@ def runbook_steps(ws: Workspace, slot: SlotRef) -> list[RunbookStep]:
 
 
 def generate_rule(ws: Workspace, slot: SlotRef) -> dict[str, Any]:
+    from secretwarden.contract.references import declared_keys
+
     found = declared_keys(ws.contract).get((slot.namespace, slot.key))
     gen = found[1].generator if found else None
     if gen is None or gen.kind == "literal":
@@ -240,6 +242,9 @@ def rotate(
     """
     from secretwarden.ops.generate import generate_value
     from secretwarden.ops.incidents import open_incidents_for
+
+    # (ops.secrets loads the contract model: imported here, off the report path)
+    from secretwarden.ops.secrets import audited, slot_fields, stamp_for
 
     if generate == (value is not None) and not dry_run:
         raise UsageError("give exactly one source for the new value: --generate or --stdin/prompt")
@@ -286,6 +291,8 @@ def rotate(
 
 
 def _log_rotation(ws: Workspace, result: RotationResult) -> None:
+    from secretwarden.ops.secrets import slot_fields
+
     entry = {
         "time": ws.clock().isoformat(timespec="seconds"),
         **slot_fields(result.slot),
@@ -313,6 +320,8 @@ def rotate_data_keys(
     Only backends with data keys apart from their values offer it (SOPS files);
     they say so by implementing `DataKeyRotator`.
     """
+    from secretwarden.ops.secrets import audited
+
     store = ws.secrets(env)
     if not isinstance(store, DataKeyRotator):
         raise UsageError(
