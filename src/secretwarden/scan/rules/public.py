@@ -10,9 +10,9 @@ never fail on one, and a baseline never records one.
 
 What makes a key public is recognised from its context, never from one line
 seen before: a prefix the provider reserves for public keys (`pk_live_`,
-`pk.`, `phc_`), the configuration object or file the provider generates
-(`firebaseConfig`, `google-services.json`), the name a site key is given, or
-a role claim inside the token. The same format outside that context is a
+`pk.`, `phc_`), the configuration object the provider hands out for a web
+page (`firebaseConfig`), the name a site key is given, or a role claim inside
+the token. The same format outside that context is a
 secret and stays with the rule that reports it (`gcp-api-key`, `jwt`,
 `generic-secret`).
 """
