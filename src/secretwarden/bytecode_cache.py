@@ -8,7 +8,7 @@ start-up. `warden run` installs this finder first: a module of the
 under `<cache dir>/code/`, sealed like every other cache file
 (contract/sealed_cache.py: HMAC under the local cache key, bound to the
 module's path, its source's modification time and size, as Python's own
-`.pyc` files are, and this interpreter's bytecode magic). A
+`.pyc` files are, and this interpreter's exact version). A
 file that does not verify is ignored and the source is compiled again, so a
 cache folder written by someone else can never inject code. Nothing is
 written next to the sources, and other packages are left to Python.
@@ -36,16 +36,17 @@ class _SealedSourceLoader(importlib.machinery.SourceFileLoader):
         self._folder = folder
 
     def get_code(self, fullname: str) -> CodeType:
-        import importlib.util
-
         from secretwarden.contract.sealed_cache import file_name, unseal
 
         path = self.get_filename(fullname)
         st = self.path_stats(path)
         # Bound to the source's path, modification time and size, as Python's own .pyc files
-        # are (no need to read the source when the code is kept); the MAC makes it ours.
-        context = b"code\0%s\0%d\0%s\0%d\0%d" % (
-            importlib.util.MAGIC_NUMBER, sys.flags.optimize, os.fsencode(path), int(st["mtime"] * 1e9), st["size"]
+        # are (no need to read the source when the code is kept); the MAC makes it ours. The
+        # interpreter is named by its exact version (stricter than the bytecode magic number,
+        # and it spares loading importlib.util).
+        context = b"code\0%s\0%d\0%d\0%d\0%s\0%d\0%d" % (
+            (sys.implementation.cache_tag or "").encode(), sys.hexversion, marshal.version, sys.flags.optimize,
+            os.fsencode(path), int(st["mtime"] * 1e9), st["size"],
         )
         target = self._folder / f"{file_name(self._key, context)}.bin"
         body = unseal(self._key, context, target)
@@ -100,12 +101,12 @@ def install() -> None:
     """Use the sealed cache for the rest of this process, when Python will not cache bytecode itself."""
     if not sys.dont_write_bytecode or any(isinstance(f, _SealedFinder) for f in sys.meta_path):
         return
-    cached = __spec__.cached if __spec__ is not None else None  # this module's .pyc, without importlib.util
+    cached = __spec__.cached if __spec__ is not None else None  # this module's .pyc
     if cached and os.path.exists(cached):
         return  # the installation ships compiled bytecode: Python's own is as good
     try:
         from secretwarden.contract.sealed_cache import local_key
-        from secretwarden.paths import cache_dir
+        from secretwarden.dirs import cache_dir
 
         key = local_key(create=False, project_root=Path(__file__).resolve().parent)
         folder = cache_dir() / "code"

@@ -19,24 +19,11 @@ import os
 import stat
 from pathlib import Path
 
+from secretwarden.dirs import cache_dir as cache_dir  # the one definition of both folders
+from secretwarden.dirs import config_dir as config_dir
 from secretwarden.errors import InputError, MasterKeyError, StoreUnavailable
 
 PRIVATE_DIR_MODE = 0o700
-
-
-def _xdg(var: str, default: str) -> Path:
-    base = os.environ.get(var)
-    return Path(base) if base else Path.home() / default
-
-
-def cache_dir() -> Path:
-    override = os.environ.get("WARDEN_CACHE_DIR")
-    return Path(override) if override else _xdg("XDG_CACHE_HOME", ".cache") / "secretwarden"
-
-
-def config_dir() -> Path:
-    override = os.environ.get("WARDEN_CONFIG_DIR")
-    return Path(override) if override else _xdg("XDG_CONFIG_HOME", ".config") / "secretwarden"
 
 
 def ensure_private_dir(path: Path, *, tighten: bool = True) -> None:

@@ -17,7 +17,7 @@ import os
 import stat
 from pathlib import Path
 
-from secretwarden.paths import config_dir
+from secretwarden.dirs import config_dir  # not paths.py: read before the code cache is in place
 
 KEY_FILE_NAME = "cache.key"
 MAX_CACHE_FILE = 64 * 1024 * 1024
