@@ -315,7 +315,6 @@ if TYPE_CHECKING:
     from secretwarden.stores.provisioning import AccessProvisioner as AccessProvisioner
     from secretwarden.stores.provisioning import AccessReport as AccessReport
     from secretwarden.stores.provisioning import AccessRequest as AccessRequest
-    from secretwarden.stores.provisioning import CredentialIssuer as CredentialIssuer
     from secretwarden.stores.provisioning import NamespaceAccess as NamespaceAccess
     from secretwarden.stores.provisioning import RemoteReferences as RemoteReferences
     from secretwarden.stores.provisioning import ServiceAccess as ServiceAccess
@@ -332,7 +331,6 @@ _LAZY = {
     "AccessProvisioner": "provisioning",
     "AccessReport": "provisioning",
     "AccessRequest": "provisioning",
-    "CredentialIssuer": "provisioning",
     "NamespaceAccess": "provisioning",
     "RemoteReferences": "provisioning",
     "ServiceAccess": "provisioning",
@@ -347,6 +345,17 @@ def __getattr__(name: str) -> object:
     import importlib
 
     return getattr(importlib.import_module(f"secretwarden.stores.{module}"), name)
+
+
+# A protocol (cheap to build) and about values: it stays here, and stores/provisioning.py
+# never imports this module (the import contracts allow no cycle, type-only ones included).
+@runtime_checkable
+class CredentialIssuer(Protocol):
+    """Optional: backends that can hand out machine credentials for a role they provisioned."""
+
+    def issue_credentials(self, role: str) -> dict[str, SecretValue]:
+        """Fresh login credentials of `role` (e.g. AppRole role id and a new secret id)."""
+        ...
 
 
 # --- optional: the store keeps the head of the audit log that records its writes ------------

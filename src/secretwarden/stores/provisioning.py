@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from secretwarden.slots import SlotRef
-from secretwarden.stores.base import SecretValue
 
 
 @dataclass(frozen=True)
@@ -94,12 +93,3 @@ class StoreNotices(Protocol):
     """Optional: things a report on this store should mention (e.g. data written outside warden)."""
 
     def notices(self) -> list[str]: ...
-
-
-@runtime_checkable
-class CredentialIssuer(Protocol):
-    """Optional: backends that can hand out machine credentials for a role they provisioned."""
-
-    def issue_credentials(self, role: str) -> dict[str, SecretValue]:
-        """Fresh login credentials of `role` (e.g. AppRole role id and a new secret id)."""
-        ...
