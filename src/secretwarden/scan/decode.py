@@ -19,13 +19,13 @@ _PERCENT = re.compile(rb"%[0-9A-Fa-f]{2}")
 MIN_PRINTABLE = 0.95
 
 
-_NOT_PRINTABLE = re.compile(rb"[^\x20-\x7e\t\r\n]")
+_PRINTABLE_BYTES = bytes(range(0x20, 0x7F)) + b"\t\r\n"
 
 
 def _printable(raw: bytes) -> bool:
     if not raw:
         return False
-    bad = len(_NOT_PRINTABLE.findall(raw))
+    bad = len(raw.translate(None, _PRINTABLE_BYTES))  # what is left once printable bytes are deleted
     return bad / len(raw) <= 1 - MIN_PRINTABLE
 
 
@@ -52,10 +52,16 @@ _REVERSED_RUN = re.compile(rb"[\s\"'<,;)\]]?(={0,2}[A-Za-z0-9+/_\-]{24,})")
 _MAX_RUN = 8192
 
 
+_SHORT_RUN = 256  # most runs are shorter: reverse this much first, the whole reach only when it is full
+
+
 def base64_at(buf: bytes, end: int) -> tuple[int, bytes] | None:
     """The run of base64 ending at `end` (a prefilter report): (offset, decoded text) or None."""
-    lo = max(0, end - _MAX_RUN)
+    lo = max(0, end - _SHORT_RUN)
     m = _REVERSED_RUN.match(buf[lo:end][::-1])
+    if m is not None and m.end(1) == end - lo and lo > 0:
+        lo = max(0, end - _MAX_RUN)  # the run goes on past the short window
+        m = _REVERSED_RUN.match(buf[lo:end][::-1])
     if m is None:
         return None
     token = m.group(1)[::-1]

@@ -9,6 +9,8 @@ of the tree, and a link inside the tree points at a file scanned anyway.
 from __future__ import annotations
 
 import os
+import re
+import stat
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,6 +25,7 @@ BINARY_EXTS = frozenset(
     [".png", ".jpg", ".jpeg", ".gif", ".bmp", ".ico", ".icns", ".webp", ".tif", ".tiff", ".psd", ".svgz", ".heic", ".avif", ".mp3", ".mp4", ".m4a", ".mov", ".avi", ".mkv", ".wav", ".flac", ".ogg", ".webm", ".woff", ".woff2", ".ttf", ".otf", ".eot", ".zip", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".7z", ".rar", ".tar", ".jar", ".war", ".ear", ".whl", ".egg", ".apk", ".ipa", ".dmg", ".iso", ".deb", ".rpm", ".so", ".dylib", ".dll", ".exe", ".o", ".a", ".lib", ".obj", ".bin", ".pyc", ".pyo", ".pyd", ".class", ".wasm", ".node", ".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".odt", ".ods", ".sqlite", ".sqlite3", ".db", ".parquet", ".npy", ".npz", ".pkl", ".pickle", ".pt", ".onnx", ".h5", ".tflite", ".mo", ".dat"]
 )
 SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
+_IN_SKIP_DIR = re.compile("(?:^|/)(?:" + "|".join(re.escape(d) for d in sorted(SKIP_DIRS)) + ")/")
 
 
 @dataclass(frozen=True)
@@ -117,30 +120,40 @@ def iter_files(root: Path, *, honour_ignore: bool, max_size: int, allow_spec: An
     if honour_ignore and git_toplevel(root) is not None:
         listed = _git_listed(root)
     names = listed if listed is not None else _walk(root, honour_ignore)
+    prefix = str(root) if str(root).endswith("/") else f"{root}/"
     for rel in names:
-        parts = rel.split("/")
-        if any(p in SKIP_DIRS for p in parts[:-1]):
+        if _IN_SKIP_DIR.search(rel):
             continue
-        abspath = os.path.join(root, rel)
-        if os.path.islink(abspath):
-            continue
-        item = _item(rel, abspath, max_size, allow_spec, notices)
+        abspath = prefix + rel
+        # one lstat answers "a link?", "a regular file?" and the size (three calls before)
+        try:
+            st = os.lstat(abspath)
+        except OSError:
+            continue  # deleted since it was listed
+        if not stat.S_ISREG(st.st_mode):
+            continue  # links are never followed; fifos, sockets and devices are not files to read
+        item = _checked(rel, abspath, st.st_size, max_size, allow_spec, notices)
         if item is not None:
             yield item
 
 
 def _item(rel: str, abspath: str, max_size: int, allow_spec: Any | None, notices: list[Notice]) -> FileItem | None:
-    if allow_spec is not None and allow_spec.match_file(rel):
-        return None
     try:
         st = os.stat(abspath)
     except OSError:
         return None  # deleted since git listed it
-    if not os.path.isfile(abspath):
+    if not stat.S_ISREG(st.st_mode):
         return None
-    if st.st_size > max_size:
+    return _checked(rel, abspath, st.st_size, max_size, allow_spec, notices)
+
+
+def _checked(rel: str, abspath: str, size: int, max_size: int, allow_spec: Any | None,
+             notices: list[Notice]) -> FileItem | None:
+    if allow_spec is not None and allow_spec.match_file(rel):
+        return None
+    if size > max_size:
         notices.append(Notice(rel, f"larger than {max_size} bytes: skipped (see --max-file-size)"))
         return None
-    if st.st_size == 0:
+    if size == 0:
         return None  # nothing to read
-    return FileItem(rel, abspath, st.st_size)
+    return FileItem(rel, abspath, size)
