@@ -212,6 +212,8 @@ def score_value(value: str, strength: str, *, quoted: bool, kind: str, key: str,
         return None  # `$this->pwd`, `"$RANDOM$RANDOM"`: a variable, expanded at run time
     if _CONST_NAME.match(v):
         return None  # an environment variable's *name*
+    if _REFERENCE.match(v) and all(randomness(part) < 0.5 for part in re.split(r"[:/]", v) if part):
+        return None  # `dev:api/TOKEN_TTL`, `vault:kv/billing/db`: where a secret lives, in readable names
     if not quoted and filters.is_number_literal(v) and (not v.isdigit() or kind != "config"):
         return None
     low = v.lower()
@@ -299,6 +301,8 @@ _PUBLIC_TOKEN = re.compile(r"^pk(?:\.eyJ|_(?:live|test)_)")
 # is public by design): the generic rules leave them to it.
 _PROVIDER_OWNED = re.compile(r"^AIza[0-9A-Za-z_\-]{35}$")
 _SHELL_VARIABLE = re.compile(r"^\$[A-Za-z_{(]")
+# a scheme or environment, a colon, then a path: a slot label or a secret manager's reference
+_REFERENCE = re.compile(r"^[A-Za-z][\w-]{0,30}:[\w.-]+(?:/[\w.-]+)+$")
 _PREFIXED_TOKEN = re.compile(r"^[a-z]{2,6}[-_](?:(?:live|test|prod|dev)[-_])?[A-Za-z0-9]{4,}$")
 _LETTER_RUN = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 
@@ -666,6 +670,9 @@ RULES: list[Rule] = [
             "monkey = 'abcdefghijkl1234567890'",
             'key: "my.app.setting.name"',
             '"sha256": "{hex:64}"',
+            # references: warden's own slot labels, a secret manager's path
+            '"secret": "dev:api/TOKEN_TTL",',
+            'secret = "vault:kv/billing/db-password"',
         ),
         standard_filters=False,
         priority=20,
