@@ -33,7 +33,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from secretwarden.slots import SlotRef
 
@@ -43,9 +43,12 @@ PastHold = Literal["block", "warn"]
 Severity = Literal["block", "warn", "note"]
 
 
-@dataclass(frozen=True, slots=True)
-class SlotFacts:
-    """Everything a gate knows about one slot one service reads. Never a value."""
+class SlotFacts(NamedTuple):
+    """Everything a gate knows about one slot one service reads. Never a value.
+
+    A named tuple (immutable, compared by value, cheap to create: `warden run`'s fast path
+    loads this module, and a dataclass costs about 0.5 ms of start-up to create).
+    """
 
     var: str  # the variable the service reads
     slot: SlotRef

@@ -8,12 +8,15 @@ a format is one entry in `FORMATS`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Format:
-    """A named value format: the pattern a value must match and how to describe it."""
+class Format(NamedTuple):
+    """A named value format: the pattern a value must match and how to describe it.
+
+    A named tuple, not a dataclass: `warden run`'s fast path loads this module to check
+    values, and a dataclass costs about 0.5 ms of start-up to create (a named tuple a tenth).
+    """
 
     name: str
     pattern: str
