@@ -167,7 +167,7 @@ def test_example_contract_demo(tmp_path: Path) -> None:
     r = w(contract, "bootstrap", "--env", "dev")
     assert r.returncode == 0
     r = w(contract, "status", "--env", "dev")
-    assert "namespaces 12 found / 12 expected" in r.stdout and "auth" in r.stdout
+    assert "namespaces 13 found / 13 expected" in r.stdout and "auth" in r.stdout
 
 
 def test_audit_verify_and_log(project: Path, tmp_path: Path) -> None:

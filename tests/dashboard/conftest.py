@@ -1,4 +1,5 @@
-"""A copy of the commerce example with some history: dev bootstrapped, canary values
+"""A copy of the commerce example with some history (staging and prod on the test OpenBao
+server, as the example puts them on a vault store): dev bootstrapped, canary values
 planted in staging (one of them in two slots, so isolation has a finding), one rotation,
 one open incident, and scan/lint result files. Everything through the real CLI."""
 
@@ -7,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXAMPLE, Result, make_canary, run_warden
+from tests.vault_server import shared_server
 
 # The dashboard's clock in these tests: a fixed instant 40 days after today (the store
 # stamps writes with the real time), so ages are positive and payment/auth keys (90d)
@@ -46,11 +47,17 @@ def _ok(result: Result) -> None:
     assert result.returncode == 0, result.output
 
 
-def build_project(base: Path) -> Project:
+EXAMPLE_VAULT = "https://openbao.commerce.invalid:8200"
+
+
+def build_project(base: Path, vault: dict[str, str]) -> Project:
+    """`vault`: the environment of the test OpenBao server that serves the example's staging and prod."""
     repo = base / "repo"
     repo.mkdir()
     contract = repo / "warden.yaml"
-    shutil.copy(EXAMPLE, contract)
+    text = EXAMPLE.read_text()
+    assert EXAMPLE_VAULT in text
+    contract.write_text(text.replace(EXAMPLE_VAULT, vault["VAULT_ADDR"]))
     c = ["--contract", str(contract)]
     _ok(run_warden(*c, "bootstrap", "--env", "dev"))
     canaries = [make_canary("dashboardsigning"), make_canary("dashboardshared")]
@@ -96,11 +103,14 @@ def commerce(tmp_path_factory: pytest.TempPathFactory) -> Project:
     mp.setenv("WARDEN_CONFIG_DIR", str(home / "config"))
     mp.setenv("WARDEN_CACHE_DIR", str(home / "cache"))
     mp.setenv("WARDEN_NO_KEYRING", "1")
+    vault = shared_server().env()  # staging and prod live on OpenBao in the example
+    for k, v in vault.items():
+        mp.setenv(k, v)
     try:
-        project = build_project(base)
+        project = build_project(base, vault)
     finally:
         mp.undo()
-    project.env = {"WARDEN_CONFIG_DIR": str(home / "config"), "WARDEN_CACHE_DIR": str(home / "cache")}
+    project.env = {"WARDEN_CONFIG_DIR": str(home / "config"), "WARDEN_CACHE_DIR": str(home / "cache"), **vault}
     return project
 
 

@@ -85,7 +85,7 @@ def test_each_page_loads(page: Page, served: Served, commerce: Project, path: st
 def test_what_the_pages_say(page: Page, served: Served) -> None:
     page.goto(served.url + "/")
     text = page.locator("main").inner_text()
-    assert "12 found / 12 expected" in text and "legacy-monolith" in text and "past hold date" in text
+    assert "13 found / 13 expected" in text and "legacy-monolith" in text and "past hold date" in text
     page.goto(served.url + "/incidents")
     row = page.locator("tbody tr", has_text="auth/JWT_SECRET")
     assert "open" in row.inner_text() and "pasted in a chat" in row.inner_text()

@@ -70,14 +70,23 @@ def test_usage_errors_are_one_line(commerce_env: Project, tmp_path: Path) -> Non
 
 
 def test_works_on_the_example_out_of_the_box(tmp_path: Path) -> None:
-    """A fresh copy of the example with no store yet: the report says what is missing."""
+    """A fresh copy of the example with no store yet: the report says what is missing. Staging and
+    prod live on an OpenBao server this machine cannot reach: they are left out, and the page and the
+    command say so (within the example's fail-fast settings, not after a long wait)."""
     repo = tmp_path / "repo"
     repo.mkdir()
     shutil.copy(EXAMPLE, repo / "warden.yaml")
     r = run_warden("--contract", repo / "warden.yaml", "report", "--html", repo / "report.html")
     assert r.returncode == 0, r.output
-    assert "35 of 35 cells blocked" in r.stderr
-    assert "payment" in (repo / "report.html").read_text()
+    assert "12 of 12 cells blocked" in r.stderr  # dev's services
+    assert "store `openbao` did not answer, staging, prod left out" in r.stderr
+    page = (repo / "report.html").read_text()
+    assert "payment" in page and "did not answer, so staging, prod are left out" in page
+    data = run_warden("--contract", repo / "warden.yaml", "report", "--format", "json")
+    assert data.returncode == 0, data.output
+    doc = json.loads(data.stdout)
+    assert doc["coverage"]["envs"] == ["dev"]
+    assert [(u["store"], u["envs"]) for u in doc["unreachable"]] == [("openbao", ["staging", "prod"])]
 
 
 def test_run_guardrails_in_process(commerce_env: Project) -> None:

@@ -290,15 +290,14 @@ def test_a_rotated_key_blocks_every_gate_until_its_incident_is_closed(tmp_path: 
 
 def test_cli_and_dashboard_agree_on_where_a_deprecated_namespace_is_expected(tmp_path: Path) -> None:
     """Issue 17: shipping reads legacy-monolith in dev, whose own service runs only in staging/prod."""
-    import shutil
-
     from secretwarden.dashboard.model import build_coverage
     from secretwarden.ops.status import gap_report
     from secretwarden.ops.workspace import Workspace
     from tests.conftest import EXAMPLE
 
     contract = tmp_path / "warden.yaml"
-    shutil.copy(EXAMPLE, contract)
+    # Every environment on the example's local store: staging/prod's OpenBao is not reachable here.
+    contract.write_text(EXAMPLE.read_text().replace("store: openbao", "store: local"))
     with Workspace.load(contract) as ws:
         [dev] = gap_report(ws, ["dev"]).envs
         coverage = build_coverage(ws, ["dev", "staging", "prod"])

@@ -47,6 +47,8 @@ def report(ctx: click.Context, html_out: str | None, fmt: str | None, output: st
             run_guardrails=run_guardrails,
             audit_limit=audit_limit,
         )
+    for u in d.unreachable:  # the page is built without them; say so where the command was run
+        click.echo(f"warden: note: store `{u.store}` did not answer, {', '.join(u.envs)} left out: {u.error}", err=True)
     if html_out is not None:
         from secretwarden.dashboard.render import render_report
 

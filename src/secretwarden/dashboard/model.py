@@ -254,6 +254,15 @@ class Audit:
 
 
 @dataclass
+class UnreachableStore:
+    """A store the build could not read: its environments are left out of the page, not shown as empty."""
+
+    store: str
+    envs: list[str]
+    error: str  # the store error's one line (names a server and a path, never a value)
+
+
+@dataclass
 class Dashboard:
     project: str
     contract: str
@@ -264,6 +273,7 @@ class Dashboard:
     isolation: Isolation
     guardrails: Guardrails
     audit: Audit
+    unreachable: list[UnreachableStore] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -765,6 +775,9 @@ def build_dashboard(
     for env in chosen:
         ws.metadata(env)  # an unknown environment fails here, with the contract's message
     ws = snapshot(ws)  # one metadata listing per store for every section
+    unreachable = unreachable_stores(ws, chosen)
+    down = {env for u in unreachable for env in u.envs}
+    chosen = [env for env in chosen if env not in down]
     # Folder and file name only: an absolute path would make the report differ per machine.
     contract = f"{ws.loaded.root.name}/{ws.loaded.path.name}"
     return Dashboard(
@@ -780,4 +793,21 @@ def build_dashboard(
             if "guardrails" in parts else Guardrails(None, None, [], [], [])
         ),
         audit=build_audit(ws, audit_limit) if "audit" in parts else Audit("", True, 0, [], audit_limit, [], [], []),
+        unreachable=unreachable,
     )
+
+
+def unreachable_stores(ws: Workspace, envs: list[str]) -> list[UnreachableStore]:
+    """The snapshot's stores that did not answer (dashboard/snapshot.py), with the environments they serve."""
+    from secretwarden.dashboard.snapshot import SnapshotReader
+
+    out: dict[str, UnreachableStore] = {}
+    for env in envs:
+        reader = ws.metadata(env)
+        if not isinstance(reader, SnapshotReader):
+            continue
+        next(reader.list_meta(env), None)  # the one listing every section answers from
+        if reader.unreachable is not None:
+            item = out.setdefault(reader.name, UnreachableStore(reader.name, [], reader.unreachable.message))
+            item.envs.append(env)
+    return list(out.values())

@@ -6,12 +6,17 @@ workspace whose metadata readers answer from one listing per store, so a page
 costs one pass over the metadata whatever it shows, and every section sees the
 same instant. It wraps `MetadataReader` only: there is nothing to read values
 with, and the protocol's own readers still do the listing.
+
+A store that cannot be reached (a Vault server down, or not reachable from
+this machine) answers empty and keeps the error in `unreachable`: the page is
+built from the other stores and says which environments it could not read.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from secretwarden.errors import StoreUnavailable
 from secretwarden.ops.workspace import Workspace
 from secretwarden.slots import SlotRef
 from secretwarden.stores.base import KeyMeta, MetadataReader, StoreStats
@@ -31,15 +36,22 @@ class SnapshotReader:
         self._denied: set[str] | None = None
         self._summaries: list[KeySummary] | None = None
         self._fingerprints: list[FingerprintRow] | None = None
+        self.unreachable: StoreUnavailable | None = None
 
     def _all(self) -> dict[SlotRef, KeyMeta]:
         if self._keys is None:
-            self._keys = {m.slot: m for m in self.inner.list_meta()}
+            try:
+                self._keys = {m.slot: m for m in self.inner.list_meta()}
+            except StoreUnavailable as exc:
+                self.unreachable, self._keys = exc, {}
         return self._keys
 
     def namespaces(self, env: str) -> set[str]:
         if env not in self._namespaces:
-            self._namespaces[env] = set(self.inner.namespaces(env))
+            try:
+                self._namespaces[env] = set() if self.unreachable else set(self.inner.namespaces(env))
+            except StoreUnavailable as exc:
+                self.unreachable, self._namespaces[env] = exc, set()
         return set(self._namespaces[env])
 
     def list_meta(self, env: str | None = None, namespace: str | None = None) -> Iterator[KeyMeta]:
@@ -52,7 +64,10 @@ class SnapshotReader:
 
     def denied_fingerprints(self) -> set[str]:
         if self._denied is None:
-            self._denied = set(self.inner.denied_fingerprints())
+            try:
+                self._denied = set() if self.unreachable else set(self.inner.denied_fingerprints())
+            except StoreUnavailable as exc:
+                self.unreachable, self._denied = exc, set()
         return set(self._denied)
 
     def key_summaries(self, env: str | None = None) -> list[KeySummary]:
