@@ -24,6 +24,7 @@ NOT_LOADED = (
     "secretwarden.contract.model",
     "secretwarden.stores.provisioning",
     "secretwarden.stores.capabilities",
+    "secretwarden.stores.summary",
     "cryptography.hazmat.primitives.ciphers",
     "uuid",
     "secrets",

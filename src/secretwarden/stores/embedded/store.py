@@ -34,7 +34,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, Literal, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
 
 from secretwarden.crypto import envelope
 from secretwarden.crypto.derive import hkdf, mac_fields, same
@@ -72,7 +72,9 @@ from secretwarden.stores.base import (
     keyed_fingerprint,
     refuse_reuse,
 )
-from secretwarden.stores.summary import FingerprintRow, KeySummary, is_compromised
+
+if TYPE_CHECKING:
+    from secretwarden.stores.summary import FingerprintRow, KeySummary
 
 SCHEMA_VERSION = 2  # 2: MACs over the metadata that gates access
 _KEY_CHECK = b"secretwarden root key check"
@@ -464,6 +466,9 @@ class EmbeddedStore:
         Metadata only, like `list_meta`, and like it unverified (a metadata
         reader holds no MAC key); `run` and `check --verify-values` verify.
         """
+        # Reports only: summary.py stays off `warden run`'s path.
+        from secretwarden.stores.summary import KeySummary, is_compromised
+
         conn = self._meta_conn()
         if conn is None:
             return []
