@@ -471,6 +471,9 @@ def gen_more_public_by_design(c: Corpus, n: int) -> None:
         c.add("web/.env.supabase", f"NEXT_PUBLIC_SUPABASE_ANON_KEY={_jwt(c, 'anon')}", "decoy-supabase-anon",
               positive=False)
         c.add("web/.env.supabase", f"SUPABASE_SERVICE_ROLE_KEY={_jwt(c, 'service_role')}", "supabase-service-role")
+        claims = base64.urlsafe_b64encode(json.dumps({"u": "acme", "a": c.rand(20).lower()}).encode()).decode()
+        c.add("deploy/.env.mapbox", f"MAPBOX_UPLOAD_TOKEN=sk.{claims.rstrip('=')}.{c.rand(22, ALNUM + '-_')}",
+              "mapbox-secret")
 
 
 GENERATORS = (gen_passwords, gen_doppler, gen_netrc, gen_cli, gen_basic_auth, gen_db_urls, gen_generic_code,

@@ -1,4 +1,4 @@
-"""Cloud providers: AWS, Google Cloud, Azure."""
+"""Cloud providers and platform APIs: AWS, Google Cloud, Azure, Mapbox."""
 
 from __future__ import annotations
 
@@ -151,5 +151,20 @@ RULES = [
         must_match=("client_secret = '{alnum:3}8Q~{alnum:31}'",),
         must_not_match=("abc8Q~short",),
         check=lambda s, m, c: HIGH if randomness(s) >= 0.5 else None,
+    ),
+    Rule(
+        id="mapbox-secret-token",
+        description="Mapbox secret access token (sk.): server-side scopes such as uploads and token management",
+        severity="high",
+        tags=("mapbox", "token"),
+        # `sk.` then a base64url JSON object (`eyJ` is `{"`) and its signature; public tokens say `pk.`
+        prefilter=r"sk\.eyJ[A-Za-z0-9_\-]{8}",
+        pattern=r"(?<![\w.-])(?P<secret>sk\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{20,})(?![\w-])",
+        must_match=(
+            "MAPBOX_TOKEN=sk.eyJ1IjoiYWNtZSIsImEiOiJ{b64url:20}In0.{b64url:22}",
+            "fetch('https://api.mapbox.com/tokens/v2?access_token=sk.eyJ1IjoiYWNtZSIsImEiOiJ{b64url:20}In0.{b64url:22}')",
+        ),
+        must_not_match=("pk.eyJ1IjoiYWNtZSIsImEiOiJ{b64url:20}In0.{b64url:22}", "sk.eyJ1IjoiYWNtZSJ9"),
+        standard_filters=False,
     ),
 ]
