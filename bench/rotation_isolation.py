@@ -156,7 +156,10 @@ def report_rounds(
         for name, cmd in reports.items():
             samples[name + " warm"].append(_child(cmd, env)[:2])
         for name, cmd in reports.items():
-            shutil.rmtree(cache / "contracts", ignore_errors=True)
+            # cold: every cache compiled from the contract is gone (the validated contract and
+            # the report plan); the contract is parsed, validated and resolved again
+            for compiled in ("contracts", "reports"):
+                shutil.rmtree(cache / compiled, ignore_errors=True)
             samples[name + " cold"].append(_child(cmd, env)[:2])
     out = {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v)) for k, v in samples.items()}
     f_wall, f_cpu = out["floor"]
@@ -169,9 +172,8 @@ def report_rounds(
 
 
 def breakdown(contract: Path) -> None:
-    """Where `warden status` spends its CPU, phase by phase, in this process (warm caches)."""
+    """Where `warden status --format json` spends its CPU, phase by phase, in this process (warm caches)."""
     import importlib
-    import json
 
     phases: list[tuple[str, float]] = []
 
@@ -181,38 +183,41 @@ def breakdown(contract: Path) -> None:
         return now
 
     t = time.process_time()
-    for mod in ("click", "pydantic", "secretwarden.contract.model", "secretwarden.stores.embedded.store"):
+    for mod in ("click", "secretwarden.cli.ops_cmds", "secretwarden.cli.render_status", "secretwarden.ops.status",
+                "secretwarden.stores.embedded.store"):
         importlib.import_module(mod)
-    t = phase("imports (click, pydantic, contract model, store)", t)
-    from secretwarden.cli.render_status import status_json
-    from secretwarden.contract import plan
+    t = phase("imports (click, the status command, the embedded store)", t)
+    from secretwarden.cli.render_status import status_json_text
+    from secretwarden.contract.report_plan import report_plan
     from secretwarden.ops.isolation import isolation_report
+    from secretwarden.ops.journal import incident_register
     from secretwarden.ops.status import GapReport, env_status
     from secretwarden.ops.workspace import Workspace
     from secretwarden.stores.summary import key_summaries
 
     t = time.process_time()
     with Workspace.load(contract) as ws:
-        t = phase("contract load (cached) + workspace", t)
-        envs = list(ws.contract.environments)
-        for env in envs:
-            plan.requirements(ws.contract, env)
-        t = phase("requirements() for 3 environments", t)
+        t = phase("contract facts from the sealed cache + workspace", t)
+        report_plan(ws.loaded)
+        t = phase("compiled report plan from the sealed cache", t)
+        envs = ws.loaded.facts.environments
         listed = {name: key_summaries(reader) for name, reader in ws.metadata_by_store().items()}
         t = phase("metadata: one summary query per store", t)
+        register = incident_register(ws, envs)
+        t = phase("incident register (head of each store)", t)
         report = GapReport(
-            ws.contract.project, ws.clock(),
-            [env_status(ws, env, listed=listed[ws.contract.store_for(env)]) for env in envs],
+            ws.loaded.facts.project, ws.clock(),
+            [env_status(ws, env, listed=listed[ws.store_for(env)], register=register) for env in envs],
         )
         t = phase("judging every slot (verdict)", t)
         report.isolation = isolation_report(ws, listed=listed)
         t = phase("isolation (fingerprint query + grouping)", t)
-        text = json.dumps(status_json(report))
+        text = status_json_text(report)
         t = phase(f"JSON output ({len(text) / 1e6:.1f} MB)", t)
     total = sum(c for _, c in phases)
     for name, cpu in phases:
-        print(f"  {name:50} {cpu:6.3f} s CPU  {cpu / total:5.1%}")
-    print(f"  {'total (plus interpreter start-up)':50} {total:6.3f} s CPU")
+        print(f"  {name:55} {cpu:6.3f} s CPU  {cpu / total:5.1%}")
+    print(f"  {'total (plus interpreter start-up)':55} {total:6.3f} s CPU")
 
 
 def measure(label: str, contract: Path, env: dict[str, str], args: argparse.Namespace, server: object = None) -> None:

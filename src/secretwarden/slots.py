@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, init=False)
 class SlotRef:
     """Where one secret lives: environment, namespace, key and (per-instance services) instance."""
 
@@ -18,6 +18,16 @@ class SlotRef:
     namespace: str
     key: str
     instance: str | None = None
+
+    def __init__(self, env: str, namespace: str, key: str, instance: str | None = None) -> None:
+        # Written out because the generated frozen __init__ sets each field through
+        # object.__setattr__, three times slower; a report makes 100,000 slots. Still frozen:
+        # assigning an attribute afterwards raises as before.
+        fields = self.__dict__
+        fields["env"] = env
+        fields["namespace"] = namespace
+        fields["key"] = key
+        fields["instance"] = instance
 
     def label(self) -> str:
         inst = f"@{self.instance}" if self.instance else ""

@@ -114,3 +114,19 @@ def test_a_report_from_the_caches_imports_no_pydantic(project: Path) -> None:
     assert first.stdout.strip() == "True"  # cold: the contract was parsed and validated
     warm = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert warm.stdout.strip() == "False", warm.stderr
+
+
+def test_resolved_requirements_are_ordinary_frozen_requirements(project: Path) -> None:
+    """`plan._requirement` skips the generated __init__: every field must be set, and nothing else."""
+    import dataclasses
+
+    from secretwarden.contract.plan import Requirement
+
+    names = {f.name for f in dataclasses.fields(Requirement)}
+    contract = loader.load_contract(project).contract
+    for env in contract.environments:
+        for r in requirements(contract, env):
+            assert set(vars(r)) == names
+            assert dataclasses.replace(r) == r and hash(dataclasses.replace(r)) == hash(r)
+            with pytest.raises(dataclasses.FrozenInstanceError):
+                r.var = "other"  # type: ignore[misc]
