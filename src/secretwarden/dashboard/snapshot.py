@@ -15,11 +15,20 @@ built from the other stores and says which environments it could not read.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from secretwarden.errors import StoreUnavailable
 from secretwarden.ops.workspace import Workspace
 from secretwarden.slots import SlotRef
-from secretwarden.stores.base import KeyMeta, MetadataReader, StoreStats
+from secretwarden.stores.base import (
+    JournalHead,
+    JournalWriter,
+    KeyMeta,
+    MetadataReader,
+    SharedJournal,
+    SharedStateHolder,
+    StoreStats,
+)
 from secretwarden.stores.summary import FingerprintRow, KeySummary, summarize
 
 
@@ -37,6 +46,7 @@ class SnapshotReader:
         self._summaries: list[KeySummary] | None = None
         self._fingerprints: list[FingerprintRow] | None = None
         self.unreachable: StoreUnavailable | None = None
+        self._journal: _ReachableJournal | None = None
 
     def _all(self) -> dict[SlotRef, KeyMeta]:
         if self._keys is None:
@@ -86,6 +96,12 @@ class SnapshotReader:
             ]
         return list(self._fingerprints)
 
+    def shared_journal(self) -> SharedJournal:
+        """The store's journals (rotation log, incident register): read once per build, like the listing."""
+        if self._journal is None:
+            self._journal = _ReachableJournal(self)
+        return self._journal
+
     def close(self) -> None:
         """The wrapped reader belongs to the original workspace, which closes it."""
 
@@ -96,3 +112,38 @@ def snapshot(ws: Workspace) -> Workspace:
         name: SnapshotReader(reader) for name, reader in ws.metadata_by_store().items()
     }
     return Workspace(ws.loaded, clock=ws.clock, command=ws.command, _meta=readers)
+
+
+class _ReachableJournal:
+    """The wrapped store's journals; an unreachable store reads as having none (and says so)."""
+
+    def __init__(self, reader: SnapshotReader) -> None:
+        self.reader = reader
+        self.location = reader.name
+        self._heads: dict[str, JournalHead] = {}
+        self._entries: dict[str, list[dict[str, Any]]] = {}
+
+    def _journal(self) -> SharedJournal | None:
+        inner = self.reader.inner
+        return inner.shared_journal() if isinstance(inner, SharedStateHolder) and not self.reader.unreachable else None
+
+    def head(self, name: str) -> JournalHead:
+        if name not in self._heads:
+            journal = self._journal()
+            try:
+                self._heads[name] = journal.head(name) if journal is not None else JournalHead()
+            except StoreUnavailable as exc:
+                self.reader.unreachable, self._heads[name] = exc, JournalHead()
+        return self._heads[name]
+
+    def entries(self, name: str) -> list[dict[str, Any]]:
+        if name not in self._entries:
+            journal = self._journal()
+            try:
+                self._entries[name] = journal.entries(name) if journal is not None else []
+            except StoreUnavailable as exc:
+                self.reader.unreachable, self._entries[name] = exc, []
+        return list(self._entries[name])
+
+    def append(self, name: str, writer: JournalWriter) -> dict[str, Any]:
+        raise StoreUnavailable(f"store `{self.reader.name}`: the dashboard only reads")

@@ -1,21 +1,26 @@
-"""Append-only, hash-chained JSONL journals of warden's own records.
+"""The project's journals: the rotation log and the incident register.
 
-The rotation log and the incident register are not secrets and not store
-data: they are the human record an auditor asks for ("who rotated what,
-when, why; which incidents were opened and how they were closed"). They live
-beside the audit log (default `.warden/`, or wherever the contract's
-`audit.path` points, e.g. a shared folder), so they work the same for every
-backend. The safety-relevant state itself (the compromise mark, the denied
-fingerprints) lives in the store, where every user of the store sees it.
+They are not secrets and not store data: they are the human record an
+auditor asks for ("who rotated what, when, why; which incidents were opened
+and how they were closed"). Every machine of a team must see the same
+record, so each store of the contract keeps the part about its own slots
+(`stores.base.SharedJournal`: tables in the embedded store's file, KV v2
+metadata under `_warden/journal` in OpenBao, committed files beside the SOPS
+files), and `SharedLog` merges the parts by time. docs/team.md has the
+threat model.
 
-Like the audit log, each entry carries the hash of the one before it, keyed
-with the project's audit key (an HMAC; older unkeyed entries verify as a
-prefix), and the last entry is anchored in the key folder, so an edited,
-removed, reordered or cut-off entry is detected by `verify()`, also by someone
-who can rewrite the whole file but has no key. Appends take an exclusive
-`flock`, so concurrent processes keep one chain; `append_with` lets a caller
-derive the new entry (e.g. the next incident number) under the lock. Files are
-opened without following symlinks.
+Each entry carries the hash of the one before it in its store, keyed with a
+key derived from the project's fingerprint key (every machine that writes a
+store holds it), so an edited, removed, inserted or reordered entry, and a
+tail cut below the head, are detected by `verify_part`. An entry also names
+the audit head of the machine that wrote it, so a local audit log cut below
+that point shows in `warden audit verify` even when its anchor went with it.
+The head of the incident register carries the open incidents (`fold_incident`
+in verdict.py), which is all `run` and the runtime read: one query or request.
+
+`Journal` is the older per-checkout file beside the audit log, hash-chained
+with the audit key and anchored in the key folder. It is still read (so no
+record is lost) and is imported into the stores by the first append.
 """
 
 from __future__ import annotations

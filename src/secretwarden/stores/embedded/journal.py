@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, ParamSpec, Protocol, TypeVar
 
 from secretwarden.errors import IntegrityError, SecretNotFound, StoreUnavailable, WardenError
-from secretwarden.stores.base import JournalHead, JournalWriter, StoreStats
+from secretwarden.stores.base import JournalHead, JournalWriter
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -34,7 +34,6 @@ class EmbeddedStore(Protocol):
 
     name: str
     path: Path
-    stats: StoreStats
 
     @property
     def access(self) -> str: ...
@@ -118,7 +117,6 @@ class EmbeddedJournal:
         conn = self._conn(write=False)
         if conn is None:
             return JournalHead()
-        self.store.stats.metadata_reads += 1
         try:
             row = conn.execute("SELECT seq, hash, idx FROM journal_heads WHERE name = ?", (name,)).fetchone()
         except sqlite3.OperationalError as exc:
@@ -132,7 +130,6 @@ class EmbeddedJournal:
         conn = self._conn(write=False)
         if conn is None:
             return []
-        self.store.stats.metadata_reads += 1
         try:
             rows = conn.execute("SELECT seq, entry FROM journal_entries WHERE name = ? ORDER BY seq", (name,)).fetchall()
         except sqlite3.OperationalError as exc:

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from secretwarden.errors import StoreError
-from secretwarden.stores.base import JournalHead, JournalWriter, StoreStats
+from secretwarden.stores.base import JournalHead, JournalWriter
 from secretwarden.stores.vault.errors import CasMismatch, NotFound
 from secretwarden.stores.vault.layout import VaultLayout, join
 
@@ -44,7 +44,6 @@ class VaultStore(Protocol):
 
     layout: VaultLayout
     connection: Connection
-    stats: StoreStats
 
     @property
     def client(self) -> Any: ...
@@ -100,7 +99,6 @@ class VaultJournal:
     def _get(self, path: str) -> dict[str, Any] | None:
         """The path's metadata, or None when absent."""
         s = self.store
-        s.stats.metadata_reads += 1
         try:
             resp = s._call(lambda: s.client.adapter.get(s._url("metadata", path)), s.layout.api("metadata", path), "read")
         except NotFound:
