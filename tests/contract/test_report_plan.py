@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -130,3 +131,11 @@ def test_resolved_requirements_are_ordinary_frozen_requirements(project: Path) -
             assert dataclasses.replace(r) == r and hash(dataclasses.replace(r)) == hash(r)
             with pytest.raises(dataclasses.FrozenInstanceError):
                 r.var = "other"  # type: ignore[misc]
+
+
+def test_packed_columns_read_back_the_same() -> None:
+    from secretwarden.contract.report_plan import _packed, _unpacked
+
+    for column in ([], [1], [None, None, None], ["a", "a", "b", "a"], [True, 1, 1, True, 1.0, 1.0], ["x"] * 9 + [None]):
+        back = _unpacked(json.loads(json.dumps(_packed(column))))
+        assert back == column and [type(v) for v in back] == [type(v) for v in column]
