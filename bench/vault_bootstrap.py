@@ -16,6 +16,7 @@ answered), per operation and kind of path. Afterwards a no-op re-run and
 `warden status` show that reports stay on metadata.
 
     .venv/bin/python bench/vault_bootstrap.py [--namespaces 100] [--keys 100] [--layout per-namespace] [--rounds 3]
+    .venv/bin/python bench/vault_bootstrap.py --path "k3s/{namespace}"        # a path template instead
 """
 
 from __future__ import annotations
@@ -63,8 +64,12 @@ def vault_contract(namespaces: int, keys: int, *, project: str, options: str) ->
     return "\n".join(lines) + "\n"
 
 
-def contract_text(namespaces: int, keys: int, layout: str, prefix: str, project: str = "benchvault") -> str:
-    return vault_contract(namespaces, keys, project=project, options=f"path_prefix: {prefix}, layout: {layout}")
+def contract_text(
+    namespaces: int, keys: int, layout: str, prefix: str, project: str = "benchvault", template: str | None = None
+) -> str:
+    """`template` (a path template without {env}: the contract has one environment) replaces the layout."""
+    options = f'path: "{prefix}/{template}"' if template else f"path_prefix: {prefix}, layout: {layout}"
+    return vault_contract(namespaces, keys, project=project, options=options)
 
 
 def bare_writer(server: VaultServer, prefix: str, namespaces: int, keys: int, layout: str) -> float:
@@ -162,9 +167,13 @@ def main() -> int:
     ap.add_argument("--namespaces", type=int, default=100)
     ap.add_argument("--keys", type=int, default=100, help="keys per namespace")
     ap.add_argument("--layout", choices=["per-namespace", "per-key"], default="per-namespace")
+    ap.add_argument("--path", default=None, metavar="TEMPLATE",
+                    help='a path template under a fresh prefix, e.g. "k3s/{namespace}" or "{namespace}/{key}"')
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--no-access", action="store_true", help="bootstrap --no-access: keys only, no policies")
     args = ap.parse_args()
+    if args.path:  # the bare writer writes the same paths: one per namespace, or one per key
+        args.layout = "per-key" if "{key}" in args.path else "per-namespace"
     total = args.namespaces * args.keys
     work = Path(tempfile.mkdtemp(prefix="warden-bench-vault-"))
     server = start_server(work / "bao")
@@ -186,7 +195,7 @@ def main() -> int:
             contract = work / f"r{r}" / "warden.yaml"
             contract.parent.mkdir()
             # A new project each round: its policies are new too, as in a first bootstrap.
-            contract.write_text(contract_text(args.namespaces, args.keys, args.layout, prefix, project=prefix))
+            contract.write_text(contract_text(args.namespaces, args.keys, args.layout, prefix, project=prefix, template=args.path))
             env = {**base_env, "WARDEN_CACHE_DIR": str(work / "cache")}
             warden = [sys.executable, "-m", "secretwarden", "--contract", str(contract)]
             mark = server.audit_mark()
@@ -202,7 +211,7 @@ def main() -> int:
             lib_contract = work / f"lib{r}" / "warden.yaml"
             lib_contract.parent.mkdir()
             lib_prefix = f"lib{r}" + secrets.token_hex(2)
-            lib_contract.write_text(contract_text(args.namespaces, args.keys, args.layout, lib_prefix, project=lib_prefix))
+            lib_contract.write_text(contract_text(args.namespaces, args.keys, args.layout, lib_prefix, project=lib_prefix, template=args.path))
             library.append(in_process(lib_contract, env, access=not args.no_access))
 
         mark = server.audit_mark()
@@ -219,7 +228,8 @@ def main() -> int:
 
     med = statistics.median
     what = "keys only (--no-access)" if args.no_access else "with policies"
-    print(f"OpenBao dev server, {total} keys in {args.namespaces} namespaces, layout {args.layout}, {paths} paths, {what}, {args.rounds} interleaved rounds")
+    shape = f"path template {args.path!r}" if args.path else f"layout {args.layout}"
+    print(f"OpenBao dev server, {total} keys in {args.namespaces} namespaces, {shape}, {paths} paths, {what}, {args.rounds} interleaved rounds")
     print(f"  load average at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     print(f"  bare writer ({THREADS} threads):         {med(bare):7.2f} s  ({bare_requests} requests; rounds {', '.join(f'{x:.2f}' for x in bare)})")
     print(f"  warden bootstrap (command):       {med(command):7.2f} s  (CPU {med(command_cpu):.2f} s; {warden_requests} requests; rounds {', '.join(f'{x:.2f}' for x in command)})")
