@@ -224,44 +224,46 @@ def env_status(
     policy: Mapping[str, NamespacePolicy] | None
     if service is None:
         plan = report_plan(ws.loaded)
-        reads: Iterable[Read] = _plan_reads(plan.envs[env].columns)
+        columns = plan.envs[env].columns
+        reads: Iterable[Read] = _plan_reads(columns)
+        # who reads which namespace, and which slots are read (for orphans): from the columns, in C
+        pairs = set(zip(columns["namespace"], columns["service"], strict=True))
+        wanted = set(zip(columns["namespace"], columns["key"], columns["instance"], strict=True))
         policy = plan.namespaces
     else:
-        reads = reads_of(requirements(ws.contract, env, service=service))
+        listed_reads = reads_of(requirements(ws.contract, env, service=service))
+        reads = listed_reads
+        pairs = {(r[3], r[0]) for r in listed_reads}
+        wanted = set()
         policy = None
     summaries = key_summaries(store, env) if listed is None else listed
     metas = {(m.slot.namespace, m.slot.key, m.slot.instance): m for m in summaries if m.slot.env == env}
     judge_key = KeyJudge(ws, env, register=register, allow_compromised=allow_compromised, policy=policy)
     services: dict[tuple[str, str | None], ServiceStatus] = {}
-    readers: dict[str, set[str]] = {}
-    wanted: set[tuple[str, str, str | None]] = set()
     judge = judge_key.read
     # Namespaces where a present key has nothing to say (not deprecated, no incident open anywhere):
     # most keys at scale, so they skip the judge's call.
     quiet = set() if judge_key.register else {ns for ns, (dep, _, _) in judge_key.policy.items() if not dep}
-    last_sid: tuple[str, str | None] | None = None
+    last_service: str | None = None
+    last_instance: str | None = None
     keys: list[KeyStatus] = []
     for svc_name, inst, var, ns, key, required, digest, owner, via_ref in reads:
-        sid = (svc_name, inst)
-        if sid != last_sid:  # reads come grouped by service and instance: look the service up on change
-            st = services.get(sid)
+        if svc_name != last_service or inst != last_instance:
+            # reads come grouped by service and instance: look the service up on a change only
+            st = services.get((svc_name, inst))
             if st is None:
-                st = services[sid] = ServiceStatus(svc_name, env, inst)
-            keys, last_sid = st.keys, sid
-        where = (ns, key, inst)
-        wanted.add(where)
-        meta = metas.get(where)
+                st = services[(svc_name, inst)] = ServiceStatus(svc_name, env, inst)
+            keys, last_service, last_instance = st.keys, svc_name, inst
+        meta = metas.get((ns, key, inst))
         observed = observe(meta, digest)
         if meta is not None and observed[0] == "present" and ns in quiet:
             keys.append(KeyStatus(var, SlotRef(env, ns, key, inst), required, "present", (), meta.version,
                                   meta.written_at, owner, via_ref, None, (), meta.versions))
         else:
             keys.append(judge(var, SlotRef(env, ns, key, inst), required, digest, owner, via_ref, meta, observed))
-        names = readers.get(ns)
-        if names is None:
-            readers[ns] = {svc_name}
-        else:
-            names.add(svc_name)
+    readers: dict[str, set[str]] = {}
+    for ns, svc_name in pairs:
+        readers.setdefault(ns, set()).add(svc_name)
     expected_ns = sorted(readers)
     found_ns = set(store.namespaces(env)) | {m.slot.namespace for m in metas.values()}
     if service:
