@@ -5,26 +5,21 @@ an AppRole. Its bootstrap credentials (the role id and one secret id) live in
 the store like any slot, under the pseudo-namespace `<service>-bootstrap`, so
 the store's layout places them (`<prefix>/<env>/<service>-bootstrap` with one
 field per credential in the per-namespace layout); an ExternalSecret syncs
-them into the Secret `<service>-bootstrap` of the cluster.
+them into the Secret `<service>-bootstrap` of the cluster (its name:
+`kubernetes.bootstrap_secret_name`).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from secretwarden.contract.kubernetes import k8s_name, object_name
+from secretwarden.contract.kubernetes import BOOTSTRAP_SUFFIX
 from secretwarden.slots import SlotRef
-
-if TYPE_CHECKING:
-    from secretwarden.contract.model import Contract
 
 # Field in the store -> key of the Kubernetes Secret (what the pod's env var is called).
 CREDENTIAL_FIELDS = {"role_id": "VAULT_ROLE_ID", "secret_id": "VAULT_SECRET_ID"}
-SUFFIX = "-bootstrap"
 
 
 def credentials_namespace(service: str) -> str:
-    return f"{service}{SUFFIX}"
+    return f"{service}{BOOTSTRAP_SUFFIX}"
 
 
 def credential_slots(env: str, service: str, instance: str | None) -> dict[str, SlotRef]:
@@ -32,11 +27,3 @@ def credential_slots(env: str, service: str, instance: str | None) -> dict[str, 
     ns = credentials_namespace(service)
     return {fld: SlotRef(env, ns, fld, instance) for fld in CREDENTIAL_FIELDS}
 
-
-def bootstrap_secret_name(service: str, instance: str | None) -> str:
-    """The Kubernetes Secret carrying the credentials: `<service>[-<instance>]-bootstrap`."""
-    return k8s_name(object_name(service, instance) + SUFFIX)
-
-
-def direct_vault_services(contract: Contract) -> list[str]:
-    return [name for name, svc in contract.services.items() if svc.access == "direct-vault"]

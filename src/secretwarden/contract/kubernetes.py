@@ -58,10 +58,16 @@ def secret_names(contract: Contract, service: str) -> list[str]:
         out.append(secret_name(service, svc, inst))
         out.extend(optional_secret_name(service, svc, inst, var) for var in optional)
         if svc.access == "direct-vault":  # the AppRole credentials `warden bootstrap` keeps
-            from secretwarden.contract.direct_vault import bootstrap_secret_name
-
             out.append(bootstrap_secret_name(service, inst))
     return out
+
+
+BOOTSTRAP_SUFFIX = "-bootstrap"
+
+
+def bootstrap_secret_name(service: str, instance: str | None) -> str:
+    """The Secret carrying a Direct-Vault service's AppRole credentials: `<service>[-<instance>]-bootstrap`."""
+    return k8s_name(object_name(service, instance) + BOOTSTRAP_SUFFIX)
 
 
 def namespace_of(svc: Service, env: str, instance: str | None) -> str | None:

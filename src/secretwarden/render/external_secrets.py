@@ -32,12 +32,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from secretwarden.contract.direct_vault import (
-    CREDENTIAL_FIELDS,
-    bootstrap_secret_name,
-    credential_slots,
-)
+from secretwarden.contract.direct_vault import CREDENTIAL_FIELDS, credential_slots
 from secretwarden.contract.kubernetes import (
+    bootstrap_secret_name,
     k8s_name,
     namespace_of,
     object_name,
@@ -234,7 +231,7 @@ def secret_stores(
     that logs in as the service's account with the service's role, so it
     reads only its own paths.
     """
-    from secretwarden.stores.vault.kubernetes_auth import service_role
+    from secretwarden.stores.vault.machine_names import service_role
 
     contract = ws.contract
     settings = kubernetes_settings(contract, env)

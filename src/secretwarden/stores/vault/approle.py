@@ -29,7 +29,12 @@ from secretwarden.stores.vault.access import (
     _ensure_policy,
     _get,
     _rule,
-    policy_name,
+)
+from secretwarden.stores.vault.machine_names import (
+    credentials_policy_of,
+    read_policy_of,
+    seconds,
+    service_role,
 )
 
 if TYPE_CHECKING:
@@ -37,19 +42,6 @@ if TYPE_CHECKING:
 
 TOKEN_TTL = "1h"
 TOKEN_MAX_TTL = "4h"
-
-
-def role_of(project: str, env: str, service: str, instance: str | None) -> str:
-    return policy_name(project, env, service, instance or "")
-
-
-def read_policy_of(project: str, env: str, service: str, instance: str | None) -> str:
-    """The service's read policy, as access.py names it."""
-    return policy_name(project, env, service, instance or "", "read")
-
-
-def credentials_policy_of(project: str, env: str, service: str, instance: str | None) -> str:
-    return policy_name(project, env, service, instance or "", "bootstrap-read")
 
 
 def credentials_policy(store: VaultStore, request: MachineAuthRequest, svc: DirectService) -> str:
@@ -68,7 +60,7 @@ def provision_direct(store: VaultStore, request: MachineAuthRequest, report: Mac
         project, env = request.project, request.env
         policy = credentials_policy_of(project, env, svc.service, svc.instance)
         report.changes.append(_ensure_policy(store, policy, credentials_policy(store, request, svc), apply, None))
-        role = role_of(project, env, svc.service, svc.instance)
+        role = service_role(project, env, svc.service, svc.instance)
         change = _ensure_role(store, role, read_policy_of(project, env, svc.service, svc.instance), apply)
         report.changes.append(change)
         label = f"{svc.service}@{svc.instance}" if svc.instance else svc.service
@@ -101,8 +93,6 @@ def _ensure_role(store: VaultStore, name: str, policy: str, apply: bool) -> Acce
 
 
 def _same_role(have: dict[str, Any], want: dict[str, Any]) -> bool:
-    from secretwarden.stores.vault.kubernetes_auth import seconds
-
     return (
         list(have.get("token_policies") or []) == want["token_policies"]
         and have.get("token_ttl") == seconds(want["token_ttl"])

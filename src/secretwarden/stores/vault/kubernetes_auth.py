@@ -31,7 +31,6 @@ service accounts `system:auth-delegator`).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -40,20 +39,19 @@ from secretwarden.errors import ContractError, UsageError
 from secretwarden.stores.base import AccessChange
 from secretwarden.stores.machine_auth import MachineAuthReport, MachineAuthRequest, Workload
 from secretwarden.stores.vault.access import _get, policy_name
+from secretwarden.stores.vault.machine_names import (
+    DURATION,
+    credentials_policy_of,
+    read_policy_of,
+    seconds,
+    service_role,
+)
 
 if TYPE_CHECKING:
     from secretwarden.stores.vault.access import VaultStore
 
 SETTINGS = {"mount", "kubernetes_host", "kubernetes_ca_cert", "roles", "operator", "token_ttl", "token_max_ttl"}
 OPERATOR = {"role", "service_account", "namespace"}
-DURATION = re.compile(r"^(\d+)([smhd]?)$")
-
-
-def seconds(text: str) -> int:
-    m = DURATION.match(text.strip())
-    if m is None:
-        raise ValueError(text)
-    return int(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
 
 
 @dataclass(frozen=True)
@@ -124,14 +122,8 @@ class KubernetesRole:
     policies: tuple[str, ...]
 
 
-def service_role(project: str, env: str, service: str, instance: str | None) -> str:
-    return policy_name(project, env, service, instance or "")
-
-
 def _policy_of(project: str, env: str, w: Workload) -> str:
     # A Direct-Vault service's pods read only their bootstrap credentials through the cluster.
-    from secretwarden.stores.vault.approle import credentials_policy_of, read_policy_of
-
     of = credentials_policy_of if w.direct else read_policy_of
     return of(project, env, w.service, w.instance)
 
