@@ -80,6 +80,13 @@ def test_k3s_template_keeps_one_secret_per_app_with_a_field_per_key(tmp_path: Pa
     # prod is another store: nothing of staging shows there, nothing was written there
     prod = run_warden("-c", contract, "status", "--env", "prod", "--format", "json", env=env)
     assert prod.returncode == 1 and "missing" in prod.stdout
+    # the reports that list the store (every environment's, for isolation) read it through the template
+    for args in (["isolation", "--format", "json"], ["rotation", "status", "--env", "staging", "--format", "json"]):
+        report = run_warden("-c", contract, *args, env=env)
+        assert report.returncode in (0, 1) and "API_TOKEN" in report.stdout, (args, report.output)
+    manifests = run_warden("-c", contract, "render", "external-secrets", "--env", "staging", env=env)
+    assert manifests.returncode == 0, manifests.output
+    assert f"key: {root}s/k3s/shared" in manifests.stdout and "property: DATABASE_URL" in manifests.stdout
     rerun = run_warden("-c", contract, "bootstrap", "--env", "staging", "--format", "json", env=env, timeout=120)
     assert rerun.returncode == 0 and json.loads(rerun.stdout)["keys_generated"] == []
 
