@@ -176,3 +176,24 @@ def test_a_local_register_from_before_is_imported_once(machines: tuple[Machine, 
     _, out, _ = b.w("incident", "list", "--format", "json")
     assert [i["id"] for i in json.loads(out)] == ["INC-0001", "INC-0002"]
     assert a.w("audit", "verify")[0] == 0
+
+
+def test_run_with_only_the_service_read_policy_sees_the_register(
+    machines: tuple[Machine, Machine], vault_server: Any
+) -> None:
+    """`run` under the least-privilege token `bootstrap` makes for a service reads the register's head."""
+    a, _b = machines
+    assert a.w("bootstrap", "--env", "dev")[0] == 0
+    assert a.w("set", "api/MANUAL", "--env", "dev", input=make_canary())[0] == 0
+    policy = vault_server.client().sys.read_acl_policy("teamdemo-dev-api-read")["data"]["policy"]
+    assert "_warden/journal/incidents/head" in policy  # read only the head: no other journal path
+    token = vault_server.client().auth.token.create(policies=["teamdemo-dev-api-read"], ttl="5m")["auth"]["client_token"]
+    service = Machine(a.repo.parent, vault_server, a.env["WARDEN_FINGERPRINT_KEY"])
+    service.env.update({"VAULT_TOKEN": token, "BAO_TOKEN": token})
+    run = ("run", "--service", "api", "--env", "dev", "--", sys.executable, "-c", "pass")
+    code, _, err = service.w(*run)
+    assert code == 0, err
+    assert a.w("incident", "open", "api/API_TOKEN", "--env", "dev", "--reason", "drill")[0] == 0
+    assert a.w("rotate", "api/API_TOKEN", "--env", "dev", "--generate", "--yes")[0] == 0
+    code, _, err = service.w(*run)  # rotated, but the incident is still open: the head says so
+    assert code == 1 and "INC-0001" in err
