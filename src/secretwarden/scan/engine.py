@@ -26,8 +26,8 @@ from secretwarden.scan.rules.base import Hit, LineContext, Rule
 MAX_LINE = 64 * 1024  # longer lines are examined in a window around each candidate
 _WINDOW = 2048
 _DECODE_PERCENT = -2
-_MEMO_LINE = 512  # longer lines are rarely repeated: not worth keeping
-_MEMO_ENTRIES = 65536
+_MEMO_LINE = _WINDOW  # whole lines and long lines' windows (copies of a bundle repeat them)
+_MEMO_CHARS = 16 << 20  # what the remembered lines may add up to
 
 
 @dataclass
@@ -69,6 +69,7 @@ class Engine:
         self._cache_keys: list[Callable[[LineContext], Hashable | None] | None] = [
             getattr(rule, "cache_key", None) for rule in self.rules]
         self._memo: dict[tuple[int, Hashable], tuple[Hit, ...]] = {}
+        self._memo_chars = 0
 
     # -- public ---------------------------------------------------------------
 
@@ -187,8 +188,10 @@ class Engine:
         hits = self._memo.get(memo_key)
         if hits is None:
             hits = tuple(rule.find(ctx))
-            if len(self._memo) >= _MEMO_ENTRIES:
+            self._memo_chars += len(ctx.line)
+            if self._memo_chars > _MEMO_CHARS:
                 self._memo.clear()  # bounded memory: a long scan only loses some reuse
+                self._memo_chars = len(ctx.line)
             self._memo[memo_key] = hits
         return hits
 
@@ -226,7 +229,7 @@ class Engine:
             text = segment[lo:hi].decode("utf-8", "replace")
             ctx = LineContext(path=path, kind=kind, line=text, buffer=segment[lo:hi], line_start=0)
             prefix_chars = chars_before[lo]
-            for hit in rule.find(ctx):
+            for hit in self._find(owner, rule, ctx):
                 found.append((rule, Hit(hit.secret, hit.start + prefix_chars, hit.end + prefix_chars,
                                         hit.confidence, hit.lines, hit.key)))
             if len(found) > 100:

@@ -14,6 +14,7 @@ import binascii
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from secretwarden.scan import filters
 from secretwarden.scan.rules.base import HIGH, Hit, LineContext, Rule
@@ -65,6 +66,7 @@ class NameClass:
     strength: str  # "password", "strong", "weak"
 
 
+@lru_cache(maxsize=8192)  # a pure function of the name, and names repeat from line to line
 def classify_name(key: str) -> NameClass | None:
     """Does this name say its value is a secret? None when it does not."""
     raw = key.strip("\"'`[]$@:.").rsplit("->", 1)[-1]
@@ -148,10 +150,22 @@ _PROSE = re.compile(
     r"(?P<qv>[^`\"'\s]{4,200})(?P=q)"
 )
 
-# each syntax with a character its lines must contain (a cheap test before the regex)
-_SYNTAXES = ((_ASSIGN, ""), (_PAIR, ","), (_CALL, "("), (_XML, "<"), (_CLI, "-"), (_STATEMENT, ""),
-             (_PROSE, "assword |ASSWORD |asswd |assphrase "),
-             (_CALL_DECODED, "decode(|Decode(|unhexlify(|fromhex(|Base64String(|Buffer.from("))
+
+
+def _gate(*needles: str) -> re.Pattern[str]:
+    """Matches a line holding any of `needles` (one C search instead of a loop of `in` tests)."""
+    return re.compile("|".join(re.escape(n) for n in needles))
+
+
+# each syntax with what its lines must contain (a cheap search before the costly regex);
+# every gate is a run of characters the syntax's own pattern requires
+_SYNTAXES: tuple[tuple[re.Pattern[str], re.Pattern[str] | None], ...] = (
+    (_ASSIGN, None), (_PAIR, re.compile(r"[\"']\s*,\s*[\"']")), (_CALL, re.compile(r"\(\s*[\"']")),
+    (_XML, _gate("<")), (_CLI, _gate("-")),
+    (_STATEMENT, re.compile(r"(?i)password|identified|convertto-securestring")),
+    (_PROSE, _gate("assword ", "ASSWORD ", "asswd ", "assphrase ")),
+    (_CALL_DECODED, _gate("decode(", "Decode(", "unhexlify(", "fromhex(", "Base64String(", "Buffer.from(")),
+)
 _COMMENT_LINE = re.compile(r"^\s*(?:#|//|/\*|\*|--|;|<!--|%|rem\s)", re.IGNORECASE)
 _ENV_STYLE = re.compile(r"^[\w.\-]+$")
 
@@ -279,6 +293,13 @@ _I18N_PATH = re.compile(
     r"(?i)(?:^|/)(?:locales?|i18n|l10n|lang|langs|languages|translations?)/|\.(?:po|pot|xlf|xliff|strings|resx)$|"
     r"(?:^|/)(?:messages|strings)(?:_[a-z]{2}(?:_[A-Z]{2})?)?\.(?:properties|xml)$"
 )
+
+
+@lru_cache(maxsize=1024)  # asked for every candidate line of a file
+def _is_i18n_path(path: str) -> bool:
+    return _I18N_PATH.search(path) is not None
+
+
 _EXAMPLE_BEFORE = re.compile(r"(?i)\b(?:example|e\.g\.|sample|for instance|such as)\W{0,3}$")
 _PASSWORD_SYMBOLS = frozenset("!@#$%^&*+=?~")
 _SOURCE_SPEC = re.compile(r"^(?:(?:file|env|fd|stdin|keychain|pass(?=:[$%{]))(?::|$)|@[./~])", re.IGNORECASE)
@@ -291,7 +312,7 @@ _VERSION_OR_OID = re.compile(r"^[~^<>=v]{0,2}\d+(?:\.\d+){2,}$")  # `~1.3.0`, `1
 _NUMBER_METHOD = re.compile(r"^\d+(?:\.[a-z_]+)+$")
 _UUID_NAMES = re.compile(r"(?i)csrf|xsrf|nonce|request|trace|correlation|idempot|session|state|uuid|guid")
 _WORD_RE = re.compile(_WORD, re.IGNORECASE)
-_JOINS = ('" + "', "' + '", '"+"', "'+'", "' . '", '" . "', "'.'")
+_JOIN_MARK = _gate('" + "', "' + '", '"+"', "'+'", "' . '", '" . "', "'.'")
 _JOIN_GIVEAWAY = re.compile(r"(?i)fake|dummy|test|example|sample|mock|placeholder")
 _CONCAT = re.compile(r"(?<=[A-Za-z0-9_\-+/=.!@#$%^&*?])([\"'])\s*(?:\+|\.)\s*\1(?=[A-Za-z0-9_\-+/=.!@#$%^&*?]+\1(?!\s*\*))")
 _CMDLET = re.compile(r"^[A-Z][a-z]+[A-Za-z]*-[A-Z][A-Za-z]+$")  # PowerShell `ConvertTo-SecureString`
@@ -375,14 +396,14 @@ class GenericRule(Rule):
     def cache_key(self, ctx: LineContext) -> tuple[str, bool, str]:
         """Everything `find` reads of its context: the engine asks once per distinct key
         (generated code and API descriptions repeat the same lines across files)."""
-        return ctx.kind, bool(_I18N_PATH.search(ctx.path)), ctx.line
+        return ctx.kind, _is_i18n_path(ctx.path), ctx.line
 
     def find(self, ctx: LineContext) -> Iterator[Hit]:
         line = ctx.line
         seen_secrets: list[str] = []
         seen: set[tuple[int, int]] = set()
         variants = [ctx]
-        if any(j in line for j in _JOINS):
+        if _JOIN_MARK.search(line):
             joined = _CONCAT.sub("", line)
             if joined != line:
                 # `"Kq2Zv" + "9LmP4x..."`: a value split to dodge scanners reads as one literal
@@ -394,8 +415,8 @@ class GenericRule(Rule):
         for variant in variants:
             joined_variant = variant is not ctx and variant.line != line.replace('\\"', '"')
             text = variant.line[:4000]
-            for regex, needle in _SYNTAXES:
-                if needle and not any(n in text for n in needle.split("|")):
+            for regex, gate in _SYNTAXES:
+                if gate is not None and gate.search(text) is None:
                     continue
                 for m in _matches(regex, text):
                     hit = self._hit(m, regex, variant)
@@ -472,7 +493,7 @@ class GenericRule(Rule):
             return None
         if prose and confidence < 0.7:
             return None
-        if _I18N_PATH.search(ctx.path) and (not any(c.isdigit() for c in value) or randomness(value) < 0.5):
+        if _is_i18n_path(ctx.path) and (not any(c.isdigit() for c in value) or randomness(value) < 0.5):
             return None  # translation catalogues: a `secret` entry is the word for it in some language
         if confidence < 0.8 and _EXAMPLE_BEFORE.search(ctx.line[:m.start()]):
             confidence = min(confidence, 0.3)  # `# Example password: ...`: documentation shows a shape
