@@ -197,3 +197,18 @@ def test_run_with_only_the_service_read_policy_sees_the_register(
     assert a.w("rotate", "api/API_TOKEN", "--env", "dev", "--generate", "--yes")[0] == 0
     code, _, err = service.w(*run)  # rotated, but the incident is still open: the head says so
     assert code == 1 and "INC-0001" in err
+
+
+def test_a_service_policy_without_the_head_fails_closed(machines: tuple[Machine, Machine], vault_server: Any) -> None:
+    a, _b = machines
+    assert a.w("bootstrap", "--env", "dev")[0] == 0
+    assert a.w("set", "api/MANUAL", "--env", "dev", input=make_canary())[0] == 0
+    admin = vault_server.client()
+    policy = admin.sys.read_acl_policy("teamdemo-dev-api-read")["data"]["policy"]
+    older = "\n".join(block for block in policy.split("\n\n") if "_warden/journal" not in block)
+    admin.sys.create_or_update_acl_policy("teamdemo-dev-api-older", older)
+    token = admin.auth.token.create(policies=["teamdemo-dev-api-older"], ttl="5m")["auth"]["client_token"]
+    service = Machine(a.repo.parent, vault_server, a.env["WARDEN_FINGERPRINT_KEY"])
+    service.env.update({"VAULT_TOKEN": token, "BAO_TOKEN": token})
+    code, _, err = service.w("run", "--service", "api", "--env", "dev", "--", sys.executable, "-c", "pass")
+    assert code != 0 and "_warden/journal/incidents/head" in err, err
