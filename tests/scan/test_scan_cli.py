@@ -56,6 +56,15 @@ def test_json_output_and_show_secrets(leaky: tuple[Path, list[str]]) -> None:
     assert {f["secret"] for f in shown["findings"]} == set(secrets)
 
 
+def test_a_report_file_with_values_is_readable_by_its_owner_only(leaky: tuple[Path, list[str]], tmp_path: Path) -> None:
+    tree, secrets = leaky
+    shown, plain = tmp_path / "shown.json", tmp_path / "plain.json"
+    run_warden("scan", str(tree), "--format", "json", "--show-secrets", "-o", str(shown))
+    run_warden("scan", str(tree), "--format", "json", "-o", str(plain))
+    assert shown.stat().st_mode & 0o777 == 0o600 and any(s in shown.read_text() for s in secrets)
+    assert plain.stat().st_mode & 0o777 == 0o644
+
+
 def test_sarif_validates_against_the_2_1_0_schema(leaky: tuple[Path, list[str]]) -> None:
     tree, secrets = leaky
     proc = run_warden("scan", str(tree), "--format", "sarif")

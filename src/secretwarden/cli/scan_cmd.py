@@ -149,7 +149,7 @@ def scan(ctx: click.Context, targets: tuple[str, ...], git_history: bool, since:
     text = render(report, fmt, RenderOptions(show_secrets=show_secrets, verbose=verbose, colour=output is None,
                                              notes=show_notes))
     if output:
-        write_report(Path(output), text)
+        write_report(Path(output), text, holds_values=show_secrets)
         if fmt != "text":
             click.echo(report.summary, err=True)
     else:

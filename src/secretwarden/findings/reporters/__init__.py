@@ -73,8 +73,11 @@ def render(report: Report, fmt: str, options: RenderOptions | None = None) -> st
     return get_reporter(fmt)(report, options or RenderOptions())
 
 
-def write_report(path: Path, text: str) -> None:
-    """A report file (`--output`), replaced atomically; an unwritable path is the user's error."""
+def write_report(path: Path, text: str, *, holds_values: bool = False) -> None:
+    """A report file (`--output`), replaced atomically; an unwritable path is the user's error.
+
+    A report made with `--show-secrets` holds the values it found: only its owner may read it.
+    """
     from secretwarden.paths import write_output
 
-    write_output(path, text, what="report")
+    write_output(path, text, what="report", mode=0o600 if holds_values else 0o644)
