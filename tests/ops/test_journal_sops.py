@@ -1,0 +1,117 @@
+"""Two clones of a repository on a SOPS store share the register and the rotation log through
+committed files, through the real `warden` command and real git."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import make_canary, run_warden
+from tests.stores.sops_support import AgeIdentity, new_identity
+
+CONTRACT = """\
+version: 1
+project: sopsteam
+environments:
+  dev: {}
+stores:
+  repo: {backend: sops, options: {format: yaml}}
+namespaces:
+  api: {path: /services/api, owner: team-api}
+services:
+  api:
+    namespace: api
+    secrets:
+      API_TOKEN: {min_length: 16, generate: {kind: chars, length: 24}}
+"""
+
+
+def git(cwd: Path, *args: str) -> str:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid"}
+    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout
+
+
+class Clone:
+    def __init__(self, root: Path, ident: AgeIdentity, fingerprint_key: str) -> None:
+        self.repo = root / "repo"
+        self.env = {
+            "WARDEN_CONFIG_DIR": str(root / "home" / "config"),
+            "WARDEN_CACHE_DIR": str(root / "home" / "cache"),
+            "WARDEN_FINGERPRINT_KEY": fingerprint_key,
+            **ident.env,
+        }
+        self.outputs: list[str] = []
+
+    def w(self, *args: str, input: str | None = None) -> tuple[int, str, str]:
+        res = run_warden("-c", self.repo / "warden.yaml", *args, input=input, env=self.env)
+        assert "Traceback" not in res.stderr
+        self.outputs.append(res.output)
+        return res.returncode, res.stdout, res.stderr
+
+    def publish(self, message: str) -> None:
+        git(self.repo, "add", "warden.yaml", ".sops.yaml", "secrets")
+        git(self.repo, "commit", "-q", "-m", message)
+        git(self.repo, "push", "-q", "origin", "HEAD:main")
+
+
+@pytest.fixture
+def clones(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Clone, Clone]:
+    monkeypatch.delenv("SOPS_AGE_KEY_FILE", raising=False)
+    monkeypatch.delenv("SOPS_AGE_KEY", raising=False)
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(remote))
+    ident = new_identity(tmp_path / "keys")  # both engineers may decrypt dev
+    key = base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
+    (tmp_path / "a").mkdir()
+    git(tmp_path, "clone", "-q", str(remote), str(tmp_path / "a" / "repo"))
+    a = Clone(tmp_path / "a", ident, key)
+    (a.repo / "warden.yaml").write_text(CONTRACT)
+    assert a.w("sops", "init", "-r", f"dev={ident.recipient}")[0] == 0
+    assert a.w("bootstrap", "--env", "dev")[0] == 0
+    a.publish("contract and dev secrets")
+    (tmp_path / "b").mkdir()
+    git(tmp_path, "clone", "-q", str(remote), str(tmp_path / "b" / "repo"))
+    return a, Clone(tmp_path / "b", ident, key)
+
+
+def test_two_clones_share_the_register_through_commits(clones: tuple[Clone, Clone]) -> None:
+    a, b = clones
+    code, out, err = a.w("incident", "open", "api/API_TOKEN", "--env", "dev", "--reason", "seen in a CI log")
+    assert code == 0 and "INC-0001 opened" in out, err
+    a.publish("incident INC-0001")
+    git(b.repo, "pull", "-q", "origin", "main")
+    _, out, _ = b.w("incident", "list", "--format", "json")
+    assert [(i["id"], i["recorded"]) for i in json.loads(out)] == [("INC-0001", True)]
+    assert b.w("rotate", "api/API_TOKEN", "--env", "dev", "--generate", "--reason", "after INC-0001", "--yes")[0] == 0
+    assert b.w("incident", "close", "INC-0001", "--root-cause", "CI echo masked")[0] == 0
+    b.publish("rotated, INC-0001 closed")
+    git(a.repo, "pull", "-q", "origin", "main")
+    _, out, _ = a.w("rotation", "log", "--format", "json")
+    assert [r["reason"] for r in json.loads(out)] == ["after INC-0001"]
+    assert a.w("incident", "list", "--open")[1].strip() == "no incidents"
+    # Reviewable: the commit adds plain lines (names and reasons, never a value).
+    diff = git(a.repo, "show", "HEAD", "--", "secrets/_warden/incidents.jsonl")
+    assert '"root_cause":"CI echo masked"' in diff
+    code, out, _ = a.w("audit", "verify")
+    assert code == 0, out
+    journal = a.repo / "secrets" / "_warden" / "incidents.jsonl"
+    journal.write_text(journal.read_text().replace("seen in a CI log", "nothing happened"))
+    code, out, _ = a.w("audit", "verify")
+    assert code == 1 and "incidents journal" in out and "edited" in out
+
+
+def test_no_value_in_the_committed_journals(clones: tuple[Clone, Clone]) -> None:
+    a, _b = clones
+    value = make_canary("sopsjournal") + "-long-enough"
+    assert a.w("rotate", "api/API_TOKEN", "--env", "dev", "--stdin", "--reason", "manual", "--yes", input=value)[0] == 0
+    assert a.w("incident", "open", "api/API_TOKEN", "--env", "dev", "--reason", "drill")[0] == 0
+    for path in (a.repo / "secrets" / "_warden").iterdir():
+        assert value not in path.read_text()
+    for text in a.outputs:
+        assert value not in text
