@@ -218,3 +218,22 @@ def test_a_mount_openbao_refuses_to_configure_is_one_line_naming_it(tmp_path: Pa
     assert r.returncode == 3, r.output
     assert f"auth/{mount}/config" in r.stderr and "Traceback" not in r.stderr
     assert len(r.stderr.strip().splitlines()) <= 2
+
+
+def test_a_dry_run_on_a_fresh_server_plans_every_login_and_writes_nothing(tmp_path: Path) -> None:
+    """No AppRole and no Kubernetes auth method yet (a server of its own): nothing to read back, all planned."""
+    from tests.vault_server import start_server
+
+    server = start_server(tmp_path / "bao")
+    try:
+        contract, project, mount = make_contract(tmp_path, "per-service")
+        r = run_warden("-c", contract, "bootstrap", "--env", "dev", "--dry-run", "--format", "json", env=server.env())
+        assert r.returncode == 0, r.output
+        planned = {(c["kind"], c["name"]): c["action"] for c in json.loads(r.stdout)["access"]}
+        assert planned[("auth", "approle")] == planned[("approle", f"{project}-dev-reports")] == "create"
+        assert planned[("credentials", "reports")] == "create"
+        assert planned[("kubernetes-role", f"{project}-dev-api")] == "create"
+        auths = server.client().adapter.get("/v1/sys/auth")["data"]
+        assert "approle/" not in auths and f"{mount}/" not in auths
+    finally:
+        server.stop()

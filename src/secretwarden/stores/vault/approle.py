@@ -55,13 +55,18 @@ def credentials_policy(store: VaultStore, request: MachineAuthRequest, svc: Dire
 def provision_direct(store: VaultStore, request: MachineAuthRequest, report: MachineAuthReport, *, apply: bool) -> None:
     if not request.direct:
         return
-    report.changes.append(_ensure_approle_auth(store, apply))
+    method = _ensure_approle_auth(store, apply)
+    report.changes.append(method)
+    # A dry run against a server without AppRole: there is no role to read, every one is new.
+    fresh = method.action == "create" and not apply
     for svc in request.direct:
         project, env = request.project, request.env
         policy = credentials_policy_of(project, env, svc.service, svc.instance)
         report.changes.append(_ensure_policy(store, policy, credentials_policy(store, request, svc), apply, None))
         role = service_role(project, env, svc.service, svc.instance)
-        change = _ensure_role(store, role, read_policy_of(project, env, svc.service, svc.instance), apply)
+        read_policy = read_policy_of(project, env, svc.service, svc.instance)
+        change = (AccessChange("approle", role, "create", f"policy {read_policy}") if fresh
+                  else _ensure_role(store, role, read_policy, apply))
         report.changes.append(change)
         label = f"{svc.service}@{svc.instance}" if svc.instance else svc.service
         if change.action == "create" and not apply:
