@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -96,3 +98,17 @@ def test_listing_skips_links_and_special_files(tmp_path: Path) -> None:
     listed = [i.path for i in iter_files(tmp_path, honour_ignore=False, max_size=1 << 20, allow_spec=None,
                                          notices=[])]
     assert sorted(listed) == ["dir/inner.py", "real.txt"]
+
+
+_KEYISH = st.text(alphabet=st.sampled_from(list("apsswordtokenKEYSecret_.$@-=:\"'` ()[]<>é0")), max_size=80)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_KEYISH)
+def test_assignment_search_is_finditer(text: str) -> None:
+    from secretwarden.scan.rules import generic
+
+    def spans(matches: Iterator[re.Match[str]]) -> list[tuple[tuple[int, int], dict[str, str | None]]]:
+        return [(m.span(), m.groupdict()) for m in matches]
+
+    assert spans(generic._assignments(text)) == spans(generic._ASSIGN.finditer(text))

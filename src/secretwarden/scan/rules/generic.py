@@ -369,13 +369,41 @@ def _matches(regex: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
     """`regex.finditer(text)`, plus the matches that start inside a match's value when that
     value names a secret (`# old creds: password = "..."`: `creds:` is given `password`).
     finditer keeps the common case at C speed; the rescan is for the rare nested pair."""
-    for m in regex.finditer(text):
+    for m in (_assignments(text) if regex is _ASSIGN else regex.finditer(text)):
         yield m
         start = _value_start(m)
         if start < m.end() and _WORD_RE.search(text, start, m.end()):
             inner = regex.search(text, max(m.start() + 1, start), m.end() + 400)
             if inner is not None:
                 yield inner
+
+
+def _assignments(text: str) -> Iterator[re.Match[str]]:
+    r"""Exactly `_ASSIGN.finditer(text)`, tried only where a key can start.
+
+    A key is a run of key characters (`[\w.$@-]`) holding a secret word, and it starts at
+    the run's start or just after a `.` in it (the lookbehind refuses the rest). finditer
+    tries every position, each time expanding the lazy key over the whole token; here the
+    regex is only asked at those starts before each secret word, in order, so the first
+    match found is the leftmost one finditer would report."""
+    pos = 0  # no match starts before pos
+    while True:
+        word = _WORD_RE.search(text, pos)
+        if word is None:
+            return
+        run = word.start()
+        while run > pos and (text[run - 1].isalnum() or text[run - 1] in "_.$@-"):
+            run -= 1
+        found = None
+        for start in [run, *(i + 1 for i in range(run, word.start()) if text[i] == ".")]:
+            found = _ASSIGN.match(text, start)
+            if found is not None:
+                break
+        if found is None:
+            pos = word.start() + 1
+            continue
+        yield found
+        pos = found.end()  # never empty: a key holds a word
 
 
 def _value_start(m: re.Match[str]) -> int:
