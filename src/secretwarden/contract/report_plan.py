@@ -27,6 +27,8 @@ from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from secretwarden.contract.bulk import bulk_build
+
 if TYPE_CHECKING:
     from secretwarden.contract.loader import LoadedContract
     from secretwarden.contract.model import Contract
@@ -112,22 +114,42 @@ class EnvColumns:
 
 def _slot_table(cols: dict[str, list[Any]]) -> dict[str, list[Any]]:
     """Group an environment's reads by slot (see SLOT_COLUMNS)."""
-    grouped: dict[tuple[str, str, str | None], list[int]] = {}
-    ns_col, key_col, inst_col = cols["namespace"], cols["key"], cols["instance"]
-    for i in range(len(ns_col)):
-        grouped.setdefault((ns_col[i], key_col[i], inst_col[i]), []).append(i)
-    out: dict[str, list[Any]] = {name: [] for name in SLOT_COLUMNS}
-    for (ns, key, inst), reads in grouped.items():
-        first = next((i for i in reads if cols["via_ref"][i] is None), reads[0])
-        out["namespace"].append(ns)
-        out["key"].append(key)
-        out["instance"].append(inst)
-        out["services"].append(sorted({cols["service"][i] for i in reads}))
-        out["owner"].append(cols["owner"][first] if cols["via_ref"][first] is None else cols["key_owner"][first])
-        out["required"].append(any(cols["required"][i] for i in reads))
-        out["sensitive"].append(cols["sensitive"][first])
-        out["cadence"].append(cols["cadence"][first])
-    return out
+    # slot -> the index of its one read, or the list of its reads (most slots have one reader)
+    grouped: dict[tuple[str, str, str | None], int | list[int]] = {}
+    for i, where in enumerate(zip(cols["namespace"], cols["key"], cols["instance"], strict=True)):
+        found = grouped.get(where)
+        if found is None:
+            grouped[where] = i
+        elif isinstance(found, int):
+            grouped[where] = [found, i]
+        else:
+            found.append(i)
+    service, via_ref, required, sensitive, cadence = (
+        cols[n] for n in ("service", "via_ref", "required", "sensitive", "cadence")
+    )
+    owner, key_owner = cols["owner"], cols["key_owner"]
+    first_reads: list[int] = []
+    services: list[list[str]] = []
+    any_required: list[bool] = []
+    for reads in grouped.values():
+        if isinstance(reads, int):
+            first_reads.append(reads)
+            services.append([service[reads]])
+            any_required.append(required[reads])
+        else:
+            first_reads.append(next((i for i in reads if via_ref[i] is None), reads[0]))
+            services.append(sorted({service[i] for i in reads}))
+            any_required.append(any(required[i] for i in reads))
+    return {
+        "namespace": [ns for ns, _, _ in grouped],
+        "key": [key for _, key, _ in grouped],
+        "instance": [inst for _, _, inst in grouped],
+        "services": services,
+        "owner": [owner[i] if via_ref[i] is None else key_owner[i] for i in first_reads],
+        "required": any_required,
+        "sensitive": [sensitive[i] for i in first_reads],
+        "cadence": [cadence[i] for i in first_reads],
+    }
 
 
 @dataclass(frozen=True)
@@ -170,35 +192,34 @@ def key_guarantees(contract: Contract) -> dict[tuple[str, str], KeyGuarantee]:
     return out
 
 
+@bulk_build  # 100,000 small objects, no cycles: contract/bulk.py
 def compile_report_plan(contract: Contract, digest: str) -> ReportPlan:
     from secretwarden.contract.plan import requirements
 
     envs: dict[str, EnvColumns] = {}
     owners: dict[tuple[str, str], str | None] = {}
     for env in contract.environments:
-        cols: dict[str, list[Any]] = {name: [] for name in COLUMNS}
-        (service, instance, var, namespace, key, required, sensitive, digest_col, owner, via_ref, cadence,
-         own) = (cols[name] for name in COLUMNS)
-        for r in requirements(contract, env):
-            slot = r.slot
-            service.append(r.service)
-            instance.append(slot.instance)
-            var.append(r.var)
-            namespace.append(slot.namespace)
-            key.append(slot.key)
-            required.append(r.required)
-            sensitive.append(r.sensitive)
-            digest_col.append(r.digest)
-            owner.append(r.owner)
-            via_ref.append(r.via_ref)
-            cadence.append(r.rotate_every.total_seconds() if r.rotate_every is not None else None)
-            if r.via_ref is None:
-                own.append(r.owner)
-            else:
-                where = (slot.namespace, slot.key)
-                if where not in owners:
-                    owners[where] = key_owner(contract, *where)
-                own.append(owners[where])
+        reqs = requirements(contract, env)
+        slots = [r.slot for r in reqs]
+        cols: dict[str, list[Any]] = {
+            "service": [r.service for r in reqs],
+            "instance": [s.instance for s in slots],
+            "var": [r.var for r in reqs],
+            "namespace": [s.namespace for s in slots],
+            "key": [s.key for s in slots],
+            "required": [r.required for r in reqs],
+            "sensitive": [r.sensitive for r in reqs],
+            "digest": [r.digest for r in reqs],
+            "owner": [r.owner for r in reqs],
+            "via_ref": [r.via_ref for r in reqs],
+            "cadence": [r.rotate_every.total_seconds() if r.rotate_every is not None else None for r in reqs],
+        }
+        for r in reqs:
+            if r.via_ref is not None and (r.slot.namespace, r.slot.key) not in owners:
+                owners[(r.slot.namespace, r.slot.key)] = key_owner(contract, r.slot.namespace, r.slot.key)
+        cols["key_owner"] = [
+            r.owner if r.via_ref is None else owners[(r.slot.namespace, r.slot.key)] for r in reqs
+        ]
         envs[env] = EnvColumns(contract.store_for(env), cols, _slot_table(cols))
     namespaces = {
         name: NamespacePolicy(ns.deprecated, ns.hold_until, ns.past_hold) for name, ns in contract.namespaces.items()

@@ -29,6 +29,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from secretwarden.contract.bulk import bulk_build
 from secretwarden.contract.report_plan import KeyGuarantee, report_plan
 from secretwarden.ops.workspace import Workspace
 from secretwarden.slots import SlotRef
@@ -140,6 +141,7 @@ def _weakness(meta: KeySummary, spec: KeyGuarantee | None) -> str | None:
     return None
 
 
+@bulk_build  # 100,000 small objects, no cycles: contract/bulk.py
 def isolation_report(ws: Workspace, *, listed: dict[str, list[KeySummary]] | None = None) -> IsolationReport:
     """Every pair of slots sharing a value, across all stores of the project; metadata only.
 

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from secretwarden.contract.bulk import bulk_build
 from secretwarden.contract.report_plan import key_owner, report_plan
 from secretwarden.errors import UsageError, ValidationFailed
 from secretwarden.identity import current_user
@@ -111,6 +112,7 @@ def rotation_state(
     return "ok", due_at
 
 
+@bulk_build  # 100,000 small objects, no cycles: contract/bulk.py
 def rotation_status(
     ws: Workspace,
     envs: list[str] | None = None,

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from secretwarden.contract.bulk import bulk_build
 from secretwarden.contract.plan import Requirement, requirements
 from secretwarden.contract.report_plan import NamespacePolicy, report_plan
 from secretwarden.errors import StoreError, UsageError
@@ -206,6 +207,7 @@ class KeyJudge:
         )
 
 
+@bulk_build  # 100,000 small objects, no cycles: contract/bulk.py
 def env_status(
     ws: Workspace,
     env: str,
@@ -281,6 +283,7 @@ def env_status(
     )
 
 
+@bulk_build  # 100,000 small objects, no cycles: contract/bulk.py
 def gap_report(ws: Workspace, envs: list[str] | None = None, *, service: str | None = None) -> GapReport:
     from secretwarden.ops.isolation import isolation_report
 
