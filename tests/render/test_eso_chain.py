@@ -97,3 +97,28 @@ def test_store_is_rendered_with_kubernetes_auth(tmp_path: Path) -> None:
     assert external["spec"]["secretStoreRef"]["kind"] == "SecretStore"
     assert store["spec"]["provider"]["vault"]["auth"]["kubernetes"]["role"] == "demo-dev-api"
     assert store["spec"]["provider"]["vault"]["auth"]["kubernetes"]["serviceAccountRef"] == {"name": "api"}
+
+
+def test_store_follows_the_kubernetes_auth_setting(tmp_path: Path) -> None:
+    """The names bootstrap writes into OpenBao (`kubernetes_auth`) are the names the rendered store uses."""
+    contract = repo_with_vault(tmp_path)
+    setting = ("kubernetes_auth: {mount: 'k8s-{env}', operator: {role: 'eso-{env}', service_account: eso, "
+               "namespace: eso-system}}, ")
+    contract.write_text(contract.read_text().replace("options: {path_prefix: apps, ", "options: {" + setting + "path_prefix: apps, "))
+    r = run_warden("-c", contract, "render", "external-secrets", "--env", "prod", "--with-store", env=offline())
+    assert r.returncode == 0, r.output
+    auth = next(yaml.safe_load_all(r.stdout))["spec"]["provider"]["vault"]["auth"]["kubernetes"]
+    assert auth == {"mountPath": "k8s-prod", "role": "eso-prod",
+                    "serviceAccountRef": {"name": "eso", "namespace": "eso-system"}}
+    per_service = contract.read_text().replace("operator: {role: 'eso-{env}', service_account: eso, namespace: eso-system}",
+                                              "roles: per-service")
+    contract.write_text(per_service)
+    r = run_warden("-c", contract, "render", "external-secrets", "--env", "dev", "--with-store", "--service", "api",
+                   env=offline())
+    store, external = list(yaml.safe_load_all(r.stdout))[:2]
+    assert store["kind"] == "SecretStore" and external["spec"]["secretStoreRef"] == {"name": "vault-api",
+                                                                                    "kind": "SecretStore"}
+    assert store["spec"]["provider"]["vault"]["auth"]["kubernetes"]["mountPath"] == "k8s-dev"
+    contract.write_text(per_service.replace("roles: per-service", "roles: per-pod"))
+    bad = run_warden("-c", contract, "validate")
+    assert bad.returncode == 2 and "`roles` is `operator` or `per-service`" in bad.stderr

@@ -104,6 +104,10 @@ def check_options(
     """Problems with a vault store's options, for the contract's own checks (offline, no hvac)."""
     try:
         layout = build_layout(name, options, project)
+        if "kubernetes_auth" in options:  # imported only for the stores that set it
+            from secretwarden.stores.vault.kubernetes_auth import settings_of
+
+            settings_of(name, options)
     except ContractError as exc:
         return [exc.message]
     return [f"store `{name}`: {p}" for p in template_problems(layout.template, envs, instance_envs)]
