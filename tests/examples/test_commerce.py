@@ -95,6 +95,13 @@ def test_dev_stays_on_the_embedded_store(rendered: Path) -> None:
     assert sorted(p.name for p in (rendered / "deploy" / "dev" / "values").iterdir())
 
 
+def test_chart_values_name_the_rendered_secrets(rendered: Path) -> None:
+    values = yaml.safe_load((rendered / "deploy" / "prod" / "values" / "reporting.values.yaml").read_text())
+    assert values == {"existingSecret": "reporting-bootstrap", "envFrom": [{"secretRef": {"name": "reporting-bootstrap"}}]}
+    payment = yaml.safe_load((rendered / "deploy" / "prod" / "values" / "payment.values.yaml").read_text())
+    assert payment["existingSecret"] == "payment-secrets"
+
+
 def test_lint_finds_nothing_in_what_was_rendered(rendered: Path) -> None:
     r = run_warden("lint", "--format", "json", "--fail-on", "info", cwd=rendered)
     data = json.loads(r.stdout)

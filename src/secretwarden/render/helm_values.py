@@ -12,6 +12,10 @@ construction:
   `secretRef` with `optional: true` to the key's own Secret (`<secret>-<key>`),
   so the pod starts while an optional key is absent.
 
+A Direct-Vault service's chart gets the Secret of its AppRole credentials
+(`<service>-bootstrap`: `VAULT_ROLE_ID`, `VAULT_SECRET_ID`) the same way: its
+values are read from Vault by the service itself.
+
 Chart values keys are a convention, not a standard: the header of each
 document says so. Only the contract is read, never a store.
 """
@@ -22,6 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from secretwarden.contract.kubernetes import (
+    bootstrap_secret_name,
     namespace_of,
     object_name,
     optional_secret_name,
@@ -80,15 +85,17 @@ def helm_values(
     for req in requirements(contract, env):
         if services and req.service not in services:
             continue
-        if contract.services[req.service].access != "external-secrets":
+        access = contract.services[req.service].access
+        if access not in ("external-secrets", "direct-vault"):
             continue
         held = optional.setdefault((req.service, req.slot.instance), [])
-        if not req.required and not include_optional:
+        if access == "external-secrets" and not req.required and not include_optional:
             held.append(req.var)
     out = []
     for (service, instance), optional_vars in optional.items():
         svc = contract.services[service]
-        main = secret_name(service, svc, instance)
+        direct = svc.access == "direct-vault"
+        main = bootstrap_secret_name(service, instance) if direct else secret_name(service, svc, instance)
         refs: list[dict[str, Any]] = [{"secretRef": {"name": main}}]
         refs += [
             {"secretRef": {"name": optional_secret_name(service, svc, instance, var), "optional": True}}
