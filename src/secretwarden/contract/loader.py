@@ -25,7 +25,7 @@ from secretwarden.contract.locate import resolve_contract_path as resolve_contra
 from secretwarden.errors import ContractError
 from secretwarden.paths import cache_dir
 
-_CACHE_FORMAT = "contract-v2"  # v2: the facts beside the data; bound to the version
+_CACHE_FORMAT = "contract-v3"  # v3: a line of facts, then the data; bound to the version
 
 Loc = tuple[str | int, ...]
 
@@ -60,13 +60,12 @@ def load_contract(path: str | os.PathLike[str] | None = None, *, use_cache: bool
     if cache_file is not None and key is not None:
         from secretwarden.contract.sealed_cache import write_sealed
 
-        payload = {
-            "format": _CACHE_FORMAT,
-            "data": contract.model_dump(mode="json", exclude_unset=True),
-            "facts": loaded.facts.to_json(),
-        }
+        # Two JSON documents on two lines: a report reads the short first one (the facts) and
+        # leaves the contract's data unparsed until something asks for the model.
+        head = json.dumps({"format": _CACHE_FORMAT, "facts": loaded.facts.to_json()})
+        text = json.dumps(contract.model_dump(mode="json", exclude_unset=True))
         with contextlib.suppress(OSError):  # a read-only cache only costs speed
-            write_sealed(cache_file, key, context, json.dumps(payload).encode())
+            write_sealed(cache_file, key, context, f"{head}\n{text}".encode())
     return _remember(loaded) if use_cache else loaded
 
 
@@ -94,21 +93,22 @@ def _cache_key(contract_path: Path) -> bytes | None:
         return None
 
 
-def _read_cache(cache_file: Path, key: bytes, context: bytes) -> tuple[dict[str, Any], ContractFacts] | None:
+def _read_cache(cache_file: Path, key: bytes, context: bytes) -> tuple[bytes, ContractFacts] | None:
+    """(the contract's data, still JSON text; its facts) from a sealed cache file, or None."""
     from secretwarden.contract.sealed_cache import unseal
 
     body = unseal(key, context, cache_file)
     if body is None:
         return None
+    head, sep, data = body.partition(b"\n")
     try:
-        payload = json.loads(body)
-        if not isinstance(payload, dict) or payload.get("format") != _CACHE_FORMAT:
+        payload = json.loads(head)
+        if not sep or not isinstance(payload, dict) or payload.get("format") != _CACHE_FORMAT:
             return None
-        data = payload.get("data")
         facts = ContractFacts.from_json(payload["facts"])
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
-    return (data, facts) if isinstance(data, dict) else None
+    return data, facts
 
 
 class LoadedContract:
@@ -127,7 +127,7 @@ class LoadedContract:
         digest: str,
         contract: Any,
         *,
-        data: dict[str, Any] | None = None,
+        data: bytes | None = None,
         facts: ContractFacts | None = None,
         raw: bytes | None = None,
     ) -> None:
@@ -149,8 +149,8 @@ class LoadedContract:
             from secretwarden.contract.model import Contract
 
             try:
-                self._contract = bulk_build(Contract.model_validate)(self._data)
-            except ValidationError:
+                self._contract = bulk_build(Contract.model_validate)(json.loads(self._data or b"null"))
+            except (ValidationError, ValueError):
                 # Cached by a model that no longer accepts it: parse the file itself, which names
                 # the problem with its line if there is one.
                 self._contract = parse_contract(self._raw or read_contract_bytes(self.path), str(self.path))
