@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, Literal
 
 from secretwarden.contract.bulk import bulk_build
@@ -177,7 +178,7 @@ def isolation_report(ws: Workspace, *, listed: dict[str, list[KeySummary]] | Non
         if len(readers) == 1:
             # A fingerprint seen once in this store can only pair with another store's: with no
             # other store, only fingerprints seen twice or more are worth grouping.
-            seen = Counter(r[5] for r in rows)
+            seen = Counter(map(itemgetter(5), rows))  # (map and itemgetter: counted in C)
             repeated = {fp for fp, n in seen.items() if n > 1}
             rows = [r for r in rows if r[5] in repeated] if repeated else []
         for env, ns, inst, key, version, fp in rows:
