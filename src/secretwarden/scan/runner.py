@@ -22,7 +22,7 @@ from secretwarden.scan.config import ScanOptions
 from secretwarden.scan.model import Finding, Notice, ScanResult
 from secretwarden.scan.sources import files as files_src
 from secretwarden.scan.sources import git as git_src
-from secretwarden.scan.sources import git_diff
+from secretwarden.scan.sources import git_changes, git_diff
 
 _BATCH_BYTES = 2 * 1024 * 1024
 _BATCH_FILES = 256
@@ -210,7 +210,8 @@ def _seen_salt() -> bytes:
     return hashlib.blake2b(",".join(sorted(_DISABLED)).encode(), digest_size=16).digest()
 
 
-HistoryUnit = tuple[str, list[str], tuple[str, ...], tuple[str, ...], int]
+# repository, commits, paths, allow patterns, size cap, merges (True: the commits are merges)
+HistoryUnit = tuple[str, list[str], tuple[str, ...], tuple[str, ...], int, bool]
 # dirty: commit -> paths with a finding or notice ("" when the commit could not be read)
 Dirty = dict[str, set[str]]
 HistoryResult = tuple[list[Finding], list[Notice], Dirty, int, int, int, tuple[int, int, int]]
@@ -266,9 +267,14 @@ def _scan_binary_changes(repo: Path, changes: list[git_diff.BinaryChange], max_s
             dirty.setdefault(change.commit, set()).add(change.path)
 
 
-def _scan_commit_chunk(unit: HistoryUnit) -> HistoryResult:
-    """One worker's share: its own `git diff-tree`, one prefilter pass per block."""
-    repo_s, commits, paths, allow_patterns, max_size = unit
+def _scan_history_unit(unit: HistoryUnit) -> HistoryResult:
+    return _scan_merge_chunk(unit) if unit[5] else _scan_change_chunk(unit)
+
+
+def _scan_merge_chunk(unit: HistoryUnit) -> HistoryResult:
+    """Merges: what a merge adds is what is in none of its parents, which only
+    git's combined diff (`--cc`) tells; its own `git diff-tree`, one prefilter pass per block."""
+    repo_s, commits, paths, allow_patterns, max_size, _merges = unit
     repo = Path(repo_s)
     engine = _engine()
     allow = _allow_spec(allow_patterns)
@@ -312,18 +318,138 @@ def _scan_commit_chunk(unit: HistoryUnit) -> HistoryResult:
             dirty.setdefault(commit, set()).add(path)
     if binaries:
         _scan_binary_changes(repo, binaries, max_size, findings, notices, dirty)
-    if errors and len(commits) > 1:
-        # git stops at the first unreadable object: halve the batch until the
-        # broken commit stands alone, so every other commit is still read.
+    if errors:
+        return _split_on_error(unit, errors, _scan_merge_chunk)
+    return findings, notices, dirty, len(commits), nbytes, allowed, (os.getpid(), len(_SEEN), confirmed)
+
+
+_CLEAN_PAIRS: set[bytes] = set()
+_CLEAN_PAIRS_LIMIT = 500_000
+
+
+def _pair_key(change: git_changes.Change) -> bytes:
+    """A change's blob pair at its path: the same pair gives the same findings (a cherry-pick, a branch copy)."""
+    return hashlib.blake2b(f"{change.old} {change.new} {change.path}".encode("utf-8", "surrogateescape"),
+                           digest_size=16, person=_seen_salt()).digest()
+
+
+def _scan_change_chunk(unit: HistoryUnit) -> HistoryResult:
+    """One worker's share of ordinary commits: tree diffs from git, blobs from
+    one `cat-file --batch`, the changed region of each pair found in-process."""
+    repo_s, commits, paths, allow_patterns, max_size, _merges = unit
+    repo = Path(repo_s)
+    engine = _engine()
+    allow = _allow_spec(allow_patterns)
+    findings: list[Finding] = []
+    notices: list[Notice] = []
+    dirty: Dirty = {}
+    errors: list[str] = []
+    nbytes = allowed = confirmed = 0
+    limit = max(64 << 20, 2 * max_size)
+    changes = git_changes.tree_changes(repo, commits, paths, errors)
+    if errors:
+        return _split_on_error(unit, errors, _scan_change_chunk)
+    todo: list[tuple[git_changes.Change, bytes]] = []
+    uses: dict[str, int] = {}
+    for change in changes:
+        if change.new is None or (allow is not None and allow.match_file(change.path)):
+            continue
+        key = _pair_key(change)
+        if key in _CLEAN_PAIRS:
+            continue
+        todo.append((change, key))
+        for sha in (change.new, change.old):
+            if sha:
+                uses[sha] = uses.get(sha, 0) + 1
+    # Blobs arrive in the order first needed; each is dropped after its last use.
+    blobs: dict[str, tuple[bytes | None, str | None]] = {}
+    reader = git_src.read_blobs(repo, list(uses), limit)
+    kept_by_commit: dict[str, list[tuple[Finding, git_changes.Change]]] = {}
+    for change, key in todo:
+        for sha in (change.new, change.old):
+            while sha and sha not in blobs:
+                got, data, reason = next(reader, (sha, None, "git cat-file stopped early"))
+                blobs[got] = (data, reason)
+        assert change.new is not None
+        new, reason = blobs[change.new]
+        old = blobs[change.old][0] if change.old else b""
+        for sha in (change.new, change.old):
+            if sha:
+                uses[sha] -= 1
+                if not uses[sha]:
+                    del blobs[sha]
+        note: list[str] = []
+        found: list[Finding] = []
+        if new is None:
+            note = [f"cannot read this change: {reason}" if reason and "larger" not in reason
+                    else f"change larger than {limit} bytes: skipped"]
+        elif old is None:
+            note = ["cannot read this change: the parent's version is a broken or missing git object"]
+        elif is_binary(new):
+            note = [BINARY_NOTICE]
+        else:
+            hunks = git_changes.changed_hunks(old, new)
+            joined, offsets = git_changes.hunk_text(new, hunks) if hunks else (b"", [])
+            nbytes += len(joined)
+            ends = engine.candidate_ends(joined) if joined else []
+            section = git_changes.added_section(change.commit, change.path, old, new, hunks, joined, offsets,
+                                                ends) if ends else None
+            if section is not None and section.added:
+                confirmed += 1
+                found, note, n_allowed = _scan_added(section, max_size)
+                allowed += n_allowed
+        if not found and not note:
+            if len(_CLEAN_PAIRS) >= _CLEAN_PAIRS_LIMIT:
+                _CLEAN_PAIRS.clear()
+            _CLEAN_PAIRS.add(key)
+            continue
+        notices.extend(Notice(change.path, n, commit=change.commit) for n in note)
+        if note:
+            dirty.setdefault(change.commit, set()).add(change.path)
+        for f in found:
+            kept_by_commit.setdefault(change.commit, []).append((f.at(path=change.path), change))
+    if kept_by_commit:
+        _drop_moved(repo, changes, kept_by_commit, limit, findings, dirty)
+    return findings, notices, dirty, len(commits), nbytes, allowed, (os.getpid(), len(_SEEN), confirmed)
+
+
+def _drop_moved(repo: Path, changes: list[git_changes.Change],
+                found: dict[str, list[tuple[Finding, git_changes.Change]]], limit: int,
+                out: list[Finding], dirty: Dirty) -> None:
+    """A file moved or split (renames are read as delete + add) re-adds its secrets:
+    they are reported where they first appeared. A finding is dropped when another
+    change of the same commit takes its secret out of a file."""
+    others = [c for c in changes if c.commit in found and c.old]
+    wanted = list(dict.fromkeys(sha for c in others for sha in (c.old, c.new) if sha))
+    contents = {sha: data for sha, data, _reason in git_src.read_blobs(repo, wanted, limit)}
+    by_commit: dict[str, list[git_changes.Change]] = {}
+    for c in others:
+        by_commit.setdefault(c.commit, []).append(c)
+    for commit, items in found.items():
+        for f, own in items:
+            needle = f.secret.encode("utf-8", "surrogateescape")
+            moved = not f.decoded and any(
+                c is not own and needle in (contents.get(c.old or "") or b"")
+                and needle not in (contents.get(c.new or "") or b"")
+                for c in by_commit.get(commit, ()))
+            if not moved:
+                out.append(f)
+                dirty.setdefault(commit, set()).add(f.path)
+
+
+def _split_on_error(unit: HistoryUnit, errors: list[str], again: Callable[[HistoryUnit], HistoryResult]
+                    ) -> HistoryResult:
+    """git stops at the first unreadable object: halve the batch until the
+    broken commit stands alone, so every other commit is still read."""
+    repo_s, commits, paths, allow_patterns, max_size, merges = unit
+    if len(commits) > 1:
         half = len(commits) // 2
-        first = _scan_commit_chunk((repo_s, commits[:half], paths, allow_patterns, max_size))
-        second = _scan_commit_chunk((repo_s, commits[half:], paths, allow_patterns, max_size))
+        first = again((repo_s, commits[:half], paths, allow_patterns, max_size, merges))
+        second = again((repo_s, commits[half:], paths, allow_patterns, max_size, merges))
         return (first[0] + second[0], first[1] + second[1], {**first[2], **second[2]}, len(commits),
                 first[4] + second[4], first[5] + second[5], (os.getpid(), len(_SEEN), first[6][2] + second[6][2]))
-    if errors:
-        notices.append(Notice(".", f"cannot read this commit's changes: {errors[0]}", commit=commits[0]))
-        dirty.update((c, {""}) for c in commits)
-    return findings, notices, dirty, len(commits), nbytes, allowed, (os.getpid(), len(_SEEN), confirmed)
+    notices = [Notice(".", f"cannot read this commit's changes: {errors[0]}", commit=commits[0])]
+    return [], notices, {c: {""} for c in commits}, len(commits), 0, 0, (os.getpid(), len(_SEEN), 0)
 
 
 def _history_scope(options: ScanOptions) -> tuple[Path, list[str]]:
@@ -359,13 +485,14 @@ def _scan_history(options: ScanOptions, result: ScanResult) -> None:
     _SEEN.clear()  # nothing from an earlier scan in this process (rules may have changed)
     revs = git_src.rev_range(repo, since=options.since, branch=options.branch)
     listed = git_src.list_commits(repo, revs, paths)
-    dates = dict(listed)
+    dates = {sha: date for sha, date, _merge in listed}
+    merges = {sha for sha, _date, merge in listed if merge}
     result.stats.commits = len(listed)
     cache = None
     if options.use_cache:
         scope = scope_of(sorted(options.disabled_rules), options.allow_paths, paths, options.max_file_size)
         cache = CommitCache(git_src.git_common_dir(repo), scope)
-    todo = [sha for sha, _ in listed if cache is None or sha not in cache]
+    todo = [sha for sha, _date, _merge in listed if cache is None or sha not in cache]
     # Commits that had findings are read again, but only at the paths that had them.
     recheck = [sha for sha in todo if cache is not None and cache.dirty_paths(sha)]
     recheck_paths = sorted({p for sha in recheck for p in (cache.dirty_paths(sha) if cache else ())})
@@ -375,16 +502,18 @@ def _scan_history(options: ScanOptions, result: ScanResult) -> None:
     full = [sha for sha in todo if sha not in rechecked]
     jobs = _jobs(options)
     size = max(20, min(1000, len(full) // (jobs * 6) + 1))
-    work = [(str(repo), full[i:i + size], tuple(paths), options.allow_paths, options.max_file_size)
-            for i in range(0, len(full), size)]
-    work += [(str(repo), recheck[i:i + 1000], tuple(recheck_paths), options.allow_paths, options.max_file_size)
-             for i in range(0, len(recheck), 1000)]
+    work: list[HistoryUnit] = []
+    for commits, where, step in ((full, tuple(paths), size), (recheck, tuple(recheck_paths), 1000)):
+        for kind in (False, True):
+            mine = [sha for sha in commits if (sha in merges) == kind]
+            work += [(str(repo), mine[i:i + step], where, options.allow_paths, options.max_file_size, kind)
+                     for i in range(0, len(mine), step)]
     dirty: Dirty = {}
     seen_sizes: dict[int, int] = {}
     confirmed = 0
     unit_bytes = 1 << 15  # history sizes are unknown up front: progress counts commits
     for found, notices, bad, _ncommits, nbytes, allowed, (pid, seen, conf) in _map(
-        options, _scan_commit_chunk, work, len(todo) * unit_bytes, lambda out: int(out[3]) * unit_bytes,
+        options, _scan_history_unit, work, len(todo) * unit_bytes, lambda out: int(out[3]) * unit_bytes,
     ):
         for f in found:
             result.findings.append(f.at(author_date=dates.get(f.commit or "")))

@@ -42,24 +42,24 @@ def rev_range(repo: Path, *, since: str | None, branch: str | None) -> list[str]
     return [*revs, "--not", since] if since else revs
 
 
-def list_commits(repo: Path, revs: list[str], paths: list[str]) -> list[tuple[str, str]]:
-    """(commit id, author date) of every commit in range that touches `paths` (all when empty).
+def list_commits(repo: Path, revs: list[str], paths: list[str]) -> list[tuple[str, str, bool]]:
+    """(commit id, author date, is a merge) of every commit in range that touches `paths` (all when empty).
 
     `--full-history` keeps side-branch commits that a merge made redundant for
     these paths: a secret added and removed on a branch is still in history.
     """
     check_repo(repo)
-    args = ["log", "--format=%H %aI", "--full-history", *revs, "--", *paths]
+    args = ["log", "--format=%H %aI %P", "--full-history", *revs, "--", *paths]
     proc = subprocess.run(["git", "--literal-pathspecs", "-C", str(repo), "-c", "core.quotepath=off", *args],
                           capture_output=True, check=False)
     if proc.returncode != 0:
         err = proc.stderr.decode("utf-8", "replace").strip()
         raise UsageError(f"cannot read history: {err.splitlines()[0] if err else 'git log failed'}")
-    out: list[tuple[str, str]] = []
+    out: list[tuple[str, str, bool]] = []
     for line in proc.stdout.decode("ascii", "replace").splitlines():
-        sha, _, date = line.partition(" ")
-        if sha:
-            out.append((sha, date))
+        fields = line.split(" ")
+        if fields[0]:
+            out.append((fields[0], fields[1] if len(fields) > 1 else "", len(fields) > 3))
     return out
 
 
@@ -71,7 +71,7 @@ def git_common_dir(repo: Path) -> Path:
 
 def read_blobs(repo: Path, shas: Iterable[str], max_size: int) -> Iterator[tuple[str, bytes | None, str | None]]:
     """(sha, content or None, reason when None) for each blob, streamed from one cat-file."""
-    proc = subprocess.Popen(["git", "-C", str(repo), "cat-file", "--batch"],
+    proc = subprocess.Popen(["git", "-C", str(repo), "cat-file", "--batch"], bufsize=1 << 20,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     assert proc.stdin is not None and proc.stdout is not None
     wanted = list(shas)

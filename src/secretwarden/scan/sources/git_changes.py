@@ -1,0 +1,345 @@
+"""What each ordinary commit changed, as blob pairs, and the lines a change
+added, found in-process instead of by `git diff`.
+
+Most of what `git log -p` costs is diffing: reading both versions of every
+changed file and aligning their lines, for every one of a history's file
+changes. A scanner needs far less. It needs the text a change added only when
+that text could hold a secret, and the new version's changed region tells that
+without any alignment: the common head and tail of the two versions are
+skipped with memory compares, the region between them is prefiltered in one
+hyperscan call, and only a region with a candidate is split into lines.
+
+An added line is a line of the new version's changed region that the old
+version's changed region does not hold. That is what a diff marks `+` minus
+lines that only moved within the region: text that was already at this path
+in the parent is not newly introduced.
+
+Merges are not read here (their "added" lines are those in no parent: see
+`git_diff`, which asks git for combined diffs of just the merge commits).
+"""
+
+from __future__ import annotations
+
+import bisect
+import subprocess
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from secretwarden.scan.sources.git_diff import Section
+
+_ZEROS = frozenset({b"0" * 40, b"0" * 64})
+_GITLINK = b"160000"
+_CHUNK = 4096
+_ALIGN_MAX_LINES = 600
+_SPLIT_MIN = 512  # bytes: smaller regions are not worth cutting
+_SPLIT_DEPTH = 48
+_PROBE = 48  # bytes at least: a probe of a line or two
+
+
+@dataclass(frozen=True)
+class Change:
+    """One path changed by one commit; `old` is None for a new file, `new` for a deletion."""
+
+    commit: str
+    path: str
+    old: str | None
+    new: str | None
+
+
+def tree_changes(repo: Path, commits: Sequence[str], paths: Sequence[str], errors: list[str]) -> list[Change]:
+    """Every file change of `commits` (ordinary commits: one parent or none), from tree diffs only."""
+    cmd = ["git", "--literal-pathspecs", "-C", str(repo), "diff-tree", "--stdin", "-r", "-z", "--root",
+           "--no-renames", "--no-abbrev", "--no-ext-diff", "--format=%H"]
+    if paths:
+        cmd += ["--", *paths]
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    stdin = proc.stdin
+
+    def feed() -> None:
+        try:
+            stdin.write(b"".join(c.encode() + b"\n" for c in commits))
+            stdin.close()
+        except OSError:
+            pass
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    err: list[bytes] = []
+    drain = threading.Thread(target=lambda: err.append(proc.stderr.read() if proc.stderr else b""), daemon=True)
+    drain.start()
+    raw = proc.stdout.read()
+    code = proc.wait()
+    writer.join(timeout=5)
+    drain.join(timeout=5)
+    if code != 0:
+        text = b"".join(err).decode("utf-8", "replace").strip()
+        errors.append(text.splitlines()[0] if text else f"git diff-tree exited with {code}")
+    return parse_raw(raw)
+
+
+def parse_raw(raw: bytes) -> list[Change]:
+    """Parse `diff-tree -r -z --format=%H` output: a commit id, then `:meta NUL path NUL` per change."""
+    out: list[Change] = []
+    tokens = raw.split(b"\0")
+    commit = ""
+    i = 0
+    n = len(tokens)
+    while i < n:
+        tok = tokens[i].lstrip(b"\n")
+        i += 1
+        if not tok:
+            continue
+        if tok[:1] != b":":
+            commit = tok.decode("ascii", "replace")
+            continue
+        path = tokens[i].decode("utf-8", "surrogateescape") if i < n else ""
+        i += 1
+        fields = tok[1:].split(b" ")
+        if len(fields) < 5:
+            continue
+        old_mode, new_mode, old, new = fields[0], fields[1], fields[2], fields[3]
+        if new_mode == _GITLINK:
+            continue  # a submodule pointer: another repository's history
+        out.append(Change(commit, path,
+                          None if old in _ZEROS or old_mode == _GITLINK else old.decode("ascii"),
+                          None if new in _ZEROS else new.decode("ascii")))
+    return out
+
+
+# --- the changed runs of lines ----------------------------------------------------
+
+Hunk = tuple[int, int, int, int]  # start and end in the old version, start and end in the new one
+
+
+def _forward(a: bytes, ai: int, a_end: int, b: bytes, bi: int, b_end: int) -> int:
+    """Length of the common prefix of a[ai:a_end] and b[bi:b_end], by memory compares."""
+    limit = min(a_end - ai, b_end - bi)
+    lo = 0
+    step = _CHUNK
+    while lo < limit:  # whole chunks first, growing: most files differ in a small part
+        hi = min(limit, lo + step)
+        if not a.startswith(b[bi + lo:bi + hi], ai + lo):
+            break
+        lo = hi
+        step *= 2
+    else:
+        return limit
+    while hi - lo > 1:  # equal up to lo, different somewhere before hi
+        mid = (lo + hi) // 2
+        if a.startswith(b[bi + lo:bi + mid], ai + lo):
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def _backward(a: bytes, a_start: int, ai: int, b: bytes, b_start: int, bi: int) -> int:
+    """Length of the common suffix of a[a_start:ai] and b[b_start:bi]."""
+    limit = min(ai - a_start, bi - b_start)
+    lo = 0
+    step = _CHUNK
+    while lo < limit:
+        hi = min(limit, lo + step)
+        if not a.endswith(b[bi - hi:bi - lo], 0, ai - lo):
+            break
+        lo = hi
+        step *= 2
+    else:
+        return limit
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if a.endswith(b[bi - mid:bi - lo], 0, ai - lo):
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def changed_region(old: bytes, new: bytes) -> tuple[int, int, int]:
+    """(start, end in new, end in old): the whole lines between the versions' common head and tail."""
+    head = _forward(old, 0, len(old), new, 0, len(new))
+    tail = _backward(old, head, len(old), new, head, len(new))
+    start = new.rfind(b"\n", 0, head) + 1  # the head is common: the same offset in both
+    end = len(new) - tail
+    shift = len(old) - len(new)
+    # Both ends must fall on a line boundary in *both* versions; past `end` the
+    # versions are equal, so the next newline of one is the next of the other.
+    if (end > start and new[end - 1:end] != b"\n") or (0 < end + shift < len(old)
+                                                      and old[end + shift - 1:end + shift] != b"\n"):
+        nl = new.find(b"\n", end)
+        end = len(new) if nl < 0 else nl + 1
+    return start, end, end + shift
+
+
+def changed_hunks(old: bytes, new: bytes) -> list[Hunk]:
+    """The runs of whole lines where the versions differ, found with substring
+    searches and memory compares only (no line is split or hashed in Python).
+
+    Between the common head and tail, an edit at the top and one at the bottom
+    of a long file would leave the whole file to read; so the region is cut
+    where a probe (a few lines from its middle) occurs once in the old region:
+    the equal text around the probe is dropped and each side is cut again. A
+    probe that is missing or not unique leaves that region whole: the result
+    is always a correct (if not minimal) set of runs."""
+    start, new_end, old_end = changed_region(old, new)
+    out: list[Hunk] = []
+    if new_end > start or old_end > start:
+        _split(old, new, start, old_end, start, new_end, out, 0)
+    return out
+
+
+def _split(old: bytes, new: bytes, o0: int, o1: int, n0: int, n1: int, out: list[Hunk], depth: int) -> None:
+    if o1 - o0 < _SPLIT_MIN or n1 - n0 < _SPLIT_MIN or depth > _SPLIT_DEPTH:
+        out.append((o0, o1, n0, n1))
+        return
+    ps = max(n0, new.rfind(b"\n", n0, (n0 + n1) // 2) + 1)
+    pe = new.find(b"\n", min(ps + _PROBE, n1 - 1), n1) + 1
+    p = old.find(new[ps:pe], o0, o1) if pe > ps else -1
+    if p < 0 or (p > o0 and old[p - 1] != 10) or old.find(new[ps:pe], p + 1, o1) >= 0:
+        out.append((o0, o1, n0, n1))
+        return
+    back = _backward(old, o0, p, new, n0, ps)
+    ahead = _forward(old, p + pe - ps, o1, new, pe, n1)
+    bs_new, bs_old = ps - back, p - back
+    if not ((bs_new == n0 or new[bs_new - 1] == 10) and (bs_old == o0 or old[bs_old - 1] == 10)):
+        cut = new.find(b"\n", bs_new, ps) + 1
+        if cut:
+            bs_old += cut - bs_new
+            bs_new = cut
+        else:  # no newline in the equal text before the probe: cut at the probe itself
+            bs_new, bs_old = ps, p
+    be_new, be_old = pe + ahead, p + (pe - ps) + ahead
+    if not ((be_new == n1 and be_old == o1) or new[be_new - 1] == 10):
+        cut = new.rfind(b"\n", pe - 1, be_new) + 1  # new[pe - 1] is a newline
+        be_old -= be_new - cut
+        be_new = cut
+    if bs_new > n0 or bs_old > o0:
+        _split(old, new, o0, bs_old, n0, bs_new, out, depth + 1)
+    if be_new < n1 or be_old < o1:
+        _split(old, new, be_old, o1, be_new, n1, out, depth + 1)
+
+
+def hunk_text(new: bytes, hunks: Sequence[Hunk]) -> tuple[bytes, list[int]]:
+    """The new side of every run, joined, and where each run starts in the joined text."""
+    if len(hunks) == 1:
+        return new[hunks[0][2]:hunks[0][3]], [0]
+    offsets: list[int] = []
+    at = 0
+    for _o0, _o1, n0, n1 in hunks:
+        offsets.append(at)
+        at += n1 - n0
+    return b"".join(new[n0:n1] for _o0, _o1, n0, n1 in hunks), offsets
+
+
+def _holds_line(text: bytes, line: bytes, start: int, end: int) -> bool:
+    """Whether text[start:end] has `line` as one of its whole lines (C substring search, no split)."""
+    pos = text.find(line, start, end)
+    while pos >= 0:
+        stop = pos + len(line)
+        if (pos == start or text[pos - 1] == 10) and (stop == end or text[stop] == 10):
+            return True
+        pos = text.find(line, pos + 1, end)
+    return False
+
+
+def _lines(text: bytes) -> list[bytes]:
+    lines = text.split(b"\n")
+    if lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+def added_section(commit: str, path: str, old: bytes, new: bytes, hunks: Sequence[Hunk], joined: bytes,
+                  offsets: Sequence[int], candidates: Sequence[int]) -> Section | None:
+    """The lines this change added, or None when no candidate (an offset into
+    `joined`, see `hunk_text`) is on a line the parent did not have."""
+    checked = -1
+    for end in candidates:
+        line_start = joined.rfind(b"\n", 0, max(0, end - 1)) + 1
+        if line_start == checked:
+            continue
+        checked = line_start
+        k = bisect.bisect_right(offsets, line_start) - 1
+        line_end = joined.find(b"\n", line_start, offsets[k + 1] if k + 1 < len(offsets) else len(joined))
+        o0, o1, n0, n1 = hunks[k]
+        line = joined[line_start:line_end if line_end >= 0 else n1 - n0 + offsets[k]]
+        if not _holds_line(old, line, o0, o1):
+            break
+    else:
+        return None  # every candidate is on a line the parent already had
+    section = Section(commit, path)
+    line_no = 1
+    last = 0
+    for o0, o1, n0, n1 in hunks:
+        line_no += new.count(b"\n", last, n0)
+        last = n0
+        new_lines = _lines(new[n0:n1])
+        if o0 == o1:  # lines inserted: all added
+            section.added.extend(new_lines)
+            section.line_numbers.extend(range(line_no, line_no + len(new_lines)))
+            continue
+        old_lines = _lines(old[o0:o1])
+        added, removed = changed_lines(old_lines, new_lines)
+        section.added.extend(new_lines[j] for j in added)
+        section.line_numbers.extend(line_no + j for j in added)
+        section.removed.extend(old_lines[i] for i in removed)
+    return section
+
+
+def changed_lines(old: list[bytes], new: list[bytes]) -> tuple[list[int], list[int]]:
+    """Indexes of the added lines of `new` and the removed lines of `old`, as a diff would mark them.
+
+    Mostly a set difference suffices: a line the old region does not hold is
+    added, and one it holds is at most moved (its secret was already at this
+    path). When the new region holds *more copies* of a line than the old one
+    (a block added beside a similar block) the regions are aligned, so that
+    the new block is added whole and rules reading a line's neighbours see what
+    the author wrote: lines found once on each side anchor the alignment and
+    only the runs between anchors are matched line by line."""
+    from collections import Counter
+
+    counts_old, counts_new = Counter(old), Counter(new)
+    if not any(0 < counts_old[line] < n for line, n in counts_new.items()):
+        return ([j for j, line in enumerate(new) if line not in counts_old],
+                [i for i, line in enumerate(old) if line not in counts_new])
+    where = {line: i for i, line in enumerate(old) if counts_old[line] == 1}
+    anchors: list[tuple[int, int]] = []
+    last = -1
+    for j, line in enumerate(new):
+        if counts_new[line] == 1:
+            i = where.get(line, -1)
+            if i > last:
+                anchors.append((i, j))
+                last = i
+    anchors.append((len(old), len(new)))
+    added: list[int] = []
+    removed: list[int] = []
+    i0 = j0 = 0
+    for i, j in anchors:
+        if i - i0 != j - j0 or old[i0:i] != new[j0:j]:
+            _match_run(old, new, i0, i, j0, j, added, removed)
+        i0, j0 = i + 1, j + 1
+    return added, removed
+
+
+def _match_run(old: list[bytes], new: list[bytes], i0: int, i1: int, j0: int, j1: int,
+               added: list[int], removed: list[int]) -> None:
+    if i0 == i1 or j0 == j1:
+        added.extend(range(j0, j1))
+        removed.extend(range(i0, i1))
+        return
+    if (i1 - i0) + (j1 - j0) > _ALIGN_MAX_LINES:  # alignment cost grows faster than size
+        olds, news = set(old[i0:i1]), set(new[j0:j1])
+        added.extend(j for j in range(j0, j1) if new[j] not in olds)
+        removed.extend(i for i in range(i0, i1) if old[i] not in news)
+        return
+    import difflib
+
+    matcher = difflib.SequenceMatcher(None, old[i0:i1], new[j0:j1], autojunk=False)
+    for tag, a, b, c, d in matcher.get_opcodes():
+        if tag != "equal":
+            added.extend(range(j0 + c, j0 + d))
+            removed.extend(range(i0 + a, i0 + b))

@@ -1,0 +1,120 @@
+"""The in-process line diff of the history engine (sources/git_changes.py), and
+the history scan's attribution through it, against real git repositories."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scan_helpers import fake, git
+
+from secretwarden.scan.config import ScanOptions
+from secretwarden.scan.runner import run_scan
+from secretwarden.scan.sources import git_changes
+
+_LINES = st.lists(st.sampled_from([b"", b"x", b"alpha beta gamma delta epsilon", b"password: hunter",
+                                   b"a longer line that repeats in many files of a repository"]), max_size=80)
+
+
+def _edit(lines: list[bytes], edits: list[tuple[int, int, bytes]]) -> list[bytes]:
+    out = list(lines)
+    for kind, where, text in edits:
+        at = where % (len(out) + 1)
+        if kind == 0 and out:
+            del out[min(at, len(out) - 1)]
+        elif kind == 1:
+            out.insert(at, text)
+        elif out:
+            out[min(at, len(out) - 1)] += b"z"
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(_LINES, st.lists(st.tuples(st.integers(0, 2), st.integers(0, 200), st.sampled_from([b"new 1", b"x", b""])),
+                        max_size=6), st.booleans(), st.booleans())
+def test_changed_runs_cover_every_difference_on_line_boundaries(
+        lines: list[bytes], edits: list[tuple[int, int, bytes]], old_eol: bool, new_eol: bool) -> None:
+    old = b"\n".join(lines) + (b"\n" if old_eol else b"")
+    new = b"\n".join(_edit(lines, edits)) + (b"\n" if new_eol else b"")
+    o = n = 0
+    for o0, o1, n0, n1 in git_changes.changed_hunks(old, new):
+        assert old[o:o0] == new[n:n0]  # between runs the versions are equal
+        assert o <= o0 <= o1 and n <= n0 <= n1
+        assert all(x == 0 or text[x - 1] == 10 for x, text in ((o0, old), (n0, new)))
+        o, n = o1, n1
+    assert old[o:] == new[n:]
+
+
+def test_a_block_added_beside_a_similar_block_is_added_whole() -> None:
+    old = [b"- name: first", b"  user:", b"    name: someone", b"    state: present", b"end"]
+    new = [*old[:4], b"- name: second", b"  user:", b"    name: someone", b"    state: present", b"end"]
+    added, removed = git_changes.changed_lines(old, new)
+    assert [new[j] for j in added] == new[4:8] and removed == []
+    # lines that only move are not added: their text was already at this path
+    assert git_changes.changed_lines([b"a", b"b"], [b"b", b"a"]) == ([], [])
+
+
+def test_runs_far_apart_in_a_long_file_are_cut_apart() -> None:
+    body = b"".join(b"line %d of the file\n" % i for i in range(3000))
+    new = b"top\n" + body[:30000] + b"middle\n" + body[30000:] + b"bottom\n"
+    hunks = git_changes.changed_hunks(body, new)
+    assert len(hunks) == 3 and sum(n1 - n0 for _o0, _o1, n0, n1 in hunks) < 100
+
+
+def _commit(repo: Path, files: dict[str, str], message: str) -> str:
+    for name, content in files.items():
+        path = repo / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", message)
+    return git(repo, "rev-parse", "HEAD")
+
+
+def _found(repo: Path) -> list[tuple[str, str | None, int]]:
+    result = run_scan(ScanOptions(target=str(repo), mode="git", use_cache=False))
+    return sorted((f.path, f.commit, f.line) for f in result.findings)
+
+
+def test_a_cherry_pick_is_reported_on_every_branch_that_received_it(repo: Path) -> None:
+    """Both commits carry the same blob pair at the same path: the pair is read once, reported twice."""
+    _commit(repo, {"app.py": "a = 1\n"}, "start")
+    git(repo, "branch", "stable")
+    leak = _commit(repo, {"app.py": f"a = 1\nTOKEN = '{fake('ghp_{alnum:36}', seed=20)}'\n"}, "leak")
+    git(repo, "checkout", "-q", "stable")
+    git(repo, "cherry-pick", "-x", leak)
+    picked = git(repo, "rev-parse", "HEAD")
+    assert picked != leak
+    assert _found(repo) == sorted([("app.py", leak, 2), ("app.py", picked, 2)])
+
+
+def test_edits_at_both_ends_of_a_long_file_report_the_right_line(repo: Path) -> None:
+    body = "".join(f"value_{i} = {i}\n" for i in range(4000))
+    _commit(repo, {"settings.py": body}, "start")
+    lines = body.splitlines(keepends=True)
+    lines.insert(2500, f"TOKEN = '{fake('ghp_{alnum:36}', seed=21)}'\n")
+    leak = _commit(repo, {"settings.py": "# top\n" + "".join(lines) + "# bottom\n"}, "edit")
+    assert _found(repo) == [("settings.py", leak, 2502)]
+
+
+def test_a_secret_moved_between_files_is_reported_where_it_first_appeared(repo: Path) -> None:
+    token = fake("ghp_{alnum:36}", seed=22)
+    first = _commit(repo, {"a/config.py": f"NAME = 'svc'\nTOKEN = '{token}'\n", "b/other.py": "x = 1\n"}, "add")
+    # one commit moves the line to another file and edits files that keep the common word 'svc'
+    _commit(repo, {"a/config.py": "NAME = 'svc'\n", "b/other.py": f"x = 1\nTOKEN = '{token}'\n"}, "move")
+    assert _found(repo) == [("a/config.py", first, 2)]
+
+
+def test_a_submodule_pointer_is_not_read_as_a_file(repo: Path, tmp_path: Path) -> None:
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    git(sub, "init", "-q", "-b", "main")
+    _commit(sub, {"README": "sub\n"}, "sub")
+    _commit(repo, {"README": "top\n"}, "top")
+    subprocess.run(["git", "-C", str(repo), "-c", "protocol.file.allow=always", "submodule", "add", "-q",
+                    str(sub), "vendor/sub"], check=True, capture_output=True)
+    git(repo, "commit", "-qm", "submodule")
+    result = run_scan(ScanOptions(target=str(repo), mode="git", use_cache=False))
+    assert result.findings == [] and result.notices == []
