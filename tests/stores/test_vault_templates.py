@@ -105,7 +105,9 @@ def test_k3s_template_keeps_one_secret_per_app_with_a_field_per_key(tmp_path: Pa
             assert _reads(client, f"{root}s/k3s/{app}") == (app in readable), (service, app)
 
 
-def test_a_per_key_template_denies_every_slot_a_service_does_not_declare(tmp_path: Path, vault_server: VaultServer) -> None:
+def test_a_per_key_template_denies_every_slot_a_service_does_not_declare(
+    tmp_path: Path, vault_server: VaultServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from secretwarden.contract.plan import requirements
     from secretwarden.ops.workspace import Workspace
     from secretwarden.stores.vault.access import policy_name
@@ -123,9 +125,13 @@ def test_a_per_key_template_denies_every_slot_a_service_does_not_declare(tmp_pat
     admin = vault_server.client()
     token_row = admin.secrets.kv.v2.read_secret_version(path=f"{root}/dev/api/API_TOKEN", mount_point="secret")
     assert set(token_row["data"]["data"]) == {"value"}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
     with Workspace.load(contract) as ws:
         reqs = requirements(ws.contract, "dev")
         located = {r.slot: ws.metadata("dev").remote_ref(r.slot) for r in reqs}  # type: ignore[attr-defined]
+        # found through the template: `shared` by its marker (no key generated), `shop` under @tenant-*
+        assert ws.metadata("dev").namespaces("dev") == {"api", "shared", "shop"}
     assert located[next(r.slot for r in reqs if r.slot.instance == "tenant-a")][0].startswith(f"{root}/dev/@tenant-a/")
     lint = run_warden("-c", contract, "lint", "--rule", "vault-overgrant", "--format", "json", cwd=tmp_path)
     assert json.loads(lint.stdout)["findings"] == []

@@ -439,27 +439,36 @@ class VaultStore:
         return list(dict.fromkeys(self._notices))
 
     def namespaces(self, env: str) -> set[str]:
-        """Namespaces with a path (or marker) in `env`, read back through the layout's template."""
+        """Namespaces with a path (or marker) in `env`: the template guides the listing down to its
+        namespace segment (one LIST for the named layouts, one more per instance folder)."""
+        t = self.layout.template
+        fixed = len(self.layout.list_root(env).split("/")) if self.layout.list_root(env) else 0
+        level = [self.layout.list_root(env)]
+        for part in t.parts[fixed : t.namespace_index]:
+            below: list[str] = []
+            for base in level:
+                if part.name == "instance":  # optional: the shared copy has no such segment
+                    below.append(base)
+                    below += [join(base, e) for e in self._list(base) if e.startswith("@") and e.endswith("/")]
+                else:
+                    below.append(join(base, part.render({"env": env})))
+            level = below
         out = set()
-        for path in self._walk(self.layout.list_root(env), with_folders=True):
-            m = self.layout.match(env, path.rstrip("/"))
-            if m is not None and not path.startswith(self.layout.warden_base + "/"):
-                out.add(m.namespace)
+        for base in level:
+            for entry in self._list(base):
+                m = self.layout.match(env, join(base, entry))
+                if m is not None:
+                    out.add(m.namespace)
         return out
 
-    def _walk(self, base: str, depth: int = 0, *, with_folders: bool = False) -> list[str]:
-        """Every leaf under `base` (and, `with_folders`, every folder as `path/`); warden's own
-        metadata is skipped."""
+    def _walk(self, base: str, depth: int = 0) -> list[str]:
+        """Every leaf under `base`; warden's own metadata is skipped."""
         leaves: list[str] = []
         for entry in self._list(base):
             path = join(base, entry)
             if entry.endswith("/"):
-                if path == self.layout.warden_base:
-                    continue
-                if with_folders:
-                    leaves.append(path + "/")
-                if depth < 8:
-                    leaves += self._walk(path, depth + 1, with_folders=with_folders)
+                if path != self.layout.warden_base and depth < 8:
+                    leaves += self._walk(path, depth + 1)
             else:
                 leaves.append(path)
         return leaves
