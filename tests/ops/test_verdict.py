@@ -90,14 +90,14 @@ def test_the_register_keeps_only_incidents_not_closed(tmp_path: Path) -> None:
 
     audit = tmp_path / ".warden" / "audit.jsonl"
     journal = legacy_journal(audit, "incidents")
-    slot = {"env": "dev", "namespace": "api", "key": "TOKEN", "instance": None, "store": "local"}
-    events = [
+    slot: dict[str, Any] = {"env": "dev", "namespace": "api", "key": "TOKEN", "instance": None, "store": "local"}
+    events: list[dict[str, Any]] = [
         {"event": "open", "id": "INC-0001", **slot},
         {"event": "open", "id": "INC-0002", **slot, "key": "OTHER"},
         {"event": "close", "id": "INC-0001"},
         {"event": "open", "id": "broken"},  # damaged: ignored, not a crash
     ]
-    index: dict[str, object] = {}
+    index: dict[str, Any] = {}
     for e in events:
         journal.append(e)
         index = fold_incident(index, e)
