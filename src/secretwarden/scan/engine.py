@@ -329,3 +329,14 @@ def get_engine(disabled: frozenset[str] = frozenset()) -> Engine:
         engine = Engine(disabled=disabled)
         _ENGINES[disabled] = engine
     return engine
+
+
+def warm(disabled: frozenset[str] = frozenset()) -> None:
+    """Build what every scan worker needs before the workers are forked, so they inherit it:
+    the engine (rule modules imported and compiled, hyperscan databases loaded) and the word
+    list the scoring reads. Each worker used to pay this itself (about 0.16 s of CPU, and
+    without cached bytecode or databases it compiled both again)."""
+    from secretwarden.scan.scoring import warm_lexicon
+
+    get_engine(disabled)
+    warm_lexicon()

@@ -137,6 +137,10 @@ def _jobs(options: ScanOptions) -> int:
 
 def _pool(options: ScanOptions, jobs: int) -> Any:
     method = "fork" if sys.platform.startswith("linux") else "spawn"
+    if method == "fork":
+        from secretwarden.scan.engine import warm
+
+        warm(options.disabled_rules)  # built once here; the forked workers inherit it
     return multiprocessing.get_context(method).Pool(jobs, initializer=_worker_init,
                                                     initargs=(options.disabled_rules,))
 

@@ -33,6 +33,11 @@ def _lexicon() -> frozenset[str]:
     return frozenset(words.split()) | _MODERN_WORDS
 
 
+def warm_lexicon() -> None:
+    """Load the word list now (before scan workers are forked, so they share it)."""
+    _lexicon()
+
+
 @lru_cache(maxsize=16384)  # scoring asks again for the same value
 def shannon_entropy(value: str) -> float:
     """Bits per character of the value's own character distribution."""
