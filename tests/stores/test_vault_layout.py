@@ -95,3 +95,17 @@ def test_contract_load_refuses_a_shared_path_across_environments(tmp_path: Path)
     result = run_warden("-c", contract, "validate")
     assert result.returncode == 2, result.output
     assert "would share every path" in result.output and "Traceback" not in result.output
+
+
+def test_rendered_external_secrets_of_a_fixed_field_template_pass_lint(tmp_path: Path) -> None:
+    import json
+
+    store = 'stores:\n  vault:\n    backend: vault\n    options: {path: "apps/{env}/{instance}/{namespace}/{key}", field: value}\n'
+    (tmp_path / "warden.yaml").write_text(MINIMAL_CONTRACT.replace("namespaces:\n", store + "namespaces:\n", 1))
+    rendered = run_warden("render", "external-secrets", "--env", "dev", "--out", "deploy", cwd=tmp_path)
+    assert rendered.returncode == 0, rendered.output
+    text = "\n".join(p.read_text() for p in sorted((tmp_path / "deploy").rglob("*.yaml")))
+    assert "key: apps/dev/api/API_TOKEN" in text and "property: value" in text
+    assert "key: apps/dev/@tenant-a/shop/SHOP_KEY" in text
+    lint = run_warden("lint", "--rule", "undeclared-remote-key", "--format", "json", cwd=tmp_path)
+    assert json.loads(lint.stdout)["findings"] == [], lint.output

@@ -54,20 +54,20 @@ def all_requirements(contract: Contract, by_env: dict[str, list[Requirement]] | 
     return out
 
 
-def store_locator(contract: Contract) -> Callable[[str, SlotRef], tuple[str, str] | None]:
-    """(env, slot) -> (where the value lives, field) for stores whose locations are computed
-    (a Vault KV path and field, from the store's layout), None for the others. Offline."""
+def store_locator(contract: Contract) -> Callable[[str, SlotRef], tuple[str, str, str] | None]:
+    """(env, slot) -> (mount, path, field) for stores whose locations are computed (a Vault KV
+    path and field, from the store's layout), None for the others. Offline; also used by lint."""
     from secretwarden.contract.plan import path_overrides
     from secretwarden.stores.registry import StoreSpec, offline_locator
 
     overrides = path_overrides(contract)
-    by_store: dict[str, Callable[[SlotRef], tuple[str, str]] | None] = {}
+    by_store: dict[str, Callable[[SlotRef], tuple[str, str, str]] | None] = {}
     for name, cfg in contract.stores.items():
         envs = tuple(e for e in contract.environments if contract.store_for(e) == name)
         spec = StoreSpec(name, cfg.backend, dict(cfg.options), Path("."), contract.project, overrides, envs=envs)
         by_store[name] = offline_locator(spec)
 
-    def locate(env: str, slot: SlotRef) -> tuple[str, str] | None:
+    def locate(env: str, slot: SlotRef) -> tuple[str, str, str] | None:
         found = by_store.get(contract.store_for(env))
         return found(slot) if found is not None else None
 
@@ -87,7 +87,7 @@ def _generic(path: str, slot: SlotRef) -> str:
 
 def key_rows(
     contract: Contract, service: str, resolved: Resolved | None = None,
-    locate: Callable[[str, SlotRef], tuple[str, str] | None] | None = None,
+    locate: Callable[[str, SlotRef], tuple[str, str, str] | None] | None = None,
 ) -> list[KeyRow]:
     """One row per variable. Its store path is the real one where the store computes it (a
     Vault KV path and field, `{env}`/`@{instance}` standing for the varying segments), else the
@@ -108,7 +108,7 @@ def key_rows(
                 envs[req.var].append(env)
             real = locate(env, req.slot)
             if real is not None:
-                where: tuple[str, str | None] = (_generic(real[0], req.slot), real[1])
+                where: tuple[str, str | None] = (_generic(f"{real[0]}/{real[1]}", req.slot), real[2])
             else:
                 ns_path = contract.namespaces[req.slot.namespace].path.rstrip("/")
                 inst = "/{instance}" if req.slot.instance is not None else ""

@@ -69,8 +69,8 @@ def option_problems(
     return loader().check_options(name, options, project, envs, instance_envs) if loader else []
 
 
-def offline_locator(spec: StoreSpec) -> Callable[[SlotRef], tuple[str, str]] | None:
-    """slot -> (location, field) computed offline, for backends whose locations are computed
+def offline_locator(spec: StoreSpec) -> Callable[[SlotRef], tuple[str, str, str]] | None:
+    """slot -> (mount, path, field) computed offline, for backends whose locations are computed
     (a Vault KV path and field); None for the others."""
     loader = OPTION_CHECKS.get(spec.backend)
     return loader().locator(spec) if loader else None

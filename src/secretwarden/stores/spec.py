@@ -44,8 +44,8 @@ class OptionChecker(Protocol):
         self, name: str, options: dict[str, Any], project: str, envs: list[str], instance_envs: list[str]
     ) -> list[str]: ...
 
-    def locator(self, spec: StoreSpec) -> Callable[[SlotRef], tuple[str, str]]:
-        """slot -> (where its value lives, the field), as the store's docs name it."""
+    def locator(self, spec: StoreSpec) -> Callable[[SlotRef], tuple[str, str, str]]:
+        """slot -> (the mount or root, where its value lives under it, the field)."""
         ...
 
 

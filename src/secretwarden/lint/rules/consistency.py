@@ -130,10 +130,31 @@ def _instance_of(ctx: LintContext, path: str) -> str | None:
     return None
 
 
+def _store_located(ctx: LintContext) -> dict[tuple[str, str], set[tuple[str, str]]]:
+    """(remoteRef.key, property) -> the (namespace, key) slots a store's layout puts there, in any
+    environment (Vault path templates: a fixed field such as `value` names no key)."""
+    cached = ctx.memo.get("store-located")
+    if cached is None:
+        from secretwarden.render.secrets_doc import store_locator
+
+        cached = {}
+        assert ctx.contract is not None
+        locate = store_locator(ctx.contract)
+        for env, reqs in ctx.requirements_by_env().items():
+            for req in reqs:
+                found = locate(env, req.slot)
+                if found is not None:
+                    cached.setdefault((found[1], found[2]), set()).add((req.slot.namespace, req.slot.key))
+        ctx.memo["store-located"] = cached
+    return cached
+
+
 def remote_matches(ctx: LintContext, remote: str, prop: str | None, slots: set[tuple[str, str]]) -> bool:
-    """Does `remote` (+ property) name one of the slots? Accepts `<ns path>/<KEY>`,
-    `<ns>/<KEY>`, with any mount/env/instance segments around them."""
+    """Does `remote` (+ property) name one of the slots? Exactly where the store's layout puts
+    them; else `<ns path>/<KEY>`, `<ns>/<KEY>`, with any mount/env/instance segments around them."""
     contract = ctx.contract
+    if contract is not None and prop and _store_located(ctx).get((remote.strip("/"), prop), set()) & slots:
+        return True
     parts = [p for p in remote.split("/") if p]
     if prop:
         parts.append(prop)

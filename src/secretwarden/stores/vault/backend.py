@@ -42,7 +42,6 @@ from secretwarden.stores.vault.layout import (
     LAYOUTS,
     TemplateError,
     VaultLayout,
-    join,
     template_problems,
 )
 
@@ -113,13 +112,13 @@ def check_options(
     return [f"store `{name}`: {p}" for p in template_problems(layout.template, envs, instance_envs)]
 
 
-def locator(spec: StoreSpec) -> Callable[[SlotRef], tuple[str, str]]:
-    """slot -> (`<mount>/<path>`, field): where `vault kv get` finds it; offline."""
+def locator(spec: StoreSpec) -> Callable[[SlotRef], tuple[str, str, str]]:
+    """slot -> (mount, path under it, field): where `vault kv get` and ESO find it; offline."""
     layout = layout_of(spec)
 
-    def locate(slot: SlotRef) -> tuple[str, str]:
+    def locate(slot: SlotRef) -> tuple[str, str, str]:
         loc = layout.locate(slot)
-        return join(layout.mount, loc.path), loc.field
+        return layout.mount, loc.path, loc.field
 
     return locate
 
