@@ -117,6 +117,13 @@ def test_direct_vault_approle_credentials_read_exactly_the_service_slots(tmp_pat
         assert value not in first.output and value not in audit
     assert "reports" in audit and "credentials" in audit
 
+    # Kept through the store's write path: reports see them as bootstrap's, not as orphans.
+    status = run_warden("-c", contract, "status", "--env", "dev", "--format", "json", env=vault_server.env())
+    assert "reports-bootstrap" not in json.dumps(json.loads(status.stdout)["environments"][0]["orphans"])
+    listing = run_warden("-c", contract, "ls", "--env", "dev", env=vault_server.env()).stdout
+    assert "reports-bootstrap/secret_id" in listing and "orphaned" not in listing
+    assert "written outside warden" not in status.stderr
+
     # A second run keeps the credentials the server still accepts.
     again = json.loads(bootstrap(contract, vault_server).stdout)
     creds = next(c for c in again["access"] if c["kind"] == "credentials")

@@ -11,8 +11,13 @@ them into the Secret `<service>-bootstrap` of the cluster (its name:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from secretwarden.contract.kubernetes import BOOTSTRAP_SUFFIX
 from secretwarden.slots import SlotRef
+
+if TYPE_CHECKING:
+    from secretwarden.contract.model import Contract
 
 # Field in the store -> key of the Kubernetes Secret (what the pod's env var is called).
 CREDENTIAL_FIELDS = {"role_id": "VAULT_ROLE_ID", "secret_id": "VAULT_SECRET_ID"}
@@ -27,3 +32,9 @@ def credential_slots(env: str, service: str, instance: str | None) -> dict[str, 
     ns = credentials_namespace(service)
     return {fld: SlotRef(env, ns, fld, instance) for fld in CREDENTIAL_FIELDS}
 
+
+
+def credential_namespaces(contract: Contract) -> frozenset[str]:
+    """The pseudo-namespaces holding Direct-Vault credentials: in a store, they are not orphans."""
+    return frozenset(credentials_namespace(name) for name, svc in contract.services.items()
+                     if svc.access == "direct-vault")

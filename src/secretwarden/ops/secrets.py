@@ -135,7 +135,10 @@ class KeyListing:
 
 
 def list_keys(ws: Workspace, env: str, namespace: str | None = None) -> list[KeyListing]:
+    from secretwarden.contract.direct_vault import credential_namespaces
+
     declared = declared_keys(ws.contract)
+    credentials = credential_namespaces(ws.contract)  # kept by bootstrap for Direct-Vault services
     out = []
     for meta in ws.metadata(env).list_meta(env, namespace):
         cur = meta.current
@@ -145,7 +148,7 @@ def list_keys(ws: Workspace, env: str, namespace: str | None = None) -> list[Key
                 version=cur.version if cur else None,
                 versions=len(meta.versions),
                 updated_at=meta.versions[-1].created_at if meta.versions else None,
-                declared=(meta.slot.namespace, meta.slot.key) in declared,
+                declared=(meta.slot.namespace, meta.slot.key) in declared or meta.slot.namespace in credentials,
                 compromised=meta.compromised,
             )
         )

@@ -271,7 +271,12 @@ def env_status(
     if service:
         orphans: list[SlotRef] = []
     else:
-        orphans = sorted(m.slot for w, m in metas.items() if w not in wanted and m.version is not None)
+        from secretwarden.contract.direct_vault import credential_namespaces
+
+        kept = credential_namespaces(ws.contract)  # Direct-Vault AppRole credentials bootstrap keeps
+        orphans = sorted(
+            m.slot for w, m in metas.items() if w not in wanted and m.version is not None and w[0] not in kept
+        )
     return EnvStatus(
         env=env,
         store=ws.store_for(env),

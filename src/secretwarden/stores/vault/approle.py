@@ -19,12 +19,13 @@ and the store: they are not returned, logged or put into an exception.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from secretwarden.stores.base import AccessChange
+from secretwarden.stores.base import AccessChange, SecretValue, WriteRequest, WriteResult
 from secretwarden.stores.machine_auth import DirectService, MachineAuthReport, MachineAuthRequest
 from secretwarden.stores.vault.access import (
     READ,
+    VaultStore,
     _ensure_approle_auth,
     _ensure_policy,
     _get,
@@ -37,8 +38,11 @@ from secretwarden.stores.vault.machine_names import (
     service_role,
 )
 
-if TYPE_CHECKING:
-    from secretwarden.stores.vault.access import VaultStore
+
+class CredentialWriter(VaultStore, Protocol):
+    """The store, as this step uses it: provisioning calls plus its own write path."""
+
+    def write_many(self, requests: list[WriteRequest]) -> list[WriteResult]: ...
 
 TOKEN_TTL = "1h"
 TOKEN_MAX_TTL = "4h"
@@ -52,7 +56,7 @@ def credentials_policy(store: VaultStore, request: MachineAuthRequest, svc: Dire
     return "\n".join(body)
 
 
-def provision_direct(store: VaultStore, request: MachineAuthRequest, report: MachineAuthReport, *, apply: bool) -> None:
+def provision_direct(store: CredentialWriter, request: MachineAuthRequest, report: MachineAuthReport, *, apply: bool) -> None:
     if not request.direct:
         return
     method = _ensure_approle_auth(store, apply)
@@ -120,7 +124,7 @@ def _read_stored(store: VaultStore, svc: DirectService) -> dict[str, str]:
     return out
 
 
-def _ensure_credentials(store: VaultStore, role: str, svc: DirectService, apply: bool) -> str:
+def _ensure_credentials(store: CredentialWriter, role: str, svc: DirectService, apply: bool) -> str:
     base = f"auth/approle/role/{role}"
     resp = store._call(lambda: store.client.adapter.get(f"/v1/{base}/role-id"), f"{base}/role-id", "read")
     role_id = str(((resp or {}).get("data") or {}).get("role_id", ""))
@@ -128,6 +132,7 @@ def _ensure_credentials(store: VaultStore, role: str, svc: DirectService, apply:
     if stored.get("role_id") == role_id and stored.get("secret_id") and _secret_id_valid(store, base, stored["secret_id"]):
         return "unchanged"
     action = "update" if stored else "create"
+    role_id_stale = stored.get("role_id") != role_id
     del stored  # nothing of it is needed any more
     if not apply:
         return action
@@ -138,18 +143,14 @@ def _ensure_credentials(store: VaultStore, role: str, svc: DirectService, apply:
         idempotent=False,
     )
     values = {"role_id": role_id, "secret_id": str(((issued or {}).get("data") or {}).get("secret_id", ""))}
-    by_path: dict[str, dict[str, str]] = {}
-    for fld, slot in svc.credentials.items():
-        loc = store.layout.locate(slot)
-        by_path.setdefault(loc.path, {})[loc.field] = values[fld]
-    for path, fields in by_path.items():
-        _write(store, path, fields)
+    # Through the store's own write path: the credentials get warden's metadata (versions, keyed
+    # fingerprints) like any slot. An unchanged role id is not written again (that would be a reuse).
+    store.write_many([
+        WriteRequest(slot, SecretValue(values[fld]), source="bootstrap")
+        for fld, slot in svc.credentials.items()
+        if fld != "role_id" or role_id_stale
+    ])
     return action
-
-
-def _write(store: VaultStore, path: str, fields: dict[str, str]) -> None:
-    api = store.layout.api("data", path)
-    store._call(lambda: store.client.adapter.post("/v1/" + api, json={"data": fields}), api, "create, update")
 
 
 def _secret_id_valid(store: VaultStore, base: str, secret_id: str) -> bool:

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING
 from secretwarden.stores.machine_auth import MachineAuthReport, MachineAuthRequest
 
 if TYPE_CHECKING:
-    from secretwarden.stores.vault.access import VaultStore
+    from secretwarden.stores.vault.approle import CredentialWriter
     from secretwarden.stores.vault.kubernetes_auth import KubernetesAuthSettings
 
 
 def provision_machine_auth(
-    store: VaultStore, request: MachineAuthRequest, *, apply: bool, settings: KubernetesAuthSettings | None,
+    store: CredentialWriter, request: MachineAuthRequest, *, apply: bool, settings: KubernetesAuthSettings | None,
     root: Path | None,
 ) -> MachineAuthReport:
     from secretwarden.stores.vault.approle import provision_direct
