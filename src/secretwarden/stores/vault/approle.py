@@ -8,8 +8,9 @@ For every service declared `access: direct-vault`:
   read on the secret(s) holding the credentials, for whoever syncs them into
   the cluster (the External Secrets operator, or the service's own
   Kubernetes auth role);
-* the credentials themselves (`role_id` and one `secret_id`) written where
-  the layout places the slots of the pseudo-namespace `<service>-bootstrap`.
+* the credentials themselves (`role_id` and one `secret_id`) written through
+  the store's own write path (warden metadata, keyed fingerprints) to the
+  slots of the pseudo-namespace `<service>-bootstrap`, placed by the layout.
 
 Credentials already stored are kept while the server still accepts them (the
 stored role id is the role's, the stored secret id looks up); otherwise a new
@@ -43,6 +44,7 @@ class CredentialWriter(VaultStore, Protocol):
     """The store, as this step uses it: provisioning calls plus its own write path."""
 
     def write_many(self, requests: list[WriteRequest]) -> list[WriteResult]: ...
+
 
 TOKEN_TTL = "1h"
 TOKEN_MAX_TTL = "4h"
