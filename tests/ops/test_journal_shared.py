@@ -212,3 +212,20 @@ def test_a_service_policy_without_the_head_fails_closed(machines: tuple[Machine,
     service.env.update({"VAULT_TOKEN": token, "BAO_TOKEN": token})
     code, _, err = service.w("run", "--service", "api", "--env", "dev", "--", sys.executable, "-c", "pass")
     assert code != 0 and "_warden/journal/incidents/head" in err, err
+
+
+def test_a_journal_deleted_on_the_server_shows_on_the_machines_that_saw_it(
+    machines: tuple[Machine, Machine], vault_server: Any
+) -> None:
+    a, b = machines
+    assert a.w("bootstrap", "--env", "dev")[0] == 0
+    assert a.w("rotate", "api/API_TOKEN", "--env", "dev", "--generate", "--yes")[0] == 0
+    assert b.w("audit", "verify")[0] == 0  # B checked it once, so B remembers how far it went
+    client = vault_server.client()
+    base = f"secret/metadata/{contract_prefix(a)}/_warden/journal/rotation"
+    for key in client.adapter.request("LIST", f"/v1/{base}/e/")["data"]["keys"]:
+        client.adapter.delete(f"/v1/{base}/e/{key}")
+    client.adapter.delete(f"/v1/{base}/head")  # entries and head gone: the journal reads as empty
+    for m in (a, b):
+        code, out, _ = m.w("audit", "verify")
+        assert code == 1 and "rotation journal" in out and "is gone" in out, out

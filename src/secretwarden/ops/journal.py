@@ -26,6 +26,7 @@ record is lost) and is imported into the stores by the first append.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -213,7 +214,6 @@ def chain_key(project: str, root: Path | None) -> bytes | None:
     someone who can write the store's journal paths but lacks the key cannot
     forge one.
     """
-    import hashlib
     import hmac
 
     from secretwarden.crypto.fingerprint import load_fingerprint_key
@@ -337,7 +337,9 @@ class SharedLog:
                 entry["audit"] = {"log": self.ws.audit.log_id, "seq": anchor[0], "hash": anchor[1]}
             return entry
 
-        return part.append(self.name, ChainWriter(stamped, key, fold_for(self.name)))
+        record = part.append(self.name, ChainWriter(stamped, key, fold_for(self.name)))
+        remember_head(part.location, self.name, int(record["seq"]), str(record["hash"]))
+        return record
 
     def import_legacy(self, key: bytes) -> int:
         """Move this checkout's older local journal into the stores, once; returns entries imported.
@@ -388,14 +390,60 @@ class SharedLog:
         key = chain_key(self.ws.contract.project, self.ws.root)
         out: dict[str, list[str]] = {}
         for store_name, part in self.parts().items():
-            problems = verify_part(part, self.name, key, self.ws.audit)
-            if problems or part.head(self.name).seq:
+            seen = seen_head(part.location, self.name)
+            problems = verify_part(part, self.name, key, self.ws.audit, seen=seen)
+            head = part.head(self.name)
+            if problems or head.seq or seen:
                 out[f"store `{store_name}` {self.name} journal ({part.location})"] = problems
+            if not problems and head.seq:
+                remember_head(part.location, self.name, head.seq, head.digest)
         return out
 
 
-def verify_part(part: SharedJournal, name: str, key: bytes | None, audit: AuditLog | None = None) -> list[str]:
-    """Edits, removals, insertions, reorders and a cut tail of one store's journal; and a cut local audit log."""
+def _seen_path(location: str, name: str) -> Path:
+    from secretwarden.dirs import config_dir
+
+    digest = hashlib.sha256(f"{location}#{name}".encode("utf-8", "surrogateescape")).hexdigest()[:24]
+    return config_dir() / "anchors" / f"journal-{digest}.json"
+
+
+def seen_head(location: str, name: str) -> tuple[int, str] | None:
+    """The furthest point of a shared journal this machine wrote or verified, if any."""
+    try:
+        fd = open_nofollow(_seen_path(location, name), os.O_RDONLY, what="journal anchor")
+    except FileNotFoundError:
+        return None
+    with os.fdopen(fd, "rb") as fh:
+        raw = fh.read(4096)
+    try:
+        data = json.loads(raw)
+        return int(data["seq"]), str(data["hash"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def remember_head(location: str, name: str, seq: int, digest: str) -> None:
+    """Keep, in the key folder, how far this machine saw a shared journal: a journal later found
+    shorter, or different at that point (deleted, cut, rolled back with its head), is reported."""
+    from secretwarden.paths import write_atomic
+
+    prior = seen_head(location, name)
+    if prior is not None and prior[0] >= seq:
+        return
+    body = {"journal": location, "name": name, "seq": seq, "hash": digest}
+    write_atomic(_seen_path(location, name), json.dumps(body).encode(), mode=0o600)
+
+
+def verify_part(
+    part: SharedJournal,
+    name: str,
+    key: bytes | None,
+    audit: AuditLog | None = None,
+    *,
+    seen: tuple[int, str] | None = None,
+) -> list[str]:
+    """Edits, removals, insertions, reorders and a cut tail of one store's journal; a cut local
+    audit log; and a journal shorter than, or different from, what this machine saw (`seen`)."""
     problems: list[str] = []
     where = name
     entries = part.entries(name)
@@ -434,6 +482,13 @@ def verify_part(part: SharedJournal, name: str, key: bytes | None, audit: AuditL
         )
     elif head.index != index:
         problems.append(f"{where}: the head's index does not match its entries (edited)")
+    if seen is not None:
+        at = entries[seen[0] - 1] if 0 < seen[0] <= len(entries) else None
+        if at is None or at.get("hash") != seen[1]:
+            problems.append(
+                f"{where}: this machine saw it reach entry {seen[0]}, which "
+                + ("is gone (the journal was deleted, cut or rolled back)" if at is None else "now differs (rewritten)")
+            )
     if audit is not None and mine is not None:
         seq = mine.get("seq")
         found = next((x for x in audit.entries() if x.get("seq") == seq), None)
