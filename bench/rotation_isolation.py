@@ -11,7 +11,10 @@ between environments, some keys compromised), it measures:
   0. `warden status`, `warden rotation status` and `warden isolation` (CLI,
      JSON output), warm and cold, interleaved round by round with the floor:
      a Python process loading the same contract as JSON (issue 23's targets:
-     < 0.5 s warm, < 1.5 s cold); `--only-reports` stops there;
+     < 0.5 s warm, < 1.5 s cold), plus each report warm without cached bytecode and, with
+     `--baseline COMMIT`, the reports of that commit's code in the same rounds (the ratio
+     new/old holds on a loaded machine when absolute figures do not); `--only-reports`
+     stops there;
   1. `warden rotation status` and `warden isolation` end to end (CLI, median
      of --runs, contract cache warm), and the library calls alone;
   2. that no value was decrypted while the reports ran (StoreStats.values_read,
@@ -122,8 +125,21 @@ def _child(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int]:
     return time.perf_counter() - start, _child_cpu() - start_cpu, proc.returncode
 
 
+def baseline_source(commit: str, into: Path) -> Path:
+    """The package sources of `commit` (git archive), to run the reports of that code in the same rounds."""
+    root = Path(__file__).resolve().parents[1]
+    archive = subprocess.run(["git", "-C", str(root), "archive", commit, "src"], capture_output=True, check=True)
+    into.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
+    return into / "src"
+
+
 def report_rounds(
-    contract: Path, env: dict[str, str], rounds: int, only: tuple[str, ...] = ("status", "rotation status", "isolation")
+    contract: Path,
+    env: dict[str, str],
+    rounds: int,
+    only: tuple[str, ...] = ("status", "rotation status", "isolation"),
+    baseline: Path | None = None,
 ) -> dict[str, tuple[float, float]]:
     """The three reports against the JSON-load floor, interleaved round by round (issue 23).
 
@@ -157,11 +173,20 @@ def report_rounds(
     _child([*base, "validate"], with_bc)  # fill the contract cache
     for cmd in reports.values():
         _child(cmd, with_bc)  # fill the report plan and the bytecode
+    # The code of another commit (`--baseline`), warm, with its own contract cache folder (its cache
+    # format differs) and the same stores, keys and bytecode prefix.
+    base_env = {**with_bc, "PYTHONPATH": str(baseline), "WARDEN_CACHE_DIR": str(cache.parent / "cache-baseline")}
+    base_cmd = [sys.executable, "-m", "secretwarden", "-c", str(contract)]
+    if baseline is not None:
+        for cmd in reports.values():
+            _child([*base_cmd, *cmd[len(base):]], base_env)
     samples: dict[str, list[tuple[float, float]]] = {"floor": []}
     for name in reports:
         samples[name + " warm"] = []
         samples[name + " cold"] = []
         samples[name + " warm, no .pyc"] = []
+        if baseline is not None:
+            samples[name + " warm, baseline"] = []
     for _ in range(rounds):
         samples["floor"].append(_child(floor, with_bc)[:2])
         for name, cmd in reports.items():
@@ -174,6 +199,9 @@ def report_rounds(
             samples[name + " cold"].append(_child(cmd, with_bc)[:2])
         for name, cmd in reports.items():
             samples[name + " warm, no .pyc"].append(_child(cmd, no_bc)[:2])
+        if baseline is not None:
+            for name, cmd in reports.items():
+                samples[name + " warm, baseline"].append(_child([*base_cmd, *cmd[len(base):]], base_env)[:2])
     out = {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v)) for k, v in samples.items()}
     f_wall, f_cpu = out["floor"]
     print(f"{'':31} {'wall s':>8} {'CPU s':>8} {'x floor (wall)':>15} {'x floor (CPU)':>14}   target")
@@ -181,6 +209,10 @@ def report_rounds(
         target = {"warm": "< 0.5 s", "cold": "< 1.5 s"}.get(name.rsplit(" ", 1)[-1], "")
         print(f"{name:31} {wall:8.3f} {cpu:8.3f} {wall / f_wall:15.1f} {cpu / f_cpu:14.1f}   {target}")
     print(f"(median of {rounds} interleaved rounds; load average now {os.getloadavg()[0]:.1f})")
+    if baseline is not None:
+        for name in reports:
+            (wall, cpu), (b_wall, b_cpu) = out[name + " warm"], out[name + " warm, baseline"]
+            print(f"{name} warm against the baseline in the same rounds: {wall / b_wall:.2f}x wall, {cpu / b_cpu:.2f}x CPU")
     return out
 
 
@@ -241,7 +273,8 @@ def measure(label: str, contract: Path, env: dict[str, str], args: argparse.Name
     print(f"populated {slots} slots x {args.versions} versions ({counts['writes']} writes) in {time.perf_counter() - t0:.1f} s")
 
     # 0. the three reports against the JSON-load floor, interleaved, warm and cold
-    report_rounds(contract, env, args.rounds)
+    baseline = baseline_source(args.baseline, contract.parent.parent / "baseline") if args.baseline else None
+    report_rounds(contract, env, args.rounds, baseline=baseline)
     print("where `warden status` spends its CPU (a fresh process, warm contract cache):")
     here = str(Path(__file__).resolve().parent)
     code = f"import sys; sys.path.insert(0, {here!r}); from rotation_isolation import breakdown; breakdown(__import__('pathlib').Path({str(contract)!r}))"
@@ -316,6 +349,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=7, help="Interleaved rounds of the reports against the floor.")
     parser.add_argument("--only-reports", action="store_true", help="Only the interleaved reports (skip 1-3).")
+    parser.add_argument("--baseline", default=None, help="Also run the reports of this commit, warm, in the same rounds.")
     parser.add_argument("--vault", action="store_true", help="Also run on a local OpenBao dev server (needs `bao`).")
     args = parser.parse_args()
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPU(s)")
