@@ -279,21 +279,22 @@ class SharedLog:
 
     # --- reading ---------------------------------------------------------------
 
-    def parts(self) -> dict[str, SharedJournal]:
-        """Store name -> that store's journals (opened for metadata; secrets stores when already open)."""
-        out: dict[str, SharedJournal] = {}
-        for store_name, reader in self.ws.metadata_by_store().items():
-            if isinstance(reader, SharedStateHolder):
-                out[store_name] = reader.shared_journal()
-        return out
+    def parts(self, envs: Iterable[str] | None = None) -> dict[str, SharedJournal]:
+        """Store name -> that store's journals (opened for metadata), of every store or of `envs`' stores."""
+        if envs is None:
+            readers = self.ws.metadata_by_store()
+        else:
+            readers = {self.ws.contract.store_for(env): self.ws.metadata(env) for env in envs}
+        return {name: r.shared_journal() for name, r in readers.items() if isinstance(r, SharedStateHolder)}
 
     def legacy(self) -> Journal:
         return legacy_journal(self.ws.audit.path, self.name)
 
-    def entries(self) -> list[dict[str, Any]]:
-        """Every entry of every store, plus this checkout's entries not imported yet, oldest first."""
+    def entries(self, envs: Iterable[str] | None = None) -> list[dict[str, Any]]:
+        """Every entry of every store (or of `envs`' stores: an environment's log never waits on
+        another's store), plus this checkout's entries not imported yet, oldest first."""
         merged: list[dict[str, Any]] = []
-        for store_name, part in self.parts().items():
+        for store_name, part in self.parts(envs).items():
             for e in part.entries(self.name):
                 if "damaged" not in e:
                     merged.append({"store": store_name, **e})

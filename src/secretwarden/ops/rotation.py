@@ -417,7 +417,7 @@ class RotationLogEntry:
 
 def rotation_log(ws: Workspace, *, env: str | None = None, since: dt.datetime | None = None) -> list[RotationLogEntry]:
     out = []
-    for e in rotation_journal(ws).entries():
+    for e in rotation_journal(ws).entries(None if env is None else [env]):
         try:
             slot = SlotRef(str(e["env"]), str(e["namespace"]), str(e["key"]), e.get("instance"))
             when = dt.datetime.fromisoformat(str(e["time"]))
