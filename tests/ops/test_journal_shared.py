@@ -229,3 +229,27 @@ def test_a_journal_deleted_on_the_server_shows_on_the_machines_that_saw_it(
     for m in (a, b):
         code, out, _ = m.w("audit", "verify")
         assert code == 1 and "rotation journal" in out and "is gone" in out, out
+
+
+def test_a_namespace_admin_appends_but_cannot_change_or_delete_an_entry(
+    machines: tuple[Machine, Machine], vault_server: Any
+) -> None:
+    import hvac
+    import hvac.exceptions
+
+    a, _b = machines
+    assert a.w("bootstrap", "--env", "dev")[0] == 0
+    root = vault_server.client()
+    token = root.auth.token.create(policies=["teamdemo-dev-api-admin"], ttl="5m")["auth"]["client_token"]
+    admin = Machine(a.repo.parent, vault_server, a.env["WARDEN_FINGERPRINT_KEY"])
+    admin.env.update({"VAULT_TOKEN": token, "BAO_TOKEN": token})
+    code, out, err = admin.w("incident", "open", "api/API_TOKEN", "--env", "dev", "--reason", "drill")
+    assert code == 0 and "INC-0001 opened" in out, err
+    entry = f"/v1/secret/metadata/{contract_prefix(a)}/_warden/journal/incidents/e/{1:010d}"
+    client = hvac.Client(url=vault_server.address, token=token)
+    assert client.adapter.get(entry)["data"]["custom_metadata"]
+    with pytest.raises(hvac.exceptions.Forbidden):
+        client.adapter.post(entry, json={"custom_metadata": {"c00": "{}"}})
+    with pytest.raises(hvac.exceptions.Forbidden):
+        client.adapter.delete(entry)
+    assert admin.w("audit", "verify")[0] == 0
