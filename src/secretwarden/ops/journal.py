@@ -242,8 +242,7 @@ class ChainWriter:
     fold_fn: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]
 
     def build(self, head: JournalHead) -> dict[str, Any]:
-        entry = {k: v for k, v in self.make(head).items() if k not in _CHAIN_FIELDS}
-        return entry
+        return {k: v for k, v in self.make(head).items() if k not in _CHAIN_FIELDS}
 
     def seal(self, entry: dict[str, Any], seq: int, prev: str) -> dict[str, Any]:
         record = {**entry, "seq": seq, "prev": prev, "alg": KEYED, "kid": chain_key_id(self.key)}
@@ -360,6 +359,7 @@ class SharedLog:
                 return 0
             problems = legacy.verify()
             count = 0
+            done: dict[str, set[str]] = {}  # per store: entries an interrupted import already moved
             for old in legacy.entries():
                 store_name = str(old.get("store") or "")
                 if store_name not in self.ws.contract.stores:
@@ -367,6 +367,14 @@ class SharedLog:
                         store_name = self._store_of(old)
                     except (KeyError, WardenError):
                         store_name = next(iter(self.ws.contract.stores))
+                if store_name not in done:
+                    done[store_name] = {
+                        str(e["imported"].get("hash"))
+                        for e in self._writer_part(store_name).entries(self.name)
+                        if isinstance(e.get("imported"), dict)
+                    }
+                if str(old.get("hash")) in done[store_name]:
+                    continue
                 body = {k: v for k, v in old.items() if k not in _CHAIN_FIELDS}
                 body["imported"] = {"from": legacy.path.name, "seq": old.get("seq"), "hash": old.get("hash")}
                 self._writer_part(store_name).append(
