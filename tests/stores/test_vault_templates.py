@@ -70,8 +70,8 @@ def test_k3s_template_keeps_one_secret_per_app_with_a_field_per_key(tmp_path: Pa
     assert boot.returncode == 0, boot.output
     assert len(json.loads(boot.stdout)["keys_generated"]) == 4
     admin = vault_server.client()
-    api = admin.secrets.kv.v2.read_secret_version(path=f"{root}s/k3s/api", mount_point="secret")["data"]["data"]
-    shared = admin.secrets.kv.v2.read_secret_version(path=f"{root}s/k3s/shared", mount_point="secret")["data"]["data"]
+    api = admin.secrets.kv.v2.read_secret_version(path=f"{root}s/k3s/api", mount_point="secret", raise_on_deleted_version=True)["data"]["data"]
+    shared = admin.secrets.kv.v2.read_secret_version(path=f"{root}s/k3s/shared", mount_point="secret", raise_on_deleted_version=True)["data"]["data"]
     assert set(api) == {"API_TOKEN"} and set(shared) == {"DATABASE_URL", "ADMIN_DSN"}
     got = run_warden("-c", contract, "get", "api/API_TOKEN", "--env", "staging", env=env)
     assert got.returncode == 0 and got.stdout.strip() == api["API_TOKEN"]
@@ -123,7 +123,7 @@ def test_a_per_key_template_denies_every_slot_a_service_does_not_declare(
     boot = run_warden("-c", contract, "bootstrap", "--env", "dev", env=env, timeout=120)
     assert boot.returncode in (0, 1), boot.output  # DATABASE_URL has no generate rule: missing
     admin = vault_server.client()
-    token_row = admin.secrets.kv.v2.read_secret_version(path=f"{root}/dev/api/API_TOKEN", mount_point="secret")
+    token_row = admin.secrets.kv.v2.read_secret_version(path=f"{root}/dev/api/API_TOKEN", mount_point="secret", raise_on_deleted_version=True)
     assert set(token_row["data"]["data"]) == {"value"}
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -174,7 +174,7 @@ def test_migrate_between_two_layouts_on_one_server(tmp_path: Path, vault_server:
     history = run_warden("-c", contract, "history", "api/API_TOKEN", "--env", "dev", "--format", "json", env=env)
     assert history.returncode == 0 and len(json.loads(history.stdout)) == 2, history.output
     admin = vault_server.client()
-    row = admin.secrets.kv.v2.read_secret_version(path=f"{root}/k3s/dev/api/API_TOKEN", mount_point="secret")
+    row = admin.secrets.kv.v2.read_secret_version(path=f"{root}/k3s/dev/api/API_TOKEN", mount_point="secret", raise_on_deleted_version=True)
     assert row["data"]["data"] == {"API_TOKEN": after}
     reused = run_warden("-c", contract, "set", "api/API_TOKEN", "--env", "dev", input=before, env=env)
     assert reused.returncode != 0 and before not in reused.output  # the old value's fingerprint came along

@@ -84,7 +84,8 @@ from secretwarden.stores.vault.meta import (
     to_us,
 )
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # fast_http (ssl, http.client) loads with the first bulk request, not with the store
+    from secretwarden.stores.vault.fast_http import FastTransport
     from secretwarden.stores.vault.journal import VaultJournal
 
 Access = Literal["metadata", "secrets"]
@@ -170,6 +171,7 @@ class VaultStore:
         self._max_versions = max_versions
         self._names_from_values = read_values_for_names
         self._client: Any = None
+        self._fast_http: FastTransport | None = None  # bulk requests' transport (single server)
         self._lock = threading.Lock()
         self._data_cache: dict[tuple[str, int | None], dict[str, Any]] = {}
         self._meta_cas: bool | None = None
@@ -241,6 +243,25 @@ class VaultStore:
             self._down = exc
             raise
 
+    def _send(self, method: str, url: str, body: Any, slow: Callable[[], Any], content_type: str = "application/json") -> Any:
+        """One bulk request over the lean transport (fast_http.py); through hvac (`slow`) for a
+        cluster, or when the server redirects."""
+        from secretwarden.stores.vault.fast_http import FastTransport, Redirected
+
+        client = self.client  # logs in first
+        if self._ha.clustered:
+            return slow()
+        if self._fast_http is None:
+            with self._lock:
+                if self._fast_http is None:
+                    self._fast_http = FastTransport(
+                        self._ha.current, self.connection.verify, self.connection.timeouts, self.connection.namespace
+                    )
+        try:
+            return self._fast_http.request(method, url, client.token, body, content_type)
+        except Redirected:
+            return slow()
+
     def _url(self, kind: str, path: str) -> str:
         return "/v1/" + self.layout.api(kind, path)
 
@@ -249,9 +270,10 @@ class VaultStore:
         self.stats.metadata_reads += 1
         if self.assume_empty:
             return PathState(path)
+        url = self._url("metadata", path)
         try:
             resp = self._call(
-                lambda: self.client.adapter.get(self._url("metadata", path)),
+                lambda: self._send("GET", url, None, lambda: self.client.adapter.get(url)),
                 self.layout.api("metadata", path),
                 "read",
             )
@@ -365,21 +387,23 @@ class VaultStore:
         self._require_secrets()
         what = self.layout.api("data", st.path)
         body = {"options": {"cas": st.kv}}
+        url = self._url("data", st.path)
         if st.kv and st.latest_readable():
+            patch = {**body, "data": fields}
+            merge = "application/merge-patch+json"
             resp = self._call(
-                lambda: self.client.adapter.request(
-                    "PATCH",
-                    self._url("data", st.path),
-                    json={**body, "data": fields},
-                    headers={"Content-Type": "application/merge-patch+json"},
+                lambda: self._send(
+                    "PATCH", url, patch,
+                    lambda: self.client.adapter.request("PATCH", url, json=patch, headers={"Content-Type": merge}),
+                    content_type=merge,
                 ),
                 what,
                 "patch",
             )
         else:
-            clean = {k: v for k, v in fields.items() if v is not None}
+            create = {**body, "data": {k: v for k, v in fields.items() if v is not None}}
             resp = self._call(
-                lambda: self.client.adapter.post(self._url("data", st.path), json={**body, "data": clean}),
+                lambda: self._send("POST", url, create, lambda: self.client.adapter.post(url, json=create)),
                 what,
                 "create",
             )
@@ -395,8 +419,9 @@ class VaultStore:
             payload["metadata_cas"] = mv
         if self._max_versions is not None:
             payload["max_versions"] = self._max_versions
+        url = self._url("metadata", path)
         self._call(
-            lambda: self.client.adapter.post(self._url("metadata", path), json=payload),
+            lambda: self._send("POST", url, payload, lambda: self.client.adapter.post(url, json=payload)),
             self.layout.api("metadata", path),
             "update",
         )
@@ -637,6 +662,9 @@ class VaultStore:
                 with contextlib.suppress(Exception):
                     self._client.adapter.close()
                 self._client = None
+            if self._fast_http is not None:
+                self._fast_http.close()
+                self._fast_http = None
 
     # --- values -----------------------------------------------------------------------------
 
