@@ -105,6 +105,10 @@ def test_a_secret_moved_between_files_is_reported_where_it_first_appeared(repo: 
     # one commit moves the line to another file and edits files that keep the common word 'svc'
     _commit(repo, {"a/config.py": "NAME = 'svc'\n", "b/other.py": f"x = 1\nTOKEN = '{token}'\n"}, "move")
     assert _found(repo) == [("a/config.py", first, 2)]
+    # a cached re-scan re-reads only the paths with findings, and still sees the move
+    for _ in range(2):
+        cached = run_scan(ScanOptions(target=str(repo), mode="git"))
+        assert [(f.path, f.commit) for f in cached.findings] == [("a/config.py", first)]
 
 
 def test_a_submodule_pointer_is_not_read_as_a_file(repo: Path, tmp_path: Path) -> None:

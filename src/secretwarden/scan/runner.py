@@ -203,10 +203,11 @@ def _scan_tree(options: ScanOptions, result: ScanResult) -> None:
 # so a change seen again (cherry-pick, branch copy, revert) is not scanned twice.
 _SEEN: dict[bytes, tuple[tuple[Finding, ...], tuple[str, ...], int]] = {}
 _SEEN_LIMIT = 200_000
-# Commits with findings are re-read at just those paths while the paths are few;
-# git matches every path of a long pathspec against every tree entry, so past
-# this many it is cheaper to read those commits whole (ansible: 922 commits,
-# 1,410 paths: 12.1 s CPU restricted against 7.0 s whole).
+# Merges with findings are re-read through a pathspec of those paths while the
+# paths are few; git matches every path of a long pathspec against every tree
+# entry, so past this many it is cheaper to read those merges whole (ansible:
+# 1,410 paths: 12.1 s CPU restricted against 7.0 s whole). Ordinary commits
+# need no pathspec: their changes are filtered per commit in-process.
 _RECHECK_PATHS_MAX = 64
 
 def _seen_salt() -> bytes:
@@ -214,8 +215,9 @@ def _seen_salt() -> bytes:
     return hashlib.blake2b(",".join(sorted(_DISABLED)).encode(), digest_size=16).digest()
 
 
-# repository, commits, paths, allow patterns, size cap, merges (True: the commits are merges)
-HistoryUnit = tuple[str, list[str], tuple[str, ...], tuple[str, ...], int, bool]
+# repository, commits, paths, allow patterns, size cap, merges (True: the commits are merges),
+# and for a re-check the paths to read again per commit (None: every path)
+HistoryUnit = tuple[str, list[str], tuple[str, ...], tuple[str, ...], int, bool, dict[str, tuple[str, ...]] | None]
 # dirty: commit -> paths with a finding or notice ("" when the commit could not be read)
 Dirty = dict[str, set[str]]
 HistoryResult = tuple[list[Finding], list[Notice], Dirty, int, int, int, tuple[int, int, int]]
@@ -278,7 +280,7 @@ def _scan_history_unit(unit: HistoryUnit) -> HistoryResult:
 def _scan_merge_chunk(unit: HistoryUnit) -> HistoryResult:
     """Merges: what a merge adds is what is in none of its parents, which only
     git's combined diff (`--cc`) tells; its own `git diff-tree`, one prefilter pass per block."""
-    repo_s, commits, paths, allow_patterns, max_size, _merges = unit
+    repo_s, commits, paths, allow_patterns, max_size, _merges, _only = unit
     repo = Path(repo_s)
     engine = _engine()
     allow = _allow_spec(allow_patterns)
@@ -324,11 +326,15 @@ def _scan_merge_chunk(unit: HistoryUnit) -> HistoryResult:
         _scan_binary_changes(repo, binaries, max_size, findings, notices, dirty)
     if errors:
         return _split_on_error(unit, errors, _scan_merge_chunk)
-    return findings, notices, dirty, len(commits), nbytes, allowed, (os.getpid(), len(_SEEN), confirmed)
+    return findings, notices, dirty, len(commits), nbytes, allowed, (os.getpid(), _dedupe_size(), confirmed)
 
 
 _CLEAN_PAIRS: set[bytes] = set()
-_CLEAN_PAIRS_LIMIT = 500_000
+_CLEAN_PAIRS_LIMIT = 300_000
+
+
+def _dedupe_size() -> int:
+    return len(_SEEN) + len(_CLEAN_PAIRS)
 
 
 def _pair_key(change: git_changes.Change) -> bytes:
@@ -340,7 +346,7 @@ def _pair_key(change: git_changes.Change) -> bytes:
 def _scan_change_chunk(unit: HistoryUnit) -> HistoryResult:
     """One worker's share of ordinary commits: tree diffs from git, blobs from
     one `cat-file --batch`, the changed region of each pair found in-process."""
-    repo_s, commits, paths, allow_patterns, max_size, _merges = unit
+    repo_s, commits, paths, allow_patterns, max_size, _merges, only = unit
     repo = Path(repo_s)
     engine = _engine()
     allow = _allow_spec(allow_patterns)
@@ -358,6 +364,8 @@ def _scan_change_chunk(unit: HistoryUnit) -> HistoryResult:
     for change in changes:
         if change.new is None or (allow is not None and allow.match_file(change.path)):
             continue
+        if only is not None and change.path not in only.get(change.commit, ()):
+            continue  # a re-check reads only where the last scan found something
         key = _pair_key(change)
         if key in _CLEAN_PAIRS:
             continue
@@ -402,6 +410,8 @@ def _scan_change_chunk(unit: HistoryUnit) -> HistoryResult:
                 confirmed += 1
                 found, note, n_allowed = _scan_added(section, max_size)
                 allowed += n_allowed
+                # a secret the file already held is not introduced here (an edited or moved line)
+                found = [f for f in found if f.secret.encode("utf-8", "surrogateescape") not in old]
         if not found and not note:
             if len(_CLEAN_PAIRS) >= _CLEAN_PAIRS_LIMIT:
                 _CLEAN_PAIRS.clear()
@@ -414,7 +424,7 @@ def _scan_change_chunk(unit: HistoryUnit) -> HistoryResult:
             kept_by_commit.setdefault(change.commit, []).append((f.at(path=change.path), change))
     if kept_by_commit:
         _drop_moved(repo, changes, kept_by_commit, limit, findings, dirty)
-    return findings, notices, dirty, len(commits), nbytes, allowed, (os.getpid(), len(_SEEN), confirmed)
+    return findings, notices, dirty, len(commits), nbytes, allowed, (os.getpid(), _dedupe_size(), confirmed)
 
 
 def _drop_moved(repo: Path, changes: list[git_changes.Change],
@@ -445,15 +455,15 @@ def _split_on_error(unit: HistoryUnit, errors: list[str], again: Callable[[Histo
                     ) -> HistoryResult:
     """git stops at the first unreadable object: halve the batch until the
     broken commit stands alone, so every other commit is still read."""
-    repo_s, commits, paths, allow_patterns, max_size, merges = unit
+    repo_s, commits, paths, allow_patterns, max_size, merges, only = unit
     if len(commits) > 1:
         half = len(commits) // 2
-        first = again((repo_s, commits[:half], paths, allow_patterns, max_size, merges))
-        second = again((repo_s, commits[half:], paths, allow_patterns, max_size, merges))
+        first = again((repo_s, commits[:half], paths, allow_patterns, max_size, merges, only))
+        second = again((repo_s, commits[half:], paths, allow_patterns, max_size, merges, only))
         return (first[0] + second[0], first[1] + second[1], {**first[2], **second[2]}, len(commits),
-                first[4] + second[4], first[5] + second[5], (os.getpid(), len(_SEEN), first[6][2] + second[6][2]))
+                first[4] + second[4], first[5] + second[5], (os.getpid(), _dedupe_size(), first[6][2] + second[6][2]))
     notices = [Notice(".", f"cannot read this commit's changes: {errors[0]}", commit=commits[0])]
-    return [], notices, {c: {""} for c in commits}, len(commits), 0, 0, (os.getpid(), len(_SEEN), 0)
+    return [], notices, {c: {""} for c in commits}, len(commits), 0, 0, (os.getpid(), _dedupe_size(), 0)
 
 
 def _history_scope(options: ScanOptions) -> tuple[Path, list[str]]:
@@ -487,6 +497,7 @@ def _scan_history(options: ScanOptions, result: ScanResult) -> None:
     repo, paths = _history_scope(options)
     git_src.check_repo(repo)
     _SEEN.clear()  # nothing from an earlier scan in this process (rules may have changed)
+    _CLEAN_PAIRS.clear()
     revs = git_src.rev_range(repo, since=options.since, branch=options.branch)
     listed = git_src.list_commits(repo, revs, paths)
     dates = {sha: date for sha, date, _merge in listed}
@@ -498,20 +509,27 @@ def _scan_history(options: ScanOptions, result: ScanResult) -> None:
         cache = CommitCache(git_src.git_common_dir(repo), scope)
     todo = [sha for sha, _date, _merge in listed if cache is None or sha not in cache]
     # Commits that had findings are read again, but only at the paths that had them.
+    # Ordinary commits filter their changes per commit in-process; merges need
+    # a pathspec, which git matches against every tree entry: capped.
     recheck = [sha for sha in todo if cache is not None and cache.dirty_paths(sha)]
-    recheck_paths = sorted({p for sha in recheck for p in (cache.dirty_paths(sha) if cache else ())})
-    if len(recheck_paths) > _RECHECK_PATHS_MAX:
-        recheck, recheck_paths = [], []
+    only = {sha: tuple(cache.dirty_paths(sha)) for sha in recheck} if cache is not None else {}
+    merge_paths = sorted({p for sha in recheck if sha in merges for p in only[sha]})
+    if len(merge_paths) > _RECHECK_PATHS_MAX:
+        recheck, merge_paths = [sha for sha in recheck if sha not in merges], []
+    recheck_paths = {p for sha in recheck for p in only[sha]}
     rechecked = set(recheck)
     full = [sha for sha in todo if sha not in rechecked]
     jobs = _jobs(options)
     size = max(20, min(1000, len(full) // (jobs * 6) + 1))
     work: list[HistoryUnit] = []
-    for commits, where, step in ((full, tuple(paths), size), (recheck, tuple(recheck_paths), 1000)):
+    for commits, again in ((full, False), (recheck, True)):
         for kind in (False, True):
             mine = [sha for sha in commits if (sha in merges) == kind]
-            work += [(str(repo), mine[i:i + step], where, options.allow_paths, options.max_file_size, kind)
-                     for i in range(0, len(mine), step)]
+            where = tuple(merge_paths) if again and kind else tuple(paths)
+            per_commit = {sha: only[sha] for sha in mine} if again and not kind else None
+            step = 1000 if again else size
+            work += [(str(repo), mine[i:i + step], where, options.allow_paths, options.max_file_size, kind,
+                      per_commit) for i in range(0, len(mine), step)]
     dirty: Dirty = {}
     seen_sizes: dict[int, int] = {}
     confirmed = 0

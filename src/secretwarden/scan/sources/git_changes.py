@@ -254,26 +254,35 @@ def _lines(text: bytes) -> list[bytes]:
 
 def added_section(commit: str, path: str, old: bytes, new: bytes, hunks: Sequence[Hunk], joined: bytes,
                   offsets: Sequence[int], candidates: Sequence[int]) -> Section | None:
-    """The lines this change added, or None when no candidate (an offset into
-    `joined`, see `hunk_text`) is on a line the parent did not have."""
+    """The lines added by the runs where a candidate (an offset into `joined`,
+    see `hunk_text`) is on a line the parent did not have; None when there is none.
+
+    Each run is judged on its own, as a reviewer reads a hunk: the runs without
+    such a candidate cannot hold a finding and are not read. `removed` is left
+    empty: whether a secret was already in the file is asked of the parent's
+    whole version (see the runner)."""
+    wanted: list[int] = []
     checked = -1
-    for end in candidates:
+    for end in sorted(candidates):
         line_start = joined.rfind(b"\n", 0, max(0, end - 1)) + 1
         if line_start == checked:
             continue
         checked = line_start
         k = bisect.bisect_right(offsets, line_start) - 1
-        line_end = joined.find(b"\n", line_start, offsets[k + 1] if k + 1 < len(offsets) else len(joined))
+        if wanted and wanted[-1] == k:
+            continue
         o0, o1, n0, n1 = hunks[k]
-        line = joined[line_start:line_end if line_end >= 0 else n1 - n0 + offsets[k]]
+        line_end = joined.find(b"\n", line_start, offsets[k] + n1 - n0)
+        line = joined[line_start:line_end if line_end >= 0 else offsets[k] + n1 - n0]
         if not _holds_line(old, line, o0, o1):
-            break
-    else:
+            wanted.append(k)
+    if not wanted:
         return None  # every candidate is on a line the parent already had
     section = Section(commit, path)
     line_no = 1
     last = 0
-    for o0, o1, n0, n1 in hunks:
+    for k in wanted:
+        o0, o1, n0, n1 = hunks[k]
         line_no += new.count(b"\n", last, n0)
         last = n0
         new_lines = _lines(new[n0:n1])
@@ -281,11 +290,9 @@ def added_section(commit: str, path: str, old: bytes, new: bytes, hunks: Sequenc
             section.added.extend(new_lines)
             section.line_numbers.extend(range(line_no, line_no + len(new_lines)))
             continue
-        old_lines = _lines(old[o0:o1])
-        added, removed = changed_lines(old_lines, new_lines)
+        added, _removed = changed_lines(_lines(old[o0:o1]), new_lines)
         section.added.extend(new_lines[j] for j in added)
         section.line_numbers.extend(line_no + j for j in added)
-        section.removed.extend(old_lines[i] for i in removed)
     return section
 
 
