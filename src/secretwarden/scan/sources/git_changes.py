@@ -2,17 +2,16 @@
 added, found in-process instead of by `git diff`.
 
 Most of what `git log -p` costs is diffing: reading both versions of every
-changed file and aligning their lines, for every one of a history's file
-changes. A scanner needs far less. It needs the text a change added only when
-that text could hold a secret, and the new version's changed region tells that
-without any alignment: the common head and tail of the two versions are
-skipped with memory compares, the region between them is prefiltered in one
-hyperscan call, and only a region with a candidate is split into lines.
+changed file and aligning their lines, for every file change of a history. A
+scanner needs far less: the added text only where it could hold a secret. So
+the runs where two versions differ are found with memory compares and
+substring searches (`changed_hunks`), their new side is prefiltered in one
+hyperscan call by the caller, and only a run with a candidate on a line the
+parent did not have is split into lines and aligned (`added_section`).
 
-An added line is a line of the new version's changed region that the old
-version's changed region does not hold. That is what a diff marks `+` minus
-lines that only moved within the region: text that was already at this path
-in the parent is not newly introduced.
+An added line is a line of a run's new side that a diff would mark `+`, minus
+lines that only moved within the run: text that was already at this path in
+the parent is not newly introduced.
 
 Merges are not read here (their "added" lines are those in no parent: see
 `git_diff`, which asks git for combined diffs of just the merge commits).
