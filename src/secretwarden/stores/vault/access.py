@@ -120,6 +120,8 @@ def render_policies(layout: VaultLayout, request: AccessRequest) -> dict[str, st
             for kind in ("data", "metadata"):
                 body.append(_rule(layout.api(kind, p), READ))
             body.append(_rule(layout.api("metadata", join(layout.warden_base, "history", p)) + "/*", READ))
+        # `warden run` reads the open incidents from the register's head (stores/vault/journal.py).
+        body.append(_rule(layout.api("metadata", join(layout.warden_base, "journal", "incidents", "head")), READ))
         out[policy_name(request.project, request.env, svc.service, svc.instance or "", "read")] = "\n".join(body)
     for ns in request.namespaces:
         owned = {layout.namespace_path(request.env, ns.namespace)}
@@ -137,6 +139,12 @@ def render_policies(layout: VaultLayout, request: AccessRequest) -> dict[str, st
         body.append(_rule(layout.api("metadata", root) if root else f"{layout.mount}/metadata/", '["list"]'))
         body.append(_rule(layout.api("metadata", join(layout.warden_base, "denied")), '["create", "read", "update"]'))
         body.append(_rule(layout.api("metadata", join(layout.warden_base, "fingerprint-key")), '["create", "read"]'))
+        # The shared journals (docs/team.md): an entry may be created, never changed or deleted;
+        # only the head moves (check-and-set).
+        journal = layout.api("metadata", join(layout.warden_base, "journal"))
+        body.append(_rule(journal + "/+/e/*", '["create", "read", "list"]'))
+        body.append(_rule(journal + "/+/e", '["list"]'))
+        body.append(_rule(journal + "/+/head", '["create", "read", "update"]'))
         out[policy_name(request.project, request.env, ns.namespace, "admin")] = "\n".join(body)
     listing = layout.env_listing()
     envs_rule = []
