@@ -45,13 +45,15 @@ WRITER_SCRIPT = textwrap.dedent(
     """
     import os, sys
     sys.path.insert(0, os.environ["JOURNAL_TEST_ROOT"])
-    from tests.stores.journal_support import incident, writer
-    from tests.stores.journal_support import open_for_writer
+    from tests.stores.journal_support import incident, numbered, open_for_writer, writer
     who, count = sys.argv[1], int(sys.argv[2])
     store = open_for_writer()
     journal = store.shared_journal()
     for n in range(count):
-        journal.append("incidents", writer(incident(n, who)))
+        if os.environ.get("JOURNAL_TEST_NUMBERED"):
+            numbered(journal, who)  # the number is decided on the head the entry follows
+        else:
+            journal.append("incidents", writer(incident(n, who)))
     store.close()
     """
 )

@@ -124,3 +124,20 @@ def test_parallel_writer_processes_lose_nothing(vault_server: Any, prefix: str) 
     assert head.seq == 100 and len(head.index["open"]) == 100
     assert verify_part(journal, INCIDENTS, KEY) == []
     store.close()
+
+
+@pytest.mark.slow
+def test_parallel_writers_never_share_an_incident_number(vault_server: Any, prefix: str) -> None:
+    env = {
+        "JOURNAL_TEST_BACKEND": "vault",
+        "JOURNAL_TEST_PATH": prefix,
+        "JOURNAL_TEST_ADDR": vault_server.address,
+        "JOURNAL_TEST_TOKEN": vault_server.root_token,
+        "JOURNAL_TEST_NUMBERED": "1",
+    }
+    run_writers(env, 4, 10)
+    store = open_store(vault_server, prefix)
+    entries = store.shared_journal().entries(INCIDENTS)
+    assert [e["id"] for e in entries] == [f"INC-{n:04d}" for n in range(1, 41)]
+    assert store.shared_journal().head(INCIDENTS).index["last"] == 40
+    store.close()
