@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from secretwarden.contract.loader import LoadedContract
     from secretwarden.contract.model import Contract
 
-REPORT_PLAN_FORMAT = "report-plan-v2"
+REPORT_PLAN_FORMAT = "report-plan-v3"
 
 # The columns of an environment, in the order `EnvColumns.rows()` yields them.
 COLUMNS = (
@@ -158,6 +158,9 @@ class ReportPlan:
     envs: dict[str, EnvColumns]  # in contract order
     namespaces: dict[str, NamespacePolicy]
     keys: dict[tuple[str, str], KeyGuarantee]  # declared (namespace, key) -> guarantee
+    # pseudo-namespaces where bootstrap keeps Direct-Vault credentials (contract/direct_vault.py):
+    # in a store, their keys are not orphans
+    credential_namespaces: frozenset[str] = frozenset()
 
 
 # --- compiling --------------------------------------------------------------------------------
@@ -224,7 +227,9 @@ def compile_report_plan(contract: Contract, digest: str) -> ReportPlan:
     namespaces = {
         name: NamespacePolicy(ns.deprecated, ns.hold_until, ns.past_hold) for name, ns in contract.namespaces.items()
     }
-    return ReportPlan(digest, envs, namespaces, key_guarantees(contract))
+    from secretwarden.contract.direct_vault import credential_namespaces
+
+    return ReportPlan(digest, envs, namespaces, key_guarantees(contract), credential_namespaces(contract))
 
 
 # --- (de)serialising ----------------------------------------------------------------------------
@@ -267,6 +272,7 @@ def _to_json(plan: ReportPlan) -> dict[str, Any]:
             for n, p in plan.namespaces.items()
         },
         "keys": [[ns, key, g.sensitive, g.digest, g.guaranteed] for (ns, key), g in plan.keys.items()],
+        "credential_namespaces": sorted(plan.credential_namespaces),
     }
 
 
@@ -286,6 +292,7 @@ def _from_json(doc: dict[str, Any]) -> ReportPlan:
             n: NamespacePolicy(d, dt.date.fromisoformat(h) if h else None, p) for n, (d, h, p) in doc["namespaces"].items()
         },
         keys={(ns, key): KeyGuarantee(s, dg, g) for ns, key, s, dg, g in doc["keys"]},
+        credential_namespaces=frozenset(doc["credential_namespaces"]),
     )
 
 

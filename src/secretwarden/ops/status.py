@@ -271,9 +271,7 @@ def env_status(
     if service:
         orphans: list[SlotRef] = []
     else:
-        from secretwarden.contract.direct_vault import credential_namespaces
-
-        kept = credential_namespaces(ws.contract)  # Direct-Vault AppRole credentials bootstrap keeps
+        kept = report_plan(ws.loaded).credential_namespaces  # Direct-Vault AppRole credentials bootstrap keeps
         orphans = sorted(
             m.slot for w, m in metas.items() if w not in wanted and m.version is not None and w[0] not in kept
         )
