@@ -112,3 +112,13 @@ def test_assignment_search_is_finditer(text: str) -> None:
         return [(m.span(), m.groupdict()) for m in matches]
 
     assert spans(generic._assignments(text)) == spans(generic._ASSIGN.finditer(text))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("PASSWORDpasswordIdentifiedconvertTo-SecureString é")), max_size=60))
+def test_folded_statement_gate_is_the_caseless_one(text: str) -> None:
+    from secretwarden.scan.rules import generic
+
+    folded = text.lower() if text.isascii() else None
+    expected = generic._STATEMENT_WORDS.search(text) is not None
+    assert generic._gate_holds(generic._STATEMENT_WORDS, text, folded) == expected

@@ -152,6 +152,17 @@ _PROSE = re.compile(
 
 
 
+# the statement syntax's words, searched caseless; `_gate_holds` uses the lower-cased twin on ASCII text
+_STATEMENT_WORDS = re.compile(r"(?i)password|identified|convertto-securestring")
+_STATEMENT_WORDS_FOLDED = re.compile(r"password|identified|convertto-securestring")
+
+
+def _gate_holds(gate: re.Pattern[str], text: str, folded: str | None) -> bool:
+    if gate is _STATEMENT_WORDS and folded is not None:
+        return _STATEMENT_WORDS_FOLDED.search(folded) is not None
+    return gate.search(text) is not None
+
+
 def _gate(*needles: str) -> re.Pattern[str]:
     """Matches a line holding any of `needles` (one C search instead of a loop of `in` tests)."""
     return re.compile("|".join(re.escape(n) for n in needles))
@@ -162,7 +173,7 @@ def _gate(*needles: str) -> re.Pattern[str]:
 _SYNTAXES: tuple[tuple[re.Pattern[str], re.Pattern[str] | None], ...] = (
     (_ASSIGN, None), (_PAIR, re.compile(r"[\"']\s*,\s*[\"']")), (_CALL, re.compile(r"\(\s*[\"']")),
     (_XML, _gate("<")), (_CLI, _gate("-")),
-    (_STATEMENT, re.compile(r"(?i)password|identified|convertto-securestring")),
+    (_STATEMENT, _STATEMENT_WORDS),
     (_PROSE, _gate("assword ", "ASSWORD ", "asswd ", "assphrase ")),
     (_CALL_DECODED, _gate("decode(", "Decode(", "unhexlify(", "fromhex(", "Base64String(", "Buffer.from(")),
 )
@@ -312,6 +323,7 @@ _VERSION_OR_OID = re.compile(r"^[~^<>=v]{0,2}\d+(?:\.\d+){2,}$")  # `~1.3.0`, `1
 _NUMBER_METHOD = re.compile(r"^\d+(?:\.[a-z_]+)+$")
 _UUID_NAMES = re.compile(r"(?i)csrf|xsrf|nonce|request|trace|correlation|idempot|session|state|uuid|guid")
 _WORD_RE = re.compile(_WORD, re.IGNORECASE)
+_WORD_FOLDED = re.compile(_WORD)  # for lower-cased ASCII text
 _JOIN_MARK = _gate('" + "', "' + '", '"+"', "'+'", "' . '", '" . "', "'.'")
 _JOIN_GIVEAWAY = re.compile(r"(?i)fake|dummy|test|example|sample|mock|placeholder")
 _CONCAT = re.compile(r"(?<=[A-Za-z0-9_\-+/=.!@#$%^&*?])([\"'])\s*(?:\+|\.)\s*\1(?=[A-Za-z0-9_\-+/=.!@#$%^&*?]+\1(?!\s*\*))")
@@ -386,9 +398,12 @@ def _assignments(text: str) -> Iterator[re.Match[str]]:
     tries every position, each time expanding the lazy key over the whole token; here the
     regex is only asked at those starts before each secret word, in order, so the first
     match found is the leftmost one finditer would report."""
+    # ASCII text lower-cased keeps every offset, and a case-sensitive search is several
+    # times faster than an IGNORECASE one; other text keeps the caseless pattern (Unicode folding)
+    folded = text.lower() if text.isascii() else None
     pos = 0  # no match starts before pos
     while True:
-        word = _WORD_RE.search(text, pos)
+        word = _WORD_RE.search(text, pos) if folded is None else _WORD_FOLDED.search(folded, pos)
         if word is None:
             return
         run = word.start()
@@ -443,8 +458,9 @@ class GenericRule(Rule):
         for variant in variants:
             joined_variant = variant is not ctx and variant.line != line.replace('\\"', '"')
             text = variant.line[:4000]
+            folded = text.lower() if text.isascii() else None
             for regex, gate in _SYNTAXES:
-                if gate is not None and gate.search(text) is None:
+                if gate is not None and not _gate_holds(gate, text, folded):
                     continue
                 for m in _matches(regex, text):
                     hit = self._hit(m, regex, variant)
