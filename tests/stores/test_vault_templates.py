@@ -5,6 +5,7 @@ slot a service does not declare, and `warden migrate` between two layouts on the
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from pathlib import Path
 
@@ -178,3 +179,65 @@ def test_migrate_between_two_layouts_on_one_server(tmp_path: Path, vault_server:
     assert row["data"]["data"] == {"API_TOKEN": after}
     reused = run_warden("-c", contract, "set", "api/API_TOKEN", "--env", "dev", input=before, env=env)
     assert reused.returncode != 0 and before not in reused.output  # the old value's fingerprint came along
+
+
+def test_bulk_requests_over_tls_verify_the_servers_certificate(tmp_path: Path) -> None:
+    """The lean transport (fast_http.py) speaks HTTPS with the store's `ca_cert`; a server whose
+    certificate the CA does not sign is refused, with exit 3 and no traceback."""
+    import subprocess
+
+    from tests.vault_server import bao_binary, free_port
+
+    binary = bao_binary()
+    if binary is None:
+        pytest.skip("the `bao` binary is not installed")
+    port = free_port()
+    certs = tmp_path / "certs"
+    certs.mkdir()
+    token = "root-" + secrets.token_hex(8)
+    env_clean = {k: v for k, v in os.environ.items() if not k.startswith(("VAULT_", "BAO_"))}
+    with open(tmp_path / "server.log", "wb") as log:
+        proc = subprocess.Popen(
+            [binary, "server", "-dev", "-dev-tls", f"-dev-tls-cert-dir={certs}", f"-dev-root-token-id={token}",
+             f"-dev-listen-address=127.0.0.1:{port}"],
+            stdout=log, stderr=subprocess.STDOUT, env=env_clean, cwd=tmp_path,
+        )
+    try:
+        address = f"https://127.0.0.1:{port}"
+        ca = certs / "vault-ca.pem"
+        for _ in range(300):  # the server writes its CA, then listens
+            if _up(address, ca):
+                break
+        else:
+            pytest.fail(f"the TLS dev server did not start; see {tmp_path / 'server.log'}")
+        store = f"stores:\n  vault:\n    backend: vault\n    options: {{address: {address}, ca_cert: {ca}, layout: per-key}}\n"
+        contract = tmp_path / "warden.yaml"
+        contract.write_text(MINIMAL_CONTRACT.replace("namespaces:\n", store + "namespaces:\n", 1))
+        env = {"VAULT_TOKEN": token, "BAO_TOKEN": token}
+        boot = run_warden("-c", contract, "bootstrap", "--env", "dev", "--format", "json", env=env, timeout=120)
+        assert boot.returncode in (0, 1), boot.output
+        assert len(json.loads(boot.stdout)["keys_generated"]) == 5
+        assert run_warden("-c", contract, "status", "--env", "dev", env=env).returncode in (0, 1)
+        other = tmp_path / "other-ca.pem"
+        other.write_text((certs / "vault-cert.pem").read_text())  # a certificate, not the CA that signed it
+        contract.write_text(contract.read_text().replace(str(ca), str(other)))
+        refused = run_warden("-c", contract, "status", "--env", "dev", env={**env, "REQUESTS_CA_BUNDLE": str(other)})
+        assert refused.returncode == 3 and "Traceback" not in refused.output, refused.output
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def _up(address: str, ca: Path) -> bool:
+    import time
+
+    import requests
+
+    if ca.exists():
+        try:
+            requests.get(f"{address}/v1/sys/health", verify=str(ca), timeout=1)
+            return True
+        except requests.exceptions.RequestException:
+            pass
+    time.sleep(0.1)
+    return False

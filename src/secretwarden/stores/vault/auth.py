@@ -134,6 +134,9 @@ def make_client(conn: Connection, root: Path, pool_size: int = 16) -> Any:
         session.trust_env = False
         if verify is True:
             verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+    # hvac takes TLS verification from a session it is given, not from its own `verify` argument:
+    # without this, `ca_cert` and `skip_verify` were ignored.
+    session.verify = verify
     adapter = HTTPAdapter(pool_connections=2, pool_maxsize=pool_size, max_retries=0)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
