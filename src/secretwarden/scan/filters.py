@@ -119,18 +119,22 @@ def is_masked(value: str) -> bool:
 def is_repeated_or_sequential(value: str) -> bool:
     """`aaaaaaaa`, `abababab`, `123456789`, `qwerty...`: typed, not generated."""
     v = value.lower()
-    if len(set(v)) <= 2 and len(v) >= 4:
+    size = len(v)
+    distinct = set(v)
+    if len(distinct) <= 2 and size >= 4:
         return True
-    if len(v) >= 8 and max(v.count(c) for c in set(v)) / len(v) >= 0.6:
+    if size >= 8 and max(map(v.count, distinct)) / size >= 0.6:
         return True  # `SKaaaaaaaaaaaaaaaa`: one character fills most of it
     for n in (2, 3, 4):
-        if len(v) >= n * 2 and v == (v[:n] * (len(v) // n + 1))[: len(v)]:
+        if size >= n * 2 and v == (v[:n] * (size // n + 1))[:size]:
             return True
-    if len(v) >= 6 and any(v in seq for seq in _SEQUENCES_BOTH_WAYS):
+    if size >= 6 and any(v in seq for seq in _SEQUENCES_BOTH_WAYS):
         return True
+    if size < 8:
+        return False
     # mostly made of runs like `123456` or `abcdef` (`1234567890abcdefghij`)
-    covered = sum(len(m.group(0)) for m in _RUNS.finditer(v))
-    return len(v) >= 8 and covered / len(v) >= 0.6
+    covered = sum(m.end() - m.start() for m in _RUNS.finditer(v))
+    return covered / size >= 0.6
 
 
 def is_hash_or_digest(value: str, key: str = "") -> bool:
