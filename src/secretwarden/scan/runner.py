@@ -553,7 +553,7 @@ def _scan_history(options: ScanOptions, result: ScanResult) -> None:
            f"{' (cache file rejected)' if cache is not None and cache.rejected else ''}, "
            f"{len(full)} read, {len(recheck)} read again at {len(recheck_paths)} paths with findings, "
            f"{confirmed} file changes confirmed, "
-           f"dedupe entries {sum(seen_sizes.values())}, patch bytes {result.stats.bytes}")
+           f"dedupe entries {sum(seen_sizes.values())}, changed text bytes {result.stats.bytes}")
 
 
 # --- staged ------------------------------------------------------------------
