@@ -241,3 +241,53 @@ def _up(address: str, ca: Path) -> bool:
             pass
     time.sleep(0.1)
     return False
+
+
+def test_a_store_behind_a_proxy_sends_every_request_through_it(tmp_path: Path, vault_server: VaultServer) -> None:
+    """HTTP_PROXY/HTTPS_PROXY are honoured by hvac (requests), not by the lean transport: a store
+    the environment routes through a proxy keeps its bulk KV requests on hvac too."""
+    import http.client
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from urllib.parse import urlsplit
+
+    seen: list[str] = []
+
+    class Forward(BaseHTTPRequestHandler):
+        def _forward(self) -> None:
+            target = urlsplit(self.path)
+            seen.append(target.path)
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            conn = http.client.HTTPConnection(target.hostname or "127.0.0.1", target.port, timeout=30)
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("proxy-connection", "connection")}
+            conn.request(self.command, target.path + (f"?{target.query}" if target.query else ""), body or None, headers)
+            answer = conn.getresponse()
+            data = answer.read()
+            self.send_response(answer.status)
+            for k, v in answer.getheaders():
+                if k.lower() not in ("transfer-encoding", "connection", "content-length"):
+                    self.send_header(k, v)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            conn.close()
+
+        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_LIST = _forward
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    proxy = ThreadingHTTPServer(("127.0.0.1", 0), Forward)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    try:
+        store = "stores:\n  vault:\n    backend: vault\n    options: {layout: per-key, path_prefix: " + _root() + "}\n"
+        contract = tmp_path / "warden.yaml"
+        contract.write_text(MINIMAL_CONTRACT.replace("namespaces:\n", store + "namespaces:\n", 1))
+        address = f"http://127.0.0.1:{proxy.server_address[1]}"
+        env = {**vault_server.env(), "HTTP_PROXY": address, "http_proxy": address, "NO_PROXY": "", "no_proxy": ""}
+        boot = run_warden("-c", contract, "bootstrap", "--env", "dev", "--format", "json", env=env, timeout=120)
+        assert boot.returncode in (0, 1), boot.output
+        assert len(json.loads(boot.stdout)["keys_generated"]) == 5
+        assert sum("/v1/secret/data/" in p for p in seen) >= 5, seen  # the value writes went through the proxy
+    finally:
+        proxy.shutdown()

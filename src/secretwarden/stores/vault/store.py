@@ -172,6 +172,7 @@ class VaultStore:
         self._names_from_values = read_values_for_names
         self._client: Any = None
         self._fast_http: FastTransport | None = None  # bulk requests' transport (single server)
+        self._proxy: bool | None = None  # a proxy applies to the server (decided once)
         self._lock = threading.Lock()
         self._data_cache: dict[tuple[str, int | None], dict[str, Any]] = {}
         self._meta_cas: bool | None = None
@@ -249,7 +250,7 @@ class VaultStore:
         from secretwarden.stores.vault.fast_http import FastTransport, Redirected
 
         client = self.client  # logs in first
-        if self._ha.clustered:
+        if self._ha.clustered or self._proxied():
             return slow()
         if self._fast_http is None:
             with self._lock:
@@ -261,6 +262,15 @@ class VaultStore:
             return self._fast_http.request(method, url, client.token, body, content_type)
         except Redirected:
             return slow()
+
+    def _proxied(self) -> bool:
+        """Whether HTTPS_PROXY/HTTP_PROXY/NO_PROXY route this server through a proxy, which only
+        `requests` (hvac) honours: such a store keeps every request on hvac."""
+        if self._proxy is None:
+            from requests.utils import get_environ_proxies
+
+            self._proxy = bool(get_environ_proxies(self._ha.current))
+        return self._proxy
 
     def _url(self, kind: str, path: str) -> str:
         return "/v1/" + self.layout.api(kind, path)
