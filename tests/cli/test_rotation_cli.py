@@ -240,3 +240,21 @@ def test_no_value_in_any_output_of_the_new_commands(repo: Path, isolated_home: P
         data = path.read_bytes()
         for value in secrets:
             assert value.encode() not in data, (path.name, "value leaked into a file")
+
+
+def test_an_incident_in_dev_needs_no_answer_from_prods_store(repo: Path) -> None:
+    """Staging's or prod's server is often out of a laptop's reach: an incident in dev is
+    opened, listed and closed with dev's store alone; a list of every store says which did not answer."""
+    seed(repo, dt.datetime(2026, 1, 1, tzinfo=dt.UTC), "dev")
+    unreachable = "second: {backend: vault, options: {address: 'http://127.0.0.1:9', connect_timeout: 1, connect_retry_deadline: 1}}"
+    repo.write_text(repo.read_text().replace("second: {backend: embedded, options: {path: .warden/second.db}}", unreachable))
+    env = {"VAULT_TOKEN": "not-used", "BAO_TOKEN": "not-used"}
+    opened = run_warden("incident", "open", "api/API_TOKEN", "--env", "dev", "--reason", "pasted in chat", cwd=repo.parent, env=env)
+    assert opened.returncode == 0, opened.output
+    listed = run_warden("incident", "list", "--env", "dev", "--format", "json", cwd=repo.parent, env=env)
+    assert listed.returncode == 0 and [i["id"] for i in json.loads(listed.stdout)] == ["INC-0001"], listed.output
+    everywhere = run_warden("incident", "list", cwd=repo.parent, env=env)
+    assert everywhere.returncode == 3 and "127.0.0.1:9" in everywhere.stderr and "Traceback" not in everywhere.output
+    assert run_warden("rotate", "api/API_TOKEN", "--env", "dev", "--generate", cwd=repo.parent, env=env).returncode == 0
+    closed = run_warden("incident", "close", "INC-0001", "--root-cause", "chat export", cwd=repo.parent, env=env)
+    assert closed.returncode == 0, closed.output

@@ -59,14 +59,15 @@ def close(ctx: click.Context, incident_id: str, root_cause: str, dry_run: bool) 
 
 @incident.command("list")
 @click.option("--open", "only_open", is_flag=True, help="Only incidents not closed yet.")
+@click.option("--env", "-e", "envs", multiple=True, help="Only the stores of these environments (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table")
 @click.pass_context
-def list_(ctx: click.Context, only_open: bool, fmt: str) -> None:
+def list_(ctx: click.Context, only_open: bool, envs: tuple[str, ...], fmt: str) -> None:
     """Open and closed incidents, with their state (open / rotated / closed)."""
     from secretwarden.ops.incidents import list_incidents
 
     with workspace(ctx, "incident") as ws:
-        rows = list_incidents(ws, include_closed=not only_open)
+        rows = list_incidents(ws, include_closed=not only_open, envs=list(envs) or None)
     if fmt == "json":
         echo_json([i.to_json() for i in rows])
         return

@@ -22,7 +22,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from secretwarden.errors import CompromisedSecret, SecretNotFound, UsageError
+from secretwarden.errors import CompromisedSecret, SecretNotFound, StoreError, UsageError
 from secretwarden.identity import current_user
 from secretwarden.ops.journal import INCIDENTS, incident_journal
 from secretwarden.ops.secrets import audited, slot_fields
@@ -81,10 +81,11 @@ def _slot_of(e: dict[str, Any]) -> SlotRef:
     return SlotRef(env, namespace, key, instance)
 
 
-def _recorded(ws: Workspace) -> list[Incident]:
-    """Fold the register's open/close events into incidents (without store state)."""
+def _recorded(ws: Workspace, envs: list[str] | None = None) -> list[Incident]:
+    """Fold the register's open/close events into incidents (without store state), of every
+    store or of `envs`' stores only (an environment's incidents never wait on another's store)."""
     found: dict[str, Incident] = {}
-    for e in incident_journal(ws).entries():
+    for e in incident_journal(ws).entries(envs):
         try:
             if e.get("event") == "open":
                 found[str(e["id"])] = Incident(
@@ -117,13 +118,15 @@ def _rotated_version(ws: Workspace, inc: Incident) -> int | None:
     return None
 
 
-def list_incidents(ws: Workspace, *, include_closed: bool = True) -> list[Incident]:
-    incidents = _recorded(ws)
+def list_incidents(ws: Workspace, *, include_closed: bool = True, envs: list[str] | None = None) -> list[Incident]:
+    """Every incident of the project, or of `envs`' stores (each read once)."""
+    incidents = _recorded(ws, envs)
     for inc in incidents:
         if inc.closed_at is None and inc.slot.env in ws.contract.environments:
             inc.rotated_version = _rotated_version(ws, inc)
     known = {(i.store, i.slot) for i in incidents if i.closed_at is None}
-    for store_name, reader in ws.metadata_by_store().items():
+    readers = ws.metadata_by_store() if envs is None else {ws.store_for(env): ws.metadata(env) for env in envs}
+    for store_name, reader in readers.items():
         for meta in reader.list_meta():
             if meta.compromised and (store_name, meta.slot) not in known:
                 assert meta.compromised_at is not None
@@ -144,7 +147,25 @@ def list_incidents(ws: Workspace, *, include_closed: bool = True) -> list[Incide
 
 
 def open_incidents_for(ws: Workspace, slot: SlotRef) -> list[Incident]:
-    return [i for i in _recorded(ws) if i.slot == slot and i.closed_at is None]
+    return [i for i in _recorded(ws, [slot.env]) if i.slot == slot and i.closed_at is None]
+
+
+def _last_numbers_elsewhere(ws: Workspace, store_name: str) -> list[int]:
+    """The last incident number of every other store the project uses, read now.
+
+    A store that cannot be reached (staging's server from a laptop) does not
+    stop an incident in this one: it is skipped, at the cost that a number
+    taken there meanwhile may repeat in this store (ids are unique per store;
+    docs/team.md)."""
+    numbers: list[int] = []
+    journal = incident_journal(ws)
+    for other in {ws.store_for(env) for env in ws.contract.environments} - {store_name}:
+        env = next(e for e in ws.contract.environments if ws.store_for(e) == other)
+        try:
+            numbers += [int(part.head(INCIDENTS).index.get("last") or 0) for part in journal.parts([env]).values()]
+        except StoreError:
+            continue
+    return numbers
 
 
 def open_incident(ws: Workspace, slot: SlotRef, reason: str, *, dry_run: bool = False) -> Incident:
@@ -172,9 +193,7 @@ def open_incident(ws: Workspace, slot: SlotRef, reason: str, *, dry_run: bool = 
         # Numbers run across the project's stores: the other stores' last numbers, read now
         # (a number is claimed by check-and-set within one store; see docs/team.md).
         journal = incident_journal(ws)
-        elsewhere = [
-            int(part.head(INCIDENTS).index.get("last") or 0) for name, part in journal.parts().items() if name != store_name
-        ]
+        elsewhere = _last_numbers_elsewhere(ws, store_name)
 
         def build(head: JournalHead) -> dict[str, Any]:
             # Decided on the head the entry will follow: two writers never share a number,
@@ -199,10 +218,27 @@ def open_incident(ws: Workspace, slot: SlotRef, reason: str, *, dry_run: bool = 
     return planned
 
 
+def _recorded_where_reachable(ws: Workspace) -> tuple[dict[str, Incident], list[StoreError]]:
+    """Incidents by id from every store that answers, and the errors of those that did not."""
+    found: dict[str, Incident] = {}
+    errors: list[StoreError] = []
+    by_store: dict[str, str] = {}
+    for env in ws.contract.environments:
+        by_store.setdefault(ws.store_for(env), env)
+    for env in by_store.values():
+        try:
+            found.update((i.id, i) for i in _recorded(ws, [env]))
+        except StoreError as exc:
+            errors.append(exc)
+    return found, errors
+
+
 def close_incident(ws: Workspace, incident_id: str, root_cause: str, *, dry_run: bool = False) -> Incident:
     root_cause = " ".join(root_cause.split())
-    incidents = {i.id: i for i in _recorded(ws)}
+    incidents, unreachable = _recorded_where_reachable(ws)
     inc = incidents.get(incident_id)
+    if inc is None and unreachable:
+        raise unreachable[0]  # it may be in a store that did not answer: say which, not "unknown"
     if inc is None:
         from secretwarden.contract.suggest import closest
 
