@@ -308,14 +308,15 @@ def changed_lines(old: list[bytes], new: list[bytes]) -> tuple[list[int], list[i
     from collections import Counter
 
     counts_old, counts_new = Counter(old), Counter(new)
-    if not any(0 < counts_old[line] < n for line, n in counts_new.items()):
+    had = counts_old.get
+    if not any(0 < had(line, 0) < n for line, n in counts_new.items()):
         return ([j for j, line in enumerate(new) if line not in counts_old],
                 [i for i, line in enumerate(old) if line not in counts_new])
     where = {line: i for i, line in enumerate(old) if counts_old[line] == 1}
     anchors: list[tuple[int, int]] = []
     last = -1
     for j, line in enumerate(new):
-        if counts_new[line] == 1:
+        if counts_new[line] == 1:  # every line of `new` is counted: no missing-key call
             i = where.get(line, -1)
             if i > last:
                 anchors.append((i, j))
