@@ -63,3 +63,12 @@ def test_a_kubernetes_login_answered_with_500_is_reported_as_a_server_error(
     assert "HTTP 500" in r.stderr and "could not load backend configuration" in r.stderr, r.stderr
     assert "did not answer" not in r.stderr and "login" in r.stderr
     assert jwt_file.read_text() not in r.output
+
+
+def test_a_host_name_that_does_not_resolve_is_said_so(tmp_path: Path) -> None:
+    contract = tmp_path / "warden.yaml"
+    options = "address: http://openbao.warden-test.invalid:8200, connect_retry_deadline: 1, connect_timeout: 1"
+    contract.write_text(contract_with(options))
+    r = run_warden("--contract", contract, "status", "--env", "dev", env={"VAULT_TOKEN": "t", "BAO_TOKEN": "t"})
+    assert r.returncode == 3 and "does not resolve" in r.stderr and "host name" in r.stderr, r.output
+    assert "Traceback" not in r.output

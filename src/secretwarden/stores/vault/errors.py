@@ -186,7 +186,8 @@ def call(
                         hint="the server reports an error of its own: its log says why",
                     ) from None
                 raise ServerUnreachable(
-                    f"Vault at {address} did not answer {what} within {budget:g}s ({_describe(exc)})"
+                    f"Vault at {address} did not answer {what} within {budget:g}s ({_describe(exc)})",
+                    hint=_UNRESOLVED_HINT if _unresolved(exc) else None,
                 ) from None
             _count(on_retry)
             if failover is not None and failover():
@@ -228,6 +229,30 @@ def _not_applied(exc: Exception) -> bool:
     )
 
 
+_UNRESOLVED_HINT = (
+    "check the host name in the store's `address` (or VAULT_ADDR): a name served by an internal DNS"
+    " resolves only inside that network (VPN)"
+)
+
+
+def _unresolved(exc: BaseException) -> bool:
+    """Whether a connection failed at the DNS lookup (a mistyped or internal-only host name),
+    found in the chain requests/urllib3 wrap it in."""
+    import socket
+
+    stack: list[object] = [exc]
+    seen: set[int] = set()
+    while stack:
+        e = stack.pop()
+        if not isinstance(e, BaseException) or id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, socket.gaierror) or type(e).__name__ == "NameResolutionError":
+            return True
+        stack += [e.__cause__, e.__context__, getattr(e, "reason", None), *e.args]
+    return False
+
+
 def _describe(exc: Exception) -> str:
     import hvac.exceptions as hx
     import requests
@@ -237,7 +262,7 @@ def _describe(exc: Exception) -> str:
     if isinstance(exc, requests.exceptions.Timeout):
         return "timed out"
     if isinstance(exc, requests.exceptions.ConnectionError):
-        return "connection refused or reset"
+        return "its host name does not resolve" if _unresolved(exc) else "connection refused or reset"
     if isinstance(exc, requests.exceptions.TooManyRedirects):
         return "redirect loop between nodes"
     if isinstance(exc, hx.VaultError):
