@@ -7,6 +7,7 @@ Workers are forked processes; each compiles its own hyperscan database once
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 import sys
@@ -21,6 +22,7 @@ from secretwarden.scan.config import ScanOptions
 from secretwarden.scan.model import Finding, Notice, ScanResult
 from secretwarden.scan.sources import files as files_src
 from secretwarden.scan.sources import git as git_src
+from secretwarden.scan.sources import git_changes, git_diff
 
 _BATCH_BYTES = 2 * 1024 * 1024
 _BATCH_FILES = 256
@@ -195,6 +197,372 @@ def _scan_tree(options: ScanOptions, result: ScanResult) -> None:
         result.allowed += allowed
 
 
+# --- history -----------------------------------------------------------------
+
+# Per worker process: what each distinct added text (keyed with its path) gave,
+# so a change seen again (cherry-pick, branch copy, revert) is not scanned twice.
+_SEEN: dict[bytes, tuple[tuple[Finding, ...], tuple[str, ...], int]] = {}
+_SEEN_LIMIT = 200_000
+# Merges with findings are re-read through a pathspec of those paths while the
+# paths are few; git matches every path of a long pathspec against every tree
+# entry, so past this many it is cheaper to read those merges whole (ansible:
+# 1,410 paths: 12.1 s CPU restricted against 7.0 s whole). Ordinary commits
+# need no pathspec: their changes are filtered per commit in-process.
+_RECHECK_PATHS_MAX = 64
+_SALTS: dict[frozenset[str], bytes] = {}
+
+
+def _seen_salt() -> bytes:
+    """What else decides a text's findings in this process: the rule selection
+    (asked for every file change: computed once per selection)."""
+    salt = _SALTS.get(_DISABLED)
+    if salt is None:
+        salt = hashlib.blake2b(",".join(sorted(_DISABLED)).encode(), digest_size=16).digest()
+        _SALTS[_DISABLED] = salt
+    return salt
+
+
+# repository, commits, paths, allow patterns, size cap, merges (True: the commits are merges),
+# and for a re-check the paths to read again per commit (None: every path)
+HistoryUnit = tuple[str, list[str], tuple[str, ...], tuple[str, ...], int, bool, dict[str, tuple[str, ...]] | None]
+# dirty: commit -> paths with a finding or notice ("" when the commit could not be read)
+Dirty = dict[str, set[str]]
+HistoryResult = tuple[list[Finding], list[Notice], Dirty, int, int, int, tuple[int, int, int]]
+
+
+def _scan_added(section: git_diff.Section, max_size: int) -> tuple[list[Finding], list[str], int]:
+    """Scan what one file change added; findings carry the file's own line numbers."""
+    text = section.added_text()
+    if len(text) > max_size:
+        return [], [f"added text larger than {max_size} bytes: skipped (see --max-file-size)"], 0
+    key = hashlib.blake2b(section.path.encode("utf-8", "surrogateescape") + b"\0" + text, digest_size=16,
+                          person=_seen_salt()).digest()
+    seen = _SEEN.get(key)
+    if seen is None:
+        found, notes, n_allowed = _scan_buffer(text, section.path)
+        if len(_SEEN) >= _SEEN_LIMIT:
+            _SEEN.clear()  # bounded memory: a long history only loses some reuse
+        seen = (tuple(found), tuple(notes), n_allowed)
+        _SEEN[key] = seen
+    found_t, notes_t, n_allowed = seen
+    removed = b"\n".join(section.removed).decode("utf-8", "replace") if section.removed else ""
+    kept: list[Finding] = []
+    for f in found_t:
+        if removed and f.secret in removed:
+            continue  # the change edited a line that already held this secret
+        line = section.line_numbers[min(f.line, len(section.line_numbers)) - 1]
+        end = section.line_numbers[min(f.end_line, len(section.line_numbers)) - 1] if f.end_line else None
+        kept.append(f.at(line=line, end_line=end, commit=section.commit))
+    return kept, [*notes_t, *encoding_notes(text, kept)], n_allowed
+
+
+def _scan_binary_changes(repo: Path, changes: list[git_diff.BinaryChange], max_size: int,
+                         out: list[Finding], notices: list[Notice], dirty: Dirty) -> None:
+    """git calls these binary (by content or by a .gitattributes line): we judge by content."""
+    wanted = {c.new_blob for c in changes} | {c.old_blob for c in changes if c.old_blob}
+    contents = {sha: (data, reason) for sha, data, reason in git_src.read_blobs(repo, sorted(wanted), max_size)}
+    for change in changes:
+        data, reason = contents.get(change.new_blob, (None, "missing git object"))
+        note: list[str] = []
+        found: list[Finding] = []
+        if data is None:
+            note = [reason or "unreadable"]
+        elif is_binary(data):
+            note = [BINARY_NOTICE]
+        else:
+            old = contents.get(change.old_blob or "", (None, None))[0] or b""
+            raw, note, _allowed = _scan_buffer(data, change.path)
+            found = [f.at(commit=change.commit) for f in raw if f.secret.encode("utf-8", "surrogateescape") not in old]
+            note = [*note, *encoding_notes(data, found)]
+        out.extend(found)
+        notices.extend(Notice(change.path, n, commit=change.commit) for n in note)
+        if found or note:
+            dirty.setdefault(change.commit, set()).add(change.path)
+
+
+def _scan_history_unit(unit: HistoryUnit) -> HistoryResult:
+    return _scan_merge_chunk(unit) if unit[5] else _scan_change_chunk(unit)
+
+
+def _scan_merge_chunk(unit: HistoryUnit) -> HistoryResult:
+    """Merges: what a merge adds is what is in none of its parents, which only
+    git's combined diff (`--cc`) tells; its own `git diff-tree`, one prefilter pass per block."""
+    repo_s, commits, paths, allow_patterns, max_size, _merges, _only = unit
+    repo = Path(repo_s)
+    engine = _engine()
+    allow = _allow_spec(allow_patterns)
+    findings: list[Finding] = []
+    notices: list[Notice] = []
+    dirty: Dirty = {}
+    errors: list[str] = []
+    binaries: list[git_diff.BinaryChange] = []
+    nbytes = allowed = confirmed = 0
+    oversized: list[tuple[str, str]] = []
+    for part in git_diff.read_parts(repo, commits, paths, errors, oversized, max(64 << 20, 2 * max_size)):
+        data = part.data
+        nbytes += len(data)
+        stop = -1
+        for end in engine.candidate_ends(data):
+            if end <= stop:
+                continue  # inside the section just handled
+            line_start = data.rfind(b"\n", 0, max(0, end - 1)) + 1
+            if data[line_start:line_start + 1] != b"+" or data.startswith(b"+++ ", line_start):
+                continue  # a removed line, a header: nothing this commit added
+            start, stop = part.section_bounds(line_start)
+            section = git_diff.parse_section(part.commit_of(start), data[start:stop])
+            if section is None or not section.added or (allow is not None and allow.match_file(section.path)):
+                continue
+            confirmed += 1
+            found, notes, n_allowed = _scan_added(section, max_size)
+            # A file moved or split (renames are read as delete + add) re-adds its
+            # secrets: they are reported where they first appeared, not again here.
+            found = [f for f in found if f.decoded or not part.removed_in_commit(
+                start, f.secret.encode("utf-8", "surrogateescape"))]
+            allowed += n_allowed
+            findings.extend(f.at(path=section.path) for f in found)
+            notices.extend(Notice(section.path, n, commit=section.commit) for n in notes)
+            if found or notes:
+                dirty.setdefault(section.commit, set()).add(section.path)
+        binaries.extend(b for b in part.binaries() if allow is None or not allow.match_file(b.path))
+    for commit, path in oversized:
+        if allow is None or not allow.match_file(path):
+            notices.append(Notice(path, f"change larger than {max(64 << 20, 2 * max_size)} bytes: skipped",
+                                  commit=commit))
+            dirty.setdefault(commit, set()).add(path)
+    if binaries:
+        _scan_binary_changes(repo, binaries, max_size, findings, notices, dirty)
+    if errors:
+        return _split_on_error(unit, errors, _scan_merge_chunk)
+    return findings, notices, dirty, len(commits), nbytes, allowed, (os.getpid(), _dedupe_size(), confirmed)
+
+
+_CLEAN_PAIRS: set[bytes] = set()
+_CLEAN_PAIRS_LIMIT = 300_000
+
+
+def _dedupe_size() -> int:
+    return len(_SEEN) + len(_CLEAN_PAIRS)
+
+
+def _pair_key(change: git_changes.Change) -> bytes:
+    """A change's blob pair at its path: the same pair gives the same findings (a cherry-pick, a branch copy)."""
+    return hashlib.blake2b(f"{change.old} {change.new} {change.path}".encode("utf-8", "surrogateescape"),
+                           digest_size=16, person=_seen_salt()).digest()
+
+
+def _scan_change_chunk(unit: HistoryUnit) -> HistoryResult:
+    """One worker's share of ordinary commits: tree diffs from git, blobs from
+    one `cat-file --batch`, the changed region of each pair found in-process."""
+    repo_s, commits, paths, allow_patterns, max_size, _merges, only = unit
+    repo = Path(repo_s)
+    engine = _engine()
+    allow = _allow_spec(allow_patterns)
+    findings: list[Finding] = []
+    notices: list[Notice] = []
+    dirty: Dirty = {}
+    errors: list[str] = []
+    nbytes = allowed = confirmed = 0
+    limit = max(64 << 20, 2 * max_size)
+    changes = git_changes.tree_changes(repo, commits, paths, errors)
+    if errors:
+        return _split_on_error(unit, errors, _scan_change_chunk)
+    todo: list[tuple[git_changes.Change, bytes]] = []
+    uses: dict[str, int] = {}
+    for change in changes:
+        if change.new is None or (allow is not None and allow.match_file(change.path)):
+            continue
+        if only is not None and change.path not in only.get(change.commit, ()):
+            continue  # a re-check reads only where the last scan found something
+        key = _pair_key(change)
+        if key in _CLEAN_PAIRS:
+            continue
+        todo.append((change, key))
+        for sha in (change.new, change.old):
+            if sha:
+                uses[sha] = uses.get(sha, 0) + 1
+    # Blobs arrive in the order first needed; each is dropped after its last use.
+    blobs: dict[str, tuple[bytes | None, str | None]] = {}
+    reader = git_src.read_blobs(repo, list(uses), limit)
+    kept_by_commit: dict[str, list[tuple[Finding, git_changes.Change]]] = {}
+    for change, key in todo:
+        for sha in (change.new, change.old):
+            while sha and sha not in blobs:
+                got, data, reason = next(reader, (sha, None, "git cat-file stopped early"))
+                blobs[got] = (data, reason)
+        assert change.new is not None
+        new, reason = blobs[change.new]
+        old = blobs[change.old][0] if change.old else b""
+        for sha in (change.new, change.old):
+            if sha:
+                uses[sha] -= 1
+                if not uses[sha]:
+                    del blobs[sha]
+        note: list[str] = []
+        found: list[Finding] = []
+        if new is None:
+            note = [f"cannot read this change: {reason}" if reason and "larger" not in reason
+                    else f"change larger than {limit} bytes: skipped"]
+        elif old is None:
+            note = ["cannot read this change: the parent's version is a broken or missing git object"]
+        elif is_binary(new):
+            note = [BINARY_NOTICE]
+        else:
+            hunks = git_changes.changed_hunks(old, new)
+            joined, offsets = git_changes.hunk_text(new, hunks) if hunks else (b"", [])
+            nbytes += len(joined)
+            ends = engine.candidate_ends(joined) if joined else []
+            section = git_changes.added_section(change.commit, change.path, old, new, hunks, joined, offsets,
+                                                ends) if ends else None
+            if section is not None and section.added:
+                confirmed += 1
+                found, note, n_allowed = _scan_added(section, max_size)
+                allowed += n_allowed
+                # a secret the file already held is not introduced here (an edited or moved line)
+                found = [f for f in found if f.secret.encode("utf-8", "surrogateescape") not in old]
+        if not found and not note:
+            if len(_CLEAN_PAIRS) >= _CLEAN_PAIRS_LIMIT:
+                _CLEAN_PAIRS.clear()
+            _CLEAN_PAIRS.add(key)
+            continue
+        notices.extend(Notice(change.path, n, commit=change.commit) for n in note)
+        if note:
+            dirty.setdefault(change.commit, set()).add(change.path)
+        for f in found:
+            kept_by_commit.setdefault(change.commit, []).append((f.at(path=change.path), change))
+    if kept_by_commit:
+        _drop_moved(repo, changes, kept_by_commit, limit, findings, dirty)
+    return findings, notices, dirty, len(commits), nbytes, allowed, (os.getpid(), _dedupe_size(), confirmed)
+
+
+def _drop_moved(repo: Path, changes: list[git_changes.Change],
+                found: dict[str, list[tuple[Finding, git_changes.Change]]], limit: int,
+                out: list[Finding], dirty: Dirty) -> None:
+    """A file moved or split (renames are read as delete + add) re-adds its secrets:
+    they are reported where they first appeared. A finding is dropped when another
+    change of the same commit takes its secret out of a file."""
+    others = [c for c in changes if c.commit in found and c.old]
+    wanted = list(dict.fromkeys(sha for c in others for sha in (c.old, c.new) if sha))
+    contents = {sha: data for sha, data, _reason in git_src.read_blobs(repo, wanted, limit)}
+    by_commit: dict[str, list[git_changes.Change]] = {}
+    for c in others:
+        by_commit.setdefault(c.commit, []).append(c)
+    for commit, items in found.items():
+        for f, own in items:
+            needle = f.secret.encode("utf-8", "surrogateescape")
+            moved = not f.decoded and any(
+                c is not own and needle in (contents.get(c.old or "") or b"")
+                and needle not in (contents.get(c.new or "") or b"")
+                for c in by_commit.get(commit, ()))
+            if not moved:
+                out.append(f)
+                dirty.setdefault(commit, set()).add(f.path)
+
+
+def _split_on_error(unit: HistoryUnit, errors: list[str], again: Callable[[HistoryUnit], HistoryResult]
+                    ) -> HistoryResult:
+    """git stops at the first unreadable object: halve the batch until the
+    broken commit stands alone, so every other commit is still read."""
+    repo_s, commits, paths, allow_patterns, max_size, merges, only = unit
+    if len(commits) > 1:
+        half = len(commits) // 2
+        first = again((repo_s, commits[:half], paths, allow_patterns, max_size, merges, only))
+        second = again((repo_s, commits[half:], paths, allow_patterns, max_size, merges, only))
+        return (first[0] + second[0], first[1] + second[1], {**first[2], **second[2]}, len(commits),
+                first[4] + second[4], first[5] + second[5], (os.getpid(), _dedupe_size(), first[6][2] + second[6][2]))
+    notices = [Notice(".", f"cannot read this commit's changes: {errors[0]}", commit=commits[0])]
+    return [], notices, {c: {""} for c in commits}, len(commits), 0, 0, (os.getpid(), _dedupe_size(), 0)
+
+
+def _history_scope(options: ScanOptions) -> tuple[Path, list[str]]:
+    """The repository and the paths (relative to its top level) a history scan covers."""
+    target = Path(options.target)
+    anchor = target if target.exists() else Path.cwd()
+    top = files_src.git_toplevel(anchor if anchor.is_dir() else anchor.parent)
+    if top is None:  # a bare repository, or not a repository (check_repo says which)
+        if options.paths and tuple(options.paths) != (options.target,):
+            git_src.check_repo(anchor)
+            raise UsageError("path arguments need a repository with a work tree",
+                             hint="run from a clone, or scan the whole history without paths")
+        return anchor, []
+    paths: list[str] = []
+    for raw in options.paths:
+        rel = os.path.relpath(Path(raw).resolve(), top.resolve())
+        if rel.startswith(".."):
+            raise UsageError(f"{raw}: outside the repository {top}", hint="all paths must be in one repository")
+        paths.append(rel.replace(os.sep, "/"))
+    return top, [] if "." in paths else sorted(set(paths))
+
+
+def _debug(message: str) -> None:
+    if os.environ.get("WARDEN_SCAN_DEBUG"):
+        sys.stderr.write(f"warden scan: {message}\n")
+
+
+def _scan_history(options: ScanOptions, result: ScanResult) -> None:
+    from secretwarden.scan.sources.git_cache import CommitCache, scope_of
+
+    repo, paths = _history_scope(options)
+    git_src.check_repo(repo)
+    _SEEN.clear()  # nothing from an earlier scan in this process (rules may have changed)
+    _CLEAN_PAIRS.clear()
+    revs = git_src.rev_range(repo, since=options.since, branch=options.branch)
+    listed = git_src.list_commits(repo, revs, paths)
+    dates = {sha: date for sha, date, _merge in listed}
+    merges = {sha for sha, _date, merge in listed if merge}
+    result.stats.commits = len(listed)
+    cache = None
+    if options.use_cache:
+        scope = scope_of(sorted(options.disabled_rules), options.allow_paths, paths, options.max_file_size)
+        cache = CommitCache(git_src.git_common_dir(repo), scope)
+    todo = [sha for sha, _date, _merge in listed if cache is None or sha not in cache]
+    # Commits that had findings are read again, but only at the paths that had them.
+    # Ordinary commits filter their changes per commit in-process; merges need
+    # a pathspec, which git matches against every tree entry: capped.
+    recheck = [sha for sha in todo if cache is not None and cache.dirty_paths(sha)]
+    only = {sha: tuple(cache.dirty_paths(sha)) for sha in recheck} if cache is not None else {}
+    merge_paths = sorted({p for sha in recheck if sha in merges for p in only[sha]})
+    if len(merge_paths) > _RECHECK_PATHS_MAX:
+        recheck, merge_paths = [sha for sha in recheck if sha not in merges], []
+    recheck_paths = {p for sha in recheck for p in only[sha]}
+    rechecked = set(recheck)
+    full = [sha for sha in todo if sha not in rechecked]
+    jobs = _jobs(options)
+    size = max(20, min(1000, len(full) // (jobs * 6) + 1))
+    work: list[HistoryUnit] = []
+    for commits, again in ((full, False), (recheck, True)):
+        for kind in (False, True):
+            mine = [sha for sha in commits if (sha in merges) == kind]
+            where = tuple(merge_paths) if again and kind else tuple(paths)
+            per_commit = {sha: only[sha] for sha in mine} if again and not kind else None
+            step = 1000 if again else size
+            work += [(str(repo), mine[i:i + step], where, options.allow_paths, options.max_file_size, kind,
+                      per_commit) for i in range(0, len(mine), step)]
+    dirty: Dirty = {}
+    seen_sizes: dict[int, int] = {}
+    confirmed = 0
+    unit_bytes = 1 << 15  # history sizes are unknown up front: progress counts commits
+    for found, notices, bad, _ncommits, nbytes, allowed, (pid, seen, conf) in _map(
+        options, _scan_history_unit, work, len(todo) * unit_bytes, lambda out: int(out[3]) * unit_bytes,
+    ):
+        for f in found:
+            result.findings.append(f.at(author_date=dates.get(f.commit or "")))
+        result.notices.extend(notices)
+        for sha, where in bad.items():
+            dirty.setdefault(sha, set()).update(where)
+        result.stats.bytes += nbytes
+        result.allowed += allowed
+        seen_sizes[pid] = seen
+        confirmed += conf
+    if cache is not None:
+        cache.save(clean=[sha for sha in todo if sha not in dirty],
+                   dirty={sha: where for sha, where in dirty.items() if "" not in where})
+    _debug(f"history: {len(listed)} commits in range, {len(listed) - len(todo)} from the cache"
+           f"{' (cache file rejected)' if cache is not None and cache.rejected else ''}, "
+           f"{len(full)} read, {len(recheck)} read again at {len(recheck_paths)} paths with findings, "
+           f"{confirmed} file changes confirmed, "
+           f"dedupe entries {sum(seen_sizes.values())}, changed text bytes {result.stats.bytes}")
+
+
 # --- staged ------------------------------------------------------------------
 
 StagedUnit = tuple[str, list[tuple[str, str, frozenset[int]]], int]
@@ -271,9 +639,7 @@ def run_scan(options: ScanOptions, *, stdin_data: bytes | None = None) -> ScanRe
     if options.mode == "files":
         _scan_tree(options, result)
     elif options.mode == "git":
-        from secretwarden.scan.history import scan_history
-
-        scan_history(options, result)
+        _scan_history(options, result)
     elif options.mode == "staged":
         _scan_staged(options, result)
     elif options.mode == "stdin":

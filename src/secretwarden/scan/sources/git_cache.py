@@ -32,7 +32,7 @@ _MAGIC = b"warden-scan-history-cache v2\n"
 _KEY_FILE = "scan-cache.key"
 _SCOPES_KEPT = 4  # cache files kept per repository (paths, rule selections, rule versions)
 _SOURCES = ("engine.py", "decode.py", "filters.py", "scoring.py", "runner.py", "sources/git_diff.py",
-            "sources/git_changes.py", "history.py")
+            "sources/git_changes.py")
 
 
 def _key() -> bytes | None:
