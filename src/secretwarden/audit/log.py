@@ -249,17 +249,7 @@ class AuditLog:
             return True
 
     def read_anchor(self) -> tuple[int, str] | None:
-        try:
-            fd = open_nofollow(self.anchor_path, os.O_RDONLY, what="audit anchor")
-        except FileNotFoundError:
-            return None
-        with os.fdopen(fd, "rb") as fh:
-            raw = fh.read(4096)
-        try:
-            data = json.loads(raw)
-            return int(data["seq"]), str(data["hash"])
-        except (ValueError, KeyError, TypeError):
-            return None
+        return read_head_file(self.anchor_path, what="audit anchor")
 
     def write_anchor(self, seq: int, digest: str) -> None:
         from secretwarden.paths import write_atomic
@@ -415,3 +405,19 @@ class AuditVerdict:
     def ok(self) -> bool:
         return not self.problems
 
+
+def read_head_file(path: Path, *, what: str) -> tuple[int, str] | None:
+    """(sequence number, hash) of a chain's head kept in a small JSON file (an audit anchor, a
+    journal's furthest point seen); None when absent or unreadable, which every caller treats
+    as "no anchor" and `verify` reports."""
+    try:
+        fd = open_nofollow(path, os.O_RDONLY, what=what)
+    except FileNotFoundError:
+        return None
+    with os.fdopen(fd, "rb") as fh:
+        raw = fh.read(4096)
+    try:
+        data = json.loads(raw)
+        return int(data["seq"]), str(data["hash"])
+    except (ValueError, KeyError, TypeError):
+        return None

@@ -42,6 +42,7 @@ from secretwarden.audit.log import (
     canonical,
     entry_hash,
     keyed_hash,
+    read_head_file,
 )
 from secretwarden.crypto.derive import same
 from secretwarden.errors import MasterKeyError, UsageError, WardenError
@@ -418,17 +419,7 @@ def _seen_path(location: str, name: str) -> Path:
 
 def seen_head(location: str, name: str) -> tuple[int, str] | None:
     """The furthest point of a shared journal this machine wrote or verified, if any."""
-    try:
-        fd = open_nofollow(_seen_path(location, name), os.O_RDONLY, what="journal anchor")
-    except FileNotFoundError:
-        return None
-    with os.fdopen(fd, "rb") as fh:
-        raw = fh.read(4096)
-    try:
-        data = json.loads(raw)
-        return int(data["seq"]), str(data["hash"])
-    except (ValueError, KeyError, TypeError):
-        return None
+    return read_head_file(_seen_path(location, name), what="journal anchor")
 
 
 def remember_head(location: str, name: str, seq: int, digest: str) -> None:

@@ -20,13 +20,11 @@ Merges are not read here (their "added" lines are those in no parent: see
 from __future__ import annotations
 
 import bisect
-import subprocess
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from secretwarden.scan.sources.git_diff import Section
+from secretwarden.scan.sources.git_diff import FedGit, Section
 
 _ZEROS = frozenset({b"0" * 40, b"0" * 64})
 _GITLINK = b"160000"
@@ -53,29 +51,9 @@ def tree_changes(repo: Path, commits: Sequence[str], paths: Sequence[str], error
            "--no-renames", "--no-abbrev", "--no-ext-diff", "--format=%H"]
     if paths:
         cmd += ["--", *paths]
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
-    stdin = proc.stdin
-
-    def feed() -> None:
-        try:
-            stdin.write(b"".join(c.encode() + b"\n" for c in commits))
-            stdin.close()
-        except OSError:
-            pass
-
-    writer = threading.Thread(target=feed, daemon=True)
-    writer.start()
-    err: list[bytes] = []
-    drain = threading.Thread(target=lambda: err.append(proc.stderr.read() if proc.stderr else b""), daemon=True)
-    drain.start()
-    raw = proc.stdout.read()
-    code = proc.wait()
-    writer.join(timeout=5)
-    drain.join(timeout=5)
-    if code != 0:
-        text = b"".join(err).decode("utf-8", "replace").strip()
-        errors.append(text.splitlines()[0] if text else f"git diff-tree exited with {code}")
+    git = FedGit(cmd, commits)
+    raw = git.stdout.read()
+    git.finish(errors)
     return parse_raw(raw)
 
 

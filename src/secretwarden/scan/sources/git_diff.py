@@ -185,36 +185,56 @@ class Part:
                                index.group(2).decode(), olds[0] if olds else None)
 
 
+
+class FedGit:
+    """A git command that reads commit ids on its stdin (`diff-tree --stdin`).
+
+    One thread writes the ids and another drains stderr, so neither pipe fills
+    up and blocks git while the caller reads stdout; `finish` waits for git and
+    turns a failure into one line of `errors`."""
+
+    def __init__(self, cmd: list[str], commits: Sequence[str]) -> None:
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert self.proc.stdin is not None and self.proc.stdout is not None and self.proc.stderr is not None
+        self.stdout = self.proc.stdout
+        stdin, stderr = self.proc.stdin, self.proc.stderr
+        self._err: list[bytes] = []
+
+        def feed() -> None:
+            try:
+                stdin.write(b"".join(c.encode() + b"\n" for c in commits))
+                stdin.close()
+            except OSError:
+                pass  # git stopped reading (it failed): its exit code says why
+
+        self._writer = threading.Thread(target=feed, daemon=True)
+        self._drain = threading.Thread(target=lambda: self._err.append(stderr.read()), daemon=True)
+        self._writer.start()
+        self._drain.start()
+
+    def finish(self, errors: list[str]) -> None:
+        self._writer.join(timeout=5)
+        self.stdout.close()
+        code = self.proc.wait()
+        self._drain.join(timeout=5)
+        if code != 0:
+            text = b"".join(self._err).decode("utf-8", "replace").strip()
+            errors.append(text.splitlines()[0] if text else f"git diff-tree exited with {code}")
+
 def read_parts(repo: Path, commits: Sequence[str], paths: Sequence[str], errors: list[str],
                oversized: list[tuple[str, str]] | None = None, limit: int = 64 << 20) -> Iterator[Part]:
     """Stream the patches of `commits` as Parts cut at section boundaries.
 
     A single file change whose patch text exceeds `limit` bytes is dropped
     (its (commit, path) goes to `oversized`) so memory stays bounded."""
-    proc = subprocess.Popen(diff_command(repo, paths), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
-    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
-    stdin = proc.stdin
-
-    def feed() -> None:
-        try:
-            stdin.write(b"".join(c.encode() + b"\n" for c in commits))
-            stdin.close()
-        except OSError:
-            pass
-
-    writer = threading.Thread(target=feed, daemon=True)
-    writer.start()
-    err_chunks: list[bytes] = []
-    drain = threading.Thread(target=lambda: err_chunks.append(proc.stderr.read() if proc.stderr else b""),
-                             daemon=True)
-    drain.start()
+    git = FedGit(diff_command(repo, paths), commits)
+    stdout = git.stdout
     commit = ""
     carry = b""
     skipping = False
     try:
         while True:
-            block = proc.stdout.read(BLOCK)
+            block = stdout.read(BLOCK)
             if skipping:  # inside an oversized section: resume at the next section or commit
                 ends = [i for i in (block.find(_SECTION), block.find(b"\n\x00")) if i >= 0]
                 if block and not ends:
@@ -241,13 +261,7 @@ def read_parts(repo: Path, commits: Sequence[str], paths: Sequence[str], errors:
             carry = data[cut + 1:]
             yield part
     finally:
-        writer.join(timeout=5)
-        proc.stdout.close()
-        code = proc.wait()
-        drain.join(timeout=5)
-    if code != 0:
-        text = b"".join(err_chunks).decode("utf-8", "replace").strip()
-        errors.append(text.splitlines()[0] if text else f"git diff-tree exited with {code}")
+        git.finish(errors)
 
 
 def _section_path(data: bytes) -> str:
