@@ -258,3 +258,22 @@ def test_an_incident_in_dev_needs_no_answer_from_prods_store(repo: Path) -> None
     assert run_warden("rotate", "api/API_TOKEN", "--env", "dev", "--generate", cwd=repo.parent, env=env).returncode == 0
     closed = run_warden("incident", "close", "INC-0001", "--root-cause", "chat export", cwd=repo.parent, env=env)
     assert closed.returncode == 0, closed.output
+
+
+def test_status_of_every_environment_reports_those_whose_store_answers(repo: Path) -> None:
+    """`status` without --env on a laptop out of prod's reach: dev and staging are reported, prod
+    is named as not checked, and the exit code says the report is incomplete (3), never PASS."""
+    seed(repo, dt.datetime(2026, 1, 1, tzinfo=dt.UTC), "dev", "staging")
+    unreachable = "second: {backend: vault, options: {address: 'http://127.0.0.1:9', connect_timeout: 1, connect_retry_deadline: 1}}"
+    repo.write_text(repo.read_text().replace("second: {backend: embedded, options: {path: .warden/second.db}}", unreachable))
+    env = {"VAULT_TOKEN": "not-used", "BAO_TOKEN": "not-used"}
+    every = run_warden("status", "--format", "json", cwd=repo.parent, env=env)
+    assert every.returncode == 3 and "not checked: prod" in every.stderr, every.output
+    doc = json.loads(every.stdout)
+    assert [e["env"] for e in doc["environments"]] == ["dev", "staging"] and list(doc["unreachable"]) == ["prod"]
+    assert doc["ok"] is False and "prod not checked" in doc["verdict"]
+    table = run_warden("status", cwd=repo.parent, env=env)
+    assert table.returncode == 3 and "Environment prod: not checked" in table.stdout and "127.0.0.1:9" in table.stdout
+    named = run_warden("status", "--env", "prod", cwd=repo.parent, env=env)
+    assert named.returncode == 3 and "did not answer" in named.stderr and not named.stdout  # asked by name: the error
+    assert run_warden("status", "--env", "dev", cwd=repo.parent, env=env).returncode in (0, 1)

@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from secretwarden.cli.common import echo_json, env_option, instance_option, workspace
-from secretwarden.errors import EXIT_POLICY, UsageError
+from secretwarden.errors import EXIT_POLICY, EXIT_STORE, UsageError
 
 
 @click.command()
@@ -37,6 +37,11 @@ def status(ctx: click.Context, envs: tuple[str, ...], service: str | None, fmt: 
         click.echo(render.status_markdown(report), nl=False)
     else:
         click.echo(render.status_table(report, verbose=verbose))
+    if report.unreachable:  # the report is incomplete: a store problem, whatever the rest says
+        click.echo(f"warden: error: not checked: {', '.join(report.unreachable)}; their store did not answer", err=True)
+        click.echo("hint: `warden status --env ENV` reports one environment; check the store's address and "
+                   "credentials for the others", err=True)
+        return EXIT_STORE
     return 0 if report.ok else EXIT_POLICY
 
 

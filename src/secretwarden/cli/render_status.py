@@ -34,6 +34,7 @@ def status_json(report: GapReport) -> dict[str, Any]:
             for e in report.envs
         ],
         "isolation": report.isolation.to_json() if report.isolation else None,
+        **({"unreachable": report.unreachable} if report.unreachable else {}),
     }
 
 
@@ -121,7 +122,8 @@ def status_json_text(report: GapReport) -> str:
         ensure_ascii=False,
     )
     isolation = json.dumps(report.isolation.to_json() if report.isolation else None, ensure_ascii=False)
-    return top[:-1] + ', "environments": [' + ", ".join(envs) + '], "isolation": ' + isolation + "}"
+    tail = ', "unreachable": ' + json.dumps(report.unreachable, ensure_ascii=False) if report.unreachable else ""
+    return top[:-1] + ', "environments": [' + ", ".join(envs) + '], "isolation": ' + isolation + tail + "}"
 
 
 def status_json_output(report: GapReport) -> str:
@@ -163,6 +165,8 @@ def status_table(report: GapReport, *, verbose: bool = False) -> str:
         from secretwarden.cli.render_isolation import isolation_lines
 
         lines += ["", *isolation_lines(report.isolation)]
+    for env, why in report.unreachable.items():
+        lines += ["", f"Environment {env}: not checked — {why}"]
     colour = "green" if report.ok else "red"
     lines.append("")
     lines.append("Overall: " + click.style(report.verdict, fg=colour, bold=True))
@@ -217,6 +221,8 @@ def status_markdown(report: GapReport) -> str:
                 out.append(f"| {s.label} | `{k.var}` | {k.state} | {detail or '-'} |")
         if e.orphans:
             out += ["", "Orphaned keys (in the store, not in the contract): " + ", ".join(f"`{o.label()}`" for o in e.orphans)]
+    for env, why in report.unreachable.items():
+        out += ["", f"### Environment `{env}`: not checked", "", why.replace("|", "\\|")]
     if report.isolation is not None:
         from secretwarden.cli.render_isolation import isolation_markdown
 

@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any
 from secretwarden.contract.bulk import bulk_build
 from secretwarden.contract.plan import Requirement, requirements
 from secretwarden.contract.report_plan import NamespacePolicy, report_plan
-from secretwarden.errors import StoreError, UsageError
+from secretwarden.errors import (
+    MasterKeyError,
+    PermissionDenied,
+    StoreError,
+    StoreUnavailable,
+    UsageError,
+)
 from secretwarden.ops.journal import incident_register
 from secretwarden.ops.workspace import Workspace
 from secretwarden.slots import SlotRef
@@ -106,17 +112,23 @@ class GapReport:
     generated_at: dt.datetime
     envs: list[EnvStatus]
     isolation: IsolationReport | None = None  # values shared between slots (informational section)
+    # env -> why it is not in the report: its store did not answer (only a report of every
+    # environment leaves one out; asked for by name, the environment's store error stands)
+    unreachable: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
-        return not any(e.blocked for e in self.envs)
+        return not self.unreachable and not any(e.blocked for e in self.envs)
 
     @property
     def verdict(self) -> str:
         if self.ok:
             return "PASS"
+        unchecked = f"{', '.join(self.unreachable)} not checked (store did not answer)" if self.unreachable else ""
+        if not any(e.blocked for e in self.envs):
+            return "UNKNOWN: " + unchecked
         keys = [k for e in self.envs for s in e.services for k in s.keys]
-        return "BLOCKED: " + describe_blockers(keys)
+        return "BLOCKED: " + describe_blockers(keys) + (f"; {unchecked}" if unchecked else "")
 
 
 _UNVERIFIED = ("written without validation",)
@@ -294,10 +306,16 @@ def gap_report(ws: Workspace, envs: list[str] | None = None, *, service: str | N
     chosen = envs or facts.environments
     for env in chosen:
         ws.store_for(env)  # an unknown environment is a usage error before any store is opened
-    register = incident_register(ws, chosen)  # read once for every environment
+    unreachable: dict[str, str] = {}
+    if envs:
+        register = incident_register(ws, chosen)  # read once for every environment
+    else:
+        register, unreachable = _register_where_reachable(ws, chosen)
+        chosen = [env for env in chosen if env not in unreachable]
     if service is not None:
         return GapReport(
-            facts.project, ws.clock(), [env_status(ws, env, service=service, register=register) for env in chosen]
+            facts.project, ws.clock(), [env_status(ws, env, service=service, register=register) for env in chosen],
+            unreachable=unreachable,
         )
     # The isolation section needs every store's metadata: summarise each store once and share it.
     try:
@@ -305,13 +323,43 @@ def gap_report(ws: Workspace, envs: list[str] | None = None, *, service: str | N
     except StoreError:
         # Some store is unreachable: the gap report of the chosen environments still stands
         # (it fails by itself if their own store is the one down); isolation is left out.
-        return GapReport(facts.project, ws.clock(), [env_status(ws, env, register=register) for env in chosen])
+        return GapReport(
+            facts.project, ws.clock(), [env_status(ws, env, register=register) for env in chosen], unreachable=unreachable
+        )
     return GapReport(
         project=facts.project,
         generated_at=ws.clock(),
         envs=[env_status(ws, env, listed=listed[facts.store_for(env)], register=register) for env in chosen],
         isolation=isolation_report(ws, listed=listed),
+        unreachable=unreachable,
     )
+
+
+def _register_where_reachable(
+    ws: Workspace, envs: list[str]
+) -> tuple[dict[tuple[str, SlotRef], str], dict[str, str]]:
+    """The open incidents of every store that answers, and env -> reason for the envs whose store
+    does not (a laptop out of reach of staging's server still gets dev's report).
+
+    Only a store that cannot be reached, is sealed, or refuses this user's credentials is left
+    out; a store whose records fail their checks (IntegrityError) stops the report."""
+    register: dict[tuple[str, SlotRef], str] = {}
+    down: dict[str, StoreError] = {}
+    unreachable: dict[str, str] = {}
+    answered: set[str] = set()
+    for env in envs:
+        store = ws.store_for(env)
+        if store not in down and store not in answered:
+            try:
+                register.update(incident_register(ws, [env]))
+                answered.add(store)
+            except (StoreUnavailable, MasterKeyError, PermissionDenied) as exc:
+                down[store] = exc
+        if store in down:
+            unreachable[env] = f"store `{store}`: {down[store].message}"
+    if down and not answered:
+        raise next(iter(down.values()))  # nothing to report: the error itself, with its hint
+    return register, unreachable
 
 
 def allowed_compromised(statuses: list[ServiceStatus]) -> list[str]:
