@@ -266,7 +266,7 @@ class AuditLog:
         with os.fdopen(fd, "rb") as fh:
             for raw in fh:
                 if raw.strip():
-                    entry = _parse(raw)
+                    entry = parse_entry(raw)
                     if entry is not None:
                         yield entry
 
@@ -298,7 +298,7 @@ class AuditLog:
                     if not raw.strip():
                         continue
                     verdict.entries += 1
-                    entry = _parse(raw)
+                    entry = parse_entry(raw)
                     if entry is None:
                         verdict.problems.append(f"line {lineno}: not a JSON object (edited or damaged)")
                         prev, expected_seq = "?", expected_seq + 1
@@ -384,7 +384,8 @@ def _key_file(project: str) -> Path:
     return audit_key_path(project)
 
 
-def _parse(raw: bytes) -> dict[str, Any] | None:
+def parse_entry(raw: bytes) -> dict[str, Any] | None:
+    """One JSONL line of a chained log as a dict; None for anything else (`verify` reports it)."""
     try:
         entry = json.loads(raw)
     except (ValueError, RecursionError):

@@ -150,6 +150,14 @@ def open_incidents_for(ws: Workspace, slot: SlotRef) -> list[Incident]:
     return [i for i in _recorded(ws, [slot.env]) if i.slot == slot and i.closed_at is None]
 
 
+def _env_per_store(ws: Workspace) -> dict[str, str]:
+    """Store name -> one environment it serves: a journal is read per store, through an environment."""
+    by_store: dict[str, str] = {}
+    for env in ws.contract.environments:
+        by_store.setdefault(ws.store_for(env), env)
+    return by_store
+
+
 def _last_numbers_elsewhere(ws: Workspace, store_name: str) -> list[int]:
     """The last incident number of every other store the project uses, read now.
 
@@ -159,8 +167,9 @@ def _last_numbers_elsewhere(ws: Workspace, store_name: str) -> list[int]:
     docs/team.md)."""
     numbers: list[int] = []
     journal = incident_journal(ws)
-    for other in {ws.store_for(env) for env in ws.contract.environments} - {store_name}:
-        env = next(e for e in ws.contract.environments if ws.store_for(e) == other)
+    for other, env in _env_per_store(ws).items():
+        if other == store_name:
+            continue
         try:
             numbers += [int(part.head(INCIDENTS).index.get("last") or 0) for part in journal.parts([env]).values()]
         except StoreError:
@@ -222,10 +231,7 @@ def _recorded_where_reachable(ws: Workspace) -> tuple[dict[str, Incident], list[
     """Incidents by id from every store that answers, and the errors of those that did not."""
     found: dict[str, Incident] = {}
     errors: list[StoreError] = []
-    by_store: dict[str, str] = {}
-    for env in ws.contract.environments:
-        by_store.setdefault(ws.store_for(env), env)
-    for env in by_store.values():
+    for env in _env_per_store(ws).values():
         try:
             found.update((i.id, i) for i in _recorded(ws, [env]))
         except StoreError as exc:

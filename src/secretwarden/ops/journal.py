@@ -42,6 +42,7 @@ from secretwarden.audit.log import (
     canonical,
     entry_hash,
     keyed_hash,
+    parse_entry,
     read_head_file,
 )
 from secretwarden.crypto.derive import same
@@ -52,14 +53,6 @@ from secretwarden.stores.base import JOURNAL_GENESIS, JournalHead, SharedJournal
 
 if TYPE_CHECKING:
     from secretwarden.ops.workspace import Workspace
-
-
-def _parse(raw: bytes) -> dict[str, Any] | None:
-    try:
-        entry = json.loads(raw)
-    except (ValueError, RecursionError):
-        return None
-    return entry if isinstance(entry, dict) else None
 
 
 @dataclass
@@ -90,7 +83,7 @@ class Journal:
         with os.fdopen(fd, "rb") as fh:
             for raw in fh:
                 if raw.strip():
-                    entry = _parse(raw)
+                    entry = parse_entry(raw)
                     if entry is not None:
                         yield entry
 
@@ -152,7 +145,7 @@ class Journal:
             for lineno, raw in enumerate(fh, start=1):
                 if not raw.strip():
                     continue
-                entry = _parse(raw)
+                entry = parse_entry(raw)
                 last_seq += 1
                 if entry is None:
                     problems.append(f"{self.path.name} line {lineno}: not a JSON object")
