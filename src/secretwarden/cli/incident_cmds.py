@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from secretwarden.cli.common import echo_json, env_option, fmt_time, instance_option, workspace
+from secretwarden.cli.partial import not_checked
 from secretwarden.slots import parse_slot_name
 
 
@@ -62,29 +63,36 @@ def close(ctx: click.Context, incident_id: str, root_cause: str, dry_run: bool) 
 @click.option("--env", "-e", "envs", multiple=True, help="Only the stores of these environments (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table")
 @click.pass_context
-def list_(ctx: click.Context, only_open: bool, envs: tuple[str, ...], fmt: str) -> None:
-    """Open and closed incidents, with their state (open / rotated / closed)."""
-    from secretwarden.ops.incidents import list_incidents
+def list_(ctx: click.Context, only_open: bool, envs: tuple[str, ...], fmt: str) -> int:
+    """Open and closed incidents, with their state (open / rotated / closed).
+
+    Without --env, environments whose store does not answer are named as not
+    checked and the exit code is 3; asked for by --env, the store's error stands."""
+    from secretwarden.ops.incidents import incident_listing
 
     with workspace(ctx, "incident") as ws:
-        rows = list_incidents(ws, include_closed=not only_open, envs=list(envs) or None)
+        listing = incident_listing(ws, include_closed=not only_open, envs=list(envs) or None, partial=not envs)
+    rows, unreachable = listing.incidents, listing.unreachable
     if fmt == "json":
-        echo_json([i.to_json() for i in rows])
-        return
-    if fmt == "markdown":
+        echo_json([i.to_json() for i in rows])  # a list, as before: the stores left out go to stderr
+    elif fmt == "markdown":
         click.echo("| Incident | Secret | Opened | State | Reason | Root cause |")
         click.echo("|---|---|---|---|---|---|")
         for i in rows:
             cells = [i.id, f"`{i.slot.label()}`", fmt_time(i.opened_at), i.state, i.reason, i.root_cause or "-"]
             click.echo("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
-        return
-    if not rows:
-        click.echo("no incidents")
-        return
-    for i in rows:
-        colour = {"open": "red", "rotated": "yellow", "closed": "green"}[i.state]
-        state = click.style(f"{i.state:<8}", fg=colour)
-        tail = f"root cause: {i.root_cause}" if i.root_cause else f"reason: {i.reason}"
-        if i.state == "rotated":
-            tail += f" (rotated to v{i.rotated_version}; ready to close)"
-        click.echo(f"{i.id:<12} {state} {fmt_time(i.opened_at)}  {i.slot.label():<40} {tail}")
+        for env, why in unreachable.items():
+            click.echo(f"\n### Environment `{env}`: not checked\n\n" + why.replace("|", "\\|"))
+    else:
+        if not rows:
+            click.echo("no incidents" + (" in the stores that answered" if unreachable else ""))
+        for i in rows:
+            colour = {"open": "red", "rotated": "yellow", "closed": "green"}[i.state]
+            state = click.style(f"{i.state:<8}", fg=colour)
+            tail = f"root cause: {i.root_cause}" if i.root_cause else f"reason: {i.reason}"
+            if i.state == "rotated":
+                tail += f" (rotated to v{i.rotated_version}; ready to close)"
+            click.echo(f"{i.id:<12} {state} {fmt_time(i.opened_at)}  {i.slot.label():<40} {tail}")
+        for env, why in unreachable.items():
+            click.echo(f"Environment {env}: not checked — {why}")
+    return not_checked(unreachable, "warden incident list --env ENV")

@@ -135,8 +135,12 @@ def _log_csv(rows: list[RotationLogEntry]) -> str:
 @click.option("--since", default=None, help="ISO date or time, e.g. 2026-01-01.")
 @click.option("--format", "fmt", type=click.Choice(["markdown", "csv", "json"]), default="markdown")
 @click.pass_context
-def log(ctx: click.Context, env: str | None, since: str | None, fmt: str) -> None:
-    """The rotation log: Date | Secret | Environment | Owner | Notes."""
+def log(ctx: click.Context, env: str | None, since: str | None, fmt: str) -> int:
+    """The rotation log: Date | Secret | Environment | Owner | Notes.
+
+    Without --env, environments whose store does not answer are named as not
+    checked and the exit code is 3; asked for by --env, the store's error stands."""
+    from secretwarden.cli.partial import not_checked
     from secretwarden.ops.rotation import rotation_log
 
     start = None
@@ -146,14 +150,18 @@ def log(ctx: click.Context, env: str | None, since: str | None, fmt: str) -> Non
         except ValueError:
             raise UsageError(f"--since `{since}` is not an ISO date or time") from None
         start = start if start.tzinfo else start.replace(tzinfo=dt.UTC)
+    unreachable: dict[str, str] = {}
     with workspace(ctx, "rotation") as ws:
-        rows = rotation_log(ws, env=env, since=start)
+        rows = rotation_log(ws, env=env, since=start, unreachable=unreachable if env is None else None)
     if fmt == "json":
-        echo_json([e.to_json() for e in rows])
+        echo_json([e.to_json() for e in rows])  # a list, as before: the stores left out go to stderr
     elif fmt == "csv":
         click.echo(_log_csv(rows), nl=False)
     else:
         click.echo(_log_markdown(rows), nl=False)
+        for name, why in unreachable.items():
+            click.echo(f"\n### Environment `{name}`: not checked\n\n" + _md(why))
+    return not_checked(unreachable, "warden rotation log --env ENV")
 
 
 @click.command()

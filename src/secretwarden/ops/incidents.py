@@ -28,7 +28,7 @@ from secretwarden.ops.journal import INCIDENTS, incident_journal
 from secretwarden.ops.secrets import audited, slot_fields
 from secretwarden.ops.workspace import Workspace
 from secretwarden.slots import SlotRef
-from secretwarden.stores.base import JournalHead
+from secretwarden.stores.base import JournalHead, MetadataReader
 
 
 @dataclass
@@ -84,8 +84,13 @@ def _slot_of(e: dict[str, Any]) -> SlotRef:
 def _recorded(ws: Workspace, envs: list[str] | None = None) -> list[Incident]:
     """Fold the register's open/close events into incidents (without store state), of every
     store or of `envs`' stores only (an environment's incidents never wait on another's store)."""
+    return _folded(incident_journal(ws).entries(envs))
+
+
+def _folded(entries: list[dict[str, Any]]) -> list[Incident]:
+    """The register's open/close events folded into incidents (without store state)."""
     found: dict[str, Incident] = {}
-    for e in incident_journal(ws).entries(envs):
+    for e in entries:
         try:
             if e.get("event") == "open":
                 found[str(e["id"])] = Incident(
@@ -118,14 +123,37 @@ def _rotated_version(ws: Workspace, inc: Incident) -> int | None:
     return None
 
 
+@dataclass
+class IncidentListing:
+    """The incidents read, and (a listing of every store only) the environments whose store did
+    not answer, env -> why: their incidents are not in the list."""
+
+    incidents: list[Incident]
+    unreachable: dict[str, str]
+
+
 def list_incidents(ws: Workspace, *, include_closed: bool = True, envs: list[str] | None = None) -> list[Incident]:
-    """Every incident of the project, or of `envs`' stores (each read once)."""
-    incidents = _recorded(ws, envs)
+    """Every incident of the project, or of `envs`' stores (each read once); a store that does
+    not answer stops it (`incident_listing(partial=True)` lists the others instead)."""
+    return incident_listing(ws, include_closed=include_closed, envs=envs).incidents
+
+
+def incident_listing(
+    ws: Workspace, *, include_closed: bool = True, envs: list[str] | None = None, partial: bool = False
+) -> IncidentListing:
+    """`list_incidents`; with `partial` and no `envs`, a store that does not answer (unreachable,
+    sealed, credentials refused) is left out and named, like `status` does."""
+    read = incident_journal(ws).read(envs, partial=partial)
+    incidents = _folded(read.entries)
+    env_store = ws.loaded.facts.env_store
     for inc in incidents:
-        if inc.closed_at is None and inc.slot.env in ws.contract.environments:
+        if inc.closed_at is None and inc.slot.env in env_store and env_store[inc.slot.env] not in read.down:
             inc.rotated_version = _rotated_version(ws, inc)
     known = {(i.store, i.slot) for i in incidents if i.closed_at is None}
-    readers = ws.metadata_by_store() if envs is None else {ws.store_for(env): ws.metadata(env) for env in envs}
+    if envs is None:
+        readers = _metadata_where_up(ws, read.down)
+    else:
+        readers = {ws.store_for(env): ws.metadata(env) for env in envs}
     for store_name, reader in readers.items():
         for meta in reader.list_meta():
             if meta.compromised and (store_name, meta.slot) not in known:
@@ -143,7 +171,15 @@ def list_incidents(ws: Workspace, *, include_closed: bool = True, envs: list[str
                 )
     if not include_closed:
         incidents = [i for i in incidents if i.closed_at is None]
-    return sorted(incidents, key=lambda i: i.opened_at)
+    return IncidentListing(sorted(incidents, key=lambda i: i.opened_at), read.unreachable)
+
+
+def _metadata_where_up(ws: Workspace, down: frozenset[str]) -> dict[str, MetadataReader]:
+    """Every store's metadata reader but those that did not answer the journal read."""
+    if not down:
+        return dict(ws.metadata_by_store())
+    served = {store: env for env, store in ws.loaded.facts.env_store.items()}
+    return {name: ws.metadata(served[name]) for name in ws.loaded.facts.stores if name not in down and name in served}
 
 
 def open_incidents_for(ws: Workspace, slot: SlotRef) -> list[Incident]:

@@ -46,7 +46,14 @@ from secretwarden.audit.log import (
     read_head_file,
 )
 from secretwarden.crypto.derive import same
-from secretwarden.errors import MasterKeyError, UsageError, WardenError
+from secretwarden.errors import (
+    MasterKeyError,
+    PermissionDenied,
+    StoreError,
+    StoreUnavailable,
+    UsageError,
+    WardenError,
+)
 from secretwarden.paths import environment_error, is_state_dir, open_nofollow
 from secretwarden.slots import SlotRef
 from secretwarden.stores.base import JOURNAL_GENESIS, JournalHead, SharedJournal, SharedStateHolder
@@ -257,6 +264,53 @@ def _time_of(entry: dict[str, Any]) -> str:
     return str(entry.get("time", ""))
 
 
+# A store that cannot be reached, is sealed or refuses this user's credentials: a read of every
+# store leaves it out and names it (as `status` does). A store whose records fail their checks
+# (IntegrityError) is not "down": it stops the read.
+STORE_DOWN: tuple[type[StoreError], ...] = (StoreUnavailable, MasterKeyError, PermissionDenied)
+
+
+@dataclass
+class JournalRead:
+    """A journal as read now: its entries, and the environments whose store did not answer.
+
+    `unreachable` (env -> why) is filled only by a partial read of every store;
+    asked for by environment, a store's error stands."""
+
+    entries: list[dict[str, Any]]
+    unreachable: dict[str, str]
+    down: frozenset[str] = frozenset()  # the stores that did not answer
+
+
+def envs_per_store(ws: Workspace) -> dict[str, list[str]]:
+    """Store name -> the environments it serves (every store of the contract, [] when it serves none)."""
+    out: dict[str, list[str]] = {name: [] for name in ws.loaded.facts.stores}
+    for env, store in ws.loaded.facts.env_store.items():
+        out.setdefault(store, []).append(env)
+    return out
+
+
+def where_reachable(ws: Workspace, read: Callable[[str, list[str]], None]) -> tuple[dict[str, str], frozenset[str]]:
+    """Call `read(store, its envs)` for every store: env -> why for the stores that did not answer,
+    and their names.
+
+    A store serving no environment is named `store NAME`. When no store answers,
+    the first error is raised: there is nothing to report but the error and its hint."""
+    unreachable: dict[str, str] = {}
+    down: dict[str, StoreError] = {}
+    stores = envs_per_store(ws)
+    for store_name, envs in stores.items():
+        try:
+            read(store_name, envs)
+        except STORE_DOWN as exc:
+            down[store_name] = exc
+            for env in envs or [f"store {store_name}"]:
+                unreachable[env] = f"store `{store_name}`: {exc.message}"
+    if down and len(down) == len(stores):
+        raise next(iter(down.values()))
+    return unreachable, frozenset(down)
+
+
 class SharedLog:
     """One journal of the project (the rotation log or the incident register) across its stores.
 
@@ -286,13 +340,33 @@ class SharedLog:
     def entries(self, envs: Iterable[str] | None = None) -> list[dict[str, Any]]:
         """Every entry of every store (or of `envs`' stores: an environment's log never waits on
         another's store), plus this checkout's entries not imported yet, oldest first."""
+        return self.read(envs).entries
+
+    def read(self, envs: Iterable[str] | None = None, *, partial: bool = False) -> JournalRead:
+        """`entries`, and with `partial` (every store, no `envs`) the stores that do not answer
+        are left out and named instead of stopping the read (`JournalRead.unreachable`)."""
         merged: list[dict[str, Any]] = []
-        for store_name, part in self.parts(envs).items():
-            for e in part.entries(self.name):
-                if "damaged" not in e:
-                    merged.append({"store": store_name, **e})
+
+        def take(store_name: str, part: SharedJournal) -> None:
+            merged.extend({"store": store_name, **e} for e in part.entries(self.name) if "damaged" not in e)
+
+        unreachable: dict[str, str] = {}
+        down: frozenset[str] = frozenset()
+        if partial and envs is None:
+
+            def read_store(store_name: str, served: list[str]) -> None:
+                found = {} if not served else self.parts(served[:1])
+                if not served:  # a store no environment uses (yet): opened among every store
+                    found = {k: v for k, v in self.parts().items() if k == store_name}
+                for name, part in found.items():
+                    take(name, part)
+
+            unreachable, down = where_reachable(self.ws, read_store)
+        else:
+            for store_name, part in self.parts(envs).items():
+                take(store_name, part)
         merged += [e for e in self.legacy().entries()]
-        return sorted(merged, key=_time_of)
+        return JournalRead(sorted(merged, key=_time_of), unreachable, down)
 
     # --- writing ---------------------------------------------------------------
 

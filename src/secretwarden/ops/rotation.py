@@ -415,9 +415,16 @@ class RotationLogEntry:
         }
 
 
-def rotation_log(ws: Workspace, *, env: str | None = None, since: dt.datetime | None = None) -> list[RotationLogEntry]:
+def rotation_log(
+    ws: Workspace, *, env: str | None = None, since: dt.datetime | None = None, unreachable: dict[str, str] | None = None
+) -> list[RotationLogEntry]:
+    """The rotation log; given `unreachable` (and no `env`), stores that do not answer are left
+    out and named there (env -> why) instead of stopping the read (ops/journal.py `read`)."""
     out = []
-    for e in rotation_journal(ws).entries(None if env is None else [env]):
+    read = rotation_journal(ws).read(None if env is None else [env], partial=unreachable is not None)
+    if unreachable is not None:
+        unreachable.update(read.unreachable)
+    for e in read.entries:
         try:
             slot = SlotRef(str(e["env"]), str(e["namespace"]), str(e["key"]), e.get("instance"))
             when = dt.datetime.fromisoformat(str(e["time"]))
