@@ -321,6 +321,53 @@ def bench_run_against_sops(
             print(f"  {us / 1000:6.1f} ms  {name}")
 
 
+def bench_code_cache_for_reports(work: Path, contract: Path, env: dict[str, str], runs: int) -> None:
+    """`warden status --env dev` (commerce example) without Python's bytecode: warden's sealed code
+    cache (installed for every command) against no bytecode at all and against compiled bytecode,
+    interleaved round by round."""
+    base_env = {**env, "PYTHONDONTWRITEBYTECODE": "1"}
+    source_pkg = str(work / "pkg-source")  # written by bench_run_against_sops
+    blocked_cache = work / "cache-no-code"  # its `code` is a file: nothing can be kept
+    variants = {
+        "status, compiled bytecode": {**base_env, "PYTHONPATH": str(work / "pkg-bytecode")},
+        "status, PYTHONDONTWRITEBYTECODE=1 (warden's sealed code cache)": {**base_env, "PYTHONPATH": source_pkg},
+        "status, no bytecode at all": {**base_env, "PYTHONPATH": source_pkg, "WARDEN_CACHE_DIR": str(blocked_cache)},
+    }
+    cmd = [*WARDEN, "-c", str(contract), "status", "--env", "dev"]
+    for venv in variants.values():  # caches (contract, report plan, code) written before timing
+        for _ in range(2):
+            subprocess.run(cmd, env=venv, capture_output=True)
+    wall: dict[str, list[float]] = {name: [] for name in variants}
+    cpu: dict[str, list[float]] = {name: [] for name in variants}
+    load_before = os.getloadavg()
+    for _ in range(runs):
+        for name, venv in variants.items():
+            w, c = _timed_cpu_any(cmd, venv)
+            wall[name].append(w)
+            cpu[name].append(c)
+    load = os.getloadavg()
+    print(f"\n## `warden status --env dev` (commerce example) and warden's sealed code cache, {runs} interleaved "
+          f"rounds; load average {load_before[0]:.2f} before, {load[0]:.2f} after")
+    print("| variant | wall ms (median) | CPU ms (median) |")
+    print("|---|---:|---:|")
+    for name in variants:
+        print(f"| {name} | {med(wall[name]):.1f} | {med(cpu[name]):.1f} |")
+
+
+def _timed_cpu_any(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """`_timed_cpu` for a report, whose exit code 1 (gaps found) is an answer, not a failure."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    wall = (time.perf_counter() - start) * 1000
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr}")
+    return wall, (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=41)
@@ -348,6 +395,7 @@ def main() -> None:
         subprocess.run([*WARDEN, *c, "bootstrap", "--env", "dev"], env=env, check=True, capture_output=True)
         subprocess.run([*WARDEN, *c, "run", "-s", "auth", "-e", "dev", "--", "true"], env=env, check=True)
         bench_run_against_sops(work, proj / "warden.yaml", env, args.runs, baselines=tuple(args.baseline))
+        bench_code_cache_for_reports(work, proj / "warden.yaml", env, min(args.runs, 11))
         if args.only == "run":
             return
         true_bin = shutil.which("true") or "/bin/true"

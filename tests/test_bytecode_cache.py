@@ -59,3 +59,30 @@ def test_planted_code_is_never_run(project: Path, isolated_home: Path) -> None:
     assert "PLANTED-CODE-RAN" not in out and out.strip() == "15m"
     # The modules this run imported were compiled again from their source and resealed.
     assert sum(b"PLANTED" not in f.read_bytes() for f in (isolated_home / "cache" / "code").glob("*.bin")) > 10
+
+
+def status(project: Path) -> str:
+    r = run_warden("-c", project, "status", "--env", "dev", env=NO_BYTECODE)
+    assert r.returncode in (0, 1), r.stderr
+    return r.output
+
+
+def test_every_command_uses_the_sealed_cache(project: Path, isolated_home: Path) -> None:
+    """Not only `run`: a report's modules (the CLI, the contract model, the report) are kept too."""
+    prepared(project)  # the first command that loads the contract made the cache key
+    code = isolated_home / "cache" / "code"
+    before = set(code.glob("*.bin"))
+    first = status(project)
+    kept = set(code.glob("*.bin"))
+    assert len(kept - before) > 20  # status's own modules, which `run` never imports
+    assert all(f.stat().st_mode & 0o777 == 0o600 for f in kept)
+    assert status(project) == first
+    assert set(code.glob("*.bin")) == kept  # reused, not rewritten
+
+
+def test_no_cache_key_means_nothing_kept(tmp_path: Path, isolated_home: Path) -> None:
+    """Without the cache key (nothing made it yet) a command compiles as Python would and keeps nothing."""
+    r = run_warden("--help", env=NO_BYTECODE)
+    assert r.returncode == 0, r.stderr
+    assert not (isolated_home / "cache" / "code").exists()
+    assert not (isolated_home / "config" / "keys").exists()  # `--help` makes no key

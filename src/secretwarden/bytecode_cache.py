@@ -3,34 +3,36 @@
 With `PYTHONDONTWRITEBYTECODE=1` (common in containers and CI, and the
 default on this project's machines) an editable or source install compiles
 every module of warden on every start: that is most of `warden run`'s
-start-up. `warden run` installs this finder first: a module of the
-`secretwarden` package is compiled once and its code object kept, marshalled,
-under `<cache dir>/code/`, sealed like every other cache file
-(contract/sealed_cache.py: HMAC under the local cache key, bound to the
-module's path, its source's modification time and size, as Python's own
-`.pyc` files are, and this interpreter's exact version). A
-file that does not verify is ignored and the source is compiled again, so a
-cache folder written by someone else can never inject code. Nothing is
-written next to the sources, and other packages are left to Python.
+start-up, and about 0.3 s of a report's. Every `warden` command installs this
+finder first (entry.py): a module of the `secretwarden` package is compiled
+once and its code object kept, marshalled, under `<cache dir>/code/`, sealed
+like every other cache file (contract/sealed_cache.py: HMAC under the local
+cache key, bound to the module's path, its source's modification time and
+size, as Python's own `.pyc` files are, and this interpreter's exact
+version). A file that does not verify is ignored and the source is compiled
+again, so a cache folder written by someone else can never inject code.
+Nothing is written next to the sources, and other packages are left to Python.
+
+This module and the three it needs before the finder is in place (entry.py,
+dirs.py, contract/sealed_cache.py) are compiled from source on every such
+start, so they stay small and import only what the interpreter has already
+loaded (no pathlib, typing or importlib package): `_frozen_importlib_external`
+is the import system's own module, the one `importlib.machinery` re-exports.
 """
 
 from __future__ import annotations
 
-import contextlib
-import importlib.machinery
+import _frozen_importlib_external as _bootstrap
 import marshal
 import os
 import sys
-from collections.abc import Sequence
-from pathlib import Path
-from types import CodeType, ModuleType
-from typing import Any
+from types import CodeType
 
 _PACKAGE = "secretwarden"
 
 
-class _SealedSourceLoader(importlib.machinery.SourceFileLoader):
-    def __init__(self, fullname: str, path: str, key: bytes, folder: Path) -> None:
+class _SealedSourceLoader(_bootstrap.SourceFileLoader):
+    def __init__(self, fullname: str, path: str, key: bytes, folder: str) -> None:
         super().__init__(fullname, path)
         self._key = key
         self._folder = folder
@@ -48,47 +50,50 @@ class _SealedSourceLoader(importlib.machinery.SourceFileLoader):
             (sys.implementation.cache_tag or "").encode(), sys.hexversion, marshal.version, sys.flags.optimize,
             os.fsencode(path), int(st["mtime"] * 1e9), st["size"],
         )
-        target = self._folder / f"{file_name(self._key, context)}.bin"
+        target = os.path.join(self._folder, file_name(self._key, context) + ".bin")
         body = unseal(self._key, context, target)
         if body is not None:
-            with contextlib.suppress(ValueError, TypeError, EOFError):
+            try:
                 code = marshal.loads(body)
-                if isinstance(code, CodeType):
-                    return code
+            except (ValueError, TypeError, EOFError):
+                code = None
+            if isinstance(code, CodeType):
+                return code
         code = self.source_to_code(self.get_data(path), path)
         self._keep(target, context, marshal.dumps(code))
         return code
 
-    def _keep(self, target: Path, context: bytes, body: bytes) -> None:
+    def _keep(self, target: str, context: bytes, body: bytes) -> None:
         """Write without fsync: losing a cache file on a crash only costs one compile."""
         from secretwarden.contract.sealed_cache import seal
 
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        head, name = os.path.split(target)
+        tmp = os.path.join(head, f".{name}.{os.getpid()}.tmp")
         try:
-            self._folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            os.makedirs(self._folder, mode=0o700, exist_ok=True)
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(seal(self._key, context, body))
             os.replace(tmp, target)
         except OSError:
+            import contextlib  # only on this rare path: contextlib is not loaded yet at start-up
+
             with contextlib.suppress(OSError):
-                tmp.unlink()
+                os.unlink(tmp)
 
 
 class _SealedFinder:
     """Finds `secretwarden.*` like the path finder does, and loads it through the sealed cache."""
 
-    def __init__(self, key: bytes, folder: Path) -> None:
+    def __init__(self, key: bytes, folder: str) -> None:
         self._key = key
         self._folder = folder
 
-    def find_spec(
-        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
-    ) -> importlib.machinery.ModuleSpec | None:
+    def find_spec(self, fullname: str, path: object, target: object = None) -> object:
         if not fullname.startswith(_PACKAGE + "."):
             return None
-        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
-        if spec is None or type(spec.loader) is not importlib.machinery.SourceFileLoader or not spec.origin:
+        spec = _bootstrap.PathFinder.find_spec(fullname, path)  # type: ignore[arg-type]
+        if spec is None or type(spec.loader) is not _bootstrap.SourceFileLoader or not spec.origin:
             return spec
         spec.loader = _SealedSourceLoader(fullname, spec.origin, self._key, self._folder)
         return spec
@@ -108,11 +113,10 @@ def install() -> None:
         from secretwarden.contract.sealed_cache import local_key
         from secretwarden.dirs import cache_dir
 
-        key = local_key(create=False, project_root=Path(__file__).resolve().parent)
-        folder = cache_dir() / "code"
+        key = local_key(create=False, project_root=os.path.dirname(os.path.abspath(__file__)))
+        folder = os.path.join(cache_dir(), "code")
     except (OSError, RuntimeError, KeyError):
         return
     if key is None:
-        return  # no key yet: the first full `warden run` makes one
-    finder: Any = _SealedFinder(key, folder)
-    sys.meta_path.insert(0, finder)
+        return  # no key yet: the first command that loads a contract makes one
+    sys.meta_path.insert(0, _SealedFinder(key, folder))  # type: ignore[arg-type]

@@ -1,8 +1,10 @@
 """Console entry point for `warden`.
 
-`warden run` must add as little as possible to a service's start-up, so it
-takes a fast path that avoids click, pydantic and YAML when a compiled
-contract is cached. Everything else goes through the click group.
+Every command first puts warden's sealed code cache in place (bytecode_cache.py:
+it serves warden's modules compiled when Python writes no bytecode). `warden
+run` must add as little as possible to a service's start-up, so it then takes a
+fast path that avoids click, pydantic and YAML when a compiled plan is cached.
+Everything else goes through the click group.
 """
 
 from __future__ import annotations
@@ -16,15 +18,17 @@ def main() -> None:
     rest = argv
     if rest[:1] in (["--contract"], ["-c"]) and len(rest) > 2:
         contract, rest = rest[1], rest[2:]
-    if rest[:1] == ["run"]:
+    fast = rest[:1] == ["run"]
+    if fast:
         import gc
 
         # The fast path allocates little and execs within milliseconds: the cyclic collector's
         # passes over the freshly imported modules (about 2 ms) would collect nothing.
         gc.disable()
-        from secretwarden.bytecode_cache import install
+    from secretwarden.bytecode_cache import install
 
-        install()  # warden's modules from its sealed cache when Python writes no bytecode
+    install()  # warden's modules from its sealed cache when Python writes no bytecode (every command)
+    if fast:
         from secretwarden.ops.fastrun import try_fast_run
 
         try_fast_run(rest, contract)  # execs, or returns when the full path must decide

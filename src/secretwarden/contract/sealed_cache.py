@@ -31,7 +31,7 @@ def is_private_regular_file(st: os.stat_result) -> bool:
     return stat.S_ISREG(st.st_mode) and st.st_uid == os.getuid() and not st.st_mode & 0o077
 
 
-def _read_private(path: Path, limit: int) -> bytes | None:
+def _read_private(path: str | os.PathLike[str], limit: int) -> bytes | None:
     """Content of a regular file owned by us and readable by nobody else (no symlinks)."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
@@ -55,11 +55,11 @@ def _read_private(path: Path, limit: int) -> bytes | None:
         os.close(fd)
 
 
-def local_key(*, create: bool, project_root: Path) -> bytes | None:
+def local_key(*, create: bool, project_root: str | os.PathLike[str]) -> bytes | None:
     """The cache key; None when there is none we can trust (then nothing is cached)."""
     path = key_path()
     try:
-        if path.resolve().is_relative_to(project_root.resolve()):
+        if path.resolve().is_relative_to(Path(project_root).resolve()):
             return None  # a key the repository carries is no key
     except (OSError, RuntimeError):
         return None
@@ -101,7 +101,7 @@ def seal(key: bytes, context: bytes, body: bytes) -> bytes:
     return _mac(key, context, body) + b"\n" + body
 
 
-def unseal(key: bytes, context: bytes, path: Path) -> bytes | None:
+def unseal(key: bytes, context: bytes, path: str | os.PathLike[str]) -> bytes | None:
     """The body of a sealed file, or None when it is absent or does not verify."""
     raw = _read_private(path, MAX_CACHE_FILE)
     if raw is None:
