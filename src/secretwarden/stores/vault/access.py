@@ -20,7 +20,7 @@ writes only what differs, so a bootstrap with nothing to do only reads.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from secretwarden.errors import PermissionDenied, StoreUnavailable
@@ -96,6 +96,12 @@ def _listing_rules(layout: VaultLayout, env: str, caps: str) -> list[str]:
     return [_rule(top, caps), _rule(below, caps)]
 
 
+def _groups(layout: VaultLayout, paths: Iterable[str]) -> list[str]:
+    """The group documents (store.py, meta.py) holding the records of these one-key paths."""
+    found = {join(layout.warden_base, "keys", g[0]) for p in paths if (g := layout.key_group(p))}
+    return sorted(found)
+
+
 def render_policies(layout: VaultLayout, request: AccessRequest) -> dict[str, str]:
     """Policy name -> HCL text, in a stable order.
 
@@ -120,6 +126,10 @@ def render_policies(layout: VaultLayout, request: AccessRequest) -> dict[str, st
             for kind in ("data", "metadata"):
                 body.append(_rule(layout.api(kind, p), READ))
             body.append(_rule(layout.api("metadata", join(layout.warden_base, "history", p)) + "/*", READ))
+        # One-key paths keep their records in their namespace's group document (names, versions
+        # and keyed fingerprints of the namespace's keys: metadata, never a value).
+        for g in _groups(layout, paths):
+            body.append(_rule(layout.api("metadata", g), READ))
         # `warden run` reads the open incidents from the register's head (stores/vault/journal.py).
         body.append(_rule(layout.api("metadata", join(layout.warden_base, "journal", "incidents", "head")), READ))
         out[policy_name(request.project, request.env, svc.service, svc.instance or "", "read")] = "\n".join(body)
@@ -128,6 +138,8 @@ def render_policies(layout: VaultLayout, request: AccessRequest) -> dict[str, st
         owned |= {layout.namespace_path(request.env, ns.namespace, i) for i in ns.instances}
         owned |= {layout.locate(slot).path for slot in ns.slots}
         body = [f"# warden: administer namespace `{ns.namespace}` in `{request.env}` ({request.project})\n"]
+        for g in _groups(layout, owned):
+            body.append(_rule(layout.api("metadata", g), WRITE_META))
         for p in sorted(owned):
             body.append(_rule(layout.api("metadata", join(layout.warden_base, "history", p)) + "/*", WRITE_META))
             for suffix in ("", "/*"):

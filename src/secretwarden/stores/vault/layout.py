@@ -309,6 +309,24 @@ class VaultLayout:
                 return Match(groups["namespace"], groups.get("instance"), groups.get("key"), marker)
         return None
 
+    def key_group(self, path: str) -> tuple[str, str] | None:
+        """(group, rest) of a one-key-per-path path: the folder above its `{key}` segment (a
+        namespace's keys, per environment and instance) and the path below it. Warden keeps the
+        records of a group's paths in one document (store.py); None for paths without `{key}`,
+        overrides and warden's own paths."""
+        t = self.template
+        if not t.key_in_path or path.startswith(self.warden_base + "/"):
+            return None
+        rx = self._regex.get((None, False))
+        if rx is None:
+            rx = self._regex[(None, False)] = t.regex(t.parts, None)
+        m = rx.match(path)
+        if m is None or m.group("key") is None:
+            return None
+        below = len(t.parts) - next(i for i, p in enumerate(t.parts) if p.name == "key")
+        segments = path.split("/")
+        return "/".join(segments[:-below]), "/".join(segments[-below:])
+
     def parse_foreign(self, env: str, path: str) -> SlotRef | None:
         """The slot of a one-key-per-path path warden did not write (no warden metadata)."""
         m = self.match(env, path)

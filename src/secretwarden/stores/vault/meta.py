@@ -18,6 +18,14 @@ history pages: metadata-only entries under `<prefix>/_warden/history/<path>/<n>`
 in the same encoding, which readers merge back (so reuse and isolation checks
 still see every fingerprint). The path's header counts its pages.
 
+One-key-per-path layouts (`{key}` in the path) keep the records of a
+namespace's paths together instead: one document per group (the folder above
+the `{key}` segment) at `<prefix>/_warden/keys/<group>`, mapping each path's
+rest to its record, in the same encoding (`encode_group`). A bulk write then
+costs one metadata write per namespace, not one per path. A path whose own
+custom_metadata holds a record (written before, or moved out when the group
+document is full) is read from there: its own record always wins.
+
 Everything here is metadata: names, versions, times, fingerprints. No value.
 """
 
@@ -267,3 +275,16 @@ def decode_record(custom: dict[str, str] | None, where: str, page: int = -1) -> 
     if doc is None:
         return None
     return PathRecord.from_json(doc, page) if doc else PathRecord()
+
+
+def encode_group(entries: dict[str, dict[str, Any]], foreign: dict[str, str], where: str) -> dict[str, str]:
+    """custom_metadata of a group document: path rest -> `PathRecord.to_json()`; StoreError when full."""
+    return encode_doc({"f": FORMAT, "p": entries}, f"paths={len(entries)}", foreign, where)
+
+
+def decode_group(custom: dict[str, str] | None, where: str) -> dict[str, dict[str, Any]]:
+    doc = decode_doc(custom, where)
+    entries = (doc or {}).get("p") or {}
+    if not isinstance(entries, dict):
+        raise IntegrityError(f"{where}: warden's group record is not a mapping of paths")
+    return entries

@@ -77,8 +77,10 @@ from secretwarden.stores.vault.meta import (
     FieldVersion,
     PathRecord,
     decode_doc,
+    decode_group,
     decode_record,
     encode_doc,
+    encode_group,
     encode_record,
     foreign_keys,
     to_us,
@@ -126,6 +128,11 @@ class PathState:
     foreign: dict[str, str] = field(default_factory=dict)
     custom: dict[str, str] = field(default_factory=dict)
     page_custom: dict[int, dict[str, str]] = field(default_factory=dict)  # history pages as loaded
+    # One-key-per-path layouts: the group document holding (or to hold) this path's record, the
+    # path's name in it, and its entry there as read (what a save is checked against).
+    group: str | None = None
+    rel: str = ""
+    base_entry: dict[str, Any] | None = None
 
     def created_us(self, kv: int) -> int:
         when = _parse_time(str(self.versions.get(kv, {}).get("created_time", "")))
@@ -134,6 +141,28 @@ class PathState:
     def latest_readable(self) -> bool:
         info = self.versions.get(self.kv, {})
         return self.kv > 0 and not info.get("deletion_time") and not info.get("destroyed")
+
+
+@dataclass
+class GroupState:
+    """One read of a group document (the records of a namespace's one-key paths, meta.py)."""
+
+    path: str
+    exists: bool = False
+    mv: int = 0
+    entries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    foreign: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class PendingRecord:
+    """A path's data written in a bulk write, its record still to be saved with its group."""
+
+    st: PathState
+    record: PathRecord
+    rows: list[tuple[str, FieldVersion]]
+    kv: int
+    indices: list[int]
 
 
 class VaultStore:
@@ -170,6 +199,12 @@ class VaultStore:
         self._workers = max(1, workers)
         self._max_versions = max_versions
         self._names_from_values = read_values_for_names
+        # Records of one-key paths go to their namespace's group document (one metadata write
+        # per namespace in a bulk write). Not with max_versions: that is set per path anyway.
+        self._group_writes = layout.template.key_in_path and max_versions is None
+        self._known_groups: dict[str, GroupState] = {}  # read by list_meta for the writes that follow
+        self._groups_walked: dict[str, set[str]] = {}  # listing root -> group documents found under it
+        self._peek_groups: tuple[float, dict[str, GroupState]] = (0.0, {})
         self._client: Any = None
         self._fast_http: FastTransport | None = None  # bulk requests' transport (single server)
         self._proxy: bool | None = None  # a proxy applies to the server (decided once)
@@ -275,8 +310,15 @@ class VaultStore:
     def _url(self, kind: str, path: str) -> str:
         return "/v1/" + self.layout.api(kind, path)
 
-    def _load(self, path: str) -> PathState:
-        """Metadata of one path (never its data)."""
+    def _load(self, path: str, groups: dict[str, GroupState] | None = None, *, attach: bool = True) -> PathState:
+        """Metadata of one path (never its data), with its record from its group document when
+        it has none of its own (`groups`: documents already read; else read now)."""
+        st = self._load_path(path)
+        if attach:
+            self._attach(st, groups)
+        return st
+
+    def _load_path(self, path: str) -> PathState:
         self.stats.metadata_reads += 1
         if self.assume_empty:
             return PathState(path)
@@ -309,6 +351,58 @@ class VaultStore:
             for page in range(st.record.pages):
                 self._load_page(st, st.record, page)
         return st
+
+    def _group_of(self, path: str) -> tuple[str, str] | None:
+        split = self.layout.key_group(path)
+        if split is None:
+            return None
+        return join(self.layout.warden_base, "keys", split[0]), split[1]
+
+    def _attach(self, st: PathState, groups: dict[str, GroupState] | None) -> None:
+        """A path without a record of its own takes the one its group document holds for it."""
+        if st.record is not None:
+            return
+        where = self._group_of(st.path)
+        if where is None:
+            return
+        gpath, rel = where
+        gs = groups.get(gpath) if groups is not None else None
+        if gs is None:
+            gs = self._load_group(gpath)
+            if groups is not None:
+                groups[gpath] = gs
+        st.base_entry = gs.entries.get(rel)
+        if st.exists and st.base_entry is not None:
+            # A path deleted and made again outside warden keeps no stale entry: only paths that
+            # exist take theirs.
+            st.record = PathRecord.from_json(st.base_entry)
+        if st.record is not None or self._group_writes:
+            st.group, st.rel = gpath, rel
+
+    def _load_group(self, gpath: str) -> GroupState:
+        self.stats.metadata_reads += 1
+        if self.assume_empty:
+            return GroupState(gpath)
+        url = self._url("metadata", gpath)
+        try:
+            resp = self._call(
+                lambda: self._send("GET", url, None, lambda: self.client.adapter.get(url)),
+                self.layout.api("metadata", gpath),
+                "read",
+            )
+        except NotFound:
+            return GroupState(gpath)
+        data = resp.get("data") or {}
+        if self._meta_cas is None:
+            self._meta_cas = "current_metadata_version" in data
+        custom = data.get("custom_metadata") or {}
+        return GroupState(
+            gpath,
+            exists=True,
+            mv=int(data.get("current_metadata_version") or 0),
+            entries=decode_group(custom, f"{self.name}:{self.layout.api('metadata', gpath)}"),
+            foreign=foreign_keys(custom),
+        )
 
     def _page_path(self, path: str, page: int) -> str:
         return join(self.layout.warden_base, "history", path, str(page))
@@ -422,6 +516,7 @@ class VaultStore:
 
     def _write_meta(self, path: str, custom: dict[str, str], mv: int | None) -> None:
         self._peeked.pop(path, None)
+        self._peek_groups[1].pop(path, None)
         self._touched(path)
         payload: dict[str, Any] = {"custom_metadata": custom}
         # A creation always says "must not exist" (servers without metadata check-and-set ignore it).
@@ -437,6 +532,12 @@ class VaultStore:
         )
 
     def _save(self, st: PathState, record: PathRecord) -> None:
+        if st.group is not None:
+            self._save_grouped(st.group, [PendingRecord(st, record, [], record.kv, [])], None, merge=False)
+            return
+        self._save_path(st, record)
+
+    def _save_path(self, st: PathState, record: PathRecord) -> None:
         where = f"{self.name}:{self.layout.api('metadata', st.path)}"
         while True:
             try:
@@ -453,6 +554,62 @@ class VaultStore:
                 self._write_meta(self._page_path(st.path, page), custom, None)
                 st.page_custom[page] = custom
         self._write_meta(st.path, main, st.mv)
+
+    def _save_grouped(self, gpath: str, items: list[PendingRecord], gs: GroupState | None, *, merge: bool) -> None:
+        """Save the records of paths of one group in one metadata write (check-and-set).
+
+        Another writer may have saved the document meanwhile: entries of other paths are
+        kept as they are now; an entry of ours that changed since we read it is merged
+        (`merge`: our new rows go on top of theirs) or, for a single change, reported as
+        CasMismatch so the caller re-reads. When the document is full, these records go
+        to their paths' own custom_metadata instead (which readers prefer).
+        """
+        where = f"{self.name}:{self.layout.api('metadata', gpath)}"
+        for _ in range(ATTEMPTS):
+            if gs is None:
+                gs = self._load_group(gpath)
+            entries = dict(gs.entries)
+            for item in items:
+                now = gs.entries.get(item.st.rel)
+                if now != item.st.base_entry:
+                    if not merge:
+                        raise CasMismatch(f"{where}: the record of {item.st.rel} changed meanwhile")
+                    fresh = PathRecord.from_json(now) if now is not None else PathRecord()
+                    item.record = self._merged(fresh, item.record, item.rows, item.kv)
+                    item.st.base_entry = now
+                entries[item.st.rel] = item.record.to_json()
+            try:
+                custom = encode_group(entries, gs.foreign, where)
+            except StoreError:
+                for item in items:
+                    item.st.group = None
+                    if merge:
+                        self._commit_meta(item.st, item.record, item.rows, item.kv)
+                    else:
+                        self._save_path(item.st, item.record)
+                return
+            try:
+                self._write_meta(gpath, custom, gs.mv if gs.exists else 0)
+            except CasMismatch:
+                gs = None
+                continue
+            gs.exists, gs.mv, gs.entries = True, gs.mv + 1, entries
+            for item in items:
+                item.st.base_entry = entries[item.st.rel]
+            return
+        raise ConflictError(f"{self.layout.api('metadata', gpath)}: too many concurrent metadata writers")
+
+    @staticmethod
+    def _merged(fresh: PathRecord, record: PathRecord, rows: list[tuple[str, FieldVersion]], new_kv: int) -> PathRecord:
+        """`fresh` (another writer's record of the path) with our rows of KV version `new_kv` on top."""
+        for fname, row in rows:
+            rec = record.fields[fname]
+            mine = fresh.fields.setdefault(fname, FieldRecord(rec.namespace, rec.key, rec.instance))
+            mine.versions = [v for v in mine.versions if v.kv != new_kv]
+            row.n = max(row.n, mine.newest + 1)
+            mine.versions.append(row)
+        fresh.kv = max(fresh.kv, new_kv)
+        return fresh
 
     def _fan_out(self, fn: Callable[[Any], T], items: list[Any]) -> list[tuple[T | None, BaseException | None]]:
         def guarded(item: Any) -> tuple[T | None, BaseException | None]:
@@ -544,15 +701,41 @@ class VaultStore:
             keep = self.access == "secrets"  # a writer reads first; reports keep nothing
             if keep:
                 self._walked[(e, base)] = set(paths)
-            for res, err in self._fan_out(self._load, paths):
+            states = []
+            for res, err in self._fan_out(lambda p: self._load(p, attach=False), paths):
                 if err is not None:
                     raise err
                 assert res is not None
+                states.append(res)
+            groups = self._read_groups(e, base, states, keep)
+            for res in states:
+                self._attach(res, groups)
                 if keep:
                     self._known[res.path] = res
                 out += self._metas_of(e, res)
         out.sort(key=lambda m: (m.slot.env, m.slot.namespace, m.slot.instance or "", m.slot.key))
         return out
+
+    def _read_groups(self, env: str, base: str, states: list[PathState], keep: bool) -> dict[str, GroupState]:
+        """The group documents the paths just read need (each read once); a writer also reads
+        every group document of the environment and remembers which exist, for its writes."""
+        if not self.layout.template.key_in_path:
+            return {}
+        wanted = {g[0] for st in states if st.record is None and st.exists and (g := self._group_of(st.path))}
+        if keep:
+            root = join(self.layout.warden_base, "keys", base)
+            found = set(self._walk(root)) if not self.assume_empty else set()
+            self._groups_walked[root] = found
+            wanted |= found
+        groups: dict[str, GroupState] = {}
+        for gs, err in self._fan_out(self._load_group, sorted(wanted)):
+            if err is not None:
+                raise err
+            assert gs is not None
+            groups[gs.path] = gs
+        if keep:
+            self._known_groups.update(groups)
+        return groups
 
     def _metas_of(self, env: str, st: PathState) -> list[KeyMeta]:
         if st.record is not None:
@@ -627,9 +810,12 @@ class VaultStore:
         import time
 
         hit = self._peeked.get(path)
-        if hit is not None and time.monotonic() - hit[0] < PEEK_SECONDS:
+        now = time.monotonic()
+        if hit is not None and now - hit[0] < PEEK_SECONDS:
             return hit[1]
-        st = self._load(path)
+        if now - self._peek_groups[0] >= PEEK_SECONDS:
+            self._peek_groups = (now, {})  # group documents shared by the lookups of one moment
+        st = self._load(path, self._peek_groups[1])
         self._peeked[path] = (time.monotonic(), st)
         return st
 
@@ -650,8 +836,20 @@ class VaultStore:
             return known
         for (env, base), found in self._walked.items():
             if _under(path, base) and path not in found and self.layout.owns(env, path):
-                return PathState(path)
-        return self._load(path)
+                st = PathState(path)
+                self._attach(st, self._groups_for_write(path))
+                return st
+        return self._load(path, self._groups_for_write(path))
+
+    def _groups_for_write(self, path: str) -> dict[str, GroupState]:
+        """The group documents `list_meta` read, plus the one of `path` when a listing showed
+        that it does not exist (so it is created without being read)."""
+        where = self._group_of(path)
+        if where is not None and where[0] not in self._known_groups:
+            for root, found in self._groups_walked.items():
+                if _under(where[0], root) and where[0] not in found:
+                    self._known_groups.setdefault(where[0], GroupState(where[0]))
+        return self._known_groups
 
     def _denied_state(self) -> tuple[PathState, set[str]]:
         st = self._load(join(self.layout.warden_base, "denied"))
@@ -664,7 +862,10 @@ class VaultStore:
     def close(self) -> None:
         self._data_cache.clear()
         self._peeked.clear()
+        self._peek_groups = (0.0, {})
         self._known.clear()
+        self._known_groups.clear()
+        self._groups_walked.clear()
         self._walked.clear()
         self._snapshots.clear()
         with self._lock:
@@ -732,6 +933,7 @@ class VaultStore:
             self._guard_fingerprint_key(requests, denied)
             # Load (or create) the fingerprint key here, once, not racing in the worker threads.
             self.fingerprint(requests[0].value)
+            self._learn_meta_cas()
         self._one_env_only(requests)
         results: list[WriteResult | None] = [None] * len(requests)
         # Two writes of one slot in a batch go in successive rounds, so each is a KV version.
@@ -752,23 +954,57 @@ class VaultStore:
             for _, err in states:
                 if err is not None:
                     self._raise(err, done)
-            outcome = self._fan_out(
-                lambda pair: self._write_path(pair[0][1], who, denied, pair[1]),
-                [(g, s[0]) for g, s in zip(groups, states, strict=True)],
-            )
-            failure: BaseException | None = None
+            pending: list[PendingRecord] = []
+
+            def write(pair: Any, out: list[PendingRecord] = pending) -> list[WriteResult]:
+                return self._write_path(pair[0][1], who, denied, pair[1], out)
+
+            outcome = self._fan_out(write, [(g, s[0]) for g, s in zip(groups, states, strict=True)])
+            failure, unrecorded = self._save_pending(pending)
             for (_, items), (res, err) in zip(groups, outcome, strict=True):
                 if err is not None:
                     failure = failure or err
                     continue
                 assert res is not None
                 for (i, _, _), wr in zip(items, res, strict=True):
+                    if i in unrecorded:
+                        continue
                     results[i] = wr
                     done.append(wr)
             if failure is not None:
                 self._raise(failure, done)
         self.stats.values_written += len(done)
         return [r for r in results if r is not None]
+
+    def _save_pending(self, pending: list[PendingRecord]) -> tuple[BaseException | None, set[int]]:
+        """One metadata write per group for the paths a bulk write put there; (the first failure,
+        the requests whose data landed but whose record did not)."""
+        by_group: dict[str, list[PendingRecord]] = {}
+        for item in pending:
+            assert item.st.group is not None
+            by_group.setdefault(item.st.group, []).append(item)
+        saved = self._fan_out(
+            lambda pair: self._save_grouped(pair[0], pair[1], self._known_groups.get(pair[0]), merge=True),
+            list(by_group.items()),
+        )
+        failure: BaseException | None = None
+        unrecorded: set[int] = set()
+        for (_, items), (_, err) in zip(by_group.items(), saved, strict=True):
+            if err is not None:
+                failure = failure or err
+                unrecorded.update(i for item in items for i in item.indices)
+        return failure, unrecorded
+
+    def _learn_meta_cas(self) -> None:
+        """Group documents are shared by many paths: they are written only where the server
+        checks-and-sets metadata (OpenBao). A store that read nothing yet asks once."""
+        if self._group_writes and self._meta_cas is None:
+            self._load_path(join(self.layout.warden_base, "fingerprint-key"))
+            if not self._meta_cas:
+                self._group_writes = False
+                for st in self._known.values():
+                    if st.base_entry is None and st.record is None:
+                        st.group = None  # attached while group writes were still expected
 
     def _one_env_only(self, requests: list[WriteRequest]) -> None:
         """A template without {env} holds one environment: refuse a second one (a migration into
@@ -894,7 +1130,8 @@ class VaultStore:
             self._save(st, record)
         except CasMismatch:
             return  # another writer saved meanwhile; this write's own checks re-read
-        st.mv = self._load(st.path).mv
+        if st.group is None:
+            st.mv = self._load_path(st.path).mv
 
     def _write_path(
         self,
@@ -902,7 +1139,10 @@ class VaultStore:
         who: str,
         denied: set[str],
         prepared: tuple[PathState, PathRecord, list[tuple[str, FieldVersion]]] | None,
+        pending: list[PendingRecord] | None = None,
     ) -> list[WriteResult]:
+        """Write one path's data and record it; a record kept in a group document is appended
+        to `pending` (saved with the rest of its group by the caller) when given."""
         path = items[0][2].path
         for _ in range(ATTEMPTS):
             if prepared is None:
@@ -926,7 +1166,12 @@ class VaultStore:
                 created.append(not rec.versions)
                 rec.versions.append(row)
             record.kv = new_kv
-            self._commit_meta(st, record, rows, new_kv)
+            if st.group is None:
+                self._commit_meta(st, record, rows, new_kv)
+            elif pending is not None:
+                pending.append(PendingRecord(st, record, rows, new_kv, [i for i, _, _ in items]))
+            else:
+                self._save_grouped(st.group, [PendingRecord(st, record, rows, new_kv, [])], None, merge=True)
             return [
                 WriteResult(req.slot, row.n, c) for (_, req, _), (_, row), c in zip(items, rows, created, strict=True)
             ]
@@ -960,19 +1205,11 @@ class VaultStore:
         """Save the record; when another writer saved meanwhile, merge our rows into theirs."""
         for _ in range(ATTEMPTS):
             try:
-                self._save(st, record)
+                self._save_path(st, record)
                 return
             except CasMismatch:
                 st = self._load(st.path)
-                fresh = st.record or PathRecord()
-                for fname, row in rows:
-                    rec = record.fields[fname]
-                    mine = fresh.fields.setdefault(fname, FieldRecord(rec.namespace, rec.key, rec.instance))
-                    mine.versions = [v for v in mine.versions if v.kv != new_kv]
-                    row.n = max(row.n, mine.newest + 1)
-                    mine.versions.append(row)
-                fresh.kv = max(fresh.kv, new_kv)
-                record = fresh
+                record = self._merged(st.record or PathRecord(), record, rows, new_kv)
         raise ConflictError(f"{self.layout.api('metadata', st.path)}: too many concurrent metadata writers")
 
     # --- deleting -----------------------------------------------------------------------------------
