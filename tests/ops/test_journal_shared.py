@@ -252,4 +252,11 @@ def test_a_namespace_admin_appends_but_cannot_change_or_delete_an_entry(
         client.adapter.post(entry, json={"custom_metadata": {"c00": "{}"}})
     with pytest.raises(hvac.exceptions.Forbidden):
         client.adapter.delete(entry)
-    assert admin.w("audit", "verify")[0] == 0
+    # A sealed page (stores/vault/journal.py) is under the same rule: created once, then fixed.
+    page = entry.replace(f"e/{1:010d}", f"e/p{1:010d}")
+    client.adapter.post(page, json={"custom_metadata": {"c00": "not a page"}, "metadata_cas": 0})
+    with pytest.raises(hvac.exceptions.Forbidden):
+        client.adapter.post(page, json={"custom_metadata": {"c00": "{}"}})
+    with pytest.raises(hvac.exceptions.Forbidden):
+        client.adapter.delete(page)
+    assert admin.w("audit", "verify")[0] == 0  # a page that does not fit the entries is not believed

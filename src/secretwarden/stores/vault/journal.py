@@ -17,13 +17,33 @@ on its metadata version and is never moved back, so a reader that needs only
 the current state (the run fast path) makes one request. A writer killed
 between the two leaves the head one entry behind; the next append catches up.
 
+Pages. Reading a whole journal one path per entry would cost one request per
+entry, so every `PAGE` entries the writer that appends the last of them seals
+a page: `<prefix>/_warden/journal/<name>/e/p<first seq, 10 digits>`, a
+compressed copy of those entries, created with `metadata_cas=0` like an entry
+(under the same policy rule: namespace admins may create it, never change or
+delete it). A page is only a copy: readers take it only where it fits the
+entries around it — its entries numbered in order and chained, its last one
+the `prev` of the entry after it (read from its own path at the end of the
+journal) — and read the entry paths themselves wherever it does not, so a
+page that disagrees with the entries can hide nothing. A page that no writer
+sealed (a writer killed, a journal older than pages) costs its readers one
+request per entry until the next writer that completes a page seals every
+complete page missing.
+
 Requests: `head` 1; an uncontended `append` 3 (read head, create entry,
-update head); `entries` 1 list plus one read per entry, sent concurrently.
+update head), plus, every `PAGE` entries, 1 list and the page's entries
+and the page; `entries` 1 list, one read per page and one per entry past the
+last page (at most `PAGE - 1`), sent concurrently, plus the last entry's path
+when the journal ends on a page.
 """
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import json
+import zlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -56,9 +76,12 @@ class VaultStore(Protocol):
 
     def _fan_out(self, fn: Callable[[Any], T], items: list[Any]) -> list[tuple[T | None, BaseException | None]]: ...
 
+    def _send(self, method: str, url: str, body: Any, slow: Callable[[], Any], content_type: str = ...) -> Any: ...
+
 PIECE = 500  # bytes per custom_metadata value (the server allows 512)
 MAX_PIECES = 60  # of the 64 values a path may carry
 ATTEMPTS = 64  # sequence numbers an append may lose to other writers before it gives up
+PAGE = 32  # entries per sealed page: 1,000 entries read in 32 page reads and 8 entry reads
 
 
 def _pieces(text: str, what: str) -> dict[str, str]:
@@ -81,6 +104,10 @@ def _dumps(value: dict[str, Any]) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
+def _dumps_list(values: list[dict[str, Any]]) -> str:
+    return json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
 class VaultJournal:
     """`stores.base.SharedJournal` on a Vault store."""
 
@@ -96,11 +123,16 @@ class VaultJournal:
     def _entry_path(self, name: str, seq: int) -> str:
         return join(self._base(name), "e", f"{seq:010d}")
 
+    def _page_path(self, name: str, first: int) -> str:
+        return join(self._base(name), "e", f"p{first:010d}")
+
     def _get(self, path: str) -> dict[str, Any] | None:
-        """The path's metadata, or None when absent."""
+        """The path's metadata, or None when absent (over the lean transport: a read of a whole
+        journal sends tens of these at once)."""
         s = self.store
+        url = s._url("metadata", path)
         try:
-            resp = s._call(lambda: s.client.adapter.get(s._url("metadata", path)), s.layout.api("metadata", path), "read")
+            resp = s._call(lambda: s._send("GET", url, None, lambda: s.client.adapter.get(url)), s.layout.api("metadata", path), "read")
         except NotFound:
             return None
         data = resp.get("data") if isinstance(resp, dict) else None
@@ -146,17 +178,121 @@ class VaultJournal:
             entry = None
         return entry if isinstance(entry, dict) else {"seq": seq, "damaged": "not a JSON object"}
 
+    def _listing(self, name: str) -> tuple[list[int], list[int]]:
+        """The entry numbers and the first numbers of the sealed pages, one LIST."""
+        numbers, pages = [], []
+        for k in self.store._list(join(self._base(name), "e")):
+            if k.isdigit():
+                numbers.append(int(k))
+            elif k.startswith("p") and k[1:].isdigit():
+                pages.append(int(k[1:]))
+        return sorted(numbers), sorted(pages)
+
+    def _page(self, name: str, first: int) -> list[dict[str, Any]] | None:
+        """A sealed page's entries, or None when absent or not a well-formed run of chained entries."""
+        data = self._get(self._page_path(name, first))
+        if data is None:
+            return None
+        try:
+            raw = zlib.decompress(base64.b64decode(_joined(data.get("custom_metadata") or {}), validate=True))
+            page = json.loads(raw)
+        except (ValueError, zlib.error, RecursionError):
+            return None
+        if not isinstance(page, list) or not page or not all(isinstance(e, dict) for e in page):
+            return None
+        for offset, e in enumerate(page):
+            if e.get("seq") != first + offset or (offset and e.get("prev") != page[offset - 1].get("hash")):
+                return None
+        return page
+
     def entries(self, name: str) -> list[dict[str, Any]]:
-        s = self.store
-        folder = join(self._base(name), "e")
-        numbers = sorted(int(k) for k in s._list(folder) if k.isdigit())
-        results = s._fan_out(lambda seq: self._entry(name, seq), numbers)
-        out: list[dict[str, Any]] = []
+        numbers, firsts = self._listing(name)
+        if not numbers:
+            return []
+        last = numbers[-1]
+        fetched = self.store._fan_out(lambda first: self._page(name, first), firsts)
+        pages: dict[int, list[dict[str, Any]]] = {}
+        for first, (page, error) in zip(firsts, fetched, strict=True):
+            if error is not None:
+                raise error
+            if page is not None and first + len(page) - 1 <= last:
+                pages[first] = page
+        # Pages where they start in turn from entry 1; every entry no page covers, one by one.
+        plan: list[list[dict[str, Any]] | int] = []
+        seq = 1
+        while seq <= last:
+            if seq in pages:
+                plan.append(pages[seq])
+                seq += len(pages[seq])
+            else:
+                plan.append(seq)
+                seq += 1
+        numbers_read = [p for p in plan if isinstance(p, int)]
+        if not isinstance(plan[-1], int):
+            numbers_read.append(last)  # the journal ends on a page: its last entry's own path pins it
+        return self._pinned(name, plan, self._read_each(name, numbers_read))
+
+    def _read_each(self, name: str, numbers: list[int]) -> dict[int, dict[str, Any]]:
+        results = self.store._fan_out(lambda seq: self._entry(name, seq), numbers)
+        out: dict[int, dict[str, Any]] = {}
         for seq, (entry, error) in zip(numbers, results, strict=True):
             if error is not None:
                 raise error
-            out.append(entry if entry is not None else {"seq": seq, "damaged": "vanished while being read"})
+            out[seq] = entry if entry is not None else {"seq": seq, "damaged": "vanished while being read"}
         return out
+
+    def _pinned(
+        self, name: str, plan: list[list[dict[str, Any]] | int], single: dict[int, dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """The entries in order. Walked from the end: a page is taken only when its last entry is
+        the one its successor names as `prev` (or, last in the journal, the entry read from its own
+        path), so every page is pinned to entries read from their paths; otherwise its entries are
+        read one by one."""
+        out: list[list[dict[str, Any]]] = []
+        follows: str | None = None  # the hash the part after the one looked at names as its `prev`
+        if not isinstance(plan[-1], int):
+            pin = single[int(plan[-1][-1]["seq"])]
+            follows = str(pin["hash"]) if "hash" in pin else None
+        for part in reversed(plan):
+            if isinstance(part, int):
+                out.append([single[part]])
+            elif follows is not None and part[-1].get("hash") == follows:
+                out.append(part)
+            else:
+                first = int(part[0]["seq"])
+                again = self._read_each(name, list(range(first, first + len(part))))
+                out.append([again[n] for n in sorted(again)])
+            head = out[-1][0]
+            follows = str(head.get("prev")) if "hash" in head else None
+        return [e for part in reversed(out) for e in part]
+
+    def _entries_one_by_one(self, name: str) -> list[dict[str, Any]]:
+        """Every entry from its own path (the reading before pages; benchmarks compare the two)."""
+        numbers, _pages = self._listing(name)
+        single = self._read_each(name, numbers)
+        return [single[n] for n in numbers]
+
+    def _seal_pages(self, name: str, upto: int) -> None:
+        """Seal every complete page up to entry `upto` that is missing (one LIST; for each page its
+        entries and one create). Only a copy for readers: a failure leaves them reading entries."""
+        numbers, firsts = self._listing(name)
+        present = set(numbers)
+        for first in range(1, upto - PAGE + 2, PAGE):
+            if first in firsts or not all(n in present for n in range(first, first + PAGE)):
+                continue
+            got = self._read_each(name, list(range(first, first + PAGE)))
+            page = [got[n] for n in sorted(got)]
+            if any("hash" not in e or e.get("seq") != first + i for i, e in enumerate(page)):
+                continue  # a damaged entry: `audit verify` names it; readers keep reading entries here
+            if any(page[i].get("prev") != page[i - 1].get("hash") for i in range(1, len(page))):
+                continue
+            packed = base64.b64encode(zlib.compress(_dumps_list(page).encode("ascii"), 9)).decode("ascii")
+            if len(packed) > PIECE * MAX_PIECES:
+                continue  # entries too large to share a path: read one by one
+            try:
+                self._put(self._page_path(name, first), _pieces(packed, f"{self.location}: {name} page {first}"), 0)
+            except CasMismatch:
+                continue  # another writer sealed it (the same entries)
 
     # --- appending ------------------------------------------------------------------------
 
@@ -195,6 +331,10 @@ class VaultJournal:
                 hint="try again",
             )
         self._move_head(name, JournalHead(seq, str(record["hash"]), writer.fold(head.index, record)), version, writer)
+        if seq % PAGE == 0:
+            # The entry and the head are stored; without its page, readers read entries.
+            with contextlib.suppress(StoreError, CasMismatch):
+                self._seal_pages(name, seq)
         return record
 
     def _move_head(self, name: str, new: JournalHead, version: int, writer: JournalWriter) -> None:
