@@ -174,6 +174,39 @@ class Engine:
         ends.sort()  # callers walk the buffer forward
         return ends
 
+    def prefilter(self, buf: bytes) -> tuple[list[int], list[int]]:
+        """`candidate_ends` in two lists, each in order: the rules' prefilter
+        matches, and the base64 runs (see `run_may_find`)."""
+        ends: list[int] = []
+        runs: list[int] = []
+
+        def on_match(expr_id: int, start: int, end: int, flags: int, context: Any) -> None:
+            ends.append(end)
+
+        def on_run(expr_id: int, start: int, end: int, flags: int, context: Any) -> None:
+            runs.append(end)
+
+        self._db.scan(buf, match_event_handler=on_match, scratch=self._scratch)
+        self._b64_db.scan(buf, match_event_handler=on_run, scratch=self._b64_scratch)
+        return ends, runs
+
+    def run_may_find(self, buf: bytes, end: int) -> bool:
+        """Whether the base64 run reported at `end` can give a finding in `scan`:
+        only a run that decodes to text in which a rule's prefilter matches is
+        read further (most runs are long identifiers, paths or hex digests).
+        Format rewrites (`formats.rewrite`) decode on their own: callers keep
+        every run of a buffer that one may apply to."""
+        run = decode.base64_at(buf, end)
+        if run is None:
+            return False
+        hits: list[int] = []
+
+        def on_match(expr_id: int, start: int, end: int, flags: int, context: Any) -> None:
+            hits.append(end)
+
+        self._db.scan(run[1], match_event_handler=on_match, scratch=self._scratch)
+        return bool(hits)
+
     # -- helpers --------------------------------------------------------------
 
     def _find(self, owner: int, rule: Rule, ctx: LineContext) -> tuple[Hit, ...] | Iterator[Hit]:
