@@ -43,3 +43,20 @@ def test_summaries_match_the_listing(secret_store: SecretStore, clock: Clock) ->
         if v.fingerprint
     }
     assert set(fingerprint_rows(secret_store)) == expected
+
+
+def test_repeated_fingerprints_are_the_fingerprints_seen_twice(secret_store: SecretStore) -> None:
+    """What isolation groups on one store: every backend gives the same rows (SQL on embedded)."""
+    from collections import Counter
+
+    from secretwarden.stores.summary import repeated_fingerprint_rows
+
+    assert repeated_fingerprint_rows(secret_store) == []
+    for slot in (A, A, B, D):
+        put(secret_store, slot)
+    secret_store.write_many([WriteRequest(E, secret_store.read(A))], actor="tester")  # copied to staging
+    rows = fingerprint_rows(secret_store)
+    seen = Counter(r[5] for r in rows)
+    repeated = repeated_fingerprint_rows(secret_store)
+    assert sorted(repeated) == sorted(r for r in rows if seen[r[5]] > 1)
+    assert {(r[0], r[3], r[4]) for r in repeated} == {("dev", "TOKEN", 2), ("staging", "TOKEN", 1)}

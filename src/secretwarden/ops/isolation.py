@@ -25,16 +25,19 @@ everywhere and are left out.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from dataclasses import dataclass, field
-from operator import itemgetter
 from typing import Any, Literal
 
 from secretwarden.contract.bulk import bulk_build
 from secretwarden.contract.report_plan import KeyGuarantee, report_plan
 from secretwarden.ops.workspace import Workspace
 from secretwarden.slots import SlotRef
-from secretwarden.stores.summary import KeySummary, fingerprint_rows, key_summaries
+from secretwarden.stores.summary import (
+    KeySummary,
+    fingerprint_rows,
+    key_summaries,
+    repeated_fingerprint_rows,
+)
 
 # A value shorter than this (in what the contract guarantees) could be found by
 # testing guesses against its fingerprint.
@@ -174,13 +177,9 @@ def isolation_report(ws: Workspace, *, listed: dict[str, list[KeySummary]] | Non
             if why is not None:
                 report.weak.append(FlaggedSlot(store_name, slot, why))
             current[(slot.env, slot.namespace, slot.instance or "", slot.key)] = meta.version
-        rows = fingerprint_rows(reader)
-        if len(readers) == 1:
-            # A fingerprint seen once in this store can only pair with another store's: with no
-            # other store, only fingerprints seen twice or more are worth grouping.
-            seen = Counter(map(itemgetter(5), rows))  # (map and itemgetter: counted in C)
-            repeated = {fp for fp, n in seen.items() if n > 1}
-            rows = [r for r in rows if r[5] in repeated] if repeated else []
+        # A fingerprint seen once in this store can only pair with another store's: with no
+        # other store, only fingerprints seen twice or more are worth grouping.
+        rows = fingerprint_rows(reader) if len(readers) > 1 else repeated_fingerprint_rows(reader)
         for env, ns, inst, key, version, fp in rows:
             row = (env, ns, inst, key)
             cur = current.get(row)

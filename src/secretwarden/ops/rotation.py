@@ -143,8 +143,9 @@ def rotation_status(
         for ns, key, inst, services, owner, required, sensitive, seconds in plan.envs[env].slot_rows():
             if not sensitive and not include_config:
                 continue
-            slot = SlotRef(env, ns, key, inst)
             meta = metas.get((ns, key, inst))
+            # meta.slot is this slot (metas are keyed by it, in this environment): no second SlotRef
+            slot = SlotRef(env, ns, key, inst) if meta is None else meta.slot
             incident = register.get((store_name, slot)) if register else None
             cadence = None
             if seconds is not None:

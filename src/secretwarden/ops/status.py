@@ -271,7 +271,8 @@ def env_status(
         meta = metas.get((ns, key, inst))
         observed = observe(meta, digest)
         if meta is not None and observed[0] == "present" and ns in quiet:
-            keys.append(KeyStatus(var, SlotRef(env, ns, key, inst), required, "present", (), meta.version,
+            # meta.slot is this slot (metas are keyed by it, in this environment): no second SlotRef
+            keys.append(KeyStatus(var, meta.slot, required, "present", (), meta.version,
                                   meta.written_at, owner, via_ref, None, (), meta.versions))
         else:
             keys.append(judge(var, SlotRef(env, ns, key, inst), required, digest, owner, via_ref, meta, observed))

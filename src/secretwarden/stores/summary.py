@@ -12,7 +12,9 @@ metadata call per store and environment, never one per slot.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Protocol, runtime_checkable
 
 from secretwarden.slots import SlotRef
@@ -47,6 +49,13 @@ class SummaryReader(Protocol):
         ...
 
 
+@runtime_checkable
+class RepeatedFingerprintReader(Protocol):
+    def repeated_fingerprint_rows(self) -> list[FingerprintRow]:
+        """The `fingerprint_rows` whose fingerprint this store holds twice or more, from one query."""
+        ...
+
+
 def summarize(meta: KeyMeta) -> KeySummary:
     cur = meta.current
     return KeySummary(
@@ -76,6 +85,16 @@ def fingerprint_rows(reader: MetadataReader) -> list[FingerprintRow]:
         for v in m.versions
         if v.fingerprint
     ]
+
+
+def repeated_fingerprint_rows(reader: MetadataReader) -> list[FingerprintRow]:
+    """The rows of the fingerprints seen twice or more in `reader` (what one store alone can share)."""
+    if isinstance(reader, RepeatedFingerprintReader):
+        return reader.repeated_fingerprint_rows()
+    rows = fingerprint_rows(reader)
+    seen = Counter(map(itemgetter(5), rows))  # (map and itemgetter: counted in C)
+    repeated = {fp for fp, n in seen.items() if n > 1}
+    return [r for r in rows if r[5] in repeated] if repeated else []
 
 
 def is_compromised(marked_at: str | None, written_at: str | None) -> bool:

@@ -16,6 +16,13 @@
   (`run`, `get`, `check --verify-values`) verifies it, so an `UPDATE keys SET
   compromised_at = NULL` on the file is reported as tampering instead of
   lifting the block. Metadata-only readers hold no key and cannot verify.
+* Reports read one row per key: `keys` carries a summary of the key's
+  current version (number, time, stamp, fingerprint) and its version count,
+  kept in step by SQLite triggers on `versions` inside the writing
+  transaction (so any writer keeps it, an older warden too). It is derived
+  data, never a source of truth for access: whoever verifies a key's rows
+  also checks the summary against them, and `warden store verify` checks
+  every summary (a summary edited outside warden is reported as tampering).
 * Damage (a flipped byte, a truncated file) and environment problems
   (permissions, a read-only disk) are store errors with a message, never
   crashes (`_guarded`).
@@ -88,6 +95,8 @@ CREATE TABLE IF NOT EXISTS namespaces (
 CREATE TABLE IF NOT EXISTS keys (
   env TEXT NOT NULL, namespace TEXT NOT NULL, instance TEXT NOT NULL, key TEXT NOT NULL,
   created_at TEXT NOT NULL, compromised_at TEXT, compromise_reason TEXT, mac TEXT,
+  cur_version INTEGER, cur_created_at TEXT, cur_stamp TEXT, cur_fingerprint TEXT,
+  version_count INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (env, namespace, instance, key));
 CREATE TABLE IF NOT EXISTS versions (
   env TEXT NOT NULL, namespace TEXT NOT NULL, instance TEXT NOT NULL, key TEXT NOT NULL,
@@ -106,7 +115,50 @@ _VERSION_MAC_COLS = (
 )
 _DENIED_MAC_COLS = "fingerprint, reason, added_at"
 
-# One row per key of an environment: its current (newest live) version and how many it has.
+# The key summary (schema note in the module docstring): columns added to `keys` by
+# `_add_key_summary` on stores made before it, and the triggers that keep them in step.
+_SUMMARY_COLS = (
+    ("cur_version", "INTEGER"),
+    ("cur_created_at", "TEXT"),
+    ("cur_stamp", "TEXT"),
+    ("cur_fingerprint", "TEXT"),
+    ("version_count", "INTEGER NOT NULL DEFAULT 0"),
+)
+_SUMMARY_META = "key_summary"  # meta row present once every key's summary is filled and kept
+# Recomputes one key's summary from its version rows; `{row}` is NEW or OLD inside a trigger.
+_RESUMMARIZE = """
+UPDATE keys SET
+  version_count = (SELECT COUNT(*) FROM versions c WHERE c.env = keys.env AND c.namespace = keys.namespace
+                   AND c.instance = keys.instance AND c.key = keys.key),
+  (cur_version, cur_created_at, cur_stamp, cur_fingerprint) = (
+    SELECT v.version, v.created_at, v.stamp, v.fingerprint FROM versions v
+    WHERE v.env = keys.env AND v.namespace = keys.namespace AND v.instance = keys.instance AND v.key = keys.key
+      AND v.deleted_at IS NULL AND v.destroyed = 0
+    ORDER BY v.version DESC LIMIT 1)
+WHERE env = {row}.env AND namespace = {row}.namespace AND instance = {row}.instance AND key = {row}.key;
+"""
+# Every column the summary depends on; the MAC column is left out (re-MACing a row changes nothing here).
+_SUMMARY_TRIGGERS = {
+    "key_summary_on_insert": "AFTER INSERT ON versions BEGIN" + _RESUMMARIZE.format(row="NEW") + "END",
+    "key_summary_on_update": "AFTER UPDATE OF env, namespace, instance, key, version, created_at, stamp, "
+    "fingerprint, deleted_at, destroyed ON versions BEGIN"
+    + _RESUMMARIZE.format(row="OLD")
+    + _RESUMMARIZE.format(row="NEW")
+    + "END",
+    "key_summary_on_delete": "AFTER DELETE ON versions BEGIN" + _RESUMMARIZE.format(row="OLD") + "END",
+}
+_SUMMARY_DDL = (
+    *(f"CREATE TRIGGER IF NOT EXISTS {name} {body}" for name, body in _SUMMARY_TRIGGERS.items()),
+    # isolation groups repeated fingerprints: an index makes that a walk of the index, not a sort
+    "CREATE INDEX IF NOT EXISTS versions_by_fingerprint ON versions (fingerprint) WHERE fingerprint IS NOT NULL",
+)
+_KEY_SUMMARY_SQL = """
+SELECT env, namespace, instance, key, compromised_at, version_count, cur_version, cur_created_at, cur_stamp,
+  cur_fingerprint
+FROM keys WHERE (?1 IS NULL OR env = ?1) ORDER BY env, namespace, instance, key
+"""
+# The same rows computed from the versions, for a store whose summary is not filled yet (a
+# metadata reader does not write; the next opener with the key adds it) and to check summaries.
 # Correlated lookups on the versions primary key: cheaper than grouping all versions first.
 _SUMMARY_SQL = """
 SELECT k.env, k.namespace, k.instance, k.key, k.compromised_at,
@@ -207,6 +259,7 @@ class EmbeddedStore:
         self._fp_key_checked = False
         self._pending_audit = 0  # writes this process committed that no audit entry anchors yet
         self._verified: dict[tuple[str, ...], tuple[object, ...]] = {}  # slot -> rows whose MACs were checked
+        self._summary_kept = False  # the file keeps a summary row per key (schema note above)
         if _exists(path):
             self._open()
         # else: an absent store reads as empty; the first write creates it when `create`
@@ -248,6 +301,8 @@ class EmbeddedStore:
         try:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.executescript(_SCHEMA)
+            for statement in _SUMMARY_DDL:
+                conn.execute(statement)
             nonce, check = envelope.seal(root.key, _KEY_CHECK, envelope.aad("check", store_id))
             conn.execute("BEGIN")
             conn.executemany(
@@ -257,6 +312,7 @@ class EmbeddedStore:
                     ("schema_version", str(SCHEMA_VERSION)),
                     ("created_at", _ts(self._clock())),
                     ("key_check", nonce + check),
+                    (_SUMMARY_META, "1"),
                 ],
             )
             conn.execute("COMMIT")
@@ -290,6 +346,7 @@ class EmbeddedStore:
         if "store_id" not in rows:
             raise StoreUnavailable(f"{self.path}: not a warden store (no store id)")
         self.store_id = str(rows["store_id"])
+        self._summary_kept = _SUMMARY_META in rows
         schema = int(rows.get("schema_version", "0"))
         if schema > SCHEMA_VERSION:
             raise StoreUnavailable(
@@ -316,6 +373,33 @@ class EmbeddedStore:
             self._mac_key = hkdf(root.key, b"embedded metadata mac " + self.store_id.encode())
             if schema < 2:
                 self._migrate_to_macs(self._conn)
+            if not self._summary_kept:
+                self._add_key_summary(self._conn)
+
+    def _add_key_summary(self, conn: sqlite3.Connection) -> None:
+        """A store made before key summaries: add the columns, fill them from the versions, add the triggers.
+
+        Not a schema version: the columns and triggers are invisible to an older
+        warden, and its writes still keep the summary (the triggers fire for any
+        writer). Done by the first opener that may write (a metadata reader
+        never writes: it computes the same rows from the versions meanwhile).
+        """
+        with _transaction(conn):
+            if conn.execute("SELECT 1 FROM meta WHERE k = ?", (_SUMMARY_META,)).fetchone() is None:
+                cols = {r[1] for r in conn.execute("PRAGMA table_info(keys)")}
+                for name, decl in _SUMMARY_COLS:
+                    if name not in cols:
+                        conn.execute(f"ALTER TABLE keys ADD COLUMN {name} {decl}")
+                for statement in _SUMMARY_DDL:  # (not executescript: it would commit the transaction)
+                    conn.execute(statement)
+                rows = conn.execute(_SUMMARY_SQL, (None,)).fetchall()
+                conn.executemany(
+                    "UPDATE keys SET version_count = ?, cur_version = ?, cur_created_at = ?, cur_stamp = ?, "
+                    f"cur_fingerprint = ? WHERE {_SLOT_WHERE}",
+                    [(r[5] or 0, r[6], r[7], r[8], r[9], r[0], r[1], r[2], r[3]) for r in rows],
+                )
+                conn.execute("INSERT INTO meta (k, v) VALUES (?, '1')", (_SUMMARY_META,))
+        self._summary_kept = True
 
     def _migrate_to_macs(self, conn: sqlite3.Connection) -> None:
         """Schema 1 -> 2: add the MAC columns and authenticate the rows as they are now.
@@ -337,7 +421,7 @@ class EmbeddedStore:
                 self._remac_version(conn, *v_row)
             for (fp,) in conn.execute("SELECT fingerprint FROM denied_fingerprints").fetchall():
                 self._remac_denied(conn, fp)
-            conn.execute("UPDATE meta SET v = ? WHERE k = 'schema_version'", (str(SCHEMA_VERSION),))
+            conn.execute("UPDATE meta SET v = '2' WHERE k = 'schema_version'")
 
     def close(self) -> None:
         if self._conn is not None:
@@ -403,6 +487,7 @@ class EmbeddedStore:
             seen = (key_row, tuple(rows))
             if self._verified.get(where) != seen:
                 self._verify_rows(slot.label(), key_row, rows)
+                self._check_summary(conn, slot.label(), where, rows)
                 self._verified[where] = seen
         return KeyMeta(slot, tuple(_version_meta(r[4:12]) for r in rows), _parse_ts(key_row[5]))
 
@@ -413,6 +498,16 @@ class EmbeddedStore:
         for row in version_rows:
             if not isinstance(row[-1], str) or not same(row[-1], self._mac("version", *row[:-1])):
                 raise self._tampered(f"{label} version {row[4]} (its state, time or fingerprint)")
+
+    def _check_summary(
+        self, conn: sqlite3.Connection, label: str, where: tuple[str, ...], version_rows: list[tuple[Any, ...]]
+    ) -> None:
+        """The key's summary row says what its (authenticated) version rows say."""
+        if not self._summary_kept:
+            return
+        found = conn.execute(f"SELECT {_SUMMARY_COL_NAMES} FROM keys WHERE {_SLOT_WHERE}", where).fetchone()
+        if found is None or tuple(found) != _summary_of(version_rows):
+            raise self._tampered(f"the summary of {label} (its current version or version count)")
 
     # --- metadata ------------------------------------------------------------
 
@@ -473,20 +568,21 @@ class EmbeddedStore:
         if conn is None:
             return []
         self.stats.metadata_reads += 1
-        out = []
-        for e, n, i, k, marked, count, version, written, stamp, fp in conn.execute(_SUMMARY_SQL, (env,)):
-            out.append(
-                KeySummary(
-                    SlotRef(e, n, k, i or None),
-                    version,
-                    dt.datetime.fromisoformat(written) if written else None,
-                    _stamp(stamp) if stamp else None,
-                    fp,
-                    count or 0,
-                    is_compromised(marked, written),
-                )
+        parse = dt.datetime.fromisoformat
+        return [
+            KeySummary(
+                SlotRef(e, n, k, i or None),
+                version,
+                parse(written) if written else None,
+                _stamp(stamp) if stamp else None,
+                fp,
+                count or 0,
+                marked is not None and is_compromised(marked, written),
             )
-        return out
+            for e, n, i, k, marked, count, version, written, stamp, fp in conn.execute(
+                _KEY_SUMMARY_SQL if self._summary_kept else _SUMMARY_SQL, (env,)
+            )
+        ]
 
     @_guarded
     def fingerprint_rows(self) -> list[FingerprintRow]:
@@ -496,6 +592,22 @@ class EmbeddedStore:
         self.stats.metadata_reads += 1
         return conn.execute(
             "SELECT env, namespace, instance, key, version, fingerprint FROM versions WHERE fingerprint IS NOT NULL"
+        ).fetchall()
+
+    @_guarded
+    def repeated_fingerprint_rows(self) -> list[FingerprintRow]:
+        """`fingerprint_rows` of the fingerprints this store holds twice or more, from one query.
+
+        With the fingerprint index SQLite walks the index in order; most
+        fingerprints are unique, so only a few version rows are read.
+        """
+        conn = self._meta_conn()
+        if conn is None:
+            return []
+        self.stats.metadata_reads += 1
+        return conn.execute(
+            "SELECT env, namespace, instance, key, version, fingerprint FROM versions WHERE fingerprint IN "
+            "(SELECT fingerprint FROM versions WHERE fingerprint IS NOT NULL GROUP BY fingerprint HAVING COUNT(*) > 1)"
         ).fetchall()
 
     @_guarded
@@ -894,6 +1006,8 @@ class EmbeddedStore:
             ).fetchone()[0]
             if orphans:
                 problems.append(f"{orphans} version row(s) without a key row")
+            if self._summary_kept:
+                problems += self._summary_problems(conn)
         except sqlite3.DatabaseError as exc:
             return [*problems, f"the store file is damaged ({_sqlite_reason(exc)})"]
         if deep:
@@ -903,6 +1017,26 @@ class EmbeddedStore:
                 problems.append(str(exc))
             except (sqlite3.DatabaseError, ValueError, TypeError, KeyError, IndexError, UnicodeError) as exc:
                 problems.append(f"the store file is damaged ({type(exc).__name__})")
+        return problems
+
+    def _summary_problems(self, conn: sqlite3.Connection) -> list[str]:
+        """Reports trust the key summaries: each must say what the version rows say, and the
+        triggers that keep them must be the ones warden made (no key needed: both are derived)."""
+        problems = []
+        found = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall())
+        for name, body in _SUMMARY_TRIGGERS.items():
+            if found.get(name) != f"CREATE TRIGGER {name} {body}":
+                problems.append(f"the trigger `{name}` that keeps key summaries is missing or altered")
+        derived = {r[:4]: (r[5] or 0, *r[6:]) for r in conn.execute(_SUMMARY_SQL, (None,))}
+        stored = {r[:4]: (r[5], *r[6:]) for r in conn.execute(_KEY_SUMMARY_SQL, (None,))}
+        wrong = [k for k, v in stored.items() if derived.get(k) != v]
+        if wrong:
+            e, n, i, k = wrong[0]
+            first = SlotRef(e, n, k, i or None).label()
+            problems.append(
+                f"{len(wrong)} key summary row(s) disagree with their versions (first: {first}): "
+                "edited outside warden (tampering)"
+            )
         return problems
 
     def _verify_deep(self) -> list[str]:
@@ -992,6 +1126,16 @@ def _version_meta(row: tuple[Any, ...]) -> VersionMeta:
 
 
 _SLOT_WHERE = "env=? AND namespace=? AND instance=? AND key=?"
+_SUMMARY_COL_NAMES = "version_count, cur_version, cur_created_at, cur_stamp, cur_fingerprint"
+
+
+def _summary_of(version_rows: list[tuple[Any, ...]]) -> tuple[Any, ...]:
+    """What a key's summary columns must hold, from its version rows (`_VERSION_MAC_COLS` order)."""
+    live = [r for r in version_rows if r[10] is None and not r[11]]
+    if not live:
+        return (len(version_rows), None, None, None, None)
+    cur = max(live, key=lambda r: int(r[4]))
+    return (len(version_rows), cur[4], cur[5], cur[9], cur[8])
 
 
 def _exists(path: Path) -> bool:
