@@ -260,3 +260,52 @@ def test_a_namespace_admin_appends_but_cannot_change_or_delete_an_entry(
     with pytest.raises(hvac.exceptions.Forbidden):
         client.adapter.delete(page)
     assert admin.w("audit", "verify")[0] == 0  # a page that does not fit the entries is not believed
+
+
+def test_a_close_written_but_not_yet_in_the_head_is_read_and_the_gate_stays_closed(
+    machines: tuple[Machine, Machine], vault_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A writer killed between creating its entry and moving the head: the lists and `audit verify`
+    accept the entry past the head, `run` (which reads only the head) stays closed — never open
+    on a partial read — and the next append moves the head past it."""
+    from secretwarden.ops.journal import INCIDENTS, ChainWriter, chain_key, fold_for
+    from secretwarden.stores.vault.auth import Connection
+    from secretwarden.stores.vault.journal import _dumps, _pieces
+    from secretwarden.stores.vault.layout import VaultLayout
+    from secretwarden.stores.vault.store import VaultStore
+
+    a, b = machines
+    assert a.w("bootstrap", "--env", "dev")[0] == 0
+    assert a.w("set", "api/MANUAL", "--env", "dev", input=make_canary())[0] == 0
+    assert a.w("incident", "open", "api/API_TOKEN", "--env", "dev", "--reason", "drill")[0] == 0
+    assert a.w("rotate", "api/API_TOKEN", "--env", "dev", "--generate", "--yes")[0] == 0
+    # `incident close` killed after creating its entry, before moving the head: its entry, by hand.
+    monkeypatch.setenv("WARDEN_FINGERPRINT_KEY", a.env["WARDEN_FINGERPRINT_KEY"])
+    monkeypatch.setenv("JOURNAL_TEST_TOKEN", vault_server.root_token)
+    key = chain_key("teamdemo", None)
+    assert key is not None
+    conn = Connection(vault_server.address, auth={"method": "token", "token_env": "JOURNAL_TEST_TOKEN"})
+    store = VaultStore("bao", VaultLayout(prefix=contract_prefix(a)), conn, access="metadata")
+    journal = store.shared_journal()
+    head = journal.head(INCIDENTS)
+    [opened] = journal.entries(INCIDENTS)
+    close = {k: opened[k] for k in ("id", "env", "namespace", "key", "instance", "store")}
+    close.update(event="close", time=opened["time"], root_cause="drill", rotated_version=2, actor="t")
+    record = ChainWriter(lambda _h: close, key, fold_for(INCIDENTS)).seal(close, head.seq + 1, head.digest)
+    journal._put(journal._entry_path(INCIDENTS, head.seq + 1), _pieces(_dumps(record), "close"), 0)
+    assert journal.head(INCIDENTS).seq == 1  # the head lags one entry
+
+    code, out, _ = b.w("incident", "list", "--format", "json")
+    assert code == 0 and [(i["id"], i["state"]) for i in json.loads(out)] == [("INC-0001", "closed")]
+    code, out, _ = b.w("audit", "verify")
+    assert code == 0 and "incidents journal" in out, out  # a head one entry behind is no finding
+    code, _, err = b.w("run", "--service", "api", "--env", "dev", "--", sys.executable, "-c", "pass")
+    assert code == 1 and "INC-0001" in err  # the gate reads the head: still closed, never opened early
+    # The next append moves the head past the entry it missed.
+    assert a.w("incident", "open", "api/MANUAL", "--env", "dev", "--reason", "second drill")[0] == 0
+    head = journal.head(INCIDENTS)
+    assert head.seq == 3 and list(head.index["open"]) == ["INC-0002"]
+    code, _, err = b.w("run", "--service", "api", "--env", "dev", "--", sys.executable, "-c", "pass")
+    assert code == 1 and "INC-0001" not in err and "INC-0002" in err
+    assert b.w("audit", "verify")[0] == 0
+    store.close()

@@ -83,3 +83,17 @@ def test_concurrent_appends_in_two_clones_stop_at_a_merge_conflict(clones: tuple
     assert git(b, "push", "-q", "origin", "HEAD:main", check=False).returncode != 0  # not a fast-forward
     merged = git(b, "pull", "-q", "--no-rebase", "origin", "main", check=False)
     assert merged.returncode != 0 and "CONFLICT" in merged.stdout + merged.stderr  # no entry silently lost
+
+
+def test_a_writer_killed_before_the_head_file_is_accepted_and_caught_up(tmp_path: Path) -> None:
+    journal = SopsJournal(tmp_path / "secrets")
+    for n in range(2):
+        journal.append(INCIDENTS, writer(incident(n)))
+    head_file = tmp_path / "secrets" / "_warden" / "incidents.head.json"
+    before = head_file.read_bytes()
+    journal.append(INCIDENTS, writer(incident(2)))
+    head_file.write_bytes(before)  # the line was written, the head file not (the writer was killed)
+    assert journal.head(INCIDENTS).seq == 2 and len(journal.entries(INCIDENTS)) == 3
+    assert verify_part(journal, INCIDENTS, KEY) == []
+    assert journal.append(INCIDENTS, writer(incident(3)))["seq"] == 4  # the next append rebuilds the head
+    assert journal.head(INCIDENTS).seq == 4 and verify_part(journal, INCIDENTS, KEY) == []

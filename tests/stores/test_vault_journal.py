@@ -78,8 +78,10 @@ def test_a_writer_killed_before_moving_the_head_is_caught_up(vault_server: Any, 
         f"/v1/secret/metadata/{prefix}/_warden/journal/incidents/e/{2:010d}",
         json={"custom_metadata": {"c00": body}, "metadata_cas": 0},
     )
-    assert journal.head(INCIDENTS).seq == 1  # readers of the head lag one entry ...
-    third = journal.append(INCIDENTS, writer(incident(3)))  # ... until the next append
+    assert journal.head(INCIDENTS).seq == 1  # the head lags one entry ...
+    assert [e["seq"] for e in journal.entries(INCIDENTS)] == [1, 2]  # ... readers of entries find it,
+    assert verify_part(journal, INCIDENTS, KEY) == []  # verify accepts it (chained and keyed) ...
+    third = journal.append(INCIDENTS, writer(incident(3)))  # ... and the next append moves the head
     assert third["seq"] == 3 and third["prev"] == record["hash"]
     assert journal.head(INCIDENTS).seq == 3 and len(journal.head(INCIDENTS).index["open"]) == 3
     assert verify_part(journal, INCIDENTS, KEY) == []
@@ -141,3 +143,21 @@ def test_parallel_writers_never_share_an_incident_number(vault_server: Any, pref
     assert [e["id"] for e in entries] == [f"INC-{n:04d}" for n in range(1, 41)]
     assert store.shared_journal().head(INCIDENTS).index["last"] == 40
     store.close()
+
+
+def test_a_head_two_entries_behind_is_reported(vault_server: Any, store: VaultStore, prefix: str) -> None:
+    journal = store.shared_journal()
+    journal.append(INCIDENTS, writer(incident(1)))
+    client = vault_server.client()
+    prev = journal.head(INCIDENTS).digest
+    for seq in (2, 3):  # two writers stopped before moving the head (or the head moved back)
+        record = writer(incident(seq)).seal(incident(seq), seq, prev)
+        client.adapter.post(
+            f"/v1/secret/metadata/{prefix}/_warden/journal/incidents/e/{seq:010d}",
+            json={"custom_metadata": {"c00": json.dumps(record, sort_keys=True, separators=(",", ":"))}, "metadata_cas": 0},
+        )
+        prev = record["hash"]
+    [problem] = verify_part(journal, INCIDENTS, KEY)
+    assert "head records 1 entries, 3 are stored" in problem and "behind" in problem
+    journal.append(INCIDENTS, writer(incident(4)))
+    assert verify_part(journal, INCIDENTS, KEY) == [] and journal.head(INCIDENTS).seq == 4

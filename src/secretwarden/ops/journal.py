@@ -205,6 +205,9 @@ ROTATION = "rotation"
 INCIDENTS = "incidents"
 _CHAIN_LABEL = b"secretwarden shared journal chain"
 _CHAIN_FIELDS = ("seq", "prev", "alg", "kid", "hash")
+# Entries a head may lag without a finding: one writer stops between creating its entry and
+# moving the head (a killed process), and the next append moves it.
+LAG_ACCEPTED = 1
 
 
 def chain_key(project: str, root: Path | None) -> bytes | None:
@@ -520,6 +523,7 @@ def verify_part(
     index: dict[str, Any] = {}
     fold = fold_for(name)
     mine: dict[str, Any] | None = None
+    at_head: tuple[str, dict[str, Any]] = (JOURNAL_GENESIS, {})  # hash and index at the head's entry
     if key is None and entries:
         problems.append(f"{where}: the project's fingerprint key is missing here; entries cannot be authenticated")
     for pos, e in enumerate(entries, start=1):
@@ -539,13 +543,30 @@ def verify_part(
                 problems.append(f"{label}: content does not match its keyed hash (edited)")
         prev = str(e.get("hash"))
         index = fold(index, e)
+        if pos == head.seq:
+            at_head = (prev, index)
         anchored = e.get("audit")
         if audit is not None and isinstance(anchored, dict) and anchored.get("log") == audit.log_id:
             mine = anchored
-    if head.seq != len(entries) or (entries and head.digest != prev):
+    behind = len(entries) - head.seq
+    if 0 < behind <= LAG_ACCEPTED and head.seq >= 0:
+        # A writer stopped between its entry and the head (the next append moves the head):
+        # the entries past the head passed every check above, so the head only has to match
+        # the entry it names.
+        prev, index = at_head if head.seq else (JOURNAL_GENESIS, {})
+        if head.digest != prev:
+            problems.append(f"{where}: its head does not match entry {head.seq} (the head was rewritten)")
+        elif head.index != index:
+            problems.append(f"{where}: the head's index does not match its entries (edited)")
+    elif head.seq != len(entries) or (entries and head.digest != prev):
         problems.append(
             f"{where}: its head records {head.seq} entries, {len(entries)} are stored: "
-            "entries were cut off the end, or the head was rewritten"
+            + (
+                "entries were cut off the end, or the head was rewritten"
+                if behind < 0
+                else "the head is behind (moved back, or several writers stopped before moving it; "
+                "the next append moves it)"
+            )
         )
     elif head.index != index:
         problems.append(f"{where}: the head's index does not match its entries (edited)")
