@@ -9,6 +9,7 @@ import secrets
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +17,8 @@ import pytest
 from secretwarden.errors import IntegrityError, ReuseRefused
 from secretwarden.slots import SlotRef
 from secretwarden.stores.base import SecretValue, WriteRequest
-from tests.conftest import make_canary
+from secretwarden.stores.vault.access import policy_name
+from tests.conftest import MINIMAL_CONTRACT, make_canary, run_warden
 from tests.stores.conftest import FP, Clock
 from tests.vault_server import VaultServer
 
@@ -24,14 +26,16 @@ pytestmark = pytest.mark.vault
 
 
 @contextmanager
-def opened(server: VaultServer, prefix: str, *, access: str = "secrets", max_versions: int | None = None) -> Iterator[Any]:
+def opened(
+    server: VaultServer, prefix: str, *, access: str = "secrets", max_versions: int | None = None, token: str | None = None
+) -> Iterator[Any]:
     from secretwarden.stores.vault.auth import Connection
     from secretwarden.stores.vault.layout import VaultLayout
     from secretwarden.stores.vault.store import VaultStore
 
     conn = Connection(server.address, auth={"method": "token", "token_env": "WARDEN_TEST_VAULT_TOKEN"})
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("WARDEN_TEST_VAULT_TOKEN", server.root_token)
+        mp.setenv("WARDEN_TEST_VAULT_TOKEN", token or server.root_token)
         store = VaultStore(
             "vault", VaultLayout(prefix=prefix, layout="per-key"), conn,
             access=access, fingerprinter=FP, clock=Clock(), max_versions=max_versions,  # type: ignore[arg-type]
@@ -161,3 +165,25 @@ def test_a_damaged_group_document_is_refused(vault_server: VaultServer) -> None:
     vault_server.client().secrets.kv.v2.update_metadata(path=group, mount_point="secret", custom_metadata=custom)
     with opened(vault_server, prefix, access="metadata") as reader, pytest.raises(IntegrityError, match="damaged"):
         list(reader.list_meta("dev"))
+
+
+def test_a_service_identity_reads_its_namespace_group_and_no_other(tmp_path: Path, vault_server: VaultServer) -> None:
+    """`warden run` under a service's bootstrapped read policy checks its keys' records."""
+    from secretwarden.errors import PermissionDenied
+
+    prefix = "kg" + secrets.token_hex(5)
+    store_block = f"stores:\n  vault:\n    backend: vault\n    options: {{path_prefix: {prefix}, layout: per-key}}\n"
+    contract = tmp_path / "repo" / "warden.yaml"
+    contract.parent.mkdir()
+    contract.write_text(MINIMAL_CONTRACT.replace("namespaces:\n", store_block + "namespaces:\n", 1))
+    boot = run_warden("-c", contract, "bootstrap", "--env", "dev", env=vault_server.env(), timeout=120)
+    assert boot.returncode in (0, 1), boot.output
+    policy = policy_name("demo", "dev", "api", "", "read")
+    token = vault_server.client().auth.token.create(policies=[policy], ttl="5m")["auth"]["client_token"]
+    mine, other = SlotRef("dev", "api", "API_TOKEN"), SlotRef("dev", "shop", "SHOP_KEY", "tenant-a")
+    with opened(vault_server, prefix, token=token) as store:
+        meta = store.key_meta(mine)
+        assert meta is not None and len(meta.versions) == 1 and meta.versions[0].fingerprint
+        assert store.read(mine).reveal()
+        with pytest.raises(PermissionDenied):
+            store.key_meta(other)

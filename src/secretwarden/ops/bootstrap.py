@@ -132,15 +132,17 @@ def _write(store: SecretStore, env: str, plan: BootstrapPlan, grouped: dict[Slot
     todo = list(plan.keys_to_generate)
     # Stores that write concurrently (Vault) want larger batches than a single transaction does.
     size = store.write_batch_size if isinstance(store, BatchedWriter) else BATCH
+    digests: dict[tuple[str | None, str | None, int | None], str] = {}  # a contract has few distinct specs
     for start in range(0, len(todo), size):
         batch = []
         for slot in todo[start : start + size]:
             req = grouped[slot][0]
             value = generate_value(req.generate or {})
-            stamp = ValidationStamp(
-                spec_digest(req.fmt, req.regex, req.min_length),
-                tuple(value_problems(value.reveal(), req.fmt, req.regex, req.min_length)),
-            )
+            spec = (req.fmt, req.regex, req.min_length)
+            digest = digests.get(spec)
+            if digest is None:
+                digest = digests[spec] = spec_digest(*spec)
+            stamp = ValidationStamp(digest, tuple(value_problems(value.reveal(), *spec)))
             batch.append(WriteRequest(slot, value, source="generate", stamp=stamp, cas=0))
         try:
             results = store.write_many(batch)

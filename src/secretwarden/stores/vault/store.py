@@ -205,6 +205,8 @@ class VaultStore:
         self._known_groups: dict[str, GroupState] = {}  # read by list_meta for the writes that follow
         self._groups_walked: dict[str, set[str]] = {}  # listing root -> group documents found under it
         self._peek_groups: tuple[float, dict[str, GroupState]] = (0.0, {})
+        self._pool: ThreadPoolExecutor | None = None
+        self._in_pool = threading.local()
         self._client: Any = None
         self._fast_http: FastTransport | None = None  # bulk requests' transport (single server)
         self._proxy: bool | None = None  # a proxy applies to the server (decided once)
@@ -618,11 +620,19 @@ class VaultStore:
             except (WardenError, CasMismatch) as exc:
                 return None, exc
 
-        if len(items) <= 1 or self._workers == 1:
-            return [guarded(i) for i in items]
+        if len(items) <= 1 or self._workers == 1 or getattr(self._in_pool, "worker", False):
+            return [guarded(i) for i in items]  # a fan-out inside a worker runs in that worker
         self.client  # log in once, before the threads start  # noqa: B018
-        with ThreadPoolExecutor(max_workers=min(self._workers, len(items))) as pool:
-            return list(pool.map(guarded, items))
+        with self._lock:
+            if self._pool is None:
+                # One pool for the store's life: a bulk command fans out several times (reads,
+                # checks, writes, records) and starting 16 threads each time costs on a busy machine.
+                self._pool = ThreadPoolExecutor(max_workers=self._workers, initializer=self._mark_worker)
+            pool = self._pool
+        return list(pool.map(guarded, items))
+
+    def _mark_worker(self) -> None:
+        self._in_pool.worker = True
 
     # --- metadata ---------------------------------------------------------------------------
 
@@ -876,6 +886,9 @@ class VaultStore:
             if self._fast_http is not None:
                 self._fast_http.close()
                 self._fast_http = None
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
 
     # --- values -----------------------------------------------------------------------------
 
