@@ -114,6 +114,7 @@ _VERSION_MAC_COLS = (
     "env, namespace, instance, key, version, created_at, created_by, source, fingerprint, stamp, deleted_at, destroyed"
 )
 _DENIED_MAC_COLS = "fingerprint, reason, added_at"
+_KEY_ROW_LEN = len(_KEY_MAC_COLS.split(",")) + 1  # with the MAC
 
 # The key summary (schema note in the module docstring): columns added to `keys` by
 # `_add_key_summary` on stores made before it, and the triggers that keep them in step.
@@ -137,9 +138,22 @@ UPDATE keys SET
     ORDER BY v.version DESC LIMIT 1)
 WHERE env = {row}.env AND namespace = {row}.namespace AND instance = {row}.instance AND key = {row}.key;
 """
-# Every column the summary depends on; the MAC column is left out (re-MACing a row changes nothing here).
+# A new version (the common write) updates the summary in place: no version row is read again.
+# (Every right-hand side sees the row before the update, so each CASE asks the same question.)
+_NEWER = "NEW.deleted_at IS NULL AND NEW.destroyed = 0 AND COALESCE(cur_version, 0) < NEW.version"
+_SUMMARIZE_INSERT = f"""
+UPDATE keys SET
+  version_count = version_count + 1,
+  cur_version = CASE WHEN {_NEWER} THEN NEW.version ELSE cur_version END,
+  cur_created_at = CASE WHEN {_NEWER} THEN NEW.created_at ELSE cur_created_at END,
+  cur_stamp = CASE WHEN {_NEWER} THEN NEW.stamp ELSE cur_stamp END,
+  cur_fingerprint = CASE WHEN {_NEWER} THEN NEW.fingerprint ELSE cur_fingerprint END
+WHERE env = NEW.env AND namespace = NEW.namespace AND instance = NEW.instance AND key = NEW.key;
+"""
+# Updates and deletions recompute the key's summary; every column it depends on starts the
+# update trigger (the MAC column is left out: re-MACing a row changes nothing here).
 _SUMMARY_TRIGGERS = {
-    "key_summary_on_insert": "AFTER INSERT ON versions BEGIN" + _RESUMMARIZE.format(row="NEW") + "END",
+    "key_summary_on_insert": "AFTER INSERT ON versions BEGIN" + _SUMMARIZE_INSERT + "END",
     "key_summary_on_update": "AFTER UPDATE OF env, namespace, instance, key, version, created_at, stamp, "
     "fingerprint, deleted_at, destroyed ON versions BEGIN"
     + _RESUMMARIZE.format(row="OLD")
@@ -475,19 +489,23 @@ class EmbeddedStore:
         """The key's metadata; with the root key, every row's MAC is verified first."""
         self.stats.metadata_reads += 1
         where = (slot.env, slot.namespace, slot.instance or "", slot.key)
-        key_row = conn.execute(f"SELECT {_KEY_MAC_COLS}, mac FROM keys WHERE {_SLOT_WHERE}", where).fetchone()
-        if key_row is None:
+        # the key's summary comes in the same row (checked with the versions below)
+        summary_cols = f", {_SUMMARY_COL_NAMES}" if self._summary_kept else ""
+        found = conn.execute(f"SELECT {_KEY_MAC_COLS}, mac{summary_cols} FROM keys WHERE {_SLOT_WHERE}", where).fetchone()
+        if found is None:
             return None
+        key_row, summary = found[:_KEY_ROW_LEN], found[_KEY_ROW_LEN:]
         rows = conn.execute(
             f"SELECT {_VERSION_MAC_COLS}, mac FROM versions WHERE {_SLOT_WHERE} ORDER BY version", where
         ).fetchall()
         if self._mac_key is not None:
             # `run` reads a key's metadata and then its value: rows identical to ones
             # verified a moment ago (MAC column included) need no second check.
-            seen = (key_row, tuple(rows))
+            seen = (found, tuple(rows))
             if self._verified.get(where) != seen:
                 self._verify_rows(slot.label(), key_row, rows)
-                self._check_summary(conn, slot.label(), where, rows)
+                if self._summary_kept and summary != _summary_of(rows):
+                    raise self._tampered(f"the summary of {slot.label()} (its current version or version count)")
                 self._verified[where] = seen
         return KeyMeta(slot, tuple(_version_meta(r[4:12]) for r in rows), _parse_ts(key_row[5]))
 
@@ -498,16 +516,6 @@ class EmbeddedStore:
         for row in version_rows:
             if not isinstance(row[-1], str) or not same(row[-1], self._mac("version", *row[:-1])):
                 raise self._tampered(f"{label} version {row[4]} (its state, time or fingerprint)")
-
-    def _check_summary(
-        self, conn: sqlite3.Connection, label: str, where: tuple[str, ...], version_rows: list[tuple[Any, ...]]
-    ) -> None:
-        """The key's summary row says what its (authenticated) version rows say."""
-        if not self._summary_kept:
-            return
-        found = conn.execute(f"SELECT {_SUMMARY_COL_NAMES} FROM keys WHERE {_SLOT_WHERE}", where).fetchone()
-        if found is None or tuple(found) != _summary_of(version_rows):
-            raise self._tampered(f"the summary of {label} (its current version or version count)")
 
     # --- metadata ------------------------------------------------------------
 
