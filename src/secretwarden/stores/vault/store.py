@@ -7,6 +7,10 @@
   `metadata/` endpoints. Opened with `access="metadata"` the store has no code
   path to a `data/` endpoint, and a token whose policy grants only
   `metadata/` read and list is enough for `warden status`.
+* Where each key has its own path (`{key}` in the template), the records of
+  a namespace's paths share one group document instead (meta.py): a bulk
+  write saves it once per namespace after the values, so a bootstrap costs
+  about one request per path. A path's own record, where it has one, wins.
 * Each warden version of a key records the KV version written with it. A
   write is one KV write (check-and-set on the path's current version, PATCH
   so other fields are never read or resent) and one metadata write
@@ -939,6 +943,15 @@ class VaultStore:
     # --- writing ------------------------------------------------------------------------------
 
     def write_many(self, requests: list[WriteRequest], *, actor: str | None = None) -> list[WriteResult]:
+        try:
+            return self._write_many(requests, actor)
+        finally:
+            # Group records read for this write are history once it is done (like `_known`):
+            # a later write reads its group afresh.
+            self._known_groups.clear()
+            self._groups_walked.clear()
+
+    def _write_many(self, requests: list[WriteRequest], actor: str | None) -> list[WriteResult]:
         self._require_secrets()
         who = actor or current_user()
         denied = self.denied_fingerprints() if requests else set()
