@@ -252,12 +252,13 @@ def test_an_incident_in_dev_needs_no_answer_from_prods_store(repo: Path) -> None
     opened = run_warden("incident", "open", "api/API_TOKEN", "--env", "dev", "--reason", "pasted in chat", cwd=repo.parent, env=env)
     assert opened.returncode == 0, opened.output
     listed = run_warden("incident", "list", "--env", "dev", "--format", "json", cwd=repo.parent, env=env)
-    assert listed.returncode == 0 and [i["id"] for i in json.loads(listed.stdout)] == ["INC-0001"], listed.output
+    # prod's store did not answer when the number was taken: the id names its store (docs/team.md)
+    assert listed.returncode == 0 and [i["id"] for i in json.loads(listed.stdout)] == ["local/INC-0001"], listed.output
     everywhere = run_warden("incident", "list", cwd=repo.parent, env=env)
     assert everywhere.returncode == 3 and "not checked: prod" in everywhere.stderr and "Traceback" not in everywhere.output
-    assert "INC-0001" in everywhere.stdout and "127.0.0.1:9" in everywhere.stdout  # dev listed, prod named with why
+    assert "local/INC-0001" in everywhere.stdout and "127.0.0.1:9" in everywhere.stdout  # dev listed, prod named with why
     assert run_warden("rotate", "api/API_TOKEN", "--env", "dev", "--generate", cwd=repo.parent, env=env).returncode == 0
-    closed = run_warden("incident", "close", "INC-0001", "--root-cause", "chat export", cwd=repo.parent, env=env)
+    closed = run_warden("incident", "close", "local/INC-0001", "--root-cause", "chat export", cwd=repo.parent, env=env)
     assert closed.returncode == 0, closed.output
 
 

@@ -53,9 +53,9 @@ def close(ctx: click.Context, incident_id: str, root_cause: str, dry_run: bool) 
     with workspace(ctx, "incident") as ws:
         inc = close_incident(ws, incident_id, root_cause, dry_run=dry_run)
     if dry_run:
-        click.echo(f"dry run: {inc.id} can close ({inc.slot.label()} rotated to v{inc.rotated_version}); nothing changed")
+        click.echo(f"dry run: {inc.name} can close ({inc.slot.label()} rotated to v{inc.rotated_version}); nothing changed")
         return
-    click.echo(f"{inc.id} closed: {inc.slot.label()} rotated to v{inc.rotated_version} after the incident opened")
+    click.echo(f"{inc.name} closed: {inc.slot.label()} rotated to v{inc.rotated_version} after the incident opened")
 
 
 @incident.command("list")
@@ -79,7 +79,7 @@ def list_(ctx: click.Context, only_open: bool, envs: tuple[str, ...], fmt: str) 
         click.echo("| Incident | Secret | Opened | State | Reason | Root cause |")
         click.echo("|---|---|---|---|---|---|")
         for i in rows:
-            cells = [i.id, f"`{i.slot.label()}`", fmt_time(i.opened_at), i.state, i.reason, i.root_cause or "-"]
+            cells = [i.name, f"`{i.slot.label()}`", fmt_time(i.opened_at), i.state, i.reason, i.root_cause or "-"]
             click.echo("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
         for env, why in unreachable.items():
             click.echo(f"\n### Environment `{env}`: not checked\n\n" + why.replace("|", "\\|"))
@@ -92,7 +92,7 @@ def list_(ctx: click.Context, only_open: bool, envs: tuple[str, ...], fmt: str) 
             tail = f"root cause: {i.root_cause}" if i.root_cause else f"reason: {i.reason}"
             if i.state == "rotated":
                 tail += f" (rotated to v{i.rotated_version}; ready to close)"
-            click.echo(f"{i.id:<12} {state} {fmt_time(i.opened_at)}  {i.slot.label():<40} {tail}")
+            click.echo(f"{i.name:<12} {state} {fmt_time(i.opened_at)}  {i.slot.label():<40} {tail}")
         for env, why in unreachable.items():
             click.echo(f"Environment {env}: not checked — {why}")
     return not_checked(unreachable, "warden incident list --env ENV")

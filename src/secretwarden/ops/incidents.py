@@ -44,6 +44,15 @@ class Incident:
     root_cause: str | None = None
     rotated_version: int | None = None  # the first version written after the incident opened
     recorded: bool = True  # False: a mark found in a store without an entry in this register
+    # The name commands show and accept: the id, or `<store>/<id>` when two stores hold that id.
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        self.name = self.name or self.id
+
+    def answers_to(self, wanted: str) -> bool:
+        """Whether `wanted` names this incident: its id, or its id qualified by its store."""
+        return wanted in (self.id, self.name, qualified(self.store, self.id))
 
     @property
     def state(self) -> str:
@@ -54,7 +63,7 @@ class Incident:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "id": self.id,
+            "id": self.name,
             "state": self.state,
             "secret": self.slot.label(),
             "env": self.slot.env,
@@ -87,13 +96,24 @@ def _recorded(ws: Workspace, envs: list[str] | None = None) -> list[Incident]:
     return _folded(incident_journal(ws).entries(envs))
 
 
+def qualified(store: str, incident_id: str) -> str:
+    """An incident id made unique across the project's stores: `<store>/<id>` (kept as is when it
+    names its store already). The number stays last, so the register's fold still reads it."""
+    return incident_id if "/" in incident_id or not store else f"{store}/{incident_id}"
+
+
 def _folded(entries: list[dict[str, Any]]) -> list[Incident]:
-    """The register's open/close events folded into incidents (without store state)."""
-    found: dict[str, Incident] = {}
+    """The register's open/close events folded into incidents (without store state).
+
+    Each store numbers its incidents by check-and-set in that store only, so an id may repeat
+    in two stores (both took a number at once, or one did not answer): incidents are told apart
+    by store and id, and where an id repeats, each is named `<store>/<id>`."""
+    found: dict[tuple[str, str], Incident] = {}
     for e in entries:
+        where = (str(e.get("store", "")), str(e.get("id")))
         try:
             if e.get("event") == "open":
-                found[str(e["id"])] = Incident(
+                found[where] = Incident(
                     id=str(e["id"]),
                     slot=_slot_of(e),
                     store=str(e.get("store", "")),
@@ -101,14 +121,20 @@ def _folded(entries: list[dict[str, Any]]) -> list[Incident]:
                     opened_at=dt.datetime.fromisoformat(str(e["time"])),
                     opened_by=str(e.get("actor", "")),
                 )
-            elif e.get("event") == "close" and str(e.get("id")) in found:
-                inc = found[str(e["id"])]
+            elif e.get("event") == "close" and where in found:
+                inc = found[where]
                 inc.closed_at = dt.datetime.fromisoformat(str(e["time"]))
                 inc.closed_by = str(e.get("actor", ""))
                 inc.root_cause = str(e.get("root_cause", ""))
                 inc.rotated_version = e.get("rotated_version")
         except (KeyError, ValueError):
             continue  # a damaged entry shows up in verify(), not as a crash here
+    stores_of: dict[str, set[str]] = {}
+    for store, incident_id in found:
+        stores_of.setdefault(incident_id, set()).add(store)
+    for (store, incident_id), inc in found.items():
+        if len(stores_of[incident_id]) > 1:
+            inc.name = qualified(store, incident_id)
     return list(found.values())
 
 
@@ -194,14 +220,16 @@ def _env_per_store(ws: Workspace) -> dict[str, str]:
     return by_store
 
 
-def _last_numbers_elsewhere(ws: Workspace, store_name: str) -> list[int]:
-    """The last incident number of every other store the project uses, read now.
+def _last_numbers_elsewhere(ws: Workspace, store_name: str) -> tuple[list[int], bool]:
+    """The last incident number of every other store the project uses, read now, and whether
+    every one answered.
 
     A store that cannot be reached (staging's server from a laptop) does not
-    stop an incident in this one: it is skipped, at the cost that a number
-    taken there meanwhile may repeat in this store (ids are unique per store;
-    docs/team.md)."""
+    stop an incident in this one: it is skipped, and the new id names its
+    store (`<store>/INC-0007`), since a number taken there meanwhile may be
+    the same (docs/team.md)."""
     numbers: list[int] = []
+    complete = True
     journal = incident_journal(ws)
     for other, env in _env_per_store(ws).items():
         if other == store_name:
@@ -209,8 +237,8 @@ def _last_numbers_elsewhere(ws: Workspace, store_name: str) -> list[int]:
         try:
             numbers += [int(part.head(INCIDENTS).index.get("last") or 0) for part in journal.parts([env]).values()]
         except StoreError:
-            continue
-    return numbers
+            complete = False
+    return numbers, complete
 
 
 def open_incident(ws: Workspace, slot: SlotRef, reason: str, *, dry_run: bool = False) -> Incident:
@@ -224,8 +252,8 @@ def open_incident(ws: Workspace, slot: SlotRef, reason: str, *, dry_run: bool = 
     already = open_incidents_for(ws, slot)
     if already:
         raise UsageError(
-            f"{slot.label()} is already under incident {already[0].id}",
-            hint=f"rotate it (`warden rotate`), then `warden incident close {already[0].id}`",
+            f"{slot.label()} is already under incident {already[0].name}",
+            hint=f"rotate it (`warden rotate`), then `warden incident close {already[0].name}`",
         )
     now = ws.clock()
     planned = Incident("(dry run)", slot, store_name, reason, now, current_user())
@@ -238,7 +266,7 @@ def open_incident(ws: Workspace, slot: SlotRef, reason: str, *, dry_run: bool = 
         # Numbers run across the project's stores: the other stores' last numbers, read now
         # (a number is claimed by check-and-set within one store; see docs/team.md).
         journal = incident_journal(ws)
-        elsewhere = _last_numbers_elsewhere(ws, store_name)
+        elsewhere, every_store = _last_numbers_elsewhere(ws, store_name)
 
         def build(head: JournalHead) -> dict[str, Any]:
             # Decided on the head the entry will follow: two writers never share a number,
@@ -249,7 +277,7 @@ def open_incident(ws: Workspace, slot: SlotRef, reason: str, *, dry_run: bool = 
             n = max([int(head.index.get("last") or 0), *elsewhere]) + 1
             return {
                 "event": "open",
-                "id": f"INC-{n:04d}",
+                "id": f"INC-{n:04d}" if every_store else qualified(store_name, f"INC-{n:04d}"),
                 "time": now.isoformat(),
                 **slot_fields(slot),
                 "store": store_name,
@@ -258,46 +286,59 @@ def open_incident(ws: Workspace, slot: SlotRef, reason: str, *, dry_run: bool = 
             }
 
         entry = journal.append_with(store_name, build)
-        planned.id = str(entry["id"])
+        planned.id = planned.name = str(entry["id"])
         extra["incident"] = planned.id
     return planned
 
 
-def _recorded_where_reachable(ws: Workspace) -> tuple[dict[str, Incident], list[StoreError]]:
-    """Incidents by id from every store that answers, and the errors of those that did not."""
-    found: dict[str, Incident] = {}
+def _recorded_where_reachable(ws: Workspace) -> tuple[list[Incident], list[StoreError]]:
+    """Incidents of every store that answers, and the errors of those that did not."""
+    found: list[dict[str, Any]] = []
     errors: list[StoreError] = []
     for env in _env_per_store(ws).values():
         try:
-            found.update((i.id, i) for i in _recorded(ws, [env]))
+            found += incident_journal(ws).entries([env])
         except StoreError as exc:
             errors.append(exc)
-    return found, errors
+    unique = {(str(e.get("store", "")), str(e.get("id")), str(e.get("event")), e.get("hash")): e for e in found}
+    return _folded(sorted(unique.values(), key=lambda e: str(e.get("time", "")))), errors
+
+
+def find_incident(incidents: list[Incident], wanted: str) -> Incident | None:
+    """The incident `wanted` names (its id, or `<store>/<id>`); a bare id two stores hold is refused."""
+    matches = [i for i in incidents if i.answers_to(wanted)]
+    if len(matches) > 1:
+        names = ", ".join(f"`{qualified(i.store, i.id)}`" for i in matches)
+        raise UsageError(
+            f"incident `{wanted}` is in {len(matches)} stores; name the one you mean: {names}",
+            hint="`warden incident list` shows each with its store",
+        )
+    return matches[0] if matches else None
 
 
 def close_incident(ws: Workspace, incident_id: str, root_cause: str, *, dry_run: bool = False) -> Incident:
     root_cause = " ".join(root_cause.split())
     incidents, unreachable = _recorded_where_reachable(ws)
-    inc = incidents.get(incident_id)
+    inc = find_incident(incidents, incident_id)
     if inc is None and unreachable:
         raise unreachable[0]  # it may be in a store that did not answer: say which, not "unknown"
     if inc is None:
         from secretwarden.contract.suggest import closest
 
-        guess = closest(incident_id, incidents)
+        guess = closest(incident_id, {i.name: i for i in incidents})
         raise UsageError(
             f"unknown incident `{incident_id}`" + (f"; did you mean `{guess}`?" if guess else ""),
             hint="`warden incident list` shows them",
         )
     if inc.closed_at is not None:
-        raise UsageError(f"incident {inc.id} was already closed on {inc.closed_at:%Y-%m-%d}")
+        raise UsageError(f"incident {inc.name} was already closed on {inc.closed_at:%Y-%m-%d}")
     if not root_cause:
         raise UsageError("closing an incident needs a --root-cause note")
     inc.rotated_version = _rotated_version(ws, inc)
     label = inc.slot
     if inc.rotated_version is None:
         raise CompromisedSecret(
-            f"incident {inc.id}: {label.label()} has not been rotated since the incident opened",
+            f"incident {inc.name}: {label.label()} has not been rotated since the incident opened",
             hint=f"`warden rotate {label.namespace}/{label.key} --env {label.env}"
             + (f" --instance {label.instance}" if label.instance else "")
             + "` first",
@@ -308,7 +349,7 @@ def close_incident(ws: Workspace, incident_id: str, root_cause: str, *, dry_run:
     with audited(ws, command="incident-close", **slot_fields(inc.slot), store=inc.store, incident=inc.id):
         def build(head: JournalHead) -> dict[str, Any]:
             if inc.id not in (head.index.get("open") or {}):
-                raise UsageError(f"incident {inc.id} was closed meanwhile")
+                raise UsageError(f"incident {inc.name} was closed meanwhile")
             return {
                 "event": "close",
                 "id": inc.id,

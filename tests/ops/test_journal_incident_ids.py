@@ -1,0 +1,107 @@
+"""Incident ids across stores: each store takes its numbers by check-and-set in itself, so two
+stores can hold one id. Through the real CLI: dev's store is the real OpenBao of the fixtures,
+prod's an embedded file (or an OpenBao address where nothing listens)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from secretwarden.ops.journal import INCIDENTS, SharedLog
+from secretwarden.ops.workspace import Workspace
+from tests.conftest import make_canary, run_warden
+
+pytestmark = pytest.mark.vault
+
+CONTRACT = """\
+version: 1
+project: idsdemo
+environments:
+  dev: {store: bao}
+  prod: {store: local}
+stores:
+  bao: {backend: vault, options: {path_prefix: PREFIX, layout: per-namespace, retry_deadline: 3, timeout: 2}}
+  local: {backend: embedded, options: {path: .warden/prod.db}}
+namespaces:
+  api: {path: /services/api, owner: team-api}
+services:
+  api:
+    namespace: api
+    secrets:
+      API_TOKEN: {min_length: 16, generate: {kind: chars, length: 24}}
+"""
+DEAD = "local: {backend: vault, options: {address: 'http://127.0.0.1:9', connect_timeout: 1, connect_retry_deadline: 1}}"
+
+
+@pytest.fixture
+def laptop(tmp_path: Path, vault_server: Any, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, dict[str, str]]:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "warden.yaml").write_text(CONTRACT.replace("PREFIX", "ids" + secrets.token_hex(5)))
+    key = base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
+    env = {**vault_server.env(), "WARDEN_FINGERPRINT_KEY": key}
+    for name, value in env.items():  # the library calls below act as a second machine would
+        monkeypatch.setenv(name, value)
+    return repo, env
+
+
+def test_an_id_two_stores_took_at_once_is_told_apart_by_store(laptop: tuple[Path, dict[str, str]]) -> None:
+    repo, env = laptop
+    outputs: list[str] = []
+
+    def w(*args: str, input: str | None = None) -> Any:
+        res = run_warden(*args, cwd=repo, env=env, input=input)
+        assert "Traceback" not in res.output
+        outputs.append(res.output)
+        return res
+
+    canary = make_canary()
+    for where in ("dev", "prod"):
+        assert w("set", "api/API_TOKEN", "--env", where, input=canary + where).returncode == 0
+    assert "INC-0001 opened" in w("incident", "open", "api/API_TOKEN", "--env", "dev", "--reason", "a").stdout
+    # Another machine opened one in prod at the same instant: it read dev's head before this one
+    # moved it, so it took number 1 too (what check-and-set within one store cannot prevent).
+    with Workspace.load(repo / "warden.yaml") as ws:
+        SharedLog(ws, INCIDENTS).append_with(
+            "local",
+            lambda _head: {"event": "open", "id": "INC-0001", "time": ws.clock().isoformat(), "env": "prod",
+                           "namespace": "api", "key": "API_TOKEN", "instance": None, "store": "local",
+                           "reason": "b", "actor": "other"},
+        )
+    listed = w("incident", "list", "--format", "json")
+    assert listed.returncode == 0, listed.output
+    assert sorted(i["id"] for i in json.loads(listed.stdout)) == ["bao/INC-0001", "local/INC-0001"]
+    assert "bao/INC-0001" in w("incident", "list").stdout
+    ambiguous = w("incident", "close", "INC-0001", "--root-cause", "x")
+    assert ambiguous.returncode == 2 and "`bao/INC-0001`" in ambiguous.stderr and "`local/INC-0001`" in ambiguous.stderr
+    assert w("rotate", "api/API_TOKEN", "--env", "prod", "--generate", "--yes").returncode == 0
+    closed = w("incident", "close", "local/INC-0001", "--root-cause", "chat export")
+    assert closed.returncode == 0 and "local/INC-0001 closed" in closed.stdout, closed.output
+    states = {i["id"]: i["state"] for i in json.loads(w("incident", "list", "--format", "json").stdout)}
+    assert states == {"bao/INC-0001": "open", "local/INC-0001": "closed"}
+    # The next number is past both: ids stay unique from here.
+    assert "INC-0002 opened" in w("incident", "open", "api/API_TOKEN", "--env", "prod", "--reason", "c").stdout
+    assert w("audit", "verify").returncode == 0
+    for text in outputs:
+        assert canary not in text
+
+
+def test_an_id_taken_while_another_store_did_not_answer_names_its_store(laptop: tuple[Path, dict[str, str]]) -> None:
+    repo, env = laptop
+    contract = repo / "warden.yaml"
+    contract.write_text(contract.read_text().replace("local: {backend: embedded, options: {path: .warden/prod.db}}", DEAD))
+    assert run_warden("set", "api/API_TOKEN", "--env", "dev", cwd=repo, env=env, input=make_canary()).returncode == 0
+    opened = run_warden("incident", "open", "api/API_TOKEN", "--env", "dev", "--reason", "a", cwd=repo, env=env)
+    assert opened.returncode == 0 and "bao/INC-0001 opened" in opened.stdout, opened.output
+    assert "warden incident close bao/INC-0001" in opened.stdout
+    listed = run_warden("incident", "list", "--env", "dev", "--format", "json", cwd=repo, env=env)
+    assert [i["id"] for i in json.loads(listed.stdout)] == ["bao/INC-0001"]
+    assert run_warden("rotate", "api/API_TOKEN", "--env", "dev", "--generate", "--yes", cwd=repo, env=env).returncode == 0
+    closed = run_warden("incident", "close", "bao/INC-0001", "--root-cause", "x", cwd=repo, env=env)
+    assert closed.returncode == 0, closed.output
