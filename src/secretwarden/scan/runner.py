@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import sys
 import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -146,10 +147,11 @@ def _pool(options: ScanOptions, jobs: int) -> Any:
 
 
 def _map(options: ScanOptions, fn: Callable[[Any], Any], work: list[Any], total_bytes: int,
-         progress_of: Callable[[Any], int]) -> Iterator[Any]:
+         progress_of: Callable[[Any], int], done: int = 0) -> Iterator[Any]:
+    """`fn` over `work` in worker processes (in this one when small); `done` is
+    where progress starts (a scan in phases counts on from the first)."""
     jobs = _jobs(options)
     progress = options.progress
-    done = 0
     if jobs == 1 or total_bytes < _PARALLEL_MIN_BYTES or len(work) < 2:
         _worker_init(options.disabled_rules)
         for unit in work:
@@ -280,8 +282,9 @@ def _scan_binary_changes(repo: Path, changes: list[git_diff.BinaryChange], max_s
             dirty.setdefault(change.commit, set()).add(change.path)
 
 
-def _scan_history_unit(unit: HistoryUnit) -> HistoryResult:
-    return _scan_merge_chunk(unit) if unit[5] else _scan_change_chunk(unit)
+def _history_first_phase(unit: HistoryUnit) -> tuple[HistoryResult | None, ListResult | None]:
+    """Merges are read whole here; ordinary commits only have their file changes listed."""
+    return (_scan_merge_chunk(unit), None) if unit[5] else (None, _list_change_chunk(unit))
 
 
 def _scan_merge_chunk(unit: HistoryUnit) -> HistoryResult:
@@ -420,25 +423,36 @@ def _prefilter_batch(engine: Any, batch: list[_Pending]) -> None:
             p.ends.append(min(end - starts[k], len(p.joined)))
 
 
-def _scan_change_chunk(unit: HistoryUnit) -> HistoryResult:
-    """One worker's share of ordinary commits: tree diffs from git, blobs from
-    one `cat-file --batch`, the changed region of each pair found in-process."""
-    repo_s, commits, paths, allow_patterns, max_size, _merges, only = unit
-    repo = Path(repo_s)
-    engine = _engine()
-    allow = _allow_spec(allow_patterns)
-    findings: list[Finding] = []
-    notices: list[Notice] = []
-    dirty: Dirty = {}
+# Ordinary commits are read in two phases. First each worker lists the file
+# changes of its share of commits (tree diffs only). Then the changes are dealt
+# out again by path, each path's changes together and in history order: a blob
+# is usually the new side of one change and the old side of the next change at
+# its path, so it is inflated by `cat-file` once instead of once per commit
+# batch it appears in (ansible: 154,672 distinct blob versions, 222,189 reads
+# when batches were commits, 7.1 s of git CPU against 4.9 s).
+ChangeRow = tuple[str, str, "str | None", str]  # commit, path, old blob (None: a new file), new blob
+ListResult = tuple[list[ChangeRow], list[Notice], Dirty, int]
+ChangesUnit = tuple[str, list[ChangeRow], int]
+# findings still to pass the move check (with their change), notices, dirty, changes, bytes, allowed, stats
+ChangesResult = tuple[list[tuple[Finding, ChangeRow]], list[Notice], Dirty, int, int, int, tuple[int, int, int]]
+
+
+def _list_change_chunk(unit: HistoryUnit) -> ListResult:
+    """The file changes of a share of ordinary commits that the scan must read."""
+    repo_s, commits, paths, allow_patterns, max_size, merges, only = unit
     errors: list[str] = []
-    nbytes = allowed = confirmed = 0
-    limit = max(64 << 20, 2 * max_size)
-    changes = git_changes.tree_changes(repo, commits, paths, errors)
-    if errors:
-        return _split_on_error(unit, errors, _scan_change_chunk)
+    changes = git_changes.tree_changes(Path(repo_s), commits, paths, errors)
+    if errors:  # git stops at the first unreadable object: halve until the broken commit stands alone
+        if len(commits) == 1:
+            return [], [Notice(".", f"cannot read this commit's changes: {errors[0]}", commit=commits[0])], \
+                {commits[0]: {""}}, 1
+        half = len(commits) // 2
+        first = _list_change_chunk((repo_s, commits[:half], paths, allow_patterns, max_size, merges, only))
+        second = _list_change_chunk((repo_s, commits[half:], paths, allow_patterns, max_size, merges, only))
+        return first[0] + second[0], first[1] + second[1], {**first[2], **second[2]}, len(commits)
+    allow = _allow_spec(allow_patterns)
     moved = _moved_blobs(changes)
-    todo: list[tuple[git_changes.Change, bytes]] = []
-    uses: dict[str, int] = {}
+    rows: list[ChangeRow] = []
     for change in changes:
         if change.new is None or (allow is not None and allow.match_file(change.path)):
             continue
@@ -446,6 +460,24 @@ def _scan_change_chunk(unit: HistoryUnit) -> HistoryResult:
             continue  # a re-check reads only where the last scan found something
         if change.old is None and change.new in moved.get(change.commit, ()):
             continue  # a file moved whole: nothing in it is new to the history
+        rows.append((change.commit, change.path, change.old, change.new))
+    return rows, [], {}, len(commits)
+
+
+def _scan_changes(unit: ChangesUnit) -> ChangesResult:
+    """Read a share of file changes (grouped by path): blobs from one
+    `cat-file --batch`, the changed region of each pair found in-process."""
+    repo_s, rows, max_size = unit
+    repo = Path(repo_s)
+    engine = _engine()
+    notices: list[Notice] = []
+    dirty: Dirty = {}
+    nbytes = allowed = confirmed = 0
+    limit = max(64 << 20, 2 * max_size)
+    todo: list[tuple[git_changes.Change, bytes]] = []
+    uses: dict[str, int] = {}
+    for row in rows:
+        change = git_changes.Change(*row)
         if not change.path.endswith(".ipynb") and _gate_key(change) in _CLEAN_PAIRS:
             continue
         key = _pair_key(change)
@@ -455,7 +487,7 @@ def _scan_change_chunk(unit: HistoryUnit) -> HistoryResult:
         for sha in (change.new, change.old):
             if sha:
                 uses[sha] = uses.get(sha, 0) + 1
-    kept_by_commit: dict[str, list[tuple[Finding, git_changes.Change]]] = {}
+    kept: list[tuple[Finding, ChangeRow]] = []
 
     def remember_clean(key: bytes) -> None:
         if len(_CLEAN_PAIRS) >= _CLEAN_PAIRS_LIMIT:
@@ -466,8 +498,8 @@ def _scan_change_chunk(unit: HistoryUnit) -> HistoryResult:
         notices.extend(Notice(change.path, n, commit=change.commit) for n in note)
         if note:
             dirty.setdefault(change.commit, set()).add(change.path)
-        for f in found:
-            kept_by_commit.setdefault(change.commit, []).append((f.at(path=change.path), change))
+        row = (change.commit, change.path, change.old, change.new or "")
+        kept.extend((f.at(path=change.path), row) for f in found)
 
     def confirm(batch: list[_Pending]) -> None:
         nonlocal confirmed, allowed
@@ -530,9 +562,21 @@ def _scan_change_chunk(unit: HistoryUnit) -> HistoryResult:
                 batch, run_bytes, blob_bytes = [], 0, 0
     if batch:
         confirm(batch)
-    if kept_by_commit:
-        _drop_moved(repo, changes, kept_by_commit, limit, findings, dirty)
-    return findings, notices, dirty, len(commits), nbytes, allowed, (os.getpid(), _dedupe_size(), confirmed)
+    return kept, notices, dirty, len(rows), nbytes, allowed, (os.getpid(), _dedupe_size(), confirmed)
+
+
+def _moves_dropped(repo: Path, paths: list[str], kept: list[tuple[Finding, ChangeRow]], max_size: int,
+                   dirty: Dirty) -> list[Finding]:
+    """The findings of ordinary commits that pass the move check (see `_drop_moved`):
+    the commits that had one are listed again whole, a few hundred at most."""
+    by_commit: dict[str, list[tuple[Finding, git_changes.Change]]] = {}
+    for f, row in kept:
+        by_commit.setdefault(row[0], []).append((f, git_changes.Change(*row)))
+    errors: list[str] = []
+    changes = git_changes.tree_changes(repo, sorted(by_commit), paths, errors)
+    out: list[Finding] = []
+    _drop_moved(repo, changes, by_commit, max(64 << 20, 2 * max_size), out, dirty)
+    return out
 
 
 def _drop_moved(repo: Path, changes: list[git_changes.Change],
@@ -551,7 +595,7 @@ def _drop_moved(repo: Path, changes: list[git_changes.Change],
         for f, own in items:
             needle = f.secret.encode("utf-8", "surrogateescape")
             moved = not f.decoded and any(
-                c is not own and needle in (contents.get(c.old or "") or b"")
+                c != own and needle in (contents.get(c.old or "") or b"")
                 and needle not in (contents.get(c.new or "") or b"")
                 for c in by_commit.get(commit, ()))
             if not moved:
@@ -642,18 +686,53 @@ def _scan_history(options: ScanOptions, result: ScanResult) -> None:
     seen_sizes: dict[int, int] = {}
     confirmed = 0
     unit_bytes = 1 << 15  # history sizes are unknown up front: progress counts commits
-    for found, notices, bad, _ncommits, nbytes, allowed, (pid, seen, conf) in _map(
-        options, _scan_history_unit, work, len(todo) * unit_bytes, lambda out: int(out[3]) * unit_bytes,
-    ):
-        for f in found:
-            result.findings.append(f.at(author_date=dates.get(f.commit or "")))
+    total = len(todo) * unit_bytes
+    rows: list[ChangeRow] = []
+    listed_commits = 0
+
+    def take(found: list[Finding], notices: list[Notice], bad: Dirty, nbytes: int, allowed: int,
+             stats: tuple[int, int, int]) -> None:
+        nonlocal confirmed
+        result.findings.extend(f.at(author_date=dates.get(f.commit or "")) for f in found)
         result.notices.extend(notices)
         for sha, where in bad.items():
             dirty.setdefault(sha, set()).update(where)
         result.stats.bytes += nbytes
         result.allowed += allowed
-        seen_sizes[pid] = seen
-        confirmed += conf
+        seen_sizes[stats[0]] = max(seen_sizes.get(stats[0], 0), stats[1])
+        confirmed += stats[2]
+
+    done = 0
+    for merged, listing in _map(options, _history_first_phase, work, total,
+                                lambda out: int(out[0][3]) * unit_bytes if out[0] else 0):
+        if merged is not None:
+            found, notices, bad, ncommits, nbytes, allowed, stats = merged
+            take(found, notices, bad, nbytes, allowed, stats)
+            done += ncommits * unit_bytes
+        elif listing is not None:
+            rows.extend(listing[0])
+            take([], listing[1], listing[2], 0, 0, (0, 0, 0))
+            listed_commits += listing[3]
+    # Second phase: the changes dealt out by path (see `ChangeRow`), in history order.
+    order = {sha: i for i, (sha, _date, _merge) in enumerate(listed)}
+    shares = max(1, jobs * 6) if len(rows) > 2000 else 1
+    buckets: list[list[ChangeRow]] = [[] for _ in range(shares)]
+    for row in rows:
+        buckets[zlib.crc32(row[1].encode("utf-8", "surrogateescape")) % shares].append(row)
+    del rows
+    work2: list[ChangesUnit] = []
+    for bucket in buckets:
+        bucket.sort(key=lambda r: (r[1], -order.get(r[0], 0)))
+        work2.append((str(repo), bucket, options.max_file_size))
+    per_change = listed_commits * unit_bytes / max(1, sum(len(b) for b in buckets))
+    kept: list[tuple[Finding, ChangeRow]] = []
+    for found2, notices, bad, _nchanges, nbytes, allowed, stats in _map(
+        options, _scan_changes, work2, total, lambda out: int(out[3] * per_change), done=done,
+    ):
+        kept.extend(found2)
+        take([], notices, bad, nbytes, allowed, stats)
+    if kept:
+        take(_moves_dropped(repo, paths, kept, options.max_file_size, dirty), [], {}, 0, 0, (0, 0, 0))
     if cache is not None:
         cache.save(clean=[sha for sha in todo if sha not in dirty],
                    dirty={sha: where for sha, where in dirty.items() if "" not in where})
