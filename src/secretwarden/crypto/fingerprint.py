@@ -113,6 +113,17 @@ class Fingerprinter:
         key = self._load(create=create)
         return None if key is None else fingerprint_key_id(key)
 
+    def derived_key(self, info: bytes, *, create: bool = False) -> bytes | None:
+        """A sub-key of the fingerprint key for one purpose (HKDF), None when the key is absent.
+
+        Metadata that every holder of the project's fingerprint key must be able
+        to check (a SOPS store's sidecars) is authenticated under such a key.
+        """
+        from secretwarden.crypto.derive import hkdf
+
+        key = self._load(create=create)
+        return None if key is None else hkdf(key, info)
+
     def __call__(self, value: str) -> str:
         key = self._load(create=True)
         assert key is not None

@@ -19,6 +19,7 @@ from secretwarden.errors import WardenError
 from secretwarden.ops.journal import INCIDENTS, ROTATION, SharedLog, legacy_journal
 from secretwarden.ops.workspace import Workspace
 from secretwarden.stores.base import AuditAnchored
+from secretwarden.stores.capabilities import SignedMetadata
 
 
 @dataclass
@@ -51,6 +52,8 @@ def verify_audit(ws: Workspace) -> AuditReport:
             report.journals.append(JournalVerdict(str(journal.path), journal.verify()))
     hashes: dict[int, str] | None = None
     for name, reader in ws.metadata_by_store().items():
+        if isinstance(reader, SignedMetadata):  # edited, stripped or deleted metadata files
+            report.store_problems += [f"store `{name}`: {p}" for p in reader.metadata_signature_problems()]
         if not isinstance(reader, AuditAnchored):
             continue
         try:

@@ -69,3 +69,11 @@ class IntegrityChecker(Protocol):
     """
 
     def verify(self, *, deep: bool = False) -> list[str]: ...
+
+
+@runtime_checkable
+class SignedMetadata(Protocol):
+    """Optional: backends whose clear-text metadata carries MACs anyone with the project's
+    fingerprint key can check (sops sidecars). `warden audit verify` reports what fails."""
+
+    def metadata_signature_problems(self) -> list[str]: ...

@@ -19,12 +19,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from secretwarden.errors import ContractError
 from secretwarden.stores.sops.files import SopsLayout
 from secretwarden.stores.sops.store import SopsStore
 from secretwarden.stores.spec import Access, StoreSpec
+
+if TYPE_CHECKING:
+    from secretwarden.crypto.fingerprint import Fingerprinter
 
 OPTIONS = {"path", "instance_path", "format", "age", "sops_config"}
 
@@ -71,4 +74,15 @@ def open_store(
         sops_config=sops_config_path(spec),
         fingerprinter=fingerprinter,
         clock=clock,
+        meta_keys=_meta_keys(spec, fingerprinter),
     )
+
+
+def _meta_keys(spec: StoreSpec, fingerprinter: Callable[[str], str] | None) -> Fingerprinter:
+    """What checks the signed sidecars: the writer's fingerprint key, or for a metadata
+    reader the project's key when this machine has it (loaded, never created)."""
+    from secretwarden.crypto.fingerprint import Fingerprinter, fingerprinter_for
+
+    if isinstance(fingerprinter, Fingerprinter):
+        return fingerprinter
+    return fingerprinter_for(spec.project, forbidden_root=spec.root)

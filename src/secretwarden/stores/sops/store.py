@@ -19,6 +19,13 @@ binary and reads files that people edit with `sops` directly.
   only through pipes. A file that fails its MAC check is never written.
 * Store-wide state (fingerprints of values ever marked compromised) lives in
   `.warden-sops.json` in the store's base folder.
+* The sidecars and the state are clear text anyone who can commit can edit,
+  and they gate access; each is signed (sealing.py: HMAC under a key derived
+  from the project's fingerprint key). Every reader that holds that key
+  checks them, a reader of values refuses when it cannot, and the state
+  lists the signed sidecars, so an edited, stripped or deleted one is
+  reported as tampering (exit 3). A store from before signing is signed as
+  it stands by the first write of a holder of the key (trust on first use).
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from secretwarden.errors import (
     ConflictError,
     IntegrityError,
+    MasterKeyError,
     PermissionDenied,
     SecretNotFound,
     UnsupportedOperation,
@@ -70,6 +78,7 @@ from secretwarden.stores.sops.files import (
     read_view,
     sidecar_path,
 )
+from secretwarden.stores.sops.sealing import MAC_LABEL, SIDECAR, STATE, is_sealed, seal, verifies
 from secretwarden.stores.sops.tool import run_sops
 
 Access = Literal["metadata", "secrets"]
@@ -78,7 +87,14 @@ DESTROYED = "destroyed"  # removed on purpose (or the key left the file)
 
 
 if TYPE_CHECKING:
+    from secretwarden.crypto.fingerprint import Fingerprinter
     from secretwarden.stores.sops.journal import SopsJournal
+
+
+def _as_fingerprinter(fp: Callable[[str], str] | None) -> Fingerprinter | None:
+    from secretwarden.crypto.fingerprint import Fingerprinter
+
+    return fp if isinstance(fp, Fingerprinter) else None
 
 
 def _utcnow() -> dt.datetime:
@@ -170,6 +186,7 @@ class SopsStore:
         fingerprinter: Callable[[str], str] | None = None,
         clock: Callable[[], dt.datetime] | None = None,
         extra_env: Mapping[str, str] | None = None,
+        meta_keys: Fingerprinter | None = None,
     ) -> None:
         self.name = name
         self.layout = layout
@@ -179,6 +196,12 @@ class SopsStore:
         self.stats = StoreStats()
         self._fingerprint = fingerprinter
         self._fp_key_checked = False
+        # Whose key signs the sidecars: the fingerprinter's, or (metadata readers) one that only loads it.
+        self._meta_keys = meta_keys if meta_keys is not None else _as_fingerprinter(fingerprinter)
+        self._mac_key: bytes | None = None
+        self._mac_key_tried = False
+        self._state_cache: tuple[tuple[int, int, int] | None, dict[str, Any]] | None = None
+        self._sealed_checked = False
         self._clock = clock or _utcnow
         self._extra_env = dict(extra_env or {})
         # decrypted files, kept only while open and only while unchanged on disk
@@ -191,6 +214,8 @@ class SopsStore:
     def close(self) -> None:
         self._plain.clear()
         self._meta_cache.clear()
+        self._state_cache = None
+        self._mac_key = None
 
     def __enter__(self) -> SopsStore:
         return self
@@ -204,15 +229,124 @@ class SopsStore:
         return FileUnit(slot.env, slot.namespace, slot.instance)
 
     def _sidecar(self, path: Path) -> dict[str, Any]:
-        doc = load_json_doc(sidecar_path(path))
+        """The file's sidecar, its signature checked (see sealing.py)."""
+        side = sidecar_path(path)
+        doc = load_json_doc(side)
+        where = self._rel(side)
+        state = self._state_view()
+        if is_sealed(doc):
+            key = self._meta_mac_key()
+            if key is None:
+                self._cannot_check(where)
+            elif not verifies(doc, key, SIDECAR, where):
+                raise self._tampered(f"warden metadata {where}")
+            elif state.get("sealed") is not True:
+                raise self._tampered(
+                    f"the store state {self._rel(self._state_path())} (missing or unsigned while {where} is signed)"
+                )
+        elif state.get("sealed") is True and (side.exists() or where in (state.get("sidecars") or ())):
+            raise self._tampered(f"warden metadata {where} (" + ("its signature was removed)" if side.exists() else "deleted)"))
         keys = doc.get("keys")
         doc["keys"] = keys if isinstance(keys, dict) else {}
         return doc
 
+    # --- signed metadata (sealing.py) ------------------------------------------------
+
+    def _meta_mac_key(self, *, create: bool = False) -> bytes | None:
+        """The key that signs sidecars and state; None when the fingerprint key is absent."""
+        if self._mac_key is None and (create or not self._mac_key_tried or self.access == "secrets"):
+            self._mac_key_tried = True
+            if self._meta_keys is not None:
+                self._mac_key = self._meta_keys.derived_key(MAC_LABEL, create=create)
+        return self._mac_key
+
+    def _tampered(self, what: str) -> IntegrityError:
+        return IntegrityError(
+            f"store `{self.name}`: {what} fails its authentication check: "
+            "changed outside warden (tampering)",
+            hint="restore it from git history (`git log -p -- <file>`) and review who changed it; "
+            "see docs/security.md",
+        )
+
+    def _cannot_check(self, where: str) -> None:
+        """A signed file without the key to check it: values are not served on trust."""
+        if self.access == "secrets":
+            raise MasterKeyError(
+                f"store `{self.name}`: {where} is signed, and the project's fingerprint key that checks it "
+                "is not on this machine",
+                hint="provide the fingerprint key (WARDEN_FINGERPRINT_KEY or its key file; docs/security.md)",
+            )
+
+    def _load_state(self) -> dict[str, Any]:
+        path = self._state_path()
+        doc = load_json_doc(path)
+        where = self._rel(path)
+        if is_sealed(doc):
+            key = self._meta_mac_key()
+            if key is None:
+                self._cannot_check(where)
+            elif not verifies(doc, key, STATE, where):
+                recorded = doc.get("fingerprint_key")
+                if isinstance(recorded, str):  # signed with another key: say that, not "tampering"
+                    check_fingerprint_key(self.name, recorded, self._meta_keys, has_fingerprints=True)
+                raise self._tampered(f"the store state {where}")
+        elif "sealed" in doc:
+            raise self._tampered(f"the store state {where} (its signature was removed)")
+        return doc
+
+    def _state_view(self) -> dict[str, Any]:
+        """The checked state for readers (not to be changed): parsed once while unchanged on disk."""
+        stamp = _stat_key(self._state_path())
+        if self._state_cache is None or self._state_cache[0] != stamp:
+            self._state_cache = (stamp, self._load_state())
+        return self._state_cache[1]
+
+    def _save_state(self, state: dict[str, Any]) -> None:
+        path = self._state_path()
+        state["format"] = 1
+        key = self._meta_mac_key()
+        if key is not None:
+            seal(state, key, STATE, self._rel(path))
+        write_atomic(path, dump_json_doc(state))
+
+    def _ensure_sealed(self) -> None:
+        """Sign a store from before signing, as it stands (trust on first use by a key holder).
+
+        Runs under the store lock before a write. A signed sidecar in a store
+        whose state is not signed means the state was removed: refused, never
+        signed over.
+        """
+        if self._sealed_checked:
+            return
+        self._guard_fingerprint_key()
+        key = self._meta_mac_key(create=self._meta_keys is not None)
+        if key is None:
+            return
+        state = self._load_state()
+        if state.get("sealed") is not True:
+            listed = []
+            for _, path in self.layout.files():
+                side = sidecar_path(path)
+                if not side.exists():
+                    continue
+                doc = load_json_doc(side)
+                where = self._rel(side)
+                if is_sealed(doc):
+                    raise self._tampered(
+                        f"the store state {self._rel(self._state_path())} (missing or unsigned while {where} is signed)"
+                    )
+                seal(doc, key, SIDECAR, where)
+                write_atomic(side, dump_json_doc(doc))
+                listed.append(where)
+            state["sealed"] = True
+            state["sidecars"] = sorted(listed)
+            self._save_state(state)
+        self._sealed_checked = True
+
     def _metas_for_file(self, unit: FileUnit, path: Path) -> list[KeyMeta]:
         # `run` asks for each key of a file in turn: parse the file and its sidecar
         # once while neither changes on disk (checked by stat, so other writers count).
-        stamp = (_stat_key(path), _stat_key(sidecar_path(path)))
+        stamp = (_stat_key(path), _stat_key(sidecar_path(path)), _stat_key(self._state_path()))
         cached = self._meta_cache.get(path)
         if cached is not None and cached[0] == stamp:
             return cached[1]
@@ -224,12 +358,15 @@ class SopsStore:
         view = read_view(path, self.layout.fmt)
         entries: dict[str, Any] = self._sidecar(path)["keys"] if view is not None else {}
         names = sorted(set(view.keys if view else ()) | set(entries))
+        compromised = self._compromised_fps() if entries else {}
         out = []
         for key in names:
             entry = entries.get(key)
             records = merged_records(entry, view, key)
             if not records:
                 continue
+            if compromised and not (entry or {}).get("compromised_at"):
+                self._check_mark_kept(SlotRef(unit.env, unit.namespace, key, unit.instance), entry, records, compromised, path)
             out.append(
                 KeyMeta(
                     slot=SlotRef(unit.env, unit.namespace, key, unit.instance),
@@ -238,6 +375,37 @@ class SopsStore:
                 )
             )
         return out
+
+    def _compromised_fps(self) -> dict[str, str]:
+        """fingerprint -> slot label, for values marked compromised (signed stores only)."""
+        state = self._state_view()
+        denied = state.get("denied")
+        if state.get("sealed") is not True or not isinstance(denied, dict):
+            return {}
+        out = {}
+        for fp, why in denied.items():
+            reason = why.get("reason") if isinstance(why, dict) else None
+            if isinstance(reason, str) and reason.startswith("compromised: "):
+                out[fp] = reason.removeprefix("compromised: ")
+        return out
+
+    def _check_mark_kept(
+        self, slot: SlotRef, entry: Mapping[str, Any] | None, records: list[Record], compromised: dict[str, str], path: Path
+    ) -> None:
+        """A live value denied as compromised in this slot must carry the mark.
+
+        A sidecar rolled back to a signed copy from before `mark_compromised`
+        verifies; the store state (also signed, changed by the same command)
+        still lists the value's fingerprint, so the missing mark is caught
+        here. `clear_compromised` records the values it lifted on purpose.
+        """
+        cleared = set((entry or {}).get("cleared") or ())
+        for r in records:
+            fp = r.get("fp")
+            if not r.get("gone") and fp and compromised.get(fp) == slot.label() and fp not in cleared:
+                raise self._tampered(
+                    f"warden metadata {self._rel(sidecar_path(path))} (the compromise mark of {slot.label()} is gone)"
+                )
 
     def namespaces(self, env: str) -> set[str]:
         self.stats.metadata_reads += 1
@@ -269,7 +437,7 @@ class SopsStore:
 
     def denied_fingerprints(self) -> set[str]:
         self.stats.metadata_reads += 1
-        denied = load_json_doc(self._state_path()).get("denied")
+        denied = self._load_state().get("denied")
         return set(denied) if isinstance(denied, dict) else set()
 
     # --- plumbing --------------------------------------------------------------------
@@ -356,7 +524,19 @@ class SopsStore:
                     entry["enc"] = view.digests[key]
                 else:
                     entry.pop("enc", None)
-        write_atomic(sidecar_path(path), dump_json_doc(doc))
+        side = sidecar_path(path)
+        where = self._rel(side)
+        key = self._meta_mac_key()
+        doc.pop("mac", None)
+        if key is not None:
+            seal(doc, key, SIDECAR, where)
+        write_atomic(side, dump_json_doc(doc))
+        if key is not None:
+            state = self._load_state()
+            listed = list(state.get("sidecars") or ())
+            if where not in listed:  # the state changes once per file, not per write (merges stay quiet)
+                state["sidecars"] = sorted([*listed, where])
+                self._save_state(state)
 
     def _reconcile(self, path: Path, *, plain: dict[str, str] | None) -> tuple[FileView | None, dict[str, Any]]:
         """Fold changes made outside warden into the sidecar; fingerprint them when `plain` is known."""
@@ -415,7 +595,7 @@ class SopsStore:
             by_file.setdefault(self.layout.path_for(self._unit(req.slot)), []).append((i, req))
         results: dict[int, WriteResult] = {}
         with self._locked():
-            self._guard_fingerprint_key()
+            self._ensure_sealed()
             denied = self._denied_locked()
             # Check every request before any file changes: a refused write leaves all files as they were.
             plans = {path: self._plan_file(path, reqs, who, denied, results) for path, reqs in by_file.items()}
@@ -483,7 +663,7 @@ class SopsStore:
         """Refuse a lost or different fingerprint key; record the key's id in the store state."""
         if self._fp_key_checked or self._fingerprint is None:
             return
-        state = load_json_doc(self._state_path())
+        state = self._load_state()
         recorded = state.get("fingerprint_key") if isinstance(state.get("fingerprint_key"), str) else None
         metas = [] if recorded is not None else list(self.list_meta())
         has_fps = recorded is not None or bool(state.get("denied")) or any(m.fingerprints for m in metas)
@@ -494,11 +674,11 @@ class SopsStore:
             to_record = to_record or fingerprint_key_id_of(self._fingerprint)
             if to_record is not None:
                 state["fingerprint_key"] = to_record
-                write_atomic(self._state_path(), dump_json_doc(state))
+                self._save_state(state)
         self._fp_key_checked = True
 
     def _denied_locked(self) -> set[str]:
-        denied = load_json_doc(self._state_path()).get("denied")
+        denied = self._load_state().get("denied")
         return set(denied) if isinstance(denied, dict) else set()
 
     def ensure_namespace(self, env: str, namespace: str) -> bool:
@@ -519,6 +699,7 @@ class SopsStore:
         self._require_secrets()
         path = self.layout.path_for(self._unit(slot))
         with self._locked():
+            self._ensure_sealed()
             view, doc = self._reconcile(path, plain=None)
             entry = doc["keys"].get(slot.key)
             if view is None or entry is None or not entry.get("versions"):
@@ -595,6 +776,7 @@ class SopsStore:
         self._require_secrets()
         path = self.layout.path_for(self._unit(slot))
         with self._locked():
+            self._ensure_sealed()
             view, doc = self._reconcile(path, plain=None)
             entry = doc["keys"].get(slot.key)
             if view is None or entry is None:
@@ -605,21 +787,29 @@ class SopsStore:
                 entry = doc["keys"][slot.key]
             entry["compromised_at"] = _ts(at)
             entry["reason"] = reason
-            state = load_json_doc(self._state_path())
+            state = self._load_state()
             denied = state.get("denied") if isinstance(state.get("denied"), dict) else {}
             assert isinstance(denied, dict)
+            cleared = set(entry.get("cleared") or ())
             for r in entry["versions"]:
                 if r.get("fp"):
                     denied.setdefault(r["fp"], {"reason": f"compromised: {slot.label()}", "at": _ts(at)})
+                    cleared.discard(r["fp"])
+            if "cleared" in entry:
+                entry["cleared"] = sorted(cleared)
             state["denied"] = denied
-            state["format"] = 1
+            # The state first: a sidecar without its mark beside a state that denies the value reads as tampering.
+            self._save_state(state)
             self._save_sidecar(path, doc, view)
-            write_atomic(self._state_path(), dump_json_doc(state))
 
     def clear_compromised(self, slot: SlotRef) -> None:
         def change(path: Path, view: FileView | None, entry: dict[str, Any], records: list[Record]) -> list[int]:
             entry.pop("compromised_at", None)
             entry.pop("reason", None)
+            # Lifted on purpose: recorded (signed) so a live denied value here is not read as a rolled-back mark.
+            lifted = {r["fp"] for r in records if r.get("fp") and not r.get("gone")}
+            if lifted:
+                entry["cleared"] = sorted(set(entry.get("cleared") or ()) | lifted)
             return []
 
         self._update(slot, change)
@@ -634,6 +824,7 @@ class SopsStore:
             if namespace is not None and unit.namespace != namespace:
                 continue
             with self._locked():
+                self._ensure_sealed()
                 _, doc = self._reconcile(path, plain=self._decrypt(path, fresh=True))
                 with self._edit_copy(path) as tmp:
                     self._sops(["rotate", *self._types(), "--in-place", str(tmp)], what=path)
@@ -654,6 +845,7 @@ class SopsStore:
         done: list[RotatedDataKey] = []
         for unit, path in self.layout.files(env):
             with self._locked():
+                self._ensure_sealed()
                 # updatekeys matches creation rules by file name, so it runs on the file
                 # itself; a ciphertext backup restores it should sops fail half-way.
                 backup = path.with_name(f".{path.name}.before-updatekeys")
@@ -668,6 +860,34 @@ class SopsStore:
                 self._save_sidecar(path, doc, read_view(path, self.layout.fmt))
             done.append(RotatedDataKey(unit.env, unit.namespace, unit.instance, self._rel(path)))
         return done
+
+    def verify(self, *, deep: bool = False) -> list[str]:
+        """Problems with warden's metadata: the signatures of the state and every sidecar."""
+        problems = self.metadata_signature_problems()
+        if problems:
+            return problems
+        state = self._state_view()
+        if state.get("sealed") is not True:
+            return ["warden metadata is not signed yet (signed by the next write of a fingerprint-key holder)"]
+        if self._meta_mac_key() is None:
+            return ["signatures not checked: the project's fingerprint key is not on this machine"]
+        return []
+
+    def metadata_signature_problems(self) -> list[str]:
+        """Edited, stripped, deleted or rolled-back metadata (`audit verify`, `store verify`)."""
+        from secretwarden.errors import WardenError
+
+        try:
+            self._state_view()
+        except WardenError as exc:
+            return [str(exc)]
+        problems: list[str] = []
+        for unit, path in self.layout.files():
+            try:
+                self._parse_metas(unit, path)
+            except WardenError as exc:
+                problems.append(str(exc))
+        return problems
 
     def _rel(self, path: Path) -> str:
         try:
