@@ -33,3 +33,21 @@ def test_the_direct_writer_equals_json_dumps_on_a_project(tmp_path: Path) -> Non
     with Workspace.load(contract, command="test", clock=lambda: T0 + dt.timedelta(hours=5)) as ws:
         for report in (rotation_status(ws, include_config=True), rotation_status(ws, ["prod"])):
             assert rotation_json_text(report, 14) == json.dumps(rotation_json(report, 14), ensure_ascii=False)
+
+
+def test_the_text_written_in_pieces_is_the_whole_text() -> None:
+    """More rows than one piece holds: the pieces join with the separators json.dumps writes."""
+    import io
+
+    from secretwarden.cli.render_rotation import write_rotation_json
+
+    rows = [
+        RotationRow(SlotRef("dev", "ns", f"K{i}"), "local", ("svc",), None, True, dt.timedelta(days=30), T0,
+                    T0 + dt.timedelta(days=30), "ok", 2, 1)
+        for i in range(2001)
+    ]
+    for count in (0, 1, 1000, 1001, 2001):
+        report = RotationReport("proj", T0, dt.timedelta(days=14), rows[:count])
+        out = io.StringIO()  # not a terminal: the compact text, in pieces
+        write_rotation_json(report, 14, out)
+        assert out.getvalue() == json.dumps(rotation_json(report, 14), ensure_ascii=False) + "\n"

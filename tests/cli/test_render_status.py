@@ -51,3 +51,14 @@ def test_an_isolation_section_or_none(isolation: bool) -> None:
     report = _odd_report()
     report.isolation = IsolationReport("proj", T0, ["local"]) if isolation else None
     assert status_json_text(report) == json.dumps(status_json(report), ensure_ascii=False)
+
+
+def test_the_text_written_in_pieces_is_the_whole_text() -> None:
+    import io
+
+    from secretwarden.cli.render_status import write_status_json
+
+    report = _odd_report()
+    out = io.StringIO()  # not a terminal: the compact text, one piece per service
+    write_status_json(report, out)
+    assert out.getvalue() == json.dumps(status_json(report), ensure_ascii=False) + "\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import click
@@ -32,7 +33,7 @@ def status(ctx: click.Context, envs: tuple[str, ...], service: str | None, fmt: 
     for notice in notices:  # e.g. data written outside warden: the report may miss it
         click.echo(f"warden: note: {notice}", err=True)
     if fmt == "json":
-        click.echo(render.status_json_output(report))
+        render.write_status_json(report, sys.stdout)
     elif fmt == "markdown":
         click.echo(render.status_markdown(report), nl=False)
     else:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
+from collections.abc import Iterator
 from json.encoder import encode_basestring as _enc  # the C encoder json.dumps uses for str
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from secretwarden.ops.rotation import RotationReport, RotationRow
@@ -74,29 +74,44 @@ def _num(value: float | None) -> str:
     return "null" if value is None else float.__repr__(value)
 
 
-def rotation_json_text(report: RotationReport, due_within_days: int) -> str:
+def _row_text(r: RotationRow, now: dt.datetime, cadences: dict[dt.timedelta, str]) -> str:
+    slot = r.slot
+    every = "null"
+    if r.cadence is not None:
+        every = cadences.get(r.cadence) or cadences.setdefault(r.cadence, _num(r.cadence.total_seconds() / 86400))
+    return _ROW.format(
+        _enc(slot.label()), _enc(slot.env), _enc(slot.namespace), _enc(slot.key), _opt(slot.instance),
+        _enc(r.store), ", ".join(map(_enc, r.services)), _opt(r.owner), "true" if r.required else "false",
+        every, _time(r.last_rotated), _time(r.due_at), _num(r.days_left(now)), _enc(r.state),
+        "null" if r.version is None else int.__repr__(r.version), int.__repr__(r.rotations),
+    )
+
+
+_BATCH = 1000  # keys per piece written: small pieces, and no 11 MB string built (and copied) several times
+
+
+def rotation_json_chunks(report: RotationReport, due_within_days: int) -> Iterator[str]:
+    """`rotation_json_text` in pieces, to be written one after the other."""
     now = report.generated_at
     cadences: dict[dt.timedelta, str] = {}
-    rows = []
-    for r in report.rows:
-        slot = r.slot
-        every = "null"
-        if r.cadence is not None:
-            every = cadences.get(r.cadence) or cadences.setdefault(r.cadence, _num(r.cadence.total_seconds() / 86400))
-        rows.append(
-            _ROW.format(
-                _enc(slot.label()), _enc(slot.env), _enc(slot.namespace), _enc(slot.key), _opt(slot.instance),
-                _enc(r.store), ", ".join(map(_enc, r.services)), _opt(r.owner), "true" if r.required else "false",
-                every, _time(r.last_rotated), _time(r.due_at), _num(r.days_left(now)), _enc(r.state),
-                "null" if r.version is None else int.__repr__(r.version), int.__repr__(r.rotations),
-            )
-        )
+    rows = report.rows
     head = json.dumps(_head(report, due_within_days), ensure_ascii=False)
-    return head[:-1] + ', "keys": [' + ", ".join(rows) + "]}"
+    yield head[:-1] + ', "keys": ['
+    for start in range(0, len(rows), _BATCH):
+        text = ", ".join([_row_text(r, now, cadences) for r in rows[start : start + _BATCH]])
+        yield ", " + text if start else text
+    yield "]}"
 
 
-def rotation_json_output(report: RotationReport, due_within_days: int) -> str:
-    """What `rotation status --format json` prints: indented for a terminal, compact when piped."""
-    if sys.stdout.isatty():
-        return json.dumps(rotation_json(report, due_within_days), indent=2, ensure_ascii=False)
-    return rotation_json_text(report, due_within_days)
+def rotation_json_text(report: RotationReport, due_within_days: int) -> str:
+    return "".join(rotation_json_chunks(report, due_within_days))
+
+
+def write_rotation_json(report: RotationReport, due_within_days: int, out: TextIO) -> None:
+    """What `rotation status --format json` prints: indented for a terminal, compact (in pieces) when piped."""
+    if out.isatty():
+        out.write(json.dumps(rotation_json(report, due_within_days), indent=2, ensure_ascii=False) + "\n")
+        return
+    for chunk in rotation_json_chunks(report, due_within_days):
+        out.write(chunk)
+    out.write("\n")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import sys
+from collections.abc import Iterator
 from json.encoder import encode_basestring as _enc  # the C encoder json.dumps uses for str
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
@@ -100,10 +100,16 @@ def _service_text(s: ServiceStatus) -> str:
     return head[:-1] + ', "keys": [' + ", ".join(map(_key_text, s.keys)) + "]}"
 
 
-def status_json_text(report: GapReport) -> str:
-    """`status_json(report)` as compact JSON text (what `--format json` prints when piped)."""
-    envs = []
-    for e in report.envs:
+def status_json_chunks(report: GapReport) -> Iterator[str]:
+    """`status_json_text` in pieces (one per service), to be written one after the other:
+    no 7 MB string is built and copied several times over."""
+    top = json.dumps(
+        {"project": report.project, "generated_at": report.generated_at.isoformat(), "verdict": report.verdict,
+         "ok": report.ok},
+        ensure_ascii=False,
+    )
+    yield top[:-1] + ', "environments": ['
+    for i, e in enumerate(report.envs):
         head = {
             "env": e.env,
             "store": e.store,
@@ -115,22 +121,28 @@ def status_json_text(report: GapReport) -> str:
             "orphans": [s.label() for s in e.orphans],
         }
         text = json.dumps(head, ensure_ascii=False)
-        envs.append(text[:-1] + ', "services": [' + ", ".join(map(_service_text, e.services)) + "]}")
-    top = json.dumps(
-        {"project": report.project, "generated_at": report.generated_at.isoformat(), "verdict": report.verdict,
-         "ok": report.ok},
-        ensure_ascii=False,
-    )
+        yield (", " if i else "") + text[:-1] + ', "services": ['
+        for j, service in enumerate(e.services):
+            yield ", " + _service_text(service) if j else _service_text(service)
+        yield "]}"
     isolation = json.dumps(report.isolation.to_json() if report.isolation else None, ensure_ascii=False)
     tail = ', "unreachable": ' + json.dumps(report.unreachable, ensure_ascii=False) if report.unreachable else ""
-    return top[:-1] + ', "environments": [' + ", ".join(envs) + '], "isolation": ' + isolation + tail + "}"
+    yield '], "isolation": ' + isolation + tail + "}"
 
 
-def status_json_output(report: GapReport) -> str:
-    """What `status --format json` prints: indented for a terminal, compact (and written directly) when piped."""
-    if sys.stdout.isatty():
-        return json.dumps(status_json(report), indent=2, ensure_ascii=False)
-    return status_json_text(report)
+def status_json_text(report: GapReport) -> str:
+    """`status_json(report)` as compact JSON text (what `--format json` prints when piped)."""
+    return "".join(status_json_chunks(report))
+
+
+def write_status_json(report: GapReport, out: TextIO) -> None:
+    """What `status --format json` prints: indented for a terminal, compact (in pieces) when piped."""
+    if out.isatty():
+        out.write(json.dumps(status_json(report), indent=2, ensure_ascii=False) + "\n")
+        return
+    for chunk in status_json_chunks(report):
+        out.write(chunk)
+    out.write("\n")
 
 
 _STATE_COLOUR = {

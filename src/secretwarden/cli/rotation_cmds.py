@@ -104,9 +104,9 @@ def status(ctx: click.Context, envs: tuple[str, ...], fmt: str, due_within: int,
     with workspace(ctx, "rotation") as ws:
         report = rotation_status(ws, list(envs) or None, due_within=dt.timedelta(days=due_within), include_config=include_config)
     if fmt == "json":
-        from secretwarden.cli.render_rotation import rotation_json_output
+        from secretwarden.cli.render_rotation import write_rotation_json
 
-        click.echo(rotation_json_output(report, due_within))
+        write_rotation_json(report, due_within, sys.stdout)
     elif fmt == "markdown":
         click.echo(_markdown(report), nl=False)
     else:
