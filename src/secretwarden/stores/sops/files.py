@@ -238,14 +238,12 @@ def _fill(view: FileView, tree: dict[str, Any], meta: Any) -> None:
 
 
 def _dotenv_tree(text: str) -> tuple[dict[str, str], dict[str, Any]]:
+    from secretwarden.dotenv_text import parse as parse_dotenv
+
     tree: dict[str, str] = {}
     flat_meta: dict[str, str] = {}
-    for line in text.splitlines():
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        key, sep, value = line.partition("=")
-        if not sep:
-            continue
+    for found in parse_dotenv(text, quoting=False).assignments:
+        key, value = found.name, found.value
         if key.startswith("sops_"):
             flat_meta[key[5:]] = value
         else:
