@@ -28,7 +28,7 @@ def test_compiled_databases_are_cached_private_and_found_again() -> None:
     token = fake("ghp_{alnum:36}")
     first = Engine().scan(f"token = '{token}'\n".encode(), "a.py").findings
     files = _cached_databases()
-    assert len(files) == 2  # the rules' database and the base64 runs' database
+    assert len(files) == 3  # the rules' databases (every kind of file; code) and the base64 runs' one
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in files)
     stamps = [p.stat().st_mtime_ns for p in files]
     again = Engine().scan(f"token = '{token}'\n".encode(), "a.py").findings

@@ -45,20 +45,15 @@ class Engine:
 
         self.rules = [r for r in (rules or all_rules()) if r.id not in disabled]
         self.rule_ids = frozenset(r.id for r in self.rules)
-        expressions: list[bytes] = []
-        owners: list[int] = []
-        flags: list[int] = []
-        for index, rule in enumerate(self.rules):
-            for expr in rule.prefilters:
-                expressions.append(expr.encode())
-                owners.append(index)
-                flags.append(hyperscan.HS_FLAG_PREFILTER)
-        expressions.append(decode.PERCENT_PREFILTER)
-        owners.append(_DECODE_PERCENT)
-        flags.append(0)
-        self._owners = owners
-        self._db = compiled_db.load(expressions, flags)
+        # One database for every kind of file (the history's prefilter reads it too), and one for
+        # files of kind `code` where rules may ask for more (`Rule.code_prefilter`): there the generic
+        # rules' loose prefilters sent about three lines in four to Python for nothing.
+        self._db, self._owners = self._compile([rule.prefilters for rule in self.rules])
         self._scratch = hyperscan.Scratch(self._db)
+        self._code_db, self._code_owners, self._code_scratch = self._db, self._owners, self._scratch
+        if any(rule.code_prefilter is not None for rule in self.rules):
+            self._code_db, self._code_owners = self._compile([rule.code_prefilters for rule in self.rules])
+            self._code_scratch = hyperscan.Scratch(self._code_db)
         # Base64 runs have a database of their own: in the rules' database the run
         # expression slowed the whole pass (1.40 s against 0.64 s + 0.32 s apart, on
         # 229 MB of text).
@@ -71,6 +66,26 @@ class Engine:
         self._memo: dict[tuple[int, Hashable], tuple[Hit, ...]] = {}
         self._memo_chars = 0
 
+    @staticmethod
+    def _compile(prefilters: list[tuple[str, ...]]) -> tuple[Any, list[int]]:
+        """A database of every rule's prefilters and the percent-encoding one, with each expression's owner."""
+        import hyperscan
+
+        from secretwarden.scan import compiled_db
+
+        expressions: list[bytes] = []
+        owners: list[int] = []
+        flags: list[int] = []
+        for index, exprs in enumerate(prefilters):
+            for expr in exprs:
+                expressions.append(expr.encode())
+                owners.append(index)
+                flags.append(hyperscan.HS_FLAG_PREFILTER)
+        expressions.append(decode.PERCENT_PREFILTER)
+        owners.append(_DECODE_PERCENT)
+        flags.append(0)
+        return compiled_db.load(expressions, flags), owners
+
     # -- public ---------------------------------------------------------------
 
     def scan(self, buf: bytes, path: str, *, depth: int = 0) -> BufferResult:
@@ -82,13 +97,18 @@ class Engine:
         candidates: list[tuple[int, int]] = []
         base64_ends: list[int] = []
 
+        if kind == "code":
+            db, owners_of, scratch = self._code_db, self._code_owners, self._code_scratch
+        else:
+            db, owners_of, scratch = self._db, self._owners, self._scratch
+
         def on_match(expr_id: int, start: int, end: int, flags: int, context: Any) -> None:
-            candidates.append((self._owners[expr_id], end))
+            candidates.append((owners_of[expr_id], end))
 
         def on_run(expr_id: int, start: int, end: int, flags: int, context: Any) -> None:
             base64_ends.append(end)
 
-        self._db.scan(buf, match_event_handler=on_match, scratch=self._scratch)
+        db.scan(buf, match_event_handler=on_match, scratch=scratch)
         if depth == 0:
             self._b64_db.scan(buf, match_event_handler=on_run, scratch=self._b64_scratch)
         if not candidates and not base64_ends:

@@ -73,6 +73,9 @@ class Rule:
     multiline: bool = False
     priority: int = 50  # higher wins when two rules report the same characters
     example_path: str | None = None  # the file name examples are scanned as, for rules that need one
+    # In files of kind `code` these replace `prefilter` (an unquoted identifier is never a value
+    # there, so a rule may ask hyperscan for more); each must narrow `prefilter`, never widen it.
+    code_prefilter: str | tuple[str, ...] | None = None
     compiled: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -81,6 +84,13 @@ class Rule:
     @property
     def prefilters(self) -> tuple[str, ...]:
         return (self.prefilter,) if isinstance(self.prefilter, str) else self.prefilter
+
+    @property
+    def code_prefilters(self) -> tuple[str, ...]:
+        """The prefilters for files of kind `code`."""
+        if self.code_prefilter is None:
+            return self.prefilters
+        return (self.code_prefilter,) if isinstance(self.code_prefilter, str) else self.code_prefilter
 
     def find(self, ctx: LineContext) -> Iterator[Hit]:
         text = ctx.line

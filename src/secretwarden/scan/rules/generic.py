@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from secretwarden.scan import filters
+from secretwarden.scan.rules import generic_prefilters
 from secretwarden.scan.rules.base import HIGH, Hit, LineContext, Rule
 from secretwarden.scan.scoring import (
     char_classes,
@@ -575,34 +576,14 @@ class AuthorizationHeaderRule(Rule):
             yield Hit(secret=value, start=m.start("secret"), end=m.end("secret"), confidence=confidence)
 
 
-_PW_PREFILTER = (
-    r"(?i)(?:pass|pwd|pw)[\w.$@\-]{0,40}(?:\\?[\"'`]?\]?\s*(?::=|=>|!?==?|=|:)|[\"']\s*,)\s*\\?[\"'`]?[^\s\"'`\\]",
-    r"(?i)(?:pass|pwd)\w*\s*\(\s*[\"'][^\"']",
-    r"(?i)<[\w:.\-]*(?:pass|pwd)[\w:.\-]*(?:\s[^>]*)?>[^<\s]",
-    r"(?i)(?:^|\s)(?:-u|--user)\s+[\"']?[^\s:\"'$]{1,64}:",
-    r"(?i)(?:key|name)\s*=\s*\"[^\"]{0,60}(?:pass|pwd)[^\"]{0,30}\"\s+value\s*=\s*\"[^\"]",
-    r"(?i)(?:^|[\s\"'(\[])--?[\w\-]*(?:pass|pwd)[\w\-]*\s+[\"']?[^\s\-]",
-    r"(?i)(?:\bpassword|identified\s+by|ConvertTo-SecureString(?:\s+-String)?)\s+[\"'][^\"']",
-    r"(?i)(?:password|passwd|passphrase)\s+(?:is|was|will be|remains)\s*:?\s*[`\"'][^`\"'\s]",
-    r"(?i)identified\s+by\s+[A-Za-z0-9_$#@!%^&*+=.\-]{3}",
-)
-_SECRET_PREFILTER = (
-    r"(?i)(?:secret|token|cred|api[\w.\-]?key|access[\w.\-]?key|private[\w.\-]?key|auth[\w.\-]?key|"
-    r"apikey|signing|encryption|master)[\w.$@\-]{0,40}(?:\\?[\"'`]?\]?\s*(?::=|=>|!?==?|=|:)|[\"']\s*,)\s*\\?[\"'`]?[^\s\"'`\\]",
-    r"(?i)(?:key|auth|nonce|salt|sig|hmac|seed|cipher|ticket)[\w.$@\-]{0,40}[\"'`]?\]?\s*(?::=|=>|==|=|:|,)\s*[\"'`]?[A-Za-z0-9+/=_.~\-]{16}",
-    r"(?i)(?:secret|token|key|cred)\w*\s*\(\s*(?:[\w.]{0,30}\(\s*)?[\"'][^\"'\s]{8}",
-    r"(?i)<[\w:.\-]*(?:secret|token|key|auth|cred)[\w:.\-]*(?:\s[^>]*)?>[^<\s]",
-    r"(?i)(?:key|name)\s*=\s*\"[^\"]{0,60}(?:secret|token|key|auth|cred)[^\"]{0,30}\"\s+value\s*=\s*\"[^\"]",
-    r"(?i)(?:^|[\s\"'(\[])--?[\w\-]*(?:secret|token|key|auth|cred)[\w\-]*\s+[\"']?[^\s\-]",
-)
-
 RULES: list[Rule] = [
     GenericRule(
         id="generic-password",
         description="Password given a literal value (assignment, config key, argument, flag or XML element)",
         severity="high",
         tags=("generic", "password"),
-        prefilter=_PW_PREFILTER,
+        prefilter=generic_prefilters.PASSWORD,
+        code_prefilter=generic_prefilters.PASSWORD_CODE,
         pattern=r"(?i)pass",
         must_match=(
             'DB_PASSWORD = "{alnum:14}"',
@@ -681,7 +662,8 @@ RULES: list[Rule] = [
         description="Secret, token, API key or other key given a literal, random-looking value",
         severity="high",
         tags=("generic", "secret"),
-        prefilter=_SECRET_PREFILTER,
+        prefilter=generic_prefilters.SECRET,
+        code_prefilter=generic_prefilters.SECRET_CODE,
         pattern=r"(?i)secret|token|key",
         must_match=(
             'API_KEY = "{alnum:32}"',
