@@ -97,3 +97,32 @@ def test_status_carries_an_isolation_section(ws: Workspace) -> None:
     report = gap_report(ws, ["dev"])
     assert report.isolation is not None and len(report.isolation.shared) == 1
     assert gap_report(ws, ["dev"], service="api").isolation is None
+
+
+def test_one_store_groups_only_its_repeated_fingerprints(project: Path) -> None:
+    """With a single store a value can only be shared inside it: the store answers with the rows of
+    the fingerprints it holds twice or more (an index walk on embedded), and the pairs are those
+    the full fingerprint listing gives."""
+    from secretwarden.stores.summary import fingerprint_rows, repeated_fingerprint_rows
+
+    with Workspace.load(project, command="test") as ws:
+        copied, old = value(), value()
+        set_secret(ws, SlotRef("dev", "api", "API_TOKEN"), copied)
+        set_secret(ws, SlotRef("prod", "api", "API_TOKEN"), copied)  # a current value in two environments
+        set_secret(ws, SlotRef("prod", "shop", "SHOP_KEY", "tenant-a"), old)
+        rotate(ws, SlotRef("prod", "shop", "SHOP_KEY", "tenant-a"), generate=True)
+        set_secret(ws, SlotRef("dev", "shop", "SHOP_KEY", "tenant-b"), old)  # an earlier version copied
+        for env in ("dev", "prod"):
+            set_secret(ws, SlotRef(env, "api", "SIGNING_KEY"), SecretValue(make_canary().encode().hex() * 2))
+        ws.close()
+        (store,) = ws.metadata_by_store().values()
+        rows = fingerprint_rows(store)
+        repeated = repeated_fingerprint_rows(store)
+        assert len(repeated) == 4 and set(repeated) < set(rows)
+        report = isolation_report(ws)
+    found = {(p.a.label(), p.b.label(), p.kind) for p in report.shared}
+    assert found == {
+        ("local:dev:api/API_TOKEN", "local:prod:api/API_TOKEN", "current"),
+        ("local:dev@tenant-b:shop/SHOP_KEY", "local:prod@tenant-a:shop/SHOP_KEY (v1, an earlier version)", "history"),
+    }
+    assert values_read(ws) == 0
