@@ -430,7 +430,7 @@ def _prefilter_batch(engine: Any, batch: list[_Pending]) -> None:
 # its path, so it is inflated by `cat-file` once instead of once per commit
 # batch it appears in (ansible: 154,672 distinct blob versions, 222,189 reads
 # when batches were commits, 7.1 s of git CPU against 4.9 s).
-ChangeRow = tuple[str, str, "str | None", str]  # commit, path, old blob (None: a new file), new blob
+ChangeRow = git_changes.Change  # commit, path, old blob (None: a new file), new blob
 ListResult = tuple[list[ChangeRow], list[Notice], Dirty, int]
 ChangesUnit = tuple[str, list[ChangeRow], int]
 # findings still to pass the move check (with their change), notices, dirty, changes, bytes, allowed, stats
@@ -460,7 +460,7 @@ def _list_change_chunk(unit: HistoryUnit) -> ListResult:
             continue  # a re-check reads only where the last scan found something
         if change.old is None and change.new in moved.get(change.commit, ()):
             continue  # a file moved whole: nothing in it is new to the history
-        rows.append((change.commit, change.path, change.old, change.new))
+        rows.append(change)
     return rows, [], {}, len(commits)
 
 
@@ -476,8 +476,7 @@ def _scan_changes(unit: ChangesUnit) -> ChangesResult:
     limit = max(64 << 20, 2 * max_size)
     todo: list[tuple[git_changes.Change, bytes]] = []
     uses: dict[str, int] = {}
-    for row in rows:
-        change = git_changes.Change(*row)
+    for change in rows:
         if not change.path.endswith(".ipynb") and _gate_key(change) in _CLEAN_PAIRS:
             continue
         key = _pair_key(change)
@@ -498,8 +497,7 @@ def _scan_changes(unit: ChangesUnit) -> ChangesResult:
         notices.extend(Notice(change.path, n, commit=change.commit) for n in note)
         if note:
             dirty.setdefault(change.commit, set()).add(change.path)
-        row = (change.commit, change.path, change.old, change.new or "")
-        kept.extend((f.at(path=change.path), row) for f in found)
+        kept.extend((f.at(path=change.path), change) for f in found)
 
     def confirm(batch: list[_Pending]) -> None:
         nonlocal confirmed, allowed
@@ -571,7 +569,7 @@ def _moves_dropped(repo: Path, paths: list[str], kept: list[tuple[Finding, Chang
     the commits that had one are listed again whole, a few hundred at most."""
     by_commit: dict[str, list[tuple[Finding, git_changes.Change]]] = {}
     for f, row in kept:
-        by_commit.setdefault(row[0], []).append((f, git_changes.Change(*row)))
+        by_commit.setdefault(row.commit, []).append((f, row))
     errors: list[str] = []
     changes = git_changes.tree_changes(repo, sorted(by_commit), paths, errors)
     out: list[Finding] = []
