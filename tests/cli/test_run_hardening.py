@@ -200,16 +200,17 @@ def test_set_refuses_what_no_environment_can_carry(project: Path) -> None:
 
 
 def test_run_explains_an_oversized_value_instead_of_crashing(tmp_path: Path) -> None:
-    from secretwarden.ops.secrets import set_secret
     from secretwarden.ops.workspace import Workspace
     from secretwarden.slots import SlotRef
-    from secretwarden.stores.base import SecretValue
+    from secretwarden.stores.base import SecretValue, WriteRequest
 
     contract = checkout(tmp_path / "app")
     ready(contract)
     canary = make_canary()
-    with Workspace.load(contract, command="set") as ws:  # written before `set` checked sizes
-        set_secret(ws, SlotRef("dev", "api", "API_TOKEN"), SecretValue(canary + "y" * (200 * 1024)))
+    with Workspace.load(contract, command="set") as ws:  # written before writes checked sizes: a forged request
+        request = WriteRequest(SlotRef("dev", "api", "API_TOKEN"), SecretValue("placeholder-value"))
+        request.__dict__["value"] = SecretValue(canary + "y" * (200 * 1024))
+        ws.secrets("dev").write_many([request])
     for _ in range(2):
         r = run_in(contract.parent, PRINT_TOKEN)
         assert r.returncode == 2 and "API_TOKEN" in r.stderr and "Linux refuses" in r.stderr

@@ -76,9 +76,9 @@ def get(ctx: click.Context, name: str, env: str, instance: str | None, version: 
 def _refuse_uninjectable(key: str, value: SecretValue) -> None:
     """A value `warden run` could never hand to a service is refused before it is stored."""
     from secretwarden.errors import InputError
-    from secretwarden.runtime.child import injection_problem
+    from secretwarden.stores.storable import unstorable_reason
 
-    problem = injection_problem(key, value.reveal())
+    problem = unstorable_reason(key, value.reveal())
     if problem is not None:
         raise InputError(
             f"the value for {key} {problem}; nothing was written",

@@ -29,14 +29,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any, NoReturn
 
 from secretwarden.errors import UsageError
+from secretwarden.stores.storable import MAX_ONE_VARIABLE  # the one limit (stores/storable.py)
 
 KEPT_WARDEN_NAMES = frozenset({"WARDEN_ENV", "WARDEN_INSTANCE", "WARDEN_CONTRACT"})
 STORE_CREDENTIAL_PREFIXES = ("VAULT_", "BAO_")
 STORE_CREDENTIAL_WORDS = ("TOKEN", "SECRET", "ROLE_ID", "PASSWORD", "UNSEAL", "KEY")
 CLEAN_ENV_NAMES = ("PATH", "HOME", "LANG", "TZ", "TERM")
 
-# Linux refuses a single "NAME=value" string longer than 32 pages (MAX_ARG_STRLEN).
-MAX_ONE_VARIABLE = 32 * 4096
 
 
 def is_credential(name: str, extra: frozenset[str] = frozenset()) -> bool:
@@ -89,19 +88,6 @@ def child_environment(
         }
     env.update(granted)
     return env
-
-
-def injection_problem(name: str, value: str) -> str | None:
-    """Why `warden run` could never put this value into a child's environment, or None."""
-    if "\0" in value:
-        return "contains a NUL byte, which no environment variable can carry"
-    size = len(name.encode()) + 1 + len(value.encode("utf-8", "surrogateescape")) + 1
-    if size > MAX_ONE_VARIABLE:
-        return (
-            f"is too large for an environment variable ({size} bytes with its name; "
-            f"Linux allows {MAX_ONE_VARIABLE})"
-        )
-    return None
 
 
 def check_size(argv: list[str], env: Mapping[str, str], granted: Iterable[str]) -> None:

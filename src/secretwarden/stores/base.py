@@ -149,6 +149,12 @@ class WriteRequest:
     stamp: ValidationStamp | None = None
     cas: int | None = None  # expected newest version; 0 = must not exist yet
 
+    def __post_init__(self) -> None:
+        # Every path a value enters builds one of these: the one place it is checked (stores/storable.py).
+        from secretwarden.stores.storable import refuse_unstorable
+
+        refuse_unstorable(self.slot, self.value.reveal())
+
 
 @dataclass(frozen=True)
 class WriteResult:

@@ -168,9 +168,9 @@ def _row(
     unreal = _looks_unreal(value)
     if unreal is not None:
         return ImportRow(item.name, item.origin, slot, "placeholder", unreal), None
-    from secretwarden.runtime.child import injection_problem
+    from secretwarden.stores.storable import unstorable_reason
 
-    problem = injection_problem(slot.key, value)
+    problem = unstorable_reason(slot.key, value)
     if problem is not None:  # what `warden run` could never hand to a service is not stored
         return ImportRow(item.name, item.origin, slot, "invalid", f"value {problem}"), None
     return ImportRow(item.name, item.origin, slot, "new"), item.value

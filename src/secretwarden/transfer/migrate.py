@@ -26,6 +26,7 @@ from secretwarden.errors import ConflictError, UsageError
 from secretwarden.ops.workspace import Workspace
 from secretwarden.slots import SlotRef
 from secretwarden.stores.base import KeyMeta, SecretStore, VersionMeta, WriteRequest
+from secretwarden.stores.storable import unstorable_reason
 
 
 class SettableClock:
@@ -120,6 +121,10 @@ def _copy_slot(src: SecretStore, dst: SecretStore, clock: SettableClock, meta: K
             dst.mark_compromised(slot, mark, "carried over by warden migrate")
             marked = True
         value = src.read(slot, version.version)
+        problem = unstorable_reason(slot.key, value.reveal())
+        if problem is not None:  # the same check as every write; reported for this key, the rest go on
+            row.problem = f"version {version.version}: the value {problem}: not carried"
+            return
         clock.at = version.created_at
         try:
             # Check-and-set: a concurrent writer (or a second migrate) makes this fail, not duplicate.
