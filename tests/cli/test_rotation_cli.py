@@ -205,6 +205,7 @@ NEW_COMMANDS: list[tuple[str, ...]] = [
     ("incident", "list"),
     ("incident", "list", "--format", "json"),
     ("incident", "close", "INC-0001", "--root-cause", "drill"),
+    ("rotation", "restore"),
     ("isolation",),
     ("isolation", "--format", "json", "--verbose"),
     ("isolation", "--format", "markdown"),

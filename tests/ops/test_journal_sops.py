@@ -115,3 +115,49 @@ def test_no_value_in_the_committed_journals(clones: tuple[Clone, Clone]) -> None
         assert value not in path.read_text()
     for text in a.outputs:
         assert value not in text
+
+
+def test_an_entry_a_merge_dropped_is_named_and_restored(clones: tuple[Clone, Clone]) -> None:
+    """Two clones rotate at once; the second resolves the conflict on the journal with the
+    remote's lines (docs/team.md): its rotation entry is gone. `audit verify` names it,
+    `rotation restore` writes it again."""
+    a, b = clones
+    contract = a.repo / "warden.yaml"  # a second namespace: the two rotations touch different files
+    contract.write_text(
+        CONTRACT.replace("  api: {path: /services/api, owner: team-api}\n",
+                         "  api: {path: /services/api, owner: team-api}\n  web: {path: /services/web, owner: team-web}\n")
+        + "  web:\n    namespace: web\n    secrets:\n      WEB_TOKEN: {min_length: 16, generate: {kind: chars, length: 24}}\n"
+    )
+    assert a.w("bootstrap", "--env", "dev")[0] == 0
+    a.publish("web namespace")
+    git(b.repo, "pull", "-q", "origin", "main")
+    assert a.w("rotate", "api/API_TOKEN", "--env", "dev", "--generate", "--reason", "from a", "--yes")[0] == 0
+    a.publish("rotation from a")
+    assert b.w("rotate", "web/WEB_TOKEN", "--env", "dev", "--generate", "--reason", "from b", "--yes")[0] == 0
+    git(b.repo, "add", "secrets")
+    git(b.repo, "commit", "-q", "-m", "rotation from b")
+    merged = subprocess.run(["git", "pull", "-q", "--no-rebase", "origin", "main"], cwd=b.repo, capture_output=True, text=True,
+                            env={**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
+                                 "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid"})
+    assert merged.returncode != 0 and "CONFLICT" in merged.stdout + merged.stderr
+    journal = ["secrets/_warden/rotation.jsonl", "secrets/_warden/rotation.head.json"]
+    git(b.repo, "checkout", "--theirs", "--", *journal)  # the remote's lines, as docs/team.md says
+    git(b.repo, "add", *journal)
+    git(b.repo, "commit", "-q", "--no-edit")
+
+    code, out, _ = b.w("audit", "verify")
+    assert code == 1, out
+    assert "entry 1 that this machine wrote (rotation of dev:web/WEB_TOKEN at" in out and "dropped when a merge" in out, out
+    assert "`warden rotation restore` writes it again" in out
+    assert a.w("audit", "verify")[0] == 0  # the other clone lost nothing
+
+    code, out, _ = b.w("rotation", "restore")
+    assert code == 0 and "restored: rotation of dev:web/WEB_TOKEN" in out and "now entry 2" in out, out
+    code, out, _ = b.w("audit", "verify")
+    assert code == 0, out
+    _, out, _ = b.w("rotation", "log", "--format", "json")
+    assert sorted(r["reason"] for r in json.loads(out)) == ["from a", "from b"]
+    assert "nothing to restore" in b.w("rotation", "restore")[1]
+    b.publish("rotation from b, restored")
+    git(a.repo, "pull", "-q", "origin", "main")
+    assert a.w("audit", "verify")[0] == 0

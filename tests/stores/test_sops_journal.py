@@ -97,3 +97,19 @@ def test_a_writer_killed_before_the_head_file_is_accepted_and_caught_up(tmp_path
     assert verify_part(journal, INCIDENTS, KEY) == []
     assert journal.append(INCIDENTS, writer(incident(3)))["seq"] == 4  # the next append rebuilds the head
     assert journal.head(INCIDENTS).seq == 4 and verify_part(journal, INCIDENTS, KEY) == []
+
+
+def test_a_merge_that_kept_both_clones_lines_is_named(clones: tuple[Path, Path]) -> None:
+    a, b = clones
+    SopsJournal(a / "secrets").append(INCIDENTS, writer(incident(1, "a")))
+    publish(a, "from a")
+    jb = SopsJournal(b / "secrets")
+    theirs = (a / "secrets" / "_warden" / "incidents.jsonl").read_text()
+    jb.append(INCIDENTS, writer(incident(1, "b")))
+    path = b / "secrets" / "_warden" / "incidents.jsonl"
+    path.write_text(theirs + path.read_text())  # both lines kept (a union merge, or by hand)
+    (b / "secrets" / "_warden" / "incidents.head.json").write_bytes((a / "secrets" / "_warden" / "incidents.head.json").read_bytes())
+    [problem] = verify_part(jb, INCIDENTS, KEY)
+    assert "two entries with this number follow the same entry" in problem and "keep the line pushed first" in problem
+    path.write_text(theirs)  # resolved as docs/team.md says: the remote's line only
+    assert verify_part(jb, INCIDENTS, KEY) == []

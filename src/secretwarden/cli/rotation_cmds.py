@@ -164,6 +164,28 @@ def log(ctx: click.Context, env: str | None, since: str | None, fmt: str) -> int
     return not_checked(unreachable, "warden rotation log --env ENV")
 
 
+@rotation.command("restore")
+@click.pass_context
+def restore(ctx: click.Context) -> None:
+    """Write again the journal entries this machine wrote that a store lost (a SOPS merge conflict
+    resolved with the other clone's lines), as `warden audit verify` lists them."""
+    from secretwarden.ops.journal import INCIDENTS, ROTATION, SharedLog
+
+    with workspace(ctx, "rotation") as ws:
+        restored, _ = SharedLog(ws, ROTATION).restore_dropped()
+        _, remake = SharedLog(ws, INCIDENTS).restore_dropped()
+    for e in restored:
+        click.echo(f"restored: rotation of {e.get('env')}:{e.get('namespace')}/{e.get('key')} at {e.get('time')} "
+                   f"(was entry {e['restored'].get('seq')}, now entry {e.get('seq')})")
+    for e in remake:
+        command = "open" if e.get("event") == "open" else f"close {e.get('id')}"
+        click.echo(f"not restored: incident {e.get('event')} {e.get('id')} of {e.get('env')}:{e.get('namespace')}/"
+                   f"{e.get('key')} at {e.get('time')} — its number may be another incident's now: "
+                   f"run `warden incident {command}` again if it is still needed")
+    if not restored and not remake:
+        click.echo("nothing to restore: every entry this machine wrote is in its journal")
+
+
 @click.command()
 @click.argument("name", metavar="NAMESPACE/KEY", required=False)
 @env_option

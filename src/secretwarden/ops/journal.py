@@ -410,6 +410,7 @@ class SharedLog:
 
         record = part.append(self.name, ChainWriter(stamped, key, fold_for(self.name)))
         remember_head(part.location, self.name, int(record["seq"]), str(record["hash"]))
+        remember_mine(part.location, self.name, [*written_here(part.location, self.name), record])
         return record
 
     def import_legacy(self, key: bytes) -> int:
@@ -471,13 +472,43 @@ class SharedLog:
         out: dict[str, list[str]] = {}
         for store_name, part in self.parts().items():
             seen = seen_head(part.location, self.name)
-            problems = verify_part(part, self.name, key, self.ws.audit, seen=seen)
+            entries = part.entries(self.name)
+            mine = written_here(part.location, self.name)
+            dropped = dropped_entries(entries, mine)
+            problems = verify_part(part, self.name, key, self.ws.audit, seen=seen, entries=entries, dropped=dropped)
             head = part.head(self.name)
             if problems or head.seq or seen:
                 out[f"store `{store_name}` {self.name} journal ({part.location})"] = problems
+            if len(dropped) != len(mine):  # found in the journal now: no longer waiting to be seen
+                remember_mine(part.location, self.name, dropped)
             if not problems and head.seq:
                 remember_head(part.location, self.name, head.seq, head.digest)
         return out
+
+    def restore_dropped(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Write again the rotation-log entries this machine wrote that the journal lost (a merge
+        conflict resolved with the other clone's lines); returns (restored, left to re-make).
+
+        A restored entry keeps its fields, is chained anew after the current head and names the
+        entry it replaces (`restored: {seq, hash}`). Incident entries are not written again: their
+        number may belong to another incident now, so the change is made again by its command;
+        they are returned, and forgotten here, since the command that lists them is the answer."""
+        restored: list[dict[str, Any]] = []
+        remake: list[dict[str, Any]] = []
+        for store_name, part in self.parts().items():
+            mine = written_here(part.location, self.name)
+            if not mine:
+                continue
+            dropped = dropped_entries(part.entries(self.name), mine)
+            for old in dropped:
+                if self.name != ROTATION:
+                    remake.append(old)
+                    continue
+                body = {k: v for k, v in old.items() if k not in _CHAIN_FIELDS and k != "audit"}
+                body["restored"] = {"seq": old.get("seq"), "hash": old.get("hash")}
+                restored.append(self.append_with(store_name, lambda _head, b=body: b))  # type: ignore[misc]
+            remember_mine(part.location, self.name, [])
+        return restored, remake
 
 
 def _seen_path(location: str, name: str) -> Path:
@@ -504,6 +535,50 @@ def remember_head(location: str, name: str, seq: int, digest: str) -> None:
     write_atomic(_seen_path(location, name), json.dumps(body).encode(), mode=0o600)
 
 
+MINE_KEPT = 200  # entries this machine wrote that it keeps a copy of until `audit verify` finds them
+
+
+def _mine_path(location: str, name: str) -> Path:
+    return _seen_path(location, name).with_suffix(".mine.json")
+
+
+def written_here(location: str, name: str) -> list[dict[str, Any]]:
+    """The entries this machine appended to a shared journal and no `audit verify` found yet.
+
+    Names, times and reasons only (never a value), kept in the key folder: a journal that loses
+    one (a SOPS merge conflict resolved with the other clone's lines) is then named precisely,
+    and `warden rotation restore` can write a rotation entry again."""
+    try:
+        data = json.loads(_mine_path(location, name).read_bytes())
+    except (OSError, ValueError):
+        return []
+    entries = data.get("entries") if isinstance(data, dict) else None
+    return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
+
+
+def remember_mine(location: str, name: str, entries: list[dict[str, Any]]) -> None:
+    from secretwarden.paths import write_atomic
+
+    body = {"journal": location, "name": name, "entries": entries[-MINE_KEPT:]}
+    write_atomic(_mine_path(location, name), json.dumps(body, sort_keys=True).encode(), mode=0o600)
+
+
+def dropped_entries(entries: list[dict[str, Any]], mine: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Those of `mine` the journal holds neither as written nor as restored."""
+    present = {str(e.get("hash")) for e in entries}
+    present |= {str(e["restored"].get("hash")) for e in entries if isinstance(e.get("restored"), dict)}
+    return [m for m in mine if str(m.get("hash")) not in present]
+
+
+def _summary(entry: dict[str, Any]) -> str:
+    """What an entry recorded, in a few words (names and times, never a value)."""
+    slot = "{}:{}/{}".format(entry.get("env"), entry.get("namespace"), entry.get("key"))
+    what = str(entry.get("event") or "rotation")
+    if entry.get("id"):
+        what += f" {entry['id']}"
+    return f"{what} of {slot} at {entry.get('time')}"
+
+
 def verify_part(
     part: SharedJournal,
     name: str,
@@ -511,12 +586,15 @@ def verify_part(
     audit: AuditLog | None = None,
     *,
     seen: tuple[int, str] | None = None,
+    entries: list[dict[str, Any]] | None = None,
+    dropped: list[dict[str, Any]] | None = None,
 ) -> list[str]:
     """Edits, removals, insertions, reorders and a cut tail of one store's journal; a cut local
-    audit log; and a journal shorter than, or different from, what this machine saw (`seen`)."""
+    audit log; a journal shorter than, or different from, what this machine saw (`seen`); and
+    the entries this machine wrote that it no longer holds (`dropped`, see `written_here`)."""
     problems: list[str] = []
     where = name
-    entries = part.entries(name)
+    entries = part.entries(name) if entries is None else entries
     head = part.head(name)
     kid = chain_key_id(key) if key is not None else None
     prev = JOURNAL_GENESIS
@@ -526,12 +604,24 @@ def verify_part(
     at_head: tuple[str, dict[str, Any]] = (JOURNAL_GENESIS, {})  # hash and index at the head's entry
     if key is None and entries:
         problems.append(f"{where}: the project's fingerprint key is missing here; entries cannot be authenticated")
+    twins = 0  # second lines of one number (a merge that kept both clones' lines)
+    last: dict[str, Any] = {}
     for pos, e in enumerate(entries, start=1):
         label = f"{where} entry {e.get('seq', pos)}"
         if "damaged" in e and "hash" not in e:
             problems.append(f"{label}: {e['damaged']}")
             prev = "?"
             continue
+        if "hash" in last and e.get("seq") == last.get("seq") and e.get("prev") == last.get("prev"):
+            twins += 1
+            problems.append(
+                f"{label}: two entries with this number follow the same entry — two clones appended at once "
+                "and a merge kept both lines; keep the line pushed first, delete the other, then "
+                "`warden rotation restore` on the machine that wrote it"
+            )
+            continue
+        last = e
+        pos -= twins
         if e.get("seq") != pos:
             problems.append(f"{label}: expected entry {pos} here (entries removed or inserted)")
         if prev != "?" and e.get("prev") != prev:
@@ -548,7 +638,8 @@ def verify_part(
         anchored = e.get("audit")
         if audit is not None and isinstance(anchored, dict) and anchored.get("log") == audit.log_id:
             mine = anchored
-    behind = len(entries) - head.seq
+    stored = len(entries) - twins
+    behind = stored - head.seq
     if 0 < behind <= LAG_ACCEPTED and head.seq >= 0:
         # A writer stopped between its entry and the head (the next append moves the head):
         # the entries past the head passed every check above, so the head only has to match
@@ -558,9 +649,9 @@ def verify_part(
             problems.append(f"{where}: its head does not match entry {head.seq} (the head was rewritten)")
         elif head.index != index:
             problems.append(f"{where}: the head's index does not match its entries (edited)")
-    elif head.seq != len(entries) or (entries and head.digest != prev):
+    elif head.seq != stored or (entries and head.digest != prev):
         problems.append(
-            f"{where}: its head records {head.seq} entries, {len(entries)} are stored: "
+            f"{where}: its head records {head.seq} entries, {stored} are stored: "
             + (
                 "entries were cut off the end, or the head was rewritten"
                 if behind < 0
@@ -570,9 +661,20 @@ def verify_part(
         )
     elif head.index != index:
         problems.append(f"{where}: the head's index does not match its entries (edited)")
+    for lost in dropped or []:
+        problems.append(
+            f"{where}: entry {lost.get('seq')} that this machine wrote ({_summary(lost)}) is not in it any more — "
+            "deleted, or dropped when a merge conflict was resolved with the other clone's lines; "
+            + (
+                "`warden rotation restore` writes it again"
+                if name == ROTATION
+                else "make that change again with `warden incident`, then `warden rotation restore` forgets it"
+            )
+        )
     if seen is not None:
         at = entries[seen[0] - 1] if 0 < seen[0] <= len(entries) else None
-        if at is None or at.get("hash") != seen[1]:
+        replaced_mine = at is not None and any(lost.get("hash") == seen[1] for lost in dropped or [])
+        if (at is None or at.get("hash") != seen[1]) and not replaced_mine:  # (named above when mine)
             problems.append(
                 f"{where}: this machine saw it reach entry {seen[0]}, which "
                 + ("is gone (the journal was deleted, cut or rolled back)" if at is None else "now differs (rewritten)")
