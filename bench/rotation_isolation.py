@@ -247,7 +247,7 @@ def breakdown(contract: Path) -> None:
         t = phase("compiled report plan from the sealed cache", t)
         envs = ws.loaded.facts.environments
         listed = {name: key_summaries(reader) for name, reader in ws.metadata_by_store().items()}
-        t = phase("metadata: one summary query per store", t)
+        t = phase("metadata: one key-summary query per store", t)
         register = incident_register(ws, envs)
         t = phase("incident register (head of each store)", t)
         report = GapReport(
@@ -256,7 +256,7 @@ def breakdown(contract: Path) -> None:
         )
         t = phase("judging every slot (verdict)", t)
         report.isolation = isolation_report(ws, listed=listed)
-        t = phase("isolation (fingerprint query + grouping)", t)
+        t = phase("isolation (repeated-fingerprint query + grouping)", t)
         text = status_json_text(report)
         t = phase(f"JSON output ({len(text) / 1e6:.1f} MB)", t)
     total = sum(c for _, c in phases)
@@ -341,6 +341,48 @@ def measure(label: str, contract: Path, env: dict[str, str], args: argparse.Name
         )
 
 
+_WRITER = """
+import os, sys, time
+from pathlib import Path
+from secretwarden.crypto.fingerprint import Fingerprinter
+from secretwarden.slots import SlotRef
+from secretwarden.stores.base import SecretValue, WriteRequest
+from secretwarden.stores.embedded.store import EmbeddedStore
+
+store = EmbeddedStore("w", Path(sys.argv[1]), access="secrets", create=True, fingerprinter=Fingerprinter(os.urandom(32)))
+slots = [SlotRef("dev", f"ns{i // 50}", f"K{i % 50}") for i in range(int(sys.argv[2]))]
+start = time.process_time()
+for _ in range(2):  # a first version of every slot, then a second one
+    for at in range(0, len(slots), 2000):
+        store.write_many([WriteRequest(s, SecretValue(os.urandom(12).hex())) for s in slots[at : at + 2000]], actor="b")
+print(time.process_time() - start)
+"""
+
+
+def write_cost(baseline: Path | None, slots: int, rounds: int) -> None:
+    """CPU of bulk writes into a new embedded store (the key summary's triggers and the fingerprint
+    index are paid here), against `baseline`'s code in the same rounds."""
+    variants = {"this code": None, "baseline": baseline} if baseline is not None else {"this code": None}
+    samples: dict[str, list[float]] = {name: [] for name in variants}
+    work = Path(tempfile.mkdtemp(prefix="warden-writecost-"))
+    try:
+        for r in range(rounds):
+            for name, src in variants.items():
+                env = {**os.environ, "WARDEN_CONFIG_DIR": str(work / f"config-{name}-{r}")}
+                if src is not None:
+                    env["PYTHONPATH"] = str(src)
+                db = work / f"{name.replace(' ', '-')}-{r}.db"
+                out = subprocess.run([sys.executable, "-c", _WRITER, str(db), str(slots)], env=env,
+                                     capture_output=True, text=True, check=True)
+                samples[name].append(float(out.stdout))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    for name, cpu in samples.items():
+        print(f"{2 * slots} writes ({slots} slots x 2, batches of 2,000), {name}: {statistics.median(cpu):.3f} s CPU (median of {rounds})")
+    if baseline is not None:
+        print(f"this code / baseline: {statistics.median(samples['this code']) / statistics.median(samples['baseline']):.2f}x CPU")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--services", type=int, default=200)
@@ -351,8 +393,19 @@ def main() -> None:
     parser.add_argument("--only-reports", action="store_true", help="Only the interleaved reports (skip 1-3).")
     parser.add_argument("--baseline", default=None, help="Also run the reports of this commit, warm, in the same rounds.")
     parser.add_argument("--vault", action="store_true", help="Also run on a local OpenBao dev server (needs `bao`).")
+    parser.add_argument("--write-cost", action="store_true",
+                        help="Only the CPU of bulk writes into an embedded store (against --baseline's code).")
     args = parser.parse_args()
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPU(s)")
+    if args.write_cost:
+        work = Path(tempfile.mkdtemp(prefix="warden-baseline-"))
+        try:
+            src = baseline_source(args.baseline, work) if args.baseline else None
+            write_cost(src, 6000, args.rounds)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        print(f"load average at the end: {os.getloadavg()[0]:.1f}")
+        return
 
     work = Path(tempfile.mkdtemp(prefix="warden-rotbench-"))
     os.environ.update(
