@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
@@ -585,18 +586,34 @@ def _safe_preview(text: object) -> str:
     return "*" * 8
 
 
+def _absolute(base: Path, path: str) -> PurePosixPath:
+    """`path` (relative to `base`, or absolute) as a normalised absolute path, without touching the disk."""
+    return PurePosixPath(os.path.normpath(os.path.join(base.as_posix(), path)))
+
+
 def _owner_by_source(ws: Workspace) -> list[tuple[PurePosixPath, str, str | None]]:
+    """(source folder, service, owner), the folder made absolute: `source` is relative to the contract."""
     out = []
     for name, svc in ws.contract.services.items():
         if svc.source:
             ns = ws.contract.namespaces.get(svc.namespace)
-            out.append((PurePosixPath(svc.source.strip("/")), name, svc.owner or (ns.owner if ns else None)))
+            out.append((_absolute(ws.root, svc.source.strip("/")), name, svc.owner or (ns.owner if ns else None)))
     # Deepest source folder first, so a nested service wins over its parent.
     return sorted(out, key=lambda t: (-len(t[0].parts), str(t[0])))
 
 
-def _service_for(path: str, sources: list[tuple[PurePosixPath, str, str | None]]) -> tuple[str | None, str | None]:
-    p = PurePosixPath(path.lstrip("./") if path.startswith("./") else path)
+def findings_base(ws: Workspace) -> Path:
+    """The folder `scan`/`lint --format json` name files from: the repository's top level
+    (findings/paths.py), which is not the contract's folder when the contract sits deeper."""
+    from secretwarden.findings.paths import repository_root
+
+    return repository_root(ws.root) or ws.root
+
+
+def _service_for(
+    path: str, sources: list[tuple[PurePosixPath, str, str | None]], base: Path
+) -> tuple[str | None, str | None]:
+    p = _absolute(base, path)
     for src, name, owner in sources:
         if p == src or src in p.parents:
             return name, owner
@@ -621,13 +638,15 @@ def _load_results(path: Path, what: str) -> dict[str, Any]:
     return doc
 
 
-def scan_findings(doc: dict[str, Any], sources: list[tuple[PurePosixPath, str, str | None]]) -> list[GuardrailFinding]:
+def scan_findings(
+    doc: dict[str, Any], sources: list[tuple[PurePosixPath, str, str | None]], base: Path
+) -> list[GuardrailFinding]:
     out = []
     for f in doc["findings"]:
         if not isinstance(f, dict) or f.get("severity") == "note":
             continue  # a note (public-by-design key) is listed by `scan`, never a guardrail problem
         path = str(f.get("path", ""))
-        service, owner = _service_for(path, sources)
+        service, owner = _service_for(path, sources, base)
         out.append(
             GuardrailFinding(
                 tool="scan",
@@ -643,7 +662,9 @@ def scan_findings(doc: dict[str, Any], sources: list[tuple[PurePosixPath, str, s
     return out
 
 
-def lint_findings(doc: dict[str, Any], ws: Workspace, sources: list[tuple[PurePosixPath, str, str | None]]) -> list[GuardrailFinding]:
+def lint_findings(
+    doc: dict[str, Any], ws: Workspace, sources: list[tuple[PurePosixPath, str, str | None]], base: Path
+) -> list[GuardrailFinding]:
     out = []
     for f in doc["findings"]:
         if not isinstance(f, dict) or f.get("allowed"):
@@ -656,7 +677,7 @@ def lint_findings(doc: dict[str, Any], ws: Workspace, sources: list[tuple[PurePo
             ns = ws.contract.namespaces.get(svc.namespace)
             owner = svc.owner or (ns.owner if ns else None)
         else:
-            service, owner = _service_for(path, sources)
+            service, owner = _service_for(path, sources, base)
         out.append(
             GuardrailFinding(
                 tool="lint",
@@ -711,10 +732,11 @@ def build_guardrails(
         if lint_doc is None:
             lint_doc, lint_src = ran_lint, "run in-process"
     findings: list[GuardrailFinding] = []
+    base = findings_base(ws) if scan_doc is not None or lint_doc is not None else ws.root
     if scan_doc is not None:
-        findings += scan_findings(scan_doc, sources)
+        findings += scan_findings(scan_doc, sources, base)
     if lint_doc is not None:
-        findings += lint_findings(lint_doc, ws, sources)
+        findings += lint_findings(lint_doc, ws, sources, base)
     findings.sort(key=lambda f: (f.tool, f.rule, f.file, f.line, f.preview))
     by_rule = Counter(f"{f.tool}: {f.rule}" for f in findings)
     by_owner = Counter(f.owner or "(no owner)" for f in findings)
