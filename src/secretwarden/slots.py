@@ -2,32 +2,74 @@
 
 A slot is (environment, namespace, key) plus the tenant instance for
 per-instance services. Stores, reports and the contract plan all speak in
-slots; this module imports nothing so every layer can use it.
+slots; this module imports nothing heavy so every layer can use it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from secretwarden.value_class import FrozenValue
 
 
-@dataclass(frozen=True, order=True, init=False)
-class SlotRef:
-    """Where one secret lives: environment, namespace, key and (per-instance services) instance."""
+class SlotRef(FrozenValue):
+    """Where one secret lives: environment, namespace, key and (per-instance services) instance.
 
+    Immutable, compared, hashed and ordered by its four fields (env, namespace, key,
+    instance). Written out rather than a dataclass (value_class.py says why); equality,
+    hashing and ordering are spelled out too, since reports key dictionaries by slots.
+    """
+
+    _fields = ("env", "namespace", "key", "instance")
     env: str
     namespace: str
     key: str
-    instance: str | None = None
+    instance: str | None
 
     def __init__(self, env: str, namespace: str, key: str, instance: str | None = None) -> None:
-        # Written out because the generated frozen __init__ sets each field through
-        # object.__setattr__, three times slower; a report makes 100,000 slots. Still frozen:
-        # assigning an attribute afterwards raises as before.
+        # Sets the instance dictionary directly: three times faster than a frozen dataclass's
+        # object.__setattr__ per field, and a report makes 100,000 slots.
         fields = self.__dict__
         fields["env"] = env
         fields["namespace"] = namespace
         fields["key"] = key
         fields["instance"] = instance
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not SlotRef:
+            return NotImplemented
+        return (self.env, self.namespace, self.key, self.instance) == (
+            other.env, other.namespace, other.key, other.instance
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.env, self.namespace, self.key, self.instance))
+
+    def __lt__(self, other: SlotRef) -> bool:
+        if other.__class__ is not SlotRef:
+            return NotImplemented
+        return (self.env, self.namespace, self.key, self.instance) < (
+            other.env, other.namespace, other.key, other.instance
+        )
+
+    def __le__(self, other: SlotRef) -> bool:
+        if other.__class__ is not SlotRef:
+            return NotImplemented
+        return (self.env, self.namespace, self.key, self.instance) <= (
+            other.env, other.namespace, other.key, other.instance
+        )
+
+    def __gt__(self, other: SlotRef) -> bool:
+        if other.__class__ is not SlotRef:
+            return NotImplemented
+        return (self.env, self.namespace, self.key, self.instance) > (
+            other.env, other.namespace, other.key, other.instance
+        )
+
+    def __ge__(self, other: SlotRef) -> bool:
+        if other.__class__ is not SlotRef:
+            return NotImplemented
+        return (self.env, self.namespace, self.key, self.instance) >= (
+            other.env, other.namespace, other.key, other.instance
+        )
 
     def label(self) -> str:
         inst = f"@{self.instance}" if self.instance else ""

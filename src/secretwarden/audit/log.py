@@ -31,7 +31,6 @@ import hmac
 import json
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -99,15 +98,28 @@ def anchor_path(path: Path) -> Path:
     return config_dir() / "anchors" / f"audit-{log_id(path)}.json"
 
 
-@dataclass
 class AuditLog:
-    """The hash-chained JSONL audit log of one project (keyed chain, head anchored outside its folder)."""
+    """The hash-chained JSONL audit log of one project (keyed chain, head anchored outside its folder).
 
-    path: Path
-    project: str | None = None  # names the audit key; None: "default"
-    repo_root: Path | None = None  # no key is ever created inside it
-    # Called with each appended entry (e.g. to anchor it in the stores written meanwhile).
-    after_append: Callable[[dict[str, Any]], None] | None = None
+    A plain class rather than a dataclass: `warden run`'s fast path appends its entry through
+    one, and creating a dataclass costs start-up (value_class.py).
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        project: str | None = None,
+        repo_root: Path | None = None,
+        after_append: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
+        self.path = path
+        self.project = project  # names the audit key; None: "default"
+        self.repo_root = repo_root  # no key is ever created inside it
+        # Called with each appended entry (e.g. to anchor it in the stores written meanwhile).
+        self.after_append = after_append
+
+    def __repr__(self) -> str:
+        return f"AuditLog(path={self.path!r}, project={self.project!r}, repo_root={self.repo_root!r})"
 
     @property
     def head_path(self) -> Path:
@@ -393,14 +405,18 @@ def parse_entry(raw: bytes) -> dict[str, Any] | None:
     return entry if isinstance(entry, dict) else None
 
 
-@dataclass
 class AuditVerdict:
     """What `audit verify` found: entries checked and one line per problem."""
 
-    path: Path
-    entries: int = 0
-    problems: list[str] = field(default_factory=list)
-    foreign: int = 0  # keyed entries made with another user's audit key (a shared log): not checkable here
+    def __init__(self, path: Path, entries: int = 0, problems: list[str] | None = None, foreign: int = 0) -> None:
+        self.path = path
+        self.entries = entries
+        self.problems: list[str] = [] if problems is None else problems
+        # keyed entries made with another user's audit key (a shared log): not checkable here
+        self.foreign = foreign
+
+    def __repr__(self) -> str:
+        return f"AuditVerdict(path={self.path!r}, entries={self.entries}, problems={self.problems!r}, foreign={self.foreign})"
 
     @property
     def ok(self) -> bool:

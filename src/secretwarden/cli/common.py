@@ -13,6 +13,7 @@ import click
 from secretwarden.errors import InputError
 from secretwarden.ops.workspace import Workspace
 from secretwarden.stores.base import SecretValue
+from secretwarden.value_class import FrozenValue
 
 env_option = click.option("--env", "-e", "env", required=True, help="Environment name from the contract.")
 instance_option = click.option("--instance", default=None, help="Tenant instance (per-instance services).")
@@ -60,6 +61,8 @@ def _default(obj: Any) -> Any:
         return obj.isoformat()
     if is_dataclass(obj) and not isinstance(obj, type):
         return asdict(obj)
+    if isinstance(obj, FrozenValue):  # the written-out value classes, as a dataclass would be
+        return {name: getattr(obj, name) for name in obj._fields}
     if isinstance(obj, set | frozenset | tuple):
         return list(obj)
     if isinstance(obj, SecretValue):

@@ -15,27 +15,46 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from secretwarden.contract.durations import parse_duration
-from secretwarden.contract.facts import (
-    path_overrides as path_overrides,  # re-exported: its old home
-)
 from secretwarden.contract.validation import spec_digest, spec_fields
 from secretwarden.errors import UsageError
 from secretwarden.slots import SlotRef
+from secretwarden.value_class import FrozenValue
 
 if TYPE_CHECKING:
+    from secretwarden.contract.facts import (
+        path_overrides as path_overrides,  # re-exported: its old home (loaded on use, see __getattr__)
+    )
     from secretwarden.contract.loader import LoadedContract
     from secretwarden.contract.model import Contract, Secret, Service
 
 
-@dataclass(frozen=True)
-class Requirement:
+def __getattr__(name: str) -> object:
+    # contract/facts.py (two dataclasses) is loaded on first use: `warden run`'s fast path
+    # imports this module for the plan's classes and never asks for the facts.
+    if name == "path_overrides":
+        from secretwarden.contract.facts import path_overrides
+
+        return path_overrides
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# The three classes below are written out rather than dataclasses: `warden run`'s fast path
+# loads this module, and each dataclass costs start-up (value_class.py).
+
+
+class Requirement(FrozenValue):
     """One key one service reads in one environment (and instance), resolved from the contract."""
 
+    _fields = (
+        "service", "var", "slot", "store", "required", "sensitive", "fmt", "regex", "min_length", "generate",
+        "rotate_every", "owner", "description", "via_ref", "deprecated", "deprecated_hold_until", "past_hold",
+        "path_override", "runbook",
+    )
+    _unhashed = frozenset({"generate"})  # a dict
     service: str
     var: str  # name of the environment variable the service reads
     slot: SlotRef
@@ -45,16 +64,46 @@ class Requirement:
     fmt: str | None
     regex: str | None
     min_length: int | None
-    generate: dict[str, Any] | None = field(hash=False)  # a dict: left out of the hash
+    generate: dict[str, Any] | None
     rotate_every: dt.timedelta | None
     owner: str | None
     description: str | None
-    via_ref: str | None = None  # `namespace/KEY` when read through an explicit reference
-    deprecated: bool = False  # the slot's namespace is deprecated
-    deprecated_hold_until: dt.date | None = None  # legacy reads allowed until this date
-    past_hold: str = "block"  # what a read past the hold date does: block | warn
-    path_override: str | None = None
-    runbook: tuple[str, ...] = field(default=())
+    via_ref: str | None  # `namespace/KEY` when read through an explicit reference
+    deprecated: bool  # the slot's namespace is deprecated
+    deprecated_hold_until: dt.date | None  # legacy reads allowed until this date
+    past_hold: str  # what a read past the hold date does: block | warn
+    path_override: str | None
+    runbook: tuple[str, ...]
+
+    def __init__(
+        self,
+        service: str,
+        var: str,
+        slot: SlotRef,
+        store: str,
+        required: bool,
+        sensitive: bool,
+        fmt: str | None,
+        regex: str | None,
+        min_length: int | None,
+        generate: dict[str, Any] | None,
+        rotate_every: dt.timedelta | None,
+        owner: str | None,
+        description: str | None,
+        via_ref: str | None = None,
+        deprecated: bool = False,
+        deprecated_hold_until: dt.date | None = None,
+        past_hold: str = "block",
+        path_override: str | None = None,
+        runbook: tuple[str, ...] = (),
+    ) -> None:
+        self.__dict__.update(
+            service=service, var=var, slot=slot, store=store, required=required, sensitive=sensitive, fmt=fmt,
+            regex=regex, min_length=min_length, generate=generate, rotate_every=rotate_every, owner=owner,
+            description=description, via_ref=via_ref, deprecated=deprecated,
+            deprecated_hold_until=deprecated_hold_until, past_hold=past_hold, path_override=path_override,
+            runbook=runbook,
+        )
 
     @property
     def digest(self) -> str:
@@ -66,22 +115,40 @@ class Requirement:
         return (self.var, self.required, self.sensitive, self.fmt, self.regex, self.min_length)
 
 
-@dataclass(frozen=True)
-class StoreRef:
+class StoreRef(FrozenValue):
     """The store an environment uses, as the contract names it (opened by `stores/registry.py`)."""
 
+    _fields = ("name", "backend", "options", "root", "project", "path_overrides")
+    _unhashed = frozenset({"options"})  # a dict
     name: str
     backend: str
-    options: dict[str, Any] = field(hash=False)
+    options: dict[str, Any]
     root: str  # folder of the contract: relative store paths start here
     project: str
-    path_overrides: tuple[tuple[str, str, str], ...] = ()  # (namespace, key, path)
+    path_overrides: tuple[tuple[str, str, str], ...]  # (namespace, key, path)
+
+    def __init__(
+        self,
+        name: str,
+        backend: str,
+        options: dict[str, Any],
+        root: str,
+        project: str,
+        path_overrides: tuple[tuple[str, str, str], ...] = (),
+    ) -> None:
+        d = self.__dict__
+        d["name"] = name
+        d["backend"] = backend
+        d["options"] = options
+        d["root"] = root
+        d["project"] = project
+        d["path_overrides"] = path_overrides
 
 
-@dataclass(frozen=True)
-class ServicePlan:
+class ServicePlan(FrozenValue):
     """One service in one environment (and instance): what it reads, from which store, audited where."""
 
+    _fields = ("service", "env", "instance", "direct", "contract_path", "digest", "store", "audit_path", "entries")
     service: str
     env: str
     instance: str | None
@@ -91,6 +158,29 @@ class ServicePlan:
     store: StoreRef
     audit_path: str
     entries: tuple[Requirement, ...]
+
+    def __init__(
+        self,
+        service: str,
+        env: str,
+        instance: str | None,
+        direct: bool,
+        contract_path: str,
+        digest: str,
+        store: StoreRef,
+        audit_path: str,
+        entries: tuple[Requirement, ...],
+    ) -> None:
+        d = self.__dict__
+        d["service"] = service
+        d["env"] = env
+        d["instance"] = instance
+        d["direct"] = direct
+        d["contract_path"] = contract_path
+        d["digest"] = digest
+        d["store"] = store
+        d["audit_path"] = audit_path
+        d["entries"] = entries
 
     def sensitive_values(self, values: Mapping[str, str]) -> dict[str, str]:
         """The values of this plan's sensitive keys (what `run --redact` hides)."""
@@ -258,11 +348,11 @@ def _resolve(contract: Contract, env: str, *, only: str | None = None) -> list[R
 
 
 def _requirement(fields: dict[str, Any]) -> Requirement:
-    """A `Requirement` from every one of its fields, without the generated frozen __init__.
+    """A `Requirement` from every one of its fields, without a call through its __init__.
 
-    That __init__ sets each of the 19 fields through object.__setattr__: a third of what
-    resolving a large contract costs (30,000 requirements). The instance is the same (equal,
-    same hash, still frozen); tests/contract/test_report_plan.py checks every field is set.
+    Resolving a large contract makes 30,000 requirements; filling the instance dictionary in
+    one update is the cheapest way. The instance is the same (equal, same hash, still frozen);
+    tests/contract/test_report_plan.py checks every field is set.
     """
     req = object.__new__(Requirement)
     req.__dict__.update(fields)
@@ -286,6 +376,8 @@ def audit_log_path(contract: Contract, root: Path) -> Path:
 def store_ref(contract: Contract, env: str, root: Path) -> StoreRef:
     name = contract.store_for(env)
     cfg = contract.stores[name]
+    from secretwarden.contract.facts import path_overrides
+
     overrides = tuple((ns, key, path) for (ns, key), path in path_overrides(contract).items())
     return StoreRef(name, cfg.backend, dict(cfg.options), str(root), contract.project, overrides)
 

@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from secretwarden.errors import ReuseRefused
 from secretwarden.slots import SlotRef
+from secretwarden.value_class import FrozenValue
+
+# The value classes below are written out rather than dataclasses: `warden run`'s fast path
+# loads this module, and each dataclass costs about 0.5 ms of start-up (value_class.py).
 
 
 class SecretValue:
@@ -52,16 +55,21 @@ class SecretValue:
         return len(self._value)
 
 
-@dataclass(frozen=True)
-class ValidationStamp:
+class ValidationStamp(FrozenValue):
     """What the writer checked the value against (`digest`) and what it found.
 
     A report reuses the verdict while the contract's spec for the key still
     has the same digest; otherwise the value is "unverified".
     """
 
+    _fields = ("digest", "problems")
     digest: str
-    problems: tuple[str, ...] = ()
+    problems: tuple[str, ...]
+
+    def __init__(self, digest: str, problems: tuple[str, ...] = ()) -> None:
+        d = self.__dict__
+        d["digest"] = digest
+        d["problems"] = problems
 
     def to_json(self) -> dict[str, object]:
         return {"d": self.digest, "p": list(self.problems)}
@@ -74,31 +82,60 @@ class ValidationStamp:
         return cls(data["d"], tuple(str(p) for p in problems if isinstance(p, str)))
 
 
-@dataclass(frozen=True)
-class VersionMeta:
+class VersionMeta(FrozenValue):
     """One version of a key as a store's metadata describes it (never its value)."""
 
+    _fields = ("version", "created_at", "created_by", "source", "fingerprint", "stamp", "deleted_at", "destroyed")
     version: int
     created_at: dt.datetime
-    created_by: str = ""
-    source: str = "set"  # set | generate | rotate | import | external
-    fingerprint: str | None = None  # keyed HMAC-SHA256 of the value (see crypto/fingerprint.py)
-    stamp: ValidationStamp | None = None
-    deleted_at: dt.datetime | None = None
-    destroyed: bool = False
+    created_by: str
+    source: str  # set | generate | rotate | import | external
+    fingerprint: str | None  # keyed HMAC-SHA256 of the value (see crypto/fingerprint.py)
+    stamp: ValidationStamp | None
+    deleted_at: dt.datetime | None
+    destroyed: bool
+
+    def __init__(
+        self,
+        version: int,
+        created_at: dt.datetime,
+        created_by: str = "",
+        source: str = "set",
+        fingerprint: str | None = None,
+        stamp: ValidationStamp | None = None,
+        deleted_at: dt.datetime | None = None,
+        destroyed: bool = False,
+    ) -> None:
+        d = self.__dict__
+        d["version"] = version
+        d["created_at"] = created_at
+        d["created_by"] = created_by
+        d["source"] = source
+        d["fingerprint"] = fingerprint
+        d["stamp"] = stamp
+        d["deleted_at"] = deleted_at
+        d["destroyed"] = destroyed
 
     @property
     def live(self) -> bool:
         return self.deleted_at is None and not self.destroyed
 
 
-@dataclass(frozen=True)
-class KeyMeta:
+class KeyMeta(FrozenValue):
     """Every version of one slot plus its compromise mark: what reports read instead of values."""
 
+    _fields = ("slot", "versions", "compromised_at")
     slot: SlotRef
     versions: tuple[VersionMeta, ...]  # oldest first
-    compromised_at: dt.datetime | None = None
+    compromised_at: dt.datetime | None
+
+    def __init__(
+        self, slot: SlotRef, versions: tuple[VersionMeta, ...], compromised_at: dt.datetime | None = None
+    ) -> None:
+        d = self.__dict__
+        d["slot"] = slot
+        d["versions"] = versions
+        d["compromised_at"] = compromised_at
 
     @property
     def current(self) -> VersionMeta | None:
@@ -130,39 +167,73 @@ class KeyMeta:
         return {v.fingerprint for v in self.versions if v.fingerprint}
 
 
-@dataclass
 class StoreStats:
-    """Counted in the store layer so tests and benchmarks can prove what happened."""
+    """Counted in the store layer so tests and benchmarks can prove what happened. Mutable."""
 
-    values_read: int = 0
-    values_written: int = 0
-    metadata_reads: int = 0
+    __slots__ = ("metadata_reads", "values_read", "values_written")
+
+    def __init__(self, values_read: int = 0, values_written: int = 0, metadata_reads: int = 0) -> None:
+        self.values_read = values_read
+        self.values_written = values_written
+        self.metadata_reads = metadata_reads
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, StoreStats):
+            return NotImplemented
+        return (self.values_read, self.values_written, self.metadata_reads) == (
+            other.values_read, other.values_written, other.metadata_reads,
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable: not hashable
+
+    def __repr__(self) -> str:
+        return (f"StoreStats(values_read={self.values_read}, values_written={self.values_written}, "
+                f"metadata_reads={self.metadata_reads})")
 
 
-@dataclass(frozen=True)
-class WriteRequest:
+class WriteRequest(FrozenValue):
     """One value to write to one slot, with its source, validation stamp and check-and-set version."""
 
+    _fields = ("slot", "value", "source", "stamp", "cas")
     slot: SlotRef
-    value: SecretValue
-    source: str = "set"
-    stamp: ValidationStamp | None = None
-    cas: int | None = None  # expected newest version; 0 = must not exist yet
+    value: SecretValue  # its repr never shows the value
+    source: str
+    stamp: ValidationStamp | None
+    cas: int | None  # expected newest version; 0 = must not exist yet
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        slot: SlotRef,
+        value: SecretValue,
+        source: str = "set",
+        stamp: ValidationStamp | None = None,
+        cas: int | None = None,
+    ) -> None:
         # Every path a value enters builds one of these: the one place it is checked (stores/storable.py).
         from secretwarden.stores.storable import refuse_unstorable
 
-        refuse_unstorable(self.slot, self.value.reveal())
+        refuse_unstorable(slot, value.reveal())
+        d = self.__dict__
+        d["slot"] = slot
+        d["value"] = value
+        d["source"] = source
+        d["stamp"] = stamp
+        d["cas"] = cas
 
 
-@dataclass(frozen=True)
-class WriteResult:
+class WriteResult(FrozenValue):
     """The version a write created."""
 
+    _fields = ("slot", "version", "created")
     slot: SlotRef
     version: int
     created: bool  # a new key, not a new version of an existing one
+
+    def __init__(self, slot: SlotRef, version: int, created: bool) -> None:
+        d = self.__dict__
+        d["slot"] = slot
+        d["version"] = version
+        d["created"] = created
 
 
 @runtime_checkable
@@ -367,14 +438,22 @@ class CredentialIssuer(Protocol):
 # --- optional: the store keeps the head of the audit log that records its writes ------------
 
 
-@dataclass(frozen=True)
-class AuditAnchorState:
+class AuditAnchorState(FrozenValue):
     """What a store remembers about the audit log its writes were recorded in."""
 
+    _fields = ("log_id", "seq", "digest", "unaudited")
+    _unhashed = frozenset({"unaudited"})  # a dict
     log_id: str  # which log (a digest of its location), so two logs never mix
     seq: int  # the last audit entry anchored after a write
     digest: str  # that entry's (keyed) hash
-    unaudited: dict[int, int] = field(default_factory=dict)  # pid -> writes committed, not yet audited
+    unaudited: dict[int, int]  # pid -> writes committed, not yet audited
+
+    def __init__(self, log_id: str, seq: int, digest: str, unaudited: dict[int, int] | None = None) -> None:
+        d = self.__dict__
+        d["log_id"] = log_id
+        d["seq"] = seq
+        d["digest"] = digest
+        d["unaudited"] = {} if unaudited is None else unaudited
 
 
 @runtime_checkable
@@ -402,8 +481,7 @@ class AuditAnchored(Protocol):
 JOURNAL_GENESIS = "0" * 64  # the `prev` of a journal's first entry
 
 
-@dataclass(frozen=True)
-class JournalHead:
+class JournalHead(FrozenValue):
     """Where one shared journal ends: entry count, the last entry's hash, and the writer's index.
 
     `index` is whatever the caller's `fold` made of every entry so far (the
@@ -411,9 +489,17 @@ class JournalHead:
     only the current state (the run fast path) reads the head and nothing else.
     """
 
-    seq: int = 0
-    digest: str = JOURNAL_GENESIS
-    index: dict[str, Any] = field(default_factory=dict)
+    _fields = ("seq", "digest", "index")
+    _unhashed = frozenset({"index"})  # a dict
+    seq: int
+    digest: str
+    index: dict[str, Any]
+
+    def __init__(self, seq: int = 0, digest: str = JOURNAL_GENESIS, index: dict[str, Any] | None = None) -> None:
+        d = self.__dict__
+        d["seq"] = seq
+        d["digest"] = digest
+        d["index"] = {} if index is None else index
 
 
 class JournalWriter(Protocol):

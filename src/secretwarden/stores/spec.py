@@ -8,33 +8,60 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from secretwarden.value_class import FrozenValue
+
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from secretwarden.slots import SlotRef
     from secretwarden.stores.base import MetadataReader
 
 Access = Literal["metadata", "secrets"]
 
 
-@dataclass(frozen=True)
-class StoreSpec:
-    """Everything a backend needs to open one named store of the contract."""
+class StoreSpec(FrozenValue):
+    """Everything a backend needs to open one named store of the contract.
 
+    Written out rather than a dataclass: `warden run`'s fast path builds one (value_class.py).
+    """
+
+    _fields = ("name", "backend", "options", "root", "project", "path_overrides", "flags", "envs")
+    _unhashed = frozenset({"options", "path_overrides"})  # dicts
     name: str
     backend: str
     options: dict[str, Any]
     root: Path  # folder of the contract; relative paths in options are taken from here
     project: str
-    path_overrides: dict[tuple[str, str], str] = field(default_factory=dict)
+    path_overrides: dict[tuple[str, str], str]
     # Requests from the command line that a backend may honour or ignore,
     # e.g. "read-values-for-names" (`warden status --read-values-for-names`).
-    flags: frozenset[str] = frozenset()
+    flags: frozenset[str]
     # The environments the contract serves from this store (empty when the opener does not say):
     # a path template without {env} is sound only for one, and names it.
-    envs: tuple[str, ...] = ()
+    envs: tuple[str, ...]
+
+    def __init__(
+        self,
+        name: str,
+        backend: str,
+        options: dict[str, Any],
+        root: Path,
+        project: str,
+        path_overrides: dict[tuple[str, str], str] | None = None,
+        flags: frozenset[str] = frozenset(),
+        envs: tuple[str, ...] = (),
+    ) -> None:
+        d = self.__dict__
+        d["name"] = name
+        d["backend"] = backend
+        d["options"] = options
+        d["root"] = root
+        d["project"] = project
+        d["path_overrides"] = {} if path_overrides is None else path_overrides
+        d["flags"] = flags
+        d["envs"] = envs
 
 
 class OptionChecker(Protocol):
