@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from secretwarden.contract.bulk import bulk_build
 from secretwarden.contract.plan import Requirement, expected_slots, requirements
 from secretwarden.contract.validation import spec_digest, value_problems
 from secretwarden.errors import ConflictError, PartialWrite, StoreError, UsageError, WardenError
@@ -49,6 +50,7 @@ class BootstrapPlan:
 BATCH = 200
 
 
+@bulk_build  # 10,000 keys' requests, values, writes and records: no cycles to collect
 def bootstrap(
     ws: Workspace,
     env: str,
