@@ -158,3 +158,32 @@ def test_an_instance_values_file_naming_another_instances_secret_is_a_finding(tm
         ("helm-values-cross-service", "deploy/dev/shop-tenant-a.values.yaml")
     ]
     assert "another instance" in errors[0]["message"]
+
+
+NESTED_DEPLOYMENT = DEPLOYMENT.replace(".Values.envFrom", ".Values.extraEnvFrom").replace(
+    ".Values.existingSecret", ".Values.auth.existingSecret"
+)
+
+
+def test_nested_values_keys_render_and_lint_clean(tmp_path: Path) -> None:
+    contract = _repo(tmp_path)
+    chart = contract.parent / "charts" / "api"
+    (chart / "values.yaml").write_text('auth:\n  existingSecret: ""\nextraEnvFrom: []\n')
+    (chart / "templates" / "deployment.yaml").write_text(NESTED_DEPLOYMENT)
+    out = contract.parent / "deploy" / "dev"
+    _render(contract, "external-secrets", "--env", "dev", "--out", out)
+    _render(contract, "helm-values", "--env", "dev", "--out", out,
+            "--existing-secret-key", "auth.existingSecret", "--env-from-key", "extraEnvFrom")
+    values = yaml.safe_load((out / "api.values.yaml").read_text())
+    assert values["auth"] == {"existingSecret": "api-secrets"} and "existingSecret" not in values
+    assert {ref["secretRef"]["name"] for ref in values["extraEnvFrom"]} == {"api-secrets", "api-secrets-optional-hook"}
+    assert _lint_errors(contract.parent) == []  # lint reads the nested keys it was rendered with
+    # a subchart's key, two levels down
+    text = _render(contract, "helm-values", "--env", "dev", "--service", "api",
+                   "--existing-secret-key", "postgresql.auth.existingSecret")
+    assert yaml.safe_load(text.split("---\n", 1)[1])["postgresql"]["auth"]["existingSecret"] == "api-secrets"
+    # a key lint would not read, or keys that overwrite each other, are usage errors
+    for args in (("--existing-secret-key", "auth.secretName"), ("--env-from-key", "existingSecret.x"),
+                 ("--existing-secret-key", "auth..existingSecret")):
+        r = run_warden("-c", contract, "render", "helm-values", "--env", "dev", *args, env=offline())
+        assert r.returncode == 2 and "Traceback" not in r.output and len(r.stderr.strip().splitlines()) <= 2, r.output

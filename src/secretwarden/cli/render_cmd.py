@@ -129,15 +129,20 @@ def external_secrets_cmd(
               help="Optional keys sit in the service's Secret (as with `render external-secrets --include-optional`).")
 @click.option("--out", default=None, type=click.Path(file_okay=False),
               help="Write <service>.values.yaml per service (<service>-<instance> per instance) here.")
+@click.option("--existing-secret-key", default="existingSecret", show_default=True,
+              help="Values path of the Secret name, dotted for nested charts (auth.existingSecret).")
+@click.option("--env-from-key", default="envFrom", show_default=True,
+              help="Values path of the envFrom list, dotted for nested charts (extraEnvFrom).")
 @click.pass_context
 def helm_values_cmd(ctx: click.Context, env: str, services: tuple[str, ...], include_optional: bool,
-                    out: str | None) -> None:
+                    out: str | None, existing_secret_key: str, env_from_key: str) -> None:
     """Chart values (`existingSecret`, `envFrom`) naming the Secrets `render external-secrets` makes."""
     from secretwarden.contract.loader import load_contract
     from secretwarden.render.helm_values import helm_values, to_text
 
     contract = load_contract(ctx.find_root().obj.get("contract_path")).contract
-    rendered = helm_values(contract, env, services=services, include_optional=include_optional)
+    rendered = helm_values(contract, env, services=services, include_optional=include_optional,
+                           existing_secret_key=existing_secret_key, env_from_key=env_from_key)
     if out:
         _write_files(out, {f"{doc.name}.values.yaml": doc.text for doc in rendered})
     else:

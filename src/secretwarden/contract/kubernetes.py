@@ -62,6 +62,11 @@ def secret_names(contract: Contract, service: str) -> list[str]:
     return out
 
 
+# Chart values keys whose value names one Secret the chart mounts instead of making its own, at
+# any depth (`auth.existingSecret`, `postgresql.auth.existingSecret`): what `render helm-values`
+# may write and what lint reads, from this one list.
+EXISTING_SECRET_KEYS = ("existingSecret", "existingSecretName")
+
 BOOTSTRAP_SUFFIX = "-bootstrap"
 
 

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 
 import yaml
 
+from secretwarden.contract.kubernetes import EXISTING_SECRET_KEYS
 from secretwarden.lint.context import LintContext, basename
 from secretwarden.lint.yamlpos import get, items, scalar, seq
 
 # Keys whose value is the name of one Secret the chart mounts instead of creating its own.
-NAME_KEYS = frozenset({"existingSecret", "existingSecretName"})
+NAME_KEYS = frozenset(EXISTING_SECRET_KEYS)
 # Keys whose value lists Secret names (plain names or `{name: ...}` maps).
 LIST_KEYS = frozenset({"extraSecretRefs", "existingSecrets"})
 VALUES_SUFFIXES = (".values.yaml", ".values.yml", "-values.yaml", "-values.yml", "_values.yaml", "_values.yml")
