@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from json.encoder import encode_basestring as _enc  # the C encoder json.dumps uses for str
 from typing import TYPE_CHECKING, Any, TextIO
 
+from secretwarden.cli.utc_text import UtcText
+
 if TYPE_CHECKING:
     from secretwarden.ops.rotation import RotationReport, RotationRow
 
@@ -66,15 +68,15 @@ def _opt(value: str | None) -> str:
     return "null" if value is None else _enc(value)
 
 
-def _time(value: dt.datetime | None) -> str:
-    return "null" if value is None else '"' + value.isoformat() + '"'
+def _time(value: dt.datetime | None, iso: UtcText) -> str:
+    return "null" if value is None else '"' + iso(value) + '"'
 
 
 def _num(value: float | None) -> str:
     return "null" if value is None else float.__repr__(value)
 
 
-def _row_text(r: RotationRow, now: dt.datetime, cadences: dict[dt.timedelta, str]) -> str:
+def _row_text(r: RotationRow, now: dt.datetime, cadences: dict[dt.timedelta, str], iso: UtcText) -> str:
     slot = r.slot
     every = "null"
     if r.cadence is not None:
@@ -82,7 +84,7 @@ def _row_text(r: RotationRow, now: dt.datetime, cadences: dict[dt.timedelta, str
     return _ROW % (
         _enc(slot.label()), _enc(slot.env), _enc(slot.namespace), _enc(slot.key), _opt(slot.instance),
         _enc(r.store), ", ".join(map(_enc, r.services)), _opt(r.owner), "true" if r.required else "false",
-        every, _time(r.last_rotated), _time(r.due_at), _num(r.days_left(now)), _enc(r.state),
+        every, _time(r.last_rotated, iso), _time(r.due_at, iso), _num(r.days_left(now)), _enc(r.state),
         "null" if r.version is None else int.__repr__(r.version), int.__repr__(r.rotations),
     )
 
@@ -94,11 +96,12 @@ def rotation_json_chunks(report: RotationReport, due_within_days: int) -> Iterat
     """`rotation_json_text` in pieces, to be written one after the other."""
     now = report.generated_at
     cadences: dict[dt.timedelta, str] = {}
+    iso = UtcText()
     rows = report.rows
     head = json.dumps(_head(report, due_within_days), ensure_ascii=False)
     yield head[:-1] + ', "keys": ['
     for start in range(0, len(rows), _BATCH):
-        text = ", ".join([_row_text(r, now, cadences) for r in rows[start : start + _BATCH]])
+        text = ", ".join([_row_text(r, now, cadences, iso) for r in rows[start : start + _BATCH]])
         yield ", " + text if start else text
     yield "]}"
 

@@ -10,6 +10,7 @@ from typing import Any, TextIO
 import click
 
 from secretwarden.cli.common import fmt_time
+from secretwarden.cli.utc_text import UtcText
 from secretwarden.ops.status import EnvStatus, GapReport, KeyStatus, ServiceStatus
 
 
@@ -78,7 +79,7 @@ def _str_or_null(value: str | None) -> str:
     return "null" if value is None else _enc(value)
 
 
-def _key_text(k: KeyStatus) -> str:
+def _key_text(k: KeyStatus, iso: UtcText) -> str:
     problems = "[" + ", ".join(map(_enc, k.problems)) + "]" if k.problems else "[]"
     return _KEY % (
         _enc(k.var),
@@ -87,17 +88,17 @@ def _key_text(k: KeyStatus) -> str:
         _enc(k.state),
         problems,
         "null" if k.version is None else int.__repr__(k.version),
-        "null" if k.last_written is None else '"' + k.last_written.isoformat() + '"',
+        "null" if k.last_written is None else '"' + iso(k.last_written) + '"',
         "null" if k.owner is None else _enc(k.owner),
         "null" if k.via_ref is None else _enc(k.via_ref),
         "null" if k.deprecated_read is None else _enc(k.deprecated_read),
     )
 
 
-def _service_text(s: ServiceStatus) -> str:
+def _service_text(s: ServiceStatus, iso: UtcText) -> str:
     head = json.dumps({"service": s.service, "instance": s.instance, "verdict": s.verdict, "blocked": s.blocked},
                       ensure_ascii=False)
-    return head[:-1] + ', "keys": [' + ", ".join(map(_key_text, s.keys)) + "]}"
+    return head[:-1] + ', "keys": [' + ", ".join([_key_text(k, iso) for k in s.keys]) + "]}"
 
 
 def status_json_chunks(report: GapReport) -> Iterator[str]:
@@ -109,6 +110,7 @@ def status_json_chunks(report: GapReport) -> Iterator[str]:
         ensure_ascii=False,
     )
     yield top[:-1] + ', "environments": ['
+    iso = UtcText()
     for i, e in enumerate(report.envs):
         head = {
             "env": e.env,
@@ -123,7 +125,8 @@ def status_json_chunks(report: GapReport) -> Iterator[str]:
         text = json.dumps(head, ensure_ascii=False)
         yield (", " if i else "") + text[:-1] + ', "services": ['
         for j, service in enumerate(e.services):
-            yield ", " + _service_text(service) if j else _service_text(service)
+            text = _service_text(service, iso)
+            yield ", " + text if j else text
         yield "]}"
     isolation = json.dumps(report.isolation.to_json() if report.isolation else None, ensure_ascii=False)
     tail = ', "unreachable": ' + json.dumps(report.unreachable, ensure_ascii=False) if report.unreachable else ""
