@@ -156,4 +156,5 @@ def test_embedded_to_openbao_survives_sigkill_and_resumes(tmp_path: Path, vault_
         # store with the time it learned of it; every other version keeps its original time.
         retimed += got_versions != versions
     assert retimed <= 1
+    assert sum(s["retimed"] for s in report["slots"]) == retimed  # said, not silent
     assert not any(v in resumed.output for v in values)

@@ -32,7 +32,7 @@ def migrate(ctx: click.Context, source: str, target: str, envs: tuple[str, ...],
             "ok": report.ok, "denied_fingerprints_missing": report.denied_missing,
             "slots": [{"slot": s.slot.label(), "copied": s.copied, "already_there": s.present,
                        "not_carried": s.not_carried, "compromised": s.compromised, "verified": s.verified,
-                       "problem": s.problem} for s in report.slots],
+                       "problem": s.problem, "retimed": s.retimed} for s in report.slots],
         })
     else:
         width = max([4, *(len(s.slot.label()) for s in report.slots)])
@@ -45,5 +45,8 @@ def migrate(ctx: click.Context, source: str, target: str, envs: tuple[str, ...],
         summary = f"{verb} {copied} version(s) of {len(report.slots)} slot(s) from `{source}` to `{target}`"
         if report.denied_missing:
             summary += f"; {report.denied_missing} refused value(s) of deleted versions could not be carried"
+        retimed = sum(s.retimed for s in report.slots)
+        if retimed:  # values and order are right; only when they were written is not the source's
+            summary += f"; {retimed} version(s) carry the time an interrupted run left them, not the source's"
         click.echo(summary + ("" if report.ok else "; NOT everything verified"), err=True)
     return 0 if report.ok else 1

@@ -48,6 +48,9 @@ class SlotMigration:
     compromised: bool = False
     verified: bool = False
     problem: str = ""
+    # Versions the target holds with another time than the source's: a run killed between a
+    # value's write and its metadata's leaves the target to adopt it with the time it learned of it.
+    retimed: int = 0
 
 
 @dataclass
@@ -151,6 +154,8 @@ def _verify(src_meta: KeyMeta, dst: SecretStore, row: SlotMigration) -> None:
     have = [v.fingerprint for v in _live(got)]
     if not capabilities_of(dst).versions:
         want, have = want[-1:], have[-1:]
+    if capabilities_of(dst).versions:
+        row.retimed = sum(g.created_at != s.created_at for g, s in zip(_live(got), _live(src_meta), strict=False))
     if have != want:
         row.problem = f"history differs: {len(have)} live version(s) in the target, {len(want)} in the source"
     elif (got.compromised if got else False) != src_meta.compromised:
