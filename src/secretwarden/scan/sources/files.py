@@ -61,8 +61,6 @@ def _git_listed(root: Path) -> list[str] | None:
 
 
 def _walk(root: Path, honour_ignore: bool) -> Iterator[str]:
-    import pathspec
-
     specs: list[tuple[str, Any]] = []  # (dir prefix, spec) for every .gitignore met
 
     def ignored(rel: str, is_dir: bool) -> bool:
@@ -81,6 +79,8 @@ def _walk(root: Path, honour_ignore: bool) -> Iterator[str]:
         if honour_ignore:
             gi = abs_dir / ".gitignore"
             if gi.is_file():
+                import pathspec  # only when there is a file to apply (about 12 ms of a small scan's start)
+
                 try:
                     lines = gi.read_text("utf-8", "replace").splitlines()
                     specs.append((rel_dir + "/" if rel_dir else "", pathspec.GitIgnoreSpec.from_lines(lines)))
