@@ -169,8 +169,22 @@ FLOOR_IMPORTS = "import hashlib, hmac, json, sqlite3; from cryptography.hazmat.p
 BINDING_FLOOR = "import hashlib, hmac, json, sqlite3; from cryptography.hazmat.bindings._rust import openssl; openssl.aead.AESGCM"
 # The import steps of the breakdown run without the cyclic GC, as the fast path does (entry.py).
 NO_GC = "import gc; gc.disable(); "
-# Standard modules warden's own need beyond the floor (dataclasses brings inspect, ast, dis, tokenize).
-STDLIB_EXTRAS = "; import dataclasses, pathlib, typing, base64, fcntl, contextlib, functools"
+
+
+def stdlib_extras(as_python_args: list[str], env: dict[str, str]) -> list[str]:
+    """The modules other than warden's a fast `warden run` loads beyond the floor's (pathlib, typing, …),
+    as measured, so the breakdown's step follows the code."""
+    def loaded(args: list[str]) -> list[str]:
+        proc = subprocess.run([sys.executable, "-X", "importtime", *args], env=env, capture_output=True, text=True)
+        return [line.rsplit("|", 1)[1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")]
+
+    import importlib.util
+
+    floor = set(loaded(["-c", NO_GC + BINDING_FLOOR]))
+    names = dict.fromkeys(m for m in loaded(as_python_args)
+                          if m not in floor and not m.startswith(("secretwarden", "_")) and "." not in m)
+    # Only what exists here: importtime also lists what a module merely tried (pathlib asks for `nt`).
+    return [m for m in names if importlib.util.find_spec(m) is not None]
 
 
 def fast_path_modules(as_python_args: list[str], env: dict[str, str]) -> list[str]:
@@ -195,15 +209,17 @@ def bench_run_breakdown(run_cmd: list[str], as_python_args: list[str], env: dict
     """Where `warden run`'s added milliseconds go: each step adds one layer, interleaved round by round
     (the import steps with the cyclic GC off, as on the fast path)."""
     modules = fast_path_modules(as_python_args, env)
+    extras = stdlib_extras(as_python_args, env)
+    extra_imports = "; import " + ", ".join(extras) if extras else ""
     steps: dict[str, list[str]] = {
         "true": [shutil.which("true") or "/bin/true"],
         "interpreter + site (`python -c pass`)": [sys.executable, "-c", "pass"],
         "+ hashlib, hmac, json, sqlite3, AES-GCM (binding)": [sys.executable, "-c", NO_GC + BINDING_FLOOR],
-        "+ dataclasses, pathlib, typing, … (standard modules)": [
-            sys.executable, "-c", NO_GC + BINDING_FLOOR + STDLIB_EXTRAS,
+        f"+ the standard modules warden's code adds ({', '.join(extras)})": [
+            sys.executable, "-c", NO_GC + BINDING_FLOOR + extra_imports,
         ],
         f"+ warden's {len(modules)} modules (import only)": [
-            sys.executable, "-c", NO_GC + BINDING_FLOOR + STDLIB_EXTRAS + "; import " + ", ".join(modules),
+            sys.executable, "-c", NO_GC + BINDING_FLOOR + extra_imports + "; import " + ", ".join(modules),
         ],
         "+ the work: plan, keys, SQL, MACs, decrypt, verdict, audit, exec (`warden run`)": run_cmd,
     }
