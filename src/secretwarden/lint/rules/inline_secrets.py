@@ -130,11 +130,9 @@ def _has_values(ctx: LintContext, path: str, field: str) -> bool:
     text = ctx.text(path) or ""
     if field == "files":
         return bool(text.strip()) and credential_value(basename(path), text.strip())
-    for line in text.splitlines():
-        key, sep, value = line.strip().partition("=")
-        if sep and not key.startswith("#") and credential_value(key.strip(), value.strip()):
-            return True
-    return False
+    from secretwarden.dotenv_text import parse  # the one KEY=value reader
+
+    return any(credential_value(a.name, a.value) for a in parse(text).assignments)
 
 
 def _walk_values(
