@@ -9,6 +9,7 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pytest import MonkeyPatch
 from scan_helpers import fake, git
 
 from secretwarden.scan import runner
@@ -104,3 +105,29 @@ def test_a_file_moved_whole_is_not_read_again(repo: Path) -> None:
     result = run_scan(ScanOptions(target=str(repo), mode="git", use_cache=False))
     assert [(f.path, f.commit, f.decoded) for f in result.findings] == [("a/config.py", first, "base64")]
     assert [(n.path, n.commit) for n in result.notices] == [("a/logo.bin", first)]
+
+
+def test_findings_do_not_depend_on_how_the_changes_are_shared_out(repo: Path, monkeypatch: MonkeyPatch) -> None:
+    """Two worker processes, each file's chain of versions cut across shares: the
+    same findings, notices and attribution as one process reading everything."""
+    for i in range(40):
+        files: dict[str, str | bytes] = {f"f{i % 7}.py": "".join(f"v{j} = {j}\n" for j in range(i + 1))}
+        if i % 9 == 4:
+            files[f"f{i % 7}.py"] += f"TOKEN = '{fake('ghp_{alnum:36}', seed=60 + i)}'\n"
+        if i % 13 == 5:
+            files[f"bin{i}.dat"] = b"\x00" * 20
+        _commit(repo, files, f"c{i}")
+    git(repo, "mv", "f1.py", "g1.py")
+    git(repo, "commit", "-qm", "move")
+
+    def scan(jobs: int) -> tuple[list[tuple[str, str | None, int]], list[tuple[str, str | None, str]]]:
+        result = run_scan(ScanOptions(target=str(repo), mode="git", use_cache=False, jobs=jobs))
+        return (sorted((f.path, f.commit, f.line) for f in result.findings),
+                sorted((n.path, n.commit, n.reason) for n in result.notices))
+
+    alone = scan(1)
+    monkeypatch.setattr(runner, "_SHARE_MIN_ROWS", 1)
+    monkeypatch.setattr(runner, "_PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(runner, "_BATCH_CHANGES", 3)
+    assert scan(2) == alone
+    assert len(alone[0]) == 4 and len(alone[1]) == 3

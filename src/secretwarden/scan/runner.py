@@ -12,7 +12,6 @@ import multiprocessing
 import os
 import sys
 import time
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -431,6 +430,7 @@ def _prefilter_batch(engine: Any, batch: list[_Pending]) -> None:
 # batch it appears in (ansible: 154,672 distinct blob versions, 222,189 reads
 # when batches were commits, 7.1 s of git CPU against 4.9 s).
 ChangeRow = git_changes.Change  # commit, path, old blob (None: a new file), new blob
+_SHARE_MIN_ROWS = 2000  # fewer changes are read in one share
 ListResult = tuple[list[ChangeRow], list[Notice], Dirty, int]
 ChangesUnit = tuple[str, list[ChangeRow], int]
 # findings still to pass the move check (with their change), notices, dirty, changes, bytes, allowed, stats
@@ -561,6 +561,16 @@ def _scan_changes(unit: ChangesUnit) -> ChangesResult:
     if batch:
         confirm(batch)
     return kept, notices, dirty, len(rows), nbytes, allowed, (os.getpid(), _dedupe_size(), confirmed)
+
+
+def _chain_weight(unit: ChangesUnit) -> int:
+    """A guess at a share's cost without reading a blob: files changed in many
+    commits tend to be large (changelogs, metadata), so a long chain counts
+    squared (on ansible this ranks the shares close to their blob bytes)."""
+    lengths: dict[str, int] = {}
+    for row in unit[1]:
+        lengths[row.path] = lengths.get(row.path, 0) + 1
+    return sum(n * n for n in lengths.values())
 
 
 def _moves_dropped(repo: Path, paths: list[str], kept: list[tuple[Finding, ChangeRow]], max_size: int,
@@ -711,18 +721,19 @@ def _scan_history(options: ScanOptions, result: ScanResult) -> None:
             rows.extend(listing[0])
             take([], listing[1], listing[2], 0, 0, (0, 0, 0))
             listed_commits += listing[3]
-    # Second phase: the changes dealt out by path (see `ChangeRow`), in history order.
+    # Second phase: the changes sorted by path, each path's in history order (see
+    # `ChangeRow`), cut into shares of equal count: a path's chain is split at most
+    # where a share ends (one blob read twice), and the few files with thousands of
+    # large versions (a changelog, a bot's metadata) do not all land in one share.
     order = {sha: i for i, (sha, _date, _merge) in enumerate(listed)}
-    shares = max(1, jobs * 6) if len(rows) > 2000 else 1
-    buckets: list[list[ChangeRow]] = [[] for _ in range(shares)]
-    for row in rows:
-        buckets[zlib.crc32(row[1].encode("utf-8", "surrogateescape")) % shares].append(row)
+    rows.sort(key=lambda r: (r.path, -order.get(r.commit, 0)))
+    share = len(rows) // (jobs * 8) + 1 if len(rows) > _SHARE_MIN_ROWS else len(rows) or 1
+    work2: list[ChangesUnit] = [(str(repo), rows[i:i + share], options.max_file_size)
+                                for i in range(0, len(rows), share)]
+    work2.sort(key=_chain_weight, reverse=True)  # the heaviest first: no long share left for the end
+    nrows = len(rows)
     del rows
-    work2: list[ChangesUnit] = []
-    for bucket in buckets:
-        bucket.sort(key=lambda r: (r[1], -order.get(r[0], 0)))
-        work2.append((str(repo), bucket, options.max_file_size))
-    per_change = listed_commits * unit_bytes / max(1, sum(len(b) for b in buckets))
+    per_change = listed_commits * unit_bytes / max(1, nrows)
     kept: list[tuple[Finding, ChangeRow]] = []
     for found2, notices, bad, _nchanges, nbytes, allowed, stats in _map(
         options, _scan_changes, work2, total, lambda out: int(out[3] * per_change), done=done,
