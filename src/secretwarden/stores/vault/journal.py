@@ -126,13 +126,18 @@ class VaultJournal:
     def _page_path(self, name: str, first: int) -> str:
         return join(self._base(name), "e", f"p{first:010d}")
 
-    def _get(self, path: str) -> dict[str, Any] | None:
-        """The path's metadata, or None when absent (over the lean transport: a read of a whole
-        journal sends tens of these at once)."""
+    def _get(self, path: str, *, bulk: bool = False) -> dict[str, Any] | None:
+        """The path's metadata, or None when absent. `bulk` reads (the pages and entries of a whole
+        journal, tens at once) go over the lean transport; a single read (the head, on the run
+        path) stays on the client's connection."""
         s = self.store
         url = s._url("metadata", path)
+
+        def send() -> Any:
+            return s._send("GET", url, None, lambda: s.client.adapter.get(url)) if bulk else s.client.adapter.get(url)
+
         try:
-            resp = s._call(lambda: s._send("GET", url, None, lambda: s.client.adapter.get(url)), s.layout.api("metadata", path), "read")
+            resp = s._call(send, s.layout.api("metadata", path), "read")
         except NotFound:
             return None
         data = resp.get("data") if isinstance(resp, dict) else None
@@ -168,8 +173,8 @@ class VaultJournal:
 
     # --- entries --------------------------------------------------------------------------
 
-    def _entry(self, name: str, seq: int) -> dict[str, Any] | None:
-        data = self._get(self._entry_path(name, seq))
+    def _entry(self, name: str, seq: int, *, bulk: bool = False) -> dict[str, Any] | None:
+        data = self._get(self._entry_path(name, seq), bulk=bulk)
         if data is None:
             return None
         try:
@@ -190,7 +195,7 @@ class VaultJournal:
 
     def _page(self, name: str, first: int) -> list[dict[str, Any]] | None:
         """A sealed page's entries, or None when absent or not a well-formed run of chained entries."""
-        data = self._get(self._page_path(name, first))
+        data = self._get(self._page_path(name, first), bulk=True)
         if data is None:
             return None
         try:
@@ -233,7 +238,7 @@ class VaultJournal:
         return self._pinned(name, plan, self._read_each(name, numbers_read))
 
     def _read_each(self, name: str, numbers: list[int]) -> dict[int, dict[str, Any]]:
-        results = self.store._fan_out(lambda seq: self._entry(name, seq), numbers)
+        results = self.store._fan_out(lambda seq: self._entry(name, seq, bulk=True), numbers)
         out: dict[int, dict[str, Any]] = {}
         for seq, (entry, error) in zip(numbers, results, strict=True):
             if error is not None:
