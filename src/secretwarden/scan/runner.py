@@ -7,6 +7,7 @@ Workers are forked processes; each compiles its own hyperscan database once
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import multiprocessing
 import os
@@ -146,11 +147,20 @@ def _pool(options: ScanOptions, jobs: int) -> Any:
 
 
 def _map(options: ScanOptions, fn: Callable[[Any], Any], work: list[Any], total_bytes: int,
-         progress_of: Callable[[Any], int], done: int = 0) -> Iterator[Any]:
+         progress_of: Callable[[Any], int], done: int = 0, pool: Any = None) -> Iterator[Any]:
     """`fn` over `work` in worker processes (in this one when small); `done` is
-    where progress starts (a scan in phases counts on from the first)."""
+    where progress starts (a scan in phases counts on from the first). A scan
+    in phases passes one `pool` forked before the first phase: workers forked
+    later would start with a copy of everything the parent gathered."""
     jobs = _jobs(options)
     progress = options.progress
+    if pool is not None and len(work) >= 2:
+        for out in pool.imap_unordered(fn, work):
+            done += progress_of(out)
+            if progress:
+                progress(done, total_bytes)
+            yield out
+        return
     if jobs == 1 or total_bytes < _PARALLEL_MIN_BYTES or len(work) < 2:
         _worker_init(options.disabled_rules)
         for unit in work:
@@ -710,36 +720,40 @@ def _scan_history(options: ScanOptions, result: ScanResult) -> None:
         seen_sizes[stats[0]] = max(seen_sizes.get(stats[0], 0), stats[1])
         confirmed += stats[2]
 
-    done = 0
-    for merged, listing in _map(options, _history_first_phase, work, total,
-                                lambda out: int(out[0][3]) * unit_bytes if out[0] else 0):
-        if merged is not None:
-            found, notices, bad, ncommits, nbytes, allowed, stats = merged
-            take(found, notices, bad, nbytes, allowed, stats)
-            done += ncommits * unit_bytes
-        elif listing is not None:
-            rows.extend(listing[0])
-            take([], listing[1], listing[2], 0, 0, (0, 0, 0))
-            listed_commits += listing[3]
-    # Second phase: the changes sorted by path, each path's in history order (see
-    # `ChangeRow`), cut into shares of equal count: a path's chain is split at most
-    # where a share ends (one blob read twice), and the few files with thousands of
-    # large versions (a changelog, a bot's metadata) do not all land in one share.
-    order = {sha: i for i, (sha, _date, _merge) in enumerate(listed)}
-    rows.sort(key=lambda r: (r.path, -order.get(r.commit, 0)))
-    share = len(rows) // (jobs * 8) + 1 if len(rows) > _SHARE_MIN_ROWS else len(rows) or 1
-    work2: list[ChangesUnit] = [(str(repo), rows[i:i + share], options.max_file_size)
-                                for i in range(0, len(rows), share)]
-    work2.sort(key=_chain_weight, reverse=True)  # the heaviest first: no long share left for the end
-    nrows = len(rows)
-    del rows
-    per_change = listed_commits * unit_bytes / max(1, nrows)
     kept: list[tuple[Finding, ChangeRow]] = []
-    for found2, notices, bad, _nchanges, nbytes, allowed, stats in _map(
-        options, _scan_changes, work2, total, lambda out: int(out[3] * per_change), done=done,
-    ):
-        kept.extend(found2)
-        take([], notices, bad, nbytes, allowed, stats)
+    with contextlib.ExitStack() as stack:
+        # One pool for both phases, forked while this process is still small (see `_map`).
+        pool = None
+        if jobs > 1 and total >= _PARALLEL_MIN_BYTES and len(work) >= 2:
+            pool = stack.enter_context(_pool(options, jobs))
+        done = 0
+        for merged, listing in _map(options, _history_first_phase, work, total,
+                                    lambda out: int(out[0][3]) * unit_bytes if out[0] else 0, pool=pool):
+            if merged is not None:
+                found, notices, bad, ncommits, nbytes, allowed, stats = merged
+                take(found, notices, bad, nbytes, allowed, stats)
+                done += ncommits * unit_bytes
+            elif listing is not None:
+                rows.extend(listing[0])
+                take([], listing[1], listing[2], 0, 0, (0, 0, 0))
+                listed_commits += listing[3]
+        # Second phase: the changes sorted by path, each path's in history order (see
+        # `ChangeRow`), cut into shares of equal count: a path's chain is split at most
+        # where a share ends (one blob read twice), and the few files with thousands of
+        # large versions (a changelog, a bot's metadata) do not all land in one share.
+        order = {sha: i for i, (sha, _date, _merge) in enumerate(listed)}
+        rows.sort(key=lambda r: (r.path, -order.get(r.commit, 0)))
+        share = len(rows) // (jobs * 8) + 1 if len(rows) > _SHARE_MIN_ROWS else len(rows) or 1
+        work2: list[ChangesUnit] = [(str(repo), rows[i:i + share], options.max_file_size)
+                                    for i in range(0, len(rows), share)]
+        work2.sort(key=_chain_weight, reverse=True)  # the heaviest first: no long share left for the end
+        per_change = listed_commits * unit_bytes / max(1, len(rows))
+        del rows
+        for found2, notices, bad, _nchanges, nbytes, allowed, stats in _map(
+            options, _scan_changes, work2, total, lambda out: int(out[3] * per_change), done=done, pool=pool,
+        ):
+            kept.extend(found2)
+            take([], notices, bad, nbytes, allowed, stats)
     if kept:
         take(_moves_dropped(repo, paths, kept, options.max_file_size, dirty), [], {}, 0, 0, (0, 0, 0))
     if cache is not None:
