@@ -80,3 +80,11 @@ def test_migrate_does_not_carry_an_unstorable_value(tmp_path: Path) -> None:
     rows = {row["slot"]: row for row in json.loads(r.stdout)["slots"]}
     assert "NUL" in rows["dev:api/API_TOKEN"]["problem"] and rows["dev:api/API_TOKEN"]["copied"] == 0
     assert rows["dev:shared/DATABASE_URL"]["copied"] == 1  # the others are carried
+
+
+def test_bootstrap_refuses_a_generated_value_no_environment_can_carry(tmp_path: Path) -> None:
+    contract = _project(tmp_path)
+    contract.write_text(MINIMAL_CONTRACT.replace("{kind: literal, value: 15m}", '{kind: literal, value: "15\\0m"}'))
+    r = run_warden("-c", contract, "bootstrap", "--env", "dev")
+    assert r.returncode == 2 and "dev:api/TOKEN_TTL contains a NUL byte" in r.stderr, r.output
+    assert "Traceback" not in r.output
