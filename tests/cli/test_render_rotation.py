@@ -6,6 +6,9 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from secretwarden.cli.render_rotation import rotation_json, rotation_json_text
 from secretwarden.ops.rotation import RotationReport, RotationRow
 from secretwarden.slots import SlotRef
@@ -51,3 +54,17 @@ def test_the_text_written_in_pieces_is_the_whole_text() -> None:
         out = io.StringIO()  # not a terminal: the compact text, in pieces
         write_rotation_json(report, 14, out)
         assert out.getvalue() == json.dumps(rotation_json(report, 14), ensure_ascii=False) + "\n"
+
+
+@given(st.floats(min_value=-4e6, max_value=4e6, allow_nan=False))
+def test_one_decimal_is_json_dumps_of_the_rounded_days(days: float) -> None:
+    assert format(days, ".1f") == json.dumps(round(days, 1))
+
+
+@given(st.timedeltas(min_value=dt.timedelta(days=-700_000), max_value=dt.timedelta(days=700_000)))
+def test_days_left_text_is_json_dumps_of_days_left(left: dt.timedelta) -> None:
+    from secretwarden.cli.render_rotation import _days_left
+
+    due = T0 + dt.timedelta(days=1)
+    row = RotationRow(SlotRef("dev", "ns", "A"), "local", (), None, True, None, None, due, "ok", 1, 0)
+    assert _days_left(row, due - left) == json.dumps(row.days_left(due - left))

@@ -76,6 +76,15 @@ def _num(value: float | None) -> str:
     return "null" if value is None else float.__repr__(value)
 
 
+def _days_left(r: RotationRow, now: dt.datetime) -> str:
+    """`_num(r.days_left(now))`, three times faster: formatting to one decimal writes the digits
+    repr(round(days, 1)) writes (both round the exact binary value; two datetimes are never more
+    than 3.7 million days apart, far below where repr would switch to an exponent)."""
+    if r.due_at is None:
+        return "null"
+    return format((r.due_at - now).total_seconds() / 86400, ".1f")
+
+
 def _row_text(r: RotationRow, now: dt.datetime, cadences: dict[dt.timedelta, str], iso: UtcText) -> str:
     slot = r.slot
     every = "null"
@@ -84,7 +93,7 @@ def _row_text(r: RotationRow, now: dt.datetime, cadences: dict[dt.timedelta, str
     return _ROW % (
         _enc(slot.label()), _enc(slot.env), _enc(slot.namespace), _enc(slot.key), _opt(slot.instance),
         _enc(r.store), ", ".join(map(_enc, r.services)), _opt(r.owner), "true" if r.required else "false",
-        every, _time(r.last_rotated, iso), _time(r.due_at, iso), _num(r.days_left(now)), _enc(r.state),
+        every, _time(r.last_rotated, iso), _time(r.due_at, iso), _days_left(r, now), _enc(r.state),
         "null" if r.version is None else int.__repr__(r.version), int.__repr__(r.rotations),
     )
 
