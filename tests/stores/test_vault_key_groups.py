@@ -187,3 +187,28 @@ def test_a_service_identity_reads_its_namespace_group_and_no_other(tmp_path: Pat
         assert store.read(mine).reveal()
         with pytest.raises(PermissionDenied):
             store.key_meta(other)
+
+
+def test_an_identity_without_access_to_group_records_keeps_records_on_its_paths(vault_server: VaultServer) -> None:
+    """A namespace admin whose policy predates group records writes and reads as before."""
+    prefix = "kg" + secrets.token_hex(5)
+    ns = f"secret/%s/{prefix}/dev/api"
+    base = f"secret/metadata/{prefix}/_warden"
+    policy = (
+        f'path "{ns % "data"}/*" {{ capabilities = ["create", "read", "update", "patch"] }}\n'
+        f'path "{ns % "metadata"}/*" {{ capabilities = ["create", "read", "update", "patch", "list"] }}\n'
+        f'path "{base}/denied" {{ capabilities = ["read"] }}\n'
+        f'path "{base}/fingerprint-key" {{ capabilities = ["create", "read"] }}\n'
+    )
+    admin = vault_server.client()
+    admin.sys.create_or_update_acl_policy(name=f"{prefix}-old-admin", policy=policy)
+    token = admin.auth.token.create(policies=[f"{prefix}-old-admin"], ttl="5m")["auth"]["client_token"]
+    slot = SlotRef("dev", "api", "NEW_KEY")
+    with opened(vault_server, prefix, token=token) as store:
+        assert store.key_meta(slot) is None  # missing, not "permission denied"
+        store.write_many(requests([slot]))
+        meta = store.key_meta(slot)
+        assert meta is not None and len(meta.versions) == 1
+    assert custom_of(vault_server, f"{prefix}/dev/api/NEW_KEY").get("warden", "").startswith("v1 ")
+    with opened(vault_server, prefix, access="metadata") as reader:
+        assert {m.slot for m in reader.list_meta("dev")} == {slot}
