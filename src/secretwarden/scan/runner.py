@@ -371,9 +371,11 @@ def _pair_key(change: git_changes.Change) -> bytes:
 
 def _gate_key(change: git_changes.Change) -> bytes:
     """A change's blob pair at any path: whether a prefilter candidate falls on a
-    line the parent did not have depends on the two texts only (see `_keeps_runs`)."""
-    return hashlib.blake2b(f"{change.old} {change.new}".encode("ascii"), digest_size=16,
-                           person=_seen_salt()).digest()
+    line the parent did not have depends on the two texts only (see `_keeps_runs`).
+    The ids themselves, not a digest (asked for every change): 20 or 40 bytes, never
+    the 16 of a `_pair_key`, and the set is emptied when a scan starts."""
+    new = bytes.fromhex(change.new or "")
+    return new + bytes.fromhex(change.old) if change.old else new
 
 
 def _keeps_runs(path: str, joined: bytes) -> bool:
