@@ -388,7 +388,9 @@ class EmbeddedStore:
             if schema < 2:
                 self._migrate_to_macs(self._conn)
             if not self._summary_kept:
-                self._add_key_summary(self._conn)
+                # a read-only or busy file is still read, from the versions (like a metadata reader)
+                with contextlib.suppress(StoreUnavailable, sqlite3.OperationalError):
+                    self._add_key_summary(self._conn)
 
     def _add_key_summary(self, conn: sqlite3.Connection) -> None:
         """A store made before key summaries: add the columns, fill them from the versions, add the triggers.
