@@ -528,7 +528,7 @@ def build_incidents(ws: Workspace) -> list[IncidentItem]:
             blocked = sorted(readers[inc.slot.env].get(inc.slot, set()))
         out.append(
             IncidentItem(
-                id=inc.id,
+                id=inc.name,  # as `incident list` shows it: `<store>/<id>` where two stores hold one id
                 state=inc.state,
                 secret=inc.slot.label(),
                 env=inc.slot.env,
