@@ -78,6 +78,31 @@ def warden() -> object:
     return run_warden
 
 
+class Recorder:
+    """The real command for one repository and environment, every output kept for the canary check."""
+
+    def __init__(self, *prefix: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None) -> None:
+        self.prefix, self.cwd, self.env = prefix, cwd, env
+        self.outputs: list[str] = []
+
+    def __call__(self, *args: str | Path, input: str | None = None) -> Result:
+        res = run_warden(*self.prefix, *args, cwd=self.cwd, env=self.env, input=input)
+        assert "Traceback" not in res.output
+        self.outputs.append(res.output)
+        return res
+
+    def assert_never_shown(self, value: str) -> None:
+        for text in self.outputs:
+            assert value not in text
+
+
+def random_fingerprint_key() -> str:
+    """A fresh project fingerprint key in the form `WARDEN_FINGERPRINT_KEY` takes."""
+    import base64
+
+    return base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
+
+
 MINIMAL_CONTRACT = """\
 version: 1
 project: demo

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from secretwarden.ops.journal import INCIDENTS, SharedLog
 from secretwarden.ops.workspace import Workspace
-from tests.conftest import make_canary, run_warden
+from tests.conftest import Recorder, make_canary, run_warden
 from tests.ops.test_journal_incident_ids import laptop  # noqa: F401  (the fixture: OpenBao + embedded)
 
 pytestmark = pytest.mark.vault
@@ -20,13 +19,7 @@ pytestmark = pytest.mark.vault
 
 def test_the_dashboard_shows_the_ids_incident_list_shows(laptop: tuple[Path, dict[str, str]], tmp_path: Path) -> None:  # noqa: F811
     repo, env = laptop
-    outputs: list[str] = []
-
-    def w(*args: str | Path, input: str | None = None) -> Any:
-        res = run_warden(*args, cwd=repo, env=env, input=input)
-        assert "Traceback" not in res.output
-        outputs.append(res.output)
-        return res
+    w = Recorder(cwd=repo, env=env)
 
     canary = make_canary()
     for where in ("dev", "prod"):
@@ -57,7 +50,7 @@ def test_the_dashboard_shows_the_ids_incident_list_shows(laptop: tuple[Path, dic
     assert w("incident", "close", "local/INC-0001", "--root-cause", "chat export").returncode == 0
     states = {i["id"]: i["state"] for i in json.loads(w("report", "--format", "json").stdout)["incidents"]}
     assert states == {"bao/INC-0001": "open", "local/INC-0001": "closed"}
-    for text in [*outputs, html]:
+    for text in [*w.outputs, html]:
         assert canary not in text
 
 

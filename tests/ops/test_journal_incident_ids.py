@@ -4,9 +4,7 @@ prod's an embedded file (or an OpenBao address where nothing listens)."""
 
 from __future__ import annotations
 
-import base64
 import json
-import os
 import secrets
 from pathlib import Path
 from typing import Any
@@ -15,7 +13,7 @@ import pytest
 
 from secretwarden.ops.journal import INCIDENTS, SharedLog
 from secretwarden.ops.workspace import Workspace
-from tests.conftest import make_canary, run_warden
+from tests.conftest import Recorder, make_canary, random_fingerprint_key, run_warden
 
 pytestmark = pytest.mark.vault
 
@@ -44,7 +42,7 @@ def laptop(tmp_path: Path, vault_server: Any, monkeypatch: pytest.MonkeyPatch) -
     repo = tmp_path / "repo"
     repo.mkdir()
     (repo / "warden.yaml").write_text(CONTRACT.replace("PREFIX", "ids" + secrets.token_hex(5)))
-    key = base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
+    key = random_fingerprint_key()
     env = {**vault_server.env(), "WARDEN_FINGERPRINT_KEY": key}
     for name, value in env.items():  # the library calls below act as a second machine would
         monkeypatch.setenv(name, value)
@@ -53,13 +51,7 @@ def laptop(tmp_path: Path, vault_server: Any, monkeypatch: pytest.MonkeyPatch) -
 
 def test_an_id_two_stores_took_at_once_is_told_apart_by_store(laptop: tuple[Path, dict[str, str]]) -> None:
     repo, env = laptop
-    outputs: list[str] = []
-
-    def w(*args: str, input: str | None = None) -> Any:
-        res = run_warden(*args, cwd=repo, env=env, input=input)
-        assert "Traceback" not in res.output
-        outputs.append(res.output)
-        return res
+    w = Recorder(cwd=repo, env=env)
 
     canary = make_canary()
     for where in ("dev", "prod"):
@@ -88,8 +80,7 @@ def test_an_id_two_stores_took_at_once_is_told_apart_by_store(laptop: tuple[Path
     # The next number is past both: ids stay unique from here.
     assert "INC-0002 opened" in w("incident", "open", "api/API_TOKEN", "--env", "prod", "--reason", "c").stdout
     assert w("audit", "verify").returncode == 0
-    for text in outputs:
-        assert canary not in text
+    w.assert_never_shown(canary)
 
 
 def test_an_id_taken_while_another_store_did_not_answer_names_its_store(laptop: tuple[Path, dict[str, str]]) -> None:
