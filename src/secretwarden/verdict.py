@@ -30,9 +30,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal
 
 from secretwarden.slots import SlotRef
+from secretwarden.value_class import FrozenValue
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -43,22 +44,48 @@ PastHold = Literal["block", "warn"]
 Severity = Literal["block", "warn", "note"]
 
 
-class SlotFacts(NamedTuple):
+class SlotFacts(FrozenValue):
     """Everything a gate knows about one slot one service reads. Never a value.
 
-    A named tuple (immutable, compared by value, cheap to create: `warden run`'s fast path
-    loads this module, and a dataclass costs about 0.5 ms of start-up to create).
+    Written out on `FrozenValue` (immutable, compared and hashed by value): `warden run`'s
+    fast path loads this module, and creating a named tuple class costs about 0.3 ms of
+    start-up (`collections.namedtuple` compiles its `__new__`), a dataclass 0.5 ms.
     """
+
+    _fields = ("var", "slot", "required", "state", "problems", "incident", "deprecated", "hold_until", "past_hold")
 
     var: str  # the variable the service reads
     slot: SlotRef
     required: bool
     state: KeyState
-    problems: tuple[str, ...] = ()  # why invalid / unverified, one line each
-    incident: str | None = None  # id of an incident on this slot not closed yet (register)
-    deprecated: bool = False  # the slot's namespace is deprecated
-    hold_until: dt.date | None = None  # reads of it are tolerated until this date
-    past_hold: PastHold = "block"  # what a read past the hold date does
+    problems: tuple[str, ...]  # why invalid / unverified, one line each
+    incident: str | None  # id of an incident on this slot not closed yet (register)
+    deprecated: bool  # the slot's namespace is deprecated
+    hold_until: dt.date | None  # reads of it are tolerated until this date
+    past_hold: PastHold  # what a read past the hold date does
+
+    def __init__(
+        self,
+        var: str,
+        slot: SlotRef,
+        required: bool,
+        state: KeyState,
+        problems: tuple[str, ...] = (),
+        incident: str | None = None,
+        deprecated: bool = False,
+        hold_until: dt.date | None = None,
+        past_hold: PastHold = "block",
+    ) -> None:
+        d = self.__dict__
+        d["var"] = var
+        d["slot"] = slot
+        d["required"] = required
+        d["state"] = state
+        d["problems"] = problems
+        d["incident"] = incident
+        d["deprecated"] = deprecated
+        d["hold_until"] = hold_until
+        d["past_hold"] = past_hold
 
 
 class Reason:

@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import MINIMAL_CONTRACT, make_canary, run_warden
 
 # Never on the fast path: the CLI and contract stack, the store capabilities a reader never
@@ -71,3 +73,22 @@ def test_the_fast_path_loads_none_of_the_heavy_modules(tmp_path: Path) -> None:
     assert sorted(m for m in NOT_LOADED if m in loaded) == []
     ours = sorted(m for m in loaded if m.split(".")[0] == "secretwarden")
     assert len(ours) <= MAX_WARDEN_MODULES, ours
+
+
+def test_the_value_classes_of_the_run_path_are_plain_immutable_classes() -> None:
+    """Not named tuples: `collections.namedtuple` compiles each class's `__new__` at import."""
+    from secretwarden.ops.run import ChildOptions, PreparedRun
+    from secretwarden.slots import SlotRef
+    from secretwarden.verdict import SlotFacts
+
+    slot = SlotRef("dev", "shared", "DATABASE_URL")
+    facts = SlotFacts("DATABASE_URL", slot, True, "present")
+    assert facts == SlotFacts("DATABASE_URL", slot, True, "present", problems=(), past_hold="block")
+    assert hash(facts) == hash(SlotFacts("DATABASE_URL", slot, True, "present"))
+    assert facts != SlotFacts("DATABASE_URL", slot, True, "missing")
+    assert (facts.incident, facts.deprecated, facts.hold_until, facts.past_hold) == (None, False, None, "block")
+    assert ChildOptions() == ChildOptions((), False) and ChildOptions(("HOME",)).pass_env == ("HOME",)
+    for cls in (SlotFacts, ChildOptions, PreparedRun):
+        assert not issubclass(cls, tuple), cls
+    with pytest.raises(AttributeError):
+        facts.state = "missing"
