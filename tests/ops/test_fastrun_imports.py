@@ -92,3 +92,42 @@ def test_the_value_classes_of_the_run_path_are_plain_immutable_classes() -> None
         assert not issubclass(cls, tuple), cls
     with pytest.raises(AttributeError):
         facts.state = "missing"
+
+
+# A class warden's modules build by compiling text at import (a named tuple: `namedtuple`
+# compiles its `__new__` and typing compiles each string annotation) costs start-up on every
+# run; these two are still on the path, outside run-speed's files.
+COMPILING_AT_IMPORT = ("contract/formats.py", "crypto/rootkey.py")
+
+_COMPILE_WATCH = """
+import os, sys
+def hook(event, args):
+    if event == "compile" and args[1] == "<string>":
+        f = sys._getframe(1)  # the class statement that asked typing or namedtuple to compile
+        while f is not None and f.f_code.co_filename.endswith(("typing.py", "collections/__init__.py")):
+            f = f.f_back
+        if f is not None and "/secretwarden/" in f.f_code.co_filename:
+            os.write(2, ("compiled-by " + f.f_code.co_filename.split("/secretwarden/", 1)[1] + "\\n").encode())
+sys.addaudithook(hook)
+sys.argv = ["warden", *sys.argv[1:]]
+from secretwarden.entry import main
+main()
+"""
+
+
+def test_the_fast_path_compiles_no_text_in_warden_s_modules(tmp_path: Path) -> None:
+    contract = tmp_path / "warden.yaml"
+    contract.write_text(MINIMAL_CONTRACT)
+    assert run_warden("-c", contract, "bootstrap", "--env", "dev").returncode == 0
+    db_url = "postgres://app:" + make_canary() + "@db/app"
+    assert run_warden("-c", contract, "set", "shared/DATABASE_URL", "--env", "dev", input=db_url).returncode == 0
+    assert run_warden("-c", contract, "run", "-s", "api", "-e", "dev", "--", "true").returncode == 0  # writes the plan
+
+    proc = subprocess.run(
+        [sys.executable, "-c", _COMPILE_WATCH, "-c", str(contract), "run", "-s", "api", "-e", "dev", "--", "true"],
+        capture_output=True, text=True, env=dict(os.environ), timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    compiling = {line.split(" ", 1)[1] for line in proc.stderr.splitlines() if line.startswith("compiled-by ")}
+    assert compiling, "the watch saw nothing: formats.py's named tuple should show"
+    assert sorted(compiling - set(COMPILING_AT_IMPORT)) == []
