@@ -312,7 +312,7 @@ class VaultLayout:
     def key_group(self, path: str) -> tuple[str, str] | None:
         """(group, rest) of a one-key-per-path path: the folder above its `{key}` segment (a
         namespace's keys, per environment and instance) and the path below it. Warden keeps the
-        records of a group's paths in one document (store.py); None for paths without `{key}`,
+        records of a group's paths in one document (groups.py); None for paths without `{key}`,
         overrides and warden's own paths."""
         t = self.template
         if not t.key_in_path or path.startswith(self.warden_base + "/"):

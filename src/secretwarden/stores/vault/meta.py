@@ -204,6 +204,18 @@ class PathRecord:
         return True
 
 
+def merged(fresh: PathRecord, record: PathRecord, rows: list[tuple[str, FieldVersion]], new_kv: int) -> PathRecord:
+    """`fresh` (another writer's record of the path) with our rows of KV version `new_kv` on top."""
+    for fname, row in rows:
+        rec = record.fields[fname]
+        mine = fresh.fields.setdefault(fname, FieldRecord(rec.namespace, rec.key, rec.instance))
+        mine.versions = [v for v in mine.versions if v.kv != new_kv]
+        row.n = max(row.n, mine.newest + 1)
+        mine.versions.append(row)
+    fresh.kv = max(fresh.kv, new_kv)
+    return fresh
+
+
 # --- custom_metadata codec ---------------------------------------------------------------
 
 

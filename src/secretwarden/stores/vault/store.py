@@ -8,7 +8,7 @@
   path to a `data/` endpoint, and a token whose policy grants only
   `metadata/` read and list is enough for `warden status`.
 * Where each key has its own path (`{key}` in the template), the records of
-  a namespace's paths share one group document instead (meta.py): a bulk
+  a namespace's paths share one group document instead (groups.py): a bulk
   write saves it once per namespace after the values, so a bootstrap costs
   about one request per path. A path's own record, where it has one, wins.
 * Each warden version of a key records the KV version written with it. A
@@ -32,7 +32,6 @@ import datetime as dt
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -73,6 +72,15 @@ from secretwarden.stores.vault.errors import (
     ServerUnreachable,
     call,
 )
+from secretwarden.stores.vault.groups import (
+    GroupState,
+    PendingRecord,
+    entries_to_save,
+    group_of,
+    group_state,
+    note_absent,
+    take_entry,
+)
 from secretwarden.stores.vault.ha import LeaderFollower, split_addresses
 from secretwarden.stores.vault.kubernetes_auth import KubernetesAuthSettings
 from secretwarden.stores.vault.layout import Location, VaultLayout, join
@@ -81,14 +89,15 @@ from secretwarden.stores.vault.meta import (
     FieldVersion,
     PathRecord,
     decode_doc,
-    decode_group,
     decode_record,
     encode_doc,
     encode_group,
     encode_record,
     foreign_keys,
+    merged,
     to_us,
 )
+from secretwarden.stores.vault.path_state import PathState, parse_time
 
 if TYPE_CHECKING:  # fast_http (ssl, http.client) loads with the first bulk request, not with the store
     from secretwarden.stores.vault.fast_http import FastTransport
@@ -109,64 +118,6 @@ def _utcnow() -> dt.datetime:
 
 def _under(path: str, base: str) -> bool:
     return not base or path.startswith(base + "/")
-
-
-def _parse_time(text: str) -> dt.datetime | None:
-    if not text:
-        return None
-    head, _, frac = text.rstrip("Z").partition(".")
-    return dt.datetime.fromisoformat(f"{head}.{(frac + '000000')[:6]}+00:00" if frac else f"{head}+00:00")
-
-
-@dataclass
-class PathState:
-    """One metadata read of a path."""
-
-    path: str
-    exists: bool = False
-    kv: int = 0  # current KV version (0: none yet)
-    mv: int | None = None  # metadata version, when the server supports metadata check-and-set
-    oldest: int = 0
-    versions: dict[int, dict[str, Any]] = field(default_factory=dict)
-    record: PathRecord | None = None
-    foreign: dict[str, str] = field(default_factory=dict)
-    custom: dict[str, str] = field(default_factory=dict)
-    page_custom: dict[int, dict[str, str]] = field(default_factory=dict)  # history pages as loaded
-    # One-key-per-path layouts: the group document holding (or to hold) this path's record, the
-    # path's name in it, and its entry there as read (what a save is checked against).
-    group: str | None = None
-    rel: str = ""
-    base_entry: dict[str, Any] | None = None
-
-    def created_us(self, kv: int) -> int:
-        when = _parse_time(str(self.versions.get(kv, {}).get("created_time", "")))
-        return to_us(when) if when else 0
-
-    def latest_readable(self) -> bool:
-        info = self.versions.get(self.kv, {})
-        return self.kv > 0 and not info.get("deletion_time") and not info.get("destroyed")
-
-
-@dataclass
-class GroupState:
-    """One read of a group document (the records of a namespace's one-key paths, meta.py)."""
-
-    path: str
-    exists: bool = False
-    mv: int = 0
-    entries: dict[str, dict[str, Any]] = field(default_factory=dict)
-    foreign: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class PendingRecord:
-    """A path's data written in a bulk write, its record still to be saved with its group."""
-
-    st: PathState
-    record: PathRecord
-    rows: list[tuple[str, FieldVersion]]
-    kv: int
-    indices: list[int]
 
 
 class VaultStore:
@@ -358,17 +309,11 @@ class VaultStore:
                 self._load_page(st, st.record, page)
         return st
 
-    def _group_of(self, path: str) -> tuple[str, str] | None:
-        split = self.layout.key_group(path)
-        if split is None:
-            return None
-        return join(self.layout.warden_base, "keys", split[0]), split[1]
-
     def _attach(self, st: PathState, groups: dict[str, GroupState] | None) -> None:
         """A path without a record of its own takes the one its group document holds for it."""
         if st.record is not None:
             return
-        where = self._group_of(st.path)
+        where = group_of(self.layout, st.path)
         if where is None:
             return
         gpath, rel = where
@@ -384,13 +329,7 @@ class VaultStore:
             else:
                 if groups is not None:
                     groups[gpath] = gs
-        st.base_entry = gs.entries.get(rel)
-        if st.exists and st.base_entry is not None:
-            # A path deleted and made again outside warden keeps no stale entry: only paths that
-            # exist take theirs.
-            st.record = PathRecord.from_json(st.base_entry)
-        if st.record is not None or self._group_writes:
-            st.group, st.rel = gpath, rel
+        take_entry(st, gs, gpath, rel, group_writes=self._group_writes)
 
     def _load_group(self, gpath: str) -> GroupState:
         self.stats.metadata_reads += 1
@@ -408,14 +347,7 @@ class VaultStore:
         data = resp.get("data") or {}
         if self._meta_cas is None:
             self._meta_cas = "current_metadata_version" in data
-        custom = data.get("custom_metadata") or {}
-        return GroupState(
-            gpath,
-            exists=True,
-            mv=int(data.get("current_metadata_version") or 0),
-            entries=decode_group(custom, f"{self.name}:{self.layout.api('metadata', gpath)}"),
-            foreign=foreign_keys(custom),
-        )
+        return group_state(gpath, data, f"{self.name}:{self.layout.api('metadata', gpath)}")
 
     def _page_path(self, path: str, page: int) -> str:
         return join(self.layout.warden_base, "history", path, str(page))
@@ -585,16 +517,7 @@ class VaultStore:
                 except PermissionDenied:
                     self._save_on_paths(items, merge=merge)  # an identity from before group records
                     return
-            entries = dict(gs.entries)
-            for item in items:
-                now = gs.entries.get(item.st.rel)
-                if now != item.st.base_entry:
-                    if not merge:
-                        raise CasMismatch(f"{where}: the record of {item.st.rel} changed meanwhile")
-                    fresh = PathRecord.from_json(now) if now is not None else PathRecord()
-                    item.record = self._merged(fresh, item.record, item.rows, item.kv)
-                    item.st.base_entry = now
-                entries[item.st.rel] = item.record.to_json()
+            entries = entries_to_save(gs, items, where, merge=merge)
             try:
                 custom = encode_group(entries, gs.foreign, where)
             except StoreError:
@@ -623,18 +546,6 @@ class VaultStore:
                 self._commit_meta(item.st, item.record, item.rows, item.kv)
             else:
                 self._save_path(item.st, item.record)
-
-    @staticmethod
-    def _merged(fresh: PathRecord, record: PathRecord, rows: list[tuple[str, FieldVersion]], new_kv: int) -> PathRecord:
-        """`fresh` (another writer's record of the path) with our rows of KV version `new_kv` on top."""
-        for fname, row in rows:
-            rec = record.fields[fname]
-            mine = fresh.fields.setdefault(fname, FieldRecord(rec.namespace, rec.key, rec.instance))
-            mine.versions = [v for v in mine.versions if v.kv != new_kv]
-            row.n = max(row.n, mine.newest + 1)
-            mine.versions.append(row)
-        fresh.kv = max(fresh.kv, new_kv)
-        return fresh
 
     def _fan_out(self, fn: Callable[[Any], T], items: list[Any]) -> list[tuple[T | None, BaseException | None]]:
         def guarded(item: Any) -> tuple[T | None, BaseException | None]:
@@ -754,7 +665,7 @@ class VaultStore:
         every group document of the environment and remembers which exist, for its writes."""
         if not self.layout.template.key_in_path:
             return {}
-        wanted = {g[0] for st in states if st.record is None and st.exists and (g := self._group_of(st.path))}
+        wanted = {g[0] for st in states if st.record is None and st.exists and (g := group_of(self.layout, st.path))}
         if keep:
             root = join(self.layout.warden_base, "keys", base)
             found = set(self._walk(root)) if not self.assume_empty else set()
@@ -814,7 +725,7 @@ class VaultStore:
         info = st.versions.get(st.kv, {})
         version = VersionMeta(
             version=st.kv,
-            created_at=_parse_time(str(info.get("created_time", ""))) or _utcnow(),
+            created_at=parse_time(str(info.get("created_time", ""))) or _utcnow(),
             source="external",
         )
         return [KeyMeta(SlotRef(env, where[0], name, where[1]), (version,)) for name in names]
@@ -826,10 +737,10 @@ class VaultStore:
             versions.append(
                 VersionMeta(
                     version=n,
-                    created_at=_parse_time(str(info.get("created_time", ""))) or _utcnow(),
+                    created_at=parse_time(str(info.get("created_time", ""))) or _utcnow(),
                     created_by="",
                     source="external",
-                    deleted_at=_parse_time(str(info.get("deletion_time") or "")),
+                    deleted_at=parse_time(str(info.get("deletion_time") or "")),
                     destroyed=bool(info.get("destroyed")),
                 )
             )
@@ -877,11 +788,9 @@ class VaultStore:
     def _groups_for_write(self, path: str) -> dict[str, GroupState]:
         """The group documents `list_meta` read, plus the one of `path` when a listing showed
         that it does not exist (so it is created without being read)."""
-        where = self._group_of(path)
-        if where is not None and where[0] not in self._known_groups:
-            for root, found in self._groups_walked.items():
-                if _under(where[0], root) and where[0] not in found:
-                    self._known_groups.setdefault(where[0], GroupState(where[0]))
+        where = group_of(self.layout, path)
+        if where is not None:
+            note_absent(where[0], self._known_groups, self._groups_walked)
         return self._known_groups
 
     def _denied_state(self) -> tuple[PathState, set[str]]:
@@ -1254,7 +1163,7 @@ class VaultStore:
                 return
             except CasMismatch:
                 st = self._load(st.path)
-                record = self._merged(st.record or PathRecord(), record, rows, new_kv)
+                record = merged(st.record or PathRecord(), record, rows, new_kv)
         raise ConflictError(f"{self.layout.api('metadata', st.path)}: too many concurrent metadata writers")
 
     # --- deleting -----------------------------------------------------------------------------------
