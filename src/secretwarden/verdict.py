@@ -88,14 +88,11 @@ class SlotFacts(FrozenValue):
         d["past_hold"] = past_hold
 
 
-class Reason:
-    """One finding of the verdict, in words a person reads. Immutable, compared by value.
+class Reason(FrozenValue):
+    """One finding of the verdict, in words a person reads. Immutable, compared by value
+    (written out on `FrozenValue`, as `SlotFacts` is)."""
 
-    Written out rather than a dataclass: `warden run`'s fast path loads this module, and
-    creating a dataclass costs about 0.5 ms of start-up (the module `dataclasses` more).
-    """
-
-    __slots__ = ("code", "severity", "slot", "text", "var", "withhold")
+    _fields = ("code", "var", "slot", "severity", "text", "withhold")
 
     code: str  # missing | invalid | unverified | compromised | incident-open | past-hold | within-hold
     var: str
@@ -107,32 +104,13 @@ class Reason:
     def __init__(
         self, code: str, var: str, slot: SlotRef, severity: Severity, text: str, withhold: bool = False
     ) -> None:
-        set_ = object.__setattr__
-        set_(self, "code", code)
-        set_(self, "var", var)
-        set_(self, "slot", slot)
-        set_(self, "severity", severity)
-        set_(self, "text", text)
-        set_(self, "withhold", withhold)
-
-    def _fields(self) -> tuple[str, str, SlotRef, str, str, bool]:
-        return (self.code, self.var, self.slot, self.severity, self.text, self.withhold)
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"Reason is immutable: cannot set {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"Reason is immutable: cannot delete {name!r}")
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is Reason and self._fields() == other._fields()
-
-    def __hash__(self) -> int:
-        return hash(self._fields())
-
-    def __repr__(self) -> str:
-        return (f"Reason(code={self.code!r}, var={self.var!r}, slot={self.slot!r}, severity={self.severity!r}, "
-                f"text={self.text!r}, withhold={self.withhold!r})")
+        d = self.__dict__
+        d["code"] = code
+        d["var"] = var
+        d["slot"] = slot
+        d["severity"] = severity
+        d["text"] = text
+        d["withhold"] = withhold
 
     @property
     def blocks(self) -> bool:
@@ -153,33 +131,16 @@ _SUMMARY: tuple[tuple[str, str, str], ...] = (
 )
 
 
-class Verdict:
+class Verdict(FrozenValue):
     """The reasons found for a service, an environment or the project; blocked if any blocks.
+    Immutable, compared by value."""
 
-    Immutable and compared by value; written out for the reason `Reason` is.
-    """
-
-    __slots__ = ("reasons",)
+    _fields = ("reasons",)
 
     reasons: tuple[Reason, ...]
 
     def __init__(self, reasons: tuple[Reason, ...] = ()) -> None:
-        object.__setattr__(self, "reasons", reasons)
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"Verdict is immutable: cannot set {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"Verdict is immutable: cannot delete {name!r}")
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is Verdict and self.reasons == other.reasons
-
-    def __hash__(self) -> int:
-        return hash(self.reasons)
-
-    def __repr__(self) -> str:
-        return f"Verdict(reasons={self.reasons!r})"
+        self.__dict__["reasons"] = reasons
 
     @property
     def blocked(self) -> bool:
