@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import multiprocessing
 import os
 import sys
@@ -193,14 +194,34 @@ def _scan_tree(options: ScanOptions, result: ScanResult) -> None:
     root = Path(options.target)
     if not root.exists():
         raise InputError(f"{root}: no such file or directory")
-    items = list(files_src.iter_files(root, honour_ignore=options.honour_ignore,
-                                      max_size=options.max_file_size,
-                                      allow_spec=_allow_spec(options.allow_paths),
-                                      notices=result.notices))
+    listing = files_src.iter_files(root, honour_ignore=options.honour_ignore,
+                                   max_size=options.max_file_size,
+                                   allow_spec=_allow_spec(options.allow_paths),
+                                   notices=result.notices)
+    # The first few MB decide whether workers are worth forking. Past that, without a progress
+    # bar (which needs the total first), the listing goes on in the pool's feeder thread while
+    # the workers scan what it has found, instead of finishing before the first byte is read
+    # (29,647 files: a third of a second of lstat calls that no longer delay the scan).
+    head: list[files_src.FileItem] = []
+    head_bytes = 0
+    for item in listing:
+        head.append(item)
+        head_bytes += item.size
+        if head_bytes >= _PARALLEL_MIN_BYTES:
+            break
+    jobs = _jobs(options)
+    if options.progress is None and jobs > 1 and head_bytes >= _PARALLEL_MIN_BYTES:
+        with _pool(options, jobs) as pool:
+            outs: Iterable[Any] = pool.imap_unordered(_scan_file_batch, _batches(itertools.chain(head, listing)))
+            _add_file_results(result, outs)
+        return
+    items = head + list(listing)
     total = sum(i.size for i in items)
-    for findings, notices, nfiles, nbytes, allowed in _map(
-        options, _scan_file_batch, list(_batches(items)), total, lambda out: int(out[3])
-    ):
+    _add_file_results(result, _map(options, _scan_file_batch, list(_batches(items)), total, lambda out: int(out[3])))
+
+
+def _add_file_results(result: ScanResult, outs: Iterable[Any]) -> None:
+    for findings, notices, nfiles, nbytes, allowed in outs:
         result.findings.extend(findings)
         result.notices.extend(notices)
         result.stats.files += nfiles
