@@ -58,6 +58,20 @@ def cluster_contract(prefix: str, layout: str, namespaces: int = NAMESPACES, key
     return "\n".join(lines) + "\n"
 
 
+def wait_for_first_write(cluster: RaftCluster, path: str, proc: subprocess.Popen[str], deadline: float = 60) -> None:
+    """Return once something exists under `path` (the command has started writing)."""
+    client = cluster.client()
+    end = time.monotonic() + deadline
+    while time.monotonic() < end and proc.poll() is None:
+        try:
+            if client.secrets.kv.v2.list_secrets(path=path, mount_point="secret")["data"]["keys"]:
+                return
+        except Exception:  # nothing there yet (404), or the leader between two answers
+            pass
+        time.sleep(0.02)
+    raise AssertionError(f"no write under {path} while the command ran (exit {proc.poll()})")
+
+
 def warden_cmd(contract: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "secretwarden", "--contract", str(contract), *args]
 
@@ -397,7 +411,7 @@ def test_killed_leader_that_comes_back_sealed_is_skipped_and_bootstrap_follows_t
 
     raft_cluster.heal()
     env = {**os.environ, **raft_cluster.env()}
-    namespaces, keys = 8, 50  # 400 per-key paths: long enough to be caught half way
+    namespaces, keys = 16, 100  # 1,600 per-key paths: still writing when its first key shows
     prefix = "sealed" + secrets.token_hex(4)
     contract = tmp_path / "warden.yaml"
     contract.write_text(cluster_contract(prefix, "per-key", namespaces, keys))
@@ -405,8 +419,9 @@ def test_killed_leader_that_comes_back_sealed_is_skipped_and_bootstrap_follows_t
         warden_cmd(contract, "bootstrap", "--env", "dev", "--format", "json"),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )
-    # Freeze the bootstrap while it talks to the leader; the leader crashes and restarts sealed.
-    time.sleep(1.5)
+    # Freeze the bootstrap as soon as it writes (not after a fixed sleep: a faster bootstrap
+    # finished first); the leader crashes and restarts sealed while requests are in flight.
+    wait_for_first_write(raft_cluster, f"{prefix}/dev", proc)
     proc.send_signal(signal.SIGSTOP)
     assert proc.poll() is None, "the bootstrap ended before the leader could be killed: give it more keys"
     try:
