@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from secretwarden.scan.rules.examples import expand
@@ -35,3 +36,17 @@ def git(repo: Path, *args: str, date: str | None = None) -> str:
     return out.stdout.strip()
 
 
+
+
+def commit(repo: Path, files: Mapping[str, str | bytes], message: str) -> str:
+    """Write `files` (text or bytes) into `repo`, commit them all, return the commit id."""
+    for name, content in files.items():
+        path = repo / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", message)
+    return git(repo, "rev-parse", "HEAD")

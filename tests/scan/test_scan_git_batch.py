@@ -10,26 +10,13 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pytest import MonkeyPatch
-from scan_helpers import fake, git
+from scan_helpers import commit, fake, git
 
 from secretwarden.scan import runner
 from secretwarden.scan.config import ScanOptions
 from secretwarden.scan.engine import get_engine
 from secretwarden.scan.runner import run_scan
 from secretwarden.scan.sources import git_changes
-
-
-def _commit(repo: Path, files: dict[str, str | bytes], message: str) -> str:
-    for name, content in files.items():
-        path = repo / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", message)
-    return git(repo, "rev-parse", "HEAD")
 
 
 def _encoded_token(seed: int) -> str:
@@ -86,9 +73,9 @@ def test_a_secret_at_the_end_of_a_file_without_newline_is_found_inside_a_batch(r
     """The last run of a change ends without a newline: its candidate must stay with it, not
     slide to the next change of the batch."""
     files: dict[str, str | bytes] = {f"m{i}.py": f"value = {i}\n" for i in range(6)}
-    _commit(repo, files, "start")
+    commit(repo, files, "start")
     edited: dict[str, str | bytes] = {f"m{i}.py": f"value = {i}\nblob = {_encoded_token(43 + i)}" for i in range(6)}
-    leak = _commit(repo, edited, "edit")
+    leak = commit(repo, edited, "edit")
     found = run_scan(ScanOptions(target=str(repo), mode="git", use_cache=False)).findings
     assert sorted((f.path, f.commit, f.line, f.decoded) for f in found) == [
         (f"m{i}.py", leak, 2, "base64") for i in range(6)]
@@ -98,7 +85,7 @@ def test_a_file_moved_whole_is_not_read_again(repo: Path) -> None:
     """A move is a delete and an add of the same blob in one commit: nothing in it is new.
     Decoded values (which a substring test of the old file cannot recognise) and binary
     files included: they are reported and noted where they first appeared."""
-    first = _commit(repo, {"a/config.py": f"NAME = 'svc'\nBLOB = '{_encoded_token(50)}'\n",
+    first = commit(repo, {"a/config.py": f"NAME = 'svc'\nBLOB = '{_encoded_token(50)}'\n",
                            "a/logo.bin": b"\x00\x01binary" * 10}, "add")
     git(repo, "mv", "a", "b")
     git(repo, "commit", "-qm", "move")
@@ -116,7 +103,7 @@ def test_findings_do_not_depend_on_how_the_changes_are_shared_out(repo: Path, mo
             files[f"f{i % 7}.py"] += f"TOKEN = '{fake('ghp_{alnum:36}', seed=60 + i)}'\n"
         if i % 13 == 5:
             files[f"bin{i}.dat"] = b"\x00" * 20
-        _commit(repo, files, f"c{i}")
+        commit(repo, files, f"c{i}")
     git(repo, "mv", "f1.py", "g1.py")
     git(repo, "commit", "-qm", "move")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scan_helpers import fake, git
+from scan_helpers import commit, fake, git
 
 from secretwarden.scan.config import ScanOptions
 from secretwarden.scan.runner import run_scan
@@ -63,15 +63,6 @@ def test_runs_far_apart_in_a_long_file_are_cut_apart() -> None:
     assert len(hunks) == 3 and sum(n1 - n0 for _o0, _o1, n0, n1 in hunks) < 100
 
 
-def _commit(repo: Path, files: dict[str, str], message: str) -> str:
-    for name, content in files.items():
-        path = repo / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", message)
-    return git(repo, "rev-parse", "HEAD")
-
 
 def _found(repo: Path) -> list[tuple[str, str | None, int]]:
     result = run_scan(ScanOptions(target=str(repo), mode="git", use_cache=False))
@@ -80,9 +71,9 @@ def _found(repo: Path) -> list[tuple[str, str | None, int]]:
 
 def test_a_cherry_pick_is_reported_on_every_branch_that_received_it(repo: Path) -> None:
     """Both commits carry the same blob pair at the same path: the pair is read once, reported twice."""
-    _commit(repo, {"app.py": "a = 1\n"}, "start")
+    commit(repo, {"app.py": "a = 1\n"}, "start")
     git(repo, "branch", "stable")
-    leak = _commit(repo, {"app.py": f"a = 1\nTOKEN = '{fake('ghp_{alnum:36}', seed=20)}'\n"}, "leak")
+    leak = commit(repo, {"app.py": f"a = 1\nTOKEN = '{fake('ghp_{alnum:36}', seed=20)}'\n"}, "leak")
     git(repo, "checkout", "-q", "stable")
     git(repo, "cherry-pick", "-x", leak)
     picked = git(repo, "rev-parse", "HEAD")
@@ -92,18 +83,18 @@ def test_a_cherry_pick_is_reported_on_every_branch_that_received_it(repo: Path) 
 
 def test_edits_at_both_ends_of_a_long_file_report_the_right_line(repo: Path) -> None:
     body = "".join(f"value_{i} = {i}\n" for i in range(4000))
-    _commit(repo, {"settings.py": body}, "start")
+    commit(repo, {"settings.py": body}, "start")
     lines = body.splitlines(keepends=True)
     lines.insert(2500, f"TOKEN = '{fake('ghp_{alnum:36}', seed=21)}'\n")
-    leak = _commit(repo, {"settings.py": "# top\n" + "".join(lines) + "# bottom\n"}, "edit")
+    leak = commit(repo, {"settings.py": "# top\n" + "".join(lines) + "# bottom\n"}, "edit")
     assert _found(repo) == [("settings.py", leak, 2502)]
 
 
 def test_a_secret_moved_between_files_is_reported_where_it_first_appeared(repo: Path) -> None:
     token = fake("ghp_{alnum:36}", seed=22)
-    first = _commit(repo, {"a/config.py": f"NAME = 'svc'\nTOKEN = '{token}'\n", "b/other.py": "x = 1\n"}, "add")
+    first = commit(repo, {"a/config.py": f"NAME = 'svc'\nTOKEN = '{token}'\n", "b/other.py": "x = 1\n"}, "add")
     # one commit moves the line to another file and edits files that keep the common word 'svc'
-    _commit(repo, {"a/config.py": "NAME = 'svc'\n", "b/other.py": f"x = 1\nTOKEN = '{token}'\n"}, "move")
+    commit(repo, {"a/config.py": "NAME = 'svc'\n", "b/other.py": f"x = 1\nTOKEN = '{token}'\n"}, "move")
     assert _found(repo) == [("a/config.py", first, 2)]
     # a cached re-scan re-reads only the paths with findings, and still sees the move
     for _ in range(2):
@@ -115,8 +106,8 @@ def test_a_submodule_pointer_is_not_read_as_a_file(repo: Path, tmp_path: Path) -
     sub = tmp_path / "sub"
     sub.mkdir()
     git(sub, "init", "-q", "-b", "main")
-    _commit(sub, {"README": "sub\n"}, "sub")
-    _commit(repo, {"README": "top\n"}, "top")
+    commit(sub, {"README": "sub\n"}, "sub")
+    commit(repo, {"README": "top\n"}, "top")
     subprocess.run(["git", "-C", str(repo), "-c", "protocol.file.allow=always", "submodule", "add", "-q",
                     str(sub), "vendor/sub"], check=True, capture_output=True)
     git(repo, "commit", "-qm", "submodule")

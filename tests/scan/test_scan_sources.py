@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
-from scan_helpers import fake, git, run_warden
+from scan_helpers import commit, fake, git, run_warden
 
 from secretwarden.scan.config import ScanOptions
 from secretwarden.scan.model import Notice
@@ -160,18 +159,6 @@ def test_staged_reports_only_added_lines(repo: Path) -> None:
 # --- history engine: paths, refs, merges, cache ------------------------------------------------
 
 
-def _commit(repo: Path, files: Mapping[str, str | bytes], message: str) -> str:
-    for name, content in files.items():
-        path = repo / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", message)
-    return git(repo, "rev-parse", "HEAD")
-
 
 def _git_scan(repo: Path, **kw: object) -> list[tuple[str, str | None, str]]:
     result = run_scan(ScanOptions(target=str(repo), mode="git", use_cache=False, **kw))  # type: ignore[arg-type]
@@ -185,8 +172,8 @@ def test_history_finds_every_rule_example_like_the_tree_scan(repo: Path) -> None
 
     files = {f"examples/{rule.id}.txt": "".join(fake(t, seed=4) + "\n" for t in rule.must_match)
              for rule in all_rules() if rule.must_match}
-    _commit(repo, {"README": "x\n"}, "start")
-    _commit(repo, files, "examples")
+    commit(repo, {"README": "x\n"}, "start")
+    commit(repo, files, "examples")
     tree = run_scan(ScanOptions(target=str(repo), honour_ignore=False))
     history = run_scan(ScanOptions(target=str(repo), mode="git", use_cache=False))
     assert tree.findings
@@ -195,7 +182,7 @@ def test_history_finds_every_rule_example_like_the_tree_scan(repo: Path) -> None
 
 
 def test_git_paths_restrict_history(repo: Path) -> None:
-    _commit(repo, {"svc/a/app.env": f"TOKEN={fake('ghp_{alnum:36}', seed=1)}\n",
+    commit(repo, {"svc/a/app.env": f"TOKEN={fake('ghp_{alnum:36}', seed=1)}\n",
                    "svc/b/app.env": f"TOKEN={fake('ghp_{alnum:36}', seed=2)}\n",
                    "gone/old.env": f"TOKEN={fake('ghp_{alnum:36}', seed=3)}\n"}, "all")
     git(repo, "rm", "-rq", "gone")
@@ -212,12 +199,12 @@ def test_git_paths_restrict_history(repo: Path) -> None:
 
 
 def test_since_covers_every_ref_not_reachable_from_rev(repo: Path) -> None:
-    _commit(repo, {"a.txt": "a\n"}, "a")
-    old = _commit(repo, {"old.env": f"KEY={fake('sk_live_{alnum:24}', seed=1)}\n"}, "before")
+    commit(repo, {"a.txt": "a\n"}, "a")
+    old = commit(repo, {"old.env": f"KEY={fake('sk_live_{alnum:24}', seed=1)}\n"}, "before")
     git(repo, "checkout", "-qb", "feature")
-    side = _commit(repo, {"side.env": f"KEY={fake('sk_live_{alnum:24}', seed=2)}\n"}, "side")
+    side = commit(repo, {"side.env": f"KEY={fake('sk_live_{alnum:24}', seed=2)}\n"}, "side")
     git(repo, "checkout", "-q", "main")
-    new = _commit(repo, {"new.env": f"KEY={fake('sk_live_{alnum:24}', seed=3)}\n"}, "after")
+    new = commit(repo, {"new.env": f"KEY={fake('sk_live_{alnum:24}', seed=3)}\n"}, "after")
     got = _git_scan(repo, since=old)
     assert [(p, c) for p, c, _ in got] == sorted([("new.env", new), ("side.env", side)])
     assert [p for p, _, _ in _git_scan(repo, since=old, branch="main")] == ["new.env"]
@@ -226,29 +213,29 @@ def test_since_covers_every_ref_not_reachable_from_rev(repo: Path) -> None:
 
 
 def test_evil_merge_is_found_and_clean_merges_report_nothing_twice(repo: Path) -> None:
-    _commit(repo, {"app.py": "a = 1\nb = 2\n"}, "start")
+    commit(repo, {"app.py": "a = 1\nb = 2\n"}, "start")
     git(repo, "checkout", "-qb", "side")
-    side = _commit(repo, {"app.py": f"a = 1\nb = 2\nSIDE = '{fake('ghp_{alnum:36}', seed=1)}'\n"}, "side")
+    side = commit(repo, {"app.py": f"a = 1\nb = 2\nSIDE = '{fake('ghp_{alnum:36}', seed=1)}'\n"}, "side")
     git(repo, "checkout", "-q", "main")
-    _commit(repo, {"app.py": "z = 0\na = 1\nb = 2\n"}, "main edit")
+    commit(repo, {"app.py": "z = 0\na = 1\nb = 2\n"}, "main edit")
     subprocess_env_merge = ["merge", "-q", "--no-ff", "--no-commit", "side"]
     git(repo, *subprocess_env_merge)
     evil = fake("xoxb-{digits:12}-{digits:13}-{alnum:24}", seed=2)
     merged = (repo / "app.py").read_text() + f"EVIL = '{evil}'\n"
-    merge = _commit(repo, {"app.py": merged}, "merge side")
+    merge = commit(repo, {"app.py": merged}, "merge side")
     assert _git_scan(repo) == sorted([("app.py", side, "github-token"), ("app.py", merge, "slack-token")])
 
 
 def test_cached_rescan_reads_only_new_commits_and_reports_the_same(repo: Path) -> None:
     for i in range(5):
-        _commit(repo, {f"f{i}.txt": f"line {i}\n"}, f"c{i}")
+        commit(repo, {f"f{i}.txt": f"line {i}\n"}, f"c{i}")
     token = fake("ghp_{alnum:36}", seed=5)
-    leak = _commit(repo, {"leak.env": f"TOKEN={token}\n"}, "leak")
+    leak = commit(repo, {"leak.env": f"TOKEN={token}\n"}, "leak")
     env = {"WARDEN_SCAN_DEBUG": "1"}
     first = run_warden("scan", "--git", str(repo), "--format", "json", env=env)
     assert b"6 commits in range, 0 from the cache" in first.stderr
     for i in range(3):
-        _commit(repo, {f"g{i}.txt": f"more {i}\n"}, f"d{i}")
+        commit(repo, {f"g{i}.txt": f"more {i}\n"}, f"d{i}")
     second = run_warden("scan", "--git", str(repo), "--format", "json", env=env)
     # the 5 clean commits are skipped; the leak (a commit with a finding) is read again, at its path only
     assert b"9 commits in range, 5 from the cache, 3 read, 1 read again at 1 paths" in second.stderr
@@ -265,8 +252,8 @@ def test_cached_rescan_reads_only_new_commits_and_reports_the_same(repo: Path) -
 def test_tampered_cache_is_a_miss_never_a_skip(repo: Path) -> None:
     import os
 
-    _commit(repo, {"a.txt": "a\n"}, "a")
-    leak = _commit(repo, {"leak.env": f"TOKEN={fake('ghp_{alnum:36}', seed=6)}\n"}, "leak")
+    commit(repo, {"a.txt": "a\n"}, "a")
+    leak = commit(repo, {"leak.env": f"TOKEN={fake('ghp_{alnum:36}', seed=6)}\n"}, "leak")
     run_scan(ScanOptions(target=str(repo), mode="git"))
     cache_files = list((Path(os.environ["WARDEN_CACHE_DIR"]) / "scan-history").glob("*.commits"))
     assert len(cache_files) == 1
@@ -288,7 +275,7 @@ def test_tampered_cache_is_a_miss_never_a_skip(repo: Path) -> None:
 
 def test_undecodable_bytes_are_reported_the_same_way_in_every_mode(repo: Path) -> None:
     data = b"caf\xe9 = 1\ntoken = " + fake("ghp_{alnum:36}", seed=7).encode() + b"\n"
-    _commit(repo, {"README": "x\n"}, "start")
+    commit(repo, {"README": "x\n"}, "start")
     (repo / "latin1.txt").write_bytes(data)
     git(repo, "add", "latin1.txt")
     staged = run_scan(ScanOptions(target=str(repo), mode="staged"))
@@ -321,8 +308,8 @@ def test_directory_and_single_file_treat_binary_and_skipped_files_the_same(tmp_p
 
 def test_history_judges_binary_by_content_not_by_attributes(repo: Path) -> None:
     token = fake("ghp_{alnum:36}", seed=9)
-    _commit(repo, {".gitattributes": "*.env -diff\n", "blob.bin": b"\0\x01binary\n"}, "attrs")
-    leak = _commit(repo, {"prod.env": f"TOKEN={token}\n"}, "leak behind -diff")
+    commit(repo, {".gitattributes": "*.env -diff\n", "blob.bin": b"\0\x01binary\n"}, "attrs")
+    leak = commit(repo, {"prod.env": f"TOKEN={token}\n"}, "leak behind -diff")
     result = run_scan(ScanOptions(target=str(repo), mode="git", use_cache=False))
     assert [(f.path, f.commit) for f in result.findings] == [("prod.env", leak)]
     assert [(n.path, n.reason) for n in result.notices] == [("blob.bin", "binary content (NUL bytes): skipped")]
@@ -330,11 +317,11 @@ def test_history_judges_binary_by_content_not_by_attributes(repo: Path) -> None:
 
 def test_a_moved_file_does_not_report_its_secrets_again(repo: Path) -> None:
     token = fake("ghp_{alnum:36}", seed=10)
-    added = _commit(repo, {"old/settings.py": f"DEBUG = 1\nTOKEN = '{token}'\n"}, "add")
+    added = commit(repo, {"old/settings.py": f"DEBUG = 1\nTOKEN = '{token}'\n"}, "add")
     git(repo, "mv", "old", "new")
     git(repo, "commit", "-qm", "move")
     (repo / "new" / "copy.py").write_text(f"TOKEN = '{token}'\n")
-    copied = _commit(repo, {}, "copy without removing")
+    copied = commit(repo, {}, "copy without removing")
     assert _git_scan(repo) == sorted([("new/copy.py", copied, "github-token"),
                                       ("old/settings.py", added, "github-token")])
 
@@ -345,9 +332,9 @@ def test_an_oversized_change_is_skipped_with_a_notice_and_memory_stays_bounded(
 
     from secretwarden.scan.sources import git_diff
 
-    first = _commit(repo, {"big.txt": "".join(f"line {i} of filler text\n" for i in range(5000)),
+    first = commit(repo, {"big.txt": "".join(f"line {i} of filler text\n" for i in range(5000)),
                            "small.env": f"TOKEN={fake('ghp_{alnum:36}', seed=11)}\n"}, "big")
-    second = _commit(repo, {"other.env": f"TOKEN={fake('ghp_{alnum:36}', seed=12)}\n"}, "later")
+    second = commit(repo, {"other.env": f"TOKEN={fake('ghp_{alnum:36}', seed=12)}\n"}, "later")
     monkeypatch.setattr(git_diff, "BLOCK", 4096)
     oversized: list[tuple[str, str]] = []
     errors: list[str] = []
@@ -360,15 +347,15 @@ def test_an_oversized_change_is_skipped_with_a_notice_and_memory_stays_bounded(
 
 
 def test_history_reuse_never_crosses_rule_selections(repo: Path) -> None:
-    _commit(repo, {"app.env": f"TOKEN={fake('ghp_{alnum:36}', seed=13)}\n"}, "leak")
+    commit(repo, {"app.env": f"TOKEN={fake('ghp_{alnum:36}', seed=13)}\n"}, "leak")
     assert [r for _, _, r in _git_scan(repo)] == ["github-token"]
     assert "github-token" not in [r for _, _, r in _git_scan(repo, disabled_rules=frozenset({"github-token"}))]
     assert [r for _, _, r in _git_scan(repo)] == ["github-token"]
 
 
 def test_scans_of_different_paths_keep_their_own_cache(repo: Path) -> None:
-    _commit(repo, {"a/x.txt": "x\n", "b/y.txt": "y\n"}, "one")
-    _commit(repo, {"a/x.txt": "x2\n"}, "two")
+    commit(repo, {"a/x.txt": "x\n", "b/y.txt": "y\n"}, "one")
+    commit(repo, {"a/x.txt": "x2\n"}, "two")
     env = {"WARDEN_SCAN_DEBUG": "1"}
     for _ in range(2):
         run_warden("scan", "--git", str(repo), env=env)
