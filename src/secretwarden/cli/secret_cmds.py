@@ -19,7 +19,6 @@ from secretwarden.cli.common import (
 )
 from secretwarden.ops import secrets as ops
 from secretwarden.slots import parse_slot_name
-from secretwarden.stores.base import SecretValue
 
 name_argument = click.argument("name", metavar="NAMESPACE/KEY")
 versions_option = click.option(
@@ -50,7 +49,6 @@ def set_(ctx: click.Context, name: str, env: str, instance: str | None, value_fl
     with workspace(ctx, "set") as ws:
         slot = ops.resolve_slot(ws, env, ns, key, instance, undeclared_ok=undeclared)
         value = read_value(from_flag=value_flag, prompt_name=slot.label())
-        _refuse_uninjectable(slot.key, value)
         result = ops.set_secret(ws, slot, value, allow_invalid=allow_invalid)
     click.echo(f"{slot.label()}: wrote version {result.version}")
 
@@ -71,19 +69,6 @@ def get(ctx: click.Context, name: str, env: str, instance: str | None, version: 
     sys.stdout.flush()
     sys.stdout.buffer.write(value.reveal().encode("utf-8", "surrogateescape") + b"\n")
     sys.stdout.flush()
-
-
-def _refuse_uninjectable(key: str, value: SecretValue) -> None:
-    """A value `warden run` could never hand to a service is refused before it is stored."""
-    from secretwarden.errors import InputError
-    from secretwarden.stores.storable import unstorable_reason
-
-    problem = unstorable_reason(key, value.reveal())
-    if problem is not None:
-        raise InputError(
-            f"the value for {key} {problem}; nothing was written",
-            hint="docs/runtime.md lists the size limits of each backend and target",
-        )
 
 
 @click.command()

@@ -25,6 +25,7 @@ from secretwarden.stores.base import (
     WriteRequest,
     WriteResult,
 )
+from secretwarden.stores.storable import refuse_unstorable
 
 T = TypeVar("T")
 
@@ -104,6 +105,9 @@ def set_secret(
     allow_invalid: bool = False,
     cas: int | None = None,
 ) -> WriteResult:
+    # A value `run` could never hand to a service is refused first, before the format check
+    # and the audit entry (the write request would refuse it too, after both).
+    refuse_unstorable(slot, value.reveal())
     with audited(ws, command=ws.command or "set", **slot_fields(slot)) as extra:
         stamp = stamp_for(ws, slot, value)
         if stamp is not None and stamp.problems and not allow_invalid:
