@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from secretwarden.cli.common import echo_json, env_option, instance_option, workspace
-from secretwarden.errors import EXIT_POLICY, EXIT_STORE, UsageError
+from secretwarden.errors import EXIT_POLICY, UsageError
 
 
 @click.command()
@@ -39,10 +39,9 @@ def status(ctx: click.Context, envs: tuple[str, ...], service: str | None, fmt: 
     else:
         click.echo(render.status_table(report, verbose=verbose))
     if report.unreachable:  # the report is incomplete: a store problem, whatever the rest says
-        click.echo(f"warden: error: not checked: {', '.join(report.unreachable)}; their store did not answer", err=True)
-        click.echo("hint: `warden status --env ENV` reports one environment; check the store's address and "
-                   "credentials for the others", err=True)
-        return EXIT_STORE
+        from secretwarden.cli.partial import not_checked
+
+        return not_checked(report.unreachable, "warden status --env ENV")
     return 0 if report.ok else EXIT_POLICY
 
 
