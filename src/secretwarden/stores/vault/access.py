@@ -97,7 +97,7 @@ def _listing_rules(layout: VaultLayout, env: str, caps: str) -> list[str]:
 
 
 def _groups(layout: VaultLayout, paths: Iterable[str]) -> list[str]:
-    """The group documents (store.py, meta.py) holding the records of these one-key paths."""
+    """The group documents (path_writes.py, meta.py) holding the records of these one-key paths."""
     found = {join(layout.warden_base, "keys", g[0]) for p in paths if (g := layout.key_group(p))}
     return sorted(found)
 

@@ -9,7 +9,7 @@ there when the group document is full), always wins. See docs/vault.md "What war
 and meta.py for the encoding.
 
 This module holds what a group read found and the steps that need no server; the requests
-(and their retries) stay in store.py.
+(and their retries) are in reading.py and path_writes.py.
 """
 
 from __future__ import annotations
