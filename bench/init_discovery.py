@@ -22,13 +22,14 @@ import subprocess
 import sys
 import sysconfig
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / ".work"
 FILLER = "\n".join(f"value_{i} = compute({i})  # ordinary code line" for i in range(40))
 
-KINDS = {
+KINDS: dict[str, Callable[[int, int], str]] = {
     "app.py": lambda s, i: f'import os\nA = os.environ["S{s}_DB_PASSWORD_{i}"]\n{FILLER}\nB = os.getenv("S{s}_TTL_{i}")\n',
     "index.ts": lambda s, i: f"const k = process.env.S{s}_API_KEY_{i};\n{FILLER}\nconst {{ S{s}_URL_{i} }} = process.env;\n",
     "main.go": lambda s, i: f'package main\nimport "os"\nvar t = os.Getenv("S{s}_TOKEN_{i}")\n{FILLER}\n',
@@ -68,12 +69,12 @@ def copy_site_packages(root: Path) -> int:
     return sum(1 for p in root.rglob("*") if p.is_file())
 
 
-def median_time(fn: object, runs: int, clock: object = time.perf_counter) -> float:
+def median_time(fn: Callable[..., object], runs: int, clock: Callable[[], float] = time.perf_counter) -> float:
     times = []
     for _ in range(runs):
-        start = clock()  # type: ignore[operator]
-        fn()  # type: ignore[operator]
-        times.append(clock() - start)  # type: ignore[operator]
+        start = clock()
+        fn()
+        times.append(clock() - start)
     return statistics.median(times)
 
 

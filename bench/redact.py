@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -151,7 +152,7 @@ services:
 
 def bench_settings() -> list[tuple[str, str]]:
     folder = Path(tempfile.mkdtemp(prefix="warden-bench-"))
-    kinds = [
+    kinds: list[tuple[str, Callable[[], str]]] = [
         ("{min_length: 16}", lambda: secrets.token_urlsafe(24)),
         ("{format: hex}", lambda: secrets.token_hex(16)),
         ("{sensitive: false, format: duration}", lambda: "15m"),

@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -87,7 +88,7 @@ def main() -> None:
             base_scan = scan + [arg for rule_id in dropped for arg in ("--disable-rule", rule_id)]
             base_env = head_env
             label = f"this code without the {len(dropped)} rules tagged {args.without_tag}"
-        runs = {
+        runs: dict[str, Callable[[], tuple[float, float]]] = {
             "warden base": lambda: timed(base_scan, base_env),
             "warden head": lambda: timed(scan, head_env),
             "gitleaks": lambda: timed([gitleaks_binary(), "dir", str(args.tree), "--no-banner", "--report-format",

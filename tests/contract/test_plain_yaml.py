@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -98,7 +101,7 @@ def test_fast_result_equals_libyaml_or_steps_aside(text: str) -> None:
     assert yaml.safe_load(text) is not None or fast is None
 
 
-def _render(node: object, indent: int, draw: st.DrawFn) -> list[str]:
+def _render(node: object, indent: int, draw: Callable[[st.SearchStrategy[Any]], Any]) -> list[str]:
     pad = " " * indent
     lines: list[str] = []
     if isinstance(node, dict):

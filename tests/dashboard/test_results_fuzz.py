@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 from pathlib import Path
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -35,4 +36,5 @@ def test_any_results_document_is_read_or_refused(commerce_env: Project, tmp_path
     with Workspace.load(commerce_env.contract, clock=fixed_now) as ws:
         for which in ("scan_results", "lint_results"):
             with contextlib.suppress(InputError):
-                build_guardrails(ws, **{which: results})
+                options: dict[str, Any] = {which: results}
+                build_guardrails(ws, **options)

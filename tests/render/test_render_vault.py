@@ -28,7 +28,8 @@ def offline(**extra: str) -> dict[str, str]:
 
 
 def schema(version: str) -> dict[str, Any]:
-    return json.loads((SCHEMAS / f"externalsecret.{version}.schema.json").read_text())
+    loaded: dict[str, Any] = json.loads((SCHEMAS / f"externalsecret.{version}.schema.json").read_text())
+    return loaded
 
 
 def unknown_fields(doc: Any, sch: dict[str, Any], where: str = "") -> list[str]:

@@ -57,12 +57,12 @@ def test_vault_environments_show_the_real_kv_path_and_field(tmp_path: Path) -> N
     text = text.replace("  dev: {}\n  prod: {production: true}\n", "  dev: {store: local}\n  prod: {store: vault, production: true}\n")
     (tmp_path / "warden.yaml").write_text(text)
     contract = load_contract(tmp_path / "warden.yaml", use_cache=False).contract
-    api = render_section(contract, "api")  # type: ignore[arg-type]
+    api = render_section(contract, "api")
     # prod's value lives in the k3s secret of the namespace, as a field; dev keeps the contract path
     assert "| `API_TOKEN` | yes | `/services/api/API_TOKEN` (dev); `secret/k3s/api` field `API_TOKEN` (prod) |" in api
     assert "`secret/k3s/shared` field `DATABASE_URL` (prod)" in api
     assert "- Store paths: `secret/k3s/api`, `secret/k3s/shared`, `/services/api` (namespace `api`)" in api
-    shop = render_section(contract, "shop")  # type: ignore[arg-type]
+    shop = render_section(contract, "shop")
     assert "`secret/k3s/@{instance}/shop` field `SHOP_KEY` (prod)" in shop
 
 
@@ -70,6 +70,6 @@ def test_one_vault_store_for_every_environment_writes_env_as_a_placeholder(tmp_p
     store = "stores:\n  vault: {backend: vault, options: {layout: per-key, path_prefix: shop}}\n"
     (tmp_path / "warden.yaml").write_text(MINIMAL_CONTRACT.replace("namespaces:\n", store + "namespaces:\n", 1))
     contract = load_contract(tmp_path / "warden.yaml", use_cache=False).contract
-    api = render_section(contract, "api")  # type: ignore[arg-type]
+    api = render_section(contract, "api")
     assert "| `API_TOKEN` | yes | `secret/shop/{env}/api/API_TOKEN` field `API_TOKEN` | dev, prod |" in api
     assert "(namespace `api`)" not in api

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from scan_helpers import git
+
+from tests.scan.scan_helpers import git
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from scan_helpers import fake, git, run_warden
+
+from tests.scan.scan_helpers import fake, git, run_warden
 
 
 @pytest.fixture

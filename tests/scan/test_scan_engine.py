@@ -7,11 +7,11 @@ from urllib.parse import quote
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from scan_helpers import fake
 
 from secretwarden.scan import decode
 from secretwarden.scan.engine import get_engine
 from secretwarden.scan.runner import scan_bytes
+from tests.scan.scan_helpers import fake
 
 FILLER = st.text(alphabet=st.sampled_from(list("abc xyz_=.;:(){}\n\t-")), max_size=3000)
 

@@ -12,12 +12,12 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scan_helpers import fake
 
 from secretwarden.paths import cache_dir
 from secretwarden.scan import decode
 from secretwarden.scan.engine import MAX_LINE, Engine, _char_offsets
 from secretwarden.scan.sources.files import iter_files
+from tests.scan.scan_helpers import fake
 
 
 def _cached_databases() -> list[Path]:

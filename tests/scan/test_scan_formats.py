@@ -7,11 +7,10 @@ import base64
 import json
 from pathlib import Path
 
-from scan_helpers import fake, run_warden
-
 from secretwarden.scan import formats
 from secretwarden.scan.engine import get_engine
 from secretwarden.scan.formats import kubernetes, notebook
+from tests.scan.scan_helpers import fake, run_warden
 
 
 def _found(text: str, path: str) -> list[tuple[str, int]]:

@@ -10,13 +10,13 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pytest import MonkeyPatch
-from scan_helpers import commit, fake, git
 
 from secretwarden.scan import runner
 from secretwarden.scan.config import ScanOptions
 from secretwarden.scan.engine import get_engine
 from secretwarden.scan.runner import run_scan
 from secretwarden.scan.sources import git_changes
+from tests.scan.scan_helpers import commit, fake, git
 
 
 def _encoded_token(seed: int) -> str:
@@ -98,9 +98,10 @@ def test_findings_do_not_depend_on_how_the_changes_are_shared_out(repo: Path, mo
     """Two worker processes, each file's chain of versions cut across shares: the
     same findings, notices and attribution as one process reading everything."""
     for i in range(40):
-        files: dict[str, str | bytes] = {f"f{i % 7}.py": "".join(f"v{j} = {j}\n" for j in range(i + 1))}
+        text = "".join(f"v{j} = {j}\n" for j in range(i + 1))
         if i % 9 == 4:
-            files[f"f{i % 7}.py"] += f"TOKEN = '{fake('ghp_{alnum:36}', seed=60 + i)}'\n"
+            text += f"TOKEN = '{fake('ghp_{alnum:36}', seed=60 + i)}'\n"
+        files: dict[str, str | bytes] = {f"f{i % 7}.py": text}
         if i % 13 == 5:
             files[f"bin{i}.dat"] = b"\x00" * 20
         commit(repo, files, f"c{i}")

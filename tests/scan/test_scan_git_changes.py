@@ -8,11 +8,11 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scan_helpers import commit, fake, git
 
 from secretwarden.scan.config import ScanOptions
 from secretwarden.scan.runner import run_scan
 from secretwarden.scan.sources import git_changes
+from tests.scan.scan_helpers import commit, fake, git
 
 _LINES = st.lists(st.sampled_from([b"", b"x", b"alpha beta gamma delta epsilon", b"password: hunter",
                                    b"a longer line that repeats in many files of a repository"]), max_size=80)

@@ -6,8 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from scan_helpers import fake, git, run_warden
+
 from tests.findings.test_paths import uris_resolve
+from tests.scan.scan_helpers import fake, git, run_warden
 
 
 @pytest.fixture

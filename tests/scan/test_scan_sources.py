@@ -6,12 +6,12 @@ import os
 from pathlib import Path
 
 import pytest
-from scan_helpers import commit, fake, git, run_warden
 
 from secretwarden.scan.config import ScanOptions
 from secretwarden.scan.model import Notice
 from secretwarden.scan.runner import run_scan
 from secretwarden.scan.sources.files import iter_files
+from tests.scan.scan_helpers import commit, fake, git, run_warden
 
 
 def _rules(result: object) -> list[tuple[str, str]]:

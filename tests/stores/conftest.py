@@ -57,7 +57,7 @@ def vault_factory(tmp: Path, clock: Clock, layout_name: str = "per-namespace") -
     from tests.vault_server import shared_server
 
     server = shared_server()
-    layout = VaultLayout(prefix="t" + secrets.token_hex(6), layout=layout_name)  # type: ignore[arg-type]
+    layout = VaultLayout(prefix="t" + secrets.token_hex(6), layout=layout_name)
     conn = Connection(server.address, auth={"method": "token", "token_env": "WARDEN_TEST_VAULT_TOKEN"})
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("WARDEN_TEST_VAULT_TOKEN", server.root_token)

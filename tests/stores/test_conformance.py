@@ -118,5 +118,5 @@ def test_same_value_same_fingerprint_across_slots(secret_store: SecretStore) -> 
     value = make_canary()
     put(secret_store, A, value)
     put(secret_store, SlotRef("prod", "api", "TOKEN"), value)
-    fps = {m.slot.env: m.current.fingerprint for m in secret_store.list_meta() if m.current}  # type: ignore[union-attr]
+    fps = {m.slot.env: m.current.fingerprint for m in secret_store.list_meta() if m.current}
     assert fps["dev"] == fps["prod"]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import MINIMAL_CONTRACT, make_canary, run_warden
+from tests.conftest import MINIMAL_CONTRACT, Result, make_canary, run_warden
 from tests.vault_server import VaultServer, start_server
 
 pytestmark = pytest.mark.vault
@@ -36,7 +36,7 @@ def vproject(tmp_path: Path, vault_server: VaultServer) -> Iterator[tuple[Path, 
     yield contract, vault_server.env(), prefix
 
 
-def w(contract: Path, env: dict[str, str], *args: str, input: str | None = None) -> object:
+def w(contract: Path, env: dict[str, str], *args: str, input: str | None = None) -> Result:
     return run_warden("--contract", contract, *args, env=env, input=input)
 
 
@@ -387,11 +387,11 @@ def test_path_override_is_honoured(tmp_path: Path, vault_server: VaultServer) ->
 def test_status_reads_each_path_once(vproject, vault_server: VaultServer) -> None:  # type: ignore[no-untyped-def]
     contract, env, prefix = vproject
     r = w(contract, env, "bootstrap", "--env", "dev", "--format", "json")
-    assert r.returncode == 0, r.output  # type: ignore[attr-defined]
+    assert r.returncode == 0, r.output
     time.sleep(0.3)  # the audit device writes asynchronously; this only orders the mark after it
     mark = vault_server.audit_mark()
     r = w(contract, env, "status", "--env", "dev")
-    assert r.returncode in (0, 1), r.output  # type: ignore[attr-defined]
+    assert r.returncode in (0, 1), r.output
     reads: list[str] = []
     for _ in range(50):  # until the audit log has caught up with the command (bounded)
         time.sleep(0.1)

@@ -164,7 +164,7 @@ def test_github_actions_source_asks_the_runtime_for_the_audience(
     contract, key, _ = jwt_setup
     text = contract.read_text().replace("jwt_env: WARDEN_TEST_ID_TOKEN", f"jwt_source: github-actions, audience: {AUDIENCE}")
     contract.write_text(text)
-    handler = type("Service", (_ActionsTokenService,), {
+    handler: type[_ActionsTokenService] = type("Service", (_ActionsTokenService,), {
         "token": mint(key, {"sub": "repo:acme/shop:environment:prod", "repository": "acme/shop"}),
         "bearer": secrets.token_hex(8),
         "audiences": [],

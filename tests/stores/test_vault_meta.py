@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import TYPE_CHECKING, cast
 
 import pytest
 
@@ -19,6 +20,9 @@ from secretwarden.stores.vault.meta import (
     encode_record,
 )
 from tests.conftest import make_canary
+
+if TYPE_CHECKING:
+    from secretwarden.stores.vault.store import VaultStore
 
 
 def record(fields: int, versions: int) -> PathRecord:
@@ -104,7 +108,8 @@ def test_long_history_spills_to_pages_and_reuse_is_still_refused(vault_server: o
         metas = {m.slot: m for m in s.list_meta("dev")}
         assert all([v.version for v in m.versions] == list(range(1, 9)) for m in metas.values())
         assert len(list(vault_server.client().secrets.kv.v2.list_secrets(  # type: ignore[attr-defined]
-            f"{store.layout.warden_base}/history/{store.layout.namespace_path('dev', 'hist')}"
+            f"{cast('VaultStore', store).layout.warden_base}/history/"
+            f"{cast('VaultStore', store).layout.namespace_path('dev', 'hist')}"
         )["data"]["keys"])) >= 1
         with pytest.raises(ReuseRefused):
             s.write_many([WriteRequest(slots[0], SecretValue(first[slots[0]]))], actor="t")

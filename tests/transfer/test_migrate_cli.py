@@ -17,7 +17,7 @@ import pytest
 
 from secretwarden.ops.workspace import Workspace
 from secretwarden.slots import SlotRef
-from tests.conftest import make_canary, run_warden
+from tests.conftest import Result, make_canary, run_warden
 
 CONTRACT = """\
 version: 1
@@ -50,7 +50,7 @@ def contract_text(extra: str = "", bulk: int = 0) -> str:
     return CONTRACT.format(extra=extra, bulk=keys)
 
 
-def w(contract: Path, *args: str, input: str | None = None, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+def w(contract: Path, *args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
     return run_warden("-c", contract, *args, input=input, env=env, timeout=300)
 
 
@@ -68,7 +68,11 @@ def seed(contract: Path, env: dict[str, str] | None = None) -> list[str]:
     return values
 
 
-def histories(contract: Path, store: str, env_vars: dict[str, str] | None = None) -> dict[SlotRef, object]:
+# Per slot: each live version's (fingerprint, time, source), and the compromise mark.
+History = tuple[list[tuple[str | None, dt.datetime, str]], bool]
+
+
+def histories(contract: Path, store: str, env_vars: dict[str, str] | None = None) -> dict[SlotRef, History]:
     old = dict(os.environ)
     os.environ.update(env_vars or {})
     try:
@@ -93,14 +97,14 @@ def test_embedded_to_embedded_carries_history_dates_and_marks(tmp_path: Path) ->
     assert report["ok"] and {s["slot"]: s["copied"] for s in report["slots"]}["dev:api/TOKEN"] == 2
     assert {s["slot"]: s["not_carried"] for s in report["slots"]}["dev:api/GONE"] == 1
     source, target = histories(contract, "local"), histories(contract, "second")
-    for slot, (versions, compromised) in source.items():  # type: ignore[misc]
+    for slot, (versions, compromised) in source.items():
         assert target.get(slot, ([], False)) == (versions, compromised) or not versions, slot
     again = w(contract, "migrate", "--from", "local", "--to", "second", "--format", "json")
     assert sum(s["copied"] for s in json.loads(again.stdout)["slots"]) == 0
     contract.write_text(contract.read_text().replace("dev: {store: local}", "dev: {store: second}"))
     for old in values[:3]:  # earlier versions and the compromised value never come back in the new store
-        slot = "api/TOKEN" if old in values[:2] else "api/OTHER"
-        assert w(contract, "set", slot, "--env", "dev", input=old).returncode != 0
+        key = "api/TOKEN" if old in values[:2] else "api/OTHER"
+        assert w(contract, "set", key, "--env", "dev", input=old).returncode != 0
     rotation = w(contract, "rotation", "status", "--env", "dev", "--format", "json")
     token = next(k for k in json.loads(rotation.stdout)["keys"] if k["key"] == "TOKEN")
     assert token["last_rotated"][:10] == dt.datetime.now(dt.UTC).date().isoformat()
@@ -146,10 +150,10 @@ def test_embedded_to_openbao_survives_sigkill_and_resumes(tmp_path: Path, vault_
         assert any(s["already_there"] for s in report["slots"]), "the second run continued, not restarted"
     source, target = histories(contract, "local"), histories(contract, "vault", env)
     retimed = 0
-    for slot, (versions, compromised) in source.items():  # type: ignore[misc]
+    for slot, (versions, compromised) in source.items():
         if not versions:
             continue
-        got_versions, got_compromised = target[slot]  # type: ignore[misc]
+        got_versions, got_compromised = target[slot]
         assert [v[0] for v in got_versions] == [v[0] for v in versions], slot  # same values, same order
         assert got_compromised == compromised
         # The one write a SIGKILL caught between its KV write and its metadata is adopted by the
