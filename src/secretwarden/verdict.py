@@ -300,10 +300,22 @@ def _legacy_entries(audit_path: str | os.PathLike[str]) -> Iterator[dict[str, An
             yield entry
 
 
+def qualified_incident(store: str, incident_id: str) -> str:
+    """An incident id made unique across the project's stores: `<store>/<id>` (kept as is when it
+    names its store already, or when no store is known). The number stays last, so the
+    register's fold still reads it, and every `incident` command accepts this form."""
+    return incident_id if "/" in incident_id or not store else f"{store}/{incident_id}"
+
+
 def open_incidents(
     indexes: Iterable[Mapping[str, Any]], legacy_audit_path: str | os.PathLike[str] | None = None
 ) -> dict[tuple[str, SlotRef], str]:
-    """(store, slot) -> id of every incident not closed.
+    """(store, slot) -> name of every incident not closed: `<store>/<id>`.
+
+    A gate reads one register head per store, which knows that store's ids but not whether
+    another store holds the same id; naming the store that holds it makes the name unique
+    with no further read (`incident list` shows the short id where it is unique, and accepts
+    this form for any incident).
 
     `indexes` are the heads' indexes of the stores' registers (`fold_incident`);
     `legacy_audit_path` adds a checkout's register from before the stores kept
@@ -315,7 +327,8 @@ def open_incidents(
         for incident_id, where in (index.get("open") or {}).items():
             try:
                 store, env, namespace, key, instance = where
-                found[(str(store), SlotRef(str(env), str(namespace), str(key), instance))] = str(incident_id)
+                name = qualified_incident(str(store), str(incident_id))
+                found[(str(store), SlotRef(str(env), str(namespace), str(key), instance))] = name
             except (TypeError, ValueError):
                 continue  # a damaged head shows up in `audit verify`
     if legacy_audit_path is not None:

@@ -101,7 +101,7 @@ def test_the_register_keeps_only_incidents_not_closed(tmp_path: Path) -> None:
     for e in events:
         journal.append(e)
         index = fold_incident(index, e)
-    expected = {("local", SlotRef("dev", "api", "OTHER")): "INC-0002"}
+    expected = {("local", SlotRef("dev", "api", "OTHER")): "local/INC-0002"}  # named by the store holding it
     assert open_incidents([], audit) == expected  # a checkout's register from before the stores kept it
     assert open_incidents([index]) == expected  # a store's head
     assert index["last"] == 2

@@ -42,6 +42,8 @@ def _state_label(r: RotationRow, now: dt.datetime) -> str:
         return f"due in {r.days_left(now)}d"
     if r.state == "overdue":
         return f"overdue {-(r.days_left(now) or 0)}d"
+    if r.incident is not None:  # named as `run` and `check` name it, a name `incident close` takes
+        return f"{r.state} (incident {r.incident})"
     return r.state
 
 

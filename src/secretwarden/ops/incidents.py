@@ -29,6 +29,7 @@ from secretwarden.ops.secrets import audited, slot_fields
 from secretwarden.ops.workspace import Workspace
 from secretwarden.slots import SlotRef
 from secretwarden.stores.base import JournalHead, MetadataReader
+from secretwarden.verdict import qualified_incident as qualified
 
 
 @dataclass
@@ -94,12 +95,6 @@ def _recorded(ws: Workspace, envs: list[str] | None = None) -> list[Incident]:
     """Fold the register's open/close events into incidents (without store state), of every
     store or of `envs`' stores only (an environment's incidents never wait on another's store)."""
     return _folded(incident_journal(ws).entries(envs))
-
-
-def qualified(store: str, incident_id: str) -> str:
-    """An incident id made unique across the project's stores: `<store>/<id>` (kept as is when it
-    names its store already). The number stays last, so the register's fold still reads it."""
-    return incident_id if "/" in incident_id or not store else f"{store}/{incident_id}"
 
 
 def _folded(entries: list[dict[str, Any]]) -> list[Incident]:
@@ -273,7 +268,7 @@ def open_incident(ws: Workspace, slot: SlotRef, reason: str, *, dry_run: bool = 
             # and a slot opened meanwhile by another machine is refused here too.
             for other, where in (head.index.get("open") or {}).items():
                 if list(where)[1:] == [slot.env, slot.namespace, slot.key, slot.instance]:
-                    raise UsageError(f"{slot.label()} is already under incident {other}")
+                    raise UsageError(f"{slot.label()} is already under incident {qualified(store_name, other)}")
             n = max([int(head.index.get("last") or 0), *elsewhere]) + 1
             return {
                 "event": "open",

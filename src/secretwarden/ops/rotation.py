@@ -32,7 +32,7 @@ from secretwarden.stores.base import (
     WriteRequest,
 )
 from secretwarden.stores.summary import KeySummary, key_summaries
-from secretwarden.verdict import compromise
+from secretwarden.verdict import compromise, qualified_incident
 
 RotationState = Literal["ok", "due", "overdue", "never-rotated", "compromised", "missing", "no-cadence"]
 # States that make `warden rotation status --strict` fail: the secret is past its
@@ -54,6 +54,7 @@ class RotationRow:
     state: RotationState
     version: int | None
     rotations: int  # versions written after the first one
+    incident: str | None = None  # open incident on the key, `<store>/<id>` as the gates name it
 
     @property
     def failing(self) -> bool:
@@ -155,10 +156,10 @@ def rotation_status(
             state, due_at = rotation_state(meta, cadence, now, due_within, incident)
             if meta is None:
                 rows.append(RotationRow(slot, store_name, tuple(services), owner, required, cadence, None, due_at,
-                                        state, None, 0))
+                                        state, None, 0, incident))
             else:
                 rows.append(RotationRow(slot, store_name, tuple(services), owner, required, cadence, meta.written_at,
-                                        due_at, state, meta.version, max(0, meta.versions - 1)))
+                                        due_at, state, meta.version, max(0, meta.versions - 1), incident))
     return RotationReport(ws.loaded.facts.project, now, due_within, rows)
 
 
@@ -262,7 +263,7 @@ def rotate(
         owner=_key_owner(ws, slot),
         reason=reason,
         previous_version=meta.current.version if meta and meta.current else None,
-        incidents=[i.id for i in open_incidents_for(ws, slot)],
+        incidents=[qualified_incident(i.store, i.id) for i in open_incidents_for(ws, slot)],  # as the gates name it
     )
     steps = runbook_steps(ws, slot)
     if dry_run:
