@@ -8,20 +8,32 @@ a format is one entry in `FORMATS`.
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+
+from secretwarden.value_class import FrozenValue
 
 
-class Format(NamedTuple):
+class Format(FrozenValue):
     """A named value format: the pattern a value must match and how to describe it.
 
-    A named tuple, not a dataclass: `warden run`'s fast path loads this module to check
-    values, and a dataclass costs about 0.5 ms of start-up to create (a named tuple a tenth).
+    Written out on `FrozenValue`: `warden run`'s fast path loads this module to check
+    values, and creating a named tuple class under `from __future__ import annotations`
+    costs about 1 ms of start-up (typing compiles each string annotation, `namedtuple`
+    its `__new__`), a dataclass more; a plain class about 0.03 ms.
     """
+
+    _fields = ("name", "pattern", "description", "placeholder")
 
     name: str
     pattern: str
     description: str
     placeholder: str  # clearly non-functional value for .env.example files
+
+    def __init__(self, name: str, pattern: str, description: str, placeholder: str) -> None:
+        d = self.__dict__
+        d["name"] = name
+        d["pattern"] = pattern
+        d["description"] = description
+        d["placeholder"] = placeholder
 
     def matches(self, value: str) -> bool:
         return re.fullmatch(self.pattern, value, flags=re.DOTALL) is not None
