@@ -18,7 +18,7 @@ def test_every_backend_keeps_chained_journals_with_the_open_incidents_in_the_hea
     journal.append(INCIDENTS, writer({"event": "close", "id": "INC-0001", "time": "2026-01-03T00:00:00+00:00"}))
     journal.append(ROTATION, writer({"time": "2026-01-04T00:00:00+00:00", "env": "dev", "reason": "q1"}, ROTATION))
     head = journal.head(INCIDENTS)
-    assert head.seq == 3 and [inc for _where, inc in open_incidents([head.index]).items()] == ["INC-0002"]
+    assert head.seq == 3 and [inc for _where, inc in open_incidents([head.index]).items()] == ["s/INC-0002"]  # named by its store
     assert [e["seq"] for e in journal.entries(INCIDENTS)] == [1, 2, 3]
     assert [e["reason"] for e in journal.entries(ROTATION)] == ["q1"]  # journals are independent
     assert verify_part(journal, INCIDENTS, KEY) == [] and verify_part(journal, ROTATION, KEY) == []

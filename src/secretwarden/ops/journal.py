@@ -47,6 +47,7 @@ from secretwarden.audit.log import (
 )
 from secretwarden.crypto.derive import same
 from secretwarden.errors import (
+    IntegrityError,
     MasterKeyError,
     PermissionDenied,
     StoreError,
@@ -476,7 +477,10 @@ class SharedLog:
             mine = written_here(part.location, self.name)
             dropped = dropped_entries(entries, mine)
             problems = verify_part(part, self.name, key, self.ws.audit, seen=seen, entries=entries, dropped=dropped)
-            head = part.head(self.name)
+            try:
+                head = part.head(self.name)
+            except IntegrityError:  # named by verify_part
+                head = JournalHead(-1, "", {})
             if problems or head.seq or seen:
                 out[f"store `{store_name}` {self.name} journal ({part.location})"] = problems
             if len(dropped) != len(mine):  # found in the journal now: no longer waiting to be seen
@@ -595,7 +599,11 @@ def verify_part(
     problems: list[str] = []
     where = name
     entries = part.entries(name) if entries is None else entries
-    head = part.head(name)
+    try:
+        head = part.head(name)
+    except IntegrityError:  # a head that cannot be read is a finding here, not a stop
+        problems.append(f"{where}: its head is damaged (cannot be read; gates refuse until an append rebuilds it)")
+        head = JournalHead(-1, "", {})
     kid = chain_key_id(key) if key is not None else None
     prev = JOURNAL_GENESIS
     index: dict[str, Any] = {}
@@ -640,7 +648,9 @@ def verify_part(
             mine = anchored
     stored = len(entries) - twins
     behind = stored - head.seq
-    if 0 < behind <= LAG_ACCEPTED and head.seq >= 0:
+    if head.seq < 0:
+        pass  # named above
+    elif 0 < behind <= LAG_ACCEPTED:
         # A writer stopped between its entry and the head (the next append moves the head):
         # the entries past the head passed every check above, so the head only has to match
         # the entry it names.

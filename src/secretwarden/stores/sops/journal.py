@@ -28,6 +28,7 @@ from typing import Any
 
 from secretwarden.paths import environment_error, open_nofollow, write_atomic
 from secretwarden.stores.base import JournalHead, JournalWriter
+from secretwarden.stores.journal_head import damaged_head
 
 FOLDER = "_warden"
 
@@ -80,7 +81,7 @@ class SopsJournal:
             data = json.loads(raw)
             return JournalHead(int(data["seq"]), str(data["hash"]), dict(data.get("index") or {}))
         except (ValueError, KeyError, TypeError):
-            return JournalHead(-1, "", {})  # damaged: `audit verify` names it
+            raise damaged_head(str(self._head_path(name)), name) from None  # gates never guess the open incidents
 
     def entries(self, name: str) -> list[dict[str, Any]]:
         raw = self._read(self._entries_path(name))

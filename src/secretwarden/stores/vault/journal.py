@@ -31,7 +31,19 @@ sealed (a writer killed, a journal older than pages) costs its readers one
 request per entry until the next writer that completes a page seals every
 complete page missing.
 
-Requests: `head` 1; an uncontended `append` 3 (read head, create entry,
+The head's index in parts. The incident register's head carries the open
+incidents; past what one path holds (~300 open incidents) the index moves to
+`<prefix>/_warden/journal/<name>/index/<digest>-<k>`: parts named by the
+SHA-256 of the whole index text, created once with `metadata_cas=0` before the
+head that names them moves (so a reader never sees a head whose parts are not
+there, and a part never changes). Such a head says `format: 2`, the digest and
+the number of parts, and its pieces hold a sentence instead of JSON, so a warden
+from before parts reads it as damaged: its appends and `audit verify` stop there
+rather than work from a misread index. A head whose index fits stays in the
+first format, which every version reads. A head in a format this version does
+not know is refused ("written by a newer warden").
+
+Requests: `head` 1 (plus its parts, sent concurrently, past ~300 open incidents); an uncontended `append` 3 (read head, create entry,
 update head), plus, every `PAGE` entries, 1 list and the page's entries
 and the page; `entries` 1 list, one read per page and one per entry past the
 last page (at most `PAGE - 1`), sent concurrently, plus the last entry's path
@@ -42,6 +54,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 import json
 import zlib
 from collections.abc import Callable
@@ -49,6 +62,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from secretwarden.errors import StoreError
 from secretwarden.stores.base import JournalHead, JournalWriter
+from secretwarden.stores.journal_head import damaged_head
 from secretwarden.stores.vault.errors import CasMismatch, NotFound
 from secretwarden.stores.vault.layout import VaultLayout, join
 
@@ -82,6 +96,9 @@ PIECE = 500  # bytes per custom_metadata value (the server allows 512)
 MAX_PIECES = 60  # of the 64 values a path may carry
 ATTEMPTS = 64  # sequence numbers an append may lose to other writers before it gives up
 PAGE = 32  # entries per sealed page: 1,000 entries read in 32 page reads and 8 entry reads
+PARTED = "2"  # `format` of a head whose index is in parts (no `format`: the index is in the head)
+# What a head in parts holds where older versions look for the index: not JSON, so they read a damaged head.
+PARTED_NOTE = "index in parts (format 2): this warden is too old to read it; upgrade warden"
 
 
 def _pieces(text: str, what: str) -> dict[str, str]:
@@ -102,6 +119,10 @@ def _joined(custom: dict[str, str]) -> str:
 def _dumps(value: dict[str, Any]) -> str:
     # ASCII only, so a piece's length in characters is its length in bytes.
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def _index_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("ascii")).hexdigest()[:32]
 
 
 def _dumps_list(values: list[dict[str, Any]]) -> str:
@@ -154,6 +175,9 @@ class VaultJournal:
 
     # --- the head -------------------------------------------------------------------------
 
+    def _part_path(self, name: str, digest: str, k: int) -> str:
+        return join(self._base(name), "index", f"{digest}-{k}")
+
     def _head(self, name: str) -> tuple[JournalHead, int]:
         """The head and its metadata version (0: no head yet)."""
         data = self._get(join(self._base(name), "head"))
@@ -161,15 +185,67 @@ class VaultJournal:
             return JournalHead(), 0
         custom = data.get("custom_metadata") or {}
         version = int(data.get("current_metadata_version") or 0)
+        form = custom.get("format")
+        if form is not None and form != PARTED:
+            raise StoreError(
+                f"{self.location}: the head of the {name} journal is in format {form}, written by a newer warden",
+                hint="upgrade warden on this machine; it cannot know the open incidents from this head",
+            )
         try:
-            index = json.loads(_joined(custom)) if _joined(custom).strip() else {}
+            text = self._index_from_parts(name, custom) if form == PARTED else _joined(custom)
+            index = json.loads(text) if text.strip() else {}
+            if not isinstance(index, dict):
+                raise ValueError("not an object")
             return JournalHead(int(custom.get("seq", 0)), str(custom.get("hash", "")), index), version
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, KeyError):
             # A damaged head: readers fall back to an empty index, `audit verify` names it.
             return JournalHead(-1, "", {}), version
 
+    def _index_from_parts(self, name: str, custom: dict[str, str]) -> str:
+        """The index text a head in parts names, read concurrently; ValueError when a part is missing
+        or the whole does not match the digest the head records (the head is then damaged)."""
+        digest, count = str(custom["index"]), int(custom["parts"])
+        if not 0 < count <= 10_000 or len(digest) != 32 or not all(c in "0123456789abcdef" for c in digest):
+            raise ValueError("malformed parts")
+        got = self.store._fan_out(lambda k: self._get(self._part_path(name, digest, k), bulk=True), list(range(count)))
+        texts: list[str] = []
+        for data, error in got:
+            if error is not None:
+                raise error
+            if data is None:
+                raise ValueError("a part is missing")
+            texts.append(_joined(data.get("custom_metadata") or {}))
+        text = "".join(texts)
+        if _index_digest(text) != digest:
+            raise ValueError("parts do not match the head")
+        return text
+
+    def _head_fields(self, name: str, new: JournalHead) -> dict[str, str]:
+        """The head's custom metadata for `new`: the index inside it when it fits, else in parts
+        (written here first, once each: a head never names a part that is not stored)."""
+        text = _dumps(new.index)
+        fixed = {"seq": str(new.seq), "hash": new.digest}
+        capacity = PIECE * MAX_PIECES
+        if len(text) <= capacity:
+            return {**fixed, **_pieces(text, f"{self.location}: {name} head")}
+        digest = _index_digest(text)
+        parts = [text[i : i + capacity] for i in range(0, len(text), capacity)]
+
+        def write(k: int) -> None:
+            with contextlib.suppress(CasMismatch):  # stored already: named by its content's digest
+                self._put(self._part_path(name, digest, k), _pieces(parts[k], f"{self.location}: {name} index"), 0)
+
+        for _done, error in self.store._fan_out(write, list(range(len(parts)))):
+            if error is not None:
+                raise error
+        return {**fixed, "format": PARTED, "index": digest, "parts": str(len(parts)), "c00": PARTED_NOTE}
+
     def head(self, name: str) -> JournalHead:
-        return self._head(name)[0]
+        """The head; a damaged one is refused (IntegrityError), never read as "no open incidents"."""
+        head = self._head(name)[0]
+        if head.seq < 0:
+            raise damaged_head(self.location, name)
+        return head
 
     # --- entries --------------------------------------------------------------------------
 
@@ -346,7 +422,7 @@ class VaultJournal:
         """Move the head forward to `new` (never back): check-and-set on its metadata version."""
         path = join(self._base(name), "head")
         for _ in range(ATTEMPTS):
-            custom = {"seq": str(new.seq), "hash": new.digest, **_pieces(_dumps(new.index), f"{self.location}: {name} head")}
+            custom = self._head_fields(name, new)
             try:
                 self._put(path, custom, version)
                 return
