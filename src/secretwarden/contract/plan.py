@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from secretwarden.contract.durations import parse_duration
 from secretwarden.contract.validation import spec_digest, spec_fields
 from secretwarden.errors import UsageError
+from secretwarden.lazy_names import LazyNames
 from secretwarden.slots import SlotRef
 from secretwarden.value_class import FrozenValue
 
@@ -30,16 +31,10 @@ if TYPE_CHECKING:
     )
     from secretwarden.contract.loader import LoadedContract
     from secretwarden.contract.model import Contract, Secret, Service
-
-
-def __getattr__(name: str) -> object:
+else:
     # contract/facts.py (two dataclasses) is loaded on first use: `warden run`'s fast path
     # imports this module for the plan's classes and never asks for the facts.
-    if name == "path_overrides":
-        from secretwarden.contract.facts import path_overrides
-
-        return path_overrides
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    __getattr__ = LazyNames(__name__, {"secretwarden.contract.facts": ("path_overrides",)})
 
 
 # The three classes below are written out rather than dataclasses: `warden run`'s fast path

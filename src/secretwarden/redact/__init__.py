@@ -10,14 +10,22 @@ pydantic) happen on first use.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from secretwarden.lazy_names import LazyNames
 
 if TYPE_CHECKING:
     from secretwarden.redact.installer import Installed, install, values_from_settings
     from secretwarden.redact.logfilter import RedactingFilter
     from secretwarden.redact.redactor import RedactingStream, Redactor, marker
     from secretwarden.redact.structlog_processor import RedactingProcessor
+else:
+    __getattr__ = LazyNames(__name__, {
+        "secretwarden.redact.redactor": ("Redactor", "RedactingStream", "marker"),
+        "secretwarden.redact.logfilter": ("RedactingFilter",),
+        "secretwarden.redact.structlog_processor": ("RedactingProcessor",),
+        "secretwarden.redact.installer": ("install", "Installed", "values_from_settings"),
+    })
 
 __all__ = [
     "Installed",
@@ -29,21 +37,3 @@ __all__ = [
     "marker",
     "values_from_settings",
 ]
-
-_LAZY = {
-    "Redactor": "redactor",
-    "RedactingStream": "redactor",
-    "marker": "redactor",
-    "RedactingFilter": "logfilter",
-    "RedactingProcessor": "structlog_processor",
-    "install": "installer",
-    "Installed": "installer",
-    "values_from_settings": "installer",
-}
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)

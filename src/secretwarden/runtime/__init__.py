@@ -10,27 +10,17 @@ Everything is imported on first use, so importing this package is cheap
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from secretwarden.lazy_names import LazyNames
 
 if TYPE_CHECKING:
     from secretwarden.errors import SettingsInvalid
     from secretwarden.runtime.settings import load_settings, plan_for, require, secret_values
+else:
+    __getattr__ = LazyNames(__name__, {
+        "secretwarden.runtime.settings": ("load_settings", "plan_for", "require", "secret_values"),
+        "secretwarden.errors": ("SettingsInvalid",),
+    })
 
 __all__ = ["SettingsInvalid", "load_settings", "plan_for", "require", "secret_values"]
-
-_LAZY = {
-    "load_settings": "secretwarden.runtime.settings",
-    "require": "secretwarden.runtime.settings",
-    "secret_values": "secretwarden.runtime.settings",
-    "plan_for": "secretwarden.runtime.settings",
-    "SettingsInvalid": "secretwarden.errors",
-}
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib  # here: `warden run`'s fast path imports this package and never asks
-
-    return getattr(importlib.import_module(module), name)

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from secretwarden.errors import ReuseRefused
+from secretwarden.lazy_names import LazyNames
 from secretwarden.slots import SlotRef
 from secretwarden.value_class import FrozenValue
 
@@ -396,32 +397,16 @@ if TYPE_CHECKING:
     from secretwarden.stores.provisioning import RemoteReferences as RemoteReferences
     from secretwarden.stores.provisioning import ServiceAccess as ServiceAccess
     from secretwarden.stores.provisioning import StoreNotices as StoreNotices
-
-_LAZY = {
-    "BatchedWriter": "capabilities",
-    "Capabilities": "capabilities",
-    "DataKeyRotator": "capabilities",
-    "IntegrityChecker": "capabilities",
-    "RotatedDataKey": "capabilities",
-    "capabilities_of": "capabilities",
-    "AccessChange": "provisioning",
-    "AccessProvisioner": "provisioning",
-    "AccessReport": "provisioning",
-    "AccessRequest": "provisioning",
-    "NamespaceAccess": "provisioning",
-    "RemoteReferences": "provisioning",
-    "ServiceAccess": "provisioning",
-    "StoreNotices": "provisioning",
-}
-
-
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(f"secretwarden.stores.{module}"), name)
+else:
+    __getattr__ = LazyNames(__name__, {
+        "secretwarden.stores.capabilities": (
+            "BatchedWriter", "Capabilities", "DataKeyRotator", "IntegrityChecker", "RotatedDataKey", "capabilities_of",
+        ),
+        "secretwarden.stores.provisioning": (
+            "AccessChange", "AccessProvisioner", "AccessReport", "AccessRequest", "NamespaceAccess",
+            "RemoteReferences", "ServiceAccess", "StoreNotices",
+        ),
+    })
 
 
 # A protocol (cheap to build) and about values: it stays here, and stores/provisioning.py

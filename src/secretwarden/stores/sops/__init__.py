@@ -8,8 +8,9 @@ importing one submodule does not import the others.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from secretwarden.lazy_names import LazyNames
 
 if TYPE_CHECKING:
     from secretwarden.stores.sops.backend import recipients_option, sops_config_path
@@ -31,25 +32,17 @@ if TYPE_CHECKING:
         read_view,
     )
     from secretwarden.stores.sops.store import SopsStore
-
-_WHERE = {
-    "recipients_option": "backend",
-    "sops_config_path": "backend",
-    "AGE_RECIPIENT": "config",
-    "CreationRule": "config",
-    "env_path_regex": "config",
-    "load_rules": "config",
-    "render_rules": "config",
-    "rule_for": "config",
-    "SIDECAR_SUFFIX": "files",
-    "FileUnit": "files",
-    "FileView": "files",
-    "SopsLayout": "files",
-    "format_of": "files",
-    "parse_view": "files",
-    "read_view": "files",
-    "SopsStore": "store",
-}
+else:
+    __getattr__ = LazyNames(__name__, {
+        "secretwarden.stores.sops.backend": ("recipients_option", "sops_config_path"),
+        "secretwarden.stores.sops.config": (
+            "AGE_RECIPIENT", "CreationRule", "env_path_regex", "load_rules", "render_rules", "rule_for",
+        ),
+        "secretwarden.stores.sops.files": (
+            "SIDECAR_SUFFIX", "FileUnit", "FileView", "SopsLayout", "format_of", "parse_view", "read_view",
+        ),
+        "secretwarden.stores.sops.store": ("SopsStore",),
+    })
 
 __all__ = [
     "AGE_RECIPIENT",
@@ -70,9 +63,3 @@ __all__ = [
     "sops_config_path",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
