@@ -43,6 +43,12 @@ from tests.vault_server import VaultServer, start_server  # noqa: E402
 THREADS = 16
 
 
+def server_cpu(server: VaultServer) -> float:
+    """CPU seconds the server process has used so far (user + system, from /proc)."""
+    fields = Path(f"/proc/{server.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def vault_contract(namespaces: int, keys: int, *, project: str, options: str) -> str:
     """One environment served by a vault store with `options` (a YAML flow mapping's body)."""
     lines = [
@@ -142,8 +148,9 @@ def run_command(cmd: list[str], env: dict[str, str], expect: tuple[int, ...] = (
     return elapsed, cpu, proc.stdout
 
 
-def in_process(contract: Path, env: dict[str, str], *, access: bool) -> float:
-    """Seconds of `bootstrap()` itself, the contract already loaded (the command's fixed cost apart)."""
+def in_process(contract: Path, env: dict[str, str], *, access: bool) -> tuple[float, float]:
+    """(seconds, CPU seconds of this process) of `bootstrap()` itself, the contract already loaded
+    (the command's fixed cost apart)."""
     saved = dict(os.environ)
     os.environ.update(env)
     try:
@@ -152,11 +159,13 @@ def in_process(contract: Path, env: dict[str, str], *, access: bool) -> float:
 
         ws = Workspace.load(contract, command="bootstrap")
         start = time.perf_counter()
+        cpu = time.process_time()
         plan = bootstrap(ws, "dev", access=access)
         elapsed = time.perf_counter() - start
+        cpu = time.process_time() - cpu
         if plan.interrupted is not None:
             sys.exit(f"in-process bootstrap interrupted: {plan.interrupted}")
-        return elapsed
+        return elapsed, cpu
     finally:
         os.environ.clear()
         os.environ.update(saved)
@@ -182,13 +191,17 @@ def main() -> int:
     command: list[float] = []
     command_cpu: list[float] = []
     library: list[float] = []
+    cpu: dict[str, list[float]] = collections.defaultdict(list)  # client / server CPU seconds per run
     bare_requests = warden_requests = 0
     breakdown: collections.Counter[str] = collections.Counter()
     try:
         base_env = {**os.environ, **server.env(), "WARDEN_CONFIG_DIR": str(work / "config")}
         for r in range(args.rounds):
             mark = server.audit_mark()
+            s0, c0 = server_cpu(server), time.process_time()
             bare.append(bare_writer(server, f"bare{r}", args.namespaces, args.keys, args.layout))
+            cpu["bare client"].append(time.process_time() - c0)
+            cpu["bare server"].append(server_cpu(server) - s0)
             bare_requests = len(settle(server, mark))
 
             prefix = f"cmd{r}" + secrets.token_hex(2)
@@ -200,10 +213,12 @@ def main() -> int:
             warden = [sys.executable, "-m", "secretwarden", "--contract", str(contract)]
             mark = server.audit_mark()
             extra = ["--no-access"] if args.no_access else []
-            wall, cpu, out = run_command([*warden, "bootstrap", "--env", "dev", "--format", "json", *extra], env)
+            s0 = server_cpu(server)
+            wall, used, out = run_command([*warden, "bootstrap", "--env", "dev", "--format", "json", *extra], env)
+            cpu["command server"].append(server_cpu(server) - s0)
             assert len(json.loads(out)["keys_generated"]) == total
             command.append(wall)
-            command_cpu.append(cpu)
+            command_cpu.append(used)
             ops = settle(server, mark)
             warden_requests = len(ops)
             breakdown = collections.Counter(classify(op, p) for op, p in ops)
@@ -212,7 +227,11 @@ def main() -> int:
             lib_contract.parent.mkdir()
             lib_prefix = f"lib{r}" + secrets.token_hex(2)
             lib_contract.write_text(contract_text(args.namespaces, args.keys, args.layout, lib_prefix, project=lib_prefix, template=args.path))
-            library.append(in_process(lib_contract, env, access=not args.no_access))
+            s0 = server_cpu(server)
+            wall, used = in_process(lib_contract, env, access=not args.no_access)
+            cpu["in-process server"].append(server_cpu(server) - s0)
+            cpu["in-process client"].append(used)
+            library.append(wall)
 
         mark = server.audit_mark()
         rerun, rerun_cpu, out = run_command([*warden, "bootstrap", "--env", "dev", "--format", "json"], env)
@@ -235,6 +254,12 @@ def main() -> int:
     print(f"  warden bootstrap (command):       {med(command):7.2f} s  (CPU {med(command_cpu):.2f} s; {warden_requests} requests; rounds {', '.join(f'{x:.2f}' for x in command)})")
     print(f"  bootstrap() in-process:           {med(library):7.2f} s  (rounds {', '.join(f'{x:.2f}' for x in library)})")
     print(f"  ratio command / bare:             {med(command) / med(bare):7.2f}x")
+    # CPU is steadier than wall on a shared machine: the server's CPU per run is its cost of the requests.
+    c = {k: med(v) for k, v in cpu.items()}
+    print(f"  CPU, client + server:             bare {c['bare client']:.2f} + {c['bare server']:.2f} s, "
+          f"in-process {c['in-process client']:.2f} + {c['in-process server']:.2f} s "
+          f"({(c['in-process client'] + c['in-process server']) / (c['bare client'] + c['bare server']):.2f}x), "
+          f"command {med(command_cpu):.2f} + {c['command server']:.2f} s")
     print(f"  ratio in-process / bare:          {med(library) / med(bare):7.2f}x")
     kv = sum(n for k, n in breakdown.items() if k.split()[1] in ("data", "metadata"))
     print(f"  requests per path written:        {kv / paths:7.2f} on data/ + metadata/ ({warden_requests / paths:.2f} with policies, mount, listing)")
