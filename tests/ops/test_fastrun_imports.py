@@ -91,7 +91,7 @@ def test_the_value_classes_of_the_run_path_are_plain_immutable_classes() -> None
     for cls in (SlotFacts, ChildOptions, PreparedRun):
         assert not issubclass(cls, tuple), cls
     with pytest.raises(AttributeError):
-        facts.state = "missing"
+        facts.state = "missing"  # type: ignore[misc]  # mypy refuses it too (value_class.py)
 
 
 # A class warden's modules build by compiling text at import (a named tuple: `namedtuple`
