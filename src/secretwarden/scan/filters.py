@@ -59,6 +59,12 @@ _FILE_NAME = re.compile(
     r"java|sh|md|html?|properties|toml|lock|log|csv|sql|db|gpg|asc|kdbx|zip|tar|gz)$"
 )
 _RELATIVE_PATH = re.compile(r"^[\w-]+(?:/[\w.-]+){2,}$")
+# `kubernetes.io/e2e-az-name`, `github.com/acme/api`, `docker.io/library/nginx`: a host name, then a
+# path: a label key, a module or an image (base64 has no dots, so a secret never starts this way)
+# `kube-system/registry-creds`, `local/INC-0001`: a namespace (or store) and a hyphenated name in it;
+# base64 has slashes but never hyphens
+_NAMESPACED_NAME = re.compile(r"^[a-z][a-z0-9-]*/(?:[a-z][a-z0-9]*(?:-[a-z0-9]+)+|[A-Z]{2,}-\d+)$")
+_QUALIFIED_NAME = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,12}/[\w.-]+(?:/[\w.-]+)*$")
 _URL_NO_CREDS = re.compile(r"^[a-z][a-z0-9+.-]*://[^@\s]*$", re.IGNORECASE)
 _RUNS = re.compile(
     r"(?:0(?=1)|1(?=2)|2(?=3)|3(?=4)|4(?=5)|5(?=6)|6(?=7)|7(?=8)|8(?=9)|a(?=b)|b(?=c)|c(?=d)|d(?=e)|"
@@ -133,7 +139,8 @@ def is_repeated_or_sequential(value: str) -> bool:
     if size < 8:
         return False
     # mostly made of runs like `123456` or `abcdef` (`1234567890abcdefghij`)
-    covered = sum(m.end() - m.start() for m in _RUNS.finditer(v))
+    # (read both ways: `87654321` counts as much as `12345678`)
+    covered = sum(m.end() - m.start() for text in (v, v[::-1]) for m in _RUNS.finditer(text))
     return covered / size >= 0.6
 
 
@@ -153,9 +160,13 @@ _CRYPT_HASH = re.compile(
 )
 
 
+_HTPASSWD_USER = re.compile(r"^[\w.@-]{1,64}:(?=[${])")
+
+
 def is_password_hash(value: str) -> bool:
     """A stored password hash (bcrypt `$2b$`, crypt `$6$`, argon2, Django `pbkdf2_sha256$`, LDAP `{SSHA}`)."""
-    return bool(_CRYPT_HASH.match(value))
+    # an htpasswd line names the user first: `admin:$2y$10$...`
+    return bool(_CRYPT_HASH.match(value) or _CRYPT_HASH.match(_HTPASSWD_USER.sub("", value, count=1)))
 
 
 _NUMBER_LITERAL = re.compile(r"^[-+]?(?:0[xX][0-9a-fA-F]+|0[oObB][0-7]+|\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)[uUlLfF]*$")
@@ -173,7 +184,8 @@ def is_lockfile_integrity(value: str) -> bool:
 
 def is_path_or_plain_url(value: str) -> bool:
     """A filesystem path or a URL without userinfo: it names where a secret is."""
-    if _PATHISH.match(value) or _URL_NO_CREDS.match(value) or _FILE_NAME.match(value):
+    if (_PATHISH.match(value) or _URL_NO_CREDS.match(value) or _FILE_NAME.match(value)
+            or _QUALIFIED_NAME.match(value) or _NAMESPACED_NAME.match(value)):
         return True
     if _RELATIVE_PATH.match(value):
         # `a/b/c.txt` or `assets/img/logo`; base64 has slashes too, but no words between them

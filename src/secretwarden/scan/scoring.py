@@ -71,6 +71,7 @@ def word_parts(value: str) -> list[str]:
 
 
 _SUFFIXES = ("s", "es", "ed", "d", "ing", "er", "ers", "ly", "ies")
+_E_DROPPING = frozenset(["ing", "ed", "er", "ers"])
 
 
 def _in_lexicon(part: str, lexicon: frozenset[str]) -> bool:
@@ -82,6 +83,8 @@ def _in_lexicon(part: str, lexicon: frozenset[str]) -> bool:
             stem = part[: -len(suffix)]
             if stem in lexicon or (suffix == "ies" and stem + "y" in lexicon):
                 return True
+            if suffix in _E_DROPPING and (stem + "e" in lexicon or (stem[-1] == stem[-2] and stem[:-1] in lexicon)):
+                return True  # `having` = have + ing, `running` = run + ing
     return False
 
 

@@ -31,6 +31,20 @@ def _body_chars(body: str) -> str:
     return _B64_ONLY.sub("", body)
 
 
+_LINE_NOISE = re.compile(r"^[\s#/*;!>%\-\"'`+,(]*|[\s\"'`+,);\\]*$")
+
+
+def _prose_follows(body: str) -> bool:
+    """The first line after the armour is words with spaces between them: the marker is quoted
+    in a sentence. Key material is base64 without spaces, whatever comments or quotes wrap it."""
+    for raw in body.replace("\\n", "\n").split("\n")[:6]:
+        line = _LINE_NOISE.sub("", raw)
+        if not line or _ARMOUR_HEADER.match(line):
+            continue
+        return len(line.split()) >= 3
+    return False
+
+
 class PrivateKeyRule(Rule):
     def find(self, ctx: LineContext) -> Iterator[Hit]:
         window = ctx.buffer[ctx.line_start : ctx.line_start + _WINDOW].decode("utf-8", "replace")
@@ -41,6 +55,8 @@ class PrivateKeyRule(Rule):
                     break  # starts on a later line; that line has its own candidate
                 if "{" in m.group("body")[:400]:
                     continue  # a template or format string, not key material
+                if _prose_follows(m.group("body")):
+                    continue  # `## key and certificate should start with -----BEGIN RSA PRIVATE KEY-----`
                 body = _body_chars(m.group("body"))
                 if len(body) < 40 or randomness(body[:200]) < 0.5:
                     continue  # armour without key material: docs, parsers, regexes
@@ -129,6 +145,9 @@ RULES: list[Rule] = [
             "-----BEGIN PUBLIC KEY-----{nl}{b64:64}{nl}-----END PUBLIC KEY-----",
             'if line.startswith("-----BEGIN RSA PRIVATE KEY-----"):',
             "-----BEGIN PRIVATE KEY-----{nl}<your key here>{nl}-----END PRIVATE KEY-----",
+            # the armour quoted in a sentence, prose after it
+            "## key and certificate should start with -----BEGIN CERTIFICATE----- or{nl}"
+            "## -----BEGIN RSA PRIVATE KEY-----{nl}##{nl}## name should line up with a tlsSecret set further up",
             # passphrase-protected keys are listed at low confidence only
             "-----BEGIN ENCRYPTED PRIVATE KEY-----{nl}{b64:64}{nl}{b64:64}{nl}-----END ENCRYPTED PRIVATE KEY-----",
             "-----BEGIN RSA PRIVATE KEY-----{nl}Proc-Type: 4,ENCRYPTED{nl}DEK-Info: AES-128-CBC,{HEX:32}{nl}{nl}"

@@ -58,7 +58,15 @@ _UI_PARTS = frozenset(
      "prompt", "description", "error", "errors", "i18n", "translation"]
 )
 _NOT_A_VALUE_LAST = frozenset(
-    ["id", "ids", "name", "names", "path", "paths", "file", "files", "filename", "filepath", "dir", "directory", "folder", "url", "urls", "uri", "uris", "endpoint", "endpoints", "host", "hostname", "port", "length", "len", "size", "type", "types", "format", "fmt", "regex", "re", "pattern", "field", "fields", "label", "labels", "hint", "prompt", "placeholder", "policy", "prefix", "suffix", "expiry", "expires", "expiration", "expire", "exp", "ttl", "timeout", "lifetime", "age", "count", "max", "min", "maximum", "minimum", "header", "headers", "param", "params", "parameter", "column", "col", "input", "enabled", "enable", "disabled", "required", "error", "errors", "message", "msg", "text", "title", "description", "desc", "hash", "hashed", "digest", "mode", "method", "class", "kind", "version", "index", "idx", "location", "store", "storage", "provider", "manager", "service", "handler", "helper", "util", "utils", "validator", "validation", "strength", "complexity", "rule", "rules", "encoding", "algorithm", "alg", "algo", "scheme", "template", "schema", "option", "options", "flag", "flags", "var", "variable", "env", "ref", "reference", "arn", "source", "src", "attr", "attribute", "property", "prop", "display", "visible", "visibility", "changed", "updated", "created", "at", "date", "time", "timestamp", "reset", "request", "response", "resp", "req", "callback", "cb", "fn", "func", "function", "event", "status", "state", "valid", "invalid", "check", "usage", "help", "tip", "info", "bytes", "bits", "sid", "user", "username", "login", "email", "account", "mask", "masked", "char", "chars", "character", "characters", "reminder", "question", "answer", "label_text", "button", "link", "icon", "view", "page", "form", "modal", "dialog", "changed_at", "expires_at", "issued_at", "lock", "locked", "attempts", "attempt", "retries", "duration", "interval", "period", "key_id", "keyid", "kid", "column_name", "bucket", "region", "zone", "project", "table", "model", "cache", "cached", "count", "counter", "encryption", "within", "missing", "sent", "here"]
+    ["id", "ids", "name", "names", "path", "paths", "file", "files", "filename", "filepath", "dir", "directory", "folder", "url", "urls", "uri", "uris", "endpoint", "endpoints", "host", "hostname", "port", "length", "len", "size", "type", "types", "format", "fmt", "regex", "re", "pattern", "field", "fields", "label", "labels", "hint", "prompt", "placeholder", "policy", "prefix", "suffix", "expiry", "expires", "expiration", "expire", "exp", "ttl", "timeout", "lifetime", "age", "count", "max", "min", "maximum", "minimum", "header", "headers", "param", "params", "parameter", "column", "col", "input", "enabled", "enable", "disabled", "required", "error", "errors", "message", "msg", "text", "title", "description", "desc", "hash", "hashed", "digest", "mode", "method", "class", "kind", "version", "index", "idx", "location", "store", "storage", "provider", "manager", "service", "handler", "helper", "util", "utils", "validator", "validation", "strength", "complexity", "rule", "rules", "encoding", "algorithm", "alg", "algo", "scheme", "template", "schema", "option", "options", "flag", "flags", "var", "variable", "env", "ref", "reference", "arn", "source", "src", "attr", "attribute", "property", "prop", "display", "visible", "visibility", "changed", "updated", "created", "at", "date", "time", "timestamp", "mtime", "ctime", "atime", "reset", "request", "response", "resp", "req", "callback", "cb", "fn", "func", "function", "event", "status", "state", "valid", "invalid", "check", "usage", "help", "tip", "info", "bytes", "bits", "sid", "user", "username", "login", "email", "account", "mask", "masked", "char", "chars", "character", "characters", "reminder", "question", "answer", "label_text", "button", "link", "icon", "view", "page", "form", "modal", "dialog", "changed_at", "expires_at", "issued_at", "lock", "locked", "attempts", "attempt", "retries", "duration", "interval", "period", "key_id", "keyid", "kid", "column_name", "bucket", "region", "zone", "project", "table", "model", "cache", "cached", "count", "counter", "encryption", "within", "missing", "sent", "here"]
+)
+
+
+# Keys that look a record up or deduplicate requests rather than unlock anything.
+_NOT_SECRET_KEY_KINDS = frozenset(
+    ["idempotency", "idempotence", "cache", "partition", "sort", "primary", "foreign", "routing", "dedup",
+     "dedupe", "deduplication", "lookup", "row", "shard", "translation", "object", "unique", "composite",
+     "index", "range", "hash", "group", "order", "label", "annotation", "metric"]
 )
 
 
@@ -85,6 +93,12 @@ def classify_name(key: str) -> NameClass | None:
         return None  # reCAPTCHA / Turnstile site keys: public by design, embedded in every page
     if parts[-1] in _NOT_A_VALUE_LAST:
         return None
+    last = word_parts(re.split(r"[.\[\]/]", cleaned.strip(".[]/"))[-1])
+    if (last[:1] == ["existing"] and ("secret" in last or "secrets" in last)) or (
+            "from" in parts[:-1] and parts[-1] in {"secret", "secrets"}):
+        return None  # `existingSecret`, `configFromSecret`: the name of a Kubernetes Secret to read
+    if parts[-1] in {"key", "keys"} and not strong and _NOT_SECRET_KEY_KINDS & set(parts[:-1]):
+        return None  # `idempotency_key`, `partition_key`, `cache_key`: what a record is found by
     if any(w in flat for w in _PASSWORD_FLAT) or _PASSWORD_PARTS & set(parts):
         return NameClass("password")
     if strong:
@@ -222,7 +236,7 @@ def score_value(value: str, strength: str, *, quoted: bool, kind: str, key: str,
     if filters.is_uuid(v):
         # A bare UUID is an identifier; given to a token, secret or password name it is the
         # credential (Heroku keys, many OAuth and webhook tokens are UUIDs).
-        return 0.55 if strength != "weak" and not _UUID_NAMES.search(key) else None
+        return 0.55 if strength == "strong" and not _UUID_NAMES.search(key) else None
     if filters.is_hash_or_digest(v, key) or filters.is_path_or_plain_url(v) or "://" in v:
         return None
     if filters.is_i18n_label(v) or filters.is_public_key_or_cert(v):
@@ -264,17 +278,30 @@ def score_value(value: str, strength: str, *, quoted: bool, kind: str, key: str,
         return 0.4 if strength == "strong" and n >= 8 else None  # often a one-time code or an id
     if identifier and "_" in v and wordy > 0.6:
         return None  # `user_password`, `caching_sha2_password`: a name, not a value
-    if _SOURCE_SPEC.match(v) or _NUMBER_METHOD.match(v) or _VERSION_OR_OID.match(v):
+    if _SOURCE_SPEC.match(v) or _NUMBER_METHOD.match(v) or _VERSION_OR_OID.match(v) or _VERSION_SPEC.match(v):
         return None  # `-pass file:...` / `env:VAR` name where the secret is; `5.days` is code
+    if _TIMESTAMP.match(v) or _REGEX_SYNTAX.search(v):
+        return None  # `2006-01-02T15:04:05Z` (a date under `...PasswordMtime`), `^password=\K.+` (a pattern)
+    if strength == "weak" and _KEBAB_NAME.match(v) and all(_VOWEL.search(p) for p in v.split("-")):
+        return None  # `- key: promtail-oauth2-creds`: the name of an entry, an object or a label
     if len(key) >= 6 and key.lower().strip("\"'$@") in low:
         return None  # `"GetPasswordData": "ec2:GetPasswordData"`: the value repeats its name
     if filters.is_trivial_password(v):
         return 0.3  # `admin123`, `mypassword1`: a placeholder or a vendor default more often than not
+    if _fixture_spelled(v):
+        return 0.3  # `keyinfo_test_123`, `fake-api-key-1`: a test fixture's stand-in
+    decoded = _base64_text(v)
+    if decoded is not None and (
+            filters.drop_reason(decoded) is not None or filters.is_trivial_password(decoded)
+            or decoded.lower() in parts or _fixture_spelled(decoded)):
+        return None  # base64 of `example-app-secret`, `postgres`: an encoded placeholder or default
     typed_symbols = n >= 6 and any(c.isdigit() or c in _PASSWORD_SYMBOLS for c in v)
     if not has_digit and (_SECRET_WORDS & set(word_parts(v)) or any(w in low for w in _PASSWORD_FLAT)):
         return 0.3  # `ChangePassword`, `key-manager-password`: names a secret, is not one
     if strength != "password" and _PREFIXED_TOKEN.match(v) and has_digit:
         return 0.6  # `sk-live-...`, `tok_...`: shaped like a provider's key, whatever its strength
+    if strength != "password" and _PREFIXED_TOKEN.match(v) and word_likeness(re.split(r"[-_]", v)[-1]) >= 0.8:
+        return 0.3  # `tok_visa`, `pm_card`: a provider's documented test value, a prefix and a word
     if strength != "password" and any(w in low for w in _VALUE_GIVEAWAYS):
         return 0.3  # `secret-token-here`: a placeholder more often than not
     if strength == "password":
@@ -322,6 +349,44 @@ _PAIR_CALL_VERBS = frozenset(["hash", "check", "verify", "validate", "compare", 
 _CALL_BEFORE = re.compile(r"([A-Za-z_]\w*)\s*\(\s*$")
 _VERSION_OR_OID = re.compile(r"^[~^<>=v]{0,2}\d+(?:\.\d+){2,}$")  # `~1.3.0`, `1.2.840.113549.1.9.7`
 _NUMBER_METHOD = re.compile(r"^\d+(?:\.[a-z_]+)+$")
+# a package manager's version range: `npm:^4.0.0`, `^1.2`, `workspace:~2.1.0`, `>=3.9.1`
+_VERSION_SPEC = re.compile(
+    r"^(?:(?:npm|workspace|link|portal|patch|jsr):)?(?:@?[\w.-]+(?:/[\w.-]+)?@)?[~^<>=v]{0,3}\d+(?:\.(?:\d+|x|\*)){1,3}"
+    r"(?:[-+][\w.]+)?$"
+)
+_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
+# pieces of regular-expression syntax no password generator emits together with a backslash class
+_REGEX_SYNTAX = re.compile(r"\\[dDwWsSK][*+?]?|\(\?[:=!<]|\[\^[^\]]*\][*+]|\.[*+]\??$")
+_KEBAB_NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z][a-z0-9]*)+$")
+_VOWEL = re.compile(r"[aeiouy]")
+_FIXTURE_WORDS = frozenset(["test", "tests", "testing", "fake", "dummy", "mock", "example", "sample", "placeholder",
+                            "invalid", "bogus", "stub"])
+_TRIVIAL_DIGITS = re.compile(r"^(?:0*1?2?3?4?5?6?7?8?9?0?|(\d)\1*)$")
+
+
+def _fixture_spelled(value: str) -> bool:
+    """Pieces (split at `-`, `_`, `.`) that include a fixture word (`test`, `fake`, `dummy`...)
+    and are otherwise plain letters or a counting number: `keyinfo_test_123`, `fake-token-1`."""
+    pieces = [p for p in re.split(r"[-_.]", value.lower()) if p]
+    if len(pieces) < 2 or not _FIXTURE_WORDS & set(pieces):
+        return False
+    return all(p.isalpha() or (p.isdigit() and _TRIVIAL_DIGITS.match(p)) for p in pieces)
+
+
+_B64_TEXT = re.compile(r"^(?:[A-Za-z0-9+/]{4})+(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$")
+
+
+def _base64_text(value: str) -> str | None:
+    """What a base64 value says when it is text (`cG9zdGdyZXMK` = `postgres`), else None.
+    Random tokens of the same alphabet decode to bytes, not to printable words."""
+    if len(value) < 8 or not _B64_TEXT.match(value):
+        return None
+    try:
+        text = base64.b64decode(value, validate=True).decode("ascii")
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return None
+    text = text.rstrip("\n")
+    return text if len(text) >= 3 and text.isprintable() else None
 _UUID_NAMES = re.compile(r"(?i)csrf|xsrf|nonce|request|trace|correlation|idempot|session|state|uuid|guid")
 _WORD_RE = re.compile(_WORD, re.IGNORECASE)
 _WORD_FOLDED = re.compile(_WORD)  # for lower-cased ASCII text
@@ -356,6 +421,22 @@ _USER_VALUE = re.compile(r"(?i)\b(?:user(?:name)?|login|uid|user_?id)[\"']?\s*[:
 
 def _same_as_user(value: str, line: str) -> bool:
     return any(m.group(1) == value for m in _USER_VALUE.finditer(line))
+
+
+@lru_cache(maxsize=1024)
+def _path_words(path: str) -> frozenset[str]:
+    return frozenset(w for w in word_parts(path) if len(w) >= 4)
+
+
+def _named_after_path(value: str, path: str) -> bool:
+    """Spelled from the names of the folders and file it sits in (and role words), with a
+    counting number at most: `gitea` under gitea-postgres/, `acme1234` under charts/acme/."""
+    runs = _LETTER_RUN.findall(value)
+    if not runs or not all(d.isdigit() and _TRIVIAL_DIGITS.match(d) for d in re.findall(r"[^A-Za-z]+", value)):
+        return False
+    words = _path_words(path)
+    return any(r.lower() in words for r in runs) and all(
+        r.lower() in words or r.lower() in filters.TRIVIAL_PASSWORD_WORDS for r in runs)
 
 
 _JSON_STRING = re.compile(r'\\?"(?P<v>[A-Za-z0-9_\-+/=.]{20,200})\\?"')
@@ -429,6 +510,16 @@ def _value_start(m: re.Match[str]) -> int:
     return m.end()
 
 
+_STAND_IN_WORDS = re.compile(r"(?i)invalid|fake|dummy|example|sample|placeholder|bogus|wrong|expired|revoked|mock")
+_PROSE_AFTER = re.compile(r"[ \t]+[A-Za-z][\w']*[ \t]+[A-Za-z]")
+
+
+def _inside_template_action(line: str, index: int) -> bool:
+    """Is `index` inside a `{{ ... }}` action (Go/Helm, Jinja) that opens on this line?"""
+    opened = line.rfind("{{", 0, index)
+    return opened >= 0 and line.find("}}", opened, index) < 0
+
+
 def line_starts_with(line: str, index: int) -> bool:
     """Only whitespace, list markers or comment markers before `index`."""
     return not line[:index].strip(" \t-*#/>;")
@@ -488,6 +579,10 @@ class GenericRule(Rule):
         name = classify_name(key)
         if name is None or not self._wants(name.strength):
             return None
+        if key.startswith("$") and _inside_template_action(ctx.line, m.start()):
+            return None  # `{{- $password := printf "%s" .x }}`: a template's own variable, not a value
+        if regex is _CLI and (value.startswith("-") or key.lower().startswith("no-")):
+            return None  # `--no-password --file=...`: a switch, and the next flag is not its value
         quoted = value_group != "uv"
         prose = False
         kind = ctx.kind
@@ -497,6 +592,9 @@ class GenericRule(Rule):
             if (gd.get("prefix") or "").lower() == "f" and "{" in value:
                 return None  # f-string: a template
             sep = gd["sep"]
+            if (sep == ":" and not quoted and not any(c.isdigit() for c in value)
+                    and _PROSE_AFTER.match(ctx.line, m.end("uv"))):
+                return None  # `Pass: no-op when ... is unset`: a sentence goes on after the word
             if sep == ":" and not quoted and kind == "code" and gd.get("kq") == "":
                 # `password: str` annotations, `case token:` labels, `{ token: token }` shorthand
                 return None
@@ -544,6 +642,8 @@ class GenericRule(Rule):
             confidence = min(confidence, 0.3)  # `# Example password: ...`: documentation shows a shape
         if name.strength == "password" and _same_as_user(value, ctx.line):
             confidence = min(confidence, 0.3)  # `user=gorm password=gorm`: a throwaway example
+        if name.strength == "password" and confidence < HIGH and _named_after_path(value, ctx.path):
+            confidence = min(confidence, 0.3)  # `gitea` in gitea-postgres/compose.yaml: the project's name as a default
         start = m.start(value_group)
         end = start + len(value)
         return Hit(secret=value, start=start, end=end, confidence=confidence, key=key)
@@ -559,6 +659,8 @@ class AuthorizationHeaderRule(Rule):
             value = m.group("secret")
             if filters.drop_reason(value) is not None or filters.is_reference(ctx.line[m.start("secret"):]):
                 continue
+            if _STAND_IN_WORDS.search(value):
+                continue  # `Bearer ol_rat_invalidtoken`: a test's stand-in for a token
             if scheme == "basic":
                 decoded = _decode_basic(value)
                 if decoded is None:
@@ -602,6 +704,8 @@ RULES: list[Rule] = [
             'os.environ["DB_PASSWORD"] = "{alnum:12}"',
             # weak but chosen passwords are still committed credentials
             'DB_PASSWORD = "{lit:supersecret123}"',
+            'existing_password = "{alnum:12}"',
+            'POSTGRES_PASSWORD = "{lit:gitea2024x}"',
             'password = "{lit:Summer2024!}"',
             "password: {lit:Sup3rS3cretDbPassw0rd9}",
             '# old creds: password = "{lit:hunter2go}"',
@@ -653,6 +757,15 @@ RULES: list[Rule] = [
             'mysql_root_password="$RANDOM$RANDOM"',
             "# Example password: correct-horse-7",
             'The password is "required" for every account.',
+            # templates, patterns, switches, hashes, dates and prose seen in real charts and scripts
+            '{{- $rootPassword := printf "%s.rootPassword" $prefix -}}',
+            "local password=$(grep -oP '^password=\\K.+' \"$1\")",
+            'pg_dumpall --no-password --file="${{DIR}}/dump.sql"',
+            'echo "Pass: no-op when CA_BUNDLE is unset"',
+            "// clients are identified by having a null owner",
+            'adminPasswordMtime = "2006-01-02T15:04:05Z"',
+            "htpasswd = 'registry:$2y$10${b64:53}'",
+            'redis_password = "cmVkaXMK"',  # base64 of a vendor default
         ),
         standard_filters=False,
         priority=30,
@@ -690,6 +803,7 @@ RULES: list[Rule] = [
             '"jsapi_ticket": "{b64url:86}",',
             '"access_token": "{hex:8}-{hex:4}-{hex:4}-{hex:4}-{hex:12}",',
             "query = 'oauth_token={lowernum:16}&oauth_token_secret={lowernum:16}'",
+            'ceph_key = "{b64:38}=="',
         ),
         must_not_match=(
             'token_url = "https://auth.example.com/token"',
@@ -720,6 +834,15 @@ RULES: list[Rule] = [
             # references: warden's own slot labels, a secret manager's path
             '"secret": "dev:api/TOKEN_TTL",',
             'secret = "vault:kv/billing/db-password"',
+            # label keys, version ranges, lookup keys, Secret names, fixtures and encoded examples
+            'key = "kubernetes.io/e2e-az-name"',
+            '"@aws-sdk/credential-provider-node": "npm:^3.972.80"',
+            'idempotency_key = "{alnum:16}"',
+            'existingSecret = "release-elasticsearch-coordinating-crt"',
+            'api_key = "keyinfo_test_123"',
+            'card = {{"token": "tok_visa"}}',
+            'apiToken = "87654321-432104321-4321-210987654321"',
+            'secret = "ZXhhbXBsZS1hcHAtc2VjcmV0"',
         ),
         standard_filters=False,
         priority=20,
@@ -742,6 +865,7 @@ RULES: list[Rule] = [
             'headers["Authorization"] = "Bearer " + token',
             "Authorization: Basic dXNlcjpwYXNzd29yZA==",
             "the basic idea behind this approach",
+            'Authorization: "Bearer ol_rat_invalidtoken"',
         ),
         standard_filters=False,
         priority=40,

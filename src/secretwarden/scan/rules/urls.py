@@ -21,6 +21,7 @@ _URL = (
     r"(?P<user>[^\s:@/\"'<>(){}\[\]]{0,100}):(?P<secret>[^\s@/\"'<>]{1,200})@(?P<host>[\w\-\[\]%]+[\w.\-\[\]%:]*)"
 )
 _PORT_THEN_FRAGMENT = re.compile(r"^\d{1,5}[#?]")
+_NAMED_STAND_IN = re.compile(r"^[A-Z]+(?:_[A-Z]+)*_?(?:TOKEN|PASSWORD|PASS|PWD|SECRET|KEY|PAT)(?:_[A-Z]+)*$")
 _PREFILTER = r"[A-Za-z][A-Za-z0-9+.\-]{1,30}://[^\s:@/\"'<>]{0,100}:[^\s@/\"'<>]{1,200}@"
 
 
@@ -32,6 +33,8 @@ def _password_ok(secret: str, m: re.Match[str]) -> bool:
         return False
     if pw.lower() in {m.group("user").lower(), "pass", "pwd", "secret", "password"}:
         return False
+    if _NAMED_STAND_IN.match(pw):
+        return False  # `https://USERNAME:PERSONAL_ACCESS_TOKEN@github.com`: the name of what goes there
     # `user:{pw}@` already excluded as a reference; `:port@`? ports are numbers after the host
     return not (pw.startswith("$") or (pw.startswith("%") and not re.match(r"%[0-9A-Fa-f]{2}", pw)))
 
@@ -115,6 +118,7 @@ RULES = [
             "https://github.com/org/repo",
             "ftp://anonymous:$FTP_PASS@ftp.host.net",
             "http://google.com:80#@allowed.example.net/",
+            "clone with `https://USERNAME:PERSONAL_ACCESS_TOKEN@github.com/USERNAME/REPOSITORY`",
         ),
         check=_other_check,
         standard_filters=False,
