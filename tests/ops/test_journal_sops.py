@@ -161,3 +161,22 @@ def test_an_entry_a_merge_dropped_is_named_and_restored(clones: tuple[Clone, Clo
     b.publish("rotation from b, restored")
     git(a.repo, "pull", "-q", "origin", "main")
     assert a.w("audit", "verify")[0] == 0
+
+
+def test_a_head_file_moved_back_one_entry_is_reported_where_it_was_seen_further(clones: tuple[Clone, Clone]) -> None:
+    """One entry past the head is what a writer killed between its line and the head file leaves;
+    the machine that wrote the later head knows the head never stood that low after it."""
+    a, b = clones
+    head = a.repo / "secrets" / "_warden" / "incidents.head.json"
+    assert a.w("incident", "open", "api/API_TOKEN", "--env", "dev", "--reason", "drill")[0] == 0
+    after_open = head.read_bytes()
+    assert a.w("rotate", "api/API_TOKEN", "--env", "dev", "--generate", "--yes")[0] == 0
+    assert a.w("incident", "close", "INC-0001", "--root-cause", "drill over")[0] == 0
+    head.write_bytes(after_open)  # the head file of one commit back (a revert of that file alone)
+    a.publish("head moved back")
+    code, out, _ = a.w("audit", "verify")
+    assert code == 1 and "head was moved back" in out and "reach entry 2" in out, out
+    # A machine that never saw the later head cannot tell it from a killed writer: accepted there.
+    git(b.repo, "pull", "-q", "origin", "main")
+    code, out, _ = b.w("audit", "verify")
+    assert code == 0, out

@@ -161,3 +161,32 @@ def test_a_head_two_entries_behind_is_reported(vault_server: Any, store: VaultSt
     assert "head records 1 entries, 3 are stored" in problem and "behind" in problem
     journal.append(INCIDENTS, writer(incident(4)))
     assert verify_part(journal, INCIDENTS, KEY) == [] and journal.head(INCIDENTS).seq == 4
+
+
+def test_a_head_moved_back_one_entry_is_told_from_a_killed_writer(vault_server: Any, store: VaultStore, prefix: str) -> None:
+    """Both leave the head one entry behind an entry that verifies; only a machine that saw the head
+    further on can tell, from the high-water mark it keeps in its key folder (`seen`)."""
+    journal = store.shared_journal()
+    journal.append(INCIDENTS, writer(incident(1)))
+    first = journal.head(INCIDENTS)
+    journal.append(INCIDENTS, writer(incident(2)))
+    second = journal.head(INCIDENTS)
+    client = vault_server.client()
+    head_path = f"/v1/secret/metadata/{prefix}/_warden/journal/incidents/head"
+    older = {"seq": "1", "hash": first.digest, "c00": json.dumps(first.index, sort_keys=True, separators=(",", ":"))}
+    client.adapter.post(head_path, json={"custom_metadata": older})  # someone who may update the head moves it back
+    assert journal.head(INCIDENTS).seq == 1
+    # A machine that never saw entry 2 at the head cannot tell it from a writer killed before moving it ...
+    assert verify_part(journal, INCIDENTS, KEY, seen=(1, first.digest)) == []
+    # ... one that saw the head at entry 2 reports it.
+    [problem] = verify_part(journal, INCIDENTS, KEY, seen=(2, second.digest))
+    assert "head was moved back" in problem and "reach entry 2" in problem
+    # A real killed writer: entry 3 created, head never moved; this machine saw the head at 2.
+    journal.append(INCIDENTS, writer(incident(4)))  # (it catches the head up past entry 2 first)
+    head = journal.head(INCIDENTS)
+    record = writer(incident(5)).seal(incident(5), head.seq + 1, head.digest)
+    client.adapter.post(
+        f"/v1/secret/metadata/{prefix}/_warden/journal/incidents/e/{head.seq + 1:010d}",
+        json={"custom_metadata": {"c00": json.dumps(record, sort_keys=True, separators=(",", ":"))}, "metadata_cas": 0},
+    )
+    assert verify_part(journal, INCIDENTS, KEY, seen=(head.seq, head.digest)) == []

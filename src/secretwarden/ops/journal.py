@@ -650,6 +650,13 @@ def verify_part(
     behind = stored - head.seq
     if head.seq < 0:
         pass  # named above
+    elif 0 < behind <= LAG_ACCEPTED and seen is not None and head.seq < seen[0] and not dropped:
+        # Looks like a killed writer, but this machine saw the head (or wrote an entry whose append
+        # moved it) at a later entry: a head never moves back, so someone moved it.
+        problems.append(
+            f"{where}: its head is at entry {head.seq}, but this machine saw it reach entry {seen[0]}: "
+            "the head was moved back (a writer killed before moving the head never moves it back)"
+        )
     elif 0 < behind <= LAG_ACCEPTED:
         # A writer stopped between its entry and the head (the next append moves the head):
         # the entries past the head passed every check above, so the head only has to match
