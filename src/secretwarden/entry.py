@@ -1,7 +1,8 @@
 """Console entry point for `warden`.
 
 Every command first puts warden's sealed code cache in place (bytecode_cache.py:
-it serves warden's modules compiled when Python writes no bytecode). `warden
+it serves warden's modules compiled when Python writes no bytecode, and `warden
+run`'s modules from one sealed bundle in any case). `warden
 run` must add as little as possible to a service's start-up, so it then takes a
 fast path that avoids click, pydantic and YAML when a compiled plan is cached.
 Everything else goes through the click group.
@@ -27,7 +28,7 @@ def main() -> None:
         gc.disable()
     from secretwarden.bytecode_cache import install
 
-    install()  # warden's modules from its sealed cache when Python writes no bytecode (every command)
+    install(run_bundle=fast)  # warden's sealed code cache (every command without Python's bytecode; run's bundle)
     if fast:
         from secretwarden.ops.fastrun import try_fast_run
 

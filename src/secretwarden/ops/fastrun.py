@@ -99,4 +99,17 @@ def _fast_run(opts: dict[str, str], passed: list[str], clean: bool, command: lis
         store.close()
     for reason in verdict.warnings:  # the same warnings as the full path
         os.write(2, f"warden: warning: {reason.line}\n".encode())
+    _keep_code_bundle()
     exec_child(command, env)
+
+
+def _keep_code_bundle() -> None:
+    """The next run loads this path's modules from one sealed file (bytecode_cache.py); never stops a run."""
+    try:
+        from secretwarden.code_bundle import keep, modules_to_bundle
+
+        lacking = modules_to_bundle()
+        if lacking:  # the first run after an install or an edit
+            keep(lacking)
+    except Exception:
+        pass  # a cache that cannot be written only costs the next start a little
