@@ -384,10 +384,12 @@ def _dedupe_size() -> int:
     return len(_SEEN) + len(_CLEAN_PAIRS)
 
 
-def _pair_key(change: git_changes.Change) -> bytes:
-    """A change's blob pair at its path: the same pair gives the same findings (a cherry-pick, a branch copy)."""
-    return hashlib.blake2b(f"{change.old} {change.new} {change.path}".encode("utf-8", "surrogateescape"),
-                           digest_size=16, person=_seen_salt()).digest()
+def _pair_key(gate: bytes, path: str) -> bytes:
+    """A change's blob pair at its path (`gate` is its `_gate_key`): the same pair
+    gives the same findings (a cherry-pick, a branch copy). The set it goes to is
+    emptied when a scan starts, so the rule selection needs no salt here."""
+    return hashlib.blake2b(bytes((len(gate),)) + gate + path.encode("utf-8", "surrogateescape"),
+                           digest_size=16).digest()
 
 
 def _gate_key(change: git_changes.Change) -> bytes:
@@ -417,12 +419,13 @@ def _moved_blobs(changes: list[git_changes.Change]) -> dict[str, set[str]]:
 class _Pending:
     """A text change whose changed runs wait for the batch prefilter."""
 
-    __slots__ = ("change", "ends", "hunks", "joined", "key", "new", "offsets", "old")
+    __slots__ = ("change", "ends", "gate", "hunks", "joined", "key", "new", "offsets", "old")
 
     def __init__(self, change: git_changes.Change, key: bytes, old: bytes, new: bytes,
-                 hunks: list[git_changes.Hunk], joined: bytes, offsets: list[int]) -> None:
+                 hunks: list[git_changes.Hunk], joined: bytes, offsets: list[int], gate: bytes = b"") -> None:
         self.change, self.key, self.old, self.new = change, key, old, new
         self.hunks, self.joined, self.offsets = hunks, joined, offsets
+        self.gate = gate  # its `_gate_key` when the caller has it already
         self.ends: list[int] = []
 
 
@@ -462,12 +465,16 @@ def _prefilter_batch(engine: Any, batch: list[_Pending]) -> None:
 # its path, so it is inflated by `cat-file` once instead of once per commit
 # batch it appears in (ansible: 154,672 distinct blob versions, 222,189 reads
 # when batches were commits, 7.1 s of git CPU against 4.9 s).
-ChangeRow = git_changes.Change  # commit, path, old blob (None: a new file), new blob
+# A `Change` as a plain tuple while it travels between processes (twice: listed, then dealt out
+# by path): unpickling a NamedTuple calls its Python-level constructor per row (ansible's 188,900
+# rows: 1.1 s of CPU per trip as NamedTuples, 0.4 s as tuples).
+ChangeRow = tuple[str, str, str | None, str | None]  # commit, path, old blob (None: a new file), new blob
 _SHARE_MIN_ROWS = 2000  # fewer changes are read in one share
 ListResult = tuple[list[ChangeRow], list[Notice], Dirty, int]
 ChangesUnit = tuple[str, list[ChangeRow], int]
 # findings still to pass the move check (with their change), notices, dirty, changes, bytes, allowed, stats
-ChangesResult = tuple[list[tuple[Finding, ChangeRow]], list[Notice], Dirty, int, int, int, tuple[int, int, int]]
+ChangesResult = tuple[list[tuple[Finding, git_changes.Change]], list[Notice], Dirty, int, int, int,
+                      tuple[int, int, int]]
 
 
 def _list_change_chunk(unit: HistoryUnit) -> ListResult:
@@ -493,7 +500,7 @@ def _list_change_chunk(unit: HistoryUnit) -> ListResult:
             continue  # a re-check reads only where the last scan found something
         if change.old is None and change.new in moved.get(change.commit, ()):
             continue  # a file moved whole: nothing in it is new to the history
-        rows.append(change)
+        rows.append(tuple(change))  # type: ignore[arg-type]  # see ChangeRow
     return rows, [], {}, len(commits)
 
 
@@ -507,19 +514,25 @@ def _scan_changes(unit: ChangesUnit) -> ChangesResult:
     dirty: Dirty = {}
     nbytes = allowed = confirmed = 0
     limit = max(64 << 20, 2 * max_size)
-    todo: list[tuple[git_changes.Change, bytes]] = []
+    todo: list[tuple[git_changes.Change, bytes, bytes]] = []
     uses: dict[str, int] = {}
-    for change in rows:
-        if not change.path.endswith(".ipynb") and _gate_key(change) in _CLEAN_PAIRS:
+    clean = _CLEAN_PAIRS
+    make = git_changes.Change._make
+    for row in rows:
+        _commit, path, old_sha, new_sha = row
+        gate = bytes.fromhex(new_sha or "")
+        if old_sha:
+            gate += bytes.fromhex(old_sha)
+        if gate in clean and not path.endswith(".ipynb"):
             continue
-        key = _pair_key(change)
-        if key in _CLEAN_PAIRS:
+        key = _pair_key(gate, path)
+        if key in clean:
             continue
-        todo.append((change, key))
-        for sha in (change.new, change.old):
-            if sha:
-                uses[sha] = uses.get(sha, 0) + 1
-    kept: list[tuple[Finding, ChangeRow]] = []
+        todo.append((make(row), key, gate))
+        uses[new_sha or ""] = uses.get(new_sha or "", 0) + 1
+        if old_sha:
+            uses[old_sha] = uses.get(old_sha, 0) + 1
+    kept: list[tuple[Finding, git_changes.Change]] = []
 
     def remember_clean(key: bytes) -> None:
         if len(_CLEAN_PAIRS) >= _CLEAN_PAIRS_LIMIT:
@@ -541,7 +554,7 @@ def _scan_changes(unit: ChangesUnit) -> ChangesResult:
                                                 p.offsets, p.ends) if p.ends else None
             if section is None or not section.added:
                 if not change.path.endswith(".ipynb"):
-                    remember_clean(_gate_key(change))  # clean at any path
+                    remember_clean(p.gate or _gate_key(change))  # clean at any path
                 continue
             confirmed += 1
             found, note, n_allowed = _scan_added(section, max_size)
@@ -558,7 +571,7 @@ def _scan_changes(unit: ChangesUnit) -> ChangesResult:
     reader = git_src.read_blobs(repo, list(uses), limit)
     batch: list[_Pending] = []
     run_bytes = blob_bytes = 0
-    for change, key in todo:
+    for change, key, gate in todo:
         for sha in (change.new, change.old):
             while sha and sha not in blobs:
                 got, data, reason = next(reader, (sha, None, "git cat-file stopped early"))
@@ -585,7 +598,7 @@ def _scan_changes(unit: ChangesUnit) -> ChangesResult:
                 continue
             joined, offsets = git_changes.hunk_text(new, hunks)
             nbytes += len(joined)
-            batch.append(_Pending(change, key, old, new, hunks, joined, offsets))
+            batch.append(_Pending(change, key, old, new, hunks, joined, offsets, gate))
             run_bytes += len(joined)
             blob_bytes += len(old) + len(new)
             if len(batch) >= _BATCH_CHANGES or run_bytes >= _BATCH_RUN_BYTES or blob_bytes >= _BATCH_BLOB_BYTES:
@@ -602,11 +615,11 @@ def _chain_weight(unit: ChangesUnit) -> int:
     squared (on ansible this ranks the shares close to their blob bytes)."""
     lengths: dict[str, int] = {}
     for row in unit[1]:
-        lengths[row.path] = lengths.get(row.path, 0) + 1
+        lengths[row[1]] = lengths.get(row[1], 0) + 1
     return sum(n * n for n in lengths.values())
 
 
-def _moves_dropped(repo: Path, paths: list[str], kept: list[tuple[Finding, ChangeRow]], max_size: int,
+def _moves_dropped(repo: Path, paths: list[str], kept: list[tuple[Finding, git_changes.Change]], max_size: int,
                    dirty: Dirty) -> list[Finding]:
     """The findings of ordinary commits that pass the move check (see `_drop_moved`):
     the commits that had one are listed again whole, a few hundred at most."""
@@ -743,7 +756,7 @@ def _scan_history(options: ScanOptions, result: ScanResult) -> None:
         seen_sizes[stats[0]] = max(seen_sizes.get(stats[0], 0), stats[1])
         confirmed += stats[2]
 
-    kept: list[tuple[Finding, ChangeRow]] = []
+    kept: list[tuple[Finding, git_changes.Change]] = []
     with contextlib.ExitStack() as stack:
         # One pool for both phases, forked while this process is still small (see `_map`).
         pool = None
@@ -765,7 +778,7 @@ def _scan_history(options: ScanOptions, result: ScanResult) -> None:
         # where a share ends (one blob read twice), and the few files with thousands of
         # large versions (a changelog, a bot's metadata) do not all land in one share.
         order = {sha: i for i, (sha, _date, _merge) in enumerate(listed)}
-        rows.sort(key=lambda r: (r.path, -order.get(r.commit, 0)))
+        rows.sort(key=lambda r: (r[1], -order.get(r[0], 0)))
         share = len(rows) // (jobs * 8) + 1 if len(rows) > _SHARE_MIN_ROWS else len(rows) or 1
         work2: list[ChangesUnit] = [(str(repo), rows[i:i + share], options.max_file_size)
                                     for i in range(0, len(rows), share)]

@@ -21,6 +21,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from secretwarden.scan.sources.git import widen_pipe
+
 BLOCK = 8 << 20
 # Each commit starts with a NUL and its id (`--format=%x00%H`): a literal
 # first byte lets the regex engine skip ahead instead of trying every line.
@@ -196,6 +198,7 @@ class FedGit:
     def __init__(self, cmd: list[str], commits: Sequence[str]) -> None:
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         assert self.proc.stdin is not None and self.proc.stdout is not None and self.proc.stderr is not None
+        widen_pipe(self.proc.stdout.fileno())
         self.stdout = self.proc.stdout
         stdin, stderr = self.proc.stdin, self.proc.stderr
         self._err: list[bytes] = []
