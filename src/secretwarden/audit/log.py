@@ -78,6 +78,18 @@ def keyed_hash(key: bytes, entry: dict[str, Any]) -> str:
     return hmac.new(key, canonical(body), hashlib.sha256).hexdigest()
 
 
+def append_keyed(fd: int, key: bytes, record: dict[str, Any], *, seq: int, prev: str) -> None:
+    """Chain `record` in as entry `seq` after the entry whose hash is `prev`, and write it durably
+    to the end of the open, locked file `fd` (the audit log and ops/journal.py's journals)."""
+    record["seq"] = seq
+    record["prev"] = prev
+    record["alg"] = KEYED
+    record["kid"] = audit_key_id(key)
+    record["hash"] = keyed_hash(key, record)
+    os.write(fd, canonical(record) + b"\n")
+    os.fsync(fd)
+
+
 def audit_key_id(key: bytes) -> str:
     """Which audit key made an entry (an HMAC of a label, never the key)."""
     from secretwarden.crypto.derive import key_id
@@ -199,13 +211,7 @@ class AuditLog:
                     "and the log's entries were made with it",
                     hint="restore the audit key from a backup; without it the log cannot be continued or verified",
                 )
-            record["seq"] = seq + 1
-            record["prev"] = prev
-            record["alg"] = KEYED
-            record["kid"] = audit_key_id(key)
-            record["hash"] = keyed_hash(key, record)
-            os.write(fd, canonical(record) + b"\n")
-            os.fsync(fd)
+            append_keyed(fd, key, record, seq=seq + 1, prev=prev)
             self.write_anchor(record["seq"], record["hash"])
         except OSError as exc:
             raise environment_error(exc, self.path, "audit log") from None

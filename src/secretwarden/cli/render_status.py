@@ -20,22 +20,23 @@ def status_json(report: GapReport) -> dict[str, Any]:
         "generated_at": report.generated_at.isoformat(),
         "verdict": report.verdict,
         "ok": report.ok,
-        "environments": [
-            {
-                "env": e.env,
-                "store": e.store,
-                "namespaces": {
-                    "expected": e.namespaces_expected,
-                    "found": e.namespaces_found,
-                    "summary": f"{len(e.namespaces_found)} found / {len(e.namespaces_expected)} expected",
-                },
-                "orphans": [s.label() for s in e.orphans],
-                "services": [_service_json(s) for s in e.services],
-            }
-            for e in report.envs
-        ],
+        "environments": [{**_env_head(e), "services": [_service_json(s) for s in e.services]} for e in report.envs],
         "isolation": report.isolation.to_json() if report.isolation else None,
         **({"unreachable": report.unreachable} if report.unreachable else {}),
+    }
+
+
+def _env_head(e: EnvStatus) -> dict[str, Any]:
+    """An environment's part of the JSON report but its services (`status_json_chunks` streams those)."""
+    return {
+        "env": e.env,
+        "store": e.store,
+        "namespaces": {
+            "expected": e.namespaces_expected,
+            "found": e.namespaces_found,
+            "summary": f"{len(e.namespaces_found)} found / {len(e.namespaces_expected)} expected",
+        },
+        "orphans": [s.label() for s in e.orphans],
     }
 
 
@@ -112,17 +113,7 @@ def status_json_chunks(report: GapReport) -> Iterator[str]:
     yield top[:-1] + ', "environments": ['
     iso = UtcText()
     for i, e in enumerate(report.envs):
-        head = {
-            "env": e.env,
-            "store": e.store,
-            "namespaces": {
-                "expected": e.namespaces_expected,
-                "found": e.namespaces_found,
-                "summary": f"{len(e.namespaces_found)} found / {len(e.namespaces_expected)} expected",
-            },
-            "orphans": [s.label() for s in e.orphans],
-        }
-        text = json.dumps(head, ensure_ascii=False)
+        text = json.dumps(_env_head(e), ensure_ascii=False)
         yield (", " if i else "") + text[:-1] + ', "services": ['
         for j, service in enumerate(e.services):
             text = _service_text(service, iso)

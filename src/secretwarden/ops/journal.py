@@ -38,8 +38,8 @@ from secretwarden.audit.log import (
     GENESIS,
     KEYED,
     AuditLog,
+    append_keyed,
     audit_key_id,
-    canonical,
     entry_hash,
     keyed_hash,
     parse_entry,
@@ -116,13 +116,7 @@ class Journal:
             existing = list(self.entries())
             record = dict(build(existing))
             prev = str(existing[-1].get("hash", GENESIS)) if existing else GENESIS
-            record["seq"] = len(existing) + 1
-            record["prev"] = prev
-            record["alg"] = KEYED
-            record["kid"] = audit_key_id(key)
-            record["hash"] = keyed_hash(key, record)
-            os.write(fd, canonical(record) + b"\n")
-            os.fsync(fd)
+            append_keyed(fd, key, record, seq=len(existing) + 1, prev=prev)
             anchored.write_anchor(record["seq"], record["hash"])
         except OSError as exc:
             raise environment_error(exc, self.path, "journal") from None
