@@ -17,6 +17,7 @@ from secretwarden.errors import IntegrityError, MasterKeyError
 from secretwarden.slots import SlotRef
 from secretwarden.stores.base import SecretValue, WriteRequest
 from secretwarden.stores.sops.files import SopsLayout, sidecar_path
+from secretwarden.stores.sops.rollback import mark_path
 from secretwarden.stores.sops.store import SopsStore
 from tests.stores.conftest import FP
 from tests.stores.sops_support import AgeIdentity, new_identity
@@ -93,8 +94,32 @@ def test_rolled_back_compromise_mark_is_caught(tmp_path: Path, ident: AgeIdentit
         store.mark_compromised(A, dt.datetime.now(dt.UTC), "leaked")
         assert store.key_meta(A).compromised_at is not None  # type: ignore[union-attr]
     (root / SIDE).write_bytes(before)
+    with _fresh(root, ident) as reader, pytest.raises(IntegrityError, match="rolled back"):
+        reader.key_meta(A)  # this machine wrote the newer sidecar (rollback.py)
+    mark_path(root).unlink()  # a machine that never saw it: the state still denies the live value
     with _fresh(root, ident) as reader, pytest.raises(IntegrityError, match="compromise mark"):
         reader.key_meta(A)
+
+
+def test_sidecar_and_state_rolled_back_together(tmp_path: Path, ident: AgeIdentity) -> None:
+    root = tmp_path / "repo"
+    with _fresh(root, ident) as store:
+        put(store, A, "first-value-0001")
+    pair = {p: (root / p).read_bytes() for p in (SIDE, STATE)}  # a signed pair from before the mark
+    with _fresh(root, ident) as store:
+        store.mark_compromised(A, dt.datetime.now(dt.UTC), "leaked")
+    for path, data in pair.items():
+        (root / path).write_bytes(data)
+    for access in ("metadata", "secrets"):
+        with _fresh(root, ident, access) as reader, pytest.raises(IntegrityError, match="rolled back"):
+            reader.key_meta(A)
+    with _fresh(root, ident, "metadata") as reader:
+        assert any("rolled back" in p for p in reader.verify())
+    with _fresh(root, ident) as writer, pytest.raises(IntegrityError, match="rolled back"):
+        put(writer, B, "another-value-003")  # a write never signs over the older pair
+    mark_path(root).unlink()  # a fresh machine: no mark, nothing inside the repository tells
+    with _fresh(root, ident) as reader:
+        assert reader.key_meta(A).compromised_at is None  # type: ignore[union-attr]
 
 
 def test_a_mark_lifted_on_purpose_is_not_tampering(tmp_path: Path, ident: AgeIdentity) -> None:

@@ -78,6 +78,7 @@ from secretwarden.stores.sops.files import (
     read_view,
     sidecar_path,
 )
+from secretwarden.stores.sops.rollback import HighWater, bump, generation
 from secretwarden.stores.sops.sealing import MAC_LABEL, SIDECAR, STATE, is_sealed, seal, verifies
 from secretwarden.stores.sops.tool import run_sops
 
@@ -202,6 +203,7 @@ class SopsStore:
         self._mac_key_tried = False
         self._state_cache: tuple[tuple[int, int, int] | None, dict[str, Any]] | None = None
         self._sealed_checked = False
+        self._high_water: HighWater | None = None  # this machine's rollback marks (rollback.py), on first use
         self._clock = clock or _utcnow
         self._extra_env = dict(extra_env or {})
         # decrypted files, kept only while open and only while unchanged on disk
@@ -244,6 +246,8 @@ class SopsStore:
                 raise self._tampered(
                     f"the store state {self._rel(self._state_path())} (missing or unsigned while {where} is signed)"
                 )
+            else:
+                self._check_not_rolled_back(where, doc)
         elif state.get("sealed") is True and (side.exists() or where in (state.get("sidecars") or ())):
             raise self._tampered(f"warden metadata {where} (" + ("its signature was removed)" if side.exists() else "deleted)"))
         keys = doc.get("keys")
@@ -268,6 +272,23 @@ class SopsStore:
             "see docs/security.md",
         )
 
+    def _marks(self) -> HighWater:
+        if self._high_water is None:
+            self._high_water = HighWater(self.layout.root)
+        return self._high_water
+
+    def _check_not_rolled_back(self, where: str, doc: dict[str, Any]) -> None:
+        """A signed document older than one this machine read or wrote: rolled back (rollback.py)."""
+        seen = self._marks().below(where, doc)
+        if seen is not None:
+            raise IntegrityError(
+                f"store `{self.name}`: warden metadata {where} was rolled back: it is write {generation(doc)}, "
+                f"and this machine saw write {seen} (tampering, or an older commit checked out)",
+                hint="restore the newer file from git history (`git log -p -- <file>`) and review who changed it; "
+                f"if you checked out an older commit on purpose, go back, or remove {self._marks().path} "
+                "to accept it on this machine (docs/security.md)",
+            )
+
     def _cannot_check(self, where: str) -> None:
         """A signed file without the key to check it: values are not served on trust."""
         if self.access == "secrets":
@@ -290,6 +311,8 @@ class SopsStore:
                 if isinstance(recorded, str):  # signed with another key: say that, not "tampering"
                     check_fingerprint_key(self.name, recorded, self._meta_keys, has_fingerprints=True)
                 raise self._tampered(f"the store state {where}")
+            else:
+                self._check_not_rolled_back(where, doc)
         elif "sealed" in doc:
             raise self._tampered(f"the store state {where} (its signature was removed)")
         return doc
@@ -305,9 +328,12 @@ class SopsStore:
         path = self._state_path()
         state["format"] = 1
         key = self._meta_mac_key()
+        bump(state)
         if key is not None:
             seal(state, key, STATE, self._rel(path))
         write_atomic(path, dump_json_doc(state))
+        if key is not None:
+            self._marks().raise_to(self._rel(path), generation(state))
 
     def _ensure_sealed(self) -> None:
         """Sign a store from before signing, as it stands (trust on first use by a key holder).
@@ -528,10 +554,12 @@ class SopsStore:
         where = self._rel(side)
         key = self._meta_mac_key()
         doc.pop("mac", None)
+        bump(doc)
         if key is not None:
             seal(doc, key, SIDECAR, where)
         write_atomic(side, dump_json_doc(doc))
         if key is not None:
+            self._marks().raise_to(where, generation(doc))
             state = self._load_state()
             listed = list(state.get("sidecars") or ())
             if where not in listed:  # the state changes once per file, not per write (merges stay quiet)
