@@ -8,10 +8,14 @@ the other keys (0600, in a 0700 folder outside the repository).
 
 from __future__ import annotations
 
-import base64
 from pathlib import Path
 
-from secretwarden.crypto.keyfile import create_key_file, read_key_text
+from secretwarden.crypto.keyfile import (
+    create_key_file,
+    key_from_base64,
+    key_to_base64,
+    read_key_text,
+)
 from secretwarden.errors import MasterKeyError
 from secretwarden.paths import config_dir, refuse_config_inside
 
@@ -23,7 +27,7 @@ def audit_key_path(project: str) -> Path:
 def _decode(text: str, origin: str) -> bytes:
     cleaned = text.strip()
     try:
-        raw = base64.urlsafe_b64decode(cleaned + "=" * (-len(cleaned) % 4))
+        raw = key_from_base64(cleaned)
     except ValueError:
         raw = b""
     if len(raw) < 32:
@@ -43,7 +47,7 @@ def load_audit_key(project: str, *, create: bool, forbidden_root: Path | None = 
         refuse_config_inside(forbidden_root)
     import secrets  # only when a key is made: not on run's path
     key = secrets.token_bytes(32)
-    if create_key_file(path, base64.urlsafe_b64encode(key).decode().rstrip("="), what="audit key"):
+    if create_key_file(path, key_to_base64(key), what="audit key"):
         return key
     again = read_key_text(path, what="audit key")
     if again is None:

@@ -19,14 +19,18 @@ lazily and created only when the store it is used with holds no fingerprints
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import os
 from pathlib import Path
 
 from secretwarden.crypto.derive import key_id as derive_key_id
-from secretwarden.crypto.keyfile import create_key_file, read_key_text
+from secretwarden.crypto.keyfile import (
+    create_key_file,
+    key_from_base64,
+    key_to_base64,
+    read_key_text,
+)
 from secretwarden.errors import MasterKeyError
 from secretwarden.paths import config_dir, refuse_config_inside
 
@@ -37,7 +41,7 @@ _ID_LABEL = b"fingerprint key"
 
 def _decode_key(text: str, origin: str) -> bytes:
     try:
-        raw = base64.urlsafe_b64decode(text.strip() + "=" * (-len(text.strip()) % 4))
+        raw = key_from_base64(text)
     except ValueError:
         raise MasterKeyError(f"{origin}: the fingerprint key is not base64") from None
     if len(raw) < 32:
@@ -73,7 +77,7 @@ def load_fingerprint_key(project: str, *, create: bool, forbidden_root: Path | N
         refuse_config_inside(forbidden_root)
     import secrets  # only when a key is made: not on run's path
     key = secrets.token_bytes(32)
-    if not create_key_file(path, base64.urlsafe_b64encode(key).decode().rstrip("="), what="fingerprint key"):
+    if not create_key_file(path, key_to_base64(key), what="fingerprint key"):
         again = read_key_text(path, what="fingerprint key")  # another process made it first
         if again is None:
             raise MasterKeyError(f"{path}: the fingerprint key vanished while it was created")
@@ -137,4 +141,4 @@ def fingerprinter_for(project: str, *, forbidden_root: Path | None = None) -> Fi
 
 def random_key_text() -> str:
     import secrets  # only when a key is made: not on run's path
-    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
+    return key_to_base64(secrets.token_bytes(32))

@@ -8,12 +8,16 @@ new key in the keyring or a key file; an existing store never gets a new key.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import os
 from pathlib import Path
 
-from secretwarden.crypto.keyfile import create_key_file, read_key_text
+from secretwarden.crypto.keyfile import (
+    create_key_file,
+    key_from_base64,
+    key_to_base64,
+    read_key_text,
+)
 from secretwarden.errors import MasterKeyError
 from secretwarden.paths import config_dir, refuse_config_inside
 from secretwarden.value_class import FrozenValue
@@ -47,7 +51,7 @@ class RootKey(FrozenValue):
 def decode_key_text(text: str, origin: str) -> bytes:
     cleaned = text.strip()
     try:
-        raw = base64.urlsafe_b64decode(cleaned + "=" * (-len(cleaned) % 4))
+        raw = key_from_base64(cleaned)
     except (binascii.Error, ValueError):
         raw = b""
     if len(raw) != 32:
@@ -61,7 +65,7 @@ def decode_key_text(text: str, origin: str) -> bytes:
 
 
 def encode_key(key: bytes) -> str:
-    return base64.urlsafe_b64encode(key).decode().rstrip("=")
+    return key_to_base64(key)
 
 
 def key_file_path(store_id: str) -> Path:
