@@ -180,3 +180,20 @@ def test_a_head_file_moved_back_one_entry_is_reported_where_it_was_seen_further(
     git(b.repo, "pull", "-q", "origin", "main")
     code, out, _ = b.w("audit", "verify")
     assert code == 0, out
+
+
+def test_a_damaged_register_head_stops_the_gates(clones: tuple[Clone, Clone]) -> None:
+    """Read as "no open incidents", a damaged head would let `run` start a service whose incident is
+    open: every gate stops instead (exit 3), and `audit verify` names it."""
+    a, _b = clones
+    assert a.w("incident", "open", "api/API_TOKEN", "--env", "dev", "--reason", "drill")[0] == 0
+    assert a.w("rotate", "api/API_TOKEN", "--env", "dev", "--generate", "--yes")[0] == 0
+    (a.repo / "secrets" / "_warden" / "incidents.head.json").write_text("{not json")
+    for args in (("run", "--service", "api", "--env", "dev", "--", "true"), ("check", "--service", "api", "--env", "dev")):
+        code, _, err = a.w(*args)
+        assert code == 3 and "head of the incidents journal is damaged" in err, (args, err)
+    code, out, _ = a.w("audit", "verify")
+    assert code == 1 and "head is damaged" in out, out
+    # The next append rebuilds the head from the entries (SOPS: the file is the truth).
+    assert a.w("incident", "close", "INC-0001", "--root-cause", "drill over")[0] == 0
+    assert a.w("run", "--service", "api", "--env", "dev", "--", "true")[0] == 0
