@@ -6,6 +6,8 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from secretwarden.crypto.fingerprint import Fingerprinter
 from secretwarden.ops.journal import INCIDENTS, verify_part
 from secretwarden.slots import SlotRef
@@ -89,3 +91,18 @@ def test_parallel_writer_processes_lose_nothing(tmp_path: Path) -> None:
     assert sorted(e["id"] for e in entries) == sorted(f"w{w}-{n}" for w in range(4) for n in range(25))
     assert len(journal.head(INCIDENTS).index["open"]) == 100
     assert verify_part(journal, INCIDENTS, KEY) == []
+
+
+def test_a_damaged_head_index_stops_its_readers(tmp_path: Path) -> None:
+    """An edited head index is never read as "no open incidents": the gates stop (IntegrityError)."""
+    from secretwarden.errors import IntegrityError
+
+    path = tmp_path / "s.db"
+    with EmbeddedStore("s", path, access="secrets", create=True, fingerprinter=Fingerprinter(b"f" * 32)) as store:
+        store.shared_journal().append("incidents", writer(incident(1)))
+    db = sqlite3.connect(path)
+    db.execute("UPDATE journal_heads SET idx = '[1, 2]' WHERE name = 'incidents'")
+    db.commit()
+    db.close()
+    with EmbeddedStore("s", path, access="metadata") as store, pytest.raises(IntegrityError, match="damaged"):
+        store.shared_journal().head("incidents")

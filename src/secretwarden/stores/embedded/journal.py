@@ -23,6 +23,7 @@ from typing import Any, ParamSpec, Protocol, TypeVar
 
 from secretwarden.errors import IntegrityError, SecretNotFound, StoreUnavailable, WardenError
 from secretwarden.stores.base import JournalHead, JournalWriter
+from secretwarden.stores.journal_head import damaged_head
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -123,7 +124,15 @@ class EmbeddedJournal:
             if _missing_table(exc):
                 return JournalHead()
             raise
-        return JournalHead() if row is None else JournalHead(int(row[0]), str(row[1]), json.loads(row[2]))
+        if row is None:
+            return JournalHead()
+        try:
+            index = json.loads(row[2])
+            if not isinstance(index, dict):
+                raise ValueError("not an object")
+            return JournalHead(int(row[0]), str(row[1]), index)
+        except (ValueError, TypeError):
+            raise damaged_head(self.location, name) from None  # gates never guess the open incidents
 
     @_guarded
     def entries(self, name: str) -> list[dict[str, Any]]:
