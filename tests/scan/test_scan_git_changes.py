@@ -113,3 +113,30 @@ def test_a_submodule_pointer_is_not_read_as_a_file(repo: Path, tmp_path: Path) -
     git(repo, "commit", "-qm", "submodule")
     result = run_scan(ScanOptions(target=str(repo), mode="git", use_cache=False))
     assert result.findings == [] and result.notices == []
+
+
+def test_the_same_change_on_two_branches_is_read_once_and_given_to_both(repo: Path) -> None:
+    """Identical changes (path and both blobs) are dealt out once; each commit still gets its
+    findings and notices, and a cached re-scan still reports both."""
+    start = commit(repo, {"app.py": "a = 1\n", "logo.bin": b"\0old"}, "start")
+    git(repo, "branch", "stable")
+    leak = commit(repo, {"app.py": f"a = 1\nTOKEN = '{fake('ghp_{alnum:36}', seed=23)}'\n",
+                         "logo.bin": b"\0new"}, "leak")
+    git(repo, "checkout", "-q", "stable")
+    git(repo, "cherry-pick", "-x", leak)
+    picked = git(repo, "rev-parse", "HEAD")
+    for use_cache in (False, True, True):
+        result = run_scan(ScanOptions(target=str(repo), mode="git", use_cache=use_cache))
+        assert sorted((f.path, f.commit) for f in result.findings) == sorted([("app.py", leak), ("app.py", picked)])
+        assert sorted((n.path, n.commit) for n in result.notices) == sorted(
+            [("logo.bin", start), ("logo.bin", leak), ("logo.bin", picked)])
+
+
+def test_same_changes_once_keeps_the_first_row_of_each_change() -> None:
+    from secretwarden.scan.runner import _same_changes_once
+
+    rows: list[tuple[str, str, str | None, str | None]] = [
+        ("c1", "a.py", "o", "n"), ("c2", "a.py", "o", "n"), ("c3", "a.py", None, "n"), ("c4", "b.py", "o", "n"),
+        ("c5", "a.py", "o", "n")]
+    kept, copies = _same_changes_once(rows)
+    assert kept == [rows[0], rows[2], rows[3]] and copies == {0: ("c2", "c5")}
