@@ -406,3 +406,11 @@ def load_json_doc(path: Path) -> dict[str, Any]:
 def dump_json_doc(doc: dict[str, Any]) -> bytes:
     # One key per line and sorted: sidecars live in git and should diff well.
     return (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+
+def stat_key(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)

@@ -38,12 +38,11 @@ import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from secretwarden.errors import (
     ConflictError,
     IntegrityError,
-    MasterKeyError,
     PermissionDenied,
     SecretNotFound,
     UnsupportedOperation,
@@ -58,8 +57,6 @@ from secretwarden.stores.base import (
     RotatedDataKey,
     SecretValue,
     StoreStats,
-    ValidationStamp,
-    VersionMeta,
     WriteRequest,
     WriteResult,
     check_fingerprint_key,
@@ -69,7 +66,6 @@ from secretwarden.stores.base import (
     refuse_reuse,
 )
 from secretwarden.stores.sops.files import (
-    STATE_FILE,
     FileUnit,
     FileView,
     SopsLayout,
@@ -77,39 +73,31 @@ from secretwarden.stores.sops.files import (
     load_json_doc,
     read_view,
     sidecar_path,
+    stat_key,
 )
-from secretwarden.stores.sops.rollback import HighWater, bump, generation
-from secretwarden.stores.sops.sealing import MAC_LABEL, SIDECAR, STATE, is_sealed, seal, verifies
+from secretwarden.stores.sops.metadata import Access, SopsMetadata
+from secretwarden.stores.sops.records import (
+    DESTROYED,
+    SUPERSEDED,
+    Record,
+    merged_records,
+    parse_ts,
+    ts,
+    utcnow,
+    version_meta,
+)
+from secretwarden.stores.sops.rollback import HighWater
+from secretwarden.stores.sops.sealing import SIDECAR, is_sealed, seal
 from secretwarden.stores.sops.tool import run_sops
-
-Access = Literal["metadata", "secrets"]
-SUPERSEDED = "superseded"  # replaced by a newer version: sops no longer holds the value
-DESTROYED = "destroyed"  # removed on purpose (or the key left the file)
-
 
 if TYPE_CHECKING:
     from secretwarden.crypto.fingerprint import Fingerprinter
-    from secretwarden.stores.sops.journal import SopsJournal
 
 
 def _as_fingerprinter(fp: Callable[[str], str] | None) -> Fingerprinter | None:
     from secretwarden.crypto.fingerprint import Fingerprinter
 
     return fp if isinstance(fp, Fingerprinter) else None
-
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def _ts(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
-
-
-def _parse_ts(text: Any) -> dt.datetime | None:
-    return dt.datetime.fromisoformat(text) if isinstance(text, str) and text else None
-
-
 
 
 def _as_text(value: Any) -> str | None:
@@ -123,56 +111,7 @@ def _as_text(value: Any) -> str | None:
     return None
 
 
-Record = dict[str, Any]  # one version in the sidecar: v, at, by, src, fp, stamp, del, gone
-
-
-def _version_meta(rec: Record) -> VersionMeta:
-    return VersionMeta(
-        version=int(rec["v"]),
-        created_at=_parse_ts(rec.get("at")) or dt.datetime(1970, 1, 1, tzinfo=dt.UTC),
-        created_by=str(rec.get("by", "")),
-        source=str(rec.get("src", "set")),
-        fingerprint=rec.get("fp"),
-        stamp=ValidationStamp.from_json(rec.get("stamp")),
-        deleted_at=_parse_ts(rec.get("del")),
-        destroyed=bool(rec.get("gone")),
-    )
-
-
-def merged_records(entry: Mapping[str, Any] | None, view: FileView | None, key: str) -> list[Record]:
-    """The key's versions: the sidecar's, reconciled with what the file holds now.
-
-    A ciphertext digest that differs from the sidecar's means the value was
-    changed outside warden (e.g. `sops set`): earlier versions are superseded
-    and an "external" version is added. A key gone from the file has no value.
-    """
-    records = [dict(r) for r in (entry or {}).get("versions", [])]
-    now_digest = view.digests.get(key) if view is not None else None
-    known_digest = (entry or {}).get("enc")
-    if now_digest is not None and (entry is None or known_digest != now_digest):
-        for r in records:
-            r.setdefault("gone", None)
-            if not r["gone"]:
-                r["gone"] = SUPERSEDED
-        changed = view.lastmodified if view is not None and view.lastmodified else None
-        records.append(
-            {
-                "v": (records[-1]["v"] if records else 0) + 1,
-                "at": _ts(changed or _utcnow()),
-                "by": "sops",
-                "src": "external",
-                "fp": None,
-                "external": True,
-            }
-        )
-    elif now_digest is None and records:
-        for r in records:
-            if not r.get("gone"):
-                r["gone"] = DESTROYED
-    return records
-
-
-class SopsStore:
+class SopsStore(SopsMetadata):
     backend = "sops"
     capabilities = Capabilities(versions=False, extra={"retained_versions": False, "data_key_rotation": True})
 
@@ -204,7 +143,7 @@ class SopsStore:
         self._state_cache: tuple[tuple[int, int, int] | None, dict[str, Any]] | None = None
         self._sealed_checked = False
         self._high_water: HighWater | None = None  # this machine's rollback marks (rollback.py), on first use
-        self._clock = clock or _utcnow
+        self._clock = clock or utcnow
         self._extra_env = dict(extra_env or {})
         # decrypted files, kept only while open and only while unchanged on disk
         self._plain: dict[Path, tuple[tuple[int, int, int] | None, dict[str, str]]] = {}
@@ -224,116 +163,6 @@ class SopsStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    # --- metadata (no key needed) --------------------------------------------------
-
-    def _unit(self, slot: SlotRef) -> FileUnit:
-        return FileUnit(slot.env, slot.namespace, slot.instance)
-
-    def _sidecar(self, path: Path) -> dict[str, Any]:
-        """The file's sidecar, its signature checked (see sealing.py)."""
-        side = sidecar_path(path)
-        doc = load_json_doc(side)
-        where = self._rel(side)
-        state = self._state_view()
-        if is_sealed(doc):
-            key = self._meta_mac_key()
-            if key is None:
-                self._cannot_check(where)
-            elif not verifies(doc, key, SIDECAR, where):
-                raise self._tampered(f"warden metadata {where}")
-            elif state.get("sealed") is not True:
-                raise self._tampered(
-                    f"the store state {self._rel(self._state_path())} (missing or unsigned while {where} is signed)"
-                )
-            else:
-                self._check_not_rolled_back(where, doc)
-        elif state.get("sealed") is True and (side.exists() or where in (state.get("sidecars") or ())):
-            raise self._tampered(f"warden metadata {where} (" + ("its signature was removed)" if side.exists() else "deleted)"))
-        keys = doc.get("keys")
-        doc["keys"] = keys if isinstance(keys, dict) else {}
-        return doc
-
-    # --- signed metadata (sealing.py) ------------------------------------------------
-
-    def _meta_mac_key(self, *, create: bool = False) -> bytes | None:
-        """The key that signs sidecars and state; None when the fingerprint key is absent."""
-        if self._mac_key is None and (create or not self._mac_key_tried or self.access == "secrets"):
-            self._mac_key_tried = True
-            if self._meta_keys is not None:
-                self._mac_key = self._meta_keys.derived_key(MAC_LABEL, create=create)
-        return self._mac_key
-
-    def _tampered(self, what: str) -> IntegrityError:
-        return IntegrityError(
-            f"store `{self.name}`: {what} fails its authentication check: "
-            "changed outside warden (tampering)",
-            hint="restore it from git history (`git log -p -- <file>`) and review who changed it; "
-            "see docs/security.md",
-        )
-
-    def _marks(self) -> HighWater:
-        if self._high_water is None:
-            self._high_water = HighWater(self.layout.root)
-        return self._high_water
-
-    def _check_not_rolled_back(self, where: str, doc: dict[str, Any]) -> None:
-        """A signed document older than one this machine read or wrote: rolled back (rollback.py)."""
-        seen = self._marks().below(where, doc)
-        if seen is not None:
-            raise IntegrityError(
-                f"store `{self.name}`: warden metadata {where} was rolled back: it is write {generation(doc)}, "
-                f"and this machine saw write {seen} (tampering, or an older commit checked out)",
-                hint="restore the newer file from git history (`git log -p -- <file>`) and review who changed it; "
-                f"if you checked out an older commit on purpose, go back, or remove {self._marks().path} "
-                "to accept it on this machine (docs/security.md)",
-            )
-
-    def _cannot_check(self, where: str) -> None:
-        """A signed file without the key to check it: values are not served on trust."""
-        if self.access == "secrets":
-            raise MasterKeyError(
-                f"store `{self.name}`: {where} is signed, and the project's fingerprint key that checks it "
-                "is not on this machine",
-                hint="provide the fingerprint key (WARDEN_FINGERPRINT_KEY or its key file; docs/security.md)",
-            )
-
-    def _load_state(self) -> dict[str, Any]:
-        path = self._state_path()
-        doc = load_json_doc(path)
-        where = self._rel(path)
-        if is_sealed(doc):
-            key = self._meta_mac_key()
-            if key is None:
-                self._cannot_check(where)
-            elif not verifies(doc, key, STATE, where):
-                recorded = doc.get("fingerprint_key")
-                if isinstance(recorded, str):  # signed with another key: say that, not "tampering"
-                    check_fingerprint_key(self.name, recorded, self._meta_keys, has_fingerprints=True)
-                raise self._tampered(f"the store state {where}")
-            else:
-                self._check_not_rolled_back(where, doc)
-        elif "sealed" in doc:
-            raise self._tampered(f"the store state {where} (its signature was removed)")
-        return doc
-
-    def _state_view(self) -> dict[str, Any]:
-        """The checked state for readers (not to be changed): parsed once while unchanged on disk."""
-        stamp = _stat_key(self._state_path())
-        if self._state_cache is None or self._state_cache[0] != stamp:
-            self._state_cache = (stamp, self._load_state())
-        return self._state_cache[1]
-
-    def _save_state(self, state: dict[str, Any]) -> None:
-        path = self._state_path()
-        state["format"] = 1
-        key = self._meta_mac_key()
-        bump(state)
-        if key is not None:
-            seal(state, key, STATE, self._rel(path))
-        write_atomic(path, dump_json_doc(state))
-        if key is not None:
-            self._marks().raise_to(self._rel(path), generation(state))
 
     def _ensure_sealed(self) -> None:
         """Sign a store from before signing, as it stands (trust on first use by a key holder).
@@ -368,103 +197,6 @@ class SopsStore:
             state["sidecars"] = sorted(listed)
             self._save_state(state)
         self._sealed_checked = True
-
-    def _metas_for_file(self, unit: FileUnit, path: Path) -> list[KeyMeta]:
-        # `run` asks for each key of a file in turn: parse the file and its sidecar
-        # once while neither changes on disk (checked by stat, so other writers count).
-        stamp = (_stat_key(path), _stat_key(sidecar_path(path)), _stat_key(self._state_path()))
-        cached = self._meta_cache.get(path)
-        if cached is not None and cached[0] == stamp:
-            return cached[1]
-        metas = self._parse_metas(unit, path)
-        self._meta_cache[path] = (stamp, metas)
-        return metas
-
-    def _parse_metas(self, unit: FileUnit, path: Path) -> list[KeyMeta]:
-        view = read_view(path, self.layout.fmt)
-        entries: dict[str, Any] = self._sidecar(path)["keys"] if view is not None else {}
-        names = sorted(set(view.keys if view else ()) | set(entries))
-        compromised = self._compromised_fps() if entries else {}
-        out = []
-        for key in names:
-            entry = entries.get(key)
-            records = merged_records(entry, view, key)
-            if not records:
-                continue
-            if compromised and not (entry or {}).get("compromised_at"):
-                self._check_mark_kept(SlotRef(unit.env, unit.namespace, key, unit.instance), entry, records, compromised, path)
-            out.append(
-                KeyMeta(
-                    slot=SlotRef(unit.env, unit.namespace, key, unit.instance),
-                    versions=tuple(_version_meta(r) for r in records),
-                    compromised_at=_parse_ts((entry or {}).get("compromised_at")),
-                )
-            )
-        return out
-
-    def _compromised_fps(self) -> dict[str, str]:
-        """fingerprint -> slot label, for values marked compromised (signed stores only)."""
-        state = self._state_view()
-        denied = state.get("denied")
-        if state.get("sealed") is not True or not isinstance(denied, dict):
-            return {}
-        out = {}
-        for fp, why in denied.items():
-            reason = why.get("reason") if isinstance(why, dict) else None
-            if isinstance(reason, str) and reason.startswith("compromised: "):
-                out[fp] = reason.removeprefix("compromised: ")
-        return out
-
-    def _check_mark_kept(
-        self, slot: SlotRef, entry: Mapping[str, Any] | None, records: list[Record], compromised: dict[str, str], path: Path
-    ) -> None:
-        """A live value denied as compromised in this slot must carry the mark.
-
-        A sidecar rolled back to a signed copy from before `mark_compromised`
-        verifies; the store state (also signed, changed by the same command)
-        still lists the value's fingerprint, so the missing mark is caught
-        here. `clear_compromised` records the values it lifted on purpose.
-        """
-        cleared = set((entry or {}).get("cleared") or ())
-        for r in records:
-            fp = r.get("fp")
-            if not r.get("gone") and fp and compromised.get(fp) == slot.label() and fp not in cleared:
-                raise self._tampered(
-                    f"warden metadata {self._rel(sidecar_path(path))} (the compromise mark of {slot.label()} is gone)"
-                )
-
-    def namespaces(self, env: str) -> set[str]:
-        self.stats.metadata_reads += 1
-        return {unit.namespace for unit, _ in self.layout.files(env)}
-
-    def list_meta(self, env: str | None = None, namespace: str | None = None) -> Iterator[KeyMeta]:
-        self.stats.metadata_reads += 1
-        out: list[KeyMeta] = []
-        for unit, path in self.layout.files(env):
-            if namespace is not None and unit.namespace != namespace:
-                continue
-            out.extend(self._metas_for_file(unit, path))
-        out.sort(key=lambda m: (m.slot.env, m.slot.namespace, m.slot.instance or "", m.slot.key))
-        return iter(out)
-
-    def key_meta(self, slot: SlotRef) -> KeyMeta | None:
-        self.stats.metadata_reads += 1
-        path = self.layout.path_for(self._unit(slot))
-        return next((m for m in self._metas_for_file(self._unit(slot), path) if m.slot.key == slot.key), None)
-
-    def _state_path(self) -> Path:
-        return self.layout.base_dir / STATE_FILE
-
-    def shared_journal(self) -> SopsJournal:
-        """The project's rotation log and incident register, committed under `_warden/` (sops/journal.py)."""
-        from secretwarden.stores.sops.journal import SopsJournal
-
-        return SopsJournal(self.layout.base_dir)
-
-    def denied_fingerprints(self) -> set[str]:
-        self.stats.metadata_reads += 1
-        denied = self._load_state().get("denied")
-        return set(denied) if isinstance(denied, dict) else set()
 
     # --- plumbing --------------------------------------------------------------------
 
@@ -503,7 +235,7 @@ class SopsStore:
     def _decrypt(self, path: Path, *, fresh: bool = False) -> dict[str, str]:
         """The file's values. Cached while the file is unchanged on disk; `fresh` (writes)
         always asks sops again, which re-checks the MAC of what is about to change."""
-        stamp = _stat_key(path)
+        stamp = stat_key(path)
         cached = self._plain.get(path)
         if cached is not None and cached[0] == stamp and not fresh:
             return cached[1]
@@ -542,29 +274,6 @@ class SopsStore:
             os.replace(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)
-
-    def _save_sidecar(self, path: Path, doc: dict[str, Any], view: FileView | None) -> None:
-        if view is not None:
-            for key, entry in doc["keys"].items():
-                if key in view.digests:
-                    entry["enc"] = view.digests[key]
-                else:
-                    entry.pop("enc", None)
-        side = sidecar_path(path)
-        where = self._rel(side)
-        key = self._meta_mac_key()
-        doc.pop("mac", None)
-        bump(doc)
-        if key is not None:
-            seal(doc, key, SIDECAR, where)
-        write_atomic(side, dump_json_doc(doc))
-        if key is not None:
-            self._marks().raise_to(where, generation(doc))
-            state = self._load_state()
-            listed = list(state.get("sidecars") or ())
-            if where not in listed:  # the state changes once per file, not per write (merges stay quiet)
-                state["sidecars"] = sorted([*listed, where])
-                self._save_state(state)
 
     def _reconcile(self, path: Path, *, plain: dict[str, str] | None) -> tuple[FileView | None, dict[str, Any]]:
         """Fold changes made outside warden into the sidecar; fingerprint them when `plain` is known."""
@@ -649,7 +358,7 @@ class SopsStore:
             slot = req.slot
             entry = doc["keys"].setdefault(slot.key, {"versions": []})
             records: list[Record] = entry["versions"]
-            meta = KeyMeta(slot, tuple(_version_meta(r) for r in records), _parse_ts(entry.get("compromised_at")))
+            meta = KeyMeta(slot, tuple(version_meta(r) for r in records), parse_ts(entry.get("compromised_at")))
             newest = meta.newest_version
             if req.cas is not None and req.cas != newest:
                 raise ConflictError(
@@ -663,7 +372,7 @@ class SopsStore:
             records.append(
                 {
                     "v": newest + 1,
-                    "at": _ts(self._clock()),
+                    "at": ts(self._clock()),
                     "by": who,
                     "src": req.source,
                     "fp": fp,
@@ -760,7 +469,7 @@ class SopsStore:
                     )
             for r in picked:
                 if not r.get("gone"):
-                    r["del"] = r.get("del") or _ts(self._clock())
+                    r["del"] = r.get("del") or ts(self._clock())
             return [int(r["v"]) for r in picked]
 
         return self._update(slot, change)
@@ -813,7 +522,7 @@ class SopsStore:
             if unknown:  # a value set outside warden: fingerprint it so it can be denied for good
                 view, doc = self._reconcile(path, plain=self._decrypt(path, fresh=True))
                 entry = doc["keys"][slot.key]
-            entry["compromised_at"] = _ts(at)
+            entry["compromised_at"] = ts(at)
             entry["reason"] = reason
             state = self._load_state()
             denied = state.get("denied") if isinstance(state.get("denied"), dict) else {}
@@ -821,7 +530,7 @@ class SopsStore:
             cleared = set(entry.get("cleared") or ())
             for r in entry["versions"]:
                 if r.get("fp"):
-                    denied.setdefault(r["fp"], {"reason": f"compromised: {slot.label()}", "at": _ts(at)})
+                    denied.setdefault(r["fp"], {"reason": f"compromised: {slot.label()}", "at": ts(at)})
                     cleared.discard(r["fp"])
             if "cleared" in entry:
                 entry["cleared"] = sorted(cleared)
@@ -889,52 +598,9 @@ class SopsStore:
             done.append(RotatedDataKey(unit.env, unit.namespace, unit.instance, self._rel(path)))
         return done
 
-    def verify(self, *, deep: bool = False) -> list[str]:
-        """Problems with warden's metadata: the signatures of the state and every sidecar."""
-        problems = self.metadata_signature_problems()
-        if problems:
-            return problems
-        state = self._state_view()
-        if state.get("sealed") is not True:
-            return ["warden metadata is not signed yet (signed by the next write of a fingerprint-key holder)"]
-        if self._meta_mac_key() is None:
-            return ["signatures not checked: the project's fingerprint key is not on this machine"]
-        return []
-
-    def metadata_signature_problems(self) -> list[str]:
-        """Edited, stripped, deleted or rolled-back metadata (`audit verify`, `store verify`)."""
-        from secretwarden.errors import WardenError
-
-        try:
-            self._state_view()
-        except WardenError as exc:
-            return [str(exc)]
-        problems: list[str] = []
-        for unit, path in self.layout.files():
-            try:
-                self._parse_metas(unit, path)
-            except WardenError as exc:
-                problems.append(str(exc))
-        return problems
-
-    def _rel(self, path: Path) -> str:
-        try:
-            return path.relative_to(self.layout.root).as_posix()
-        except ValueError:
-            return str(path)
-
-
 def rotate_data_key(store: SopsStore, env: str, namespace: str | None = None) -> list[RotatedDataKey]:
     """Library entry for `warden rotate --data-key` on a sops store (see `DataKeyRotator`)."""
     return store.rotate_data_keys(env, namespace)
-
-
-def _stat_key(path: Path) -> tuple[int, int, int] | None:
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        return None
-    return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
 def _fsync(path: Path) -> None:
