@@ -21,8 +21,10 @@ The mark is only raised, on the first read that sees a higher generation (a
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -60,18 +62,14 @@ class HighWater:
 
             marks: dict[str, int] = {}
             try:
-                import os
-
                 fd = open_nofollow(self.path, os.O_RDONLY, what="SOPS rollback anchor")
                 with os.fdopen(fd, "rb") as fh:
                     data = json.loads(fh.read(1 << 22))
                 files = data.get("files") if isinstance(data, dict) else None
                 if isinstance(files, dict):
                     marks = {str(k): v for k, v in files.items() if isinstance(v, int)}
-            except FileNotFoundError:
-                pass
-            except ValueError:
-                pass  # an unreadable mark is no mark: this machine then knows as much as a fresh one
+            except (FileNotFoundError, ValueError):
+                pass  # no mark, or an unreadable one: this machine then knows as much as a fresh one
             self._marks = marks
         return self._marks
 
@@ -94,4 +92,6 @@ class HighWater:
             return
         marks[where] = value
         body = {"files": dict(sorted(marks.items()))}
-        write_atomic(self.path, json.dumps(body).encode(), mode=0o600)
+        # A read-only key folder: this mark is not raised (less to compare later, never a false alarm).
+        with contextlib.suppress(OSError):
+            write_atomic(self.path, json.dumps(body).encode(), mode=0o600)
