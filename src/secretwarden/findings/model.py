@@ -10,10 +10,10 @@ only ever see the base type.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from secretwarden.findings.severity import gates
 
@@ -103,6 +103,25 @@ class RuleInfo:
     description: str = ""
     help: str = ""
     tags: tuple[str, ...] = ()
+
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+RuleT = TypeVar("RuleT", bound=_HasId)
+
+
+def unique_rules(families: Iterable[Iterable[RuleT]], what: str) -> tuple[RuleT, ...]:
+    """Every family's rules in order; an id two rules share stops the checker at load (ids are
+    what allow comments, baselines and `--disable-rule` name)."""
+    rules = [rule for family in families for rule in family]
+    ids = [r.id for r in rules]
+    repeated = {i for i in ids if ids.count(i) > 1}
+    if repeated:
+        raise RuntimeError(f"duplicate {what} ids: {sorted(repeated)}")
+    return tuple(rules)
 
 
 @dataclass

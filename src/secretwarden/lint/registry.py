@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Protocol
 
+from secretwarden.findings.model import unique_rules
 from secretwarden.lint.model import Rule
 
 
@@ -62,14 +63,7 @@ def rule_modules() -> tuple[RuleModule, ...]:
 
 @cache
 def all_rules() -> tuple[Rule, ...]:
-    rules: list[Rule] = []
-    for module in rule_modules():
-        rules.extend(module.RULES)
-    ids = [r.id for r in rules]
-    dupes = {i for i in ids if ids.count(i) > 1}
-    if dupes:
-        raise RuntimeError(f"duplicate lint rule ids: {sorted(dupes)}")
-    return tuple(rules)
+    return unique_rules((module.RULES for module in rule_modules()), "lint rule")
 
 
 def rule_ids() -> list[str]:

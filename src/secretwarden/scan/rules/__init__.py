@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Protocol
 
+from secretwarden.findings.model import unique_rules
 from secretwarden.scan.rules.base import Rule
 
 
@@ -42,14 +43,7 @@ def _modules() -> tuple[RuleModule, ...]:
 
 @lru_cache(maxsize=1)
 def all_rules() -> tuple[Rule, ...]:
-    rules: list[Rule] = []
-    for module in _modules():
-        rules.extend(module.RULES)
-    ids = [r.id for r in rules]
-    duplicates = {i for i in ids if ids.count(i) > 1}
-    if duplicates:
-        raise RuntimeError(f"duplicate rule ids: {sorted(duplicates)}")
-    return tuple(rules)
+    return unique_rules((module.RULES for module in _modules()), "rule")
 
 
 def rule_ids() -> list[str]:
