@@ -28,7 +28,7 @@ from secretwarden.stores.base import (
     refuse_reuse,
 )
 from secretwarden.stores.vault.errors import CasMismatch
-from secretwarden.stores.vault.groups import PendingRecord
+from secretwarden.stores.vault.groups import PendingRecord, apply_rows, unapply_rows
 from secretwarden.stores.vault.layout import Location, join
 from secretwarden.stores.vault.meta import (
     FieldRecord,
@@ -86,9 +86,12 @@ class BulkWriter(PathWriter):
                 if err is not None:
                     self._raise(err, done)
             pending: list[PendingRecord] = []
+            first = self._record_first(groups, [s[0] for s in states if s[0] is not None], done)
 
-            def write(pair: Any, out: list[PendingRecord] = pending) -> list[WriteResult]:
-                return self._write_path(pair[0][1], who, denied, pair[1], out)
+            def write(
+                pair: Any, out: list[PendingRecord] = pending, first: dict[str, list[bool]] = first
+            ) -> list[WriteResult]:
+                return self._write_path(pair[0][1], who, denied, pair[1], out, first.get(pair[0][0]))
 
             outcome = self._fan_out(write, [(g, s[0]) for g, s in zip(groups, states, strict=True)])
             failure, unrecorded = self._save_pending(pending)
@@ -106,6 +109,43 @@ class BulkWriter(PathWriter):
                 self._raise(failure, done)
         self.stats.values_written += len(done)
         return [r for r in results if r is not None]
+
+    def _record_first(
+        self,
+        groups: list[tuple[str, list[tuple[int, WriteRequest, Location]]]],
+        prepared: list[tuple[PathState, PathRecord, list[tuple[str, FieldVersion]]]],
+        done: list[WriteResult],
+    ) -> dict[str, list[bool]]:
+        """Save the group records of the paths this write creates before writing their values.
+
+        A process killed between the two then leaves every value that landed recorded; an
+        entry whose value never landed is ignored, since readers take entries only for paths
+        that exist (groups.take_entry). Same number of requests as recording afterwards.
+        Returns path -> whether each of its fields is new (for the paths recorded here).
+        """
+        by_group: dict[str, list[tuple[PendingRecord, list[bool], int]]] = {}
+        for (_, items), (st, record, rows) in zip(groups, prepared, strict=True):
+            if st.group is None or st.exists or st.kv:
+                continue  # records of existing paths are saved after their values, as before
+            old_kv = record.kv
+            created = apply_rows(record, rows, [req.slot for _, req, _ in items], st.kv + 1)
+            by_group.setdefault(st.group, []).append((PendingRecord(st, record, rows, st.kv + 1, []), created, old_kv))
+        saved = self._fan_out(
+            lambda pair: self._save_grouped(
+                pair[0], [p for p, _, _ in pair[1]], self._known_groups.get(pair[0]), merge=False, first=True
+            ),
+            list(by_group.items()),
+        )
+        out: dict[str, list[bool]] = {}
+        for (_, members), (ok, err) in zip(by_group.items(), saved, strict=True):
+            if err is not None:
+                self._raise(err, done)  # nothing of this write's values is written yet
+            for item, created, old_kv in members:
+                if ok:
+                    out[item.st.path] = created
+                else:  # recorded after the values instead (a full group, an older policy)
+                    unapply_rows(item.record, item.rows, created, old_kv)
+        return out
 
     def _save_pending(self, pending: list[PendingRecord]) -> tuple[BaseException | None, set[int]]:
         """One metadata write per group for the paths a bulk write put there; (the first failure,
@@ -272,9 +312,14 @@ class BulkWriter(PathWriter):
         denied: set[str],
         prepared: tuple[PathState, PathRecord, list[tuple[str, FieldVersion]]] | None,
         pending: list[PendingRecord] | None = None,
+        recorded: list[bool] | None = None,
     ) -> list[WriteResult]:
         """Write one path's data and record it; a record kept in a group document is appended
-        to `pending` (saved with the rest of its group by the caller) when given."""
+        to `pending` (saved with the rest of its group by the caller) when given.
+
+        `recorded`: the record, rows included, was saved before the value (`_record_first`;
+        the list says which fields are new), so only the value is written here.
+        """
         path = items[0][2].path
         for _ in range(ATTEMPTS):
             if prepared is None:
@@ -285,19 +330,26 @@ class BulkWriter(PathWriter):
             try:
                 new_kv = self._write_data(st, fields)
             except CasMismatch:
-                landed = self._landed(st, fields)
+                landed = self._landed(st, fields, recorded=recorded is not None)
                 if landed is None:
+                    if recorded is not None:
+                        # Another writer created the path: the entry saved for our value goes.
+                        self._drop_entry(st)
+                        recorded = None
                     continue  # someone wrote the path meanwhile: re-read and check again
                 st, new_kv = landed
-            created = []
-            for (fname, row), (_, req, _) in zip(rows, items, strict=True):
-                row.kv = new_kv
-                rec = record.fields.get(fname)
-                if rec is None:
-                    rec = record.fields[fname] = FieldRecord(req.slot.namespace, req.slot.key, req.slot.instance)
-                created.append(not rec.versions)
-                rec.versions.append(row)
-            record.kv = new_kv
+            if recorded is not None:
+                if new_kv != record.kv:  # cannot happen for a creation with check-and-set; stay right
+                    for _, row in rows:
+                        row.kv = new_kv
+                    record.kv = new_kv
+                    assert st.group is not None
+                    self._save_grouped(st.group, [PendingRecord(st, record, [], new_kv, [])], None, merge=False)
+                return [
+                    WriteResult(req.slot, row.n, c)
+                    for (_, req, _), (_, row), c in zip(items, rows, recorded, strict=True)
+                ]
+            created = apply_rows(record, rows, [req.slot for _, req, _ in items], new_kv)
             if st.group is None:
                 self._commit_meta(st, record, rows, new_kv)
             elif pending is not None:
@@ -309,17 +361,20 @@ class BulkWriter(PathWriter):
             ]
         raise ConflictError(f"{self.layout.api('data', path)}: too many concurrent writers, gave up")
 
-    def _landed(self, st: PathState, fields: dict[str, str | None]) -> tuple[PathState, int] | None:
+    def _landed(
+        self, st: PathState, fields: dict[str, str | None], *, recorded: bool = False
+    ) -> tuple[PathState, int] | None:
         """After a check-and-set failure: did our own earlier attempt commit (answer lost)?
 
         Only the version right after the one we checked against can be ours, and
         only if it holds exactly the values we sent; then the write is done and
-        just its metadata is missing. Otherwise a concurrent writer won.
+        just its metadata is missing. Otherwise a concurrent writer won. (`recorded`:
+        the record of that version is ours, saved before the value.)
         """
         import hmac
 
         fresh = self._load(st.path)
-        if fresh.kv != st.kv + 1 or (fresh.record is not None and fresh.record.kv > st.kv):
+        if fresh.kv != st.kv + 1 or (not recorded and fresh.record is not None and fresh.record.kv > st.kv):
             return None
         data = self._data(st.path, fresh.kv) or {}
         for name, value in fields.items():

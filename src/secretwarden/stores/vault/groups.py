@@ -17,9 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from secretwarden.slots import SlotRef
 from secretwarden.stores.vault.errors import CasMismatch
 from secretwarden.stores.vault.layout import VaultLayout, join
 from secretwarden.stores.vault.meta import (
+    FieldRecord,
     FieldVersion,
     PathRecord,
     decode_group,
@@ -99,6 +101,31 @@ def entries_to_save(gs: GroupState, items: list[PendingRecord], where: str, *, m
             item.st.base_entry = now
         entries[item.st.rel] = item.record.to_json()
     return entries
+
+
+def apply_rows(record: PathRecord, rows: list[tuple[str, FieldVersion]], slots: list[SlotRef], kv: int) -> list[bool]:
+    """Add a write's rows (one per field, `slots` in the same order) to `record` as KV version
+    `kv`; whether each field is new to the record."""
+    created = []
+    for (name, row), slot in zip(rows, slots, strict=True):
+        row.kv = kv
+        rec = record.fields.get(name)
+        if rec is None:
+            rec = record.fields[name] = FieldRecord(slot.namespace, slot.key, slot.instance)
+        created.append(not rec.versions)
+        rec.versions.append(row)
+    record.kv = kv
+    return created
+
+
+def unapply_rows(record: PathRecord, rows: list[tuple[str, FieldVersion]], created: list[bool], kv: int) -> None:
+    """Undo `apply_rows` (its rows are the newest of their fields); `kv`: the record's KV version before."""
+    for (name, row), new in zip(rows, created, strict=True):
+        rec = record.fields[name]
+        rec.versions.remove(row)
+        if new:
+            del record.fields[name]
+    record.kv = kv
 
 
 def note_absent(gpath: str, known: dict[str, GroupState], walked: dict[str, set[str]]) -> None:

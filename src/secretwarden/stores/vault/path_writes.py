@@ -125,7 +125,9 @@ class PathWriter(VaultReader):
                 st.page_custom[page] = custom
         self._write_meta(st.path, main, st.mv)
 
-    def _save_grouped(self, gpath: str, items: list[PendingRecord], gs: GroupState | None, *, merge: bool) -> None:
+    def _save_grouped(
+        self, gpath: str, items: list[PendingRecord], gs: GroupState | None, *, merge: bool, first: bool = False
+    ) -> bool:
         """Save the records of paths of one group in one metadata write (check-and-set).
 
         Another writer may have saved the document meanwhile: entries of other paths are
@@ -133,6 +135,10 @@ class PathWriter(VaultReader):
         (`merge`: our new rows go on top of theirs) or, for a single change, reported as
         CasMismatch so the caller re-reads. When the document is full, these records go
         to their paths' own custom_metadata instead (which readers prefer).
+
+        `first`: records saved before their paths' values (bulk_write.py): instead of going
+        to the paths, or merging with a record saved meanwhile, it returns False and the
+        caller records after the values as usual. True: saved.
         """
         where = f"{self.name}:{self.layout.api('metadata', gpath)}"
         for _ in range(ATTEMPTS):
@@ -140,28 +146,63 @@ class PathWriter(VaultReader):
                 try:
                     gs = self._load_group(gpath)
                 except PermissionDenied:
+                    if first:
+                        return False
                     self._save_on_paths(items, merge=merge)  # an identity from before group records
-                    return
-            entries = entries_to_save(gs, items, where, merge=merge)
+                    return True
+                if first and all(gs.entries.get(i.st.rel) == i.record.to_json() for i in items):
+                    # Our own write landed though its answer was lost (a leader killed after committing).
+                    for item in items:
+                        item.st.base_entry = gs.entries[item.st.rel]
+                    return True
             try:
+                entries = entries_to_save(gs, items, where, merge=merge and not first)
                 custom = encode_group(entries, gs.foreign, where)
+            except CasMismatch:
+                if first:
+                    return False
+                raise
             except StoreError:
+                if first:
+                    return False
                 self._save_on_paths(items, merge=merge)  # the group is full
-                return
+                return True
             try:
                 self._write_meta(gpath, custom, gs.mv if gs.exists else 0)
             except CasMismatch:
                 gs = None
                 continue
             except PermissionDenied:
+                if first:
+                    return False
                 # A namespace admin whose policy predates group records may still write its paths.
                 self._save_on_paths(items, merge=merge)
-                return
+                return True
             gs.exists, gs.mv, gs.entries = True, gs.mv + 1, entries
             for item in items:
                 item.st.base_entry = entries[item.st.rel]
-            return
+            return True
         raise ConflictError(f"{self.layout.api('metadata', gpath)}: too many concurrent metadata writers")
+
+    def _drop_entry(self, st: PathState) -> None:
+        """Remove the entry a record-first write saved for `st` (its value did not land: another
+        writer created the path), unless someone changed the entry since."""
+        assert st.group is not None
+        where = f"{self.name}:{self.layout.api('metadata', st.group)}"
+        for _ in range(ATTEMPTS):
+            gs = self._load_group(st.group)
+            if st.rel not in gs.entries or gs.entries[st.rel] != st.base_entry:
+                break
+            entries = {k: v for k, v in gs.entries.items() if k != st.rel}
+            try:
+                self._write_meta(st.group, encode_group(entries, gs.foreign, where), gs.mv)
+            except CasMismatch:
+                continue
+            break
+        else:
+            raise ConflictError(f"{self.layout.api('metadata', st.group)}: too many concurrent metadata writers")
+        st.base_entry = None
+        self._known_groups.pop(st.group, None)
 
     def _save_on_paths(self, items: list[PendingRecord], *, merge: bool) -> None:
         """The records go to their paths' own custom_metadata (which readers prefer)."""

@@ -1,0 +1,130 @@
+"""A bootstrap killed half way through its values leaves no key "written outside warden".
+
+Where each key has its own KV path, warden's records of a namespace's keys live in one
+group document (stores/vault/groups.py). A bootstrap creating keys saves that document
+before it writes their values, so a process killed between the two leaves values that
+are all recorded, and records of values that never landed are ignored (their paths do
+not exist). Against the real OpenBao test server: the bootstrap is a real `warden`
+process, frozen at its first KV data write by pausing the server, then SIGKILLed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_warden
+from tests.vault_server import VaultServer
+
+pytestmark = pytest.mark.vault
+
+NAMESPACES = 3
+KEYS = 60  # per namespace
+FREEZE_AT = 20  # the bootstrap is frozen at its 20th value: with 2 workers, at least 18 have landed
+
+
+def contract(prefix: str) -> str:
+    lines = [
+        "version: 1",
+        "project: killdemo",
+        "environments:",
+        "  dev: {}",
+        "stores:",
+        "  bao:",
+        "    backend: vault",
+        # Two workers: values go two at a time, so the freeze lands part way through them.
+        f"    options: {{path_prefix: {prefix}, layout: per-key, workers: 2}}",
+        "namespaces:",
+    ]
+    lines += [f"  ns{n}: {{path: /services/ns{n}, owner: team{n}}}" for n in range(NAMESPACES)]
+    lines.append("services:")
+    for n in range(NAMESPACES):
+        lines += [f"  svc{n}:", f"    namespace: ns{n}", "    secrets:"]
+        lines += [f"      KEY_{k:03d}: {{min_length: 24, generate: {{kind: chars, length: 32}}}}" for k in range(KEYS)]
+    return "\n".join(lines) + "\n"
+
+
+def freeze_at_value(server: VaultServer, offset: int, prefix: str, proc: subprocess.Popen[str]) -> None:
+    """Pause the server once its audit log (read on from byte `offset`) shows the FREEZE_AT-th KV
+    data write under `prefix` (a request is logged before it is handled): the bootstrap cannot go on."""
+    seen = 0
+    with server.audit_log.open("rb") as log:
+        log.seek(offset)
+        for _ in range(20_000):  # bounded by count; each idle turn sleeps 5 ms
+            line = log.readline()
+            if not line.endswith(b"\n"):
+                log.seek(-len(line), 1)  # a line still being written: read it whole next turn
+                assert proc.poll() is None, "the bootstrap ended before the freeze"
+                time.sleep(0.005)
+                continue
+            entry = json.loads(line)
+            path = entry.get("request", {}).get("path", "")
+            if entry.get("type") == "request" and path.startswith(f"secret/data/{prefix}/"):
+                seen += 1
+                if seen == FREEZE_AT:
+                    server.pause()
+                    return
+    pytest.fail("the bootstrap never reached the freeze")
+
+
+def kv_paths(server: VaultServer, prefix: str) -> set[str]:
+    client = server.client()
+    found = set()
+    for n in range(NAMESPACES):
+        try:
+            keys = client.secrets.kv.v2.list_secrets(path=f"{prefix}/dev/ns{n}", mount_point="secret")["data"]["keys"]
+        except Exception:  # nothing written in this namespace (404)
+            continue
+        found |= {f"ns{n}/{k}" for k in keys}
+    return found
+
+
+def status(folder: Path, env: dict[str, str]) -> dict[str, object]:
+    res = run_warden("--contract", folder / "warden.yaml", "status", "--env", "dev", "--format", "json", env=env)
+    assert res.returncode in (0, 1), res.stderr
+    assert "outside warden" not in res.output, res.output[-2000:]
+    data: dict[str, object] = json.loads(res.stdout)
+    return data
+
+
+def test_killed_bootstrap_leaves_every_landed_value_recorded(tmp_path: Path, vault_server: VaultServer) -> None:
+    prefix = "kill" + secrets.token_hex(4)
+    (tmp_path / "warden.yaml").write_text(contract(prefix))
+    env = {**os.environ, **vault_server.env()}
+    cmd = [sys.executable, "-m", "secretwarden", "--contract", str(tmp_path / "warden.yaml"),
+           "bootstrap", "--env", "dev", "--no-access", "--format", "json"]
+    offset = vault_server.audit_log.stat().st_size
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        freeze_at_value(vault_server, offset, prefix, proc)
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=60)
+    finally:
+        vault_server.resume()
+
+    landed = kv_paths(vault_server, prefix)
+    assert FREEZE_AT - 2 <= len(landed) < NAMESPACES * KEYS, "the kill should land part way through the values"
+
+    # Every value that landed is warden's (recorded, with a fingerprint); the rest are missing.
+    report = status(tmp_path, env)
+    res = run_warden("--contract", tmp_path / "warden.yaml", "isolation", "--env", "dev", "--format", "json", env=env)
+    assert "written outside warden" not in res.output, res.output[-2000:]
+    assert str(report)  # the report parsed
+
+    # A re-run generates exactly the keys that did not land and leaves the landed ones alone.
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    plan = json.loads(done.stdout)
+    assert plan["already_present"] == len(landed)
+    assert len(plan["keys_generated"]) == NAMESPACES * KEYS - len(landed)
+    assert kv_paths(vault_server, prefix) == {f"ns{n}/KEY_{k:03d}" for n in range(NAMESPACES) for k in range(KEYS)}
+    final = status(tmp_path, env)
+    assert final.get("ok") is True, str(final)[:2000]
