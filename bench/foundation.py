@@ -245,6 +245,36 @@ def bench_run_breakdown(run_cmd: list[str], as_python_args: list[str], env: dict
         prev_c, prev_w = c, w
 
 
+# What a fast `warden run` still imports that its work does not strictly need, in this order: each
+# module's own cost is what importing it adds once the ones before it (and the floor's sqlite3 and
+# AES-GCM binding, which bring datetime, functools and collections) are loaded.
+REMAINING = ("hashlib", "hmac", "re", "json", "typing", "pathlib", "contextlib", "fcntl", "pwd")
+_MARGINAL = (
+    "import gc, sys, time; gc.disable(); import sqlite3; "
+    "from cryptography.hazmat.bindings._rust import openssl; openssl.aead.AESGCM\n"
+    "for m in sys.argv[1:]:\n"
+    "    t = time.process_time(); __import__(m); print(m, (time.process_time() - t) * 1000)\n"
+)
+
+
+def bench_remaining_imports(env: dict[str, str], runs: int) -> None:
+    """The standard modules still on run's path, each timed in-process by CPU (median over fresh processes)."""
+    samples: dict[str, list[float]] = {m: [] for m in REMAINING}
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, "-c", _MARGINAL, *REMAINING], env=env, capture_output=True, text=True,
+                             check=True).stdout
+        for line in out.splitlines():
+            name, ms = line.split()
+            samples[name].append(float(ms))
+    print(f"\n## standard modules still on run's path, in-process import cost after sqlite3 + AES-GCM "
+          f"(median of {runs} processes; load {os.getloadavg()[0]:.2f})")
+    print("| module (with what it brings) | ms |")
+    print("|---|---:|")
+    for name in REMAINING:
+        print(f"| {name} | {med(samples[name]):.2f} |")
+    print(f"| total | {sum(med(v) for v in samples.values()):.2f} |")
+
+
 def bench_run_against_sops(
     work: Path, contract: Path, env: dict[str, str], runs: int, *, baselines: tuple[str, ...] = ()
 ) -> None:
@@ -326,6 +356,7 @@ def bench_run_against_sops(
         print(f"| {name} | {med(wall[name]):.1f} | {aw:.1f} | {rw} | {med(cpu[name]):.1f} | {ac:.1f} | {rc} |")
     compiled = "warden run, compiled bytecode"
     bench_run_breakdown(run_cmd, as_python_args, variants[compiled], runs)
+    bench_remaining_imports(base_env, runs)
     for label, venv in variants.items():
         if label not in ("warden run, no bytecode at all", compiled):
             continue
