@@ -309,3 +309,45 @@ def test_a_close_written_but_not_yet_in_the_head_is_read_and_the_gate_stays_clos
     assert code == 1 and "INC-0001" not in err and "INC-0002" in err
     assert b.w("audit", "verify")[0] == 0
     store.close()
+
+
+def test_a_register_in_parts_is_read_and_written_under_the_policies_bootstrap_writes(
+    machines: tuple[Machine, Machine], vault_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past ~300 open incidents the head's index is in parts (stores/vault/journal.py): a service's
+    read token reads them, an admin token creates them, an older service policy fails closed."""
+    from secretwarden.ops.journal import INCIDENTS
+    from secretwarden.stores.vault.auth import Connection
+    from secretwarden.stores.vault.layout import VaultLayout
+    from secretwarden.stores.vault.store import VaultStore
+    from tests.stores.journal_support import incident, writer
+
+    a, _b = machines
+    assert a.w("bootstrap", "--env", "dev")[0] == 0
+    assert a.w("set", "api/MANUAL", "--env", "dev", input=make_canary())[0] == 0
+    assert a.w("incident", "open", "api/API_TOKEN", "--env", "dev", "--reason", "drill")[0] == 0
+    assert a.w("rotate", "api/API_TOKEN", "--env", "dev", "--generate", "--yes")[0] == 0
+    root = vault_server.client()
+    admin_token = root.auth.token.create(policies=["teamdemo-dev-api-admin"], ttl="5m")["auth"]["client_token"]
+    monkeypatch.setenv("JOURNAL_TEST_TOKEN", admin_token)
+    conn = Connection(vault_server.address, auth={"method": "token", "token_env": "JOURNAL_TEST_TOKEN"})
+    prefix = contract_prefix(a)
+    store = VaultStore("bao", VaultLayout(prefix=prefix), conn, access="metadata")
+    for n in range(120):  # other slots' incidents with long names, appended under the admin policy
+        store.shared_journal().append(INCIDENTS, writer({**incident(n), "key": f"K{n}_" + "X" * 300}))
+    store.close()
+    head = root.adapter.get(f"/v1/secret/metadata/{prefix}/_warden/journal/incidents/head")["data"]["custom_metadata"]
+    assert head.get("format") == "2"  # the admin token created the parts
+    run = ("run", "--service", "api", "--env", "dev", "--", sys.executable, "-c", "pass")
+    read_token = root.auth.token.create(policies=["teamdemo-dev-api-read"], ttl="5m")["auth"]["client_token"]
+    service = Machine(a.repo.parent, vault_server, a.env["WARDEN_FINGERPRINT_KEY"])
+    service.env.update({"VAULT_TOKEN": read_token, "BAO_TOKEN": read_token})
+    code, _, err = service.w(*run)  # INC-0001 is still open: found in the parts
+    assert code == 1 and "incident bao/INC-0001 is not closed" in err, err
+    policy = root.sys.read_acl_policy("teamdemo-dev-api-read")["data"]["policy"]
+    older = "\n".join(block for block in policy.split("\n\n") if "journal/incidents/index" not in block)
+    root.sys.create_or_update_acl_policy("teamdemo-dev-api-before-parts", older)
+    token = root.auth.token.create(policies=["teamdemo-dev-api-before-parts"], ttl="5m")["auth"]["client_token"]
+    service.env.update({"VAULT_TOKEN": token, "BAO_TOKEN": token})
+    code, _, err = service.w(*run)
+    assert code == 3 and "_warden/journal/incidents/index" in err, err
