@@ -67,9 +67,39 @@ _PLACEHOLDER = re.compile(
 )
 
 
+# `generate_a_new_key`, `get-the-secret-of-above-key`: an instruction spelled in words
+_INSTRUCTION = re.compile(r"^[a-z]+(?:[_-][a-z]+){2,}$")
+_ROLE_WORDS = frozenset(["key", "secret", "token", "password", "pass", "pw", "pwd", "value", "here", "it", "one"])
+_INSTRUCTION_VERBS = frozenset(["generate", "get", "create", "put", "insert", "add", "set", "enter", "replace",
+                                "use", "paste", "fill", "change", "make", "provide"])
+_ARTICLES = frozenset(["a", "an", "the", "of", "your", "my", "this", "with", "from", "above", "below"])
+_URL_USERINFO = re.compile(r"^[a-z][a-z0-9+.-]*://(?P<user>[^/@\s:]*):(?P<pw>[^/@\s]+)@", re.IGNORECASE)
+
+
 def is_placeholder(value: str) -> bool:
-    """A value that is clearly not a working credential."""
-    return bool(_PLACEHOLDER.match(value.strip().strip("'\"")))
+    """A value that is clearly not a working credential: a stand-in (`<set-me>`, `changeme`), an
+    instruction (`generate_a_new_key`), a value spelled only from role and test words
+    (`testpassword`, `example_pw`, `guest`: the scanner's "low" verdict) or a URL whose password is one."""
+    text = value.strip().strip("'\"")
+    if _PLACEHOLDER.match(text):
+        return True
+    if _INSTRUCTION.match(text):
+        pieces = re.split(r"[_-]", text)
+        if _ROLE_WORDS & set(pieces) and (pieces[0] in _INSTRUCTION_VERBS or _ARTICLES & set(pieces)):
+            return True
+    url = _URL_USERINFO.match(text)
+    if url is not None:
+        pw = url.group("pw")
+        return pw == url.group("user") or _PLACEHOLDER.match(pw) is not None or _role_words_only(pw)
+    return _role_words_only(text)
+
+
+def _role_words_only(text: str) -> bool:
+    """`testpassword`, `example_pw`, `guest`: only role and test words, no digit (`abc123example`
+    has one: someone typed a value there)."""
+    from secretwarden.scan.filters import is_trivial_password
+
+    return not any(c.isdigit() for c in text) and is_trivial_password(text)
 
 
 _BOOL_WORDS = frozenset({"true", "false", "yes", "no", "on", "off", "y", "n", "enabled", "disabled"})
@@ -87,6 +117,27 @@ _FILE_NAME = re.compile(r"^[\w.-]+\.(json|ya?ml|pem|crt|cer|key|p12|pfx|jks|keys
 _PROSE = re.compile(r"^[A-Za-z][A-Za-z,'()-]*(?:\s+[A-Za-z][A-Za-z,.'()-]*){2,}\.?$")
 
 
+# Helm names a Secret object, or a key inside one, by the value of `...Secret`, `...SecretKey`,
+# `...FromSecret`: `adminTokenSecret: admin-token`, `clusterSecretKey: cluster`.
+_NAMES_A_SECRET = re.compile(r"(^|_)(secret|secret_key|secret_ref|from_secret)$")
+_RESOURCE_NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z][a-z0-9]*)*$")
+_VOWEL = re.compile(r"[aeiouy]")
+
+
+def names_a_secret_object(name: str, value: str) -> bool:
+    """`configFromSecret: prometheus-config`: the value is the name of a Kubernetes Secret (or of a
+    key in one), lower-case words joined by hyphens, not the credential itself."""
+    text = value.strip().strip("'\"")
+    if not _NAMES_A_SECRET.search(normalise(name)) or not _RESOURCE_NAME.match(text):
+        return False
+    pieces = text.split("-")
+    if len(pieces) == 1:
+        from secretwarden.scan.scoring import word_likeness
+
+        return word_likeness(text) >= 0.8
+    return all(_VOWEL.search(p) for p in pieces)
+
+
 def is_not_credential(value: str) -> bool:
     """A value under a secret-ish name that cannot be a working credential.
 
@@ -99,6 +150,10 @@ def is_not_credential(value: str) -> bool:
         return True
     if _SOPS_ENC.match(text) or _K8S_ENV_REF.search(text) or _PATH.match(text) or _FILE_NAME.match(text):
         return True
+    from secretwarden.scan.filters import is_password_hash
+
+    if is_password_hash(text):
+        return True  # `admin:$2y$10$...`: an htpasswd line holds a hash, not the password
     if _URL_WITH_PASSWORD.match(text):
         return False
     if _ADDRESS.match(text) and (

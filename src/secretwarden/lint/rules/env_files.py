@@ -13,14 +13,27 @@ from secretwarden.lint.names import is_placeholder
 ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?(?P<var>[A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(?P<value>.*?)\s*$")
 
 
+# `.env.production.example`, `.env.docker.sample`, `.env.dist`: a template, whatever comes between
+_EXAMPLE_PART = frozenset(["example", "sample", "template", "dist", "defaults", "tmpl", "tpl"])
+# `.env.patch`, `.env.d.ts`, `.env.md`: a patch, code or a page about env files, not one
+_NOT_ENV_SUFFIX = frozenset(["patch", "diff", "orig", "rej", "md", "rst", "txt", "ts", "js", "mjs", "cjs", "py",
+                             "go", "rb", "json", "schema", "sh", "bak", "swp", "lock"])
+
+
 def _is_example(path: str) -> bool:
-    return basename(path) in ENV_EXAMPLE_NAMES
+    name = basename(path)
+    return name in ENV_EXAMPLE_NAMES or bool(_EXAMPLE_PART & set(name.lower().split(".")[2:]))
+
+
+def _is_env_name(name: str) -> bool:
+    if not (name == ".env" or name.startswith(".env.")):
+        return False
+    return name.rsplit(".", 1)[-1].lower() not in _NOT_ENV_SUFFIX
 
 
 def check_tracked(ctx: LintContext) -> Iterator[Finding]:
     for path in ctx.files:
-        name = basename(path)
-        if not (name == ".env" or name.startswith(".env.")) or _is_example(path):
+        if not _is_env_name(basename(path)) or _is_example(path):
             continue
         if ctx.tracked is not None and path not in ctx.tracked:
             continue  # present but untracked: the ignore rules keep it out (or `required-ignore` says so)
@@ -29,6 +42,9 @@ def check_tracked(ctx: LintContext) -> Iterator[Finding]:
 
 def check_deploy(ctx: LintContext) -> Iterator[Finding]:
     for path in ctx.files:
+        name = basename(path)
+        if name.startswith(".env") and (not _is_env_name(name) or _is_example(path)):
+            continue  # a template or a patch, not values delivered to a server
         if is_env_file(path) and ctx.in_deploy_path(path):
             yield DEPLOY.finding(path, 1, 1, f"env file `{path}` sits in a deployment path")
 

@@ -18,7 +18,12 @@ from secretwarden.helm_template import actions, enclosing_conditions, guarded_by
 from secretwarden.lint.context import YAML_SUFFIXES, K8sObject, LintContext, basename, dirname
 from secretwarden.lint.k8s import containers, pod_spec
 from secretwarden.lint.model import Example, Finding, Rule
-from secretwarden.lint.names import is_not_credential, looks_secret, normalise
+from secretwarden.lint.names import (
+    is_not_credential,
+    looks_secret,
+    names_a_secret_object,
+    normalise,
+)
 from secretwarden.lint.yamlpos import get, get_path, is_string, items, pos, scalar, seq
 
 CREATE_TOGGLE = re.compile(r"^create[A-Za-z]*(secret|credentials?|password)s?$", re.IGNORECASE)
@@ -68,7 +73,7 @@ def _placeholder_pem(value: str) -> bool:
 
 def credential_value(key: str, value: str) -> bool:
     """Could `value` under `key` be a working credential? Names of users and hosts are not."""
-    if is_not_credential(value) or _placeholder_pem(value):
+    if is_not_credential(value) or _placeholder_pem(value) or names_a_secret_object(key, value):
         return False
     who_or_where = PLAIN_SECRET_KEY.search(normalise(key)) is not None
     return not who_or_where or re.match(r"^[a-z][a-z0-9+.-]*://[^/@\s]+@", value, re.IGNORECASE) is not None
@@ -234,6 +239,10 @@ def check_chart_templates(ctx: LintContext) -> Iterator[Finding]:
             for section in ("data", "stringData"):
                 for key, value in items(get(obj.node, section)):
                     refs = _unguarded_refs(ctx.source_of(obj.file, value), data_key=str(key.value))
+                    if refs:
+                        # Inside `{{- if .Values.smtpPassword }}` the key renders only when the value is set.
+                        conditions = enclosing_conditions(ctx.text(obj.file) or "", value.start_mark.index)
+                        refs = [r for r in refs if not guarded_by(conditions, r)]
                     for ref in dict.fromkeys(refs):
                         line, col = pos(value)
                         yield HELM_REQUIRED.finding(

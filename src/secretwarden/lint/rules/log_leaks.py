@@ -27,6 +27,14 @@ GO_CALL = re.compile(
 )
 _JS_STRING = re.compile(r"'(?:\\.|[^'\\])*'|\"(?:\\.|[^\"\\])*\"|`(?:\\.|[^`\\])*`")
 _IDENT = re.compile(r"[A-Za-z_$][\w$]*")
+# Attributes of a secret-holding record that describe it without revealing it.
+METADATA_ATTRS = frozenset(
+    ["id", "pk", "uuid", "name", "kind", "type", "length", "prefix", "last4", "hint", "scope", "scopes", "owner",
+     "user", "user_id", "userId", "status", "created_at", "createdAt", "updated_at", "updatedAt", "expires_at",
+     "expiresAt", "expiry", "expires", "last_used_at", "lastUsedAt", "fingerprint", "label", "description"]
+)
+# `${apiKey.id}` in JavaScript: the same, dropped before the identifiers are read
+_JS_METADATA = re.compile(r"[\w$]+(?:\??\.[\w$]+)*\??\.(?:" + "|".join(sorted(METADATA_ATTRS)) + r")\b(?!\s*\()")
 
 
 def _is_log_call(call: ast.Call) -> bool:
@@ -98,6 +106,8 @@ def _secret_refs(node: ast.AST, ctx: LintContext, scope: Scope | None = None) ->
         if ctx.is_secret(node.attr) and not node.attr.isupper():
             yield ast.unparse(node)
             return
+        if node.attr in METADATA_ATTRS:
+            return  # `api_key.id`, `token.expires_at`: what the record is, not the secret in it
         yield from _secret_refs(node.value, ctx, scope)
         return
     if isinstance(node, ast.Subscript):
@@ -140,7 +150,8 @@ def _learn(stmt: ast.stmt, ctx: LintContext, scope: Scope) -> None:
     names = [t.id for t in targets if isinstance(t, ast.Name)]
     if not names:
         return
-    if _is_text_constant(value):
+    if _is_text_constant(value) or (isinstance(value, ast.Attribute) and value.attr in METADATA_ATTRS):
+        # `token = self.id`: the name says token, the value is an id
         for name in names:
             scope.constants.add(name)
             scope.tainted.pop(name, None)
@@ -256,7 +267,7 @@ def _line_calls(ctx: LintContext, path: str, text: str, call: re.Pattern[str]) -
         match = call.search(line)
         if match is None:
             continue
-        rest = JS_SAFE.sub(" ", _strip_strings(line[match.end():]))
+        rest = _JS_METADATA.sub(" ", JS_SAFE.sub(" ", _strip_strings(line[match.end():])))
         for ident in _IDENT.findall(rest):
             if ident in tainted or (not ident.isupper() and ctx.is_secret(ident)) or (
                 ident.isupper() and "process.env" in rest and ctx.is_secret(ident)

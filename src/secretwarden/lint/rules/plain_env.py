@@ -8,6 +8,7 @@ env var instead of a `secretKeyRef`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from secretwarden.helm_template import actions, values_refs
@@ -17,10 +18,16 @@ from secretwarden.lint.model import Example, Finding, Rule
 from secretwarden.lint.names import is_not_credential, looks_secret
 from secretwarden.lint.yamlpos import get, pos, scalar, seq
 
+# Template functions whose result says something about a value (set or not, equal or not)
+# without rendering it.
+_DERIVED = re.compile(r"^\s*\(?\s*(?:ternary|not|empty|eq|ne|and|or|len|hasKey|kindIs|typeIs|lt|gt|le|ge)\b")
+
 
 def _secret_values_ref(source: str) -> str | None:
     """The secret-named `.Values` path a templated value renders, if any."""
     for action in actions(source):
+        if _DERIVED.match(action):
+            continue  # `ternary "yes" "no" (not .Values.auth.password)`: a switch derived from the secret
         for ref in values_refs(action):
             if looks_secret(ref.rpartition(".")[2]):
                 return ref
