@@ -103,10 +103,10 @@ def keep_sealed(key: bytes, folder: str, target: str, context: bytes, body: byte
 
 
 class _SealedFinder:
-    """Finds `secretwarden.*`: from the run bundle's `modules` (name -> origin, is a package, code),
+    """Finds `secretwarden.*`: from the run bundle's `modules` (name -> origin, is a package, code, ...),
     else, with `per_module`, like the path finder does, loaded through the sealed cache."""
 
-    def __init__(self, key: bytes, folder: str, per_module: bool, modules: dict[str, tuple[str, bool, bytes]]) -> None:
+    def __init__(self, key: bytes, folder: str, per_module: bool, modules: dict[str, tuple[str, bool, bytes, int, int]]) -> None:
         self._key = key
         self._folder = folder
         self._per_module = per_module
@@ -115,7 +115,7 @@ class _SealedFinder:
     def find_spec(self, fullname: str, path: object, target: object = None) -> object:
         entry = self.modules.get(fullname)
         if entry is not None:
-            origin, package, code = entry
+            origin, package, code = entry[:3]
             return _bootstrap.spec_from_file_location(
                 fullname, origin, loader=_SealedSourceLoader(fullname, origin, self._key, self._folder, code),
                 submodule_search_locations=[os.path.dirname(origin)] if package else None,
@@ -132,9 +132,20 @@ class _SealedFinder:
         return None
 
 
-# Once a run bundle was looked for: (key, code folder, bundle file, names it serves, warden's
+# Once a run bundle was looked for: (key, code folder, bundle file, the modules it serves, warden's
 # modules loaded before it was in place); code_bundle.keep() reads it.
-bundle_state: tuple[bytes, str, str, frozenset[str], frozenset[str]] | None = None
+bundle_state: tuple[bytes, str, str, dict[str, tuple[str, bool, bytes, int, int]], frozenset[str]] | None = None
+
+
+def modules_to_bundle() -> dict[str, object]:
+    """warden's modules loaded since the run bundle was looked for (name -> module) when the bundle
+    lacks any of them; empty when it served them all, or when no bundle can be kept (no key)."""
+    if bundle_state is None:
+        return {}
+    served, before = bundle_state[3], bundle_state[4]
+    loaded: dict[str, object] = {name: module for name, module in list(sys.modules.items())
+                                 if name.startswith(_PACKAGE + ".") and name not in before}
+    return loaded if not set(loaded) <= set(served) else {}
 
 
 def bundle_context() -> bytes:
@@ -142,24 +153,24 @@ def bundle_context() -> bytes:
     return b"bundle\0run\0%s\0%s" % (interpreter(), os.fsencode(os.path.dirname(os.path.abspath(__file__))))
 
 
-def _bundled(key: bytes, folder: str) -> dict[str, tuple[str, bool, bytes]]:
+def _bundled(key: bytes, folder: str) -> dict[str, tuple[str, bool, bytes, int, int]]:
     """The run bundle's modules whose source is still the one compiled (an edited one loads from source)."""
     global bundle_state
     from secretwarden.contract.sealed_cache import file_name, unseal
 
     context = bundle_context()
     target = os.path.join(folder, file_name(key, context) + ".bin")
-    modules: dict[str, tuple[str, bool, bytes]] = {}
+    modules: dict[str, tuple[str, bool, bytes, int, int]] = {}
     body = unseal(key, context, target)
     try:
         for name, origin, package, mtime_ns, size, code in marshal.loads(body) if body is not None else ():
             st = os.stat(origin)
             if st.st_mtime_ns == mtime_ns and st.st_size == size:
-                modules[name] = (origin, package, code)
+                modules[name] = (origin, package, code, mtime_ns, size)
     except (OSError, ValueError, TypeError, EOFError):
         modules = {}
     before = frozenset(name for name in sys.modules if name.startswith(_PACKAGE + "."))
-    bundle_state = (key, folder, target, frozenset(modules), before)
+    bundle_state = (key, folder, target, modules, before)
     return modules
 
 

@@ -1,45 +1,38 @@
 """Writing `warden run`'s code bundle (bytecode_cache.py reads it) when a run loaded a module it lacked.
 
 Kept apart from bytecode_cache.py, which every start compiles from source when
-Python keeps no bytecode: this module is loaded only at the end of a fast run
-(from the bundle itself, once there is one).
+Python keeps no bytecode: this module is loaded only by a fast run that found
+the bundle missing, stale or short of a module (bytecode_cache.modules_to_bundle).
 """
 
 from __future__ import annotations
 
 import marshal
 import os
-import sys
 
 from secretwarden import bytecode_cache
 
 
-def modules_to_bundle() -> dict[str, object]:
-    """warden's modules loaded since the run bundle was looked for (name -> module) when the bundle
-    lacks any of them; empty when it served them all, or when no bundle can be kept (no key)."""
-    if bytecode_cache.bundle_state is None:
-        return {}
-    served, before = bytecode_cache.bundle_state[3], bytecode_cache.bundle_state[4]
-    loaded: dict[str, object] = {name: module for name, module in list(sys.modules.items())
-                                 if name.startswith("secretwarden.") and name not in before}
-    return loaded if not set(loaded) <= served else {}
-
-
 def keep(loaded: dict[str, object]) -> None:
-    """Seal the code of these warden modules (name -> module: what this run loaded) as the run bundle."""
+    """Seal the run bundle again: the modules it served (still current) and these (name -> module),
+    so that runs loading different modules do not take turns rewriting it."""
     state = bytecode_cache.bundle_state
     if state is None:
         return
-    key, folder, target = state[0], state[1], state[2]
+    key, folder, target, served = state[0], state[1], state[2], state[3]
     entries = []
-    for name, module in sorted(loaded.items()):
-        spec = getattr(module, "__spec__", None)
-        origin = getattr(spec, "origin", None)
-        if not isinstance(origin, str) or not origin.endswith(".py"):
+    for name in sorted(set(loaded) | set(served)):
+        if name in served:  # verified when the bundle was read, bound to the source it was compiled from
+            origin, package, code, mtime_ns, size = served[name]
+            entries.append((name, origin, package, mtime_ns, size, code))
             continue
-        st = os.stat(origin)  # before reading: a source edited meanwhile is loaded from source next time
-        with open(origin, "rb") as fh:
-            code = compile(fh.read(), origin, "exec", dont_inherit=True)
-        package = getattr(spec, "submodule_search_locations", None) is not None
-        entries.append((name, origin, package, st.st_mtime_ns, st.st_size, marshal.dumps(code)))
+        spec = getattr(loaded[name], "__spec__", None)
+        source = getattr(spec, "origin", None)
+        if not isinstance(source, str) or not source.endswith(".py"):
+            continue
+        st = os.stat(source)  # before reading: a source edited meanwhile is loaded from source next time
+        with open(source, "rb") as fh:
+            compiled = marshal.dumps(compile(fh.read(), source, "exec", dont_inherit=True))
+        is_package = getattr(spec, "submodule_search_locations", None) is not None
+        entries.append((name, source, is_package, st.st_mtime_ns, st.st_size, compiled))
     bytecode_cache.keep_sealed(key, folder, target, bytecode_cache.bundle_context(), marshal.dumps(entries))

@@ -106,10 +106,12 @@ def _fast_run(opts: dict[str, str], passed: list[str], clean: bool, command: lis
 def _keep_code_bundle() -> None:
     """The next run loads this path's modules from one sealed file (bytecode_cache.py); never stops a run."""
     try:
-        from secretwarden.code_bundle import keep, modules_to_bundle
+        from secretwarden.bytecode_cache import modules_to_bundle
 
         lacking = modules_to_bundle()
         if lacking:  # the first run after an install or an edit
+            from secretwarden.code_bundle import keep
+
             keep(lacking)
     except Exception:
         pass  # a cache that cannot be written only costs the next start a little
