@@ -625,6 +625,8 @@ class GenericRule(Rule):
         strict = regex is _PAIR or regex is _CALL or regex is _CALL_DECODED
         if regex is _PAIR and len(value) < 8 and not any(c.isdigit() for c in value):
             return None  # `("password", "netrc")`: a tuple of short names
+        if regex is _PAIR and ctx.line[:m.start()].rstrip().endswith(","):
+            return None  # `"md5", "password", "scram-sha-256"`: the middle of a list of words, not a pair
         if regex is _PAIR:
             call = _CALL_BEFORE.search(ctx.line[:m.start()])
             if call and word_parts(call.group(1))[:1] and word_parts(call.group(1))[0] in _PAIR_CALL_VERBS:
@@ -766,6 +768,7 @@ RULES: list[Rule] = [
             'adminPasswordMtime = "2006-01-02T15:04:05Z"',
             "htpasswd = 'registry:$2y$10${b64:53}'",
             'redis_password = "cmVkaXMK"',  # base64 of a vendor default
+            '# METHOD can be "trust", "reject", "md5", "password", "scram-sha-256",',
         ),
         standard_filters=False,
         priority=30,
