@@ -238,7 +238,7 @@ def breakdown(contract: Path) -> None:
     from secretwarden.ops.journal import incident_register
     from secretwarden.ops.status import GapReport, env_status
     from secretwarden.ops.workspace import Workspace
-    from secretwarden.stores.summary import key_summaries
+    from secretwarden.stores.summary import by_env, key_summaries
 
     t = time.process_time()
     with Workspace.load(contract) as ws:
@@ -248,11 +248,13 @@ def breakdown(contract: Path) -> None:
         envs = ws.loaded.facts.environments
         listed = {name: key_summaries(reader) for name, reader in ws.metadata_by_store().items()}
         t = phase("metadata: one key-summary query per store", t)
+        indexed = {name: by_env(summaries) for name, summaries in listed.items()}
+        t = phase("summaries indexed by environment and slot", t)
         register = incident_register(ws, envs)
         t = phase("incident register (head of each store)", t)
         report = GapReport(
             ws.loaded.facts.project, ws.clock(),
-            [env_status(ws, env, listed=listed[ws.store_for(env)], register=register) for env in envs],
+            [env_status(ws, env, index=indexed[ws.store_for(env)].get(env, {}), register=register) for env in envs],
         )
         t = phase("judging every slot (verdict)", t)
         report.isolation = isolation_report(ws, listed=listed)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -30,7 +29,7 @@ def fresh(path: Path) -> report_plan.ReportPlan:
 
 
 def plan_files(home: Path) -> list[Path]:
-    return sorted((home / "cache" / "reports").glob("*.json"))
+    return sorted((home / "cache" / "reports").glob("*.bin"))
 
 
 def test_the_columns_are_what_requirements_resolves(project: Path) -> None:
@@ -66,9 +65,10 @@ def test_a_tampered_plan_is_a_miss(project: Path, isolated_home: Path) -> None:
     honest = fresh(project)
     (written,) = plan_files(isolated_home)
     mac, body = written.read_bytes().split(b"\n", 1)
-    written.write_bytes(mac + b"\n" + body.replace(b'"team-api"', b'"team-evil"'))
+    assert b"team-pay" in body
+    written.write_bytes(mac + b"\n" + body.replace(b"team-pay", b"team-bad"))  # still well-formed marshal data
     assert fresh(project) == honest
-    assert b"team-evil" not in written.read_bytes()  # compiled again and rewritten
+    assert b"team-bad" not in written.read_bytes()  # compiled again and rewritten
 
 
 def test_each_input_keys_the_plan(project: Path, isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -133,8 +133,10 @@ def test_resolved_requirements_are_ordinary_frozen_requirements(project: Path) -
 
 
 def test_packed_columns_read_back_the_same() -> None:
+    import marshal
+
     from secretwarden.contract.report_plan import _packed, _unpacked
 
     for column in ([], [1], [None, None, None], ["a", "a", "b", "a"], [True, 1, 1, True, 1.0, 1.0], ["x"] * 9 + [None]):
-        back = _unpacked(json.loads(json.dumps(_packed(column))))
+        back = _unpacked(marshal.loads(marshal.dumps(_packed(column))))
         assert back == column and [type(v) for v in back] == [type(v) for v in column]

@@ -45,12 +45,13 @@ def row_json(r: RotationRow, now: dt.datetime) -> dict[str, Any]:
 
 
 def _head(report: RotationReport, due_within_days: int) -> dict[str, Any]:
+    counts = report.counts()
     return {
         "project": report.project,
         "generated_at": report.generated_at.isoformat(),
         "due_within_days": due_within_days,
         "ok": report.ok,
-        "counts": {s: report.count(s) for s in STATES},
+        "counts": {s: counts.get(s, 0) for s in STATES},
     }
 
 
@@ -63,14 +64,6 @@ _ROW = (  # %-formatting: ~40 % cheaper than str.format per call here
     '"owner": %s, "required": %s, "rotate_every_days": %s, "last_rotated": %s, "due_at": %s, "days_left": %s, '
     '"state": %s, "version": %s, "rotations": %s, "incident": %s}'
 )
-
-
-def _opt(value: str | None) -> str:
-    return "null" if value is None else _enc(value)
-
-
-def _time(value: dt.datetime | None, iso: UtcText) -> str:
-    return "null" if value is None else '"' + iso(value) + '"'
 
 
 def _num(value: float | None) -> str:
@@ -86,17 +79,27 @@ def _days_left(r: RotationRow, now: dt.datetime) -> str:
     return format((r.due_at - now).total_seconds() / 86400, ".1f")
 
 
-def _row_text(r: RotationRow, now: dt.datetime, cadences: dict[dt.timedelta, str], iso: UtcText) -> str:
-    slot = r.slot
-    every = "null"
-    if r.cadence is not None:
-        every = cadences.get(r.cadence) or cadences.setdefault(r.cadence, _num(r.cadence.total_seconds() / 86400))
-    return _ROW % (
-        _enc(slot.label()), _enc(slot.env), _enc(slot.namespace), _enc(slot.key), _opt(slot.instance),
-        _enc(r.store), ", ".join(map(_enc, r.services)), _opt(r.owner), "true" if r.required else "false",
-        every, _time(r.last_rotated, iso), _time(r.due_at, iso), _days_left(r, now), _enc(r.state),
-        "null" if r.version is None else int.__repr__(r.version), int.__repr__(r.rotations), _opt(r.incident),
-    )
+def _rows_text(rows: list[RotationRow], now: dt.datetime, cadences: dict[dt.timedelta, str], iso: UtcText) -> str:
+    """The rows' JSON objects joined by ", ". One loop, few calls per row: at 30,000 rows each
+    function call per row costs a few ms (the optional fields are tested inline, not by helpers)."""
+    out: list[str] = []
+    append = out.append
+    for r in rows:
+        slot = r.slot
+        cadence = r.cadence
+        every = "null"
+        if cadence is not None:
+            every = cadences.get(cadence) or cadences.setdefault(cadence, _num(cadence.total_seconds() / 86400))
+        last_rotated, due_at = iso.json_pair(r.last_rotated, r.due_at)
+        instance, owner, incident, version = slot.instance, r.owner, r.incident, r.version
+        append(_ROW % (
+            _enc(slot.label()), _enc(slot.env), _enc(slot.namespace), _enc(slot.key),
+            "null" if instance is None else _enc(instance), _enc(r.store), ", ".join(map(_enc, r.services)),
+            "null" if owner is None else _enc(owner), "true" if r.required else "false", every, last_rotated, due_at,
+            _days_left(r, now), _enc(r.state), "null" if version is None else int.__repr__(version),
+            int.__repr__(r.rotations), "null" if incident is None else _enc(incident),
+        ))
+    return ", ".join(out)
 
 
 _BATCH = 1000  # keys per piece written: small pieces, and no 11 MB string built (and copied) several times
@@ -111,7 +114,7 @@ def rotation_json_chunks(report: RotationReport, due_within_days: int) -> Iterat
     head = json.dumps(_head(report, due_within_days), ensure_ascii=False)
     yield head[:-1] + ', "keys": ['
     for start in range(0, len(rows), _BATCH):
-        text = ", ".join([_row_text(r, now, cadences, iso) for r in rows[start : start + _BATCH]])
+        text = _rows_text(rows[start : start + _BATCH], now, cadences, iso)
         yield ", " + text if start else text
     yield "]}"
 

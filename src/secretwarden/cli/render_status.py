@@ -76,30 +76,27 @@ _KEY = (  # %-formatting: ~40 % cheaper than str.format per call here
 )
 
 
-def _str_or_null(value: str | None) -> str:
-    return "null" if value is None else _enc(value)
-
-
-def _key_text(k: KeyStatus, iso: UtcText) -> str:
-    problems = "[" + ", ".join(map(_enc, k.problems)) + "]" if k.problems else "[]"
-    return _KEY % (
-        _enc(k.var),
-        _enc(k.slot.label()),
-        "true" if k.required else "false",
-        _enc(k.state),
-        problems,
-        "null" if k.version is None else int.__repr__(k.version),
-        "null" if k.last_written is None else '"' + iso(k.last_written) + '"',
-        "null" if k.owner is None else _enc(k.owner),
-        "null" if k.via_ref is None else _enc(k.via_ref),
-        "null" if k.deprecated_read is None else _enc(k.deprecated_read),
-    )
-
-
 def _service_text(s: ServiceStatus, iso: UtcText) -> str:
     head = json.dumps({"service": s.service, "instance": s.instance, "verdict": s.verdict, "blocked": s.blocked},
                       ensure_ascii=False)
-    return head[:-1] + ', "keys": [' + ", ".join([_key_text(k, iso) for k in s.keys]) + "]}"
+    keys: list[str] = []
+    append = keys.append
+    for k in s.keys:  # one loop, no call per key but the encoders: 30,000 keys per report
+        problems, version, written = k.problems, k.version, k.last_written
+        owner, via_ref, deprecated = k.owner, k.via_ref, k.deprecated_read
+        append(_KEY % (
+            _enc(k.var),
+            _enc(k.slot.label()),
+            "true" if k.required else "false",
+            _enc(k.state),
+            "[" + ", ".join(map(_enc, problems)) + "]" if problems else "[]",
+            "null" if version is None else int.__repr__(version),
+            "null" if written is None else '"' + iso(written) + '"',
+            "null" if owner is None else _enc(owner),
+            "null" if via_ref is None else _enc(via_ref),
+            "null" if deprecated is None else _enc(deprecated),
+        ))
+    return head[:-1] + ', "keys": [' + ", ".join(keys) + "]}"
 
 
 def status_json_chunks(report: GapReport) -> Iterator[str]:

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
+import marshal
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import repeat
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from secretwarden.contract.loader import LoadedContract
     from secretwarden.contract.model import Contract
 
-REPORT_PLAN_FORMAT = "report-plan-v3"
+REPORT_PLAN_FORMAT = "report-plan-v4"  # v4: marshal instead of JSON
 
 # The columns of an environment, in the order `EnvColumns.rows()` yields them.
 COLUMNS = (
@@ -234,10 +235,14 @@ def compile_report_plan(contract: Contract, digest: str) -> ReportPlan:
 
 # --- (de)serialising ----------------------------------------------------------------------------
 
-
+# The sealed file holds the plan as `marshal` data: lists of str/int/float/bool/None load in C,
+# five times faster than the same JSON. marshal is not meant for untrusted bytes: the body is read
+# only after its MAC (under the local cache key) verifies, i.e. only bytes this user's warden
+# wrote, and the context names this Python's marshal version, so another interpreter's file is a
+# miss, never a misread.
 # Most columns repeat one value over a run of reads (a service's reads share its name, namespace,
-# owner, spec...): such a column is kept as runs, which is six times smaller and reads three times
-# faster than the plain list.
+# owner, spec...): such a column is kept as runs, which is five times smaller and, unpacked, still
+# twice as fast to read as the plain list.
 
 
 def _packed(column: list[Any]) -> list[Any] | dict[str, list[list[Any]]]:
@@ -259,7 +264,7 @@ def _unpacked(column: Any) -> list[Any]:
     return out
 
 
-def _to_json(plan: ReportPlan) -> dict[str, Any]:
+def _to_doc(plan: ReportPlan) -> dict[str, Any]:
     return {
         "format": REPORT_PLAN_FORMAT,
         "digest": plan.digest,
@@ -271,12 +276,30 @@ def _to_json(plan: ReportPlan) -> dict[str, Any]:
             n: [p.deprecated, p.hold_until.isoformat() if p.hold_until else None, p.past_hold]
             for n, p in plan.namespaces.items()
         },
-        "keys": [[ns, key, g.sensitive, g.digest, g.guaranteed] for (ns, key), g in plan.keys.items()],
+        "keys": _keys_doc(plan.keys),
         "credential_namespaces": sorted(plan.credential_namespaces),
     }
 
 
-def _from_json(doc: dict[str, Any]) -> ReportPlan:
+def _keys_doc(keys: dict[tuple[str, str], KeyGuarantee]) -> dict[str, list[Any]]:
+    """Thousands of keys share a handful of guarantees: each distinct one once, and per key its index
+    (loading builds a handful of objects, not one frozen dataclass per key)."""
+    distinct: dict[KeyGuarantee, int] = {}
+    index = [distinct.setdefault(g, len(distinct)) for g in keys.values()]
+    return {
+        "namespace": [ns for ns, _ in keys],
+        "key": [key for _, key in keys],
+        "guarantee": index,
+        "guarantees": [[g.sensitive, g.digest, g.guaranteed] for g in distinct],
+    }
+
+
+def _keys(doc: dict[str, list[Any]]) -> dict[tuple[str, str], KeyGuarantee]:
+    made = [KeyGuarantee(s, dg, g) for s, dg, g in doc["guarantees"]]
+    return dict(zip(zip(doc["namespace"], doc["key"], strict=True), map(made.__getitem__, doc["guarantee"]), strict=True))
+
+
+def _from_doc(doc: dict[str, Any]) -> ReportPlan:
     envs = {}
     for env, (store, packed_columns, packed_slots) in doc["envs"].items():
         columns = {n: _unpacked(v) for n, v in packed_columns.items()}
@@ -291,7 +314,7 @@ def _from_json(doc: dict[str, Any]) -> ReportPlan:
         namespaces={
             n: NamespacePolicy(d, dt.date.fromisoformat(h) if h else None, p) for n, (d, h, p) in doc["namespaces"].items()
         },
-        keys={(ns, key): KeyGuarantee(s, dg, g) for ns, key, s, dg, g in doc["keys"]},
+        keys=_keys(doc["keys"]),
         credential_namespaces=frozenset(doc["credential_namespaces"]),
     )
 
@@ -305,14 +328,14 @@ _LAST: dict[tuple[str, str], ReportPlan] = {}
 def _context(path: Path, digest: str) -> bytes:
     from secretwarden import __version__
 
-    return "\0".join((REPORT_PLAN_FORMAT, __version__, str(path), digest)).encode()
+    return "\0".join((REPORT_PLAN_FORMAT, f"marshal {marshal.version}", sys.version, __version__, str(path), digest)).encode()
 
 
 def _cache_file(key: bytes, context: bytes) -> Path:
     from secretwarden.contract.sealed_cache import file_name
     from secretwarden.paths import cache_dir
 
-    return cache_dir() / "reports" / f"{file_name(key, context)}.json"
+    return cache_dir() / "reports" / f"{file_name(key, context)}.bin"
 
 
 def report_plan(loaded: LoadedContract) -> ReportPlan:
@@ -331,14 +354,14 @@ def report_plan(loaded: LoadedContract) -> ReportPlan:
     if key is not None:
         body = sealed_cache.unseal(key, context, _cache_file(key, context))
         if body is not None:
-            with contextlib.suppress(ValueError, KeyError, TypeError, AttributeError):
-                doc = json.loads(body)
+            with contextlib.suppress(ValueError, KeyError, TypeError, AttributeError, EOFError):
+                doc = marshal.loads(body)
                 if doc.get("format") == REPORT_PLAN_FORMAT and doc.get("digest") == loaded.digest:
-                    plan = _from_json(doc)
+                    plan = _from_doc(doc)
     if plan is None:
         plan = compile_report_plan(loaded.contract, loaded.digest)
         if key is not None:
-            body = json.dumps(_to_json(plan), separators=(",", ":")).encode()
+            body = marshal.dumps(_to_doc(plan))
             with contextlib.suppress(OSError):  # a read-only cache only costs speed
                 sealed_cache.write_sealed(_cache_file(key, context), key, context, body)
     _LAST.clear()

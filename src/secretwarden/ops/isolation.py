@@ -159,7 +159,15 @@ def isolation_report(ws: Workspace, *, listed: dict[str, list[KeySummary]] | Non
     by_fp: dict[str, list[tuple[str, tuple[str, str, str, str], int, bool]]] = {}
     for store_name in sorted(readers):
         reader = readers[store_name]
-        current: dict[tuple[str, str, str, str], int] = {}  # checked slots -> current version
+        # A fingerprint seen once in this store can only pair with another store's: with no
+        # other store, only fingerprints seen twice or more are worth grouping (a few rows).
+        rows = fingerprint_rows(reader) if len(readers) > 1 else repeated_fingerprint_rows(reader)
+        row_keys = {r[3] for r in rows}  # key names of those rows: which slots' current version matters
+        current: dict[tuple[str, str, str, str], int] = {}  # checked slots in `rows` -> current version
+        # The weakness of a slot depends only on its key's guarantee and its stamp; both are
+        # shared objects (a few specs, stamps parsed once each), alive throughout this loop, so
+        # their ids name them: each pair is judged once.
+        weakness: dict[tuple[int, int], str | None] = {}
         for meta in key_summaries(reader) if listed is None else listed[store_name]:
             slot = meta.slot
             spec = specs.get((slot.namespace, slot.key))
@@ -173,13 +181,12 @@ def isolation_report(ws: Workspace, *, listed: dict[str, list[KeySummary]] | Non
                 report.unfingerprinted.append(
                     FlaggedSlot(store_name, slot, "no fingerprint in metadata (written outside warden)")
                 )
-            why = _weakness(meta, spec)
+            pair = (id(spec), id(meta.stamp))
+            why = weakness[pair] if pair in weakness else weakness.setdefault(pair, _weakness(meta, spec))
             if why is not None:
                 report.weak.append(FlaggedSlot(store_name, slot, why))
-            current[(slot.env, slot.namespace, slot.instance or "", slot.key)] = meta.version
-        # A fingerprint seen once in this store can only pair with another store's: with no
-        # other store, only fingerprints seen twice or more are worth grouping.
-        rows = fingerprint_rows(reader) if len(readers) > 1 else repeated_fingerprint_rows(reader)
+            if slot.key in row_keys:
+                current[(slot.env, slot.namespace, slot.instance or "", slot.key)] = meta.version
         for env, ns, inst, key, version, fp in rows:
             row = (env, ns, inst, key)
             cur = current.get(row)

@@ -14,8 +14,10 @@ and appends one entry to the rotation log (see `ops/journal.py`).
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any, Literal
 
 from secretwarden.contract.bulk import bulk_build
@@ -31,7 +33,7 @@ from secretwarden.stores.base import (
     SecretValue,
     WriteRequest,
 )
-from secretwarden.stores.summary import KeySummary, key_summaries
+from secretwarden.stores.summary import KeySummary, SummaryIndex, by_env, key_summaries
 from secretwarden.verdict import compromise, qualified_incident
 
 RotationState = Literal["ok", "due", "overdue", "never-rotated", "compromised", "missing", "no-cadence"]
@@ -66,6 +68,9 @@ class RotationRow:
         return round((self.due_at - now).total_seconds() / 86400, 1)
 
 
+_STATE = attrgetter("state")
+
+
 @dataclass
 class RotationReport:
     project: str
@@ -74,15 +79,19 @@ class RotationReport:
     rows: list[RotationRow]
 
     def count(self, state: str) -> int:
-        return sum(1 for r in self.rows if r.state == state)
+        return self.counts().get(state, 0)
+
+    def counts(self) -> Counter[str]:
+        """Rows per state, counted in one pass (in C)."""
+        return Counter(map(_STATE, self.rows))
 
     @property
     def failing(self) -> list[RotationRow]:
-        return [r for r in self.rows if r.failing]
+        return [r for r in self.rows if r.state in FAILING]
 
     @property
     def ok(self) -> bool:
-        return not self.failing
+        return not any(map(FAILING.__contains__, map(_STATE, self.rows)))
 
 
 def rotation_state(
@@ -133,14 +142,14 @@ def rotation_status(
     register = incident_register(ws, envs)
     cadences: dict[float, dt.timedelta] = {}
     chosen = envs or ws.loaded.facts.environments
-    by_store: dict[str, list[KeySummary]] = {}
+    by_store: dict[str, dict[str, SummaryIndex]] = {}
     for env in chosen:
         store_name = ws.store_for(env)
         if store_name not in by_store:
             # One query per store, not per environment: several environments share a store.
             one_env = env if sum(ws.store_for(e) == store_name for e in chosen) == 1 else None
-            by_store[store_name] = key_summaries(ws.metadata(env), one_env)
-        metas = {(m.slot.namespace, m.slot.key, m.slot.instance): m for m in by_store[store_name] if m.slot.env == env}
+            by_store[store_name] = by_env(key_summaries(ws.metadata(env), one_env))
+        metas = by_store[store_name].get(env, {})
         for ns, key, inst, services, owner, required, sensitive, seconds in plan.envs[env].slot_rows():
             if not sensitive and not include_config:
                 continue

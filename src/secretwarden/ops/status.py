@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import chain
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from secretwarden.contract.bulk import bulk_build
@@ -26,7 +28,7 @@ from secretwarden.errors import (
 from secretwarden.ops.journal import incident_register
 from secretwarden.ops.workspace import Workspace
 from secretwarden.slots import SlotRef
-from secretwarden.stores.summary import KeySummary, key_summaries, summarize
+from secretwarden.stores.summary import KeySummary, SummaryIndex, by_env, key_summaries, summarize
 from secretwarden.verdict import (
     KeyState,
     Reason,
@@ -59,6 +61,11 @@ class KeyStatus:
     blocking: bool = False  # some reason blocks (set with the reasons; reports ask it often)
 
 
+# (C-level accessors: a report asks every key of every service these questions several times)
+_REASONS = attrgetter("reasons")
+_BLOCKING = attrgetter("blocking")
+
+
 @dataclass
 class ServiceStatus:
     service: str
@@ -72,11 +79,11 @@ class ServiceStatus:
     @property
     def judgement(self) -> Verdict:
         """The one verdict over this service's keys (computed when the keys were observed)."""
-        return Verdict(tuple(r for k in self.keys for r in k.reasons))
+        return Verdict(tuple(chain.from_iterable(map(_REASONS, self.keys))))
 
     @property
     def blocked(self) -> bool:
-        return any(k.blocking for k in self.keys)
+        return any(map(_BLOCKING, self.keys))
 
     @property
     def verdict(self) -> str:
@@ -225,11 +232,12 @@ def env_status(
     env: str,
     *,
     service: str | None = None,
-    listed: list[KeySummary] | None = None,
+    index: SummaryIndex | None = None,
     register: dict[tuple[str, SlotRef], str] | None = None,
     allow_compromised: bool = False,
 ) -> EnvStatus:
-    """`listed`: the store's key summaries when the caller already has them (saves a second query).
+    """`index`: this environment's key summaries when the caller already has them (saves a second
+    query; `stores.summary.by_env`).
 
     The whole environment is judged from the compiled report plan (contract/report_plan.py);
     one service from `requirements()` (a `check` need not compile the plan of every service).
@@ -250,8 +258,7 @@ def env_status(
         pairs = {(r[3], r[0]) for r in listed_reads}
         wanted = set()
         policy = None
-    summaries = key_summaries(store, env) if listed is None else listed
-    metas = {(m.slot.namespace, m.slot.key, m.slot.instance): m for m in summaries if m.slot.env == env}
+    metas = by_env(key_summaries(store, env)).get(env, {}) if index is None else index
     judge_key = KeyJudge(ws, env, register=register, allow_compromised=allow_compromised, policy=policy)
     services: dict[tuple[str, str | None], ServiceStatus] = {}
     judge = judge_key.read
@@ -261,6 +268,7 @@ def env_status(
     last_service: str | None = None
     last_instance: str | None = None
     keys: list[KeyStatus] = []
+    get_meta = metas.get
     for svc_name, inst, var, ns, key, required, digest, owner, via_ref in reads:
         if svc_name != last_service or inst != last_instance:
             # reads come grouped by service and instance: look the service up on a change only
@@ -268,25 +276,29 @@ def env_status(
             if st is None:
                 st = services[(svc_name, inst)] = ServiceStatus(svc_name, env, inst)
             keys, last_service, last_instance = st.keys, svc_name, inst
-        meta = metas.get((ns, key, inst))
-        observed = observe(meta, digest)
-        if meta is not None and observed[0] == "present" and ns in quiet:
-            # meta.slot is this slot (metas are keyed by it, in this environment): no second SlotRef
-            keys.append(KeyStatus(var, meta.slot, required, "present", (), meta.version,
-                                  meta.written_at, owner, via_ref, None, (), meta.versions))
-        else:
-            keys.append(judge(var, SlotRef(env, ns, key, inst), required, digest, owner, via_ref, meta, observed))
+        meta = get_meta((ns, key, inst))
+        if meta is not None and ns in quiet:
+            stamp = meta.stamp
+            # `observe()`'s "present", asked inline: most keys at scale, one call less each
+            if (stamp is not None and stamp.digest == digest and not stamp.problems and not meta.compromised
+                    and meta.version is not None):
+                # meta.slot is this slot (metas are keyed by it, in this environment): no second SlotRef
+                keys.append(KeyStatus(var, meta.slot, required, "present", (), meta.version,
+                                      meta.written_at, owner, via_ref, None, (), meta.versions))
+                continue
+        keys.append(judge(var, SlotRef(env, ns, key, inst), required, digest, owner, via_ref, meta,
+                          observe(meta, digest)))
     readers: dict[str, set[str]] = {}
     for ns, svc_name in pairs:
         readers.setdefault(ns, set()).add(svc_name)
     expected_ns = sorted(readers)
-    found_ns = set(store.namespaces(env)) | {m.slot.namespace for m in metas.values()}
+    found_ns = set(store.namespaces(env)) | {where[0] for where in metas}
     if service:
         orphans: list[SlotRef] = []
     else:
         kept = report_plan(ws.loaded).credential_namespaces  # Direct-Vault AppRole credentials bootstrap keeps
-        orphans = sorted(
-            m.slot for w, m in metas.items() if w not in wanted and m.version is not None and w[0] not in kept
+        orphans = sorted(  # (the set difference in C: at scale nearly every summary is wanted)
+            m.slot for w in metas.keys() - wanted if (m := metas[w]).version is not None and w[0] not in kept
         )
     return EnvStatus(
         env=env,
@@ -321,6 +333,7 @@ def gap_report(ws: Workspace, envs: list[str] | None = None, *, service: str | N
     # The isolation section needs every store's metadata: summarise each store once and share it.
     try:
         listed = {name: key_summaries(reader) for name, reader in ws.metadata_by_store().items()}
+        indexed = {name: by_env(summaries) for name, summaries in listed.items()}
     except StoreError:
         # Some store is unreachable: the gap report of the chosen environments still stands
         # (it fails by itself if their own store is the one down); isolation is left out.
@@ -330,7 +343,7 @@ def gap_report(ws: Workspace, envs: list[str] | None = None, *, service: str | N
     return GapReport(
         project=facts.project,
         generated_at=ws.clock(),
-        envs=[env_status(ws, env, listed=listed[facts.store_for(env)], register=register) for env in chosen],
+        envs=[env_status(ws, env, index=indexed[facts.store_for(env)].get(env, {}), register=register) for env in chosen],
         isolation=isolation_report(ws, listed=listed),
         unreachable=unreachable,
     )

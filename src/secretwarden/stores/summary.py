@@ -34,6 +34,9 @@ class KeySummary:
     compromised: bool  # marked, and no live version written after the mark (as KeyMeta.compromised)
 
 
+# One environment's summaries keyed by (namespace, key, instance): how reports look a slot up.
+SummaryIndex = dict[tuple[str, str, str | None], KeySummary]
+
 # (env, namespace, instance or "", key, version, fingerprint): every version that has a fingerprint.
 FingerprintRow = tuple[str, str, str, str, int, str]
 
@@ -74,6 +77,20 @@ def key_summaries(reader: MetadataReader, env: str | None = None) -> list[KeySum
     if isinstance(reader, SummaryReader):
         return reader.key_summaries(env)
     return [summarize(m) for m in reader.list_meta(env)]
+
+
+def by_env(summaries: list[KeySummary]) -> dict[str, SummaryIndex]:
+    """Each environment's summaries keyed by (namespace, key, instance), in one pass over the list."""
+    out: dict[str, SummaryIndex] = {}
+    env: str | None = None
+    index: SummaryIndex = {}
+    for m in summaries:
+        slot = m.slot
+        if slot.env != env:  # summaries come grouped by environment: a lookup per change only
+            env = slot.env
+            index = out.setdefault(env, {})
+        index[(slot.namespace, slot.key, slot.instance)] = m
+    return out
 
 
 def fingerprint_rows(reader: MetadataReader) -> list[FingerprintRow]:

@@ -28,7 +28,8 @@
   crashes (`_guarded`).
 
 Import cost matters here (`warden run` opens this module on its fast path):
-only sqlite3 and the AES-GCM primitive.
+only sqlite3, and the AES-GCM primitive (crypto/envelope.py) where a key is
+used: a metadata reader (every report) never loads cryptography (~20 ms).
 """
 
 from __future__ import annotations
@@ -43,7 +44,6 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
 
-from secretwarden.crypto import envelope
 from secretwarden.crypto.derive import hkdf, mac_fields, same
 from secretwarden.crypto.rootkey import RootKey, create_root_key, find_root_key
 from secretwarden.errors import (
@@ -299,6 +299,8 @@ class EmbeddedStore:
 
     @_guarded
     def _create(self, forbidden_key_root: Path | None) -> None:
+        from secretwarden.crypto import envelope
+
         if self.access != "secrets":
             raise UsageError("a store is created by a command that writes secrets")
         folder = self.path.parent
@@ -368,6 +370,8 @@ class EmbeddedStore:
                 hint="upgrade secretwarden",
             )
         if self.access == "secrets":
+            from secretwarden.crypto import envelope
+
             root = find_root_key(self.store_id)
             if root is None:
                 raise MasterKeyError(
@@ -709,6 +713,8 @@ class EmbeddedStore:
         cached = self._deks.get((env, namespace))
         if cached is not None:
             return cached
+        from secretwarden.crypto import envelope
+
         assert self._root is not None
         row = conn.execute(
             "SELECT dek_nonce, wrapped_dek FROM namespaces WHERE env = ? AND namespace = ?",
@@ -733,6 +739,8 @@ class EmbeddedStore:
         return dek
 
     def _decrypt(self, conn: sqlite3.Connection, slot: SlotRef, version: int) -> SecretValue:
+        from secretwarden.crypto import envelope
+
         row = conn.execute(
             f"SELECT nonce, ciphertext FROM versions WHERE {_SLOT_WHERE} AND version=?",
             (slot.env, slot.namespace, slot.instance or "", slot.key, version),
@@ -768,6 +776,8 @@ class EmbeddedStore:
         return value
 
     def _value_aad(self, slot: SlotRef, version: int) -> bytes:
+        from secretwarden.crypto import envelope
+
         return envelope.aad("value", self.store_id, slot.env, slot.namespace, slot.instance, slot.key, version)
 
     @_guarded
@@ -801,6 +811,8 @@ class EmbeddedStore:
     def _write_one(
         self, conn: sqlite3.Connection, req: WriteRequest, actor: str, denied: set[str]
     ) -> WriteResult:
+        from secretwarden.crypto import envelope
+
         slot = req.slot
         meta = self._checked_key_meta(conn, slot)
         newest = meta.newest_version if meta else 0
