@@ -72,6 +72,7 @@ STILL_SECRETS = [
                                "  -----END RSA PRIVATE KEY-----\n", "private-key"),
     ("charts/app/README.md", "helm install db --set auth.password={alnum:14}", "generic-password"),
     ("tests/test_client.py", '        api_key="test_{alnum:24}",', "generic-secret"),
+    ("tests/test_util.py", '    mocker.patch("stripe.api_key", "sk_test_{lit:KOWobxXidxNlIxQe}")', "generic-secret"),
     ("deploy/compose.yaml", "      - POSTGRES_PASSWORD={lit:gitea2024x}", "generic-password"),
     ("server/routes/oauth.test.ts", '        Authorization: "Bearer {alnum:40}",', "authorization-header"),
     ("config/app.yaml", 'api_token: "{hex:8}-{hex:4}-{hex:4}-{hex:4}-{hex:12}"', "generic-secret"),

@@ -367,10 +367,12 @@ _TRIVIAL_DIGITS = re.compile(r"^(?:0*1?2?3?4?5?6?7?8?9?0?|(\d)\1*)$")
 def _fixture_spelled(value: str) -> bool:
     """Pieces (split at `-`, `_`, `.`) that include a fixture word (`test`, `fake`, `dummy`...)
     and are otherwise plain letters or a counting number: `keyinfo_test_123`, `fake-token-1`."""
-    pieces = [p for p in re.split(r"[-_.]", value.lower()) if p]
-    if len(pieces) < 2 or not _FIXTURE_WORDS & set(pieces):
+    pieces = [p for p in re.split(r"[-_.]", value) if p]
+    if len(pieces) < 2 or not _FIXTURE_WORDS & {p.lower() for p in pieces}:
         return False
-    return all(p.isalpha() or (p.isdigit() and _TRIVIAL_DIGITS.match(p)) for p in pieces)
+    # letters in one case (`keyinfo`); mixed case (`KOWobxXidx`) is how generated tokens look
+    return all((p.isalpha() and (p.islower() or p.isupper())) or (p.isdigit() and _TRIVIAL_DIGITS.match(p))
+               for p in pieces)
 
 
 _B64_TEXT = re.compile(r"^(?:[A-Za-z0-9+/]{4})+(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$")
@@ -843,6 +845,7 @@ RULES: list[Rule] = [
             'idempotency_key = "{alnum:16}"',
             'existingSecret = "release-elasticsearch-coordinating-crt"',
             'api_key = "keyinfo_test_123"',
+            'api_key = "fake-token-1"',
             'card = {{"token": "tok_visa"}}',
             'apiToken = "87654321-432104321-4321-210987654321"',
             'secret = "ZXhhbXBsZS1hcHAtc2VjcmV0"',
