@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -140,3 +141,47 @@ def test_same_changes_once_keeps_the_first_row_of_each_change() -> None:
         ("c5", "a.py", "o", "n")]
     kept, copies = _same_changes_once(rows)
     assert kept == [rows[0], rows[2], rows[3]] and copies == {0: ("c2", "c5")}
+
+
+def test_one_log_lists_what_the_commit_list_and_tree_diffs_list(repo: Path) -> None:
+    """A scan with nothing cached lists commits and changes with one `git log --raw`: the same
+    commits (merges included, in the same order) and the same changes as the batched way, for
+    paths that start with the commit marker, hold newlines or spaces, a root commit and a merge."""
+    from secretwarden.scan.sources import git as git_src
+
+    commit(repo, {"\x01odd": "a\n", "dir/with space.txt": "b\n", "line\nbreak.py": "c\n"}, "root")
+    git(repo, "branch", "side")
+    commit(repo, {"dir/with space.txt": "b2\n", "new.py": "d\n"}, "main edit")
+    git(repo, "checkout", "-q", "side")
+    commit(repo, {"\x01odd": "a2\n"}, "side edit")
+    git(repo, "checkout", "-q", "main")
+    git(repo, "merge", "-q", "--no-edit", "side")
+    (repo / "new.py").unlink()
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "delete")
+    for revs, paths in ((["--all"], []), (["--all"], ["dir"])):
+        errors: list[str] = []
+        listed: list[tuple[str, str, bool]] = []
+        changes: list[git_changes.Change] = []
+        for got, found in git_changes.log_changes(repo, revs, paths, errors):
+            listed += got
+            changes += found
+        expected = git_src.list_commits(repo, revs, paths)
+        ordinary = [sha for sha, _date, merge in expected if not merge]
+        assert errors == [] and listed == expected and any(merge for _sha, _date, merge in listed)
+        assert sorted(changes) == sorted(git_changes.tree_changes(repo, ordinary, paths, errors))
+    assert {c.path for c in changes} == {"dir/with space.txt"}
+
+
+def test_a_log_read_in_small_blocks_parses_the_same(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tokens and a change's meta and path cut apart by block ends are put back together."""
+    for i in range(5):
+        commit(repo, {f"f{i}.py": f"x = {i}\n", "\x01f.txt": f"{i}\n"}, f"c{i}")
+    whole: list[git_changes.Change] = []
+    for _listed, found in git_changes.log_changes(repo, ["--all"], [], []):
+        whole += found
+    monkeypatch.setattr(git_changes, "_LOG_BLOCK", 7)
+    pieces: list[git_changes.Change] = []
+    for _listed, found in git_changes.log_changes(repo, ["--all"], [], []):
+        pieces += found
+    assert pieces == whole and len(whole) == 10

@@ -492,7 +492,13 @@ def _list_change_chunk(unit: HistoryUnit) -> ListResult:
         first = _list_change_chunk((repo_s, commits[:half], paths, allow_patterns, max_size, merges, only))
         second = _list_change_chunk((repo_s, commits[half:], paths, allow_patterns, max_size, merges, only))
         return first[0] + second[0], first[1] + second[1], {**first[2], **second[2]}, len(commits)
-    allow = _allow_spec(allow_patterns)
+    return _rows_to_read(changes, _allow_spec(allow_patterns), only), [], {}, len(commits)
+
+
+def _rows_to_read(changes: list[git_changes.Change], allow: Any | None,
+                  only: dict[str, tuple[str, ...]] | None) -> list[ChangeRow]:
+    """The file changes a scan must read: not deletions, allowed paths or whole-file moves,
+    and on a re-check (`only`) just the paths where the last scan found something."""
     moved = _moved_blobs(changes)
     rows: list[ChangeRow] = []
     for change in changes:
@@ -503,7 +509,7 @@ def _list_change_chunk(unit: HistoryUnit) -> ListResult:
         if change.old is None and change.new in moved.get(change.commit, ()):
             continue  # a file moved whole: nothing in it is new to the history
         rows.append(tuple(change))  # type: ignore[arg-type]  # see ChangeRow
-    return rows, [], {}, len(commits)
+    return rows
 
 
 def _scan_changes(unit: ChangesUnit) -> ChangesResult:
@@ -596,6 +602,8 @@ def _scan_changes(unit: ChangesUnit) -> ChangesResult:
             settle(change, [], ["cannot read this change: the parent's version is a broken or missing git object"])
         elif is_binary(new):
             settle(change, [], [BINARY_NOTICE])
+        elif gate in clean and not change.path.endswith(".ipynb"):
+            continue  # found clean at another path since the shares were listed (same test as above)
         else:
             hunks = git_changes.changed_hunks(old, new)
             if not hunks:
@@ -716,6 +724,29 @@ def _history_scope(options: ScanOptions) -> tuple[Path, list[str]]:
     return top, [] if "." in paths else sorted(set(paths))
 
 
+def _one_pass_listing(options: ScanOptions, repo: Path, paths: list[str], revs: list[str],
+                      stack: contextlib.ExitStack, jobs: int, unit_bytes: int
+                      ) -> tuple[list[tuple[str, str, bool]], list[ChangeRow], Any] | None:
+    """With nothing cached to consult, the commit list and the file changes of every
+    ordinary commit come from one `git log --raw` (see `git_changes.log_changes`)
+    instead of a commit list and then `diff-tree` batches in the workers. The pool is
+    forked as soon as the history proves long enough, while this process is small.
+    None when git fails (a broken object): the batched way reads around it."""
+    errors: list[str] = []
+    allow = _allow_spec(options.allow_paths)
+    listed: list[tuple[str, str, bool]] = []
+    rows: list[ChangeRow] = []
+    pool = None
+    for commits, changes in git_changes.log_changes(repo, revs, paths, errors):
+        listed += commits
+        rows += _rows_to_read(changes, allow, None)
+        if pool is None and jobs > 1 and len(listed) * unit_bytes >= _PARALLEL_MIN_BYTES:
+            pool = stack.enter_context(_pool(options, jobs))
+    if errors:
+        return None
+    return listed, rows, pool
+
+
 def _debug(message: str) -> None:
     if os.environ.get("WARDEN_SCAN_DEBUG"):
         sys.stderr.write(f"warden scan: {message}\n")
@@ -729,14 +760,32 @@ def _scan_history(options: ScanOptions, result: ScanResult) -> None:
     _SEEN.clear()  # nothing from an earlier scan in this process (rules may have changed)
     _CLEAN_PAIRS.clear()
     revs = git_src.rev_range(repo, since=options.since, branch=options.branch)
-    listed = git_src.list_commits(repo, revs, paths)
-    dates = {sha: date for sha, date, _merge in listed}
-    merges = {sha for sha, _date, merge in listed if merge}
-    result.stats.commits = len(listed)
     cache = None
     if options.use_cache:
         scope = scope_of(sorted(options.disabled_rules), options.allow_paths, paths, options.max_file_size)
         cache = CommitCache(git_src.git_common_dir(repo), scope)
+    with contextlib.ExitStack() as stack:  # the worker pool, when one is forked
+        _scan_history_listed(options, result, repo, paths, revs, cache, stack)
+
+
+def _scan_history_listed(options: ScanOptions, result: ScanResult, repo: Path, paths: list[str], revs: list[str],
+                         cache: Any, stack: contextlib.ExitStack) -> None:
+    jobs = _jobs(options)
+    unit_bytes = 1 << 15  # history sizes are unknown up front: progress counts commits
+    pool = None
+    logged = None
+    if cache is None or cache.empty:
+        logged = _one_pass_listing(options, repo, paths, revs, stack, jobs, unit_bytes)
+    one_pass = logged is not None
+    rows: list[ChangeRow] = []
+    if logged is not None:
+        listed, rows, pool = logged
+        del logged
+    else:
+        listed = git_src.list_commits(repo, revs, paths)
+    dates = {sha: date for sha, date, _merge in listed}
+    merges = {sha for sha, _date, merge in listed if merge}
+    result.stats.commits = len(listed)
     todo = [sha for sha, _date, _merge in listed if cache is None or sha not in cache]
     # Commits that had findings are read again, but only at the paths that had them.
     # Ordinary commits filter their changes per commit in-process; merges need
@@ -749,11 +798,12 @@ def _scan_history(options: ScanOptions, result: ScanResult) -> None:
     recheck_paths = {p for sha in recheck for p in only[sha]}
     rechecked = set(recheck)
     full = [sha for sha in todo if sha not in rechecked]
-    jobs = _jobs(options)
     size = max(20, min(1000, len(full) // (jobs * 6) + 1))
     work: list[HistoryUnit] = []
     for commits, again in ((full, False), (recheck, True)):
         for kind in (False, True):
+            if one_pass and not kind:
+                continue  # listed already
             mine = [sha for sha in commits if (sha in merges) == kind]
             where = tuple(merge_paths) if again and kind else tuple(paths)
             per_commit = {sha: only[sha] for sha in mine} if again and not kind else None
@@ -763,10 +813,8 @@ def _scan_history(options: ScanOptions, result: ScanResult) -> None:
     dirty: Dirty = {}
     seen_sizes: dict[int, int] = {}
     confirmed = 0
-    unit_bytes = 1 << 15  # history sizes are unknown up front: progress counts commits
     total = len(todo) * unit_bytes
-    rows: list[ChangeRow] = []
-    listed_commits = 0
+    listed_commits = len(todo) - len(merges) if one_pass else 0
 
     def take(found: list[Finding], notices: list[Notice], bad: Dirty, nbytes: int, allowed: int,
              stats: tuple[int, int, int]) -> None:
@@ -781,42 +829,40 @@ def _scan_history(options: ScanOptions, result: ScanResult) -> None:
         confirmed += stats[2]
 
     kept: list[tuple[Finding, git_changes.Change]] = []
-    with contextlib.ExitStack() as stack:
-        # One pool for both phases, forked while this process is still small (see `_map`).
-        pool = None
-        if jobs > 1 and total >= _PARALLEL_MIN_BYTES and len(work) >= 2:
-            pool = stack.enter_context(_pool(options, jobs))
-        done = 0
-        for merged, listing in _map(options, _history_first_phase, work, total,
-                                    lambda out: int(out[0][3]) * unit_bytes if out[0] else 0, pool=pool):
-            if merged is not None:
-                found, notices, bad, ncommits, nbytes, allowed, stats = merged
-                take(found, notices, bad, nbytes, allowed, stats)
-                done += ncommits * unit_bytes
-            elif listing is not None:
-                rows.extend(listing[0])
-                take([], listing[1], listing[2], 0, 0, (0, 0, 0))
-                listed_commits += listing[3]
-        # Second phase: the changes sorted by path, each path's in history order (see
-        # `ChangeRow`), cut into shares of equal count: a path's chain is split at most
-        # where a share ends (one blob read twice), and the few files with thousands of
-        # large versions (a changelog, a bot's metadata) do not all land in one share.
-        order = {sha: i for i, (sha, _date, _merge) in enumerate(listed)}
-        rows.sort(key=lambda r: (r[1], -order.get(r[0], 0)))
-        rows, copies = _same_changes_once(rows)
-        share = len(rows) // (jobs * 8) + 1 if len(rows) > _SHARE_MIN_ROWS else len(rows) or 1
-        work2: list[ChangesUnit] = [(str(repo), rows[i:i + share], options.max_file_size,
-                                     {j - i: copies[j] for j in range(i, min(i + share, len(rows))) if j in copies})
-                                    for i in range(0, len(rows), share)]
-        del copies
-        work2.sort(key=_chain_weight, reverse=True)  # the heaviest first: no long share left for the end
-        per_change = listed_commits * unit_bytes / max(1, len(rows))
-        del rows
-        for found2, notices, bad, _nchanges, nbytes, allowed, stats in _map(
-            options, _scan_changes, work2, total, lambda out: int(out[3] * per_change), done=done, pool=pool,
-        ):
-            kept.extend(found2)
-            take([], notices, bad, nbytes, allowed, stats)
+    # One pool for both phases, forked while this process is still small (see `_map`).
+    if pool is None and jobs > 1 and total >= _PARALLEL_MIN_BYTES and len(work) >= 2:
+        pool = stack.enter_context(_pool(options, jobs))
+    done = 0
+    for merged, listing in _map(options, _history_first_phase, work, total,
+                                lambda out: int(out[0][3]) * unit_bytes if out[0] else 0, pool=pool):
+        if merged is not None:
+            found, notices, bad, ncommits, nbytes, allowed, stats = merged
+            take(found, notices, bad, nbytes, allowed, stats)
+            done += ncommits * unit_bytes
+        elif listing is not None:
+            rows.extend(listing[0])
+            take([], listing[1], listing[2], 0, 0, (0, 0, 0))
+            listed_commits += listing[3]
+    # Second phase: the changes sorted by path, each path's in history order (see
+    # `ChangeRow`), cut into shares of equal count: a path's chain is split at most
+    # where a share ends (one blob read twice), and the few files with thousands of
+    # large versions (a changelog, a bot's metadata) do not all land in one share.
+    order = {sha: i for i, (sha, _date, _merge) in enumerate(listed)}
+    rows.sort(key=lambda r: (r[1], -order.get(r[0], 0)))
+    rows, copies = _same_changes_once(rows)
+    share = len(rows) // (jobs * 8) + 1 if len(rows) > _SHARE_MIN_ROWS else len(rows) or 1
+    work2: list[ChangesUnit] = [(str(repo), rows[i:i + share], options.max_file_size,
+                                 {j - i: copies[j] for j in range(i, min(i + share, len(rows))) if j in copies})
+                                for i in range(0, len(rows), share)]
+    del copies
+    work2.sort(key=_chain_weight, reverse=True)  # the heaviest first: no long share left for the end
+    per_change = listed_commits * unit_bytes / max(1, len(rows))
+    del rows
+    for found2, notices, bad, _nchanges, nbytes, allowed, stats in _map(
+        options, _scan_changes, work2, total, lambda out: int(out[3] * per_change), done=done, pool=pool,
+    ):
+        kept.extend(found2)
+        take([], notices, bad, nbytes, allowed, stats)
     if kept:
         take(_moves_dropped(repo, paths, kept, options.max_file_size, dirty), [], {}, 0, 0, (0, 0, 0))
     if cache is not None:

@@ -111,6 +111,11 @@ class CommitCache:
             self.dirty = {}
             return set()
 
+    @property
+    def empty(self) -> bool:
+        """Nothing recorded yet (a first scan, or a file that failed verification)."""
+        return not self.known and not self.dirty
+
     def __contains__(self, commit: str) -> bool:
         return commit in self.known
 

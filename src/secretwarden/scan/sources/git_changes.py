@@ -20,7 +20,7 @@ Merges are not read here (their "added" lines are those in no parent: see
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -55,6 +55,86 @@ def tree_changes(repo: Path, commits: Sequence[str], paths: Sequence[str], error
     raw = git.stdout.read()
     git.finish(errors)
     return parse_raw(raw)
+
+
+_LOG_BLOCK = 4 << 20
+
+
+def log_changes(repo: Path, revs: Sequence[str], paths: Sequence[str], errors: list[str]
+                ) -> Iterator[tuple[list[tuple[str, str, bool]], list[Change]]]:
+    """The commits in range, as `git.list_commits` gives them, and the file changes of
+    the ordinary ones, from one `git log --raw` (merges list no changes: see `git_diff`).
+
+    For a scan with nothing cached: one walk of the history lists the commits and diffs
+    their trees (ansible: 3.2 s of git CPU against 4.1 s for `git log` then `diff-tree
+    --stdin`). Yields whole commits a block at a time, so a caller can start work (and
+    fork workers) before the end; a failure goes to `errors` (git stops at a broken object)."""
+    # log.showRoot: a root commit's files are changes too; no config may turn it off. Pack
+    # windows: one walk touches trees all over the pack, and git keeps every window it mapped
+    # (ansible's 490 MB pack: 481 MiB resident by default, 247 MiB with these, +0.1 s of system time).
+    cmd = ["git", "--literal-pathspecs", "-C", str(repo), "-c", "log.showRoot=true",
+           "-c", "core.packedGitWindowSize=32m", "-c", "core.packedGitLimit=256m", "log", "--raw", "-z",
+           "--no-renames", "--no-abbrev", "--full-history", "--format=%x01%H %aI %P", *revs, "--", *paths]
+    git = FedGit(cmd, [])
+    parser = _LogParser()
+    try:
+        while True:
+            block = git.stdout.read(_LOG_BLOCK)
+            yield parser.feed(block)
+            if not block:
+                break
+    finally:
+        git.finish(errors)
+
+
+class _LogParser:
+    """`git log --raw -z --format=%x01...` read block by block: tokens end with NUL, a commit
+    line starts with \x01, a change is `:meta` then its path (a path may hold any byte but
+    NUL, so it is known by its place after a meta token, never by what it starts with)."""
+
+    def __init__(self) -> None:
+        self.carry = b""
+        self.meta: bytes | None = None
+        self.commit = ""
+        self.commit_changes: list[Change] = []
+
+    def feed(self, block: bytes) -> tuple[list[tuple[str, str, bool]], list[Change]]:
+        """The commits completed by `block` (an empty block ends the stream) and their changes."""
+        tokens = (self.carry + block).split(b"\0")
+        self.carry = tokens.pop() if block else b""
+        listed: list[tuple[str, str, bool]] = []
+        changes: list[Change] = []
+        for tok in tokens:
+            if self.meta is not None:
+                change = _raw_change(self.commit, self.meta, tok)
+                if change is not None:
+                    self.commit_changes.append(change)
+                self.meta = None
+                continue
+            tok = tok.lstrip(b"\n")
+            if tok[:1] == b":":
+                self.meta = tok
+            elif tok[:1] == b"\x01":
+                changes += self.commit_changes
+                self.commit_changes = []
+                fields = tok[1:].decode("ascii", "replace").split(" ")
+                self.commit = fields[0]
+                listed.append((fields[0], fields[1] if len(fields) > 1 else "", len(fields) > 3))
+        if not block:
+            changes += self.commit_changes
+            self.commit_changes = []
+        return listed, changes
+
+
+def _raw_change(commit: str, meta: bytes, raw_path: bytes) -> Change | None:
+    """One `:old_mode new_mode old new status` entry; None for a submodule pointer or a bad line."""
+    fields = meta[1:].split(b" ")
+    if len(fields) < 5 or fields[1] == _GITLINK:
+        return None  # a submodule pointer: another repository's history
+    old_mode, old, new = fields[0], fields[2], fields[3]
+    return Change(commit, raw_path.decode("utf-8", "surrogateescape"),
+                  None if old in _ZEROS or old_mode == _GITLINK else old.decode("ascii"),
+                  None if new in _ZEROS else new.decode("ascii"))
 
 
 def parse_raw(raw: bytes) -> list[Change]:
