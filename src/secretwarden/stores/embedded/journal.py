@@ -13,20 +13,17 @@ older versions of warden ignore them.
 
 from __future__ import annotations
 
-import functools
 import json
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, ParamSpec, Protocol, TypeVar
+from typing import Any, Protocol
 
-from secretwarden.errors import IntegrityError, SecretNotFound, StoreUnavailable, WardenError
+from secretwarden.errors import SecretNotFound
 from secretwarden.stores.base import JournalHead, JournalWriter
+from secretwarden.stores.embedded import guard_journals as _guarded
 from secretwarden.stores.journal_head import damaged_head
-
-P = ParamSpec("P")
-R = TypeVar("R")
 
 
 class EmbeddedStore(Protocol):
@@ -42,29 +39,6 @@ class EmbeddedStore(Protocol):
     def _meta_conn(self) -> sqlite3.Connection | None: ...
 
     def _require_secrets(self, *, write: bool = True) -> sqlite3.Connection: ...
-
-
-def _guarded(method: Callable[P, R]) -> Callable[P, R]:
-    """SQLite trouble becomes a store error naming the file, never a crash."""
-
-    @functools.wraps(method)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return method(*args, **kwargs)
-        except WardenError:
-            raise
-        except sqlite3.OperationalError as exc:
-            raise StoreUnavailable(
-                f"{getattr(args[0], 'location', 'store')}: the shared journals cannot be used ({exc})",
-                hint="check the store file's permissions and the disk; `warden store verify` checks the file",
-            ) from None
-        except (sqlite3.Error, ValueError, TypeError, KeyError) as exc:
-            raise IntegrityError(
-                f"{getattr(args[0], 'location', 'store')}: a shared journal is damaged ({type(exc).__name__})",
-                hint="`warden audit verify` shows which entries",
-            ) from None
-
-    return wrapper
 
 
 @contextmanager

@@ -42,7 +42,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Literal
 
 from secretwarden.crypto.derive import hkdf, mac_fields, same
 from secretwarden.crypto.rootkey import RootKey, create_root_key, find_root_key
@@ -60,7 +60,6 @@ from secretwarden.identity import current_user
 from secretwarden.paths import (
     check_regular_file,
     ensure_private_dir,
-    environment_error,
     is_state_dir,
 )
 from secretwarden.slots import SlotRef
@@ -79,6 +78,8 @@ from secretwarden.stores.base import (
     keyed_fingerprint,
     refuse_reuse,
 )
+from secretwarden.stores.embedded import guard_store as _guarded
+from secretwarden.stores.embedded import sqlite_reason
 
 if TYPE_CHECKING:
     from secretwarden.stores.summary import FingerprintRow, KeySummary
@@ -188,44 +189,6 @@ WHERE (?1 IS NULL OR k.env = ?1)
 ORDER BY k.env, k.namespace, k.instance, k.key
 """
 
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def _guarded(method: Callable[P, R]) -> Callable[P, R]:
-    """Damage and environment problems become store errors with the file named, never crashes.
-
-    A flipped byte can surface as an sqlite error, or as a row whose text no
-    longer parses (a timestamp, a stamp's JSON, a non-UTF-8 string).
-    """
-
-    @functools.wraps(method)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return method(*args, **kwargs)
-        except WardenError:
-            raise
-        except sqlite3.Error as exc:  # DatabaseError (damage) and the interface errors a bad row can cause
-            store = args[0]
-            if "readonly" in str(exc):  # a permission or a read-only disk, not damage
-                raise StoreUnavailable(
-                    f"{getattr(store, 'path', 'store')}: the embedded store is read-only here ({_sqlite_reason(exc)})",
-                    hint="check the owner and mode of the store file and its folder, and that the disk is writable",
-                ) from None
-            raise IntegrityError(
-                f"{getattr(store, 'path', 'store')}: the embedded store is damaged or unreadable ({_sqlite_reason(exc)})",
-                hint="`warden store verify` checks it; restore the file from a backup",
-            ) from None
-        except OSError as exc:
-            raise environment_error(exc, getattr(args[0], "path", None), "embedded store") from None
-        except (ValueError, TypeError, KeyError, IndexError, OverflowError, UnicodeError) as exc:
-            raise IntegrityError(
-                f"{getattr(args[0], 'path', 'store')}: the embedded store holds a damaged row ({type(exc).__name__})",
-                hint="`warden store verify` checks it; restore the file from a backup",
-            ) from None
-
-    return wrapper
-
 Access = Literal["metadata", "secrets"]
 
 
@@ -292,7 +255,7 @@ class EmbeddedStore:
             conn.execute("PRAGMA foreign_keys = ON")
         except sqlite3.DatabaseError as exc:
             raise StoreUnavailable(
-                f"{self.path}: cannot open the embedded store ({_sqlite_reason(exc)})",
+                f"{self.path}: cannot open the embedded store ({sqlite_reason(exc)})",
                 hint="check the path and permissions; `warden store verify` checks a store's integrity",
             ) from None
         return conn
@@ -356,7 +319,7 @@ class EmbeddedStore:
             rows = dict(self._conn.execute("SELECT k, v FROM meta").fetchall())
         except sqlite3.DatabaseError as exc:
             raise StoreUnavailable(
-                f"{self.path}: not a warden store or damaged ({_sqlite_reason(exc)})",
+                f"{self.path}: not a warden store or damaged ({sqlite_reason(exc)})",
                 hint="`warden store verify` checks it; restore the file from a backup",
             ) from None
         if "store_id" not in rows:
@@ -1031,7 +994,7 @@ class EmbeddedStore:
             if self._summary_kept:
                 problems += self._summary_problems(conn)
         except sqlite3.DatabaseError as exc:
-            return [*problems, f"the store file is damaged ({_sqlite_reason(exc)})"]
+            return [*problems, f"the store file is damaged ({sqlite_reason(exc)})"]
         if deep:
             try:
                 problems += self._verify_deep()
@@ -1098,7 +1061,7 @@ class _transaction:
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            raise StoreUnavailable(f"embedded store busy or read-only ({_sqlite_reason(exc)})") from None
+            raise StoreUnavailable(f"embedded store busy or read-only ({sqlite_reason(exc)})") from None
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         if exc_type is None:
@@ -1106,14 +1069,9 @@ class _transaction:
                 self.conn.execute("COMMIT")
             except sqlite3.OperationalError as err:
                 self.conn.execute("ROLLBACK")
-                raise StoreUnavailable(f"embedded store commit failed ({_sqlite_reason(err)})") from None
+                raise StoreUnavailable(f"embedded store commit failed ({sqlite_reason(err)})") from None
         else:
             self.conn.execute("ROLLBACK")
-
-
-def _sqlite_reason(exc: Exception) -> str:
-    # sqlite messages name the problem ("database is locked", "disk I/O error"), never bound values.
-    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
 
 
 def _filters(env: str | None, namespace: str | None) -> tuple[str, tuple[str, ...]]:
