@@ -48,8 +48,8 @@ def test_lifecycle(ws: Workspace, clock: Clock) -> None:
         close_incident(ws, inc.id, "chat paste")  # not rotated yet
     clock.advance(hours=1)
     result = rotate(ws, TOKEN, generate=True, reason="incident", assume_yes=True)
-    assert result.incidents == ["INC-0001"]
-    assert rotation_log(ws)[0].incidents == ("INC-0001",)
+    assert result.incidents == ["local/INC-0001"]  # named by its store, as the gates name it
+    assert rotation_log(ws)[0].incidents == ("local/INC-0001",)
     ws.close()
     # Rotated, but the incident is open until its root cause is recorded: still blocked (issue 17).
     assert key_state(ws, TOKEN) == "compromised"
