@@ -470,6 +470,7 @@ def _prefilter_batch(engine: Any, batch: list[_Pending]) -> None:
 # rows: 1.1 s of CPU per trip as NamedTuples, 0.4 s as tuples).
 ChangeRow = tuple[str, str, str | None, str | None]  # commit, path, old blob (None: a new file), new blob
 _SHARE_MIN_ROWS = 2000  # fewer changes are read in one share
+_MERGES_PER_UNIT = 250  # merges sent to a worker at a time while a one-pass listing goes on
 ListResult = tuple[list[ChangeRow], list[Notice], Dirty, int]
 # repository, rows, size cap, and per row (its index) the other commits that made the very same
 # change (same path, same two blobs: a commit on several branches, a cherry-pick without conflict)
@@ -726,25 +727,39 @@ def _history_scope(options: ScanOptions) -> tuple[Path, list[str]]:
 
 def _one_pass_listing(options: ScanOptions, repo: Path, paths: list[str], revs: list[str],
                       stack: contextlib.ExitStack, jobs: int, unit_bytes: int
-                      ) -> tuple[list[tuple[str, str, bool]], list[ChangeRow], Any] | None:
+                      ) -> tuple[list[tuple[str, str, bool]], list[ChangeRow], Any, list[Any]] | None:
     """With nothing cached to consult, the commit list and the file changes of every
     ordinary commit come from one `git log --raw` (see `git_changes.log_changes`)
     instead of a commit list and then `diff-tree` batches in the workers. The pool is
-    forked as soon as the history proves long enough, while this process is small.
+    forked as soon as the history proves long enough, while this process is small,
+    and reads the merges already listed while git walks on (their results pending).
     None when git fails (a broken object): the batched way reads around it."""
     errors: list[str] = []
     allow = _allow_spec(options.allow_paths)
     listed: list[tuple[str, str, bool]] = []
     rows: list[ChangeRow] = []
-    pool = None
+    pool: Any = None
+    merges: list[str] = []
+    pending: list[Any] = []
+
+    def send(commits: list[str]) -> None:
+        unit: HistoryUnit = (str(repo), commits, tuple(paths), options.allow_paths, options.max_file_size, True, None)
+        pending.append(pool.apply_async(_history_first_phase, (unit,)))
+
     for commits, changes in git_changes.log_changes(repo, revs, paths, errors):
         listed += commits
         rows += _rows_to_read(changes, allow, None)
+        merges += [sha for sha, _date, merge in commits if merge]
         if pool is None and jobs > 1 and len(listed) * unit_bytes >= _PARALLEL_MIN_BYTES:
             pool = stack.enter_context(_pool(options, jobs))
+        while pool is not None and len(merges) >= _MERGES_PER_UNIT:
+            send(merges[:_MERGES_PER_UNIT])
+            del merges[:_MERGES_PER_UNIT]
     if errors:
         return None
-    return listed, rows, pool
+    if pool is not None and merges:
+        send(merges)
+    return listed, rows, pool, pending
 
 
 def _debug(message: str) -> None:
@@ -778,8 +793,9 @@ def _scan_history_listed(options: ScanOptions, result: ScanResult, repo: Path, p
         logged = _one_pass_listing(options, repo, paths, revs, stack, jobs, unit_bytes)
     one_pass = logged is not None
     rows: list[ChangeRow] = []
+    pending: list[Any] = []  # merges read while the listing went on
     if logged is not None:
-        listed, rows, pool = logged
+        listed, rows, pool, pending = logged
         del logged
     else:
         listed = git_src.list_commits(repo, revs, paths)
@@ -802,8 +818,8 @@ def _scan_history_listed(options: ScanOptions, result: ScanResult, repo: Path, p
     work: list[HistoryUnit] = []
     for commits, again in ((full, False), (recheck, True)):
         for kind in (False, True):
-            if one_pass and not kind:
-                continue  # listed already
+            if one_pass and (not kind or pending):
+                continue  # listed already, or read already
             mine = [sha for sha in commits if (sha in merges) == kind]
             where = tuple(merge_paths) if again and kind else tuple(paths)
             per_commit = {sha: only[sha] for sha in mine} if again and not kind else None
@@ -833,6 +849,10 @@ def _scan_history_listed(options: ScanOptions, result: ScanResult, repo: Path, p
     if pool is None and jobs > 1 and total >= _PARALLEL_MIN_BYTES and len(work) >= 2:
         pool = stack.enter_context(_pool(options, jobs))
     done = 0
+    for waiting in pending:
+        found, notices, bad, ncommits, nbytes, allowed, stats = waiting.get()[0]
+        take(found, notices, bad, nbytes, allowed, stats)
+        done += ncommits * unit_bytes
     for merged, listing in _map(options, _history_first_phase, work, total,
                                 lambda out: int(out[0][3]) * unit_bytes if out[0] else 0, pool=pool):
         if merged is not None:
