@@ -19,10 +19,11 @@ name the same things.
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # `typing` stays off the run path; mypy takes any `TYPE_CHECKING` as true
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
+    from typing import Any
 
 
 class LazyNames:

@@ -13,14 +13,22 @@ immutability, and copying and pickling by value.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, dataclass_transform
+# `typing` is for the type checker only: the run path can then do without it (docs/benchmarks.md,
+# run-speed). mypy takes any `TYPE_CHECKING` name as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, ClassVar, dataclass_transform
+else:
+
+    def dataclass_transform(**_options: object) -> object:
+        return lambda cls: cls
 
 
 # For mypy only: it then reads each subclass's annotated fields as those of a frozen dataclass,
-# so assigning to a field is a type error (at run time `__setattr__` below refuses it). The
-# decorator sets one attribute on the class; each subclass keeps its hand-written `__init__`.
-# Two tests assign to a field under `type: ignore[misc]`: were the check lost, mypy would call
-# those comments unused and `tasks.py check` would fail.
+# so assigning to a field is a type error (at run time `__setattr__` below refuses it); each
+# subclass keeps its hand-written `__init__`. Two tests assign to a field under
+# `type: ignore[misc]`: were the check lost, mypy would call those comments unused and
+# `tasks.py check` would fail.
 @dataclass_transform(frozen_default=True)
 class FrozenValue:
     _fields: ClassVar[tuple[str, ...]] = ()

@@ -15,14 +15,17 @@ from __future__ import annotations
 
 import functools
 import sqlite3
-from collections.abc import Callable
-from typing import ParamSpec, TypeVar
 
 from secretwarden.errors import IntegrityError, StoreUnavailable, WardenError
 from secretwarden.paths import environment_error
 
-P = ParamSpec("P")
-R = TypeVar("R")
+TYPE_CHECKING = False  # `typing` stays off the run path; mypy takes any `TYPE_CHECKING` as true
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import ParamSpec, TypeVar
+
+    P = ParamSpec("P")
+    R = TypeVar("R")
 
 _VERIFY_HINT = "`warden store verify` checks it; restore the file from a backup"
 
