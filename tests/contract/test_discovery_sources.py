@@ -249,6 +249,16 @@ def test_service_grouping(path: str, service: str) -> None:
         ("N8N_EVENT_WEBHOOK_URL", False),
         ("STRIPE_SECRET_KEY", False),
         ("TWILIO_ACCOUNT_SID", False),
+        # seen in real application env samples: ids, paths to a secret, switches, tuning knobs
+        ("GITHUB_APP_ID", True),
+        ("SECRET_KEY_FILE", True),
+        ("FORCE_HTTPS", True),
+        ("ALLOW_EMPTY_PASSWORD", True),
+        ("RATE_LIMITER_DURATION_WINDOW", True),
+        ("AWS_S3_ACL", True),
+        ("AWS_ACCESS_KEY_ID", False),
+        ("SLACK_VERIFICATION_TOKEN", False),
+        ("GITHUB_APP_PRIVATE_KEY", False),
     ],
 )
 def test_plain_config_heuristic(name: str, plain: bool) -> None:

@@ -55,8 +55,13 @@ PLAIN_LAST_WORDS = _word_set(
     EMAIL NUMBER PHONE VERSION ORIGIN ORIGINS DOMAIN ENDPOINT LOCALE LANGUAGE TIMEZONE
     INTERVAL DELAY RETRIES WORKERS THREADS FORMAT CURRENCY DAYS HOURS MINUTES SECONDS
     PREFIX QUEUE TOPIC ADDR ADDRESS
+    ID IDS FILE FILES ACL STYLE METHOD CSP ROLES SCOPE SCOPES CLAIM SSLMODE HEADER HEADERS WINDOW
+    MULTIPLIER REQUESTS CONCURRENCY DOMAINS DEPLOYMENT PROVIDER TRUSTED ACTIONS THEME COLOR TITLE
     """
 )
+# First words that make a name a switch whatever it mentions: `FORCE_HTTPS`,
+# `ENABLE_UPDATES`, `ALLOW_EMPTY_PASSWORD`.
+SWITCH_FIRST_WORDS = _word_set("ENABLE DISABLE ALLOW FORCE USE SKIP")
 
 _WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
 
@@ -103,8 +108,12 @@ def looks_plain(name: str) -> bool:
     connection URLs and webhook URLs carry credentials.
     """
     parts = words(name)
+    if len(parts) >= 2 and parts[0] in SWITCH_FIRST_WORDS:
+        return True
     if not parts or parts[-1] not in PLAIN_LAST_WORDS:
         return False
     if _is_connection_url(parts) or "WEBHOOK" in parts:
         return False
+    if parts[-1] in {"ID", "IDS"} and SECRET_WORDS & set(parts):
+        return False  # `AWS_ACCESS_KEY_ID`: the id of a key pair travels with its secret
     return parts[-1] not in SECRET_WORDS
