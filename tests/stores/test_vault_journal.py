@@ -10,10 +10,9 @@ from typing import Any
 import pytest
 
 from secretwarden.ops.journal import INCIDENTS, verify_part
-from secretwarden.stores.vault.auth import Connection
-from secretwarden.stores.vault.layout import VaultLayout
 from secretwarden.stores.vault.store import VaultStore
 from tests.stores.journal_support import KEY, incident, numbered, run_writers, writer
+from tests.stores.vault_journal_support import journal_requests, open_store
 
 pytestmark = pytest.mark.vault
 
@@ -29,16 +28,6 @@ def store(vault_server: Any, prefix: str) -> Iterator[VaultStore]:
     s = open_store(vault_server, prefix)
     yield s
     s.close()
-
-
-def open_store(server: Any, prefix: str) -> VaultStore:
-    """A store as one machine opens it: its own client and connection pool."""
-    conn = Connection(server.address, auth={"method": "token", "token_env": "JOURNAL_TEST_TOKEN"})
-    return VaultStore("s", VaultLayout(prefix=prefix), conn, access="metadata")
-
-
-def journal_requests(server: Any, mark: int, prefix: str) -> list[tuple[str, str]]:
-    return [(op, p) for op, p in server.requests_since(mark) if p.startswith(f"secret/metadata/{prefix}/_warden/journal")]
 
 
 def test_two_clients_see_one_journal_and_the_request_counts(vault_server: Any, store: VaultStore, prefix: str) -> None:
