@@ -227,16 +227,31 @@ TRIVIAL_PASSWORD_WORDS = frozenset(
      "administrator", "root", "user", "users", "guest", "sa", "postgres", "mysql", "oracle", "redis", "mongo",
      "rabbit", "dev", "local", "localhost", "app", "db", "database", "temp", "tmp", "value", "string", "none",
      "null", "empty", "is", "to", "go", "of", "for", "and", "or", "no", "not", "real", "valid", "invalid",
-     "wrong", "bad", "good", "correct", "incorrect", "right", "another", "other", "one", "two", "three"])
+     "wrong", "bad", "good", "correct", "incorrect", "right", "another", "other", "one", "two", "three",
+     # products whose documented default accounts are their own name (`minio123`, `Harbor12345`,
+     # `elastic`, `zabbix`): a stand-in a deployment is told to override
+     "minio", "minioadmin", "elastic", "kibana", "grafana", "jenkins", "keycloak", "sonar",
+     "sonarqube", "nexus", "gitea", "airflow", "neo4j", "couchdb", "cassandra", "mariadb", "mssql", "influxdb",
+     "rabbitmq", "vagrant", "zabbix", "nagios", "odoo", "bitnami", "docker"])
+
+
+_LETTER_RUNS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 
 
 def is_trivial_password(value: str) -> bool:
     """Spelled only from role, placeholder and default-account words, with digits or
     symbols at most (`admin123`, `Test@12345`, `my-secret-password`)."""
-    from secretwarden.scan.scoring import value_words
+    from secretwarden.scan.scoring import split_words
 
-    words = value_words(value)
-    return bool(words) and all(w in TRIVIAL_PASSWORD_WORDS for w in words or ())
+    runs = _LETTER_RUNS.findall(value)
+    for run in runs:
+        word = run.lower()
+        if word in TRIVIAL_PASSWORD_WORDS:
+            continue  # whole, even when the dictionary lacks it (`minio`, `zabbix`)
+        split = split_words(word)
+        if split is None or not all(w in TRIVIAL_PASSWORD_WORDS for w in split):
+            return False
+    return bool(runs)
 
 
 # Filters that apply to any candidate secret whatever rule found it, in order.

@@ -747,6 +747,8 @@ RULES: list[Rule] = [
             # vendor defaults and placeholders spelled from role words
             'password = "admin123"',
             'password = "Test@12345"',
+            'MINIO_ROOT_PASSWORD = "minio123"',
+            'zabbix_password = "zabbix123"',
             'password = "mypassword1"',
             "password: hunter",
             # names, variables, sources and code, not values
