@@ -187,7 +187,8 @@ def test_a_damaged_register_head_stops_the_gates(clones: tuple[Clone, Clone]) ->
     open: every gate stops instead (exit 3), and `audit verify` names it."""
     a, _b = clones
     assert a.w("incident", "open", "api/API_TOKEN", "--env", "dev", "--reason", "drill")[0] == 0
-    assert a.w("rotate", "api/API_TOKEN", "--env", "dev", "--generate", "--yes")[0] == 0
+    value = make_canary("damagedhead") + "-long-enough"
+    assert a.w("rotate", "api/API_TOKEN", "--env", "dev", "--stdin", "--reason", "drill", "--yes", input=value)[0] == 0
     (a.repo / "secrets" / "_warden" / "incidents.head.json").write_text("{not json")
     for args in (("run", "--service", "api", "--env", "dev", "--", "true"), ("check", "--service", "api", "--env", "dev")):
         code, _, err = a.w(*args)
@@ -197,3 +198,5 @@ def test_a_damaged_register_head_stops_the_gates(clones: tuple[Clone, Clone]) ->
     # The next append rebuilds the head from the entries (SOPS: the file is the truth).
     assert a.w("incident", "close", "INC-0001", "--root-cause", "drill over")[0] == 0
     assert a.w("run", "--service", "api", "--env", "dev", "--", "true")[0] == 0
+    for text in a.outputs:
+        assert value not in text
