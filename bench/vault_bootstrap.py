@@ -17,6 +17,7 @@ answered), per operation and kind of path. Afterwards a no-op re-run and
 
     .venv/bin/python bench/vault_bootstrap.py [--namespaces 100] [--keys 100] [--layout per-namespace] [--rounds 3]
     .venv/bin/python bench/vault_bootstrap.py --path "k3s/{namespace}"        # a path template instead
+    .venv/bin/python bench/vault_bootstrap.py --server-cost --rounds 3       # server CPU per kind of request
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -113,6 +115,92 @@ def bare_writer(server: VaultServer, prefix: str, namespaces: int, keys: int, la
     return elapsed
 
 
+def replay(server: VaultServer, jobs: list[tuple[str, str, dict[str, Any]]]) -> tuple[float, float]:
+    """(seconds, server CPU seconds) for THREADS threads (a Session each) to send `jobs`
+    (method, API path, JSON body), as the bare writer sends its writes."""
+    import requests
+
+    jobs = list(jobs)
+    lock = threading.Lock()
+    failures: list[int] = []
+
+    def worker() -> None:
+        session = requests.Session()
+        session.headers["X-Vault-Token"] = server.root_token
+        while True:
+            with lock:
+                if not jobs:
+                    return
+                method, path, body = jobs.pop()
+            resp = session.request(method, f"{server.address}/v1/{path}", json=body)
+            if resp.status_code not in (200, 204):
+                failures.append(resp.status_code)
+
+    threads = [threading.Thread(target=worker) for _ in range(THREADS)]
+    before = server_cpu(server)
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    if failures:
+        sys.exit(f"replay: {len(failures)} failed requests ({failures[:3]})")
+    return elapsed, server_cpu(server) - before
+
+
+def server_cost(server: VaultServer, work: Path, args: argparse.Namespace) -> None:
+    """What the server spends on each kind of request a bootstrap sends, against the bare writer's.
+
+    One in-process bootstrap provides warden's real request bodies (its policies and a
+    namespace path's record); then, per round, the same server takes on fresh names:
+    the bare writer's data writes, as many metadata writes of that record, and the
+    policy writes, each kind alone, with THREADS threads.
+    """
+    import requests
+
+    env = {**os.environ, **server.env(), "WARDEN_CONFIG_DIR": str(work / "config"), "WARDEN_CACHE_DIR": str(work / "cache")}
+    contract = work / "cost" / "warden.yaml"
+    contract.parent.mkdir()
+    contract.write_text(contract_text(args.namespaces, args.keys, "per-namespace", "cost", project="cost"))
+    in_process(contract, env, access=True)
+    headers = {"X-Vault-Token": server.root_token}
+    names = requests.request("LIST", f"{server.address}/v1/sys/policies/acl", headers=headers).json()["data"]["keys"]
+    texts = [requests.get(f"{server.address}/v1/sys/policies/acl/{n}", headers=headers).json()["data"]["policy"]
+             for n in names if n.startswith("cost-")]
+    record = requests.get(f"{server.address}/v1/secret/metadata/cost/dev/ns000", headers=headers).json()["data"]["custom_metadata"]
+    print(f"server cost per kind of request ({THREADS} threads; {len(texts)} policies of warden's, "
+          f"a namespace record of {sum(len(v) for v in record.values())} characters)")
+    for r in range(args.rounds):
+        kinds: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
+            "data writes (the bare writer's)": [
+                ("POST", f"secret/data/cost{r}/ns{n:03d}", {"data": {f"KEY_{k:03d}": secrets.token_urlsafe(24) for k in range(args.keys)}})
+                for n in range(args.namespaces)
+            ],
+            "data writes with check-and-set": [  # as warden sends them: cas 0, "must not exist"
+                ("POST", f"secret/data/cas{r}/ns{n:03d}",
+                 {"options": {"cas": 0}, "data": {f"KEY_{k:03d}": secrets.token_urlsafe(24) for k in range(args.keys)}})
+                for n in range(args.namespaces)
+            ],
+            "metadata writes (warden's records)": [
+                ("POST", f"secret/metadata/cost{r}/ns{n:03d}", {"custom_metadata": record}) for n in range(args.namespaces)
+            ],
+            "policy writes (warden's policies)": [
+                ("PUT", f"sys/policies/acl/cost{r}-{i}", {"policy": text}) for i, text in enumerate(texts)
+            ],
+        }
+        # Data (the bare writer's), metadata and policy writes again at once, on new names:
+        # does overlapping them save wall time?
+        kinds["all three at once (overlapped)"] = [
+            (method, path.replace(f"cost{r}", f"mix{r}"), body)
+            for what, jobs in list(kinds.items()) if "check-and-set" not in what for method, path, body in jobs
+        ]
+        for what, jobs in kinds.items():
+            wall, cpu = replay(server, jobs)
+            print(f"  round {r}: {len(jobs):4d} {what:36s} {wall:6.3f} s, server CPU {cpu:.3f} s "
+                  f"({cpu / len(jobs) * 1000:.2f} ms a request), load {os.getloadavg()[0]:.2f}")
+
+
 def classify(op: str, path: str) -> str:
     if path.startswith("sys/policies"):
         return f"{op} policy"
@@ -180,12 +268,20 @@ def main() -> int:
                     help='a path template under a fresh prefix, e.g. "k3s/{namespace}" or "{namespace}/{key}"')
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--no-access", action="store_true", help="bootstrap --no-access: keys only, no policies")
+    ap.add_argument("--server-cost", action="store_true",
+                    help="only time the server on each kind of request a per-namespace bootstrap sends")
     args = ap.parse_args()
     if args.path:  # the bare writer writes the same paths: one per namespace, or one per key
         args.layout = "per-key" if "{key}" in args.path else "per-namespace"
     total = args.namespaces * args.keys
     work = Path(tempfile.mkdtemp(prefix="warden-bench-vault-"))
     server = start_server(work / "bao")
+    if args.server_cost:
+        try:
+            server_cost(server, work, args)
+        finally:
+            server.stop()
+        return 0
     paths = args.namespaces if args.layout == "per-namespace" else total
     bare: list[float] = []
     command: list[float] = []
