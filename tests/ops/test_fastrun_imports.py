@@ -45,6 +45,13 @@ NOT_LOADED = (
     "shutil",
     "logging",
     "base64",  # key text is read through binascii (crypto/keyfile.py)
+    "struct",
+    "copy",
+    "weakref",
+    "tokenize",
+    "dis",
+    "locale",
+    "signal",
 )
 # warden's own modules (packages included) the fast path may load: 42 when this was written, 45
 # once lazy_names, stores/embedded/sqlite_guard and stores/journal_head joined (fourth session).
