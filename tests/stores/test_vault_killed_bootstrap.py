@@ -128,3 +128,32 @@ def test_killed_bootstrap_leaves_every_landed_value_recorded(tmp_path: Path, vau
     assert kv_paths(vault_server, prefix) == {f"ns{n}/KEY_{k:03d}" for n in range(NAMESPACES) for k in range(KEYS)}
     final = status(tmp_path, env)
     assert final.get("ok") is True, str(final)[:2000]
+
+
+def test_a_creation_that_loses_the_race_drops_the_record_it_saved_first(vault_server: VaultServer) -> None:
+    """The record of a new key is saved before its value; when another writer creates the path
+    in between, the check-and-set fails, that record goes, and the other writer's value is
+    adopted as an outside version under ours (never attributed to warden's write)."""
+    from secretwarden.slots import SlotRef
+    from secretwarden.stores.base import SecretValue, WriteRequest
+    from tests.conftest import make_canary
+    from tests.stores.test_vault_key_groups import opened
+
+    prefix = "race" + secrets.token_hex(4)
+    slot = SlotRef("dev", "ns0", "API_KEY")
+    theirs, ours = make_canary("theirs"), make_canary("ours")
+    with opened(vault_server, prefix) as store:
+        assert list(store.list_meta("dev")) == []  # the store now knows the path is absent
+        vault_server.client().secrets.kv.v2.create_or_update_secret(
+            path=f"{prefix}/dev/ns0/API_KEY", secret={"API_KEY": theirs}, mount_point="secret"
+        )
+        [result] = store.write_many([WriteRequest(slot, SecretValue(ours), source="set")])
+        meta = store.key_meta(slot)
+        assert meta is not None
+        assert result.version == 2
+        assert [(v.version, v.source) for v in meta.versions] == [(1, "external"), (2, "set")]
+        assert [v.fingerprint for v in meta.versions] == [
+            store.fingerprint(SecretValue(theirs)),
+            store.fingerprint(SecretValue(ours)),
+        ]
+        assert store.read(slot).reveal() == ours
