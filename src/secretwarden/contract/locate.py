@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from pathlib import Path
 
 from secretwarden.errors import ContractError
@@ -43,17 +44,36 @@ def resolve_contract_path(explicit: str | os.PathLike[str] | None) -> Path:
 
 
 def read_contract_bytes(path: Path) -> bytes:
+    # Opened without blocking and checked on the open descriptor: a FIFO or a device named as
+    # the contract (`-c /dev/zero`) would otherwise hang or read without end, and a stat taken
+    # before the open could describe another file than the one read.
     try:
-        size = path.stat().st_size
-        if size > MAX_CONTRACT_BYTES:
-            raise ContractError(f"{path}: {size} bytes is larger than the {MAX_CONTRACT_BYTES}-byte limit")
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except PermissionError:
         raise ContractError(f"{path}: permission denied", hint="check the file's permissions") from None
     except IsADirectoryError:
         raise ContractError(f"{path} is a directory, not a contract file") from None
     except FileNotFoundError:
         raise ContractError(f"contract file not found: {path}") from None
+    except OSError as exc:  # a symlink loop, a name too long, an I/O error
+        raise ContractError(f"{path}: cannot be opened ({exc.strerror})") from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ContractError(
+                f"{path} is not a regular file (a device, a pipe or a socket)",
+                hint="point --contract at a warden.yaml file",
+            )
+        if info.st_size > MAX_CONTRACT_BYTES:
+            raise ContractError(f"{path}: {info.st_size} bytes is larger than the {MAX_CONTRACT_BYTES}-byte limit")
+        # Read one byte past the limit rather than trusting st_size (files under /proc say 0).
+        try:
+            raw = handle.read(MAX_CONTRACT_BYTES + 1)
+        except OSError as exc:
+            raise ContractError(f"{path}: cannot be read ({exc.strerror})") from None
+    if len(raw) > MAX_CONTRACT_BYTES:
+        raise ContractError(f"{path}: larger than the {MAX_CONTRACT_BYTES}-byte limit")
+    return raw
 
 
 def contract_digest(raw: bytes) -> str:
