@@ -61,8 +61,8 @@ def _summary_problems(store: EmbeddedStore, conn: sqlite3.Connection) -> list[st
     for name, body in SUMMARY_TRIGGERS.items():
         if found.get(name) != f"CREATE TRIGGER {name} {body}":
             problems.append(f"the trigger `{name}` that keeps key summaries is missing or altered")
-    derived = {r[:4]: (r[5] or 0, *r[6:]) for r in conn.execute(SUMMARY_SQL, (None,))}
-    stored = {r[:4]: (r[5], *r[6:]) for r in conn.execute(KEY_SUMMARY_SQL, (None,))}
+    derived = {r[:4]: (r[5] or 0, *r[6:]) for r in conn.execute(SUMMARY_SQL)}
+    stored = {r[:4]: (r[5], *r[6:]) for r in conn.execute(KEY_SUMMARY_SQL)}
     wrong = [k for k, v in stored.items() if derived.get(k) != v]
     if wrong:
         e, n, i, k = wrong[0]

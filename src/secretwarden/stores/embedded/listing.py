@@ -12,7 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 from secretwarden.slots import SlotRef
 from secretwarden.stores.base import KeyMeta
-from secretwarden.stores.embedded.schema import KEY_SUMMARY_SQL, SUMMARY_SQL
+from secretwarden.stores.embedded.schema import (
+    KEY_SUMMARY_ENV_SQL,
+    KEY_SUMMARY_SQL,
+    SUMMARY_ENV_SQL,
+    SUMMARY_SQL,
+)
 from secretwarden.stores.embedded.store import (
     _KEY_MAC_COLS,
     _VERSION_MAC_COLS,
@@ -67,6 +72,10 @@ def key_summaries(store: EmbeddedStore, env: str | None = None) -> list[KeySumma
     if conn is None:
         return []
     store.stats.metadata_reads += 1
+    if env is None:
+        rows = conn.execute(KEY_SUMMARY_SQL if store._summary_kept else SUMMARY_SQL)
+    else:
+        rows = conn.execute(KEY_SUMMARY_ENV_SQL if store._summary_kept else SUMMARY_ENV_SQL, (env,))
     parse = dt.datetime.fromisoformat
     return [
         KeySummary(
@@ -78,9 +87,7 @@ def key_summaries(store: EmbeddedStore, env: str | None = None) -> list[KeySumma
             count or 0,
             marked is not None and is_compromised(marked, written),
         )
-        for e, n, i, k, marked, count, version, written, stamp, fp in conn.execute(
-            KEY_SUMMARY_SQL if store._summary_kept else SUMMARY_SQL, (env,)
-        )
+        for e, n, i, k, marked, count, version, written, stamp, fp in rows
     ]
 
 

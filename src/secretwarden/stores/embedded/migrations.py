@@ -31,7 +31,7 @@ def add_key_summary(store: EmbeddedStore, conn: sqlite3.Connection) -> None:
                     conn.execute(f"ALTER TABLE keys ADD COLUMN {name} {decl}")
             for statement in SUMMARY_DDL:  # (not executescript: it would commit the transaction)
                 conn.execute(statement)
-            rows = conn.execute(SUMMARY_SQL, (None,)).fetchall()
+            rows = conn.execute(SUMMARY_SQL).fetchall()
             conn.executemany(
                 "UPDATE keys SET version_count = ?, cur_version = ?, cur_created_at = ?, cur_stamp = ?, "
                 f"cur_fingerprint = ? WHERE {_SLOT_WHERE}",

@@ -79,15 +79,20 @@ SUMMARY_DDL = (
     # isolation groups repeated fingerprints: an index makes that a walk of the index, not a sort
     "CREATE INDEX IF NOT EXISTS versions_by_fingerprint ON versions (fingerprint) WHERE fingerprint IS NOT NULL",
 )
-KEY_SUMMARY_SQL = """
+# Each summary query comes in two forms, every environment and one (`?`): one environment's keys
+# are a range of the primary key (env first), which `(? IS NULL OR env = ?)` kept SQLite from
+# using: it walked every environment's keys to answer for one.
+_KEY_SUMMARY = """
 SELECT env, namespace, instance, key, compromised_at, version_count, cur_version, cur_created_at, cur_stamp,
   cur_fingerprint
-FROM keys WHERE (?1 IS NULL OR env = ?1) ORDER BY env, namespace, instance, key
+FROM keys {where} ORDER BY env, namespace, instance, key
 """
+KEY_SUMMARY_SQL = _KEY_SUMMARY.format(where="")
+KEY_SUMMARY_ENV_SQL = _KEY_SUMMARY.format(where="WHERE env = ?")
 # The same rows computed from the versions, for a store whose summary is not filled yet (a
 # metadata reader does not write; the next opener with the key adds it) and to check summaries.
 # Correlated lookups on the versions primary key: cheaper than grouping all versions first.
-SUMMARY_SQL = """
+_SUMMARY = """
 SELECT k.env, k.namespace, k.instance, k.key, k.compromised_at,
   (SELECT COUNT(*) FROM versions c
    WHERE c.env = k.env AND c.namespace = k.namespace AND c.instance = k.instance AND c.key = k.key),
@@ -97,6 +102,8 @@ LEFT JOIN versions v ON v.env = k.env AND v.namespace = k.namespace AND v.instan
   AND v.version = (SELECT MAX(version) FROM versions l
                    WHERE l.env = k.env AND l.namespace = k.namespace AND l.instance = k.instance AND l.key = k.key
                      AND l.deleted_at IS NULL AND l.destroyed = 0)
-WHERE (?1 IS NULL OR k.env = ?1)
+{where}
 ORDER BY k.env, k.namespace, k.instance, k.key
 """
+SUMMARY_SQL = _SUMMARY.format(where="")
+SUMMARY_ENV_SQL = _SUMMARY.format(where="WHERE k.env = ?")
