@@ -227,6 +227,16 @@ def environment_error(exc: OSError, path: Path | str | None, what: str) -> Store
     import errno
 
     where = f"{path}: " if path is not None else ""
+    if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+        # The OS names the file that failed; it can differ from the one the caller guarded (an
+        # audit append also writes its anchor under WARDEN_CONFIG_DIR): name the real one.
+        failed = exc.filename if isinstance(exc.filename, str) and exc.filename else None
+        reason = os.strerror(exc.errno)
+        other = failed is not None and failed != str(path)
+        return StoreUnavailable(
+            f"{where}the {what} needs {failed} ({reason})" if other else f"{where}cannot use the {what} ({reason})",
+            hint="a folder on that path is missing or is a file: check the path, WARDEN_CONFIG_DIR and WARDEN_CACHE_DIR",
+        )
     if exc.errno in (errno.EACCES, errno.EPERM):
         return StoreUnavailable(
             f"{where}permission denied on the {what}", hint="check the owner and mode of the file and its folder"
