@@ -96,3 +96,20 @@ def test_a_default_named_after_its_project_is_low() -> None:
     findings = get_engine().scan(b"      - POSTGRES_PASSWORD=gitea\n", "gitea-postgres/compose.yaml").findings
     assert [f.rule_id for f in findings] == ["generic-password"]
     assert findings[0].confidence < DEFAULT_MIN_CONFIDENCE
+
+
+@pytest.mark.parametrize(("path", "severity"), [
+    ("src/app/settings.py", "high"),
+    ("tests/test_client.py", "medium"),
+    ("services/api/test/fixtures/keys.py", "medium"),
+    ("docs/usage.py", "medium"),
+    ("examples/compose/app.py", "medium"),
+    ("charts/app/README.md", "medium"),
+    ("contest/app.py", "high"),  # `contest/` is not `test/`
+])
+def test_findings_in_tests_docs_and_examples_are_one_step_less_severe(path: str, severity: str) -> None:
+    """A stand-in or a fixture more often than a live credential there: lower, but still a finding
+    that fails a gate (only notes never do)."""
+    text = expand('api_key = "{alnum:32}"\n')
+    findings = get_engine().scan(text.encode(), path).findings
+    assert [(f.rule_id, f.severity) for f in findings] == [("generic-secret", severity)]

@@ -18,7 +18,7 @@ from typing import Any
 
 from secretwarden.findings.allow import parse as parse_allow
 from secretwarden.scan import decode, formats
-from secretwarden.scan.filters import file_kind
+from secretwarden.scan.filters import file_kind, path_severity
 from secretwarden.scan.model import Finding
 from secretwarden.scan.rules import all_rules
 from secretwarden.scan.rules.base import Hit, LineContext, Rule
@@ -171,7 +171,7 @@ class Engine:
                 decoded_as = {"%": "percent", "b64": "base64"}.get(hit.key or "") or (
                     "base64" if line_no in decoded_lines else None)
                 result.findings.append(Finding(
-                    rule_id=rule.id, description=rule.description, severity=rule.severity,
+                    rule_id=rule.id, description=rule.description, severity=path_severity(rule.severity, path),
                     path=path, line=line_no, column=hit.start + 1, secret=hit.secret,
                     confidence=round(hit.confidence, 2), tags=rule.tags, decoded=decoded_as,
                     end_line=line_no + hit.lines - 1 if hit.lines > 1 else None,

@@ -301,3 +301,21 @@ def file_kind(path: str) -> str:
     if ext in {".sh", ".bash", ".zsh", ".ps1", ".bat", ".cmd", ".log", ".sql", ""}:
         return "shell"
     return "config"  # unknown formats are usually data or settings: unquoted values are literals
+
+
+# Folders of tests, fixtures, documentation and examples: what is committed there is a stand-in
+# or a fixture more often than a live credential, so a finding there is one step less severe
+# (it still fails a gate: only notes never do).
+_STAND_IN_FOLDER = re.compile(
+    r"(?i)(?:^|/)(?:tests?|spec|specs|__tests__|testdata|test[-_]data|fixtures?|mocks?|docs?|documentation|"
+    r"examples?|samples?|demos?)/"
+)
+_ONE_STEP_LOWER = {"critical": "high", "high": "medium", "medium": "low"}
+
+
+@lru_cache(maxsize=4096)
+def path_severity(severity: str, path: str) -> str:
+    """`high` in `src/`, `medium` in `tests/`, `docs/` or `examples/` (and in a README)."""
+    if _STAND_IN_FOLDER.search(path) or file_kind(path) == "doc":
+        return _ONE_STEP_LOWER.get(severity, severity)
+    return severity
