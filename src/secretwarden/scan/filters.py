@@ -45,7 +45,9 @@ _REFERENCE_PATTERNS = [
 ]
 
 _DOCUMENTED_EXAMPLES = re.compile(
-    r"(?i)EXAMPLE|wJalrXUtnFEMI/K7MDENG|AKIAI44QH8DHB|ZXhhbXBsZQ|dGVzdA==|JBSWY3DPEHPK3PXP"
+    # vendors' published examples and shipped defaults (AWS docs, base64 `example`/`test`, a TOTP
+    # docs seed, the `secret_key` every grafana.ini ships with)
+    r"(?i)EXAMPLE|wJalrXUtnFEMI/K7MDENG|AKIAI44QH8DHB|ZXhhbXBsZQ|dGVzdA==|JBSWY3DPEHPK3PXP|SW2YcwTIb9zpOOhoPsMm"
 )
 
 _UUID = re.compile(

@@ -459,6 +459,7 @@ def _inside_json(value: str, offset: int) -> Hit | None:
 
 
 _HEXISH = re.compile(r"^[0-9a-fA-F]+$")
+_DIGEST_QUALIFIER = re.compile(r"(?i)(?:checksum|sha\d*|hash|digest)/$")
 
 
 def _matches(regex: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
@@ -583,8 +584,10 @@ class GenericRule(Rule):
             return None
         if key.startswith("$") and _inside_template_action(ctx.line, m.start()):
             return None  # `{{- $password := printf "%s" .x }}`: a template's own variable, not a value
-        if regex is _CLI and (value.startswith("-") or key.lower().startswith("no-")):
-            return None  # `--no-password --file=...`: a switch, and the next flag is not its value
+        if regex is _CLI and (value[:1] in ("-", ">", "<", "|") or key.lower().startswith("no-")):
+            return None  # `--no-password --file=...`, `--export-secret-keys >out.gpg`: a switch, then a flag or a redirect
+        if _HEXISH.match(value) and _DIGEST_QUALIFIER.search(ctx.line, 0, m.start("key")):
+            return None  # `checksum/secrets: <sha256>`: a chart's annotation that rolls pods when a Secret changes
         quoted = value_group != "uv"
         prose = False
         kind = ctx.kind
@@ -773,6 +776,7 @@ RULES: list[Rule] = [
             "htpasswd = 'registry:$2y$10${b64:53}'",
             'redis_password = "cmVkaXMK"',  # base64 of a vendor default
             '# METHOD can be "trust", "reject", "md5", "password", "scram-sha-256",',
+            "gpg --export-secret-keys >~/.gnupg/secring.gpg",
         ),
         standard_filters=False,
         priority=30,
