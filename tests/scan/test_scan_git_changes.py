@@ -185,3 +185,23 @@ def test_a_log_read_in_small_blocks_parses_the_same(repo: Path, monkeypatch: pyt
     for _listed, found in git_changes.log_changes(repo, ["--all"], [], []):
         pieces += found
     assert pieces == whole and len(whole) == 10
+
+
+def test_a_broken_tree_sends_a_first_scan_back_to_commit_batches(repo: Path) -> None:
+    """One `git log --raw` stops at an unreadable tree: the scan lists again in batches,
+    which read around the broken commit, so every other commit's findings are still reported."""
+    first = commit(repo, {"a.env": f"TOKEN={fake('ghp_{alnum:36}', seed=24)}\n"}, "first")
+    broken = commit(repo, {"sub/x.txt": "hello\n"}, "adds a folder")
+    tree = git(repo, "rev-parse", "HEAD:sub")
+    last = commit(repo, {"c.env": f"TOKEN={fake('ghp_{alnum:36}', seed=25)}\n"}, "last")
+    obj = repo / ".git" / "objects" / tree[:2] / tree[2:]
+    obj.chmod(0o644)
+    obj.write_bytes(b"garbage")
+    errors: list[str] = []
+    for _listed, _changes in git_changes.log_changes(repo, ["--all"], [], errors):
+        pass
+    assert errors  # the one-pass listing fails here...
+    for use_cache in (False, True):
+        result = run_scan(ScanOptions(target=str(repo), mode="git", use_cache=use_cache))
+        assert sorted((f.path, f.commit) for f in result.findings) == [("a.env", first), ("c.env", last)]
+        assert [(n.commit, "cannot read" in n.reason) for n in result.notices] == [(broken, True)]

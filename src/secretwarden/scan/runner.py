@@ -727,13 +727,14 @@ def _history_scope(options: ScanOptions) -> tuple[Path, list[str]]:
 
 def _one_pass_listing(options: ScanOptions, repo: Path, paths: list[str], revs: list[str],
                       stack: contextlib.ExitStack, jobs: int, unit_bytes: int
-                      ) -> tuple[list[tuple[str, str, bool]], list[ChangeRow], Any, list[Any]] | None:
+                      ) -> tuple[list[tuple[str, str, bool]] | None, list[ChangeRow], Any, list[Any]]:
     """With nothing cached to consult, the commit list and the file changes of every
     ordinary commit come from one `git log --raw` (see `git_changes.log_changes`)
     instead of a commit list and then `diff-tree` batches in the workers. The pool is
     forked as soon as the history proves long enough, while this process is small,
     and reads the merges already listed while git walks on (their results pending).
-    None when git fails (a broken object): the batched way reads around it."""
+    The list is None when git fails (a broken object): the batched way reads around it
+    (with the pool already forked, if any)."""
     errors: list[str] = []
     allow = _allow_spec(options.allow_paths)
     listed: list[tuple[str, str, bool]] = []
@@ -756,7 +757,7 @@ def _one_pass_listing(options: ScanOptions, repo: Path, paths: list[str], revs: 
             send(merges[:_MERGES_PER_UNIT])
             del merges[:_MERGES_PER_UNIT]
     if errors:
-        return None
+        return None, [], pool, []
     if pool is not None and merges:
         send(merges)
     return listed, rows, pool, pending
@@ -789,16 +790,13 @@ def _scan_history_listed(options: ScanOptions, result: ScanResult, repo: Path, p
     unit_bytes = 1 << 15  # history sizes are unknown up front: progress counts commits
     pool = None
     logged = None
-    if cache is None or cache.empty:
-        logged = _one_pass_listing(options, repo, paths, revs, stack, jobs, unit_bytes)
-    one_pass = logged is not None
     rows: list[ChangeRow] = []
     pending: list[Any] = []  # merges read while the listing went on
-    if logged is not None:
-        listed, rows, pool, pending = logged
-        del logged
-    else:
-        listed = git_src.list_commits(repo, revs, paths)
+    if cache is None or cache.empty:
+        logged, rows, pool, pending = _one_pass_listing(options, repo, paths, revs, stack, jobs, unit_bytes)
+    one_pass = logged is not None
+    listed = logged if logged is not None else git_src.list_commits(repo, revs, paths)
+    del logged
     dates = {sha: date for sha, date, _merge in listed}
     merges = {sha for sha, _date, merge in listed if merge}
     result.stats.commits = len(listed)
