@@ -81,14 +81,42 @@ def connection_from(options: dict[str, Any], root: Path, store: str) -> Connecti
             f"store `{store}`: credentials never go in warden.yaml",
             hint="use `secret_id_env`/`secret_id_file` or `token_env` to say where they are",
         )
+    _check_addresses(str(address), store)
     return Connection(
         address=str(address).rstrip("/"),
         namespace=options.get("namespace") or _env("BAO_NAMESPACE", "VAULT_NAMESPACE"),
         verify=verify,
         auth=dict(auth),
-        timeout=float(options.get("timeout", 10.0)),
-        connect_timeout=float(options.get("connect_timeout", 3.0)),
+        timeout=_seconds(options, "timeout", 10.0, store),
+        connect_timeout=_seconds(options, "connect_timeout", 3.0, store),
     )
+
+
+def _seconds(options: dict[str, Any], name: str, default: float, store: str) -> float:
+    # `requests` turns a text, a list or a negative number into a ValueError deep in a request.
+    value = options.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 86400:
+        raise ContractError(f"store `{store}`: `{name}` is a number of seconds, above 0 and below a day")
+    return float(value)
+
+
+def _check_addresses(address: str, store: str) -> None:
+    """A malformed address is a usage error now, not a failed request (or a bug) later."""
+    from urllib.parse import urlsplit
+
+    from secretwarden.stores.vault.ha import split_addresses
+
+    for node in split_addresses(address):
+        try:
+            parts = urlsplit(node)
+            port_ok = parts.port is not None or ":" not in parts.netloc.rsplit("]", 1)[-1]
+        except ValueError:  # an unclosed IPv6 bracket, a port that is not a number
+            parts, port_ok = None, False
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
+            raise ContractError(
+                f"store `{store}`: Vault address `{node}` is not an http(s)://host[:port] URL",
+                hint="fix the store's `options.address` in warden.yaml, or VAULT_ADDR / BAO_ADDR",
+            )
 
 
 def _read_file(path: str, what: str, root: Path) -> str:
