@@ -150,15 +150,17 @@ class VaultReader(VaultTransport):
         self.stats.metadata_reads += 1
         if self.assume_empty:
             return []
+        url = self._url("metadata", path) + "/"
         try:
+            # Over the lean transport like the metadata reads: a per-key store lists every namespace folder.
             resp = self._call(
-                lambda: self.client.adapter.request("LIST", self._url("metadata", path) + "/"),
+                lambda: self._send("LIST", url, None, lambda: self.client.adapter.request("LIST", url)),
                 self.layout.api("metadata", path),
                 "list",
             )
         except NotFound:
             return []
-        keys: list[str] = (resp.get("data") or {}).get("keys") or []
+        keys: list[str] = ((resp or {}).get("data") or {}).get("keys") or []
         return keys
 
     def _data(self, path: str, version: int | None) -> dict[str, Any] | None:
