@@ -64,6 +64,13 @@ def resolve_slot(ws: Workspace, env: str, namespace: str, key: str, instance: st
     declared = declared_keys(contract)
     found = declared.get((namespace, key))
     if found is None:
+        if not key.isprintable() or len(key) > 256:
+            # Declared keys follow the contract's name rule; an undeclared one must at least be
+            # printable: a terminal escape in a key name would replay in every `ls` and `status`.
+            raise UsageError(
+                f"`{namespace}/{key.encode('unicode_escape').decode()[:80]}` is not a usable key name",
+                hint="key names are letters, digits, `_`, `.` and `-` (at most 256 characters)",
+            )
         if not undeclared_ok:
             from secretwarden.contract.suggest import closest
 
