@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from secretwarden.scan import filters, scoring
+from secretwarden.findings import value_shapes
+from secretwarden.scan import filters
 from secretwarden.scan.rules.examples import expand
 from secretwarden.scan.rules.generic import classify_name, score_value
 
@@ -61,10 +62,10 @@ def test_not_secret_names(name: str) -> None:
 
 
 def test_scores_order_random_above_words() -> None:
-    assert scoring.randomness(expand("{alnum:24}")) > scoring.randomness("databaseConnectionString")
-    assert scoring.word_likeness("databaseConnectionString") > 0.9
-    assert scoring.word_likeness("x8Kq2Zv9LmP4") < 0.3
-    assert scoring.shannon_entropy("aaaa") == 0.0
+    assert value_shapes.randomness(expand("{alnum:24}")) > value_shapes.randomness("databaseConnectionString")
+    assert value_shapes.word_likeness("databaseConnectionString") > 0.9
+    assert value_shapes.word_likeness("x8Kq2Zv9LmP4") < 0.3
+    assert value_shapes.shannon_entropy("aaaa") == 0.0
 
 
 def test_score_value_rejects_identifiers_in_code() -> None:
@@ -81,13 +82,13 @@ def test_file_kind(path: str, kind: str) -> None:
 @pytest.mark.parametrize("value", ["admin123", "Test@12345", "mypassword1", "root", "changeme123",
                                    "secret_token", "guest!", "letmein123"])
 def test_role_and_default_words_are_trivial(value: str) -> None:
-    assert filters.is_trivial_password(value)
+    assert value_shapes.is_trivial_password(value)
 
 
 @pytest.mark.parametrize("value", ["supersecret123", "Summer2024!", "Harbor!Glass2291", "123456",
                                    expand("{alnum:16}"), "tiger"])
 def test_chosen_words_are_not_trivial(value: str) -> None:
-    assert not filters.is_trivial_password(value)
+    assert not value_shapes.is_trivial_password(value)
 
 
 @pytest.mark.parametrize("value", ["*SENSITIVE*DATA*DELETED*", "[REDACTED]", "eyJaccess"])
@@ -96,10 +97,10 @@ def test_removed_values_and_stand_ins_are_placeholders(value: str) -> None:
 
 
 def test_split_words_prefers_fewest_words() -> None:
-    assert scoring.split_words("harborglass") == ("harbor", "glass")
-    assert scoring.split_words("xq7") is None
-    assert scoring.value_words("Harbor!Glass2291") == ["harbor", "glass"]
-    assert scoring.value_words("Kq2Zv9xw") is None
+    assert value_shapes.split_words("harborglass") == ("harbor", "glass")
+    assert value_shapes.split_words("xq7") is None
+    assert value_shapes.value_words("Harbor!Glass2291") == ["harbor", "glass"]
+    assert value_shapes.value_words("Kq2Zv9xw") is None
 
 
 @pytest.mark.parametrize(("value", "expected"), [

@@ -97,7 +97,7 @@ def is_placeholder(value: str) -> bool:
 def _role_words_only(text: str) -> bool:
     """`testpassword`, `example_pw`, `guest`: only role and test words, no digit (`abc123example`
     has one: someone typed a value there)."""
-    from secretwarden.scan.filters import is_trivial_password
+    from secretwarden.findings.value_shapes import is_trivial_password
 
     return not any(c.isdigit() for c in text) and is_trivial_password(text)
 
@@ -132,7 +132,7 @@ def names_a_secret_object(name: str, value: str) -> bool:
         return False
     pieces = text.split("-")
     if len(pieces) == 1:
-        from secretwarden.scan.scoring import word_likeness
+        from secretwarden.findings.value_shapes import word_likeness
 
         return word_likeness(text) >= 0.8
     return all(_VOWEL.search(p) for p in pieces)
@@ -150,7 +150,7 @@ def is_not_credential(value: str) -> bool:
         return True
     if _SOPS_ENC.match(text) or _K8S_ENV_REF.search(text) or _PATH.match(text) or _FILE_NAME.match(text):
         return True
-    from secretwarden.scan.filters import is_password_hash
+    from secretwarden.findings.value_shapes import is_password_hash
 
     if is_password_hash(text):
         return True  # `admin:$2y$10$...`: an htpasswd line holds a hash, not the password

@@ -391,7 +391,7 @@ def warm(disabled: frozenset[str] = frozenset()) -> None:
     without cached bytecode or databases it compiled both again)."""
     import gc
 
-    from secretwarden.scan.scoring import warm_lexicon
+    from secretwarden.findings.value_shapes import warm_lexicon
 
     get_engine(disabled)
     warm_lexicon()

@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
-from secretwarden.scan.scoring import word_likeness, word_parts
+from secretwarden.findings.value_shapes import word_likeness, word_parts
 
 PLACEHOLDER_WORDS = frozenset(
     ["changeme", "change_me", "changeit", "replaceme", "replace_me", "placeholder", "example", "examples", "sample", "dummy", "fake", "foobar", "foo", "bar", "baz", "qux", "xxx", "todo", "tbd", "fixme", "redacted", "hidden", "masked", "removed", "secret", "secrets", "password", "passwd", "pass", "pwd", "token", "tokens", "apikey", "api_key", "key", "keys", "value", "values", "your", "yours", "mine", "none", "null", "nil", "undefined", "empty", "blank", "string", "str", "text", "int", "bool", "boolean", "number", "object", "any", "true", "false", "yes", "no", "on", "off", "required", "optional", "default", "unset", "unknown", "test", "testing", "notsecure", "insecure", "notreal", "not_real", "notasecret", "not_a_secret", "invalid", "n/a", "na", "tba", "abc", "abcd", "abcdef", "secret_key", "secretkey", "mysecret", "my_secret", "mypassword", "my_password", "yourpassword", "your_password", "password123", "password1", "pa55word", "p@ssw0rd", "p@ssword", "username", "user", "login", "admin_password"]
@@ -156,21 +156,6 @@ def is_hash_or_digest(value: str, key: str = "") -> bool:
     return bool(parts & hashy) and bool(_HEX.match(value) or len(value) in (43, 44, 88))
 
 
-_CRYPT_HASH = re.compile(
-    r"^\$(?:2[abxy]?|1|5|6|apr1|md5|sha1|y|gy|7|argon2(?:id|i|d)|scrypt|pbkdf2(?:-sha\d+)?|bcrypt(?:-sha256)?)\$"
-    r"|^(?:pbkdf2_sha\d+|bcrypt_sha256|argon2|scrypt)\$|^\{(?:SSHA|SHA|SMD5|MD5|CRYPT|PBKDF2)[^}]*\}"
-)
-
-
-_HTPASSWD_USER = re.compile(r"^[\w.@-]{1,64}:(?=[${])")
-
-
-def is_password_hash(value: str) -> bool:
-    """A stored password hash (bcrypt `$2b$`, crypt `$6$`, argon2, Django `pbkdf2_sha256$`, LDAP `{SSHA}`)."""
-    # an htpasswd line names the user first: `admin:$2y$10$...`
-    return bool(_CRYPT_HASH.match(value) or _CRYPT_HASH.match(_HTPASSWD_USER.sub("", value, count=1)))
-
-
 _NUMBER_LITERAL = re.compile(r"^[-+]?(?:0[xX][0-9a-fA-F]+|0[oObB][0-7]+|\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)[uUlLfF]*$")
 
 
@@ -215,45 +200,6 @@ def is_i18n_label(value: str) -> bool:
     if len(words) >= 2:
         return True
     return not value.isascii() and not _ASCII_DIGIT.search(value)
-
-
-# Words that placeholders, test fixtures and vendors' default accounts are made of:
-# `mypassword1`, `admin123`, `test@12345`, `changeme`, `secret_token`. A value
-# spelled only from these names a credential's role, not a chosen credential.
-TRIVIAL_PASSWORD_WORDS = frozenset(
-    ["password", "passwords", "passwd", "pass", "pwd", "pw", "passw", "pword", "passphrase", "secret", "secrets",
-     "token", "key", "keys", "api", "apikey", "auth", "credential", "credentials", "creds", "my", "your", "our",
-     "the", "a", "some", "any", "new", "old", "example", "sample", "test", "tests", "testing", "tester", "dummy",
-     "fake", "mock", "demo", "change", "changeme", "changeit", "me", "it", "default", "here", "foo", "bar",
-     "baz", "qux", "abc", "xyz", "qwerty", "asdf", "letmein", "welcome", "hello", "world", "admin",
-     "administrator", "root", "user", "users", "guest", "sa", "postgres", "mysql", "oracle", "redis", "mongo",
-     "rabbit", "dev", "local", "localhost", "app", "db", "database", "temp", "tmp", "value", "string", "none",
-     "null", "empty", "is", "to", "go", "of", "for", "and", "or", "no", "not", "real", "valid", "invalid",
-     "wrong", "bad", "good", "correct", "incorrect", "right", "another", "other", "one", "two", "three",
-     # products whose documented default accounts are their own name (`minio123`, `Harbor12345`,
-     # `elastic`, `zabbix`): a stand-in a deployment is told to override
-     "minio", "minioadmin", "elastic", "kibana", "grafana", "jenkins", "keycloak", "sonar",
-     "sonarqube", "nexus", "gitea", "airflow", "neo4j", "couchdb", "cassandra", "mariadb", "mssql", "influxdb",
-     "rabbitmq", "vagrant", "zabbix", "nagios", "odoo", "bitnami", "docker"])
-
-
-_LETTER_RUNS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
-
-
-def is_trivial_password(value: str) -> bool:
-    """Spelled only from role, placeholder and default-account words, with digits or
-    symbols at most (`admin123`, `Test@12345`, `my-secret-password`)."""
-    from secretwarden.scan.scoring import split_words
-
-    runs = _LETTER_RUNS.findall(value)
-    for run in runs:
-        word = run.lower()
-        if word in TRIVIAL_PASSWORD_WORDS:
-            continue  # whole, even when the dictionary lacks it (`minio`, `zabbix`)
-        split = split_words(word)
-        if split is None or not all(w in TRIVIAL_PASSWORD_WORDS for w in split):
-            return False
-    return bool(runs)
 
 
 # Filters that apply to any candidate secret whatever rule found it, in order.

@@ -114,7 +114,7 @@ class Rule:
 
 def min_randomness(threshold: float, confidence: float = HIGH) -> CheckFn:
     """A check that drops values that look typed rather than generated."""
-    from secretwarden.scan.scoring import randomness
+    from secretwarden.findings.value_shapes import randomness
 
     def check(secret: str, m: re.Match[str], ctx: LineContext) -> float | None:
         return confidence if randomness(secret) >= threshold else None

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
+from secretwarden.findings.value_shapes import randomness
 from secretwarden.scan.rules.base import HIGH, MEDIUM, LineContext, Rule, min_randomness
 from secretwarden.scan.rules.public import in_firebase_client_config
-from secretwarden.scan.scoring import randomness
 
 
 def _aws_key_id(secret: str, m: re.Match[str], ctx: LineContext) -> float | None:

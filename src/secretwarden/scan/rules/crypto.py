@@ -8,8 +8,8 @@ import json
 import re
 from collections.abc import Iterator
 
+from secretwarden.findings.value_shapes import randomness
 from secretwarden.scan.rules.base import HIGH, LOW, MEDIUM, Hit, LineContext, Rule
-from secretwarden.scan.scoring import randomness
 
 _WINDOW = 96 * 1024
 _PEM = re.compile(

@@ -16,10 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from secretwarden.scan import filters
-from secretwarden.scan.rules import generic_prefilters
-from secretwarden.scan.rules.base import HIGH, Hit, LineContext, Rule
-from secretwarden.scan.scoring import (
+from secretwarden.findings import value_shapes
+from secretwarden.findings.value_shapes import (
     char_classes,
     randomness,
     shannon_entropy,
@@ -27,6 +25,9 @@ from secretwarden.scan.scoring import (
     word_likeness,
     word_parts,
 )
+from secretwarden.scan import filters
+from secretwarden.scan.rules import generic_prefilters
+from secretwarden.scan.rules.base import HIGH, Hit, LineContext, Rule
 
 # --- what a secret-bearing name looks like -------------------------------------
 
@@ -231,7 +232,7 @@ def score_value(value: str, strength: str, *, quoted: bool, kind: str, key: str,
     min_len = {"password": 4, "strong": 8, "weak": 16}[strength]
     if n < min_len or n > 400:
         return None
-    if filters.drop_reason(v) is not None or filters.is_password_hash(v):
+    if filters.drop_reason(v) is not None or value_shapes.is_password_hash(v):
         return None
     if filters.is_uuid(v):
         # A bare UUID is an identifier; given to a token, secret or password name it is the
@@ -286,13 +287,13 @@ def score_value(value: str, strength: str, *, quoted: bool, kind: str, key: str,
         return None  # `- key: promtail-oauth2-creds`: the name of an entry, an object or a label
     if len(key) >= 6 and key.lower().strip("\"'$@") in low:
         return None  # `"GetPasswordData": "ec2:GetPasswordData"`: the value repeats its name
-    if filters.is_trivial_password(v):
+    if value_shapes.is_trivial_password(v):
         return 0.3  # `admin123`, `mypassword1`: a placeholder or a vendor default more often than not
     if _fixture_spelled(v):
         return 0.3  # `keyinfo_test_123`, `fake-api-key-1`: a test fixture's stand-in
     decoded = _base64_text(v)
     if decoded is not None and (
-            filters.drop_reason(decoded) is not None or filters.is_trivial_password(decoded)
+            filters.drop_reason(decoded) is not None or value_shapes.is_trivial_password(decoded)
             or decoded.lower() in parts or _fixture_spelled(decoded)):
         return None  # base64 of `example-app-secret`, `postgres`: an encoded placeholder or default
     typed_symbols = n >= 6 and any(c.isdigit() or c in _PASSWORD_SYMBOLS for c in v)
@@ -438,7 +439,7 @@ def _named_after_path(value: str, path: str) -> bool:
         return False
     words = _path_words(path)
     return any(r.lower() in words for r in runs) and all(
-        r.lower() in words or r.lower() in filters.TRIVIAL_PASSWORD_WORDS for r in runs)
+        r.lower() in words or r.lower() in value_shapes.TRIVIAL_PASSWORD_WORDS for r in runs)
 
 
 _JSON_STRING = re.compile(r'\\?"(?P<v>[A-Za-z0-9_\-+/=.]{20,200})\\?"')

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote
 
+from secretwarden.findings import value_shapes
+from secretwarden.findings.value_shapes import word_likeness
 from secretwarden.scan import filters
 from secretwarden.scan.rules.base import HIGH, LOW, MEDIUM, LineContext, Rule
-from secretwarden.scan.scoring import word_likeness
 
 DB_SCHEMES = re.compile(
     r"(?i)^(?:jdbc:)?(?:postgres(?:ql)?|pg|mysql|mariadb|mongodb(?:\+srv)?|redis|rediss|valkey|amqps?|"
@@ -43,7 +44,7 @@ def _typed_confidence(secret: str, otherwise: float) -> float:
     """Role and default words (`test_password_123`, `admin1`) or a bare word: an example more
     often than not. Words with digits or symbols (`Harbor2291!`): a chosen, weak password."""
     pw = unquote(secret)
-    if filters.is_trivial_password(pw):
+    if value_shapes.is_trivial_password(pw):
         return LOW
     if word_likeness(pw) >= 0.8:
         return 0.6 if len(pw) >= 6 and any(not c.isalpha() for c in pw) else LOW

@@ -31,7 +31,7 @@ from secretwarden.paths import cache_dir, config_dir, write_atomic
 _MAGIC = b"warden-scan-history-cache v2\n"
 _KEY_FILE = "scan-cache.key"
 _SCOPES_KEPT = 4  # cache files kept per repository (paths, rule selections, rule versions)
-_SOURCES = ("engine.py", "decode.py", "filters.py", "scoring.py", "runner.py", "sources/git_diff.py",
+_SOURCES = ("engine.py", "decode.py", "filters.py", "../findings/value_shapes.py", "runner.py", "sources/git_diff.py",
             "sources/git_changes.py")
 
 

@@ -1,4 +1,7 @@
-"""Measures of how random a candidate value looks.
+"""What a value is shaped like: how random it looks, whether it is a password hash or a stand-in.
+
+Shared by the scanner and the linter (both ask whether a value under a secret's
+name could be a working credential), so it lives in the findings layer below both.
 
 A secret is chosen by a machine (or by a person trying to look like one); a
 label, identifier, example or dictionary password is made of words, which we
@@ -28,7 +31,7 @@ _SHORT_WORDS = frozenset(
 
 @lru_cache(maxsize=1)
 def _lexicon() -> frozenset[str]:
-    data = resources.files("secretwarden.scan").joinpath("data/words.json").read_text("utf-8")
+    data = resources.files("secretwarden.findings").joinpath("data/words.json").read_text("utf-8")
     words: list[str] = json.loads(data)["words"].split()
     words.extend(_MODERN_WORDS)  # one set built once (a union would copy 197,000 entries again)
     return frozenset(words)
@@ -174,3 +177,52 @@ def value_words(value: str) -> list[str] | None:
             return None
         words.extend(split)
     return words
+
+
+_CRYPT_HASH = re.compile(
+    r"^\$(?:2[abxy]?|1|5|6|apr1|md5|sha1|y|gy|7|argon2(?:id|i|d)|scrypt|pbkdf2(?:-sha\d+)?|bcrypt(?:-sha256)?)\$"
+    r"|^(?:pbkdf2_sha\d+|bcrypt_sha256|argon2|scrypt)\$|^\{(?:SSHA|SHA|SMD5|MD5|CRYPT|PBKDF2)[^}]*\}"
+)
+
+
+_HTPASSWD_USER = re.compile(r"^[\w.@-]{1,64}:(?=[${])")
+
+
+def is_password_hash(value: str) -> bool:
+    """A stored password hash (bcrypt `$2b$`, crypt `$6$`, argon2, Django `pbkdf2_sha256$`, LDAP `{SSHA}`)."""
+    # an htpasswd line names the user first: `admin:$2y$10$...`
+    return bool(_CRYPT_HASH.match(value) or _CRYPT_HASH.match(_HTPASSWD_USER.sub("", value, count=1)))
+
+
+# Words that placeholders, test fixtures and vendors' default accounts are made of:
+# `mypassword1`, `admin123`, `test@12345`, `changeme`, `secret_token`. A value
+# spelled only from these names a credential's role, not a chosen credential.
+TRIVIAL_PASSWORD_WORDS = frozenset(
+    ["password", "passwords", "passwd", "pass", "pwd", "pw", "passw", "pword", "passphrase", "secret", "secrets",
+     "token", "key", "keys", "api", "apikey", "auth", "credential", "credentials", "creds", "my", "your", "our",
+     "the", "a", "some", "any", "new", "old", "example", "sample", "test", "tests", "testing", "tester", "dummy",
+     "fake", "mock", "demo", "change", "changeme", "changeit", "me", "it", "default", "here", "foo", "bar",
+     "baz", "qux", "abc", "xyz", "qwerty", "asdf", "letmein", "welcome", "hello", "world", "admin",
+     "administrator", "root", "user", "users", "guest", "sa", "postgres", "mysql", "oracle", "redis", "mongo",
+     "rabbit", "dev", "local", "localhost", "app", "db", "database", "temp", "tmp", "value", "string", "none",
+     "null", "empty", "is", "to", "go", "of", "for", "and", "or", "no", "not", "real", "valid", "invalid",
+     "wrong", "bad", "good", "correct", "incorrect", "right", "another", "other", "one", "two", "three",
+     # products whose documented default accounts are their own name (`minio123`, `Harbor12345`,
+     # `elastic`, `zabbix`): a stand-in a deployment is told to override
+     "minio", "minioadmin", "elastic", "kibana", "grafana", "jenkins", "keycloak", "sonar",
+     "sonarqube", "nexus", "gitea", "airflow", "neo4j", "couchdb", "cassandra", "mariadb", "mssql", "influxdb",
+     "rabbitmq", "vagrant", "zabbix", "nagios", "odoo", "bitnami", "docker"])
+
+
+def is_trivial_password(value: str) -> bool:
+    """Spelled only from role, placeholder and default-account words, with digits or
+    symbols at most (`admin123`, `Test@12345`, `my-secret-password`)."""
+    runs = _LETTER_RUNS.findall(value)
+    for run in runs:
+        word = run.lower()
+        if word in TRIVIAL_PASSWORD_WORDS:
+            continue  # whole, even when the dictionary lacks it (`minio`, `zabbix`)
+        split = split_words(word)
+        if split is None or not all(w in TRIVIAL_PASSWORD_WORDS for w in split):
+            return False
+    return bool(runs)
