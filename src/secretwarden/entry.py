@@ -14,6 +14,16 @@ import sys
 
 
 def main() -> None:
+    try:
+        _main()
+    except KeyboardInterrupt:
+        # Ctrl-C during start-up (imports, the sealed cache, run's fast path) arrives before the
+        # CLI's error handler exists: the same one line and exit code, not a traceback.
+        sys.stderr.write("warden: interrupted\n")
+        sys.exit(130)
+
+
+def _main() -> None:
     argv = sys.argv[1:]
     contract = None
     rest = argv
