@@ -57,12 +57,14 @@ class ImportPlan:
 
 def load_mapping(path: Path) -> dict[str, str | None]:
     """`SOURCE_NAME: namespace/KEY` (or `skip`) per line of a YAML mapping file."""
-    from secretwarden import safe_yaml
+    from secretwarden.transfer.sources import load_yaml_input
 
     try:
-        data = safe_yaml.load(path.read_text(encoding="utf-8"), name=str(path))
+        data = load_yaml_input(path.read_text(encoding="utf-8"), str(path))
     except OSError as exc:
         raise UsageError(f"cannot read the mapping file {path} ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: the mapping file is not UTF-8 text") from None
     if not isinstance(data, dict) or not all(isinstance(v, str) or v is None for v in data.values()):
         raise UsageError(f"{path}: the mapping is `SOURCE_NAME: namespace/KEY` (or `skip`) per line")
     return {str(k): (None if v in (None, "skip") else str(v)) for k, v in data.items()}

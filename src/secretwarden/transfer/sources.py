@@ -93,11 +93,34 @@ def _structured(text: str, kind: Literal["json", "yaml"], label: str) -> tuple[l
             data = json.loads(text)
         except ValueError as exc:
             raise ContractError(f"{label}: not valid JSON (line {getattr(exc, 'lineno', '?')})") from None
+        except RecursionError:  # `[[[[...` thousands deep
+            raise ContractError(
+                f"{label}: JSON nested too deeply; not an export of secrets", hint="import a flat object of names to text"
+            ) from None
     else:
-        from secretwarden import safe_yaml
-
-        data = safe_yaml.load(text, name=label)
+        data = load_yaml_input(text, label)
     return _from_mapping(data, label)
+
+
+def load_yaml_input(text: str, label: str) -> Any:
+    """A YAML file the user hands to import: any parse failure is one line and exit 2.
+
+    The parser's own message is left out: it quotes the offending text, which may be a value.
+    """
+    import yaml
+
+    from secretwarden import safe_yaml
+
+    try:
+        return safe_yaml.load(text, name=label)
+    except safe_yaml.YamlLimitExceeded:
+        raise
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        raise ContractError(f"{label}: not valid YAML{where}", hint="plain mappings of names to text only; no tags") from None
+    except (yaml.YAMLError, RecursionError):
+        raise ContractError(f"{label}: not valid YAML", hint="plain mappings of names to text only; no tags") from None
 
 
 def _from_vault(source: str, root: Path) -> tuple[list[Offered], list[str]]:
