@@ -134,6 +134,13 @@ def temp_name(path: Path) -> Path:
 
 
 def write_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:
+    if _is_special(path) or _is_system_link(path):
+        # Replacing a device (or a link to one, or /dev/stdout) would put a regular file where
+        # /dev/null was, for every process on the machine; writing into it is only for outputs
+        # the user named.
+        import errno
+
+        raise OSError(errno.EINVAL, "not a regular file (a device or a pipe)", str(path))
     base = _private_base(path)
     if base is not None:
         ensure_private_dir(path.parent)
@@ -164,10 +171,46 @@ def write_output(path: Path, text: str, *, what: str = "file", mode: int = 0o644
     traceback. `what` names the file in that message ("report", "calendar").
     """
     try:
-        write_atomic(path, text.encode("utf-8"), mode=mode)
+        if _is_special(path) or _is_system_link(path):
+            _write_into_special(path, text.encode("utf-8"))
+        else:
+            write_atomic(path, text.encode("utf-8"), mode=mode)
     except OSError as exc:
         raise InputError(f"{path}: cannot write the {what} ({exc.strerror or type(exc).__name__})") from None
     return path
+
+
+def _write_into_special(path: Path, data: bytes) -> None:
+    """`-o /dev/stdout`, `-o /dev/null`, a FIFO: written into, never replaced; a block device or
+    a socket is refused. Opened without blocking so a FIFO nobody reads fails (ENXIO) at once."""
+    import errno
+
+    kind = os.stat(path).st_mode
+    if not (stat.S_ISCHR(kind) or stat.S_ISFIFO(kind) or stat.S_ISREG(kind)):
+        raise OSError(errno.EINVAL, "not a file, a character device or a pipe", str(path))
+    # O_TRUNC: /dev/stdout redirected to a file (`> out.txt`) is a regular file behind a link.
+    fd = os.open(path, os.O_WRONLY | os.O_TRUNC | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "wb") as handle:
+        os.set_blocking(fd, True)
+        handle.write(data)
+
+
+def _is_system_link(path: Path) -> bool:
+    """A link into /proc or /dev (`/dev/stdout` -> /proc/self/fd/1): the link itself must never
+    be replaced, whatever file it leads to."""
+    try:
+        return os.path.islink(path) and os.readlink(path).startswith(("/proc/", "/dev/"))
+    except OSError:
+        return False
+
+
+def _is_special(path: Path) -> bool:
+    """An existing path (symlinks followed) that is neither a regular file nor a folder."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return False
+    return not (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode))
 
 
 def write_outputs(folder: Path, files: dict[str, str], *, what: str = "file") -> list[Path]:
