@@ -213,6 +213,27 @@ def _is_special(path: Path) -> bool:
     return not (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode))
 
 
+def read_input_file(path: Path, *, limit: int, what: str, hint: str | None = None) -> bytes:
+    """A file warden reads but did not write (a baseline in the repository): a regular file of at
+    most `limit` bytes, else exit 2. A link to /dev/zero or a FIFO would otherwise hang the command
+    or fill the memory. Opened without blocking; the checks are made on the open descriptor."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the {what} ({exc.strerror or type(exc).__name__})", hint=hint) from None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise InputError(f"{path}: the {what} is not a regular file (a device or a pipe)", hint=hint)
+        try:
+            os.set_blocking(fd, True)
+            data = handle.read(limit + 1)
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read the {what} ({exc.strerror or type(exc).__name__})", hint=hint) from None
+    if len(data) > limit:
+        raise InputError(f"{path}: the {what} is larger than {limit} bytes", hint=hint)
+    return data
+
+
 def write_outputs(folder: Path, files: dict[str, str], *, what: str = "file") -> list[Path]:
     """Several output files (name -> text) in `folder`, each written by `write_output`; their paths."""
     return [write_output(folder / name, text, what=what) for name, text in files.items()]

@@ -23,15 +23,22 @@ FORMAT_VERSION = 1
 NOTE = "fingerprints of accepted findings: sha256(rule, path, sha256(secret)); no secret values"
 
 F = TypeVar("F", bound=Finding)
+_MAX_BASELINE_BYTES = 64 * 1024 * 1024
 
 
 def load(path: Path) -> frozenset[str]:
     if not path.exists():
         return frozenset()
+    from secretwarden.paths import read_input_file
+
+    # The default baseline sits in the repository being scanned: a link to /dev/zero, a FIFO or
+    # nesting deep enough to exhaust the parser must be one line, not a hang or a crash.
+    hint = "replace it with `warden scan --update-baseline`, or pass --no-baseline"
+    raw = read_input_file(path, limit=_MAX_BASELINE_BYTES, what="baseline", hint=hint)
     try:
-        data = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read baseline {path}: {type(exc).__name__}") from None
+        data = json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError) as exc:
+        raise InputError(f"cannot read baseline {path}: {type(exc).__name__}", hint=hint) from None
     if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION:
         raise InputError(f"{path} is not a warden baseline (version {FORMAT_VERSION})")
     entries = data.get("findings", [])
