@@ -27,7 +27,13 @@ pytestmark = pytest.mark.vault
 
 @contextmanager
 def opened(
-    server: VaultServer, prefix: str, *, access: str = "secrets", max_versions: int | None = None, token: str | None = None
+    server: VaultServer,
+    prefix: str,
+    *,
+    access: str = "secrets",
+    max_versions: int | None = None,
+    token: str | None = None,
+    layout: str = "per-key",
 ) -> Iterator[Any]:
     from secretwarden.stores.vault.auth import Connection
     from secretwarden.stores.vault.layout import VaultLayout
@@ -37,7 +43,7 @@ def opened(
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("WARDEN_TEST_VAULT_TOKEN", token or server.root_token)
         store = VaultStore(
-            "vault", VaultLayout(prefix=prefix, layout="per-key"), conn,
+            "vault", VaultLayout(prefix=prefix, layout=layout), conn,
             access=access, fingerprinter=FP, clock=Clock(), max_versions=max_versions,  # type: ignore[arg-type]
         )
         try:

@@ -52,8 +52,10 @@ def contract(prefix: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def freeze_at_value(server: VaultServer, offset: int, prefix: str, proc: subprocess.Popen[str]) -> None:
-    """Pause the server once its audit log (read on from byte `offset`) shows the FREEZE_AT-th KV
+def freeze_at_value(
+    server: VaultServer, offset: int, prefix: str, proc: subprocess.Popen[str], at: int = FREEZE_AT
+) -> None:
+    """Pause the server once its audit log (read on from byte `offset`) shows the `at`-th KV
     data write under `prefix` (a request is logged before it is handled): the bootstrap cannot go on."""
     seen = 0
     with server.audit_log.open("rb") as log:
@@ -69,7 +71,7 @@ def freeze_at_value(server: VaultServer, offset: int, prefix: str, proc: subproc
             path = entry.get("request", {}).get("path", "")
             if entry.get("type") == "request" and path.startswith(f"secret/data/{prefix}/"):
                 seen += 1
-                if seen == FREEZE_AT:
+                if seen == at:
                     server.pause()
                     return
     pytest.fail("the bootstrap never reached the freeze")

@@ -34,6 +34,7 @@ from secretwarden.stores.vault.meta import (
     FieldRecord,
     FieldVersion,
     PathRecord,
+    encode_record,
     to_us,
 )
 from secretwarden.stores.vault.path_state import PathState
@@ -167,11 +168,12 @@ class BulkWriter(PathWriter):
         return failure, unrecorded
 
     def _learn_meta_cas(self) -> None:
-        """Group documents are shared by many paths: they are written only where the server
-        checks-and-sets metadata (OpenBao). A store that read nothing yet asks once."""
-        if self._group_writes and self._meta_cas is None:
+        """Group documents are shared by many paths, and records saved before their values must
+        not overwrite another writer's: both need a server that checks-and-sets metadata
+        (OpenBao). A store that read nothing yet asks once."""
+        if self._meta_cas is None:
             self._load_path(join(self.layout.warden_base, "fingerprint-key"))
-            if not self._meta_cas:
+            if self._group_writes and not self._meta_cas:
                 self._group_writes = False
                 for st in self._known.values():
                     if st.base_entry is None and st.record is None:
@@ -321,21 +323,29 @@ class BulkWriter(PathWriter):
         the list says which fields are new), so only the value is written here.
         """
         path = items[0][2].path
+        mine: dict[str, str] | None = None  # the path's custom_metadata as a record-first save wrote it
         for _ in range(ATTEMPTS):
             if prepared is None:
                 prepared = self._prepare(self._load(path), items, who, denied)
             st, record, rows = prepared
             prepared = None
+            if recorded is None and st.group is None and st.kv == 0 and self._meta_cas and not record.pages:
+                try:
+                    recorded, mine = self._record_path_first(st, record, rows, items)
+                except CasMismatch:
+                    continue  # another writer saved the path's record meanwhile: re-read
             fields: dict[str, str | None] = {loc.field: req.value.reveal() for _, req, loc in items}
             try:
                 new_kv = self._write_data(st, fields)
             except CasMismatch:
                 landed = self._landed(st, fields, recorded=recorded is not None)
                 if landed is None:
-                    if recorded is not None:
-                        # Another writer created the path: the entry saved for our value goes.
-                        self._drop_entry(st)
-                        recorded = None
+                    if mine is not None:
+                        # Another writer created the path: the record saved for our value goes.
+                        self._restore_meta(st, mine)
+                    elif recorded is not None:
+                        self._drop_entry(st)  # the same, for an entry in the namespace's group
+                    recorded, mine = None, None
                     continue  # someone wrote the path meanwhile: re-read and check again
                 st, new_kv = landed
             if recorded is not None:
@@ -343,8 +353,10 @@ class BulkWriter(PathWriter):
                     for _, row in rows:
                         row.kv = new_kv
                     record.kv = new_kv
-                    assert st.group is not None
-                    self._save_grouped(st.group, [PendingRecord(st, record, [], new_kv, [])], None, merge=False)
+                    if st.group is None:
+                        self._save_path(self._load_path(path), record)
+                    else:
+                        self._save_grouped(st.group, [PendingRecord(st, record, [], new_kv, [])], None, merge=False)
                 return [
                     WriteResult(req.slot, row.n, c)
                     for (_, req, _), (_, row), c in zip(items, rows, recorded, strict=True)
@@ -360,6 +372,30 @@ class BulkWriter(PathWriter):
                 WriteResult(req.slot, row.n, c) for (_, req, _), (_, row), c in zip(items, rows, created, strict=True)
             ]
         raise ConflictError(f"{self.layout.api('data', path)}: too many concurrent writers, gave up")
+
+    def _record_path_first(
+        self,
+        st: PathState,
+        record: PathRecord,
+        rows: list[tuple[str, FieldVersion]],
+        items: list[tuple[int, WriteRequest, Location]],
+    ) -> tuple[list[bool], dict[str, str]]:
+        """Save the record of a path that holds no value yet (keys are fields of one secret), with
+        the rows of the version this write will create, before the value: a process killed
+        between the two leaves no value unrecorded, and readers drop rows of a version the path
+        does not have (reading.py). Same two requests as recording afterwards. Metadata
+        check-and-set ("must not exist" for a new path) keeps another writer's record safe: it
+        raises CasMismatch. Returns whether each field is new, and the custom_metadata written.
+        """
+        old_kv = record.kv
+        created = apply_rows(record, rows, [req.slot for _, req, _ in items], st.kv + 1)
+        try:
+            custom = encode_record(record, st.foreign, f"{self.name}:{self.layout.api('metadata', st.path)}")
+            self._write_meta(st.path, custom, st.mv if st.exists else 0)
+        except BaseException:
+            unapply_rows(record, rows, created, old_kv)
+            raise
+        return created, custom
 
     def _landed(
         self, st: PathState, fields: dict[str, str | None], *, recorded: bool = False

@@ -190,6 +190,16 @@ class PathRecord:
             mine = self.fields.setdefault(name, FieldRecord(rec.namespace, rec.key, rec.instance))
             mine.versions = sorted([*rec.versions, *mine.versions], key=lambda v: v.n)
 
+    def drop_unlanded(self, kv: int) -> None:
+        """Forget rows of KV versions after `kv`, the path's current one: a record saved before
+        its value (bulk_write.py) by a writer that died, or lost the race, before the value landed."""
+        for name in [n for n, rec in self.fields.items() if any(v.kv > kv for v in rec.versions)]:
+            rec = self.fields[name]
+            rec.versions = [v for v in rec.versions if v.kv <= kv]
+            if not rec.versions:
+                del self.fields[name]
+        self.kv = min(self.kv, kv)
+
     def archive_oldest(self, limit: int) -> bool:
         """Move up to `limit` of the oldest superseded rows kept in the path to a new history page."""
         candidates = [

@@ -204,6 +204,21 @@ class PathWriter(VaultReader):
         st.base_entry = None
         self._known_groups.pop(st.group, None)
 
+    def _restore_meta(self, st: PathState, mine: dict[str, str]) -> None:
+        """Put back the custom_metadata `st` was read with, replacing the record a record-first
+        write saved there (its value did not land: another writer created the path), unless
+        someone saved the path's metadata since."""
+        for _ in range(ATTEMPTS):
+            fresh = self._load_path(st.path)
+            if fresh.custom != mine:
+                return
+            try:
+                self._write_meta(st.path, st.custom, fresh.mv)
+            except CasMismatch:
+                continue
+            return
+        raise ConflictError(f"{self.layout.api('metadata', st.path)}: too many concurrent metadata writers")
+
     def _save_on_paths(self, items: list[PendingRecord], *, merge: bool) -> None:
         """The records go to their paths' own custom_metadata (which readers prefer)."""
         for item in items:

@@ -82,6 +82,8 @@ class VaultReader(VaultTransport):
         if st.record is not None:
             for page in range(st.record.pages):
                 self._load_page(st, st.record, page)
+            if st.record.kv > st.kv:
+                st.record.drop_unlanded(st.kv)  # saved ahead of a value that never landed
         return st
 
     def _attach(self, st: PathState, groups: dict[str, GroupState] | None) -> None:
