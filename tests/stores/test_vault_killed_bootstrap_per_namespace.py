@@ -181,3 +181,38 @@ def test_a_per_namespace_creation_that_loses_the_race_removes_the_record_it_save
             store.fingerprint(SecretValue(ours)),
         ]
         assert store.read(slot).reveal() == ours
+
+
+def test_a_record_ahead_of_its_value_is_not_replaced_by_another_writers_record(
+    vault_server: VaultServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Writer A saved its record first and its value is on the way; writer B, creating the same
+    path then, must not put its own record in A's place (B writes its value first instead): B
+    dying at that moment must not leave A's value described by B's fingerprints."""
+    from secretwarden.stores.vault.bulk_write import BulkWriter
+
+    prefix = "ahead" + secrets.token_hex(4)
+    slot = slots(1)[0]
+    a_value, b_value = make_canary("writer-a"), make_canary("writer-b")
+    real = BulkWriter._write_data
+    with opened(vault_server, prefix, layout="per-namespace") as a, opened(
+        vault_server, prefix, layout="per-namespace"
+    ) as b, monkeypatch.context() as mp:
+
+        def interleaved(self: Any, st: Any, fields: Any) -> int:
+            if self is b:
+                raise StoreError("writer B is killed at its value")
+            with pytest.raises(StoreError):  # between A's record and A's value
+                b.write_many([WriteRequest(slot, SecretValue(b_value), source="set")])
+            return real(self, st, fields)
+
+        mp.setattr(BulkWriter, "_write_data", interleaved)
+        [result] = a.write_many([WriteRequest(slot, SecretValue(a_value), source="generate")])
+    assert result.version == 1
+    with opened(vault_server, prefix, layout="per-namespace") as reader:
+        meta = reader.key_meta(slot)
+        assert meta is not None
+        assert [(v.version, v.source, v.fingerprint) for v in meta.versions] == [
+            (1, "generate", reader.fingerprint(SecretValue(a_value)))
+        ]
+        assert reader.read(slot).reveal() == a_value

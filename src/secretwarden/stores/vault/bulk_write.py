@@ -329,7 +329,7 @@ class BulkWriter(PathWriter):
                 prepared = self._prepare(self._load(path), items, who, denied)
             st, record, rows = prepared
             prepared = None
-            if recorded is None and st.group is None and st.kv == 0 and self._meta_cas and not record.pages:
+            if recorded is None and st.group is None and st.kv == 0 and self._meta_cas and self._first_ok(st, record):
                 try:
                     recorded, mine = self._record_path_first(st, record, rows, items)
                 except CasMismatch:
@@ -372,6 +372,14 @@ class BulkWriter(PathWriter):
                 WriteResult(req.slot, row.n, c) for (_, req, _), (_, row), c in zip(items, rows, created, strict=True)
             ]
         raise ConflictError(f"{self.layout.api('data', path)}: too many concurrent writers, gave up")
+
+    @staticmethod
+    def _first_ok(st: PathState, record: PathRecord) -> bool:
+        """Whether this path's record may go before its value. Not when another writer's record
+        is ahead of the path (its value may still land: ours would take its place, and a kill
+        then would leave their value under our fingerprints); the record follows the value,
+        as for an existing path. Not for a record with history pages (one write saves it)."""
+        return not st.record_ahead and not record.pages
 
     def _record_path_first(
         self,

@@ -39,6 +39,9 @@ class PathState:
     group: str | None = None
     rel: str = ""
     base_entry: dict[str, Any] | None = None
+    # The path's record held rows of a KV version it does not have (dropped when read): another
+    # writer saved its record first and its value is in flight, or never landed.
+    record_ahead: bool = False
 
     def created_us(self, kv: int) -> int:
         when = parse_time(str(self.versions.get(kv, {}).get("created_time", "")))

@@ -84,6 +84,7 @@ class VaultReader(VaultTransport):
                 self._load_page(st, st.record, page)
             if st.record.kv > st.kv:
                 st.record.drop_unlanded(st.kv)  # saved ahead of a value that never landed
+                st.record_ahead = True
         return st
 
     def _attach(self, st: PathState, groups: dict[str, GroupState] | None) -> None:
