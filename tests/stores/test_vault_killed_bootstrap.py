@@ -5,7 +5,7 @@ group document (stores/vault/groups.py). A bootstrap creating keys saves that do
 before it writes their values, so a process killed between the two leaves values that
 are all recorded, and records of values that never landed are ignored (their paths do
 not exist). Against the real OpenBao test server: the bootstrap is a real `warden`
-process, frozen at its first KV data write by pausing the server, then SIGKILLed.
+process, frozen at its 20th KV data write by pausing the server, then SIGKILLed.
 """
 
 from __future__ import annotations
