@@ -13,18 +13,18 @@ from secretwarden.crypto.rootkey import create_root_key
 from secretwarden.errors import UsageError
 from secretwarden.paths import ensure_private_dir
 from secretwarden.stores.embedded import guard_store as _guarded
-from secretwarden.stores.embedded.schema import SCHEMA, SUMMARY_DDL
-from secretwarden.stores.embedded.store import (
+from secretwarden.stores.embedded.core import (
     _KEY_CHECK,
     _SUMMARY_META,
     SCHEMA_VERSION,
-    EmbeddedStore,
+    StoreCore,
     _ts,
 )
+from secretwarden.stores.embedded.schema import SCHEMA, SUMMARY_DDL
 
 
 @_guarded
-def create_store(store: EmbeddedStore, forbidden_key_root: Path | None) -> None:
+def create_store(store: StoreCore, forbidden_key_root: Path | None) -> None:
     from secretwarden.crypto import envelope
 
     if store.access != "secrets":

@@ -14,11 +14,11 @@ from secretwarden.errors import (
 )
 from secretwarden.slots import SlotRef
 from secretwarden.stores.embedded import sqlite_reason
+from secretwarden.stores.embedded.core import _KEY_MAC_COLS, StoreCore
 from secretwarden.stores.embedded.schema import KEY_SUMMARY_SQL, SUMMARY_SQL, SUMMARY_TRIGGERS
-from secretwarden.stores.embedded.store import _KEY_MAC_COLS, EmbeddedStore
 
 
-def verify(store: EmbeddedStore, *, deep: bool = False) -> list[str]:
+def verify(store: StoreCore, *, deep: bool = False) -> list[str]:
     """Problems found; `deep` also authenticates metadata and every live ciphertext (needs the key).
 
     Damage is reported as a problem, never raised: this is the command
@@ -53,7 +53,7 @@ def verify(store: EmbeddedStore, *, deep: bool = False) -> list[str]:
     return problems
 
 
-def _summary_problems(store: EmbeddedStore, conn: sqlite3.Connection) -> list[str]:
+def _summary_problems(store: StoreCore, conn: sqlite3.Connection) -> list[str]:
     """Reports trust the key summaries: each must say what the version rows say, and the
     triggers that keep them must be the ones warden made (no key needed: both are derived)."""
     problems = []
@@ -74,7 +74,7 @@ def _summary_problems(store: EmbeddedStore, conn: sqlite3.Connection) -> list[st
     return problems
 
 
-def _verify_deep(store: EmbeddedStore) -> list[str]:
+def _verify_deep(store: StoreCore) -> list[str]:
     conn = store._require_secrets(write=False)
     problems: list[str] = []
     keys = conn.execute(f"SELECT {_KEY_MAC_COLS}, mac FROM keys").fetchall()

@@ -1,6 +1,6 @@
 """Listings of the embedded store's metadata, one query each: every key's metadata
 (`list_meta`), the reports' key summaries, and the fingerprints isolation compares.
-Metadata only: no ciphertext column is ever selected. `EmbeddedStore`'s methods of the same
+Metadata only: no ciphertext column is ever selected. `store.EmbeddedStore`'s methods of the same
 names call these.
 """
 
@@ -12,26 +12,26 @@ from typing import TYPE_CHECKING, Any
 
 from secretwarden.slots import SlotRef
 from secretwarden.stores.base import KeyMeta
+from secretwarden.stores.embedded.core import (
+    _KEY_MAC_COLS,
+    _VERSION_MAC_COLS,
+    StoreCore,
+    _parse_ts,
+    _stamp,
+    _version_meta,
+)
 from secretwarden.stores.embedded.schema import (
     KEY_SUMMARY_ENV_SQL,
     KEY_SUMMARY_SQL,
     SUMMARY_ENV_SQL,
     SUMMARY_SQL,
 )
-from secretwarden.stores.embedded.store import (
-    _KEY_MAC_COLS,
-    _VERSION_MAC_COLS,
-    EmbeddedStore,
-    _parse_ts,
-    _stamp,
-    _version_meta,
-)
 
 if TYPE_CHECKING:
     from secretwarden.stores.summary import FingerprintRow, KeySummary
 
 
-def list_meta(store: EmbeddedStore, env: str | None = None, namespace: str | None = None) -> Iterator[KeyMeta]:
+def list_meta(store: StoreCore, env: str | None = None, namespace: str | None = None) -> Iterator[KeyMeta]:
     conn = store._meta_conn()
     if conn is None:
         return iter(())
@@ -59,7 +59,7 @@ def list_meta(store: EmbeddedStore, env: str | None = None, namespace: str | Non
     return iter(out)
 
 
-def key_summaries(store: EmbeddedStore, env: str | None = None) -> list[KeySummary]:
+def key_summaries(store: StoreCore, env: str | None = None) -> list[KeySummary]:
     """What reports need of every key of `env` (stores/summary.py), in one query.
 
     Metadata only, like `list_meta`, and like it unverified (a metadata
@@ -91,7 +91,7 @@ def key_summaries(store: EmbeddedStore, env: str | None = None) -> list[KeySumma
     ]
 
 
-def fingerprint_rows(store: EmbeddedStore) -> list[FingerprintRow]:
+def fingerprint_rows(store: StoreCore) -> list[FingerprintRow]:
     conn = store._meta_conn()
     if conn is None:
         return []
@@ -101,7 +101,7 @@ def fingerprint_rows(store: EmbeddedStore) -> list[FingerprintRow]:
     ).fetchall()
 
 
-def repeated_fingerprint_rows(store: EmbeddedStore) -> list[FingerprintRow]:
+def repeated_fingerprint_rows(store: StoreCore) -> list[FingerprintRow]:
     """`fingerprint_rows` of the fingerprints this store holds twice or more, from one query.
 
     With the fingerprint index SQLite walks the index in order; most

@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import sqlite3
 
-from secretwarden.stores.embedded.schema import SUMMARY_COLS, SUMMARY_DDL, SUMMARY_SQL
-from secretwarden.stores.embedded.store import (
+from secretwarden.stores.embedded.core import (
     _SLOT_WHERE,
     _SUMMARY_META,
-    EmbeddedStore,
+    StoreCore,
     _transaction,
 )
+from secretwarden.stores.embedded.schema import SUMMARY_COLS, SUMMARY_DDL, SUMMARY_SQL
 
 
-def add_key_summary(store: EmbeddedStore, conn: sqlite3.Connection) -> None:
+def add_key_summary(store: StoreCore, conn: sqlite3.Connection) -> None:
     """A store made before key summaries: add the columns, fill them from the versions, add the triggers.
 
     Not a schema version: the columns and triggers are invisible to an older
@@ -41,7 +41,7 @@ def add_key_summary(store: EmbeddedStore, conn: sqlite3.Connection) -> None:
     store._summary_kept = True
 
 
-def migrate_to_macs(store: EmbeddedStore, conn: sqlite3.Connection) -> None:
+def migrate_to_macs(store: StoreCore, conn: sqlite3.Connection) -> None:
     """Schema 1 -> 2: add the MAC columns and authenticate the rows as they are now.
 
     Trust on first use: the rows are taken as they stand when a holder of

@@ -1,6 +1,6 @@
 """Writes to the embedded store: new versions (with the reuse check), namespaces, version state
 (delete, undelete, destroy) and compromise marks. Each runs in one `BEGIN IMMEDIATE` transaction
-and re-MACs the rows it changes; `EmbeddedStore`'s methods of the same names call these.
+and re-MACs the rows it changes; `store.EmbeddedStore`'s methods of the same names call these.
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ from secretwarden.stores.base import (
     fingerprint_key_id_of,
     refuse_reuse,
 )
-from secretwarden.stores.embedded.store import EmbeddedStore, _transaction, _ts
+from secretwarden.stores.embedded.core import StoreCore, _transaction, _ts
 
 
-def write_many(store: EmbeddedStore, requests: list[WriteRequest], *, actor: str | None = None) -> list[WriteResult]:
+def write_many(store: StoreCore, requests: list[WriteRequest], *, actor: str | None = None) -> list[WriteResult]:
     conn = store._require_secrets()
     _check_fingerprint_key(store, conn)
     who = actor or current_user()
@@ -44,7 +44,7 @@ def write_many(store: EmbeddedStore, requests: list[WriteRequest], *, actor: str
 
 
 def _write_one(
-    store: EmbeddedStore, conn: sqlite3.Connection, req: WriteRequest, actor: str, denied: set[str]
+    store: StoreCore, conn: sqlite3.Connection, req: WriteRequest, actor: str, denied: set[str]
 ) -> WriteResult:
     from secretwarden.crypto import envelope
 
@@ -90,7 +90,7 @@ def _write_one(
     return WriteResult(slot, version, meta is None)
 
 
-def ensure_namespace(store: EmbeddedStore, env: str, namespace: str) -> bool:
+def ensure_namespace(store: StoreCore, env: str, namespace: str) -> bool:
     conn = store._require_secrets()
     with _transaction(conn):
         existed = conn.execute(
@@ -104,7 +104,7 @@ def ensure_namespace(store: EmbeddedStore, env: str, namespace: str) -> bool:
         return True
 
 
-def _versions_for(store: EmbeddedStore, conn: sqlite3.Connection, slot: SlotRef, versions: Iterable[int] | None) -> list[int]:
+def _versions_for(store: StoreCore, conn: sqlite3.Connection, slot: SlotRef, versions: Iterable[int] | None) -> list[int]:
     meta = store._checked_key_meta(conn, slot)
     if meta is None:
         raise SecretNotFound(f"{slot.label()}: no such key in store `{store.name}`")
@@ -119,7 +119,7 @@ def _versions_for(store: EmbeddedStore, conn: sqlite3.Connection, slot: SlotRef,
     return chosen
 
 
-def _update_versions(store: EmbeddedStore, slot: SlotRef, versions: Iterable[int] | None, sql: str, *args: Any) -> list[int]:
+def _update_versions(store: StoreCore, slot: SlotRef, versions: Iterable[int] | None, sql: str, *args: Any) -> list[int]:
     conn = store._require_secrets()
     inst = slot.instance or ""
     with _transaction(conn):
@@ -135,13 +135,13 @@ def _update_versions(store: EmbeddedStore, slot: SlotRef, versions: Iterable[int
     return chosen
 
 
-def soft_delete(store: EmbeddedStore, slot: SlotRef, versions: Iterable[int] | None = None) -> list[int]:
+def soft_delete(store: StoreCore, slot: SlotRef, versions: Iterable[int] | None = None) -> list[int]:
     return _update_versions(store,
         slot, versions, "UPDATE versions SET deleted_at = COALESCE(deleted_at, ?)", _ts(store._clock())
     )
 
 
-def undelete(store: EmbeddedStore, slot: SlotRef, versions: Iterable[int] | None = None) -> list[int]:
+def undelete(store: StoreCore, slot: SlotRef, versions: Iterable[int] | None = None) -> list[int]:
     if versions is None:
         meta = store.key_meta(slot)
         deleted = [v.version for v in meta.versions if v.deleted_at and not v.destroyed] if meta else []
@@ -149,14 +149,14 @@ def undelete(store: EmbeddedStore, slot: SlotRef, versions: Iterable[int] | None
     return _update_versions(store, slot, versions, "UPDATE versions SET deleted_at = NULL")
 
 
-def destroy(store: EmbeddedStore, slot: SlotRef, versions: Iterable[int] | None = None) -> list[int]:
+def destroy(store: StoreCore, slot: SlotRef, versions: Iterable[int] | None = None) -> list[int]:
     # The fingerprint stays: a destroyed value still may not come back.
     return _update_versions(store,
         slot, versions, "UPDATE versions SET destroyed = 1, nonce = NULL, ciphertext = NULL"
     )
 
 
-def mark_compromised(store: EmbeddedStore, slot: SlotRef, at: dt.datetime, reason: str) -> None:
+def mark_compromised(store: StoreCore, slot: SlotRef, at: dt.datetime, reason: str) -> None:
     conn = store._require_secrets()
     inst = slot.instance or ""
     with _transaction(conn):
@@ -179,7 +179,7 @@ def mark_compromised(store: EmbeddedStore, slot: SlotRef, at: dt.datetime, reaso
         store._count_write(conn)
 
 
-def clear_compromised(store: EmbeddedStore, slot: SlotRef) -> None:
+def clear_compromised(store: StoreCore, slot: SlotRef) -> None:
     conn = store._require_secrets()
     inst = slot.instance or ""
     with _transaction(conn):
@@ -193,7 +193,7 @@ def clear_compromised(store: EmbeddedStore, slot: SlotRef) -> None:
             store._count_write(conn)
 
 
-def _check_fingerprint_key(store: EmbeddedStore, conn: sqlite3.Connection) -> None:
+def _check_fingerprint_key(store: StoreCore, conn: sqlite3.Connection) -> None:
     """Before the first fingerprint of this session: is it the key the store's fingerprints use?"""
     if store._fp_key_checked or store._fingerprint is None:
         return
@@ -216,7 +216,7 @@ def _check_fingerprint_key(store: EmbeddedStore, conn: sqlite3.Connection) -> No
     store._fp_key_checked = True
 
 
-def _prove_legacy_fingerprint_key(store: EmbeddedStore, conn: sqlite3.Connection) -> None:
+def _prove_legacy_fingerprint_key(store: StoreCore, conn: sqlite3.Connection) -> None:
     row = conn.execute(
         "SELECT env, namespace, instance, key, version, fingerprint FROM versions WHERE fingerprint IS NOT NULL "
         "AND destroyed = 0 AND ciphertext IS NOT NULL ORDER BY created_at DESC LIMIT 1"
