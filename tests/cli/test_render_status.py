@@ -62,3 +62,12 @@ def test_the_text_written_in_pieces_is_the_whole_text() -> None:
     out = io.StringIO()  # not a terminal: the compact text, one piece per service
     write_status_json(report, out)
     assert out.getvalue() == json.dumps(status_json(report), ensure_ascii=False) + "\n"
+
+
+@pytest.mark.parametrize("unreachable", [{}, {"prod": "store `p`: did not answer"}])
+def test_stores_left_out_of_isolation(unreachable: dict[str, str]) -> None:
+    report = _odd_report()
+    report.unreachable = dict(unreachable)
+    report.isolation_unchecked = {"p": 'store `p`: "quoted" did not answer'}
+    assert status_json_text(report) == json.dumps(status_json(report), ensure_ascii=False)
+    assert not report.ok and "isolation against store `p` not checked" in report.verdict

@@ -38,10 +38,13 @@ def status(ctx: click.Context, envs: tuple[str, ...], service: str | None, fmt: 
         click.echo(render.status_markdown(report), nl=False)
     else:
         click.echo(render.status_table(report, verbose=verbose))
-    if report.unreachable:  # the report is incomplete: a store problem, whatever the rest says
+    if not report.complete:  # a store problem, whatever the rest says
         from secretwarden.cli.partial import not_checked
 
-        return not_checked(report.unreachable, "warden status --env ENV")
+        only_isolation = not report.unreachable  # narrowing to some environments cannot help
+        hint = ("the isolation section compares every store of the contract, whatever `--env` says; check "
+                "that store's address and credentials (the gap report above is complete)") if only_isolation else None
+        return not_checked(report.not_checked(), "warden status --env ENV", hint=hint)
     return 0 if report.ok else EXIT_POLICY
 
 

@@ -23,6 +23,7 @@ def status_json(report: GapReport) -> dict[str, Any]:
         "environments": [{**_env_head(e), "services": [_service_json(s) for s in e.services]} for e in report.envs],
         "isolation": report.isolation.to_json() if report.isolation else None,
         **({"unreachable": report.unreachable} if report.unreachable else {}),
+        **({"isolation_unchecked": report.isolation_unchecked} if report.isolation_unchecked else {}),
     }
 
 
@@ -118,6 +119,8 @@ def status_json_chunks(report: GapReport) -> Iterator[str]:
         yield "]}"
     isolation = json.dumps(report.isolation.to_json() if report.isolation else None, ensure_ascii=False)
     tail = ', "unreachable": ' + json.dumps(report.unreachable, ensure_ascii=False) if report.unreachable else ""
+    if report.isolation_unchecked:
+        tail += ', "isolation_unchecked": ' + json.dumps(report.isolation_unchecked, ensure_ascii=False)
     yield '], "isolation": ' + isolation + tail + "}"
 
 
@@ -168,6 +171,8 @@ def status_table(report: GapReport, *, verbose: bool = False) -> str:
         from secretwarden.cli.render_isolation import isolation_lines
 
         lines += ["", *isolation_lines(report.isolation)]
+    for why in report.isolation_unchecked.values():
+        lines += ["", f"Isolation: not checked against {why}"]
     for env, why in report.unreachable.items():
         lines += ["", f"Environment {env}: not checked — {why}"]
     colour = "green" if report.ok else "red"
@@ -230,4 +235,6 @@ def status_markdown(report: GapReport) -> str:
         from secretwarden.cli.render_isolation import isolation_markdown
 
         out += ["", isolation_markdown(report.isolation).rstrip("\n")]
+    for why in report.isolation_unchecked.values():
+        out += ["", "Isolation: not checked against " + why.replace("|", "\\|")]
     return "\n".join(out) + "\n"

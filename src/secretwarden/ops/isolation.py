@@ -149,10 +149,13 @@ def _weakness(meta: KeySummary, spec: KeyGuarantee | None) -> str | None:
 def isolation_report(ws: Workspace, *, listed: dict[str, list[KeySummary]] | None = None) -> IsolationReport:
     """Every pair of slots sharing a value, across all stores of the project; metadata only.
 
-    `listed`: every store's key summaries when the caller already has them (`status`).
+    `listed`: every store's key summaries when the caller already has them (`status`); a store
+    missing from it did not answer and is left out (the caller says so).
     Per store: one query for the keys' current versions, one for every fingerprint.
     """
     readers = ws.metadata_by_store()
+    if listed is not None:
+        readers = {name: reader for name, reader in readers.items() if name in listed}
     report = IsolationReport(ws.loaded.facts.project, ws.clock(), sorted(readers))
     specs = report_plan(ws.loaded).keys
     # fingerprint -> (store, slot row, version, current); Located objects only for real groups

@@ -122,20 +122,40 @@ class GapReport:
     # env -> why it is not in the report: its store did not answer (only a report of every
     # environment leaves one out; asked for by name, the environment's store error stands)
     unreachable: dict[str, str] = field(default_factory=dict)
+    # store -> why the isolation section could not compare its values: it did not answer. The
+    # section compares every store, whichever environments were asked for, so `--env dev` can
+    # leave prod's store out here: the report is then incomplete, like one with `unreachable`.
+    isolation_unchecked: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def complete(self) -> bool:
+        return not self.unreachable and not self.isolation_unchecked
 
     @property
     def ok(self) -> bool:
-        return not self.unreachable and not any(e.blocked for e in self.envs)
+        return self.complete and not any(e.blocked for e in self.envs)
 
     @property
     def verdict(self) -> str:
         if self.ok:
             return "PASS"
-        unchecked = f"{', '.join(self.unreachable)} not checked (store did not answer)" if self.unreachable else ""
+        unchecked = "; ".join(self.not_checked().values())
         if not any(e.blocked for e in self.envs):
             return "UNKNOWN: " + unchecked
         keys = [k for e in self.envs for s in e.services for k in s.keys]
         return "BLOCKED: " + describe_blockers(keys) + (f"; {unchecked}" if unchecked else "")
+
+    def not_checked(self) -> dict[str, str]:
+        """What this report could not check, each as one phrase: "staging, prod" (environments
+        whose store did not answer) and "isolation against ..." (stores the section left out)."""
+        out: dict[str, str] = {}
+        if self.unreachable:
+            out[", ".join(self.unreachable)] = f"{', '.join(self.unreachable)} not checked (store did not answer)"
+        if self.isolation_unchecked:
+            stores = ", ".join(f"`{s}`" for s in self.isolation_unchecked)
+            what = f"isolation against store {stores}"
+            out[what] = f"{what} not checked (store did not answer)"
+        return out
 
 
 _UNVERIFIED = ("written without validation",)
@@ -320,10 +340,11 @@ def gap_report(ws: Workspace, envs: list[str] | None = None, *, service: str | N
     for env in chosen:
         ws.store_for(env)  # an unknown environment is a usage error before any store is opened
     unreachable: dict[str, str] = {}
+    down: dict[str, StoreError] = {}  # store -> its error, found once in this command
     if envs:
         register = incident_register(ws, chosen)  # read once for every environment
     else:
-        register, unreachable = _register_where_reachable(ws, chosen)
+        register, unreachable, down = _register_where_reachable(ws, chosen)
         chosen = [env for env in chosen if env not in unreachable]
     if service is not None:
         return GapReport(
@@ -331,32 +352,55 @@ def gap_report(ws: Workspace, envs: list[str] | None = None, *, service: str | N
             unreachable=unreachable,
         )
     # The isolation section needs every store's metadata: summarise each store once and share it.
-    try:
-        listed = {name: key_summaries(reader) for name, reader in ws.metadata_by_store().items()}
-        indexed = {name: by_env(summaries) for name, summaries in listed.items()}
-    except StoreError:
-        # Some store is unreachable: the gap report of the chosen environments still stands
-        # (it fails by itself if their own store is the one down); isolation is left out.
-        return GapReport(
-            facts.project, ws.clock(), [env_status(ws, env, register=register) for env in chosen], unreachable=unreachable
-        )
+    listed = _summaries_where_reachable(ws, down)
+    indexed = {name: by_env(summaries) for name, summaries in listed.items()}
+    # A chosen environment's own store that stopped answering since its incident register was
+    # read: `env_status` asks it again and its error stands (asked for, not left out).
     return GapReport(
         project=facts.project,
         generated_at=ws.clock(),
-        envs=[env_status(ws, env, index=indexed[facts.store_for(env)].get(env, {}), register=register) for env in chosen],
-        isolation=isolation_report(ws, listed=listed),
+        envs=[
+            env_status(ws, env, register=register)
+            if (store := facts.store_for(env)) not in indexed
+            else env_status(ws, env, index=indexed[store].get(env, {}), register=register)
+            for env in chosen
+        ],
+        isolation=isolation_report(ws, listed=listed) if listed else None,
         unreachable=unreachable,
+        isolation_unchecked={name: f"store `{name}`: {exc.message}" for name, exc in sorted(down.items())},
     )
+
+
+# What leaves a store out of a report of every store rather than stopping it: it cannot be
+# reached, is sealed, or refuses this user's credentials. A store whose records fail their
+# checks (IntegrityError) stops the report.
+_LEFT_OUT = (StoreUnavailable, MasterKeyError, PermissionDenied)
+
+
+def _summaries_where_reachable(ws: Workspace, down: dict[str, StoreError]) -> dict[str, list[KeySummary]]:
+    """Every store's key summaries, but those of the stores that do not answer, which are added
+    to `down`. A store already in `down` is not asked again: a server that is down costs its
+    whole connection budget per question."""
+    listed: dict[str, list[KeySummary]] = {}
+    for name, reader in ws.metadata_by_store().items():
+        if name in down:
+            continue
+        try:
+            listed[name] = key_summaries(reader)
+        except _LEFT_OUT as exc:
+            down[name] = exc
+    return listed
 
 
 def _register_where_reachable(
     ws: Workspace, envs: list[str]
-) -> tuple[dict[tuple[str, SlotRef], str], dict[str, str]]:
-    """The open incidents of every store that answers, and env -> reason for the envs whose store
-    does not (a laptop out of reach of staging's server still gets dev's report).
+) -> tuple[dict[tuple[str, SlotRef], str], dict[str, str], dict[str, StoreError]]:
+    """The open incidents of every store that answers, env -> reason for the envs whose store
+    does not (a laptop out of reach of staging's server still gets dev's report), and
+    store -> error of those stores (the isolation section does not ask them again).
 
     Only a store that cannot be reached, is sealed, or refuses this user's credentials is left
-    out; a store whose records fail their checks (IntegrityError) stops the report."""
+    out (`_LEFT_OUT`); a store whose records fail their checks (IntegrityError) stops the report."""
     register: dict[tuple[str, SlotRef], str] = {}
     down: dict[str, StoreError] = {}
     unreachable: dict[str, str] = {}
@@ -367,13 +411,13 @@ def _register_where_reachable(
             try:
                 register.update(incident_register(ws, [env]))
                 answered.add(store)
-            except (StoreUnavailable, MasterKeyError, PermissionDenied) as exc:
+            except _LEFT_OUT as exc:
                 down[store] = exc
         if store in down:
             unreachable[env] = f"store `{store}`: {down[store].message}"
     if down and not answered:
         raise next(iter(down.values()))  # nothing to report: the error itself, with its hint
-    return register, unreachable
+    return register, unreachable, down
 
 
 def allowed_compromised(statuses: list[ServiceStatus]) -> list[str]:
