@@ -17,7 +17,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import re
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -263,7 +265,7 @@ def _dotenv_tree(text: str) -> tuple[dict[str, str], dict[str, Any]]:
 def read_view(path: Path, fmt: str) -> FileView | None:
     """The clear-text view of `path`, or None when it does not exist."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path, "sops file").decode("utf-8")
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError) as exc:
@@ -384,14 +386,14 @@ def sidecar_path(path: Path) -> Path:
 
 def load_json_doc(path: Path) -> dict[str, Any]:
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path, "warden metadata")
     except FileNotFoundError:
         return {"format": 1}
     except OSError as exc:
         raise IntegrityError(f"{path}: cannot read warden metadata ({type(exc).__name__})") from None
     try:
         doc = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise IntegrityError(f"{path}: warden metadata is not valid JSON") from None
     if not isinstance(doc, dict):
         raise IntegrityError(f"{path}: warden metadata is not a JSON object")
@@ -408,9 +410,29 @@ def dump_json_doc(doc: dict[str, Any]) -> bytes:
     return (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
 
+# Files in the repository are the attacker's to shape: no store file is near this size.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+def read_regular(path: Path, what: str) -> bytes:
+    """A store file's bytes: a link to /dev/zero or a FIFO is refused (it would hang warden, or
+    sops fed the same path), and so is a file over MAX_FILE_BYTES. FileNotFoundError passes."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise IntegrityError(f"{path}: the {what} is not a regular file (a device or a pipe)")
+        raw = handle.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise IntegrityError(f"{path}: the {what} is larger than {MAX_FILE_BYTES} bytes")
+    return raw
+
+
 def stat_key(path: Path) -> tuple[int, int, int] | None:
     try:
         st = path.stat()
     except FileNotFoundError:
         return None
+    if not stat.S_ISREG(st.st_mode):
+        # Checked before sops is run on the path: sops would read a link to /dev/zero until killed.
+        raise IntegrityError(f"{path}: not a regular file (a device or a pipe)", hint="remove it or restore the file from git")
     return (st.st_mtime_ns, st.st_size, st.st_ino)
