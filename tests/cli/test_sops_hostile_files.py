@@ -39,3 +39,17 @@ def test_store_file_that_is_not_a_file_is_refused(sops_project: Project, kind: s
         assert "not a regular file" in res.stderr  # type: ignore[attr-defined]
         outputs.append(res.output)  # type: ignore[attr-defined]
     assert all(canary not in text and "Traceback" not in text for text in outputs)
+
+
+def test_sops_config_linked_to_a_device_is_refused(sops_project: Project) -> None:  # noqa: F811
+    canary = make_canary()
+    wrote = sops_project.warden("set", "api/API_TOKEN", "--env", "dev", key=sops_project.dev, input=canary)
+    assert wrote.returncode == 0, wrote.output  # type: ignore[attr-defined]
+    config = sops_project.root / ".sops.yaml"
+    config.unlink()
+    config.symlink_to("/dev/zero")  # sops reads its config whole: it ran until the memory was gone
+    for args in (["get", "api/API_TOKEN", "--env", "dev"], ["bootstrap", "--env", "dev"]):
+        res = sops_project.warden(*args, key=sops_project.dev)
+        assert res.returncode == 2, res.output  # type: ignore[attr-defined]
+        assert "sops config is not a regular file" in res.stderr  # type: ignore[attr-defined]
+        assert canary not in res.output  # type: ignore[attr-defined]

@@ -50,7 +50,9 @@ def sops_config_path(spec: StoreSpec) -> Path | None:
             raise ContractError(f"store `{spec.name}`: sops_config {path} does not exist")
         return path
     default = spec.root / ".sops.yaml"
-    return default if default.is_file() else None
+    # Anything there (even a device or a pipe) is named to sops, so run_sops can refuse it:
+    # left to its own search, sops would read a .sops.yaml linked to /dev/zero without end.
+    return default if default.exists() else None
 
 
 def open_store(

@@ -48,12 +48,14 @@ def load_rules(path: Path) -> list[CreationRule]:
     from secretwarden import safe_yaml
 
     try:
-        doc = safe_yaml.load(path.read_text(encoding="utf-8"), name=str(path)) or {}
+        from secretwarden.stores.sops.files import read_regular
+
+        doc = safe_yaml.load(read_regular(path, "sops config").decode("utf-8"), name=str(path)) or {}
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or type(exc).__name__})") from None
     except safe_yaml.YamlLimitExceeded:
         raise
-    except yaml.YAMLError:
+    except (yaml.YAMLError, UnicodeDecodeError, RecursionError):
         raise InputError(f"{path}: not valid YAML") from None
     rules = doc.get("creation_rules") if isinstance(doc, dict) else None
     if rules is None:

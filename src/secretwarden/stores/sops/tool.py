@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from secretwarden.errors import (
+    InputError,
     IntegrityError,
     MasterKeyError,
     StoreUnavailable,
@@ -77,6 +78,7 @@ def run_sops(
     """Run `sops ARGS`; return stdout. `what` names the file or operation in errors."""
     cmd = [sops_binary()]
     if config is not None:
+        _refuse_special(config)
         cmd += ["--config", str(config)]
     cmd += list(args)
     try:
@@ -93,6 +95,20 @@ def run_sops(
     if proc.returncode != 0:
         raise classify_failure(args[0] if args else "sops", proc.returncode, proc.stderr, what)
     return proc.stdout
+
+
+def _refuse_special(config: Path) -> None:
+    """sops reads its config whole: a `.sops.yaml` linked to /dev/zero (or a FIFO) in a cloned
+    repository would run it until the memory is gone, or forever."""
+    import stat
+
+    try:
+        mode = os.stat(config).st_mode
+    except OSError:
+        return  # absent: sops says so itself
+    if not stat.S_ISREG(mode):
+        raise InputError(f"{config}: the sops config is not a regular file (a device or a pipe)",
+                         hint="restore .sops.yaml from git, or `warden sops init` writes one")
 
 
 def classify_failure(verb: str, code: int, stderr: bytes, what: str) -> WardenError:
