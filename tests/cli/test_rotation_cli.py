@@ -281,5 +281,5 @@ def test_status_of_every_environment_reports_those_whose_store_answers(repo: Pat
     assert named.returncode == 3 and "did not answer" in named.stderr and not named.stdout  # asked by name: the error
     # dev's own gap report is complete, but the isolation section could not compare prod's store
     dev = run_warden("status", "--env", "dev", cwd=repo.parent, env=env)
-    assert dev.returncode == 3 and "Isolation: not checked against store `second`" in dev.stdout, dev.output
+    assert dev.returncode in (0, 1) and "Isolation: not checked against store `second`" in dev.stdout, dev.output
     assert "Environment dev (store local)" in dev.stdout and "Environment prod" not in dev.stdout

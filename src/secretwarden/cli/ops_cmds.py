@@ -38,13 +38,14 @@ def status(ctx: click.Context, envs: tuple[str, ...], service: str | None, fmt: 
         click.echo(render.status_markdown(report), nl=False)
     else:
         click.echo(render.status_table(report, verbose=verbose))
-    if not report.complete:  # a store problem, whatever the rest says
+    if report.isolation_unchecked:  # said, but it never decides the exit code (nor does the section)
+        click.echo(f"warden: warning: {report.isolation_left_out()}", err=True)
+        click.echo("hint: check that store's address and credentials; `warden isolation` is the gate for "
+                   "isolation and exits 3 while a store does not answer", err=True)
+    if report.unreachable:  # the report is incomplete: a store problem, whatever the rest says
         from secretwarden.cli.partial import not_checked
 
-        only_isolation = not report.unreachable  # narrowing to some environments cannot help
-        hint = ("the isolation section compares every store of the contract, whatever `--env` says; check "
-                "that store's address and credentials (the gap report above is complete)") if only_isolation else None
-        return not_checked(report.not_checked(), "warden status --env ENV", hint=hint)
+        return not_checked(report.unreachable, "warden status --env ENV")
     return 0 if report.ok else EXIT_POLICY
 
 

@@ -124,38 +124,34 @@ class GapReport:
     unreachable: dict[str, str] = field(default_factory=dict)
     # store -> why the isolation section could not compare its values: it did not answer. The
     # section compares every store, whichever environments were asked for, so `--env dev` can
-    # leave prod's store out here: the report is then incomplete, like one with `unreachable`.
+    # leave prod's store out here. It is said (text, JSON, a warning) but, like the section's
+    # findings, never decides the exit code: `warden isolation` is the gate for isolation.
     isolation_unchecked: dict[str, str] = field(default_factory=dict)
 
     @property
-    def complete(self) -> bool:
-        return not self.unreachable and not self.isolation_unchecked
-
-    @property
     def ok(self) -> bool:
-        return self.complete and not any(e.blocked for e in self.envs)
+        return not self.unreachable and not any(e.blocked for e in self.envs)
 
     @property
     def verdict(self) -> str:
+        left_out = self.isolation_left_out()
         if self.ok:
-            return "PASS"
-        unchecked = "; ".join(self.not_checked().values())
+            return "PASS" + (f"; {left_out}" if left_out else "")
+        unchecked = "; ".join(
+            ([f"{', '.join(self.unreachable)} not checked (store did not answer)"] if self.unreachable else [])
+            + ([left_out] if left_out else [])
+        )
         if not any(e.blocked for e in self.envs):
             return "UNKNOWN: " + unchecked
         keys = [k for e in self.envs for s in e.services for k in s.keys]
         return "BLOCKED: " + describe_blockers(keys) + (f"; {unchecked}" if unchecked else "")
 
-    def not_checked(self) -> dict[str, str]:
-        """What this report could not check, each as one phrase: "staging, prod" (environments
-        whose store did not answer) and "isolation against ..." (stores the section left out)."""
-        out: dict[str, str] = {}
-        if self.unreachable:
-            out[", ".join(self.unreachable)] = f"{', '.join(self.unreachable)} not checked (store did not answer)"
-        if self.isolation_unchecked:
-            stores = ", ".join(f"`{s}`" for s in self.isolation_unchecked)
-            what = f"isolation against store {stores}"
-            out[what] = f"{what} not checked (store did not answer)"
-        return out
+    def isolation_left_out(self) -> str:
+        """"isolation against store `x` not checked (store did not answer)", or "" when the
+        isolation section compared every store."""
+        if not self.isolation_unchecked:
+            return ""
+        return f"isolation against store {', '.join(f'`{s}`' for s in self.isolation_unchecked)} not checked (store did not answer)"
 
 
 _UNVERIFIED = ("written without validation",)
