@@ -31,7 +31,8 @@ KEYS = 60  # per namespace
 FREEZE_AT = 20  # the bootstrap is frozen at its 20th value: with 2 workers, at least 18 have landed
 
 
-def contract(prefix: str) -> str:
+def contract(prefix: str, *, layout: str = "per-key", namespaces: int = NAMESPACES, keys: int = KEYS) -> str:
+    """`namespaces` services of `keys` generated keys each, on one OpenBao store in `layout`."""
     lines = [
         "version: 1",
         "project: killdemo",
@@ -40,15 +41,15 @@ def contract(prefix: str) -> str:
         "stores:",
         "  bao:",
         "    backend: vault",
-        # Two workers: values go two at a time, so the freeze lands part way through them.
-        f"    options: {{path_prefix: {prefix}, layout: per-key, workers: 2}}",
+        # Two workers: writes go two at a time, so the freeze lands part way through them.
+        f"    options: {{path_prefix: {prefix}, layout: {layout}, workers: 2}}",
         "namespaces:",
     ]
-    lines += [f"  ns{n}: {{path: /services/ns{n}, owner: team{n}}}" for n in range(NAMESPACES)]
+    lines += [f"  ns{n}: {{path: /services/ns{n}, owner: team{n}}}" for n in range(namespaces)]
     lines.append("services:")
-    for n in range(NAMESPACES):
+    for n in range(namespaces):
         lines += [f"  svc{n}:", f"    namespace: ns{n}", "    secrets:"]
-        lines += [f"      KEY_{k:03d}: {{min_length: 24, generate: {{kind: chars, length: 32}}}}" for k in range(KEYS)]
+        lines += [f"      KEY_{k:03d}: {{min_length: 24, generate: {{kind: chars, length: 32}}}}" for k in range(keys)]
     return "\n".join(lines) + "\n"
 
 

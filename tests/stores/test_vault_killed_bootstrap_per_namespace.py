@@ -27,7 +27,7 @@ from secretwarden.slots import SlotRef
 from secretwarden.stores.base import SecretValue, WriteRequest
 from tests.conftest import make_canary, run_warden
 from tests.stores.test_vault_key_groups import opened
-from tests.stores.test_vault_killed_bootstrap import freeze_at_value, status
+from tests.stores.test_vault_killed_bootstrap import contract, freeze_at_value, status
 from tests.vault_server import VaultServer
 
 pytestmark = pytest.mark.vault
@@ -35,27 +35,6 @@ pytestmark = pytest.mark.vault
 NAMESPACES = 40  # one KV path each
 KEYS = 5  # fields of that path
 FREEZE_AT = 15  # frozen at the 15th path's value: with 2 workers, at least 13 have landed
-
-
-def contract(prefix: str) -> str:
-    lines = [
-        "version: 1",
-        "project: killdemo",
-        "environments:",
-        "  dev: {}",
-        "stores:",
-        "  bao:",
-        "    backend: vault",
-        # Two workers: paths go two at a time, so the freeze lands part way through them.
-        f"    options: {{path_prefix: {prefix}, layout: per-namespace, workers: 2}}",
-        "namespaces:",
-    ]
-    lines += [f"  ns{n}: {{path: /services/ns{n}, owner: team{n}}}" for n in range(NAMESPACES)]
-    lines.append("services:")
-    for n in range(NAMESPACES):
-        lines += [f"  svc{n}:", f"    namespace: ns{n}", "    secrets:"]
-        lines += [f"      KEY_{k}: {{min_length: 24, generate: {{kind: chars, length: 32}}}}" for k in range(KEYS)]
-    return "\n".join(lines) + "\n"
 
 
 def kv_versions(server: VaultServer, prefix: str) -> dict[str, int]:
@@ -75,7 +54,7 @@ def test_killed_per_namespace_bootstrap_leaves_every_landed_value_recorded(
     tmp_path: Path, vault_server: VaultServer
 ) -> None:
     prefix = "killns" + secrets.token_hex(4)
-    (tmp_path / "warden.yaml").write_text(contract(prefix))
+    (tmp_path / "warden.yaml").write_text(contract(prefix, layout="per-namespace", namespaces=NAMESPACES, keys=KEYS))
     env = {**os.environ, **vault_server.env()}
     cmd = [sys.executable, "-m", "secretwarden", "--contract", str(tmp_path / "warden.yaml"),
            "bootstrap", "--env", "dev", "--no-access", "--format", "json"]
