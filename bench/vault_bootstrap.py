@@ -82,40 +82,15 @@ def contract_text(
 
 def bare_writer(server: VaultServer, prefix: str, namespaces: int, keys: int, layout: str) -> float:
     """Seconds for THREADS threads (a Session each) to write every path once."""
-    import requests
-
     if layout == "per-namespace":
-        jobs = [(f"{prefix}/ns{n:03d}", {f"KEY_{k:03d}": secrets.token_urlsafe(24) for k in range(keys)}) for n in range(namespaces)]
+        writes = [(f"{prefix}/ns{n:03d}", {f"KEY_{k:03d}": secrets.token_urlsafe(24) for k in range(keys)}) for n in range(namespaces)]
     else:
-        jobs = [(f"{prefix}/ns{n:03d}/KEY_{k:03d}", {"value": secrets.token_urlsafe(24)}) for n in range(namespaces) for k in range(keys)]
-    lock = threading.Lock()
-    failures: list[int] = []
-
-    def worker() -> None:
-        session = requests.Session()
-        session.headers["X-Vault-Token"] = server.root_token
-        while True:
-            with lock:
-                if not jobs:
-                    return
-                path, data = jobs.pop()
-            resp = session.post(f"{server.address}/v1/secret/data/{path}", json={"data": data})
-            if resp.status_code != 200:
-                failures.append(resp.status_code)
-
-    threads = [threading.Thread(target=worker) for _ in range(THREADS)]
-    start = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - start
-    if failures:
-        sys.exit(f"bare writer: {len(failures)} failed writes ({failures[:3]})")
-    return elapsed
+        writes = [(f"{prefix}/ns{n:03d}/KEY_{k:03d}", {"value": secrets.token_urlsafe(24)}) for n in range(namespaces) for k in range(keys)]
+    jobs: list[tuple[str, str, dict[str, Any]]] = [("POST", f"secret/data/{path}", {"data": data}) for path, data in writes]
+    return replay(server, jobs, what="bare writer")[0]
 
 
-def replay(server: VaultServer, jobs: list[tuple[str, str, dict[str, Any]]]) -> tuple[float, float]:
+def replay(server: VaultServer, jobs: list[tuple[str, str, dict[str, Any]]], what: str = "replay") -> tuple[float, float]:
     """(seconds, server CPU seconds) for THREADS threads (a Session each) to send `jobs`
     (method, API path, JSON body), as the bare writer sends its writes."""
     import requests
@@ -145,7 +120,7 @@ def replay(server: VaultServer, jobs: list[tuple[str, str, dict[str, Any]]]) -> 
         t.join()
     elapsed = time.perf_counter() - start
     if failures:
-        sys.exit(f"replay: {len(failures)} failed requests ({failures[:3]})")
+        sys.exit(f"{what}: {len(failures)} failed requests ({failures[:3]})")
     return elapsed, server_cpu(server) - before
 
 
