@@ -73,10 +73,20 @@ class SlotRef(FrozenValue):
 
     def label(self) -> str:
         inst = f"@{self.instance}" if self.instance else ""
-        return f"{self.env}{inst}:{self.namespace}/{self.key}"
+        text = f"{self.env}{inst}:{self.namespace}/{self.key}"
+        return text if text.isprintable() else printable(text)
 
     def __str__(self) -> str:
         return self.label()
+
+
+def printable(text: str) -> str:
+    """`text` with every character a terminal would act on (controls, escape sequences) written
+    as a Python escape (`\\x1b`). Names a store lists may have been written by someone else (an
+    edited SQLite file, a Vault path): they are shown, never obeyed. Printable names are unchanged."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def parse_slot_name(text: str) -> tuple[str, str]:

@@ -18,7 +18,7 @@ from secretwarden.cli.common import (
     workspace,
 )
 from secretwarden.ops import secrets as ops
-from secretwarden.slots import parse_slot_name
+from secretwarden.slots import parse_slot_name, printable
 
 name_argument = click.argument("name", metavar="NAMESPACE/KEY")
 versions_option = click.option(
@@ -107,8 +107,9 @@ def ls(ctx: click.Context, env: str, namespace: str | None, fmt: str) -> None:
             flags.append("deleted")
         if r.compromised:
             flags.append("COMPROMISED")
+        name = f"{r.slot.namespace}/{r.slot.key}{'@' + r.slot.instance if r.slot.instance else ''}"
         click.echo(
-            f"{r.slot.namespace}/{r.slot.key}{'@' + r.slot.instance if r.slot.instance else ''}"
+            f"{printable(name)}"
             f"  v{r.version or '-'} ({r.versions} version(s), updated {fmt_time(r.updated_at)})"
             + (f"  [{', '.join(flags)}]" if flags else "")
         )
