@@ -27,7 +27,7 @@ from secretwarden.identity import current_user
 from secretwarden.ops.journal import INCIDENTS, incident_journal
 from secretwarden.ops.secrets import audited, slot_fields
 from secretwarden.ops.workspace import Workspace
-from secretwarden.slots import SlotRef
+from secretwarden.slots import SlotRef, printable
 from secretwarden.stores.base import JournalHead, MetadataReader
 from secretwarden.verdict import qualified_incident as qualified
 
@@ -334,8 +334,8 @@ def close_incident(ws: Workspace, incident_id: str, root_cause: str, *, dry_run:
     if inc.rotated_version is None:
         raise CompromisedSecret(
             f"incident {inc.name}: {label.label()} has not been rotated since the incident opened",
-            hint=f"`warden rotate {label.namespace}/{label.key} --env {label.env}"
-            + (f" --instance {label.instance}" if label.instance else "")
+            hint=f"`warden rotate {printable(label.namespace + '/' + label.key)} --env {printable(label.env)}"
+            + (f" --instance {printable(label.instance)}" if label.instance else "")
             + "` first",
         )
     now = ws.clock()
