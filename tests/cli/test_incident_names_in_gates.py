@@ -10,16 +10,17 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from secretwarden.ops.bootstrap import bootstrap
-from secretwarden.ops.journal import INCIDENTS, SharedLog
 from secretwarden.ops.workspace import Workspace
 from tests.conftest import Recorder, make_canary
 from tests.ops.conftest import ROTATION_CONTRACT, Clock
-from tests.ops.test_journal_incident_ids import laptop  # noqa: F401  (the fixture: OpenBao + embedded)
+from tests.ops.test_journal_incident_ids import (
+    laptop,  # noqa: F401  (the fixture: OpenBao + embedded)
+    take_one_id_in_both_stores,
+)
 
 
 def test_every_gate_names_the_incident_by_its_store(tmp_path: Path) -> None:
@@ -60,15 +61,8 @@ def test_two_stores_holding_one_id_are_told_apart_by_every_gate(laptop: tuple[Pa
     repo, env = laptop
     w = Recorder(cwd=repo, env=env)
     canary = make_canary()
-    for where in ("dev", "prod"):
-        assert w("set", "api/API_TOKEN", "--env", where, input=canary + where).returncode == 0
-    assert w("incident", "open", "api/API_TOKEN", "--env", "dev", "--reason", "a").returncode == 0
-    # Another machine took number 1 in prod at the same instant (what check-and-set in one store allows).
-    with Workspace.load(repo / "warden.yaml") as ws:
-        entry: dict[str, Any] = {"event": "open", "id": "INC-0001", "time": ws.clock().isoformat(), "env": "prod",
-                                 "namespace": "api", "key": "API_TOKEN", "instance": None, "store": "local",
-                                 "reason": "b", "actor": "other"}
-        SharedLog(ws, INCIDENTS).append_with("local", lambda _head: entry)  # (no mark: the register alone gates)
+    # dev opens INC-0001 while another machine takes number 1 in prod (no mark: the register alone gates)
+    assert take_one_id_in_both_stores(w, repo, canary).returncode == 0
 
     run_dev = w("run", "--service", "api", "--env", "dev", "--", sys.executable, "-c", "pass")
     assert run_dev.returncode == 1 and "(incident bao/INC-0001)" in run_dev.stderr, run_dev.output

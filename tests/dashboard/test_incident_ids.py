@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from secretwarden.ops.journal import INCIDENTS, SharedLog
-from secretwarden.ops.workspace import Workspace
 from tests.conftest import Recorder, make_canary, run_warden
-from tests.ops.test_journal_incident_ids import laptop  # noqa: F401  (the fixture: OpenBao + embedded)
+from tests.ops.test_journal_incident_ids import (
+    laptop,  # noqa: F401  (the fixture: OpenBao + embedded)
+    take_one_id_in_both_stores,
+)
 
 pytestmark = pytest.mark.vault
 
@@ -22,17 +23,8 @@ def test_the_dashboard_shows_the_ids_incident_list_shows(laptop: tuple[Path, dic
     w = Recorder(cwd=repo, env=env)
 
     canary = make_canary()
-    for where in ("dev", "prod"):
-        assert w("set", "api/API_TOKEN", "--env", where, input=canary + where).returncode == 0
-    assert w("incident", "open", "api/API_TOKEN", "--env", "dev", "--reason", "a").returncode == 0
-    # A second machine took number 1 in prod at the same instant (what check-and-set in one store allows).
-    with Workspace.load(repo / "warden.yaml") as ws:
-        SharedLog(ws, INCIDENTS).append_with(
-            "local",
-            lambda _head: {"event": "open", "id": "INC-0001", "time": ws.clock().isoformat(), "env": "prod",
-                           "namespace": "api", "key": "API_TOKEN", "instance": None, "store": "local",
-                           "reason": "b", "actor": "other"},
-        )
+    # dev opens INC-0001 while a second machine takes number 1 in prod
+    assert take_one_id_in_both_stores(w, repo, canary).returncode == 0
     listed = sorted(i["id"] for i in json.loads(w("incident", "list", "--format", "json").stdout))
     assert listed == ["bao/INC-0001", "local/INC-0001"]
 

@@ -13,7 +13,7 @@ import pytest
 
 from secretwarden.ops.journal import INCIDENTS, SharedLog
 from secretwarden.ops.workspace import Workspace
-from tests.conftest import Recorder, make_canary, random_fingerprint_key, run_warden
+from tests.conftest import Recorder, Result, make_canary, random_fingerprint_key, run_warden
 
 pytestmark = pytest.mark.vault
 
@@ -49,23 +49,28 @@ def laptop(tmp_path: Path, vault_server: Any, monkeypatch: pytest.MonkeyPatch) -
     return repo, env
 
 
+def take_one_id_in_both_stores(w: Recorder, repo: Path, canary: str) -> Result:
+    """dev (OpenBao) and prod (embedded) each hold a value of api/API_TOKEN; dev opens INC-0001
+    through the CLI, and another machine's INC-0001 for prod lands in prod's store at the same
+    instant: it read dev's head before this one moved it, so it took number 1 too (what
+    check-and-set within one store cannot prevent). Returns the `incident open` result."""
+    for where in ("dev", "prod"):
+        assert w("set", "api/API_TOKEN", "--env", where, input=canary + where).returncode == 0
+    opened = w("incident", "open", "api/API_TOKEN", "--env", "dev", "--reason", "a")
+    with Workspace.load(repo / "warden.yaml") as ws:  # (no compromise mark in prod: the register alone)
+        entry: dict[str, Any] = {"event": "open", "id": "INC-0001", "time": ws.clock().isoformat(), "env": "prod",
+                                 "namespace": "api", "key": "API_TOKEN", "instance": None, "store": "local",
+                                 "reason": "b", "actor": "other"}
+        SharedLog(ws, INCIDENTS).append_with("local", lambda _head: entry)
+    return opened
+
+
 def test_an_id_two_stores_took_at_once_is_told_apart_by_store(laptop: tuple[Path, dict[str, str]]) -> None:
     repo, env = laptop
     w = Recorder(cwd=repo, env=env)
 
     canary = make_canary()
-    for where in ("dev", "prod"):
-        assert w("set", "api/API_TOKEN", "--env", where, input=canary + where).returncode == 0
-    assert "INC-0001 opened" in w("incident", "open", "api/API_TOKEN", "--env", "dev", "--reason", "a").stdout
-    # Another machine opened one in prod at the same instant: it read dev's head before this one
-    # moved it, so it took number 1 too (what check-and-set within one store cannot prevent).
-    with Workspace.load(repo / "warden.yaml") as ws:
-        SharedLog(ws, INCIDENTS).append_with(
-            "local",
-            lambda _head: {"event": "open", "id": "INC-0001", "time": ws.clock().isoformat(), "env": "prod",
-                           "namespace": "api", "key": "API_TOKEN", "instance": None, "store": "local",
-                           "reason": "b", "actor": "other"},
-        )
+    assert "INC-0001 opened" in take_one_id_in_both_stores(w, repo, canary).stdout
     listed = w("incident", "list", "--format", "json")
     assert listed.returncode == 0, listed.output
     assert sorted(i["id"] for i in json.loads(listed.stdout)) == ["bao/INC-0001", "local/INC-0001"]
