@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import run_warden
+from tests.stores.vault_contract_support import generated_contract
 from tests.vault_cluster import RaftCluster, shared_cluster, stop_shared_cluster
 
 pytestmark = [pytest.mark.cluster, pytest.mark.vault]
@@ -39,23 +40,8 @@ def raft_cluster() -> Iterator[RaftCluster]:
 
 
 def cluster_contract(prefix: str, layout: str, namespaces: int = NAMESPACES, keys: int = KEYS) -> str:
-    lines = [
-        "version: 1",
-        "project: raftdemo",
-        "environments:",
-        "  dev: {}",
-        "stores:",
-        "  bao:",
-        "    backend: vault",
-        f"    options: {{path_prefix: {prefix}, layout: {layout}, retry_deadline: 40, timeout: 5}}",
-        "namespaces:",
-    ]
-    lines += [f"  ns{n}: {{path: /services/ns{n}, owner: team{n}}}" for n in range(namespaces)]
-    lines.append("services:")
-    for n in range(namespaces):
-        lines += [f"  svc{n}:", f"    namespace: ns{n}", "    secrets:"]
-        lines += [f"      KEY_{k:03d}: {{min_length: 24, generate: {{kind: chars, length: 32}}}}" for k in range(keys)]
-    return "\n".join(lines) + "\n"
+    options = f"path_prefix: {prefix}, layout: {layout}, retry_deadline: 40, timeout: 5"
+    return generated_contract("raftdemo", options, namespaces, keys)
 
 
 def wait_for_first_write(cluster: RaftCluster, path: str, proc: subprocess.Popen[str], deadline: float = 60) -> None:

@@ -21,7 +21,10 @@ from pathlib import Path
 
 import pytest
 
+from secretwarden.slots import SlotRef
+from secretwarden.stores.base import SecretStore, SecretValue, WriteRequest, WriteResult
 from tests.conftest import run_warden
+from tests.stores.vault_contract_support import generated_contract
 from tests.vault_server import VaultServer
 
 pytestmark = pytest.mark.vault
@@ -33,24 +36,8 @@ FREEZE_AT = 20  # the bootstrap is frozen at its 20th value: with 2 workers, at 
 
 def contract(prefix: str, *, layout: str = "per-key", namespaces: int = NAMESPACES, keys: int = KEYS) -> str:
     """`namespaces` services of `keys` generated keys each, on one OpenBao store in `layout`."""
-    lines = [
-        "version: 1",
-        "project: killdemo",
-        "environments:",
-        "  dev: {}",
-        "stores:",
-        "  bao:",
-        "    backend: vault",
-        # Two workers: writes go two at a time, so the freeze lands part way through them.
-        f"    options: {{path_prefix: {prefix}, layout: {layout}, workers: 2}}",
-        "namespaces:",
-    ]
-    lines += [f"  ns{n}: {{path: /services/ns{n}, owner: team{n}}}" for n in range(namespaces)]
-    lines.append("services:")
-    for n in range(namespaces):
-        lines += [f"  svc{n}:", f"    namespace: ns{n}", "    secrets:"]
-        lines += [f"      KEY_{k:03d}: {{min_length: 24, generate: {{kind: chars, length: 32}}}}" for k in range(keys)]
-    return "\n".join(lines) + "\n"
+    # Two workers: writes go two at a time, so the freeze lands part way through them.
+    return generated_contract("killdemo", f"path_prefix: {prefix}, layout: {layout}, workers: 2", namespaces, keys)
 
 
 def freeze_at_value(
@@ -98,6 +85,20 @@ def status(folder: Path, env: dict[str, str]) -> dict[str, object]:
     return data
 
 
+def assert_ours_follows_theirs(store: SecretStore, slot: SlotRef, result: WriteResult, theirs: str, ours: str) -> None:
+    """After a lost create race: their value is version 1 (written outside warden), ours version 2,
+    each recorded with its own fingerprint, and ours is what is read."""
+    meta = store.key_meta(slot)
+    assert meta is not None
+    assert result.version == 2
+    assert [(v.version, v.source) for v in meta.versions] == [(1, "external"), (2, "set")]
+    assert [v.fingerprint for v in meta.versions] == [
+        store.fingerprint(SecretValue(theirs)),
+        store.fingerprint(SecretValue(ours)),
+    ]
+    assert store.read(slot).reveal() == ours
+
+
 def test_killed_bootstrap_leaves_every_landed_value_recorded(tmp_path: Path, vault_server: VaultServer) -> None:
     prefix = "kill" + secrets.token_hex(4)
     (tmp_path / "warden.yaml").write_text(contract(prefix))
@@ -137,8 +138,6 @@ def test_a_creation_that_loses_the_race_drops_the_record_it_saved_first(vault_se
     """The record of a new key is saved before its value; when another writer creates the path
     in between, the check-and-set fails, that record goes, and the other writer's value is
     adopted as an outside version under ours (never attributed to warden's write)."""
-    from secretwarden.slots import SlotRef
-    from secretwarden.stores.base import SecretValue, WriteRequest
     from tests.conftest import make_canary
     from tests.stores.test_vault_key_groups import opened
 
@@ -151,12 +150,4 @@ def test_a_creation_that_loses_the_race_drops_the_record_it_saved_first(vault_se
             path=f"{prefix}/dev/ns0/API_KEY", secret={"API_KEY": theirs}, mount_point="secret"
         )
         [result] = store.write_many([WriteRequest(slot, SecretValue(ours), source="set")])
-        meta = store.key_meta(slot)
-        assert meta is not None
-        assert result.version == 2
-        assert [(v.version, v.source) for v in meta.versions] == [(1, "external"), (2, "set")]
-        assert [v.fingerprint for v in meta.versions] == [
-            store.fingerprint(SecretValue(theirs)),
-            store.fingerprint(SecretValue(ours)),
-        ]
-        assert store.read(slot).reveal() == ours
+        assert_ours_follows_theirs(store, slot, result, theirs, ours)

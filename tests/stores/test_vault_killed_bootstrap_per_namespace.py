@@ -27,7 +27,12 @@ from secretwarden.slots import SlotRef
 from secretwarden.stores.base import SecretValue, WriteRequest
 from tests.conftest import make_canary, run_warden
 from tests.stores.test_vault_key_groups import opened
-from tests.stores.test_vault_killed_bootstrap import contract, freeze_at_value, status
+from tests.stores.test_vault_killed_bootstrap import (
+    assert_ours_follows_theirs,
+    contract,
+    freeze_at_value,
+    status,
+)
 from tests.vault_server import VaultServer
 
 pytestmark = pytest.mark.vault
@@ -151,15 +156,7 @@ def test_a_per_namespace_creation_that_loses_the_race_removes_the_record_it_save
         mp.setattr(BulkWriter, "_write_data", racing)
         [result] = store.write_many([WriteRequest(slot, SecretValue(ours), source="set")])
         assert raced
-        meta = store.key_meta(slot)
-        assert meta is not None
-        assert result.version == 2
-        assert [(v.version, v.source) for v in meta.versions] == [(1, "external"), (2, "set")]
-        assert [v.fingerprint for v in meta.versions] == [
-            store.fingerprint(SecretValue(theirs)),
-            store.fingerprint(SecretValue(ours)),
-        ]
-        assert store.read(slot).reveal() == ours
+        assert_ours_follows_theirs(store, slot, result, theirs, ours)
 
 
 def test_a_record_ahead_of_its_value_is_not_replaced_by_another_writers_record(
