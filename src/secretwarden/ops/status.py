@@ -134,17 +134,15 @@ class GapReport:
 
     @property
     def verdict(self) -> str:
-        left_out = self.isolation_left_out()
+        unchecked = [f"{', '.join(self.unreachable)} not checked (store did not answer)"] if self.unreachable else []
+        if self.isolation_unchecked:
+            unchecked.append(self.isolation_left_out())
         if self.ok:
-            return "PASS" + (f"; {left_out}" if left_out else "")
-        unchecked = "; ".join(
-            ([f"{', '.join(self.unreachable)} not checked (store did not answer)"] if self.unreachable else [])
-            + ([left_out] if left_out else [])
-        )
+            return "; ".join(["PASS", *unchecked])
         if not any(e.blocked for e in self.envs):
-            return "UNKNOWN: " + unchecked
+            return "UNKNOWN: " + "; ".join(unchecked)
         keys = [k for e in self.envs for s in e.services for k in s.keys]
-        return "BLOCKED: " + describe_blockers(keys) + (f"; {unchecked}" if unchecked else "")
+        return "; ".join(["BLOCKED: " + describe_blockers(keys), *unchecked])
 
     def isolation_left_out(self) -> str:
         """"isolation against store `x` not checked (store did not answer)", or "" when the
