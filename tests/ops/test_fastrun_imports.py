@@ -63,13 +63,19 @@ def imported_modules(stderr: str) -> set[str]:
     return {line.rsplit("|", 1)[1].strip() for line in stderr.splitlines() if line.startswith("import time:") and "|" in line}
 
 
-def test_the_fast_path_loads_none_of_the_heavy_modules(tmp_path: Path) -> None:
+def project_with_a_plan(tmp_path: Path) -> Path:
+    """A bootstrapped project whose `run --service api --env dev` has written its compiled plan."""
     contract = tmp_path / "warden.yaml"
     contract.write_text(MINIMAL_CONTRACT)
     assert run_warden("-c", contract, "bootstrap", "--env", "dev").returncode == 0
     db_url = "postgres://app:" + make_canary() + "@db/app"
     assert run_warden("-c", contract, "set", "shared/DATABASE_URL", "--env", "dev", input=db_url).returncode == 0
     assert run_warden("-c", contract, "run", "-s", "api", "-e", "dev", "--", "true").returncode == 0  # writes the plan
+    return contract
+
+
+def test_the_fast_path_loads_none_of_the_heavy_modules(tmp_path: Path) -> None:
+    contract = project_with_a_plan(tmp_path)
     # The first fast run keeps the code bundle (code_bundle.py): the budget is every later run's.
     assert run_warden("-c", contract, "run", "-s", "api", "-e", "dev", "--", "true").returncode == 0
 
@@ -130,12 +136,7 @@ main()
 
 
 def test_the_fast_path_compiles_no_text_in_warden_s_modules(tmp_path: Path) -> None:
-    contract = tmp_path / "warden.yaml"
-    contract.write_text(MINIMAL_CONTRACT)
-    assert run_warden("-c", contract, "bootstrap", "--env", "dev").returncode == 0
-    db_url = "postgres://app:" + make_canary() + "@db/app"
-    assert run_warden("-c", contract, "set", "shared/DATABASE_URL", "--env", "dev", input=db_url).returncode == 0
-    assert run_warden("-c", contract, "run", "-s", "api", "-e", "dev", "--", "true").returncode == 0  # writes the plan
+    contract = project_with_a_plan(tmp_path)
 
     proc = subprocess.run(
         [sys.executable, "-c", _COMPILE_WATCH, "-c", str(contract), "run", "-s", "api", "-e", "dev", "--", "true"],
