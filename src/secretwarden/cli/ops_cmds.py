@@ -22,14 +22,13 @@ from secretwarden.errors import EXIT_POLICY, UsageError
 def status(ctx: click.Context, envs: tuple[str, ...], service: str | None, fmt: str, verbose: bool, read_values_for_names: bool) -> int:
     """Gap report: contract vs stores, from metadata only (exit 1 when blocked)."""
     from secretwarden.cli import render_status as render
-    from secretwarden.ops.status import gap_report
-    from secretwarden.stores.base import StoreNotices
+    from secretwarden.ops.status import gap_report, store_notices
 
     # A request the backends may honour (vault does); not a branch on the backend here.
     flags = frozenset({"read-values-for-names"}) if read_values_for_names else frozenset()
     with workspace(ctx, "status", store_flags=flags) as ws:
         report = gap_report(ws, list(envs) or None, service=service)
-        notices = [n for st in ws.metadata_by_store().values() if isinstance(st, StoreNotices) for n in st.notices()]
+        notices = store_notices(ws)
     for notice in notices:  # e.g. data written outside warden: the report may miss it
         click.echo(f"warden: note: {notice}", err=True)
     if fmt == "json":

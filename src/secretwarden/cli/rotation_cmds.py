@@ -171,11 +171,10 @@ def log(ctx: click.Context, env: str | None, since: str | None, fmt: str) -> int
 def restore(ctx: click.Context) -> None:
     """Write again the journal entries this machine wrote that a store lost (a SOPS merge conflict
     resolved with the other clone's lines), as `warden audit verify` lists them."""
-    from secretwarden.ops.journal import INCIDENTS, ROTATION, SharedLog
+    from secretwarden.ops.journal import restore_dropped_entries
 
     with workspace(ctx, "rotation") as ws:
-        restored, _ = SharedLog(ws, ROTATION).restore_dropped()
-        _, remake = SharedLog(ws, INCIDENTS).restore_dropped()
+        restored, remake = restore_dropped_entries(ws)
     for e in restored:
         click.echo(f"restored: rotation of {e.get('env')}:{e.get('namespace')}/{e.get('key')} at {e.get('time')} "
                    f"(was entry {e['restored'].get('seq')}, now entry {e.get('seq')})")

@@ -709,6 +709,14 @@ def incident_journal(ws: Workspace) -> SharedLog:
     return SharedLog(ws, INCIDENTS)
 
 
+def restore_dropped_entries(ws: Workspace) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """`warden rotation restore`: (rotation entries written again, incident entries to make again
+    by their command), from every store's journals; see `SharedLog.restore_dropped`."""
+    restored, _ = rotation_journal(ws).restore_dropped()
+    _, remake = incident_journal(ws).restore_dropped()
+    return restored, remake
+
+
 def incident_register(ws: Workspace, envs: Iterable[str] | None = None) -> dict[tuple[str, SlotRef], str]:
     """(store, slot) -> open incident id, from the head of each store's register (one read each).
 

@@ -479,3 +479,11 @@ def service_check(
         if allowed:
             extra["detail"] = "allow-compromised: " + ", ".join(allowed)
     return list(services.values())
+
+
+def store_notices(ws: Workspace) -> list[str]:
+    """What the opened stores ask a report to mention (such as data written outside warden,
+    which the report may miss); a backend says so through `StoreNotices`, never by its name."""
+    from secretwarden.stores.base import StoreNotices
+
+    return [n for st in ws.metadata_by_store().values() if isinstance(st, StoreNotices) for n in st.notices()]
