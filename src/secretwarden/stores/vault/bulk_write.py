@@ -128,6 +128,11 @@ class BulkWriter(PathWriter):
         for (_, items), (st, record, rows) in zip(groups, prepared, strict=True):
             if st.group is None or st.exists or st.kv:
                 continue  # records of existing paths are saved after their values, as before
+            if st.record_ahead:
+                # Another writer's entry is there, its value perhaps still on the way: ours
+                # must not take its place (a kill then would leave their value under our
+                # fingerprints). The value goes first and the entry follows (merged).
+                continue
             old_kv = record.kv
             created = apply_rows(record, rows, [req.slot for _, req, _ in items], st.kv + 1)
             by_group.setdefault(st.group, []).append((PendingRecord(st, record, rows, st.kv + 1, []), created, old_kv))

@@ -76,10 +76,18 @@ def group_state(gpath: str, data: dict[str, Any], where: str) -> GroupState:
 def take_entry(st: PathState, gs: GroupState, gpath: str, rel: str, *, group_writes: bool) -> None:
     """The path takes its entry of the group document (it has no record of its own)."""
     st.base_entry = gs.entries.get(rel)
-    if st.exists and st.base_entry is not None:
-        # A path deleted and made again outside warden keeps no stale entry: only paths that
-        # exist take theirs.
-        st.record = PathRecord.from_json(st.base_entry)
+    if st.base_entry is not None:
+        # An entry is saved before the value of a key it creates (bulk_write.py): rows of a KV
+        # version the path does not have describe a value that never landed (its writer died)
+        # or is still on the way. They are dropped, as for a path's own record (reading.py), and
+        # a writer seeing `record_ahead` writes its value first instead of replacing the entry.
+        if not st.exists:
+            st.record_ahead = True  # only paths that exist take their entry
+        else:
+            st.record = PathRecord.from_json(st.base_entry)
+            if st.record.kv > st.kv:
+                st.record.drop_unlanded(st.kv)
+                st.record_ahead = True
     if st.record is not None or group_writes:
         st.group, st.rel = gpath, rel
 
