@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
 import click
@@ -23,21 +22,12 @@ from secretwarden.cli.common import instance_option, workspace
 @click.pass_context
 def redact(ctx: click.Context, env: str, service: str | None, instance: str | None, from_environ: bool, quiet: bool) -> None:
     """Copy stdin to stdout with every secret of the environment replaced by [REDACTED:KEY]."""
+    from secretwarden.ops.redaction import values_to_redact
     from secretwarden.redact.pipe import pump
     from secretwarden.redact.redactor import Redactor
 
     with workspace(ctx, "redact") as ws:
-        if from_environ:
-            from secretwarden.contract.plan import requirements, sensitive_only
-
-            reqs = sensitive_only(requirements(ws.contract, env, service=service, instance=instance))
-            pairs = [(r.var, os.environ[r.var]) for r in reqs if os.environ.get(r.var)]
-        else:
-            from secretwarden.runtime.store_values import sensitive_store_values
-
-            pairs = sensitive_store_values(
-                ws.contract, ws.secrets(env), ws.audit, env, service=service, instance=instance
-            )
+        pairs = values_to_redact(ws, env, service=service, instance=instance, from_environ=from_environ)
     redactor = Redactor(pairs)
     sys.stdout.flush()
     count = pump(sys.stdin.fileno(), sys.stdout.fileno(), redactor)
