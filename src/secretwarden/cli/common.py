@@ -6,14 +6,16 @@ import datetime as dt
 import json
 import sys
 from dataclasses import asdict, is_dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from secretwarden.errors import InputError
-from secretwarden.ops.workspace import Workspace
-from secretwarden.stores.base import SecretValue
 from secretwarden.value_class import FrozenValue
+
+if TYPE_CHECKING:  # imported when a command runs: `warden --help` loads every command module
+    from secretwarden.ops.workspace import Workspace
+    from secretwarden.stores.base import SecretValue
 
 env_option = click.option("--env", "-e", "env", required=True, help="Environment name from the contract.")
 instance_option = click.option("--instance", default=None, help="Tenant instance (per-instance services).")
@@ -21,12 +23,16 @@ MAX_VALUE_BYTES = 1024 * 1024
 
 
 def workspace(ctx: click.Context, command: str, *, store_flags: frozenset[str] = frozenset()) -> Workspace:
+    from secretwarden.ops.workspace import Workspace
+
     obj = ctx.find_root().obj or {}
     return Workspace.load(obj.get("contract_path"), command=command, store_flags=store_flags)
 
 
 def read_value(*, from_flag: str | None, prompt_name: str) -> SecretValue:
     """A value from --value (with a warning), stdin, or a hidden prompt."""
+    from secretwarden.stores.base import SecretValue
+
     if from_flag is not None:
         click.echo(
             "warden: warning: a value on the command line can leak through shell history and `ps`",
@@ -65,6 +71,8 @@ def _default(obj: Any) -> Any:
         return {name: getattr(obj, name) for name in obj._fields}
     if isinstance(obj, set | frozenset | tuple):
         return list(obj)
+    from secretwarden.stores.base import SecretValue
+
     if isinstance(obj, SecretValue):
         raise TypeError("refusing to serialise a secret value")
     return str(obj)
