@@ -37,11 +37,11 @@ def import_(ctx: click.Context, sources: tuple[str, ...], env: str, kind: str | 
 
     from secretwarden.errors import UsageError
     from secretwarden.transfer.importing import apply_import, load_mapping, plan_import
-    from secretwarden.transfer.sources import Kind, guess_kind
+    from secretwarden.transfer.sources import Kind, source_files
 
     if delete_source and dry_run:
         raise UsageError("--delete-source does nothing with --dry-run")
-    files = [Path(s) for s in sources if (kind or guess_kind(s)) != "vault"]
+    files = source_files(sources, cast("Kind | None", kind))
     if delete_source and len(files) != len(sources):
         raise UsageError("--delete-source deletes files; a Vault path is not deleted by import")
     with workspace(ctx, "import") as ws:
@@ -68,7 +68,7 @@ def import_(ctx: click.Context, sources: tuple[str, ...], env: str, kind: str | 
 
 
 def _table(plan: object, dry_run: bool) -> None:
-    from secretwarden.transfer.importing import WRITES, ImportPlan
+    from secretwarden.transfer.importing import ImportPlan
 
     assert isinstance(plan, ImportPlan)
     headers = ("NAME", "FROM", "SLOT", "STATUS", "NOTE")
@@ -78,9 +78,8 @@ def _table(plan: object, dry_run: bool) -> None:
         click.echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4])
     for note in plan.notes:
         click.echo(f"note: {note}", err=True)
-    to_write = sum(1 for r in plan.rows if r.status in WRITES)
     verb = "would write" if dry_run else "wrote"
-    summary = f"{verb} {to_write if dry_run else len(plan.written)} value(s) to {plan.env}; " \
+    summary = f"{verb} {plan.to_write if dry_run else len(plan.written)} value(s) to {plan.env}; " \
               f"{plan.count('same')} already current, {plan.count('skipped')} skipped, {len(plan.refused)} refused"
     if plan.deleted_sources:
         summary += f"; deleted {', '.join(plan.deleted_sources)}"

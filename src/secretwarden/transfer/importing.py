@@ -54,6 +54,11 @@ class ImportPlan:
     def refused(self) -> list[ImportRow]:
         return [r for r in self.rows if r.status in REFUSED]
 
+    @property
+    def to_write(self) -> int:
+        """Rows whose value the import writes (or would, in a dry run)."""
+        return sum(1 for r in self.rows if r.status in WRITES)
+
 
 def load_mapping(path: Path) -> dict[str, str | None]:
     """`SOURCE_NAME: namespace/KEY` (or `skip`) per line of a YAML mapping file."""

@@ -11,6 +11,7 @@ the file and line or the Vault path: it goes into the audit log as provenance.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -29,6 +30,11 @@ class Offered:
     value: SecretValue
     origin: str  # file:line or vault path: provenance, never the value
     address: tuple[str, str] | None = None  # (namespace, KEY) when the source says where it goes
+
+
+def source_files(sources: Iterable[str], kind: Kind | None = None) -> list[Path]:
+    """The sources that are files, which `--delete-source` may delete: all but KV paths."""
+    return [Path(s) for s in sources if (kind or guess_kind(s)) != "vault"]
 
 
 def guess_kind(source: str) -> Kind:
