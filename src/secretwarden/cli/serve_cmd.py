@@ -8,21 +8,6 @@ from pathlib import Path
 import click
 
 from secretwarden.cli.dashboard_common import dashboard_options, parse_now, require_extra
-from secretwarden.errors import UsageError
-
-
-def _check_port(host: str, port: int) -> None:
-    """Say plainly that the address is taken, before announcing a dashboard that will not start."""
-    import socket
-
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}",
-                             hint="choose another --port") from None
 
 
 @click.command("serve")
@@ -35,7 +20,7 @@ def serve(ctx: click.Context, host: str, port: int, envs: tuple[str, ...], scan_
           lint_results: str | None, audit_limit: int, now: str | None) -> int:
     """Serve the dashboard pages (GET only), rebuilt from the stores' metadata on every request."""
     require_extra("starlette", "uvicorn", "jinja2")
-    from secretwarden.dashboard.server import TOKEN_ENV, DashboardSource, check_bind
+    from secretwarden.dashboard.server import TOKEN_ENV, DashboardSource, check_bind, check_port
     from secretwarden.dashboard.server import serve as run_server
 
     token = os.environ.get(TOKEN_ENV) or None
@@ -49,7 +34,7 @@ def serve(ctx: click.Context, host: str, port: int, envs: tuple[str, ...], scan_
         now=parse_now(now),
     )
     source.build()  # a broken contract or an unknown environment fails now, not on the first request
-    _check_port(host, port)
+    check_port(host, port)
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"warden: dashboard on http://{shown}:{port}/ (read-only{', token required' if token else ''}; "
                "Ctrl-C stops)", err=True)
