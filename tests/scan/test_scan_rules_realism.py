@@ -64,6 +64,35 @@ NOT_SECRETS = [
     ("server/routes/oauth.test.ts", '        Authorization: "Bearer ol_rat_invalidtoken",'),
     # UUIDs under names that merely contain a password word (an enum of password managers)
     ("shared/utils/passkeys.ts", '  NordPass = "b84e4048-15dc-4dd0-8640-f4f60813c8af",'),
+    # fifth session: Helm unit tests, compose samples, app settings, SDK and OAuth library tests
+    ("traefik/tests/metrics-config_test.yaml", "          token: xxx-yyy-zzz"),
+    ("hub-manager/tests/container-config_test.yaml", '        password: "grault"'),
+    ("templates/postgres.template.yml",
+     "      cmd: HOME=/var/lib/postgresql exec chpst -u postgres:postgres:ssl-cert /usr/lib/postgresql/bin/postgres"),
+    ("samples/standalone.yml", '  DISCOURSE_SMTP_PASSWORD: "pa$$word"'),
+    ("test/controllers/api/v1/auth_controller_test.rb", '                password: "SecurePass123!",'),
+    ("hc/integrations/ntfy/tests/test_notify.py",
+     '        self.assertEqual(headers["Authorization"], "Bearer test-default-token")'),
+    ("tests/flask/test_client_configuration_endpoint.py", '    headers = {"Authorization": "Bearer unauthorized_token"}'),
+    ("podman/env.sample", "DATABASE_URL=postgresql://umami:replace-me-with-a-random-string@db:5432/umami"),
+    ("docker/.env.example", "DB_PASSWORD=fixme-postgres-password"),
+    ("public/intl/messages/nl-NL.json", '    "password": "{lit:Wachtwoord}",'),
+    ("assets/pt-BR.json", '  "password": "{lit:Senha}",'),
+    ("public/iso-3166-2.json", '  "PW-212": "Melekeok",'),
+    ("next.config.ts", "    key: 'X-DNS-Prefetch-Control',"),
+    ("charts/argocd-image-updater/values.yaml", "    #   credentials: ext:/scripts/auth1.sh"),
+    ("static/js/zxcvbn.min.js",
+     'return n="passwords"===e.dictionary_name?!s||e.l33t?"This is a very common password":"english_wikipedia"===e.d'),
+    ("tests/oauth2/test_utils.py", 'BASIC_AUTH_ENCODING_SECRETLESS = "dXNlcm5hbWU6"'),
+    ("tests/test__helpers.py", '        "id_token": "1234-5678-9012-3456",'),
+    ("tests/test_aws.py", '    + "SignedHeaders=host;x-amz-date, Signature={hex:64}",'),
+    ("authlib/oauth2/rfc6749/grants/authorization_code.py", '          "access_token":"2YotnFZFEjr1zCsicMWpAA",'),
+    ("authlib/oauth1/rfc5849/signature.py", '    oauth_consumer_key="9djdj82h48djs9d2",'),
+    ("docs/oauth/2/intro.rst", "    Authorization: Basic czZCaGRSa3F0MzpnWDFmQmF0M2JW"),
+    ("docs/client/oauth1.rst", "        'oauth_token': '12345-st..E',"),
+    ("traefik/tests/hub-license-config_test.yaml",
+     '        token: "eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2"'),
+    ("charts/argo-cd/ci/external-redis-values.yaml", '  password: "{lit:argocd}"'),
 ]
 
 STILL_SECRETS = [
@@ -79,6 +108,18 @@ STILL_SECRETS = [
     ("server/routes/oauth.test.ts", '        Authorization: "Bearer {alnum:40}",', "authorization-header"),
     ("config/app.yaml", 'api_token: "{hex:8}-{hex:4}-{hex:4}-{hex:4}-{hex:12}"', "generic-secret"),
     ("charts/app/values.yaml", "secrets: {alnum:40}", "generic-secret"),
+    ("traefik/tests/metrics-config_test.yaml", "          token: {alnum:24}", "generic-secret"),
+    ("samples/standalone.yml", '  DISCOURSE_SMTP_PASSWORD: "{lit:Kx7$$mPq2w}"', "generic-password"),
+    ("scripts/ci.sh", "      cmd: curl -u deploy:{alnum:14} https://ci.internal/api", "generic-password"),
+    ("podman/env.sample", "DATABASE_URL=postgresql://umami:{alnum:20}@db:5432/umami", "database-url"),
+    ("public/intl/messages/nl-NL.json", '    "api_key": "{alnum:32}",', "generic-secret"),
+    ("next.config.ts", "    key: '{b64:40}',", "generic-secret"),
+    ("tests/flask/test_client_configuration_endpoint.py", '    headers = {"Authorization": "Bearer {alnum:40}"}',
+     "authorization-header"),
+    ("charts/argo-cd/ci/external-redis-values.yaml", '  password: "{alnum:14}"', "generic-password"),
+    ("static/js/app.min.js", 'c.password="{alnum:16}";', "generic-password"),
+    ("tests/test_config.py", "        assert cfg['password'] == '{lit:phdown}'", "generic-password"),
+    ("tests/test_oauth.py", '    oauth_consumer_key="{lowernum:16}",', "generic-secret"),
 ]
 
 
@@ -116,3 +157,11 @@ def test_findings_in_tests_docs_and_examples_are_one_step_less_severe(path: str,
     text = expand('api_key = "{alnum:32}"\n')
     findings = get_engine().scan(text.encode(), path).findings
     assert [(f.rule_id, f.severity) for f in findings] == [("generic-secret", severity)]
+
+
+def test_a_shell_default_is_reported_without_its_dash() -> None:
+    """`${SECRET_KEY_BASE:-<hex>}`: the committed default is the secret; `:-` is the shell's syntax."""
+    text = expand("  SECRET_KEY_BASE: ${SECRET_KEY_BASE:-{hex:64}}\n")
+    findings = get_engine().scan(text.encode(), "compose.example.yml").findings
+    assert [f.rule_id for f in findings] == ["generic-secret"]
+    assert findings[0].secret == text.split(":-", 1)[1].rstrip("}\n")

@@ -211,12 +211,25 @@ TRIVIAL_PASSWORD_WORDS = frozenset(
      # `elastic`, `zabbix`): a stand-in a deployment is told to override
      "minio", "minioadmin", "elastic", "kibana", "grafana", "jenkins", "keycloak", "sonar",
      "sonarqube", "nexus", "gitea", "airflow", "neo4j", "couchdb", "cassandra", "mariadb", "mssql", "influxdb",
-     "rabbitmq", "vagrant", "zabbix", "nagios", "odoo", "bitnami", "docker"])
+     "rabbitmq", "vagrant", "zabbix", "nagios", "odoo", "bitnami", "docker",
+     # how a test or a README describes the stand-in (`SecurePass123!`, `StrongPassword!`)
+     "secure", "strong", "weak"])
+
+# `pa$$word`, `p@ssw0rd`, `s3cr3t`: a role word with letters swapped for look-alike symbols
+_LEET = str.maketrans("$@0134", "saoiea")
+_LEET_INSIDE = re.compile(r"(?<=[A-Za-z])[$@0134]+(?=[A-Za-z])|(?<=[A-Za-z])[$@](?=[$@]*\b)|^[$@](?=[A-Za-z])")
 
 
 def is_trivial_password(value: str) -> bool:
     """Spelled only from role, placeholder and default-account words, with digits or
-    symbols at most (`admin123`, `Test@12345`, `my-secret-password`)."""
+    symbols at most (`admin123`, `Test@12345`, `my-secret-password`, `pa$$word`)."""
+    if _spelled_from_role_words(value):
+        return True
+    unleet = _LEET_INSIDE.sub(lambda m: m.group(0).translate(_LEET), value)
+    return unleet != value and _spelled_from_role_words(unleet)
+
+
+def _spelled_from_role_words(value: str) -> bool:
     runs = _LETTER_RUNS.findall(value)
     for run in runs:
         word = run.lower()

@@ -12,7 +12,9 @@ from functools import lru_cache
 from secretwarden.findings.value_shapes import word_likeness, word_parts
 
 PLACEHOLDER_WORDS = frozenset(
-    ["changeme", "change_me", "changeit", "replaceme", "replace_me", "placeholder", "example", "examples", "sample", "dummy", "fake", "foobar", "foo", "bar", "baz", "qux", "xxx", "todo", "tbd", "fixme", "redacted", "hidden", "masked", "removed", "secret", "secrets", "password", "passwd", "pass", "pwd", "token", "tokens", "apikey", "api_key", "key", "keys", "value", "values", "your", "yours", "mine", "none", "null", "nil", "undefined", "empty", "blank", "string", "str", "text", "int", "bool", "boolean", "number", "object", "any", "true", "false", "yes", "no", "on", "off", "required", "optional", "default", "unset", "unknown", "test", "testing", "notsecure", "insecure", "notreal", "not_real", "notasecret", "not_a_secret", "invalid", "n/a", "na", "tba", "abc", "abcd", "abcdef", "secret_key", "secretkey", "mysecret", "my_secret", "mypassword", "my_password", "yourpassword", "your_password", "password123", "password1", "pa55word", "p@ssw0rd", "p@ssword", "username", "user", "login", "admin_password"]
+    ["changeme", "change_me", "changeit", "replaceme", "replace_me", "placeholder", "example", "examples", "sample", "dummy", "fake", "foobar", "foo", "bar", "baz", "qux", "xxx", "todo", "tbd", "fixme", "redacted", "hidden", "masked", "removed", "secret", "secrets", "password", "passwd", "pass", "pwd", "token", "tokens", "apikey", "api_key", "key", "keys", "value", "values", "your", "yours", "mine", "none", "null", "nil", "undefined", "empty", "blank", "string", "str", "text", "int", "bool", "boolean", "number", "object", "any", "true", "false", "yes", "no", "on", "off", "required", "optional", "default", "unset", "unknown", "test", "testing", "notsecure", "insecure", "notreal", "not_real", "notasecret", "not_a_secret", "invalid", "n/a", "na", "tba", "abc", "abcd", "abcdef", "secret_key", "secretkey", "mysecret", "my_secret", "mypassword", "my_password", "yourpassword", "your_password", "password123", "password1", "pa55word", "p@ssw0rd", "p@ssword", "username", "user", "login", "admin_password",
+     # the metasyntactic variables after foo/bar/baz (`username: "corge"`, `password: "grault"`)
+     "quux", "corge", "grault", "garply", "waldo", "plugh", "xyzzy", "thud"]
 )
 
 _PLACEHOLDER_PATTERNS = [
@@ -21,6 +23,7 @@ _PLACEHOLDER_PATTERNS = [
     re.compile(r"^\(?[xX*•#._-]{3,}\)?$"),  # xxxx, ****, ....
     re.compile(r"(?i)^(?:x{4,}|\*{3,}|#{3,}|0{6,}|\.{3,})"),
     re.compile(r"(?i)(?:x{6,}|\*{4,}|\.\.\.|…)"),
+    re.compile(r"^\w[\w-]*\w\.\.\w+$"),  # `12345-st..E`: a value shortened in the docs (`..` never occurs in a token)
     re.compile(r"(?i)^(?:your|my|some|the|enter|insert|put|add|replace|set)[-_ ]?(?:own[-_ ]?)?[a-z]*[-_ ]?(?:key|token|secret|password|pass|pwd|here|value)"),
     re.compile(r"(?i)(?:_here|-here|\bhere)$"),
     re.compile(r"^eyJ[a-z]{3,}$"),  # `eyJaccess`: the start of a JWT and a word, a docs stand-in
@@ -28,6 +31,10 @@ _PLACEHOLDER_PATTERNS = [
     re.compile(r"(?i)(?:^|[^a-z])(?:redacted|sensitive|deleted|censored|omitted|elided|scrubbed)(?:[^a-z]|$)"),
     re.compile(r"(?i)^(?:fake|dummy|test|sample|example|mock|placeholder|invalid|bogus)[-_]?(?:key|token|secret|password|pass|pwd|api[-_]?key|value)s?\d*$"),
     re.compile(r"(?i)^(?:key|token|secret|password|pass|pwd)[-_]?(?:goes[-_]?here|here|placeholder|value|example)$"),
+    # an instruction instead of a value: `fixme-postgres-password`, `replace-me-with-a-random-string`,
+    # `change_this`, `generate-a-long-random-key`
+    re.compile(r"(?i)^(?:fixme|todo|tbd|changeme|replaceme|(?:change|replace|generate|use|put|insert|enter|set)"
+               r"[-_](?:me|this|it|with|a|an|your|one))(?:[-_.][a-z0-9._-]*)?$"),
 ]
 
 _REFERENCE_PATTERNS = [
@@ -42,12 +49,27 @@ _REFERENCE_PATTERNS = [
     re.compile(r"(?i)^(?:process\.env|os\.environ|os\.getenv|getenv|env\(|ENV\[|System\.getenv|Environment\.GetEnvironmentVariable|config\(|settings\.|secretKeyRef|valueFrom|vault:|ref\+|arn:aws:secretsmanager|projects/[^/]+/secrets/)"),
     re.compile(r"^@\w+\(|^@@?[A-Za-z_]\w*$"),  # @Value(...), @variable
     re.compile(r"^\$[A-Za-z_][\w.]*$"),
+    # a credential source given as a scheme and a path (`ext:/scripts/auth.sh`, `file:./token`):
+    # where the secret comes from at run time (a URL has `//` after its scheme)
+    re.compile(r"^[a-z][a-z0-9+-]{1,15}:(?:\.{0,2}/(?!/)|~/)[\w./@-]+$"),
 ]
 
 _DOCUMENTED_EXAMPLES = re.compile(
     # vendors' published examples and shipped defaults (AWS docs, base64 `example`/`test`, a TOTP
     # docs seed, the `secret_key` every grafana.ini ships with)
     r"(?i)EXAMPLE|wJalrXUtnFEMI/K7MDENG|AKIAI44QH8DHB|ZXhhbXBsZQ|dGVzdA==|JBSWY3DPEHPK3PXP|SW2YcwTIb9zpOOhoPsMm"
+    # the OAuth RFCs' own example values, which every OAuth library quotes in docstrings and tests:
+    # RFC 6749 (access and refresh tokens, client `s6BhdRkqt3:gX1fBat3bV`), RFC 6750, RFC 7009
+    r"|2YotnFZFEjr1zCsicMWpAA|tGzv3JOkF0XG5Qx2TlKWIA|czZCaGRSa3F0MzpnWDFmQmF0M2JW|gX1fBat3bV|SplxlOBeZQQYbYS6WxSbIA"
+    r"|mF_9\.B5f-4\.1JqM|45ghiukldjahdnhzdauz"
+    # RFC 5849 (OAuth 1.0: client, temporary and token credentials, signatures)
+    r"|dpf43f3p2l4k3l03|kd94hf93k423kf44|hh5s93j4hdidpola|hdhd0244k9j7ao03|nnch734d00sl2jdk|pfkkdhi9sl3r4s00"
+    r"|9djdj82h48djs9d2|kkk9d7dh3k39sjv7|74KNZJeDHnMBp0EMJ9ZHt|gKgrFCywp7rO0OXSjdot|bYT5CMsGcbgUdFHObYMEfcx6bsw"
+    # Twitter's OAuth 1.0a documentation ("Implementing Sign in with Twitter")
+    r"|Z6eEdO8MOmk394WozF5oKyuAv855l4Mlqo7hhlSLik|Kd75W4OQfb2oJTV0vzGzeXftVAwgMnEK9MumzYcM"
+    r"|eWudHldSbIaelX7swmsiHImEL4KinwaGloHANdrY|2EEfA6BG5ly3sR3XjE0IBSnlQu4ZrUzPiYTmrkVU"
+    # the claims of jwt.io's sample token (`"sub": "1234567890", "name": "John Doe", "iat": 1516239022`)
+    r"|eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2"
 )
 
 _UUID = re.compile(
@@ -94,12 +116,18 @@ _ANY_PLACEHOLDER = _any_of(_PLACEHOLDER_PATTERNS)
 _ANY_REFERENCE = _any_of(_REFERENCE_PATTERNS)
 
 
+def _repeated_letter_pieces(value: str) -> bool:
+    """`xxx-yyy-zzz`, `aaaa.bbbb`: pieces that each repeat one character, a typed stand-in."""
+    pieces = re.split(r"[-_.:]", value)
+    return len(pieces) >= 2 and all(len(p) >= 3 and len(set(p)) == 1 for p in pieces)
+
+
 def is_placeholder(value: str) -> bool:
-    """`<YOUR_KEY>`, `changeme`, `xxx`, `****`, `your-api-key-here`."""
+    """`<YOUR_KEY>`, `changeme`, `xxx`, `****`, `your-api-key-here`, `xxx-yyy-zzz`."""
     v = value.strip()
     if v.lower() in PLACEHOLDER_WORDS:
         return True
-    return _ANY_PLACEHOLDER.search(v) is not None
+    return _ANY_PLACEHOLDER.search(v) is not None or _repeated_letter_pieces(v)
 
 
 def is_reference(value: str) -> bool:
@@ -138,6 +166,9 @@ def is_repeated_or_sequential(value: str) -> bool:
             return True
     if size >= 6 and any(v in seq for seq in _SEQUENCES_BOTH_WAYS):
         return True
+    digits = re.sub(r"[-_. ]", "", v)
+    if digits != v and digits.isdigit() and len(digits) >= 8:
+        v, size = digits, len(digits)  # `1234-5678-9012-3456`: a counting stand-in in groups
     if size < 8:
         return False
     # mostly made of runs like `123456` or `abcdef` (`1234567890abcdefghij`)
@@ -152,8 +183,11 @@ def is_hash_or_digest(value: str, key: str = "") -> bool:
         return True
     parts = set(word_parts(key))
     hashy = {"hash", "sha", "sha1", "sha256", "sha512", "md5", "digest", "checksum", "integrity",
-             "etag", "commit", "revision", "rev", "fingerprint", "hashed", "crc"}
-    return bool(parts & hashy) and bool(_HEX.match(value) or len(value) in (43, 44, 88))
+             "etag", "commit", "revision", "rev", "fingerprint", "hashed", "crc",
+             # a computed MAC in hex (`Signature=<sha256 hex>` of an AWS SigV4 header): the
+             # output of a key, bound to one request, not the key
+             "signature"}
+    return bool(parts & hashy) and bool(_HEX.match(value) or (len(value) in (43, 44, 88) and "signature" not in parts))
 
 
 _NUMBER_LITERAL = re.compile(r"^[-+]?(?:0[xX][0-9a-fA-F]+|0[oObB][0-7]+|\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)[uUlLfF]*$")

@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 
 from secretwarden.findings.value_shapes import randomness
+from secretwarden.scan import filters
 from secretwarden.scan.rules.base import HIGH, LOW, MEDIUM, Hit, LineContext, Rule
 
 _WINDOW = 96 * 1024
@@ -72,6 +73,8 @@ class PrivateKeyRule(Rule):
 
 
 def _jwt_check(secret: str, m: re.Match[str], ctx: LineContext) -> float | None:
+    if filters.is_documented_example(secret):
+        return None  # jwt.io's sample token, quoted in countless docs and tests
     header_b64 = secret.split(".", 1)[0]
     try:
         header = json.loads(base64.urlsafe_b64decode(header_b64 + "=" * (-len(header_b64) % 4)))

@@ -71,6 +71,11 @@ _NOT_SECRET_KEY_KINDS = frozenset(
 )
 
 
+# `PW-212`, `SK_01`: a short abbreviation numbered, a code (an ISO 3166-2 subdivision, a SKU),
+# not a name for a secret
+_CODE_KEY = re.compile(r"^[A-Za-z]{1,4}[-_]\d+$")
+
+
 @dataclass(frozen=True)
 class NameClass:
     strength: str  # "password", "strong", "weak"
@@ -80,7 +85,7 @@ class NameClass:
 def classify_name(key: str) -> NameClass | None:
     """Does this name say its value is a secret? None when it does not."""
     raw = key.strip("\"'`[]$@:.").rsplit("->", 1)[-1]
-    if not raw or len(raw) > 80:
+    if not raw or len(raw) > 80 or _CODE_KEY.match(raw):
         return None
     cleaned = _NOT_SECRET_WORDS.sub(" ", raw)
     parts = word_parts(cleaned)
@@ -285,6 +290,8 @@ def score_value(value: str, strength: str, *, quoted: bool, kind: str, key: str,
         return None  # `2006-01-02T15:04:05Z` (a date under `...PasswordMtime`), `^password=\K.+` (a pattern)
     if strength == "weak" and _KEBAB_NAME.match(v) and all(_VOWEL.search(p) for p in v.split("-")):
         return None  # `- key: promtail-oauth2-creds`: the name of an entry, an object or a label
+    if strength != "password" and _HEADER_NAME.match(v):
+        return None  # `{ key: 'X-DNS-Prefetch-Control', value: 'on' }`: an HTTP header's name
     if len(key) >= 6 and key.lower().strip("\"'$@") in low:
         return None  # `"GetPasswordData": "ec2:GetPasswordData"`: the value repeats its name
     if value_shapes.is_trivial_password(v):
@@ -293,7 +300,7 @@ def score_value(value: str, strength: str, *, quoted: bool, kind: str, key: str,
         return 0.3  # `keyinfo_test_123`, `fake-api-key-1`: a test fixture's stand-in
     decoded = _base64_text(v)
     if decoded is not None and (
-            filters.drop_reason(decoded) is not None or value_shapes.is_trivial_password(decoded)
+            decoded.endswith(":") or filters.drop_reason(decoded) is not None or value_shapes.is_trivial_password(decoded)
             or decoded.lower() in parts or _fixture_spelled(decoded)):
         return None  # base64 of `example-app-secret`, `postgres`: an encoded placeholder or default
     typed_symbols = n >= 6 and any(c.isdigit() or c in _PASSWORD_SYMBOLS for c in v)
@@ -330,8 +337,10 @@ def score_value(value: str, strength: str, *, quoted: bool, kind: str, key: str,
 
 
 _I18N_PATH = re.compile(
-    r"(?i)(?:^|/)(?:locales?|i18n|l10n|lang|langs|languages|translations?)/|\.(?:po|pot|xlf|xliff|strings|resx)$|"
-    r"(?:^|/)(?:messages|strings)(?:_[a-z]{2}(?:_[A-Z]{2})?)?\.(?:properties|xml)$"
+    r"(?i)(?:^|/)(?:locales?|i18n|l10n|intl|lang|langs|languages|translations?)/|\.(?:po|pot|xlf|xliff|strings|resx)$|"
+    r"(?:^|/)(?:messages|strings)(?:_[a-z]{2}(?:_[A-Z]{2})?)?\.(?:properties|xml)$|"
+    # one catalogue per locale: `nl-NL.json`, `pt_BR.yml`
+    r"(?:^|/)[a-z]{2,3}[-_][A-Z]{2}\.(?:json|ya?ml|js|ts|properties|toml)$"
 )
 
 
@@ -359,6 +368,9 @@ _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)
 # pieces of regular-expression syntax no password generator emits together with a backslash class
 _REGEX_SYNTAX = re.compile(r"\\[dDwWsSK][*+?]?|\(\?[:=!<]|\[\^[^\]]*\][*+]|\.[*+]\??$")
 _KEBAB_NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z][a-z0-9]*)+$")
+# Title-Case pieces or short acronyms joined by hyphens (`X-DNS-Prefetch-Control`, `X-Api-Key`): a
+# generated key mixes case inside its pieces and has digits
+_HEADER_NAME = re.compile(r"^(?:[A-Z][a-z]+|[A-Z]{1,4})(?:-(?:[A-Z][a-z]+|[A-Z]{1,4}))+$")
 _VOWEL = re.compile(r"[aeiouy]")
 _FIXTURE_WORDS = frozenset(["test", "tests", "testing", "fake", "dummy", "mock", "example", "sample", "placeholder",
                             "invalid", "bogus", "stub"])
@@ -428,7 +440,9 @@ def _same_as_user(value: str, line: str) -> bool:
 
 @lru_cache(maxsize=1024)
 def _path_words(path: str) -> frozenset[str]:
-    return frozenset(w for w in word_parts(path) if len(w) >= 4)
+    # `argo-cd/` is also `argocd`: a project spells its name with and without the hyphen
+    joined = [re.sub(r"[-_.]", "", part).lower() for part in path.split("/")[:-1]]
+    return frozenset([*(w for w in word_parts(path) if len(w) >= 4), *(j for j in joined if len(j) >= 4)])
 
 
 def _named_after_path(value: str, path: str) -> bool:
@@ -514,8 +528,21 @@ def _value_start(m: re.Match[str]) -> int:
     return m.end()
 
 
-_STAND_IN_WORDS = re.compile(r"(?i)invalid|fake|dummy|example|sample|placeholder|bogus|wrong|expired|revoked|mock")
+_STAND_IN_WORDS = re.compile(
+    r"(?i)invalid|fake|dummy|example|sample|placeholder|bogus|wrong|expired|revoked|mock|unauthori[sz]ed")
 _PROSE_AFTER = re.compile(r"[ \t]+[A-Za-z][\w']*[ \t]+[A-Za-z]")
+
+
+_COMPARISONS = frozenset(["==", "===", "!=", "!=="])
+
+
+def _inside_prose_string(line: str, index: int, quote: str) -> bool:
+    """Does the quoted string that ends just after the key at `index` hold a sentence (a space
+    right before the key, words before that since the opening quote)?"""
+    if index == 0 or line[index - 1] != " ":
+        return False
+    opened = line.rfind(quote, 0, index)
+    return opened >= 0 and line[opened + 1:index].strip() != ""
 
 
 def _inside_template_action(line: str, index: int) -> bool:
@@ -587,6 +614,8 @@ class GenericRule(Rule):
             return None  # `{{- $password := printf "%s" .x }}`: a template's own variable, not a value
         if regex is _CLI and (value[:1] in ("-", ">", "<", "|") or key.lower().startswith("no-")):
             return None  # `--no-password --file=...`, `--export-secret-keys >out.gpg`: a switch, then a flag or a redirect
+        if regex is _CLI and gd.get("user") and (":" in value or value.isdigit()):
+            return None  # `chpst -u postgres:postgres:ssl-cert`, `-u 1000:1000`: a user and its groups
         if _HEXISH.match(value) and _DIGEST_QUALIFIER.search(ctx.line, 0, m.start("key")):
             return None  # `checksum/secrets: <sha256>`: a chart's annotation that rolls pods when a Secret changes
         quoted = value_group != "uv"
@@ -598,6 +627,13 @@ class GenericRule(Rule):
             if (gd.get("prefix") or "").lower() == "f" and "{" in value:
                 return None  # f-string: a template
             sep = gd["sep"]
+            compared_word = (sep in _COMPARISONS and value_group == "uv"
+                             and ctx.line[m.end("kq"):m.end("kq") + 1] != "]")  # not `cfg['password'] == ...`
+            if gd.get("kq") and (compared_word or _inside_prose_string(ctx.line, m.start(), gd["kq"])):
+                # `"passwords"===e.name`: the quoted word is compared, not a key; a quoted sentence
+                # ending in the word, then a colon and a value (a minified bundle's message table):
+                # the end of a sentence, not a setting
+                return None
             if (sep == ":" and not quoted and not any(c.isdigit() for c in value)
                     and _PROSE_AFTER.match(ctx.line, m.end("uv"))):
                 return None  # `Pass: no-op when ... is unset`: a sentence goes on after the word
@@ -650,9 +686,11 @@ class GenericRule(Rule):
             confidence = min(confidence, 0.3)  # `# Example password: ...`: documentation shows a shape
         if name.strength == "password" and _same_as_user(value, ctx.line):
             confidence = min(confidence, 0.3)  # `user=gorm password=gorm`: a throwaway example
-        if name.strength == "password" and confidence < HIGH and _named_after_path(value, ctx.path):
+        if name.strength == "password" and _named_after_path(value, ctx.path):
             confidence = min(confidence, 0.3)  # `gitea` in gitea-postgres/compose.yaml: the project's name as a default
         start = m.start(value_group)
+        if value[:1] in "-=" and regex is _ASSIGN and ctx.line[max(0, m.start() - 2):m.start()] == "${":
+            value, start = value[1:], start + 1  # `${SECRET:-<default>}`: the default, without the `-`
         end = start + len(value)
         return Hit(secret=value, start=start, end=end, confidence=confidence, key=key)
 
@@ -667,8 +705,8 @@ class AuthorizationHeaderRule(Rule):
             value = m.group("secret")
             if filters.drop_reason(value) is not None or filters.is_reference(ctx.line[m.start("secret"):]):
                 continue
-            if _STAND_IN_WORDS.search(value):
-                continue  # `Bearer ol_rat_invalidtoken`: a test's stand-in for a token
+            if _STAND_IN_WORDS.search(value) or value_shapes.is_trivial_password(value):
+                continue  # `Bearer ol_rat_invalidtoken`, `test-default-token`: a test's stand-in for a token
             if scheme == "basic":
                 decoded = _decode_basic(value)
                 if decoded is None:
