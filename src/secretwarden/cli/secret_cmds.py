@@ -63,7 +63,7 @@ def get(ctx: click.Context, name: str, env: str, instance: str | None, version: 
     """Print a secret's value (the only command that does)."""
     ns, key = parse_slot_name(name)
     with workspace(ctx, "get") as ws:
-        slot = ops.resolve_slot(ws, env, ns, key, instance, undeclared_ok=True)
+        slot = ops.resolve_stored_slot(ws, env, ns, key, instance)
         value = ops.get_secret(ws, slot, version)
     # The stored bytes exactly (click.echo would drop ANSI escapes when piped), then a newline.
     sys.stdout.flush()
@@ -125,7 +125,7 @@ def history(ctx: click.Context, name: str, env: str, instance: str | None, fmt: 
     """Show a key's versions: when, by whom, state (never values)."""
     ns, key = parse_slot_name(name)
     with workspace(ctx, "history") as ws:
-        slot = ops.resolve_slot(ws, env, ns, key, instance, undeclared_ok=True)
+        slot = ops.resolve_stored_slot(ws, env, ns, key, instance)
         meta = ops.history(ws, slot)
     if fmt == "json":
         echo_json(
@@ -164,7 +164,7 @@ def _versioned(command: str, doc: str) -> click.Command:
     def cmd(ctx: click.Context, name: str, env: str, instance: str | None, versions: str | None) -> None:
         ns, key = parse_slot_name(name)
         with workspace(ctx, command) as ws:
-            slot = ops.resolve_slot(ws, env, ns, key, instance, undeclared_ok=True)
+            slot = ops.resolve_stored_slot(ws, env, ns, key, instance)
             done = op(ws, slot, _versions(versions))
         verb = {"rm": "deleted (soft)", "undelete": "restored", "destroy": "destroyed"}[command]
         listed = ", ".join(f"v{v}" for v in done) or "nothing"

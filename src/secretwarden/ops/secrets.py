@@ -16,7 +16,7 @@ from secretwarden.contract.references import declared_keys
 from secretwarden.contract.validation import spec_digest, spec_fields, value_problems
 from secretwarden.errors import UsageError, ValidationFailed, WardenError
 from secretwarden.ops.workspace import Workspace
-from secretwarden.slots import SlotRef
+from secretwarden.slots import SlotRef, printable
 from secretwarden.stores.base import (
     KeyMeta,
     SecretStore,
@@ -91,6 +91,36 @@ def resolve_slot(ws: Workspace, env: str, namespace: str, key: str, instance: st
         if instance not in allowed:
             raise UsageError(f"unknown instance `{instance}`", hint="instances: " + ", ".join(allowed))
     return SlotRef(env, namespace, key, instance)
+
+
+def resolve_stored_slot(ws: Workspace, env: str, namespace: str, key: str, instance: str | None) -> SlotRef:
+    """`resolve_slot` for commands that act on a key the store already holds (get, history, rm,
+    undelete, destroy). A name someone else wrote into the store may hold characters nobody can
+    type, and listings show it escaped (`slots.printable`: `\\x1b`): such a key is also found by
+    that shown form. The exact name wins; a shown form two stored names share is refused.
+    Never used by `set`, which still refuses to create such names."""
+    shown = printable(key)
+    if "\\" not in shown or (namespace, key) in declared_keys(ws.contract) or namespace not in ws.contract.namespaces:
+        return resolve_slot(ws, env, namespace, key, instance, undeclared_ok=True)
+    from secretwarden.contract.plan import check_env
+
+    check_env(ws.contract, env)
+    stored = [
+        meta.slot
+        for meta in ws.metadata(env).list_meta(env, namespace)
+        if meta.slot.instance == instance and printable(meta.slot.key) == shown
+    ]
+    exact = [slot for slot in stored if slot.key == key]
+    if exact:
+        return exact[0]
+    if len(stored) > 1:
+        raise UsageError(
+            f"`{namespace}/{shown[:80]}` names {len(stored)} stored keys (their names differ only in characters shown escaped)",
+            hint="remove them from the store with the store's own tools, or rename one there",
+        )
+    if stored:
+        return stored[0]
+    return resolve_slot(ws, env, namespace, key, instance, undeclared_ok=True)
 
 
 def stamp_for(ws: Workspace, slot: SlotRef, value: SecretValue) -> ValidationStamp | None:
