@@ -205,3 +205,88 @@ def test_a_broken_tree_sends_a_first_scan_back_to_commit_batches(repo: Path) -> 
         result = run_scan(ScanOptions(target=str(repo), mode="git", use_cache=use_cache))
         assert sorted((f.path, f.commit) for f in result.findings) == [("a.env", first), ("c.env", last)]
         assert [(n.commit, "cannot read" in n.reason) for n in result.notices] == [(broken, True)]
+
+
+def _long_history(repo: Path, n: int) -> None:
+    """`n` commits on main (a few adding fake tokens) and a side branch merged back, through one
+    `git fast-import` (a commit per `git commit` would take seconds)."""
+    out: list[bytes] = []
+
+    def data(text: str) -> None:
+        raw = text.encode()
+        out.append(b"data %d\n" % len(raw) + raw + b"\n")
+
+    def one(mark: int, branch: str, parents: list[int], files: dict[str, str]) -> None:
+        out.append(f"commit refs/heads/{branch}\nmark :{mark}\n"
+                   f"committer T <t@example.org> {1_700_000_000 + mark * 60} +0000\n".encode())
+        data(f"commit {mark}")
+        for i, parent in enumerate(parents):
+            out.append(f"{'from' if i == 0 else 'merge'} :{parent}\n".encode())
+        for path, text in files.items():
+            out.append(f"M 100644 inline {path}\n".encode())
+            data(text)
+
+    for mark in range(1, n + 1):
+        token = f"TOKEN={fake('ghp_{alnum:36}', seed=300 + mark)}\n" if mark % 37 == 5 else ""
+        one(mark, "main", [mark - 1] if mark > 1 else [], {f"f{mark % 7}.env": f"n = {mark}\n{token}"})
+    one(n + 1, "side", [n // 2], {"side.env": f"TOKEN={fake('ghp_{alnum:36}', seed=299)}\n"})
+    one(n + 2, "main", [n, n + 1], {"f0.env": "merged\n"})
+    subprocess.run(["git", "-C", str(repo), "fast-import", "--quiet"], input=b"".join(out), check=True)
+
+
+def _outcome(repo: Path, jobs: int) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    result = run_scan(ScanOptions(target=str(repo), mode="git", use_cache=False, jobs=jobs))
+    return (sorted((f.path, f.line, f.rule_id, f.commit, f.fingerprint) for f in result.findings),
+            sorted((n.path, n.reason, n.commit) for n in result.notices))
+
+
+def test_a_long_history_listed_from_both_ends_scans_like_one_walk(repo: Path, monkeypatch: pytest.MonkeyPatch
+                                                                   ) -> None:
+    """A long history is listed by two walks at once (the newest commits here, the rest with
+    `--skip` in a worker): the same commits, changes and findings as one walk in one process."""
+    from secretwarden.scan import runner
+
+    _long_history(repo, 160)
+    one_walk = _outcome(repo, jobs=1)
+    assert len(one_walk[0]) >= 5
+    monkeypatch.setattr(runner, "_SPLIT_MIN_COMMITS", 40)  # split this short history
+    monkeypatch.setattr(git_changes, "_LOG_BLOCK", 4096)  # several blocks: the cut falls inside one
+    from secretwarden.scan.sources import git as git_src
+
+    reads: list[bytes] = []
+    real = git_src.refs_state
+
+    def watched(path: Path) -> bytes:
+        reads.append(real(path))
+        return reads[-1]
+
+    monkeypatch.setattr(git_src, "refs_state", watched)
+    assert _outcome(repo, jobs=2) == one_walk
+    assert len(reads) == 2  # read before and after the two walks: the listing was split
+    errors: list[str] = []
+    skipped = [sha for got, _changes in git_changes.log_changes(repo, ["--all"], [], errors, skip=48)
+               for sha, _date, _merge in got]
+    whole = git(repo, "log", "--all", "--full-history", "--format=%H").split()
+    assert errors == [] and skipped == whole[48:]
+
+
+def test_a_ref_moved_during_a_split_listing_is_listed_again(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two walks agree only on the same refs: when they moved in between, the listing is done
+    the batched way instead (a push during the scan must not lose or double a commit)."""
+    from secretwarden.scan import runner
+    from secretwarden.scan.sources import git as git_src
+
+    _long_history(repo, 160)
+    one_walk = _outcome(repo, jobs=1)
+    monkeypatch.setattr(runner, "_SPLIT_MIN_COMMITS", 40)
+    monkeypatch.setattr(git_changes, "_LOG_BLOCK", 4096)
+    calls: list[int] = []
+    real = git_src.refs_state
+
+    def moving(path: Path) -> bytes:  # a push between the two reads of the refs
+        calls.append(1)
+        return real(path) + (b"moved" if len(calls) > 1 else b"")
+
+    monkeypatch.setattr(git_src, "refs_state", moving)
+    assert _outcome(repo, jobs=2) == one_walk
+    assert len(calls) == 2

@@ -623,6 +623,23 @@ def _scan_changes(unit: ChangesUnit) -> ChangesResult:
     return kept, notices, dirty, len(rows), nbytes, allowed, (os.getpid(), _dedupe_size(), confirmed)
 
 
+def _shares_by_path(repo: str, rows: list[ChangeRow], listed: list[tuple[str, str, bool]], jobs: int,
+                    max_size: int) -> list[ChangesUnit]:
+    """The second phase's work: the changes sorted by path, each path's in history order
+    (see `ChangeRow`), cut into shares of equal count: a path's chain is split at most
+    where a share ends (one blob read twice), and the few files with thousands of large
+    versions (a changelog, a bot's metadata) do not all land in one share. Sorts `rows`."""
+    order = {sha: i for i, (sha, _date, _merge) in enumerate(listed)}
+    rows.sort(key=lambda r: (r[1], -order.get(r[0], 0)))
+    rows, copies = _same_changes_once(rows)
+    share = len(rows) // (jobs * 8) + 1 if len(rows) > _SHARE_MIN_ROWS else len(rows) or 1
+    work: list[ChangesUnit] = [(repo, rows[i:i + share], max_size,
+                                {j - i: copies[j] for j in range(i, min(i + share, len(rows))) if j in copies})
+                               for i in range(0, len(rows), share)]
+    work.sort(key=_chain_weight, reverse=True)  # the heaviest first: no long share left for the end
+    return work
+
+
 def _same_changes_once(rows: list[ChangeRow]) -> tuple[list[ChangeRow], dict[int, tuple[str, ...]]]:
     """The rows with each change (path, old blob, new blob) once, and per kept row (its index)
     the other commits that made it. The same change gives the same findings and notices, so it
@@ -733,7 +750,13 @@ def _one_pass_listing(options: ScanOptions, repo: Path, paths: list[str], revs: 
     instead of a commit list and then `diff-tree` batches in the workers. The pool is
     forked as soon as the history proves long enough, while this process is small,
     and reads the merges already listed while git walks on (their results pending).
-    The list is None when git fails (a broken object): the batched way reads around it
+
+    One walk is one process on one core: a long history (counted by `rev-list
+    --count` while the walk starts) is listed from both ends at once. This process
+    keeps the newest commits and stops its walk there; a worker runs the same walk
+    with `--skip` for the older ones. Both walks are the same only if no ref moved
+    meanwhile: the refs are compared before and after, and a change (or a git
+    failure) gives None, like a broken object: the batched way reads around it
     (with the pool already forked, if any)."""
     errors: list[str] = []
     allow = _allow_spec(options.allow_paths)
@@ -742,25 +765,95 @@ def _one_pass_listing(options: ScanOptions, repo: Path, paths: list[str], revs: 
     pool: Any = None
     merges: list[str] = []
     pending: list[Any] = []
+    refs = git_src.refs_state(repo) if jobs > 1 else b""
+    counter = git_src.start_count(repo, revs, paths) if jobs > 1 else None
+    cut: int | None = None  # commits this process lists; the worker lists the rest
+    older: Any = None
 
     def send(commits: list[str]) -> None:
         unit: HistoryUnit = (str(repo), commits, tuple(paths), options.allow_paths, options.max_file_size, True, None)
         pending.append(pool.apply_async(_history_first_phase, (unit,)))
 
-    for commits, changes in git_changes.log_changes(repo, revs, paths, errors):
-        listed += commits
-        rows += _rows_to_read(changes, allow, None)
-        merges += [sha for sha, _date, merge in commits if merge]
-        if pool is None and jobs > 1 and len(listed) * unit_bytes >= _PARALLEL_MIN_BYTES:
-            pool = stack.enter_context(_pool(options, jobs))
-        while pool is not None and len(merges) >= _MERGES_PER_UNIT:
-            send(merges[:_MERGES_PER_UNIT])
-            del merges[:_MERGES_PER_UNIT]
+    try:
+        walk = git_changes.log_changes(repo, revs, paths, errors)
+        for commits, changes in walk:
+            # Waited for once the walk has passed where a cut could fall (so a long history is
+            # always split); on ansible the count (0.5 s) is in before the walk's first block.
+            if counter is not None and (counter.poll() is not None
+                                        or len(listed) >= _SPLIT_MIN_COMMITS * _NEWER_SHARE):
+                total = _count_of(counter)
+                counter = None
+                if total >= _SPLIT_MIN_COMMITS:
+                    cut = max(len(listed), int(total * _NEWER_SHARE))
+                    pool = pool or stack.enter_context(_pool(options, jobs))
+                    older = pool.apply_async(_list_older, ((str(repo), revs, paths, cut, options.allow_paths),))
+            last = cut is not None and len(listed) + len(commits) > cut
+            if last:  # past the cut: the worker lists these (the changes of earlier commits are all here)
+                assert cut is not None
+                theirs = {sha for sha, _date, _merge in commits[cut - len(listed):]}
+                commits = commits[:cut - len(listed)]
+                changes = [c for c in changes if c.commit not in theirs]
+            listed += commits
+            rows += _rows_to_read(changes, allow, None)
+            merges += [sha for sha, _date, merge in commits if merge]
+            if pool is None and jobs > 1 and len(listed) * unit_bytes >= _PARALLEL_MIN_BYTES:
+                pool = stack.enter_context(_pool(options, jobs))
+            while pool is not None and len(merges) >= _MERGES_PER_UNIT:
+                send(merges[:_MERGES_PER_UNIT])
+                del merges[:_MERGES_PER_UNIT]
+            if last:
+                walk.close()
+                break
+    finally:
+        if counter is not None:
+            counter.kill()
+            _count_of(counter)
+    if older is not None:
+        their_listed, their_rows, their_errors = older.get()
+        errors += their_errors
+        listed += their_listed
+        rows += their_rows
+        merges += [sha for sha, _date, merge in their_listed if merge]
+        if git_src.refs_state(repo) != refs:
+            errors.append("a ref moved while the history was listed")
     if errors:
+        _debug(f"one-pass listing abandoned: {errors[0]}")
         return None, [], pool, []
     if pool is not None and merges:
-        send(merges)
+        for i in range(0, len(merges), _MERGES_PER_UNIT):
+            send(merges[i:i + _MERGES_PER_UNIT])
     return listed, rows, pool, pending
+
+
+# A history is listed from both ends once it has this many commits; the newest commits
+# cost most to diff (larger trees): ansible's newest 30 % cost as much as the rest.
+_SPLIT_MIN_COMMITS = 4000
+_NEWER_SHARE = 0.3
+
+
+def _count_of(counter: Any) -> int:
+    with counter:  # closes the pipe, waits
+        out = counter.stdout.read() if counter.stdout is not None else b""
+    try:
+        return int(out.strip() or b"0")
+    except ValueError:
+        return 0
+
+
+ListedPart = tuple[list[tuple[str, str, bool]], list[ChangeRow], list[str]]
+
+
+def _list_older(unit: tuple[str, list[str], list[str], int, tuple[str, ...]]) -> ListedPart:
+    """In a worker: the commits past the first `skip` of the walk and their changes to read."""
+    repo_s, revs, paths, skip, allow_patterns = unit
+    errors: list[str] = []
+    allow = _allow_spec(allow_patterns)
+    listed: list[tuple[str, str, bool]] = []
+    rows: list[ChangeRow] = []
+    for commits, changes in git_changes.log_changes(Path(repo_s), revs, paths, errors, skip=skip):
+        listed += commits
+        rows += _rows_to_read(changes, allow, None)
+    return listed, rows, errors
 
 
 def _debug(message: str) -> None:
@@ -846,11 +939,11 @@ def _scan_history_listed(options: ScanOptions, result: ScanResult, repo: Path, p
     # One pool for both phases, forked while this process is still small (see `_map`).
     if pool is None and jobs > 1 and total >= _PARALLEL_MIN_BYTES and len(work) >= 2:
         pool = stack.enter_context(_pool(options, jobs))
-    done = 0
-    for waiting in pending:
-        found, notices, bad, ncommits, nbytes, allowed, stats = waiting.get()[0]
-        take(found, notices, bad, nbytes, allowed, stats)
-        done += ncommits * unit_bytes
+    done = len(merges) * unit_bytes if pending else 0  # read first: queued before the second phase
+    work2: list[ChangesUnit] = []
+    if one_pass:  # dealt out now, while the workers read the merges
+        work2 = _shares_by_path(str(repo), rows, listed, jobs, options.max_file_size)
+        rows = []
     for merged, listing in _map(options, _history_first_phase, work, total,
                                 lambda out: int(out[0][3]) * unit_bytes if out[0] else 0, pool=pool):
         if merged is not None:
@@ -861,26 +954,20 @@ def _scan_history_listed(options: ScanOptions, result: ScanResult, repo: Path, p
             rows.extend(listing[0])
             take([], listing[1], listing[2], 0, 0, (0, 0, 0))
             listed_commits += listing[3]
-    # Second phase: the changes sorted by path, each path's in history order (see
-    # `ChangeRow`), cut into shares of equal count: a path's chain is split at most
-    # where a share ends (one blob read twice), and the few files with thousands of
-    # large versions (a changelog, a bot's metadata) do not all land in one share.
-    order = {sha: i for i, (sha, _date, _merge) in enumerate(listed)}
-    rows.sort(key=lambda r: (r[1], -order.get(r[0], 0)))
-    rows, copies = _same_changes_once(rows)
-    share = len(rows) // (jobs * 8) + 1 if len(rows) > _SHARE_MIN_ROWS else len(rows) or 1
-    work2: list[ChangesUnit] = [(str(repo), rows[i:i + share], options.max_file_size,
-                                 {j - i: copies[j] for j in range(i, min(i + share, len(rows))) if j in copies})
-                                for i in range(0, len(rows), share)]
-    del copies
-    work2.sort(key=_chain_weight, reverse=True)  # the heaviest first: no long share left for the end
-    per_change = listed_commits * unit_bytes / max(1, len(rows))
-    del rows
+    if not one_pass:
+        work2 = _shares_by_path(str(repo), rows, listed, jobs, options.max_file_size)
+        rows = []
+    per_change = listed_commits * unit_bytes / max(1, sum(len(unit[1]) for unit in work2))
     for found2, notices, bad, _nchanges, nbytes, allowed, stats in _map(
         options, _scan_changes, work2, total, lambda out: int(out[3] * per_change), done=done, pool=pool,
     ):
         kept.extend(found2)
         take([], notices, bad, nbytes, allowed, stats)
+    # Merges read while the listing went on: their results are taken last, so that the
+    # second phase's shares were queued behind them (no worker waits for this process).
+    for waiting in pending:
+        found, notices, bad, _ncommits, nbytes, allowed, stats = waiting.get()[0]
+        take(found, notices, bad, nbytes, allowed, stats)
     if kept:
         take(_moves_dropped(repo, paths, kept, options.max_file_size, dirty), [], {}, 0, 0, (0, 0, 0))
     if cache is not None:

@@ -65,6 +65,17 @@ def list_commits(repo: Path, revs: list[str], paths: list[str]) -> list[tuple[st
     return out
 
 
+def refs_state(repo: Path) -> bytes:
+    """Every ref and HEAD with what it points to: two walks of `--all` agree only if this is unchanged."""
+    return subprocess.run(["git", "-C", str(repo), "show-ref", "--head"], capture_output=True, check=False).stdout
+
+
+def start_count(repo: Path, revs: list[str], paths: list[str]) -> subprocess.Popen[bytes]:
+    """`git rev-list --count` of the commits `list_commits` would give, started (read it when done)."""
+    return subprocess.Popen(["git", "--literal-pathspecs", "-C", str(repo), "rev-list", "--count", "--full-history",
+                             *revs, "--", *paths], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+
+
 def git_common_dir(repo: Path) -> Path:
     proc = subprocess.run(["git", "-C", str(repo), "rev-parse", "--path-format=absolute", "--git-common-dir"],
                           capture_output=True, text=True, check=False)

@@ -20,7 +20,7 @@ Merges are not read here (their "added" lines are those in no parent: see
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -60,32 +60,44 @@ def tree_changes(repo: Path, commits: Sequence[str], paths: Sequence[str], error
 _LOG_BLOCK = 4 << 20
 
 
-def log_changes(repo: Path, revs: Sequence[str], paths: Sequence[str], errors: list[str]
-                ) -> Iterator[tuple[list[tuple[str, str, bool]], list[Change]]]:
+def log_changes(repo: Path, revs: Sequence[str], paths: Sequence[str], errors: list[str], *, skip: int = 0
+                ) -> Generator[tuple[list[tuple[str, str, bool]], list[Change]], None, None]:
     """The commits in range, as `git.list_commits` gives them, and the file changes of
     the ordinary ones, from one `git log --raw` (merges list no changes: see `git_diff`).
 
     For a scan with nothing cached: one walk of the history lists the commits and diffs
     their trees (ansible: 3.2 s of git CPU against 4.1 s for `git log` then `diff-tree
     --stdin`). Yields whole commits a block at a time, so a caller can start work (and
-    fork workers) before the end; a failure goes to `errors` (git stops at a broken object)."""
+    fork workers) before the end; a failure goes to `errors` (git stops at a broken object).
+    The changes of a block's last commit come with the next block: a caller that closes
+    the generator early has every change of all but the last commit listed (git is
+    stopped, no error). `skip`: the walk's first commits are passed over (not diffed),
+    so two processes can list the two ends of one history at once (see the runner)."""
     # log.showRoot: a root commit's files are changes too; no config may turn it off (nor add
     # signature text to the stream with log.showSignature). Pack
     # windows: one walk touches trees all over the pack, and git keeps every window it mapped
     # (ansible's 490 MB pack: 481 MiB resident by default, 247 MiB with these, +0.1 s of system time).
     cmd = ["git", "--literal-pathspecs", "-C", str(repo), "-c", "log.showRoot=true", "-c", "log.showSignature=false",
            "-c", "core.packedGitWindowSize=32m", "-c", "core.packedGitLimit=256m", "log", "--raw", "-z",
-           "--no-renames", "--no-abbrev", "--full-history", "--format=%x01%H %aI %P", *revs, "--", *paths]
+           "--no-renames", "--no-abbrev", "--full-history", "--format=%x01%H %aI %P",
+           *([f"--skip={skip}"] if skip else []), *revs, "--", *paths]
     git = FedGit(cmd, [])
     parser = _LogParser()
+    closed = False
     try:
         while True:
             block = git.stdout.read(_LOG_BLOCK)
             yield parser.feed(block)
             if not block:
                 break
+    except GeneratorExit:
+        closed = True
+        raise
     finally:
-        git.finish(errors)
+        if closed:
+            git.stop()
+        else:
+            git.finish(errors)
 
 
 class _LogParser:

@@ -224,6 +224,14 @@ class FedGit:
             text = b"".join(self._err).decode("utf-8", "replace").strip()
             errors.append(text.splitlines()[0] if text else f"git diff-tree exited with {code}")
 
+    def stop(self) -> None:
+        """End git before its output is read to the end (the caller has what it wanted)."""
+        self.proc.kill()
+        self.stdout.close()
+        self.proc.wait()
+        self._writer.join(timeout=5)
+        self._drain.join(timeout=5)
+
 def read_parts(repo: Path, commits: Sequence[str], paths: Sequence[str], errors: list[str],
                oversized: list[tuple[str, str]] | None = None, limit: int = 64 << 20) -> Iterator[Part]:
     """Stream the patches of `commits` as Parts cut at section boundaries.
