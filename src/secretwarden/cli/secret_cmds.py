@@ -17,7 +17,6 @@ from secretwarden.cli.common import (
     read_value,
     workspace,
 )
-from secretwarden.ops import secrets as ops
 from secretwarden.slots import parse_slot_name, printable
 
 name_argument = click.argument("name", metavar="NAMESPACE/KEY")
@@ -45,6 +44,8 @@ def _versions(text: str | None) -> list[int] | None:
 @click.pass_context
 def set_(ctx: click.Context, name: str, env: str, instance: str | None, value_flag: str | None, allow_invalid: bool, undeclared: bool) -> None:
     """Write a new version of a secret, read from stdin or a hidden prompt."""
+    from secretwarden.ops import secrets as ops
+
     ns, key = parse_slot_name(name)
     with workspace(ctx, "set") as ws:
         slot = ops.resolve_slot(ws, env, ns, key, instance, undeclared_ok=undeclared)
@@ -61,6 +62,8 @@ def set_(ctx: click.Context, name: str, env: str, instance: str | None, value_fl
 @click.pass_context
 def get(ctx: click.Context, name: str, env: str, instance: str | None, version: int | None) -> None:
     """Print a secret's value (the only command that does)."""
+    from secretwarden.ops import secrets as ops
+
     ns, key = parse_slot_name(name)
     with workspace(ctx, "get") as ws:
         slot = ops.resolve_stored_slot(ws, env, ns, key, instance)
@@ -78,6 +81,8 @@ def get(ctx: click.Context, name: str, env: str, instance: str | None, version: 
 @click.pass_context
 def ls(ctx: click.Context, env: str, namespace: str | None, fmt: str) -> None:
     """List keys with their versions (metadata only)."""
+    from secretwarden.ops import secrets as ops
+
     with workspace(ctx, "ls") as ws:
         rows = ops.list_keys(ws, env, namespace)
     if fmt == "json":
@@ -123,6 +128,8 @@ def ls(ctx: click.Context, env: str, namespace: str | None, fmt: str) -> None:
 @click.pass_context
 def history(ctx: click.Context, name: str, env: str, instance: str | None, fmt: str) -> None:
     """Show a key's versions: when, by whom, state (never values)."""
+    from secretwarden.ops import secrets as ops
+
     ns, key = parse_slot_name(name)
     with workspace(ctx, "history") as ws:
         slot = ops.resolve_stored_slot(ws, env, ns, key, instance)
@@ -153,8 +160,6 @@ def history(ctx: click.Context, name: str, env: str, instance: str | None, fmt: 
 
 
 def _versioned(command: str, doc: str) -> click.Command:
-    op = {"rm": ops.remove, "undelete": ops.undelete, "destroy": ops.destroy}[command]
-
     @click.command(command, help=doc)
     @name_argument
     @env_option
@@ -162,6 +167,9 @@ def _versioned(command: str, doc: str) -> click.Command:
     @versions_option
     @click.pass_context
     def cmd(ctx: click.Context, name: str, env: str, instance: str | None, versions: str | None) -> None:
+        from secretwarden.ops import secrets as ops
+
+        op = {"rm": ops.remove, "undelete": ops.undelete, "destroy": ops.destroy}[command]
         ns, key = parse_slot_name(name)
         with workspace(ctx, command) as ws:
             slot = ops.resolve_stored_slot(ws, env, ns, key, instance)
