@@ -13,10 +13,10 @@ version). A file that does not verify is ignored and the source is compiled
 again, so a cache folder written by someone else can never inject code.
 Nothing is written next to the sources, and other packages are left to Python.
 
-This module and the three it needs before the finder is in place (entry.py,
-dirs.py, contract/sealed_cache.py) are compiled from source on every such
-start, so they stay small and import only what the interpreter has already
-loaded (no pathlib, typing or importlib package): `_frozen_importlib_external`
+This module and the four it needs before the finder is in place (entry.py,
+dirs.py, contract/sealed_cache.py and the HMAC of crypto/derive.py) are
+compiled from source on every such start, so they stay small and import
+little (no typing, hashlib or importlib package): `_frozen_importlib_external`
 is the import system's own module, the one `importlib.machinery` re-exports.
 
 `warden run` goes one step further, with or without Python's bytecode: the

@@ -30,18 +30,22 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Literal
 
 from secretwarden.slots import SlotRef
 from secretwarden.value_class import FrozenValue
 
+TYPE_CHECKING = False  # `typing` stays off `warden run`'s path; mypy takes any `TYPE_CHECKING` as true;
+# the aliases below are plain `str` at run time, where nothing checks against them.
 if TYPE_CHECKING:
     import datetime as dt
+    from typing import Any, Literal
 
-# What is known about the value in a slot (before deprecation and incidents).
-KeyState = Literal["present", "missing", "invalid", "unverified", "compromised"]
-PastHold = Literal["block", "warn"]
-Severity = Literal["block", "warn", "note"]
+    # What is known about the value in a slot (before deprecation and incidents).
+    KeyState = Literal["present", "missing", "invalid", "unverified", "compromised"]
+    PastHold = Literal["block", "warn"]
+    Severity = Literal["block", "warn", "note"]
+else:
+    KeyState = PastHold = Severity = str
 
 
 class SlotFacts(FrozenValue):

@@ -52,6 +52,10 @@ NOT_LOADED = (
     "dis",
     "locale",
     "signal",
+    # Protocols, Literal aliases and the rest of typing are for mypy only (TYPE_CHECKING); AES-GCM
+    # failures are recognised without importing cryptography.exceptions (it brings typing).
+    "typing",
+    "cryptography.exceptions",
 )
 # warden's own modules (packages included) the fast path may load: 42 when this was written, 45
 # once lazy_names, stores/embedded/sqlite_guard and stores/journal_head joined (fourth session).

@@ -26,18 +26,19 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
-import hashlib
-import hmac
 import json
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
-from secretwarden.crypto.derive import same
+from secretwarden.crypto.derive import hmac_sha256, same, sha256_hex
 from secretwarden.errors import InputError, MasterKeyError, StoreUnavailable, WardenError
 from secretwarden.identity import current_user
 from secretwarden.paths import config_dir, environment_error, open_nofollow
+
+TYPE_CHECKING = False  # `typing` stays off `warden run`'s path; mypy takes any `TYPE_CHECKING` as true
+if TYPE_CHECKING:
+    from typing import Any
 
 GENESIS = "0" * 64
 KEYED = "hmac-sha256"
@@ -70,12 +71,12 @@ def canonical(entry: dict[str, Any]) -> bytes:
 def entry_hash(entry: dict[str, Any]) -> str:
     """Unkeyed SHA-256 of an entry (journals, and audit logs from before keyed chains)."""
     body = {k: v for k, v in entry.items() if k != "hash"}
-    return hashlib.sha256(canonical(body)).hexdigest()
+    return sha256_hex(canonical(body))
 
 
 def keyed_hash(key: bytes, entry: dict[str, Any]) -> str:
     body = {k: v for k, v in entry.items() if k != "hash"}
-    return hmac.new(key, canonical(body), hashlib.sha256).hexdigest()
+    return hmac_sha256(key, canonical(body)).hex()
 
 
 def append_keyed(fd: int, key: bytes, record: dict[str, Any], *, seq: int, prev: str) -> None:
@@ -103,7 +104,7 @@ def log_id(path: Path) -> str:
         where = str(path.resolve())
     except OSError:
         where = str(path.absolute())
-    return hashlib.sha256(where.encode("utf-8", "surrogateescape")).hexdigest()[:24]
+    return sha256_hex(where.encode("utf-8", "surrogateescape"))[:24]
 
 
 def anchor_path(path: Path) -> Path:

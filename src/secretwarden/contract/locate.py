@@ -7,11 +7,11 @@ re-exports these names.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 from pathlib import Path
 
+from secretwarden.crypto.derive import sha256_hex
 from secretwarden.errors import ContractError
 
 CONTRACT_NAMES = ("warden.yaml", "warden.yml")
@@ -77,4 +77,4 @@ def read_contract_bytes(path: Path) -> bytes:
 
 
 def contract_digest(raw: bytes) -> str:
-    return hashlib.sha256(raw).hexdigest()
+    return sha256_hex(raw)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from secretwarden.contract.durations import parse_duration
 from secretwarden.contract.validation import spec_digest, spec_fields
@@ -25,7 +24,10 @@ from secretwarden.lazy_names import LazyNames
 from secretwarden.slots import SlotRef
 from secretwarden.value_class import FrozenValue
 
+TYPE_CHECKING = False  # `typing` stays off `warden run`'s path; mypy takes any `TYPE_CHECKING` as true
 if TYPE_CHECKING:
+    from typing import Any
+
     from secretwarden.contract.facts import (
         path_overrides as path_overrides,  # re-exported: its old home (loaded on use, see __getattr__)
     )

@@ -29,17 +29,20 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from secretwarden.contract import sealed_cache
 from secretwarden.contract.plan import Requirement, ServicePlan, StoreRef
+from secretwarden.crypto.derive import sha256_hex
 from secretwarden.paths import cache_dir, config_dir
 from secretwarden.slots import SlotRef
+
+TYPE_CHECKING = False  # `typing` stays off `warden run`'s path; mypy takes any `TYPE_CHECKING` as true
+if TYPE_CHECKING:
+    from typing import Any
 
 PLAN_FORMAT = "plan-v2"
 # Variables that can change which store, key or folder a plan leads to.
@@ -52,7 +55,7 @@ _NOT_SELECTING = frozenset({"WARDEN_NO_FAST_RUN"})
 def selecting_environment(environ: Mapping[str, str]) -> list[tuple[str, str]]:
     """(name, SHA-256 of the value) of every variable that can select a store, key or folder."""
     return sorted(
-        (name, hashlib.sha256(value.encode("utf-8", "surrogateescape")).hexdigest())
+        (name, sha256_hex(value.encode("utf-8", "surrogateescape")))
         for name, value in environ.items()
         if (name.startswith(SELECTING_PREFIXES) or name in SELECTING_NAMES) and name not in _NOT_SELECTING
     )

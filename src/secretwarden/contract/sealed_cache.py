@@ -12,11 +12,11 @@ reads as a miss: the caller compiles again and never trusts the file.
 
 from __future__ import annotations
 
-import hmac
 import os
 import stat
 from pathlib import Path
 
+from secretwarden.crypto.derive import hmac_sha256, same_bytes
 from secretwarden.dirs import config_dir  # not paths.py: read before the code cache is in place
 
 KEY_FILE_NAME = "cache.key"
@@ -34,7 +34,7 @@ def is_private_regular_file(st: os.stat_result) -> bool:
 def _read_private(path: str | os.PathLike[str], limit: int) -> bytes | None:
     """Content of a regular file owned by us and readable by nobody else (no symlinks)."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)  # a FIFO here must not hang every command
     except OSError:
         return None
     try:
@@ -89,12 +89,11 @@ def local_key(*, create: bool, project_root: str | os.PathLike[str]) -> bytes | 
 
 def file_name(key: bytes, context: bytes) -> str:
     """A name for the file of `context` that reveals nothing of it."""
-    return hmac.digest(key, b"name\0" + context, "sha256").hex()[:48]
+    return hmac_sha256(key, b"name\0" + context).hex()[:48]
 
 
 def _mac(key: bytes, context: bytes, body: bytes) -> bytes:
-    # hmac.digest: the one-shot C path (hmac.new costs more than the hashing on a start-up path)
-    return hmac.digest(key, b"body\0" + context + b"\0" + body, "sha256").hex().encode()
+    return hmac_sha256(key, b"body\0" + context + b"\0" + body).hex().encode()
 
 
 def seal(key: bytes, context: bytes, body: bytes) -> bytes:
@@ -107,7 +106,7 @@ def unseal(key: bytes, context: bytes, path: str | os.PathLike[str]) -> bytes | 
     if raw is None:
         return None
     mac, sep, body = raw.partition(b"\n")
-    if not sep or not hmac.compare_digest(mac, _mac(key, context, body)):
+    if not sep or not same_bytes(mac, _mac(key, context, body)):
         return None
     return body
 

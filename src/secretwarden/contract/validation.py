@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import re
-from typing import Any
 
 from secretwarden.contract.formats import FORMATS
+from secretwarden.crypto.derive import sha256_hex
+
+TYPE_CHECKING = False  # `typing` stays off `warden run`'s path; mypy takes any `TYPE_CHECKING` as true
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @functools.lru_cache(maxsize=4096)
 def spec_digest(fmt: str | None, regex: str | None, min_length: int | None) -> str:
     """Identifies the checks a value was validated against, so a report can reuse the verdict."""
     blob = json.dumps([fmt, regex, min_length], separators=(",", ":"))
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+    return sha256_hex(blob.encode())[:16]
 
 
 def value_problems(value: str, fmt: str | None, regex: str | None, min_length: int | None) -> list[str]:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 
-from cryptography.exceptions import InvalidTag
-
 try:
     # The class `cryptography.hazmat.primitives.ciphers.aead` re-exports, taken from the binding
     # it lives in: the public module's package also loads every other cipher and mode (about
@@ -40,7 +38,13 @@ def seal(key: bytes, plaintext: bytes, aad: bytes) -> tuple[bytes, bytes]:
 def open_sealed(key: bytes, nonce: bytes, ciphertext: bytes, aad: bytes, *, what: str) -> bytes:
     try:
         return AESGCM(key).decrypt(nonce, ciphertext, aad)
-    except InvalidTag:
+    except Exception as exc:
+        # Imported here: `cryptography.exceptions` brings `typing` (about 2.8 ms of every `warden
+        # run`), and the binding imports it anyway to raise InvalidTag. Anything else propagates.
+        from cryptography.exceptions import InvalidTag
+
+        if not isinstance(exc, InvalidTag):
+            raise
         raise IntegrityError(
             f"{what}: authentication failed (wrong key, or data moved or altered)"
         ) from None

@@ -19,11 +19,10 @@ lazily and created only when the store it is used with holds no fingerprints
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 from pathlib import Path
 
+from secretwarden.crypto.derive import hmac_sha256
 from secretwarden.crypto.derive import key_id as derive_key_id
 from secretwarden.crypto.keyfile import (
     create_key_file,
@@ -131,7 +130,7 @@ class Fingerprinter:
     def __call__(self, value: str) -> str:
         key = self._load(create=True)
         assert key is not None
-        digest = hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+        digest = hmac_sha256(key, value.encode("utf-8")).hex()
         return PREFIX + digest
 
 

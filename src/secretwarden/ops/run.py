@@ -12,12 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from secretwarden.errors import CompromisedSecret, PolicyError
 from secretwarden.runtime.store_values import Resolution, audited, resolve_values
 from secretwarden.value_class import FrozenValue
 
+TYPE_CHECKING = False  # `typing` stays off `warden run`'s path; mypy takes any `TYPE_CHECKING` as true
 if TYPE_CHECKING:
     from secretwarden.contract.plan import ServicePlan
     from secretwarden.ops.workspace import Workspace

@@ -10,10 +10,9 @@ Everything is imported on first use, so importing this package is cheap
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from secretwarden.lazy_names import LazyNames
 
+TYPE_CHECKING = False  # `typing` stays off `warden run`'s path; mypy takes any `TYPE_CHECKING` as true
 if TYPE_CHECKING:
     from secretwarden.errors import SettingsInvalid
     from secretwarden.runtime.settings import load_settings, plan_for, require, secret_values

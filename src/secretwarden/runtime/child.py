@@ -26,10 +26,13 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable, Mapping
-from typing import Any, NoReturn
 
 from secretwarden.errors import UsageError
 from secretwarden.stores.storable import MAX_ONE_VARIABLE  # the one limit (stores/storable.py)
+
+TYPE_CHECKING = False  # `typing` stays off `warden run`'s path; mypy takes any `TYPE_CHECKING` as true
+if TYPE_CHECKING:
+    from typing import Any, NoReturn
 
 KEPT_WARDEN_NAMES = frozenset({"WARDEN_ENV", "WARDEN_INSTANCE", "WARDEN_CONTRACT"})
 STORE_CREDENTIAL_PREFIXES = ("VAULT_", "BAO_")

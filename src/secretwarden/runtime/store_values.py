@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from secretwarden.contract.plan import Requirement, ServicePlan, StoreRef, sensitive_only
 from secretwarden.errors import WardenError
 
+TYPE_CHECKING = False  # `typing` stays off `warden run`'s path; mypy takes any `TYPE_CHECKING` as true
 if TYPE_CHECKING:
+    from typing import Any
+
     from secretwarden.audit.log import AuditLog
     from secretwarden.contract.model import Contract
     from secretwarden.stores.base import SecretStore

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from secretwarden.errors import ReuseRefused
 from secretwarden.lazy_names import LazyNames
@@ -28,6 +27,36 @@ from secretwarden.value_class import FrozenValue
 
 # The value classes below are written out rather than dataclasses: `warden run`'s fast path
 # loads this module, and each dataclass costs about 0.5 ms of start-up (value_class.py).
+
+# `typing` stays off that path too (about 2.8 ms): mypy, which takes any `TYPE_CHECKING` as true,
+# reads the protocols below as `typing` protocols; at run time they are classes of `_Protocol`,
+# whose `isinstance` asks what `typing.runtime_checkable` asks.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Protocol, runtime_checkable
+else:
+
+    class _Protocol(type):
+        """`isinstance(obj, P)`: true when `obj` has every member P and its protocol bases declare
+        (a method must not be None), or when obj's class derives from P."""
+
+        def __instancecheck__(cls, obj: object) -> bool:
+            for name in cls._members:
+                found = getattr(obj, name, _ABSENT)
+                if found is _ABSENT or (found is None and callable(getattr(cls, name, None))):
+                    return type.__instancecheck__(cls, obj)
+            return True
+
+        def __init__(cls, name: str, bases: tuple[type, ...], namespace: dict[str, object]) -> None:
+            super().__init__(name, bases, namespace)
+            declared = {n for k in cls.__mro__[:-1] for n in (*vars(k), *vars(k).get("__annotations__", ()))}
+            cls._members = tuple(sorted(n for n in declared if not n.startswith("_")))
+
+    _ABSENT = object()
+    Protocol = _Protocol("Protocol", (), {})
+
+    def runtime_checkable(cls: type) -> type:
+        return cls
 
 
 class SecretValue:

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
 from secretwarden.errors import UsageError
 from secretwarden.stores.spec import Access, BackendModule, OptionChecker, StoreSpec
 
+TYPE_CHECKING = False  # `typing` stays off `warden run`'s path; mypy takes any `TYPE_CHECKING` as true
 if TYPE_CHECKING:  # the protocol module loads when a store opens, not with the contract model
+    from typing import Any
+
     from secretwarden.slots import SlotRef
     from secretwarden.stores.base import MetadataReader, SecretStore
 

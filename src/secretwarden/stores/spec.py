@@ -6,19 +6,25 @@ the two never import each other.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Literal, Protocol
-
 from secretwarden.value_class import FrozenValue
 
+# `typing` stays off `warden run`'s path (docs/benchmarks.md, run-speed); mypy takes any
+# `TYPE_CHECKING` as true. Nothing checks a value against the two protocols below at run time,
+# so there they are plain classes, and `Access` a plain name for the registry and backends.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import datetime as dt
+    from collections.abc import Callable
     from pathlib import Path
+    from typing import Any, Literal, Protocol
 
     from secretwarden.slots import SlotRef
     from secretwarden.stores.base import MetadataReader
 
-Access = Literal["metadata", "secrets"]
+    Access = Literal["metadata", "secrets"]
+else:
+    Protocol = object
+    Access = str
 
 
 class StoreSpec(FrozenValue):

@@ -11,10 +11,9 @@ Messages name the key and the reason, never the value.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from secretwarden.errors import InputError
 
+TYPE_CHECKING = False  # `typing` stays off `warden run`'s path; mypy takes any `TYPE_CHECKING` as true
 if TYPE_CHECKING:
     from secretwarden.slots import SlotRef
 

@@ -51,7 +51,6 @@ import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal, Self
 
 from secretwarden.crypto.derive import hkdf, mac_fields, same
 from secretwarden.crypto.rootkey import RootKey, find_root_key
@@ -81,6 +80,12 @@ from secretwarden.stores.base import (
 from secretwarden.stores.embedded import guard_store as _guarded
 from secretwarden.stores.embedded import sqlite_reason
 
+TYPE_CHECKING = False  # `typing` stays off `warden run`'s path; mypy takes any `TYPE_CHECKING` as true
+if TYPE_CHECKING:
+    from typing import Any, Literal, Self
+
+    Access = Literal["metadata", "secrets"]
+
 SCHEMA_VERSION = 2  # 2: MACs over the metadata that gates access
 _KEY_CHECK = b"secretwarden root key check"
 
@@ -93,8 +98,6 @@ _DENIED_MAC_COLS = "fingerprint, reason, added_at"
 _KEY_ROW_LEN = len(_KEY_MAC_COLS.split(",")) + 1  # with the MAC
 
 _SUMMARY_META = "key_summary"  # meta row present once every key's summary is filled and kept
-
-Access = Literal["metadata", "secrets"]
 
 
 def _utcnow() -> dt.datetime:
@@ -537,7 +540,11 @@ class _transaction:
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            raise StoreUnavailable(f"embedded store busy or read-only ({sqlite_reason(exc)})") from None
+            raise StoreUnavailable(
+                f"embedded store busy or read-only ({sqlite_reason(exc)})",
+                hint="another process (a warden command or an sqlite3 session) holds the store's write lock, "
+                "or its folder is read-only: retry when it has finished",
+            ) from None
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         if exc_type is None:

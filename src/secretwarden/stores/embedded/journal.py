@@ -17,28 +17,30 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
-from typing import Any, Protocol
 
 from secretwarden.errors import SecretNotFound
 from secretwarden.stores.base import JournalHead, JournalWriter
 from secretwarden.stores.embedded import guard_journals as _guarded
 from secretwarden.stores.journal_head import damaged_head
 
+TYPE_CHECKING = False  # `typing` stays off `warden run`'s path; mypy takes any `TYPE_CHECKING` as true
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any, Protocol
 
-class EmbeddedStore(Protocol):
-    """What the journals use of `store.EmbeddedStore` (typed here so the two modules
-    do not import each other)."""
+    class EmbeddedStore(Protocol):
+        """What the journals use of `store.EmbeddedStore` (typed here so the two modules
+        do not import each other)."""
 
-    name: str
-    path: Path
+        name: str
+        path: Path
 
-    @property
-    def access(self) -> str: ...
+        @property
+        def access(self) -> str: ...
 
-    def _meta_conn(self) -> sqlite3.Connection | None: ...
+        def _meta_conn(self) -> sqlite3.Connection | None: ...
 
-    def _require_secrets(self, *, write: bool = True) -> sqlite3.Connection: ...
+        def _require_secrets(self, *, write: bool = True) -> sqlite3.Connection: ...
 
 
 @contextmanager

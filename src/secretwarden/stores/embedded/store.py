@@ -12,11 +12,11 @@ cycle and every call is type-checked.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING
 
 from secretwarden.stores.embedded import guard_store as _guarded
 from secretwarden.stores.embedded.core import StoreCore
 
+TYPE_CHECKING = False  # `typing` stays off `warden run`'s path; mypy takes any `TYPE_CHECKING` as true
 if TYPE_CHECKING:
     import datetime as dt
     import sqlite3
