@@ -34,13 +34,14 @@ PLACEHOLDER = "\ue000"
 _ACTION_LINE = re.compile(rf"^[ \t]*{PLACEHOLDER}[{PLACEHOLDER} \t]*(?:[ \t]#[^\n]*)?$", re.MULTILINE)
 _BLOCK_ACTION = re.compile(r"\b(nindent|indent|toYaml)\b")
 _BLOCK_RUN = re.compile(r"(?:[:\-][ \t]*)(?P<run>(?:\{\{(?:(?!\}\}).)*\}\}[ \t]*)+)(?=(?:#[^\n]*)?$)", re.MULTILINE)
-_ACTION = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+# Go/Helm and Jinja actions, and ERB tags (`<%= ENV["DB_PASSWORD"] %>` in Rails' YAML configs and fixtures)
+_ACTION = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}|<%.*?%>", re.DOTALL)
 # Markup that says "this file is documentation showing templates", not a manifest.
 _DOC_MARKERS = re.compile(r"\{%-?\s*(raw|endraw)\s*-?%\}")
 
 
 def has_markup(text: str) -> bool:
-    return "{{" in text or "{%" in text
+    return "{{" in text or "{%" in text or "<%" in text
 
 
 def is_documentation(text: str) -> bool:

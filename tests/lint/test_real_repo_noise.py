@@ -59,6 +59,25 @@ QUIET = {
         "app/bank.py": "def url(self):\n    token = self.id\n"
         "    raise ValueError('cannot place %s' % token)\n",
     },
+    # fifth session: Rails fixtures, Django example env, kustomize placeholders, chart CI values
+    "ERB tags in a Rails YAML fixture": {
+        "test/fixtures/blobs.yml": 'square_blob: <%= ActiveStorage::FixtureSet.blob filename: "square.png" %>\n',
+    },
+    "placeholders flagged for later": {
+        "docker/.env.example": "DB_PASSWORD=fixme-postgres-password\nSECRET_KEY=---\n",
+        ".gitignore": ".env\n",
+    },
+    "an upper-case name a script substitutes": {
+        "k8s/assistant.yaml": _DEPLOY_HEAD + "            - name: GOOGLE_API_KEY\n              value: GOOGLE_API_KEY_VAL\n",
+    },
+    "an imported module named like a token": {
+        "app/verify.py": "from google.oauth2 import id_token as sync_id_token\n\ndef check(info):\n"
+        "    raise ValueError('issuer must be one of {}'.format(sync_id_token.ISSUERS))\n",
+    },
+    "the chart's own name as a CI test password": {
+        "charts/argo-cd/Chart.yaml": "apiVersion: v2\nname: argo-cd\nversion: 1.0.0\n",
+        "charts/argo-cd/ci/external-redis-values.yaml": expand('externalRedis:\n  password: "{lit:argocd}"\n'),
+    },
 }
 
 LOUD = {
@@ -80,6 +99,19 @@ LOUD = {
     "the secret itself logged": (
         {"scripts/migrate.ts": "const apiKey = process.env.API_KEY;\nconsole.log(`using ${apiKey}`);\n"},
         "log-leak"),
+    "a YAML fixture broken without any ERB tag": (
+        {"test/fixtures/blobs.yml": 'square_blob: filename: "square.png"\n'}, "malformed-yaml"),
+    "a typed value after a placeholder-looking word": (
+        {"docker/.env.example": f"DB_PASSWORD=fixme{_FAKE}\n", ".gitignore": ".env\n"}, "env-example-value"),
+    "a literal key in a Deployment's env": (
+        {"k8s/assistant.yaml": _DEPLOY_HEAD + f"            - name: GOOGLE_API_KEY\n              value: {_FAKE}\n"},
+        "plain-env-secret"),
+    "a token parameter in an exception": (
+        {"app/verify.py": "def check(token):\n    raise ValueError('bad token {}'.format(token))\n"}, "log-leak"),
+    "a typed password in chart CI values": (
+        {"charts/argo-cd/Chart.yaml": "apiVersion: v2\nname: argo-cd\nversion: 1.0.0\n",
+         "charts/argo-cd/ci/external-redis-values.yaml": f'externalRedis:\n  password: "{_FAKE}"\n'},
+        "helm-literal-secret"),
 }
 
 
@@ -101,7 +133,8 @@ def test_their_twins_are_still_reported(tmp_path: Path, case: str) -> None:
 
 
 @pytest.mark.parametrize("value", ["generate_a_new_key", "get_the_secret_of_above_key", "testpassword",
-                                   "postgres://user:pass@db:5432/app", "postgres://app:app@db/app"])
+                                   "postgres://user:pass@db:5432/app", "postgres://app:app@db/app",
+                                   "fixme-postgres-password", "---", "GOOGLE_API_KEY_VAL"])
 def test_placeholders(value: str) -> None:
     assert is_placeholder(value)
 

@@ -21,6 +21,7 @@ from secretwarden.lint.model import Example, Finding, Rule
 from secretwarden.lint.names import (
     is_not_credential,
     looks_secret,
+    named_after_folder,
     names_a_secret_object,
     normalise,
 )
@@ -181,7 +182,7 @@ def check_helm_values(ctx: LintContext) -> Iterator[Finding]:
                     continue
                 if not looks_secret(name) or not _literal(value):
                     continue
-                if not credential_value(name, scalar(value) or ""):
+                if not credential_value(name, scalar(value) or "") or named_after_folder(scalar(value) or "", path):
                     continue
                 line, col = pos(value)
                 yield HELM_LITERAL.finding(path, line, col, f"Helm value `{dotted}` holds a literal credential")

@@ -229,7 +229,10 @@ def _python(ctx: LintContext, path: str, text: str) -> Iterator[Finding]:
     except (SyntaxError, ValueError, RecursionError):
         return
     seen: set[tuple[int, int]] = set()
-    for finding in _scope_findings(path, tree.body, ctx, Scope()):
+    # `from google.oauth2 import id_token as sync_id_token`: an imported module or function, not a value
+    imported = {(alias.asname or alias.name).split(".")[0] for node in ast.walk(tree)
+                if isinstance(node, ast.Import | ast.ImportFrom) for alias in node.names}
+    for finding in _scope_findings(path, tree.body, ctx, Scope(constants=imported)):
         if (finding.line, finding.column) not in seen:
             seen.add((finding.line, finding.column))
             yield finding
