@@ -137,7 +137,10 @@ class SopsLayout:
             for path in tpl.base.glob(tpl.glob(env)):
                 rel = path.relative_to(tpl.base).as_posix()
                 m = tpl.regex.match(rel)
-                if m is None or path in seen or not path.is_file():
+                # Anything else that is not a folder is listed, even a FIFO, a device or a link:
+                # reading it (stat_key) reports the damage, where skipping it here would make
+                # the file vanish silently from `status` and `store verify`.
+                if m is None or path in seen or path.is_dir():
                     continue
                 groups = m.groupdict()
                 if any(not _SAFE_NAME.match(v) for v in groups.values()):
@@ -416,11 +419,20 @@ MAX_FILE_BYTES = 64 * 1024 * 1024
 
 def read_regular(path: Path, what: str) -> bytes:
     """A store file's bytes: a link to /dev/zero or a FIFO is refused (it would hang warden, or
-    sops fed the same path), and so is a file over MAX_FILE_BYTES. FileNotFoundError passes."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    sops fed the same path), and so are a link to nothing and a file over MAX_FILE_BYTES.
+    FileNotFoundError passes."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        if path.is_symlink():  # a file replaced by a link to nothing is damage, not absence
+            raise _not_regular(path, "a link to nothing") from None
+        raise
     with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise IntegrityError(f"{path}: the {what} is not a regular file (a device or a pipe)")
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise IntegrityError(
+                f"{path}: the {what} is not a regular file ({_kind(mode)})", hint="remove it or restore the file from git"
+            )
         raw = handle.read(MAX_FILE_BYTES + 1)
     if len(raw) > MAX_FILE_BYTES:
         raise IntegrityError(f"{path}: the {what} is larger than {MAX_FILE_BYTES} bytes")
@@ -428,11 +440,35 @@ def read_regular(path: Path, what: str) -> bytes:
 
 
 def stat_key(path: Path) -> tuple[int, int, int] | None:
+    """What tells one version of a store file from another (None: the file does not exist).
+
+    A store file that is anything but a regular file is damage, reported before anything reads
+    it: sops would read a link to /dev/zero until killed, and a FIFO blocks its reader."""
     try:
         st = path.stat()
     except FileNotFoundError:
+        if path.is_symlink():
+            raise _not_regular(path, "a link to nothing") from None
         return None
     if not stat.S_ISREG(st.st_mode):
-        # Checked before sops is run on the path: sops would read a link to /dev/zero until killed.
-        raise IntegrityError(f"{path}: not a regular file (a device or a pipe)", hint="remove it or restore the file from git")
+        raise _not_regular(path, ("a link to " if path.is_symlink() else "") + _kind(st.st_mode))
     return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def exists(path: Path) -> bool:
+    """Whether a store file exists; one that is not a regular file raises IntegrityError."""
+    return stat_key(path) is not None
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    return "a device"
+
+
+def _not_regular(path: Path, kind: str) -> IntegrityError:
+    return IntegrityError(f"{path}: not a regular file ({kind})", hint="remove it or restore the file from git")

@@ -70,6 +70,7 @@ from secretwarden.stores.sops.files import (
     FileView,
     SopsLayout,
     dump_json_doc,
+    exists,
     load_json_doc,
     read_view,
     sidecar_path,
@@ -351,7 +352,7 @@ class SopsStore(SopsMetadata):
         denied: set[str],
         results: dict[int, WriteResult],
     ) -> tuple[FileView | None, dict[str, Any], dict[str, str]]:
-        plain = self._decrypt(path, fresh=True) if path.exists() else None  # proves the MAC before any write
+        plain = self._decrypt(path, fresh=True) if exists(path) else None  # proves the MAC before any write
         view, doc = self._reconcile(path, plain=plain)
         values: dict[str, str] = {}
         for i, req in reqs:
@@ -422,7 +423,7 @@ class SopsStore(SopsMetadata):
         self._require_secrets()
         path = self.layout.path_for(FileUnit(env, namespace))
         with self._locked():
-            if path.exists():
+            if exists(path):
                 return False
             path.parent.mkdir(parents=True, exist_ok=True)
             self._encrypt_new(path, {})
@@ -581,6 +582,7 @@ class SopsStore(SopsMetadata):
             )
         done: list[RotatedDataKey] = []
         for unit, path in self.layout.files(env):
+            stat_key(path)  # a FIFO or a device link is refused before it is copied (files() lists them)
             with self._locked():
                 self._ensure_sealed()
                 # updatekeys matches creation rules by file name, so it runs on the file
