@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import itertools
 import multiprocessing
+import operator
 import os
 import sys
 import time
@@ -472,9 +473,9 @@ ChangeRow = tuple[str, str, str | None, str | None]  # commit, path, old blob (N
 _SHARE_MIN_ROWS = 2000  # fewer changes are read in one share
 _MERGES_PER_UNIT = 250  # merges sent to a worker at a time while a one-pass listing goes on
 ListResult = tuple[list[ChangeRow], list[Notice], Dirty, int]
-# repository, rows, size cap, and per row (its index) the other commits that made the very same
-# change (same path, same two blobs: a commit on several branches, a cherry-pick without conflict)
-ChangesUnit = tuple[str, list[ChangeRow], int, dict[int, tuple[str, ...]]]
+# repository, rows (a share of the changes sorted by path; the same change made by several
+# commits is read once there, see `_same_changes_once`), size cap
+ChangesUnit = tuple[str, list[ChangeRow], int]
 # findings still to pass the move check (with their change), notices, dirty, changes, bytes, allowed, stats
 ChangesResult = tuple[list[tuple[Finding, git_changes.Change]], list[Notice], Dirty, int, int, int,
                       tuple[int, int, int]]
@@ -516,7 +517,8 @@ def _rows_to_read(changes: list[git_changes.Change], allow: Any | None,
 def _scan_changes(unit: ChangesUnit) -> ChangesResult:
     """Read a share of file changes (grouped by path): blobs from one
     `cat-file --batch`, the changed region of each pair found in-process."""
-    repo_s, rows, max_size, copies = unit
+    repo_s, rows, max_size = unit
+    rows, copies = _same_changes_once(rows)  # here, in the workers: per row, in two processes at once
     repo = Path(repo_s)
     engine = _engine()
     also = {rows[i]: commits for i, commits in copies.items()}  # looked up only when a change settles
@@ -623,19 +625,24 @@ def _scan_changes(unit: ChangesUnit) -> ChangesResult:
     return kept, notices, dirty, len(rows), nbytes, allowed, (os.getpid(), _dedupe_size(), confirmed)
 
 
-def _shares_by_path(repo: str, rows: list[ChangeRow], listed: list[tuple[str, str, bool]], jobs: int,
+def _shares_by_path(repo: str, rows: list[ChangeRow], listed: list[tuple[str, str, bool]] | None, jobs: int,
                     max_size: int) -> list[ChangesUnit]:
     """The second phase's work: the changes sorted by path, each path's in history order
     (see `ChangeRow`), cut into shares of equal count: a path's chain is split at most
     where a share ends (one blob read twice), and the few files with thousands of large
-    versions (a changelog, a bot's metadata) do not all land in one share. Sorts `rows`."""
-    order = {sha: i for i, (sha, _date, _merge) in enumerate(listed)}
-    rows.sort(key=lambda r: (r[1], -order.get(r[0], 0)))
-    rows, copies = _same_changes_once(rows)
+    versions (a changelog, a bot's metadata) do not all land in one share. Sorts `rows`.
+    `listed` is the history order of the rows' commits; None when `rows` are in it already
+    (newest first, as one walk lists them): then a stable sort by path of the reversed rows
+    is the same order, for a quarter of the cost (ansible: 0.08 s against 0.34 s, in this
+    process while the workers wait)."""
+    if listed is None:
+        rows.reverse()
+        rows.sort(key=operator.itemgetter(1))
+    else:
+        order = {sha: i for i, (sha, _date, _merge) in enumerate(listed)}
+        rows.sort(key=lambda r: (r[1], -order.get(r[0], 0)))
     share = len(rows) // (jobs * 8) + 1 if len(rows) > _SHARE_MIN_ROWS else len(rows) or 1
-    work: list[ChangesUnit] = [(repo, rows[i:i + share], max_size,
-                                {j - i: copies[j] for j in range(i, min(i + share, len(rows))) if j in copies})
-                               for i in range(0, len(rows), share)]
+    work: list[ChangesUnit] = [(repo, rows[i:i + share], max_size) for i in range(0, len(rows), share)]
     work.sort(key=_chain_weight, reverse=True)  # the heaviest first: no long share left for the end
     return work
 
@@ -942,7 +949,7 @@ def _scan_history_listed(options: ScanOptions, result: ScanResult, repo: Path, p
     done = len(merges) * unit_bytes if pending else 0  # read first: queued before the second phase
     work2: list[ChangesUnit] = []
     if one_pass:  # dealt out now, while the workers read the merges
-        work2 = _shares_by_path(str(repo), rows, listed, jobs, options.max_file_size)
+        work2 = _shares_by_path(str(repo), rows, None, jobs, options.max_file_size)
         rows = []
     for merged, listing in _map(options, _history_first_phase, work, total,
                                 lambda out: int(out[0][3]) * unit_bytes if out[0] else 0, pool=pool):
