@@ -72,3 +72,49 @@ def test_connection_strings_are_sensitive(tmp_path: Path) -> None:
         assert looks_secret(name) and not looks_plain(name), name
     for name in ("API_BASE_URL", "FRONTEND_URL"):
         assert looks_plain(name), name
+
+
+_SECRET_REF = ("          env:\n            - name: {env}\n              valueFrom:\n"
+               "                secretKeyRef: {{name: {secret}, key: token}}\n")
+
+
+def test_helm_unittest_suites_are_test_expectations(tmp_path: Path) -> None:
+    """A chart's `tests/*_test.yaml` asserts rendered manifests with made-up Secret names (`foo`,
+    `grault`) and values; the chart's own templates still count."""
+    _write(tmp_path, {
+        "charts/hub/Chart.yaml": "apiVersion: v2\nname: hub\nversion: 0.1.0\n",
+        "charts/hub/templates/deploy.yaml": "spec:\n  template:\n    spec:\n      containers:\n        - name: hub\n"
+        + _SECRET_REF.format(env="HUB_TOKEN", secret="hub-token"),
+        "charts/hub/tests/deploy_test.yaml": "suite: deployment\ntemplates:\n  - deploy.yaml\ntests:\n"
+        "  - it: reads the token\n    asserts:\n      - contains:\n          path: spec.containers[0].env\n"
+        "          content:\n            name: ASSERTED_TOKEN\n            valueFrom:\n"
+        "              secretKeyRef: {name: grault, key: token}\n",
+    })
+    inventory = discover(tmp_path)
+    assert set(inventory.by_service()["hub"]) == {"HUB_TOKEN"}
+    assert set(inventory.kubernetes_secrets()["hub"]) == {"hub-token"}
+
+
+def test_a_secret_name_kubernetes_would_refuse_is_never_listed(tmp_path: Path) -> None:
+    """`secretName: eyJzdWIi...` (a test that put a token where a Secret's name goes): not a Secret
+    name, and init never echoes what may be a value."""
+    token_like = "eyJzdWIiOiIx" + "MjM0NTY3ODkw"
+    _write(tmp_path, {
+        "deploy/app.yaml": "spec:\n  volumes:\n    - name: license\n      secret:\n"
+        f"        secretName: {token_like}\n    - name: tls\n      secret:\n        secretName: app-tls\n",
+    })
+    secrets = discover(tmp_path).kubernetes_secrets()
+    assert secrets == {"deploy": {"app-tls": secrets["deploy"]["app-tls"]}}
+
+
+def test_release_folders_are_the_repository_and_windows_names_are_well_known(tmp_path: Path) -> None:
+    """An image repository with one folder per release (`32/`, `v33.1/`) is one service; `SystemDrive`
+    is the OS's, like `HOME`."""
+    _write(tmp_path, {
+        "32/apache/entrypoint.sh": '#!/bin/sh\necho "$MYSQL_PASSWORD"\n',
+        "v33.1/fpm/entrypoint.sh": '#!/bin/sh\necho "$REDIS_HOST_PASSWORD"\n',
+        "tools/paths.py": 'import os\nDRIVE = os.environ.get("SystemDrive")\nKEY = os.environ["TOOLS_API_KEY"]\n',
+    })
+    names = _names(tmp_path)
+    repo = discover(tmp_path).repo_service
+    assert names == {"MYSQL_PASSWORD": {repo}, "REDIS_HOST_PASSWORD": {repo}, "TOOLS_API_KEY": {"tools"}}

@@ -19,6 +19,10 @@ _OWN_FILES = frozenset({"warden.yaml", "warden.yml"})
 # Kinds of file that list the names of a whole repository rather than use them.
 _LISTING_SOURCES = frozenset({"dotenv", "compose"})
 _CHART_NAME = re.compile(r"^name:[ \t]*(\S+)", re.MULTILINE)
+# DNS-1123 subdomain: what a Kubernetes Secret may be called
+_K8S_OBJECT_NAME = re.compile(r"[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?")
+_HELM_UNITTEST = re.compile(r"^suite:", re.MULTILINE)
+_HELM_UNITTEST_TESTS = re.compile(r"^tests:", re.MULTILINE)
 
 
 def discover(root: Path) -> Inventory:
@@ -42,6 +46,8 @@ def discover(root: Path) -> Inventory:
         if text is None:
             continue
         inventory.files_scanned += 1
+        if rel.suffix in {".yaml", ".yml"} and _HELM_UNITTEST.search(text) and _HELM_UNITTEST_TESTS.search(text):
+            continue  # a helm-unittest suite: the values and manifests it asserts are test expectations
         service = service_for(rel, inventory.repo_service, charts)
         kept_before = len(found)
         for source in wanting:
@@ -58,6 +64,8 @@ def discover(root: Path) -> Inventory:
             for hit in hits:
                 if not KEY_NAME_RE.fullmatch(hit.name):
                     continue
+                if hit.secret_object and not _K8S_OBJECT_NAME.fullmatch(hit.name):
+                    continue  # not a name Kubernetes accepts (`eyJzdWIi...`: a test's token, `{{ x }}`): never echo it
                 if not hit.secret_object and is_well_known(hit.name):
                     continue
                 place = Place(rel.as_posix(), hit.line, source.KIND, hit.detail, hit.has_default)

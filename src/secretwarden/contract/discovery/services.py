@@ -9,6 +9,7 @@ from pathlib import PurePosixPath
 
 GROUP_DIRS = frozenset({"services", "apps", "packages", "cmd"})
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+_VERSION_DIR = re.compile(r"^v?\d+(?:\.\d+)*$")
 
 
 def safe_name(raw: str) -> str:
@@ -19,8 +20,8 @@ def safe_name(raw: str) -> str:
 def service_dir(rel: PurePosixPath) -> PurePosixPath | None:
     """The folder that makes up the service of `rel`, or None for the repository itself."""
     parts = rel.parts[:-1]
-    if not parts:
-        return None
+    if not parts or _VERSION_DIR.match(parts[0]):
+        return None  # `32/apache/Dockerfile`: one image built per release, the repository's own service
     if parts[0] in GROUP_DIRS:
         return PurePosixPath(*parts[:2]) if len(parts) >= 2 else None
     return PurePosixPath(parts[0])
