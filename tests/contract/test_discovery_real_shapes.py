@@ -3,6 +3,7 @@ folders, real env files (names only), templates that only parse once masked."""
 
 from __future__ import annotations
 
+import base64
 import subprocess
 from pathlib import Path
 
@@ -98,7 +99,7 @@ def test_helm_unittest_suites_are_test_expectations(tmp_path: Path) -> None:
 def test_a_secret_name_kubernetes_would_refuse_is_never_listed(tmp_path: Path) -> None:
     """`secretName: eyJzdWIi...` (a test that put a token where a Secret's name goes): not a Secret
     name, and init never echoes what may be a value."""
-    token_like = "eyJzdWIiOiIx" + "MjM0NTY3ODkw"
+    token_like = base64.urlsafe_b64encode(b'{"sub": "1234567890", "iat": 1516239022}').decode().rstrip("=")
     _write(tmp_path, {
         "deploy/app.yaml": "spec:\n  volumes:\n    - name: license\n      secret:\n"
         f"        secretName: {token_like}\n    - name: tls\n      secret:\n        secretName: app-tls\n",
