@@ -56,6 +56,13 @@ NOT_LOADED = (
     # failures are recognised without importing cryptography.exceptions (it brings typing).
     "typing",
     "cryptography.exceptions",
+    # SHA-256 and HMAC from the interpreter's _sha256 (crypto/derive.py): OpenSSL's libcrypto that
+    # hashlib loads is a second copy beside cryptography's; JSON through _json (json_codec.py).
+    "hashlib",
+    "hmac",
+    "_hashlib",
+    "json",
+    "secretwarden.contract.durations",
 )
 # warden's own modules (packages included) the fast path may load: 42 when this was written, 45
 # once lazy_names, stores/embedded/sqlite_guard and stores/journal_head joined (fourth session).

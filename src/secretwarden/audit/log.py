@@ -26,11 +26,11 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
-import json
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from secretwarden import json_codec
 from secretwarden.crypto.derive import hmac_sha256, same, sha256_hex
 from secretwarden.errors import InputError, MasterKeyError, StoreUnavailable, WardenError
 from secretwarden.identity import current_user
@@ -65,7 +65,7 @@ _TAIL_CHUNK = 65536
 
 def canonical(entry: dict[str, Any]) -> bytes:
     """The bytes an entry is hashed and written as (shared with ops/journal.py)."""
-    return json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass")
+    return json_codec.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass")
 
 
 def entry_hash(entry: dict[str, Any]) -> str:
@@ -164,7 +164,7 @@ class AuditLog:
         with os.fdopen(fd, "rb") as fh:
             raw = fh.read(4096)
         try:
-            found = json.loads(raw).get("project")
+            found = json_codec.loads(raw).get("project")
         except (ValueError, AttributeError, RecursionError):
             found = None
         return found if isinstance(found, str) and found else "default"
@@ -249,7 +249,7 @@ class AuditLog:
                 break
         last = buf
         try:
-            entry = json.loads(last)
+            entry = json_codec.loads(last)
             return int(entry["seq"]), str(entry["hash"])
         except (ValueError, KeyError, TypeError, RecursionError):
             # A damaged tail must not stop auditing: continue from the anchor when
@@ -274,7 +274,7 @@ class AuditLog:
         from secretwarden.paths import write_atomic
 
         body = {"log": str(self.path), "project": self.project_name(), "seq": seq, "hash": digest}
-        write_atomic(self.anchor_path, json.dumps(body).encode(), mode=0o600)
+        write_atomic(self.anchor_path, json_codec.dumps(body).encode(), mode=0o600)
 
     def entries(self) -> Iterator[dict[str, Any]]:
         """Every parseable entry (JSON objects only); damage shows in `verify`, not here."""
@@ -381,7 +381,7 @@ class AuditLog:
     def _verify_legacy_head(self, verdict: AuditVerdict, last_seq: int, prev: str) -> None:
         """Logs from before anchors: the head file beside the log."""
         try:
-            head = json.loads(self.head_path.read_bytes())
+            head = json_codec.loads(self.head_path.read_bytes())
         except FileNotFoundError:
             if verdict.entries:
                 verdict.problems.append(f"{self.head_path.name} is missing: cannot prove no entry was cut off the end")
@@ -406,7 +406,7 @@ def _key_file(project: str) -> Path:
 def parse_entry(raw: bytes) -> dict[str, Any] | None:
     """One JSONL line of a chained log as a dict; None for anything else (`verify` reports it)."""
     try:
-        entry = json.loads(raw)
+        entry = json_codec.loads(raw)
     except (ValueError, RecursionError):
         return None
     return entry if isinstance(entry, dict) else None
@@ -441,7 +441,7 @@ def read_head_file(path: Path, *, what: str) -> tuple[int, str] | None:
     with os.fdopen(fd, "rb") as fh:
         raw = fh.read(4096)
     try:
-        data = json.loads(raw)
+        data = json_codec.loads(raw)
         return int(data["seq"]), str(data["hash"])
     except (ValueError, KeyError, TypeError):
         return None

@@ -17,7 +17,6 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from secretwarden.contract.durations import parse_duration
 from secretwarden.contract.validation import spec_digest, spec_fields
 from secretwarden.errors import UsageError
 from secretwarden.lazy_names import LazyNames
@@ -232,6 +231,9 @@ def _cadence(contract: Contract, env: str, ns: str, spec: Secret) -> dt.timedelt
         contract.rotate_every,
     ):
         if candidate:
+            # Here: only plans made from the contract need it, and `warden run` reads a cached plan.
+            from secretwarden.contract.durations import parse_duration
+
             return parse_duration(candidate)
     return None
 

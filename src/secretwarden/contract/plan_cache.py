@@ -29,11 +29,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from secretwarden import json_codec
 from secretwarden.contract import sealed_cache
 from secretwarden.contract.plan import Requirement, ServicePlan, StoreRef
 from secretwarden.crypto.derive import sha256_hex
@@ -85,7 +85,7 @@ def cache_inputs(
         "cache_dir": str(cache_dir()),
         "environ": selecting_environment(environ),
     }
-    return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
+    return json_codec.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
 
 
 # --- cheap facts -------------------------------------------------------------------------
@@ -165,7 +165,7 @@ def load(
         body = sealed_cache.unseal(key, b"plan" + inputs, _plan_path(key, inputs))
         if body is None:
             return None
-        doc = json.loads(body)
+        doc = json_codec.loads(body)
         if doc.get("facts") != _facts(contract_path) or doc.get("contract_path") != str(contract_path):
             return None
         if doc.get("digest") != digest:
@@ -184,5 +184,5 @@ def save(
         if key is None:
             return
         inputs = cache_inputs(contract_path, plan.digest, request, environ)
-        body = json.dumps(_plan_doc(plan, _facts(contract_path)), separators=(",", ":")).encode()
+        body = json_codec.dumps(_plan_doc(plan, _facts(contract_path)), separators=(",", ":")).encode()
         sealed_cache.write_sealed(_plan_path(key, inputs), key, b"plan" + inputs, body)

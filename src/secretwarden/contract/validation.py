@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import functools
-import json
 import re
 
+from secretwarden import json_codec
 from secretwarden.contract.formats import FORMATS
 from secretwarden.crypto.derive import sha256_hex
 
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 @functools.lru_cache(maxsize=4096)
 def spec_digest(fmt: str | None, regex: str | None, min_length: int | None) -> str:
     """Identifies the checks a value was validated against, so a report can reuse the verdict."""
-    blob = json.dumps([fmt, regex, min_length], separators=(",", ":"))
+    blob = json_codec.dumps([fmt, regex, min_length], separators=(",", ":"))
     return sha256_hex(blob.encode())[:16]
 
 

@@ -46,12 +46,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
-import json
 import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+from secretwarden import json_codec
 from secretwarden.crypto.derive import hkdf, mac_fields, same
 from secretwarden.crypto.rootkey import RootKey, find_root_key
 from secretwarden.errors import (
@@ -482,7 +482,7 @@ class StoreCore:
         raw = rows.get("audit_anchor")
         if raw is None and not pending:
             return None
-        anchor = json.loads(raw) if raw else {}
+        anchor = json_codec.loads(raw) if raw else {}
         return AuditAnchorState(
             str(anchor.get("log", "")), int(anchor.get("seq", 0)), str(anchor.get("hash", "")), pending
         )
@@ -495,7 +495,7 @@ class StoreCore:
         with _transaction(conn):
             conn.execute(
                 "INSERT OR REPLACE INTO meta (k, v) VALUES ('audit_anchor', ?)",
-                (json.dumps({"log": log_id, "seq": seq, "hash": digest}),),
+                (json_codec.dumps({"log": log_id, "seq": seq, "hash": digest}),),
             )
             conn.execute("DELETE FROM meta WHERE k = ?", (f"pending_audit:{os.getpid()}",))
         self._pending_audit = 0
@@ -562,7 +562,7 @@ class _transaction:
 @functools.lru_cache(maxsize=4096)
 def _stamp(text: str) -> ValidationStamp | None:
     """Stamps repeat across thousands of versions (same spec, same verdict): parse each once."""
-    return ValidationStamp.from_json(json.loads(text))
+    return ValidationStamp.from_json(json_codec.loads(text))
 
 
 def _version_meta(row: tuple[Any, ...]) -> VersionMeta:

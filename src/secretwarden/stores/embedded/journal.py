@@ -13,11 +13,11 @@ older versions of warden ignore them.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from secretwarden import json_codec
 from secretwarden.errors import SecretNotFound
 from secretwarden.stores.base import JournalHead, JournalWriter
 from secretwarden.stores.embedded import guard_journals as _guarded
@@ -67,7 +67,7 @@ def _missing_table(exc: sqlite3.OperationalError) -> bool:
 
 
 def _compact(value: dict[str, Any]) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    return json_codec.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
 class EmbeddedJournal:
@@ -103,7 +103,7 @@ class EmbeddedJournal:
         if row is None:
             return JournalHead()
         try:
-            index = json.loads(row[2])
+            index = json_codec.loads(row[2])
             if not isinstance(index, dict):
                 raise ValueError("not an object")
             return JournalHead(int(row[0]), str(row[1]), index)
@@ -124,7 +124,7 @@ class EmbeddedJournal:
         out: list[dict[str, Any]] = []
         for seq, text in rows:
             try:
-                entry = json.loads(text)
+                entry = json_codec.loads(text)
             except ValueError:
                 entry = None
             out.append(entry if isinstance(entry, dict) else {"seq": seq, "damaged": "not a JSON object"})
@@ -138,7 +138,7 @@ class EmbeddedJournal:
             for statement in _TABLES:  # the first append makes them, in its own transaction
                 conn.execute(statement)
             row = conn.execute("SELECT seq, hash, idx FROM journal_heads WHERE name = ?", (name,)).fetchone()
-            head = JournalHead() if row is None else JournalHead(int(row[0]), str(row[1]), json.loads(row[2]))
+            head = JournalHead() if row is None else JournalHead(int(row[0]), str(row[1]), json_codec.loads(row[2]))
             record = writer.seal(writer.build(head), head.seq + 1, head.digest)
             conn.execute(
                 "INSERT INTO journal_entries (name, seq, entry) VALUES (?, ?, ?)",
