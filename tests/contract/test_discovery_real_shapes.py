@@ -119,3 +119,15 @@ def test_release_folders_are_the_repository_and_windows_names_are_well_known(tmp
     names = _names(tmp_path)
     repo = discover(tmp_path).repo_service
     assert names == {"MYSQL_PASSWORD": {repo}, "REDIS_HOST_PASSWORD": {repo}, "TOOLS_API_KEY": {"tools"}}
+
+
+def test_a_deployment_folder_lists_names_for_the_code_that_reads_them(tmp_path: Path) -> None:
+    """`docker/.env.example` lists what the app in `hc/` reads: each such name once, under `hc`;
+    a name only the deployment files use (the database container's own) stays with `docker`."""
+    _write(tmp_path, {
+        "docker/.env.example": "DB_PASSWORD=\nSECRET_KEY=\n",
+        "docker/docker-compose.yml": "services:\n  db:\n    image: postgres\n    environment:\n"
+        "      - POSTGRES_PASSWORD=$DB_PASSWORD\n",
+        "hc/settings.py": 'import os\nDB = os.getenv("DB_PASSWORD")\nKEY = os.environ["SECRET_KEY"]\n',
+    })
+    assert _names(tmp_path) == {"DB_PASSWORD": {"hc"}, "SECRET_KEY": {"hc"}, "POSTGRES_PASSWORD": {"docker"}}

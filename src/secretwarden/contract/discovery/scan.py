@@ -18,6 +18,9 @@ from secretwarden.errors import InputError
 _OWN_FILES = frozenset({"warden.yaml", "warden.yml"})
 # Kinds of file that list the names of a whole repository rather than use them.
 _LISTING_SOURCES = frozenset({"dotenv", "compose"})
+# folders that hold how the repository is run, not a service of their own (as service names)
+_DEPLOY_DIRS = frozenset({"docker", "deploy", "deployment", "deployments", "compose", "devcontainer", "podman",
+                          "k8s", "kubernetes", "manifests", "infra", "ops"})
 _CHART_NAME = re.compile(r"^name:[ \t]*(\S+)", re.MULTILINE)
 # DNS-1123 subdomain: what a Kubernetes Secret may be called
 _K8S_OBJECT_NAME = re.compile(r"[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?")
@@ -112,16 +115,24 @@ def _fold_root_into_services(findings: list[Finding], repo_service: str) -> list
     services read: counting them again under the repository's own service
     would put each secret in the contract twice. Names only the root lists,
     and names that root-level code reads, stay with the repository's service.
+    A folder of deployment files (`docker/.env.example`, `deploy/compose.yml`)
+    lists names the same way: a name the app in `hc/` reads is given to `hc`; what
+    no code reads stays with the folder.
     """
-    users: dict[str, set[str]] = {}
+    users: dict[str, set[str]] = {}  # services other than the repository's that use a name
+    code_users: dict[str, set[str]] = {}  # the same, leaving out folders of deployment files
     for f in findings:
         if f.service != repo_service and not f.secret_object:
             users.setdefault(f.name, set()).add(f.service)
+            if f.service not in _DEPLOY_DIRS:
+                code_users.setdefault(f.name, set()).add(f.service)
     folded: list[Finding] = []
     for f in findings:
-        listed = f.place.source in _LISTING_SOURCES
-        if f.service == repo_service and listed and not f.secret_object and f.name in users:
+        listed = f.place.source in _LISTING_SOURCES and not f.secret_object
+        if f.service == repo_service and listed and f.name in users:
             folded.extend(replace(f, service=svc) for svc in sorted(users[f.name]))
+        elif f.service in _DEPLOY_DIRS and listed and f.name in code_users:
+            folded.extend(replace(f, service=svc) for svc in sorted(code_users[f.name]))
         else:
             folded.append(f)
     return folded
