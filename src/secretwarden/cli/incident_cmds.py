@@ -6,7 +6,7 @@ import click
 
 from secretwarden.cli.common import echo_json, env_option, fmt_time, instance_option, workspace
 from secretwarden.cli.partial import not_checked
-from secretwarden.slots import parse_slot_name
+from secretwarden.slots import parse_slot_name, printable
 
 
 @click.group()
@@ -80,7 +80,8 @@ def list_(ctx: click.Context, only_open: bool, envs: tuple[str, ...], fmt: str) 
         click.echo("|---|---|---|---|---|---|")
         for i in rows:
             cells = [i.name, f"`{i.slot.label()}`", fmt_time(i.opened_at), i.state, i.reason, i.root_cause or "-"]
-            click.echo("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
+            # Reasons and root causes come from the register, written by anyone who may open one.
+            click.echo("| " + " | ".join(printable(str(c).replace("|", "\\|")) for c in cells) + " |")
         for env, why in unreachable.items():
             click.echo(f"\n### Environment `{env}`: not checked\n\n" + why.replace("|", "\\|"))
     else:
@@ -89,7 +90,7 @@ def list_(ctx: click.Context, only_open: bool, envs: tuple[str, ...], fmt: str) 
         for i in rows:
             colour = {"open": "red", "rotated": "yellow", "closed": "green"}[i.state]
             state = click.style(f"{i.state:<8}", fg=colour)
-            tail = f"root cause: {i.root_cause}" if i.root_cause else f"reason: {i.reason}"
+            tail = printable(f"root cause: {i.root_cause}" if i.root_cause else f"reason: {i.reason}")
             if i.state == "rotated":
                 tail += f" (rotated to v{i.rotated_version}; ready to close)"
             click.echo(f"{i.name:<12} {state} {fmt_time(i.opened_at)}  {i.slot.label():<40} {tail}")

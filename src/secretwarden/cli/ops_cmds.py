@@ -9,6 +9,7 @@ import click
 
 from secretwarden.cli.common import echo_json, env_option, instance_option, workspace
 from secretwarden.errors import EXIT_POLICY, UsageError
+from secretwarden.slots import printable
 
 
 @click.command()
@@ -188,15 +189,15 @@ def _print_bootstrap(plan: Any, env: str, dry_run: bool, fmt: str) -> None:
             verb = {"create": "create", "update": "update", "unchanged": "keep"}[c.action]
             if not dry_run:
                 verb = {"create": "created", "update": "updated", "unchanged": "kept"}[c.action]
-            click.echo(f"  {verb} {c.kind} {c.name}" + (f" ({c.detail})" if c.detail else ""))
+            click.echo(printable(f"  {verb} {c.kind} {c.name}" + (f" ({c.detail})" if c.detail else "")))
     if plan.access and not plan.access.changed:
         click.echo(f"  access: {len(changes)} item(s) already as the contract says")
     if dry_run:
         click.echo(f"Plan for {env} (store {plan.store}), nothing written:")
-        click.echo(f"  create {len(plan.namespaces_to_create)} namespace(s): {', '.join(plan.namespaces_to_create) or '-'}")
+        click.echo(printable(f"  create {len(plan.namespaces_to_create)} namespace(s): {', '.join(plan.namespaces_to_create) or '-'}"))
         click.echo(f"  generate {len(plan.keys_to_generate)} key(s):")
         for slot in plan.keys_to_generate:
-            click.echo(f"    {slot.namespace}/{slot.key}" + (f"@{slot.instance}" if slot.instance else ""))
+            click.echo(printable(f"    {slot.namespace}/{slot.key}" + (f"@{slot.instance}" if slot.instance else "")))
     elif plan.interrupted is not None:
         click.echo(
             f"Bootstrap of {env} (store {plan.store}) interrupted: {len(plan.namespaces_created)} namespace(s) "
@@ -214,4 +215,4 @@ def _print_bootstrap(plan: Any, env: str, dry_run: bool, fmt: str) -> None:
     if plan.missing_without_rule:
         click.echo(f"  {len(plan.missing_without_rule)} required key(s) have no generate rule; set them by hand:")
         for slot in plan.missing_without_rule:
-            click.echo(f"    warden set {slot.namespace}/{slot.key} --env {env}" + (f" --instance {slot.instance}" if slot.instance else ""))
+            click.echo(printable(f"    warden set {slot.namespace}/{slot.key} --env {env}" + (f" --instance {slot.instance}" if slot.instance else "")))

@@ -12,7 +12,7 @@ import click
 
 from secretwarden.cli.common import echo_json, env_option, fmt_time, instance_option, workspace
 from secretwarden.errors import EXIT_POLICY, UsageError
-from secretwarden.slots import parse_slot_name
+from secretwarden.slots import parse_slot_name, printable
 
 if TYPE_CHECKING:
     from secretwarden.ops.rotation import RotationLogEntry, RotationReport, RotationRow
@@ -26,7 +26,8 @@ def _cadence(value: dt.timedelta | None) -> str:
 
 
 def _md(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    # Owners and notes are free text (the contract, other writers' journal entries): shown, never obeyed.
+    return printable(str(text).replace("|", "\\|").replace("\n", " "))
 
 
 _COLOUR = {"ok": "green", "never-rotated": "cyan", "due": "yellow", "overdue": "red", "compromised": "red", "missing": "red"}
@@ -57,7 +58,7 @@ def _table(report: RotationReport, verbose: bool) -> str:
         due = r.due_at.strftime("%Y-%m-%d") if r.due_at else "-"
         state = click.style(_state_label(r, now), fg=_COLOUR.get(r.state))
         lines.append(
-            f"  {r.slot.label():<48} {(r.owner or '-'):<18} {_cadence(r.cadence):>6} {fmt_time(r.last_rotated):<17} {due:<11} {state}"
+            f"  {r.slot.label():<48} {printable(r.owner or '-'):<18} {_cadence(r.cadence):>6} {fmt_time(r.last_rotated):<17} {due:<11} {state}"
         )
     if not verbose and len(shown) < len(report.rows):
         lines.append(f"  ({len(report.rows) - len(shown)} key(s) in order; --verbose lists them)")
@@ -80,7 +81,7 @@ def _markdown(report: RotationReport) -> str:
         inst = f"@{r.slot.instance}" if r.slot.instance else ""
         due = r.due_at.strftime("%Y-%m-%d") if r.due_at else "-"
         out.append(
-            f"| `{r.slot.namespace}/{r.slot.key}{inst}` | {r.slot.env} | {_md(r.owner or '-')} | {_cadence(r.cadence)} "
+            f"| `{_md(r.slot.namespace + '/' + r.slot.key + inst)}` | {_md(r.slot.env)} | {_md(r.owner or '-')} | {_cadence(r.cadence)} "
             f"| {fmt_time(r.last_rotated)} | {due} | {_state_label(r, now)} |"
         )
     return "\n".join(out) + "\n"
@@ -119,7 +120,7 @@ def status(ctx: click.Context, envs: tuple[str, ...], fmt: str, due_within: int,
 def _log_markdown(rows: list[RotationLogEntry]) -> str:
     out = ["| Date | Secret | Environment | Owner | Notes |", "|---|---|---|---|---|"]
     for e in rows:
-        out.append(f"| {e.time[:10]} | `{e.secret}` | {e.slot.env} | {_md(e.owner or '-')} | {_md(e.notes)} |")
+        out.append(f"| {_md(e.time[:10])} | `{_md(e.secret)}` | {_md(e.slot.env)} | {_md(e.owner or '-')} | {_md(e.notes)} |")
     return "\n".join(out) + "\n"
 
 
@@ -128,7 +129,7 @@ def _log_csv(rows: list[RotationLogEntry]) -> str:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["Date", "Secret", "Environment", "Owner", "Notes"])
     for e in rows:
-        writer.writerow([e.time, e.secret, e.slot.env, e.owner or "", e.notes])
+        writer.writerow([printable(str(cell)) for cell in (e.time, e.secret, e.slot.env, e.owner or "", e.notes)])
     return buf.getvalue()
 
 
@@ -232,9 +233,9 @@ def rotate(ctx: click.Context, name: str | None, env: str, instance: str | None,
             ops.generate_rule(ws, slot)  # fail before anything is printed or asked
         steps = ops.runbook_steps(ws, slot)
         if steps:
-            click.echo(f"Runbook for {slot.namespace}/{slot.key}:", err=True)
+            click.echo(f"Runbook for {printable(slot.namespace + '/' + slot.key)}:", err=True)
             for i, s in enumerate(steps, 1):
-                click.echo(f"  {i}. {s.step}", err=True)
+                click.echo(f"  {i}. {printable(s.step)}", err=True)
         value = None
         if not dry_run and not use_generate:
             if not use_stdin and not sys.stdin.isatty():
@@ -243,7 +244,7 @@ def rotate(ctx: click.Context, name: str | None, env: str, instance: str | None,
         can_ask = sys.stdin.isatty() and not use_stdin and not assume_yes
 
         def confirm(step: str) -> bool:
-            return can_ask and click.confirm(f"Done: {step}?", default=False, err=True)
+            return can_ask and click.confirm(f"Done: {printable(step)}?", default=False, err=True)
 
         result = ops.rotate(
             ws, slot, value=value, generate=use_generate, reason=reason, dry_run=dry_run, confirm=confirm, assume_yes=assume_yes
@@ -260,7 +261,7 @@ def rotate(ctx: click.Context, name: str | None, env: str, instance: str | None,
     if result.unconfirmed:
         click.echo(f"  {len(result.unconfirmed)} runbook step(s) not confirmed (recorded as such):", err=True)
         for step in result.unconfirmed:
-            click.echo(f"    - {step}", err=True)
+            click.echo(f"    - {printable(step)}", err=True)
     return 0
 
 

@@ -21,7 +21,12 @@ _ACTIONABLE = {"ok", "due", "overdue", "never-rotated", "compromised"}
 
 def _escape(text: str) -> str:
     """TEXT value escaping (RFC 5545 3.3.11)."""
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r\n", "\\n").replace("\n", "\\n")
+    from secretwarden.slots import printable
+
+    # Line breaks keep their meaning; any other control character (no TEXT value may hold one)
+    # is written as a Python escape, like every name warden shows.
+    text = "\n".join(printable(line) for line in text.replace("\r\n", "\n").split("\n"))
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
 def _fold(line: str) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from secretwarden.contract.plan import check_service
+from secretwarden.slots import printable
 
 if TYPE_CHECKING:
     from secretwarden.contract.model import Contract, Secret
@@ -45,7 +46,9 @@ def _describe(contract: Contract, service: str, var: str, spec: Secret) -> str:
         parts.append(f"min length {target.min_length}")
     if spec.environments:
         parts.append("only in " + ", ".join(spec.environments))
-    return via + "; ".join(parts)
+    # Free text from the contract: a line break would start a line of its own (a variable a dotenv
+    # loader reads), a control character would be replayed by whoever prints the file.
+    return printable(via + "; ".join(parts))
 
 
 def env_example(contract: Contract, service: str, env: str | None = None) -> str:

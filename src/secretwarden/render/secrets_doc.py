@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from secretwarden.slots import printable
+
 if TYPE_CHECKING:
     from secretwarden.contract.model import Contract
     from secretwarden.contract.plan import Requirement
@@ -192,7 +194,10 @@ def render_section(
             f"| `{row.var}`{kind} | {required} | {location_cell(row)} | {', '.join(row.environments)} | {_cell(row.purpose) or '-'} |"
         )
     lines += [END, ""]
-    return "\n".join(lines)
+    # Owners, justifications and descriptions are free text: a line break in one must not end
+    # the block early (its markers are what `--write` replaces), nor a control character reach
+    # whoever prints the README.
+    return "\n".join(printable(line) for line in lines)
 
 
 def readme_for(contract: Contract, contract_root: Path, service: str) -> Path:
