@@ -8,32 +8,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from secretwarden.composite.ci import run_ci
+from secretwarden.composite.ci import CiResult, run_ci
 from secretwarden.errors import EXIT_OK, EXIT_POLICY, EXIT_USAGE
+from tests.conftest import MINIMAL_CONTRACT
 from tests.scan.scan_helpers import fake
 
-CONTRACT = """\
-version: 1
-project: citest
-environments: {dev: {}}
-stores:
-  local: {backend: embedded, options: {path: .warden/citest.db}}
-namespaces:
-  api: {path: /services/api, owner: team-api}
-services:
-  api:
-    namespace: api
-    secrets:
-      API_TOKEN: {generate: {kind: chars, length: 32}}
-"""
 # What the `required-ignore` lint rule asks of every repository.
 GITIGNORE = "*.pem\n*.key\n*.crt\n*.p12\n.env\n.env.*\n!.env.example\n.warden/\n"
 
 
-def _steps(result: object) -> dict[str, tuple[int, bool]]:
-    from secretwarden.composite.ci import CiResult
-
-    assert isinstance(result, CiResult)
+def _steps(result: CiResult) -> dict[str, tuple[int, bool]]:
     return {s.name: (s.exit_code, s.skipped) for s in result.steps}
 
 
@@ -55,9 +39,9 @@ def test_a_committed_secret_fails_the_scan_step_and_the_run(tmp_path: Path) -> N
 
 
 def test_status_step_reports_gaps_and_a_contract_error_is_its_own_exit_code(tmp_path: Path) -> None:
-    (tmp_path / "warden.yaml").write_text(CONTRACT)
+    (tmp_path / "warden.yaml").write_text(MINIMAL_CONTRACT)
     result = run_ci(tmp_path, envs=["dev"])  # the contract is found from the folder
-    assert _steps(result)["status"] == (EXIT_POLICY, False)  # API_TOKEN never set: BLOCKED
+    assert _steps(result)["status"] == (EXIT_POLICY, False)  # nothing set yet: BLOCKED
     unknown = run_ci(tmp_path, envs=["qa"])
     status = next(s for s in unknown.steps if s.name == "status")
     assert status.exit_code == EXIT_USAGE and status.summary.startswith("could not run:")
