@@ -91,7 +91,14 @@ def external_secrets_cmd(
 ) -> None:
     """One ExternalSecret per service (External Secrets Operator), plus a container env snippet."""
     from secretwarden.cli.common import workspace
-    from secretwarden.render.external_secrets import external_secrets, secret_stores, to_yaml
+    from secretwarden.render.external_secrets import (
+        env_snippet,
+        external_secrets,
+        secret_stores,
+        service_files,
+        store_files,
+        to_yaml,
+    )
 
     with workspace(ctx, "render") as ws:
         rendered = external_secrets(
@@ -103,21 +110,15 @@ def external_secrets_cmd(
                                api_version=api_version, operator_role=operator_role) if with_store else []
     if stores and not snippets:
         if out:
-            _write_files(out, {f"{k8s_store_file(stores[0]['kind'])}.yaml": to_yaml(stores)})
+            _write_files(out, store_files(stores))
         else:
             click.echo(to_yaml(stores), nl=False)
     if out:
-        files = {}
-        for m in rendered:
-            files[f"{m.name}.externalsecret.yaml"] = to_yaml(m.documents)
-            files[f"{m.name}.env.yaml"] = f"# container env of `{m.name}`: paste under the container spec\n" + to_yaml(
-                [{"env": m.env}]
-            )[4:]
-        _write_files(out, files)
+        _write_files(out, service_files(rendered))
     elif snippets:
         # One YAML document per service: several `env:` keys in one document would be a duplicate key.
         for m in rendered:
-            click.echo(f"---\n# container env of `{m.name}`\n" + to_yaml([{"env": m.env}])[4:], nl=False)
+            click.echo(f"---\n# container env of `{m.name}`\n" + env_snippet(m), nl=False)
     else:
         click.echo(to_yaml([doc for m in rendered for doc in m.documents]), nl=False)
 
@@ -171,10 +172,6 @@ def bootstrap_job_cmd(ctx: click.Context, env: str, k8s_namespace: str, schedule
     docs = bootstrap_job(loaded, env, namespace=k8s_namespace, schedule=None if once else schedule, image=image,
                          package=package, service_account=service_account)
     click.echo(to_yaml(docs), nl=False)
-
-
-def k8s_store_file(kind: str) -> str:
-    return "clustersecretstore" if kind == "ClusterSecretStore" else "secretstores"
 
 
 @render.command("env-example")

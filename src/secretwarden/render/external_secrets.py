@@ -266,3 +266,23 @@ def secret_stores(
         out.append({"apiVersion": api, "kind": "SecretStore", "metadata": metadata,
                     "spec": {"provider": {"vault": {**base, "auth": {"kubernetes": auth}}}}})
     return out
+
+
+def env_snippet(manifests: ServiceManifests) -> str:
+    """The service's container `env` entries as YAML to paste under a container spec."""
+    return to_yaml([{"env": manifests.env}])[4:]
+
+
+def service_files(rendered: list[ServiceManifests]) -> dict[str, str]:
+    """`--out`: `<name>.externalsecret.yaml` and `<name>.env.yaml` per service (instance)."""
+    files: dict[str, str] = {}
+    for m in rendered:
+        files[f"{m.name}.externalsecret.yaml"] = to_yaml(m.documents)
+        files[f"{m.name}.env.yaml"] = f"# container env of `{m.name}`: paste under the container spec\n" + env_snippet(m)
+    return files
+
+
+def store_files(stores: list[dict[str, Any]]) -> dict[str, str]:
+    """`--out --with-store`: every rendered store in one file named after their kind."""
+    stem = "clustersecretstore" if stores[0]["kind"] == "ClusterSecretStore" else "secretstores"
+    return {f"{stem}.yaml": to_yaml(stores)}
