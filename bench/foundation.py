@@ -167,9 +167,9 @@ def _timed_cpu(cmd: list[str], env: dict[str, str], ok: tuple[int, ...] = (0,)) 
 SOPS_LAUNCHER = "sops exec-env through PyPI's Python launcher (the peer timed before 2026-12-05 02:00)"
 FLOOR_IMPORTS = "import hashlib, hmac, json, sqlite3; from cryptography.hazmat.primitives.ciphers.aead import AESGCM"
 # The same floor with AES-GCM taken from cryptography's binding, as crypto/envelope.py does, and without
-# hashlib/hmac: warden hashes with the interpreter's own SHA-256 (crypto/derive.py), so OpenSSL's
-# libcrypto that hashlib loads is no longer part of what it must pay.
-BINDING_FLOOR = "import json, sqlite3; from cryptography.hazmat.bindings._rust import openssl; openssl.aead.AESGCM"
+# hashlib/hmac and json: warden hashes with the interpreter's own SHA-256 (crypto/derive.py) and reads
+# JSON through `_json` (json_codec.py), so neither is part of what it must pay any more.
+BINDING_FLOOR = "import sqlite3; from cryptography.hazmat.bindings._rust import openssl; openssl.aead.AESGCM"
 # The import steps of the breakdown run without the cyclic GC, as the fast path does (entry.py).
 NO_GC = "import gc; gc.disable(); "
 
@@ -217,7 +217,7 @@ def bench_run_breakdown(run_cmd: list[str], as_python_args: list[str], env: dict
     steps: dict[str, list[str]] = {
         "true": [shutil.which("true") or "/bin/true"],
         "interpreter + site (`python -c pass`)": [sys.executable, "-c", "pass"],
-        "+ json, sqlite3, AES-GCM (binding)": [sys.executable, "-c", NO_GC + BINDING_FLOOR],
+        "+ sqlite3, AES-GCM (binding)": [sys.executable, "-c", NO_GC + BINDING_FLOOR],
         f"+ the standard modules warden's code adds ({', '.join(extras)})": [
             sys.executable, "-c", NO_GC + BINDING_FLOOR + extra_imports,
         ],
@@ -249,10 +249,11 @@ def bench_run_breakdown(run_cmd: list[str], as_python_args: list[str], env: dict
 
 # What a fast `warden run` still imports that its work does not strictly need, in this order: each
 # module's own cost is what importing it adds once the ones before it (and the floor's sqlite3 and
-# AES-GCM binding, which bring datetime, functools and collections) are loaded. hashlib (with hmac)
-# and typing left the path in the fifth 2026-12-05 session; `_sha256` replaced hashlib.
-REMAINING = ("_sha256", "re", "json", "pathlib", "contextlib", "fcntl", "pwd", "hashlib", "typing")
-GONE = ("hashlib", "typing")  # timed for comparison only
+# AES-GCM binding, which bring datetime, functools and collections) are loaded. hashlib (with hmac),
+# typing and json left the path in the fifth 2026-12-05 session: `_sha256` replaced hashlib, `_json`
+# (json_codec.py) the json package.
+REMAINING = ("_sha256", "_json", "re", "pathlib", "contextlib", "fcntl", "pwd", "hashlib", "json", "typing")
+GONE = ("hashlib", "json", "typing")  # timed for comparison only
 _MARGINAL = (
     "import gc, sys, time; gc.disable(); import sqlite3; "
     "from cryptography.hazmat.bindings._rust import openssl; openssl.aead.AESGCM\n"
