@@ -176,7 +176,10 @@ def write_output(path: Path, text: str, *, what: str = "file", mode: int = 0o644
         else:
             write_atomic(path, text.encode("utf-8"), mode=mode)
     except OSError as exc:
-        raise InputError(f"{path}: cannot write the {what} ({exc.strerror or type(exc).__name__})") from None
+        raise InputError(
+            f"{path}: cannot write the {what} ({exc.strerror or type(exc).__name__})",
+            hint="check that the folder exists and is writable, or write elsewhere",
+        ) from None
     return path
 
 

@@ -50,6 +50,12 @@ class YamlLimitExceeded(InputError, yaml.YAMLError):
     default_hint = "this file is shaped like a YAML bomb; remove the aliases (*name) or split the file"
 
 
+class YamlValueRefused(InputError, yaml.YAMLError):
+    """A scalar the safe constructors cannot turn into a value (exit 2, like unparsable YAML)."""
+
+    default_hint = "quote the value to keep it as text, or correct it"
+
+
 def _label(name: str | None) -> str:
     return f"{name}: " if name else ""
 
@@ -169,6 +175,18 @@ def compose_all(text: str | bytes, *, name: str | None = None, limits: YamlLimit
     return [node for _, node in _documents(text, limits, name)]
 
 
+def _construct(loader: Any, node: yaml.Node, name: str | None) -> Any:
+    # The safe constructors call int() and date() on the text: an integer of thousands of
+    # digits (past Python's int-from-text limit) or a date such as 2021-02-30 raises
+    # ValueError, which is a bad input, not a bug. The message withholds the value.
+    try:
+        return loader.construct_document(node)
+    except (ValueError, OverflowError):
+        raise YamlValueRefused(
+            f"{_label(name)}YAML refused: a value cannot be read (an integer too long or a date that does not exist)"
+        ) from None
+
+
 def load(text: str | bytes, *, name: str | None = None, limits: YamlLimits = DEFAULT_LIMITS) -> Any:
     """The single document of `text` as Python data (what `yaml.safe_load` gives)."""
     _check_size(text, limits, name)
@@ -179,11 +197,11 @@ def load(text: str | bytes, *, name: str | None = None, limits: YamlLimits = DEF
             return None
         if _may_alias(text):
             _Budget(limits, name).measure(node)
-        return loader.construct_document(node)
+        return _construct(loader, node, name)
     finally:
         loader.dispose()
 
 
 def load_all(text: str | bytes, *, name: str | None = None, limits: YamlLimits = DEFAULT_LIMITS) -> list[Any]:
     """Every non-empty document of `text` as Python data."""
-    return [loader.construct_document(node) for loader, node in _documents(text, limits, name)]
+    return [_construct(loader, node, name) for loader, node in _documents(text, limits, name)]

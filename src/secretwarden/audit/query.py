@@ -13,7 +13,7 @@ def _since(text: str) -> dt.datetime:
     try:
         when = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise UsageError(f"--since `{text}` is not an ISO date or time") from None
+        raise UsageError(f"--since `{text}` is not an ISO date or time", hint="use an ISO date or time, e.g. 2026-01-31 or 2026-01-31T09:30:00+00:00") from None
     return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 

@@ -43,15 +43,15 @@ def read_value(*, from_flag: str | None, prompt_name: str) -> SecretValue:
         first = click.prompt(f"Value for {prompt_name}", hide_input=True, err=True)
         again = click.prompt("Repeat the value", hide_input=True, err=True)
         if first != again:
-            raise InputError("the two values differ; nothing was written")
+            raise InputError("the two values differ; nothing was written", hint="type the same value twice")
         return SecretValue(first)
     raw = sys.stdin.buffer.read(MAX_VALUE_BYTES + 1)
     if len(raw) > MAX_VALUE_BYTES:
-        raise InputError(f"the value on stdin is larger than {MAX_VALUE_BYTES} bytes; nothing was written")
+        raise InputError(f"the value on stdin is larger than {MAX_VALUE_BYTES} bytes; nothing was written", hint="a secret is at most 1 MiB; keep large files outside the store and store their key")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise InputError("the value on stdin is not valid UTF-8; nothing was written") from None
+        raise InputError("the value on stdin is not valid UTF-8; nothing was written", hint="secrets are text: encode binary values first (for example base64)") from None
     # A single trailing newline comes from `echo`/heredocs, not from the secret.
     if text.endswith("\r\n"):
         text = text[:-2]

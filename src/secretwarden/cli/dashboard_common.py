@@ -31,7 +31,7 @@ def parse_now(text: str | None) -> dt.datetime | None:
         try:
             when = dt.datetime.fromisoformat(text)
         except ValueError:
-            raise UsageError(f"--now `{text}` is not an ISO date or time") from None
+            raise UsageError(f"--now `{text}` is not an ISO date or time", hint="use an ISO date or time, e.g. 2026-01-31 or 2026-01-31T09:30:00+00:00") from None
         return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch:

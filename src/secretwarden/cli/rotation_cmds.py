@@ -151,7 +151,7 @@ def log(ctx: click.Context, env: str | None, since: str | None, fmt: str) -> int
         try:
             start = dt.datetime.fromisoformat(since)
         except ValueError:
-            raise UsageError(f"--since `{since}` is not an ISO date or time") from None
+            raise UsageError(f"--since `{since}` is not an ISO date or time", hint="use an ISO date or time, e.g. 2026-01-31 or 2026-01-31T09:30:00+00:00") from None
         start = start if start.tzinfo else start.replace(tzinfo=dt.UTC)
     unreachable: dict[str, str] = {}
     with workspace(ctx, "rotation") as ws:

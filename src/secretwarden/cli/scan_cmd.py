@@ -13,7 +13,7 @@ import click
 from secretwarden.errors import UsageError
 from secretwarden.findings.reporters import FORMATS
 
-_SIZE = re.compile(r"^(\d+)([kKmMgG]?)[bB]?$")
+_SIZE = re.compile(r"^(\d{1,30})([kKmMgG]?)[bB]?$")  # bounded: int() refuses texts over 4300 digits
 _CONFIDENCE = {"low": 0.0, "medium": 0.5, "high": 0.8}
 
 
@@ -25,6 +25,19 @@ def _parse_size(value: str | None) -> int | None:
         raise UsageError(f"--max-file-size: cannot read {value!r}", hint="use bytes or a suffix: 500k, 10M, 1G")
     factor = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[m.group(2).lower()]
     return int(m.group(1)) * factor
+
+
+# stdin is held in memory whole: bounded like a file (--max-file-size), 64 MiB when not given.
+_STDIN_DEFAULT_LIMIT = 64 * 1024 * 1024
+
+
+def _read_stdin(size: int | None) -> bytes:
+    limit = size if size is not None else _STDIN_DEFAULT_LIMIT
+    data = sys.stdin.buffer.read(limit + 1)
+    if len(data) > limit:
+        raise UsageError(f"stdin is larger than {limit} bytes; nothing was scanned",
+                         hint="pass --max-file-size to scan more, or scan the file by its path")
+    return data
 
 
 def _progress_bar(enabled: bool) -> tuple[Any, Any]:
@@ -129,7 +142,7 @@ def scan(ctx: click.Context, targets: tuple[str, ...], git_history: bool, since:
     )
     if size is not None:
         options.max_file_size = size
-    stdin_data = sys.stdin.buffer.read() if mode == "stdin" else None
+    stdin_data = _read_stdin(size) if mode == "stdin" else None
     progress, update = _progress_bar(not no_progress and fmt == "text" and output is None and mode != "stdin")
     options.progress = update
     run = functools.partial(run_scan_command, options, contract_path=(ctx.obj or {}).get("contract_path"),

@@ -63,6 +63,8 @@ def _scalar(text: str) -> Any:
     if hit is not None:
         return hit
     if _INT.fullmatch(text):
+        if len(text) > 1000:  # past Python's int-from-text limit int() raises: libyaml's path reports it
+            raise _NotPlain
         return int(text)
     if first == "." and text[1:2].isalpha() and text.lower() not in (".inf", ".nan") and " " not in text:
         return text  # a relative path such as .warden/store.db: only .inf and .nan are numbers

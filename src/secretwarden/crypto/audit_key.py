@@ -31,7 +31,10 @@ def _decode(text: str, origin: str) -> bytes:
     except ValueError:
         raw = b""
     if len(raw) < 32:
-        raise MasterKeyError(f"{origin}: the audit key is not a base64 key of 32 bytes or more")
+        raise MasterKeyError(
+            f"{origin}: the audit key is not a base64 key of 32 bytes or more",
+            hint="restore the audit key from a backup; without it the log cannot be continued or verified",
+        )
     return raw
 
 

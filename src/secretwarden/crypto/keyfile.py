@@ -47,7 +47,9 @@ def read_key_text(path: Path, *, what: str) -> str | None:
         mode = os.fstat(fh.fileno()).st_mode & 0o777
         if mode & 0o077:
             raise MasterKeyError(f"{path}: the {what} is readable by other users (mode {mode:o})", hint=f"chmod 600 {path}")
-        raw = fh.read(4096)
+        raw = fh.read(4097)
+    if len(raw) > 4096:  # a key is tens of bytes: reading a prefix of a big file would accept a key nobody made
+        raise MasterKeyError(f"{path}: the {what} file is larger than any key", hint=f"restore {path} from a backup")
     try:
         return raw.decode("ascii")
     except UnicodeDecodeError:

@@ -59,13 +59,14 @@ def header_path(root: Path, out: Path) -> str:
 def write_schema(contract: Contract, root: Path, service: str, lang: str, out: Path, *,
                  env: str | None = None) -> bool:
     """Write the generated module to `out` (atomically); False when it was already up to date."""
-    from secretwarden.paths import write_atomic
+    from secretwarden.paths import write_output
 
     text = render_schema(contract, service, lang, env=env, out=header_path(root, out))
     try:
-        if out.read_text(encoding="utf-8") == text:
+        # Only a regular file is compared: opening a FIFO here to read it would wait for a writer.
+        if out.is_file() and out.read_text(encoding="utf-8") == text:
             return False
     except (OSError, UnicodeDecodeError):
         pass
-    write_atomic(out, text.encode())
+    write_output(out, text, what="schema")  # an unwritable --out is the user's error (exit 2)
     return True

@@ -37,6 +37,7 @@ class FastTransport:
         self.host = parts.hostname or "127.0.0.1"
         self.port = parts.port or (443 if self.https else 80)
         self.base = parts.path.rstrip("/")
+        self.address = address.rstrip("/")
         self.connect_timeout, self.read_timeout = timeouts
         self.namespace = namespace
         self._context: ssl.SSLContext | None = None
@@ -117,7 +118,15 @@ class FastTransport:
         if status >= 400:
             self._raise(method, path, status, raw)
         if status == 200 and raw:
-            return json.loads(raw)
+            try:
+                return json.loads(raw)
+            except ValueError:  # a web server or proxy at the address, not Vault: its page is not shown
+                from secretwarden.errors import StoreUnavailable
+
+                raise StoreUnavailable(
+                    f"Vault at {self.address} answered {path} with something that is not JSON",
+                    hint="check that the store's `address` (or VAULT_ADDR) is a Vault/OpenBao server, not a proxy or web page",
+                ) from None
         return None
 
     @staticmethod
