@@ -61,7 +61,7 @@ def check(
     ctx: click.Context, service: str, env: str, instance: str | None, verify_values: bool, allow_compromised: bool, fmt: str
 ) -> int:
     """Fail-fast preflight for one service (for entrypoints and CI): the verdict `run` applies."""
-    from secretwarden.cli.render_status import _service_json
+    from secretwarden.cli.render_status import service_json
     from secretwarden.ops.status import service_check
 
     with workspace(ctx, "check") as ws:
@@ -70,7 +70,7 @@ def check(
         )
     blocked = any(s.blocked for s in statuses)
     if fmt == "json":
-        echo_json({"service": service, "env": env, "ok": not blocked, "instances": [_service_json(s) for s in statuses]})
+        echo_json({"service": service, "env": env, "ok": not blocked, "instances": [service_json(s) for s in statuses]})
     else:
         for s in statuses:
             click.echo(f"{s.label} in {env}: {s.verdict}", err=s.blocked)

@@ -20,7 +20,7 @@ def status_json(report: GapReport) -> dict[str, Any]:
         "generated_at": report.generated_at.isoformat(),
         "verdict": report.verdict,
         "ok": report.ok,
-        "environments": [{**_env_head(e), "services": [_service_json(s) for s in e.services]} for e in report.envs],
+        "environments": [{**_env_head(e), "services": [service_json(s) for s in e.services]} for e in report.envs],
         "isolation": report.isolation.to_json() if report.isolation else None,
         **({"unreachable": report.unreachable} if report.unreachable else {}),
         **({"isolation_unchecked": report.isolation_unchecked} if report.isolation_unchecked else {}),
@@ -41,7 +41,8 @@ def _env_head(e: EnvStatus) -> dict[str, Any]:
     }
 
 
-def _service_json(s: ServiceStatus) -> dict[str, Any]:
+def service_json(s: ServiceStatus) -> dict[str, Any]:
+    """One service's verdict and keys as `status --format json` and `check --format json` both print them."""
     return {
         "service": s.service,
         "instance": s.instance,
