@@ -70,6 +70,7 @@ NOT_SECRETS = [
     ("templates/postgres.template.yml",
      "      cmd: HOME=/var/lib/postgresql exec chpst -u postgres:postgres:ssl-cert /usr/lib/postgresql/bin/postgres"),
     ("samples/standalone.yml", '  DISCOURSE_SMTP_PASSWORD: "pa$$word"'),
+    ("samples/web_only.yml", '  DISCOURSE_SMTP_PASSWORD: "pa\\$\\$word"'),
     ("test/controllers/api/v1/auth_controller_test.rb", '                password: "SecurePass123!",'),
     ("hc/integrations/ntfy/tests/test_notify.py",
      '        self.assertEqual(headers["Authorization"], "Bearer test-default-token")'),

@@ -217,6 +217,8 @@ TRIVIAL_PASSWORD_WORDS = frozenset(
 
 # `pa$$word`, `p@ssw0rd`, `s3cr3t`: a role word with letters swapped for look-alike symbols
 _LEET = str.maketrans("$@0134", "saoiea")
+_LEET_CHARS = re.compile(r"[A-Za-z][$@0134]+[A-Za-z]|[A-Za-z]\\*\$|^[$@]")
+_ESCAPED_DOLLAR = re.compile(r"\\+\$")
 _LEET_INSIDE = re.compile(r"(?<=[A-Za-z])[$@0134]+(?=[A-Za-z])|(?<=[A-Za-z])[$@](?=[$@]*\b)|^[$@](?=[A-Za-z])")
 
 
@@ -225,7 +227,10 @@ def is_trivial_password(value: str) -> bool:
     symbols at most (`admin123`, `Test@12345`, `my-secret-password`, `pa$$word`)."""
     if _spelled_from_role_words(value):
         return True
-    unleet = _LEET_INSIDE.sub(lambda m: m.group(0).translate(_LEET), value)
+    if len(value) > 20 or not _LEET_CHARS.search(value):
+        return False  # look-alike spellings are short typed words; a long token is not one
+    unescaped = _ESCAPED_DOLLAR.sub("$", value)  # `pa\$\$word`: the dollars escaped for a shell
+    unleet = _LEET_INSIDE.sub(lambda m: m.group(0).translate(_LEET), unescaped)
     return unleet != value and _spelled_from_role_words(unleet)
 
 
