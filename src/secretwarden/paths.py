@@ -170,11 +170,14 @@ def write_output(path: Path, text: str, *, what: str = "file", mode: int = 0o644
     and an unwritable path is the user's error (exit 2, one line), never a
     traceback. `what` names the file in that message ("report", "calendar").
     """
+    # A file name that is not UTF-8 (a project folder named in a report) reaches Python as lone
+    # surrogates: it goes out as the same bytes the file system gave, not as an encoding error.
+    data = text.encode("utf-8", "surrogateescape")
     try:
         if _is_special(path) or _is_system_link(path):
-            _write_into_special(path, text.encode("utf-8"))
+            _write_into_special(path, data)
         else:
-            write_atomic(path, text.encode("utf-8"), mode=mode)
+            write_atomic(path, data, mode=mode)
     except OSError as exc:
         raise InputError(
             f"{path}: cannot write the {what} ({exc.strerror or type(exc).__name__})",

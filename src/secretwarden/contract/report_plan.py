@@ -328,7 +328,9 @@ _LAST: dict[tuple[str, str], ReportPlan] = {}
 def _context(path: Path, digest: str) -> bytes:
     from secretwarden import __version__
 
-    return "\0".join((REPORT_PLAN_FORMAT, f"marshal {marshal.version}", sys.version, __version__, str(path), digest)).encode()
+    # surrogateescape: a folder name that is not UTF-8 reaches Python as lone surrogates (os.fsdecode)
+    return "\0".join((REPORT_PLAN_FORMAT, f"marshal {marshal.version}", sys.version, __version__, str(path),
+                      digest)).encode("utf-8", "surrogateescape")
 
 
 def _cache_file(key: bytes, context: bytes) -> Path:

@@ -60,7 +60,7 @@ def _result(f: Finding, index: dict[str, int], options: RenderOptions) -> dict[s
         "level": sarif_level(f.severity),
         "message": {"text": _message(f, options)},
         "locations": [{"physicalLocation": {
-            "artifactLocation": {"uri": quote(f.path), "uriBaseId": ROOT_ID},
+            "artifactLocation": {"uri": quote(f.path, errors="surrogateescape"), "uriBaseId": ROOT_ID},
             "region": region,
         }}],
         "partialFingerprints": {"wardenFingerprint/v1": f.fingerprint},
