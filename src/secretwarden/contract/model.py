@@ -300,12 +300,12 @@ class ReferenceProblems(Exception):
         self.problems = problems
 
 
-def _unknown(kind: str, name: str, choices: list[str]) -> str:
+def _unknown(kind: str, name: str, choices: list[str], where: str = "") -> str:
     from secretwarden.contract.suggest import closest  # difflib only when a name is wrong
 
     guess = closest(name, choices)
     tip = f"; did you mean `{guess}`?" if guess else ""
-    return f"unknown {kind} `{name}`{tip}"
+    return f"unknown {kind} `{name}`{where}{tip}"
 
 
 def declared_keys(contract: Contract) -> dict[tuple[str, str], tuple[str, Secret]]:
@@ -421,7 +421,7 @@ def check_references(contract: Contract) -> None:
             if target is None:
                 choices = [k for (n, k) in declared if n == ns_name]
                 problems.append(
-                    ((*kloc, "ref"), _unknown(f"key in namespace `{ns_name}`", target_key, choices))
+                    ((*kloc, "ref"), _unknown("key", target_key, choices, f" in namespace `{ns_name}`"))
                 )
                 continue
             target_svc = contract.services[target[0]]
