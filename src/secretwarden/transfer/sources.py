@@ -132,7 +132,7 @@ def load_yaml_input(text: str, label: str) -> Any:
 def _from_vault(source: str, root: Path) -> tuple[list[Offered], list[str]]:
     """`vault:MOUNT/PATH` — every field of the newest version of one KV v2 secret."""
     from secretwarden.stores.vault.auth import connection_from, make_client
-    from secretwarden.stores.vault.errors import RetryPolicy, call
+    from secretwarden.stores.vault.errors import NotFound, RetryPolicy, call
 
     path = source.split(":", 1)[1].strip("/")
     mount, _, rest = path.partition("/")
@@ -140,13 +140,20 @@ def _from_vault(source: str, root: Path) -> tuple[list[Offered], list[str]]:
         raise UsageError(f"`{source}`: give a KV v2 path as vault:MOUNT/PATH, e.g. vault:secret/legacy/app")
     conn = connection_from({}, root, "import")
     client = make_client(conn, root)
-    answer = call(
-        lambda: client.secrets.kv.v2.read_secret_version(path=rest, mount_point=mount, raise_on_deleted_version=True),
-        address=conn.address,
-        what=f"{mount}/data/{rest}",
-        capability="read",
-        retry=RetryPolicy(deadline=conn.timeout),
-    )
+    try:
+        answer = call(
+            lambda: client.secrets.kv.v2.read_secret_version(path=rest, mount_point=mount, raise_on_deleted_version=True),
+            address=conn.address,
+            what=f"{mount}/data/{rest}",
+            capability="read",
+            retry=RetryPolicy(deadline=conn.timeout),
+        )
+    except NotFound:
+        # Like a file that is not there: the source named is the user's to fix.
+        raise UsageError(
+            f"`{source}`: no secret at {mount}/data/{rest} on {conn.address} (or its newest version is deleted)",
+            hint="check the mount and path (`bao kv get MOUNT/PATH`); give it as vault:MOUNT/PATH",
+        ) from None
     fields = (answer or {}).get("data", {}).get("data") or {}
     offered = [Offered(str(k), SecretValue(str(v)), f"vault:{mount}/{rest}#{k}") for k, v in sorted(fields.items())
                if isinstance(v, str | int | float) and not isinstance(v, bool)]
