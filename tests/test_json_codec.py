@@ -55,6 +55,9 @@ def test_the_special_cases() -> None:
     assert json_codec.loads(b'\xef\xbb\xbf{"a": 1}') == json.loads(b'\xef\xbb\xbf{"a": 1}')  # UTF-8 BOM
     utf16 = '{"a": "\u00e9"}'.encode("utf-16")
     assert json_codec.loads(utf16) == json.loads(utf16) == {"a": "\u00e9"}
+    assert json_codec.loads(bytearray(b'[1, "x"]')) == json.loads(bytearray(b'[1, "x"]')) == [1, "x"]
+    with pytest.raises(TypeError, match="must be str, bytes or bytearray, not int"):
+        json_codec.loads(1)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("text", ["", "   ", "{", '{"a": 1} x', '{"a": 1}{}', "[1,]", "\ufeff{}", "nul", '"\x01"',

@@ -35,9 +35,11 @@ class _Decoding:
 _scan = make_scanner(_Decoding())  # type: ignore[arg-type]  # typeshed names the scanner as its context; C reads these attributes
 
 
-def loads(text: str | bytes) -> Any:
+def loads(text: str | bytes | bytearray) -> Any:
     """`json.loads(text)`."""
-    if isinstance(text, bytes):
+    if not isinstance(text, str):
+        if not isinstance(text, (bytes, bytearray)):
+            return _json_loads(text)  # json's own TypeError
         # json reads UTF-16/32 and a UTF-8 BOM by their first bytes: such text goes to json itself.
         if text[:1] in (b"\xef", b"\xfe", b"\xff") or 0 in text[:2]:
             return _json_loads(text)
@@ -78,7 +80,7 @@ def _not_serializable(value: object) -> object:
     raise TypeError(f"Object of type {value.__class__.__name__} is not JSON serializable")
 
 
-def _json_loads(text: str | bytes) -> Any:
+def _json_loads(text: str | bytes | bytearray) -> Any:
     import json
 
     return json.loads(text)
