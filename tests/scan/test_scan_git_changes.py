@@ -48,6 +48,20 @@ def test_changed_runs_cover_every_difference_on_line_boundaries(
     assert old[o:] == new[n:]
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 20_000), st.integers(0, 20_000), st.integers(0, 20_000), st.integers(0, 255))
+def test_common_head_and_tail_lengths_are_exact(size: int, where: int, extra: int, byte: int) -> None:
+    """The searches for the first and last difference (chunks, halving, then the last few
+    hundred bytes as one XOR) give exactly the common prefix and suffix lengths."""
+    old = bytes((i * 7 + 3) % 251 for i in range(size))
+    cut = where % (size + 1)
+    new = old[:cut] + bytes((byte,)) * (extra % 3) + old[cut + (extra % 2):]
+    head = next((i for i in range(min(len(old), len(new))) if old[i] != new[i]), min(len(old), len(new)))
+    tail = next((i for i in range(min(len(old), len(new))) if old[-1 - i] != new[-1 - i]), min(len(old), len(new)))
+    assert git_changes._forward(old, 0, len(old), new, 0, len(new)) == head
+    assert git_changes._backward(old, 0, len(old), new, 0, len(new)) == tail
+
+
 def test_a_block_added_beside_a_similar_block_is_added_whole() -> None:
     old = [b"- name: first", b"  user:", b"    name: someone", b"    state: present", b"end"]
     new = [*old[:4], b"- name: second", b"  user:", b"    name: someone", b"    state: present", b"end"]
