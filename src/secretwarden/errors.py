@@ -141,6 +141,8 @@ class MasterKeyError(StoreError):
 class IntegrityError(StoreError):
     """Stored data failed authentication or a consistency check."""
 
+    default_hint = "the file was changed outside warden: restore it from version control or a backup (`warden store verify` checks a store)"
+
 
 class ConflictError(StoreError):
     """A check-and-set write lost against a concurrent writer."""

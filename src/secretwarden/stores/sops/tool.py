@@ -133,7 +133,10 @@ def classify_failure(verb: str, code: int, stderr: bytes, what: str) -> WardenEr
             hint="run `warden sops init`, or give the store an `age:` option",
         )
     if code in _CONFIG_CODES:
-        return UsageError(f"{what}: sops could not read its configuration (.sops.yaml)")
+        return UsageError(f"{what}: sops could not read its configuration (.sops.yaml)",
+                          hint="`warden sops check` reads it; `warden sops init` writes a new one")
     if code in _NOT_ENCRYPTED_CODES or "sops metadata not found" in err:
         return IntegrityError(f"{what}: not an encrypted sops file")
-    return StoreUnavailable(f"sops {verb} failed on {what} (exit {code})")
+    # sops's own text is not shown (it can quote the file): the user can run it to see why.
+    return StoreUnavailable(f"sops {verb} failed on {what} (exit {code})",
+                            hint="a cut or hand-edited file is restored from git; `sops decrypt FILE` shows sops's reason")
