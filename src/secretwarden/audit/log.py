@@ -195,23 +195,14 @@ class AuditLog:
             seq, prev = self._tail(fd)
             anchor = self.read_anchor()
             if seq == 0 and anchor is not None and anchor[0] > 0:
-                raise StoreUnavailable(
-                    f"{self.path}: the audit log is missing or empty, but its anchor records "
-                    f"{anchor[0]} entries (deleted or replaced)",
-                    hint="restore the log from a backup; `warden audit verify` explains, "
-                    f"and removing {self.anchor_path} starts a new log on purpose",
-                )
+                raise self._log_gone(anchor[0])
             # A new key only for a log that has no keyed entry yet: a key minted for a
             # keyed log would make every earlier entry look forged.
             # This user's anchor exists only once they appended with their key: then a
             # missing key was lost, and a new one would make their entries look forged.
             key = self.chain_key(create=anchor is None)
             if key is None:
-                raise MasterKeyError(
-                    f"{self.path}: the audit key ({_key_file(self.project_name())}) is missing, "
-                    "and the log's entries were made with it",
-                    hint="restore the audit key from a backup; without it the log cannot be continued or verified",
-                )
+                raise self._key_gone()
             append_keyed(fd, key, record, seq=seq + 1, prev=prev)
             self.write_anchor(record["seq"], record["hash"])
         except OSError as exc:
@@ -222,6 +213,38 @@ class AuditLog:
         if self.after_append is not None:
             self.after_append(record)
         return record
+
+    def ready(self) -> None:
+        """Raise now what `append` would refuse whatever the moment: a key file others can read
+        (or a symlink), a lost key, a log deleted under its anchor, a symlinked folder. A command
+        that writes or reads a value asks first, so such a refusal stops it before the store is
+        touched instead of after (the write would be done, its entry missing)."""
+        self._check_folder()
+        anchor = self.read_anchor()
+        if anchor is not None and anchor[0] > 0:
+            try:
+                empty = self.path.lstat().st_size == 0
+            except FileNotFoundError:
+                empty = True
+            if empty:
+                raise self._log_gone(anchor[0])
+        if self.chain_key(create=False) is None and anchor is not None:
+            raise self._key_gone()
+
+    def _log_gone(self, entries: int) -> StoreUnavailable:
+        return StoreUnavailable(
+            f"{self.path}: the audit log is missing or empty, but its anchor records "
+            f"{entries} entries (deleted or replaced)",
+            hint="restore the log from a backup; `warden audit verify` explains, "
+            f"and removing {self.anchor_path} starts a new log on purpose",
+        )
+
+    def _key_gone(self) -> MasterKeyError:
+        return MasterKeyError(
+            f"{self.path}: the audit key ({_key_file(self.project_name())}) is missing, "
+            "and the log's entries were made with it",
+            hint="restore the audit key from a backup; without it the log cannot be continued or verified",
+        )
 
     def _tail(self, fd: int) -> tuple[int, str]:
         """Sequence number and hash of the last entry (read under the lock).

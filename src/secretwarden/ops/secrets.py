@@ -32,7 +32,11 @@ T = TypeVar("T")
 
 @contextmanager
 def audited(ws: Workspace, **fields: Any) -> Iterator[dict[str, Any]]:
-    """Audit an operation: `outcome` ok, refused (policy) or error, with the error's class."""
+    """Audit an operation: `outcome` ok, refused (policy) or error, with the error's class.
+
+    What would refuse the entry afterwards (an audit key others can read, a lost key, a deleted
+    log) refuses the operation first: nothing is read or written that the log could not record."""
+    ws.audit.ready()
     extra: dict[str, Any] = {}
     try:
         yield extra
