@@ -47,7 +47,7 @@ def _expected(text: bytes, path: str) -> set[int]:
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(_pieces(), st.sampled_from(["a.py", "b.ipynb", "c.yaml"])), min_size=1, max_size=8))
 def test_one_pass_over_a_batch_keeps_every_candidate_of_each_change(items: list[tuple[bytes, str]]) -> None:
-    batch = [runner._Pending(git_changes.Change("c", path, None, "n"), b"", b"", text, [], text, [0])
+    batch = [runner._Pending(git_changes.Change("c", path, None, "n"), b"", text, [], text, [0])
              for text, path in items]
     runner._prefilter_batch(get_engine(), batch)
     for (text, path), pending in zip(items, batch, strict=True):

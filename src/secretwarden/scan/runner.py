@@ -385,19 +385,11 @@ def _dedupe_size() -> int:
     return len(_SEEN) + len(_CLEAN_PAIRS)
 
 
-def _pair_key(gate: bytes, path: str) -> bytes:
-    """A change's blob pair at its path (`gate` is its `_gate_key`): the same pair
-    gives the same findings (a cherry-pick, a branch copy). The set it goes to is
-    emptied when a scan starts, so the rule selection needs no salt here."""
-    return hashlib.blake2b(bytes((len(gate),)) + gate + path.encode("utf-8", "surrogateescape"),
-                           digest_size=16).digest()
-
-
 def _gate_key(change: git_changes.Change) -> bytes:
     """A change's blob pair at any path: whether a prefilter candidate falls on a
     line the parent did not have depends on the two texts only (see `_keeps_runs`).
-    The ids themselves, not a digest (asked for every change): 20 or 40 bytes, never
-    the 16 of a `_pair_key`, and the set is emptied when a scan starts."""
+    The ids themselves, not a digest (asked for every change); the set is emptied
+    when a scan starts."""
     new = bytes.fromhex(change.new or "")
     return new + bytes.fromhex(change.old) if change.old else new
 
@@ -420,11 +412,11 @@ def _moved_blobs(changes: list[git_changes.Change]) -> dict[str, set[str]]:
 class _Pending:
     """A text change whose changed runs wait for the batch prefilter."""
 
-    __slots__ = ("change", "ends", "gate", "hunks", "joined", "key", "new", "offsets", "old")
+    __slots__ = ("change", "ends", "gate", "hunks", "joined", "new", "offsets", "old")
 
-    def __init__(self, change: git_changes.Change, key: bytes, old: bytes, new: bytes,
+    def __init__(self, change: git_changes.Change, old: bytes, new: bytes,
                  hunks: list[git_changes.Hunk], joined: bytes, offsets: list[int], gate: bytes = b"") -> None:
-        self.change, self.key, self.old, self.new = change, key, old, new
+        self.change, self.old, self.new = change, old, new
         self.hunks, self.joined, self.offsets = hunks, joined, offsets
         self.gate = gate  # its `_gate_key` when the caller has it already
         self.ends: list[int] = []
@@ -526,7 +518,7 @@ def _scan_changes(unit: ChangesUnit) -> ChangesResult:
     dirty: Dirty = {}
     nbytes = allowed = confirmed = 0
     limit = max(64 << 20, 2 * max_size)
-    todo: list[tuple[git_changes.Change, bytes, bytes]] = []
+    todo: list[tuple[git_changes.Change, bytes]] = []
     uses: dict[str, int] = {}
     clean = _CLEAN_PAIRS
     make = git_changes.Change._make
@@ -537,10 +529,10 @@ def _scan_changes(unit: ChangesUnit) -> ChangesResult:
             gate += bytes.fromhex(old_sha)
         if gate in clean and not path.endswith(".ipynb"):
             continue
-        key = _pair_key(gate, path)
-        if key in clean:
-            continue
-        todo.append((make(row), key, gate))
+        # A pair found clean only at its own path (confirmed without a finding) is not
+        # remembered: the same change is read once per share already (`_same_changes_once`),
+        # and a key per change (a digest of pair and path) cost 1.5 us for ~166,000 changes.
+        todo.append((make(row), gate))
         uses[new_sha or ""] = uses.get(new_sha or "", 0) + 1
         if old_sha:
             uses[old_sha] = uses.get(old_sha, 0) + 1
@@ -575,9 +567,7 @@ def _scan_changes(unit: ChangesUnit) -> ChangesResult:
             allowed += n_allowed
             # a secret the file already held is not introduced here (an edited or moved line)
             found = [f for f in found if f.secret.encode("utf-8", "surrogateescape") not in p.old]
-            if not found and not note:
-                remember_clean(p.key)
-            else:
+            if found or note:
                 settle(change, found, note)
 
     # Blobs arrive in the order first needed; each is dropped after its last use.
@@ -585,7 +575,7 @@ def _scan_changes(unit: ChangesUnit) -> ChangesResult:
     reader = git_src.read_blobs(repo, list(uses), limit)
     batch: list[_Pending] = []
     run_bytes = blob_bytes = 0
-    for change, key, gate in todo:
+    for change, gate in todo:
         for sha in (change.new, change.old):
             while sha and sha not in blobs:
                 got, data, reason = next(reader, (sha, None, "git cat-file stopped early"))
@@ -610,11 +600,10 @@ def _scan_changes(unit: ChangesUnit) -> ChangesResult:
         else:
             hunks = git_changes.changed_hunks(old, new)
             if not hunks:
-                remember_clean(key)
                 continue
             joined, offsets = git_changes.hunk_text(new, hunks)
             nbytes += len(joined)
-            batch.append(_Pending(change, key, old, new, hunks, joined, offsets, gate))
+            batch.append(_Pending(change, old, new, hunks, joined, offsets, gate))
             run_bytes += len(joined)
             blob_bytes += len(old) + len(new)
             if len(batch) >= _BATCH_CHANGES or run_bytes >= _BATCH_RUN_BYTES or blob_bytes >= _BATCH_BLOB_BYTES:
