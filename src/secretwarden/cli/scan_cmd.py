@@ -12,9 +12,9 @@ import click
 
 from secretwarden.errors import UsageError
 from secretwarden.findings.reporters import FORMATS
+from secretwarden.scan.config import CONFIDENCE_LEVELS, DEFAULT_MIN_CONFIDENCE
 
 _SIZE = re.compile(r"^(\d{1,30})([kKmMgG]?)[bB]?$")  # bounded: int() refuses texts over 4300 digits
-_CONFIDENCE = {"low": 0.0, "medium": 0.5, "high": 0.8}
 
 
 def _parse_size(value: str | None) -> int | None:
@@ -87,7 +87,7 @@ def _list_rules() -> None:
 @click.option("--no-baseline", is_flag=True, help="Report findings even when they are in the baseline.")
 @click.option("--rule", "only_rules", multiple=True, metavar="ID", help="Run only this rule (repeatable).")
 @click.option("--disable-rule", "disabled", multiple=True, metavar="ID", help="Do not run this rule (repeatable).")
-@click.option("--min-confidence", type=click.Choice(["low", "medium", "high"]), default="medium", show_default=True,
+@click.option("--min-confidence", type=click.Choice(list(CONFIDENCE_LEVELS)), default=DEFAULT_MIN_CONFIDENCE, show_default=True,
               help="Hide findings below this confidence (low shows dictionary-word passwords and the like).")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, help="Worker processes (default: one per core).")
 @click.option("--list-rules", is_flag=True, help="Print the rule ids and exit.")
@@ -137,7 +137,7 @@ def scan(ctx: click.Context, targets: tuple[str, ...], git_history: bool, since:
     options = ScanOptions(
         target=target, mode=mode, honour_ignore=not no_ignore, since=since, branch=branch, jobs=jobs,
         disabled_rules=frozenset(disabled), only_rules=frozenset(only_rules),
-        min_confidence=_CONFIDENCE[min_confidence], paths=targets if mode == "git" else (),
+        min_confidence=CONFIDENCE_LEVELS[min_confidence], paths=targets if mode == "git" else (),
         use_cache=not no_cache,
     )
     if size is not None:

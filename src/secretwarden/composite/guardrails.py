@@ -14,10 +14,12 @@ from secretwarden.findings.model import Report
 
 def scan_report(root: Path, contract_path: str | None) -> Report:
     from secretwarden.scan.command import scan
-    from secretwarden.scan.config import ScanOptions
+    from secretwarden.scan.config import CONFIDENCE_LEVELS, DEFAULT_MIN_CONFIDENCE, ScanOptions
     from secretwarden.scan.report import to_report
 
-    outcome = scan(ScanOptions(target=str(root), mode="files"), contract_path=contract_path)
+    # At `warden scan`'s default confidence: ci must not fail on what `warden scan` hides.
+    options = ScanOptions(target=str(root), mode="files", min_confidence=CONFIDENCE_LEVELS[DEFAULT_MIN_CONFIDENCE])
+    outcome = scan(options, contract_path=contract_path)
     return to_report(outcome.result, outcome.root)
 
 

@@ -15,6 +15,9 @@ from secretwarden.errors import UsageError
 
 DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
 DEFAULT_BASELINE = ".warden-baseline.json"
+# `--min-confidence` levels; `warden ci` and the dashboard scan at the command's default too.
+CONFIDENCE_LEVELS = {"low": 0.0, "medium": 0.5, "high": 0.8}
+DEFAULT_MIN_CONFIDENCE = "medium"
 
 
 @dataclass(frozen=True)
