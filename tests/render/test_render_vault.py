@@ -151,6 +151,6 @@ def test_rendered_policy_is_what_bootstrap_applies_and_no_value_leaks(tmp_path: 
     r = run_warden("--contract", contract, "render", "vault-policy", "--env", "dev", "--out", tmp_path / "p", env=env)
     applied = vault_server.client().sys.read_acl_policy(f"{prefix}-dev-api-read")["data"]["policy"]
     assert applied.strip() == (tmp_path / "p" / f"{prefix}-dev-api-read.hcl").read_text().strip()
-    for args in (("render", "external-secrets", "--env", "dev"), ("render", "env-example"), ("render", "vault-policy", "--env", "dev")):
+    for args in (("render", "external-secrets", "--env", "dev"), ("render", "env-example"), ("render", "vault-policy", "--env", "dev"), ("render", "bootstrap-job", "--env", "dev")):
         r = run_warden("--contract", contract, *args, env=env)
         assert r.returncode == 0 and canary not in r.output
