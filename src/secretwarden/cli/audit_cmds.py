@@ -53,7 +53,7 @@ def verify(ctx: click.Context) -> int:
 @click.option("--command", "command", default=None, help="Only this command (run, check, rotate, incident-open, ...).")
 @click.option("--outcome", type=click.Choice(["ok", "refused", "error"]), default=None)
 @click.option("--incident", default=None, help="Only entries about this incident id.")
-@click.option("--limit", type=int, default=None, help="Only the last N matching entries.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the last N matching entries.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.pass_context
 def log(ctx: click.Context, key: str | None, service: str | None, env: str | None, since: str | None, command: str | None, outcome: str | None, incident: str | None, limit: int | None, fmt: str) -> None:
