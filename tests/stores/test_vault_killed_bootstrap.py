@@ -17,7 +17,9 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -28,6 +30,7 @@ from tests.stores.vault_contract_support import generated_contract
 from tests.vault_server import VaultServer
 
 pytestmark = pytest.mark.vault
+T = TypeVar("T")
 
 NAMESPACES = 3
 KEYS = 60  # per namespace
@@ -77,6 +80,19 @@ def kv_paths(server: VaultServer, prefix: str) -> set[str]:
     return found
 
 
+def settled(read: Callable[[], T]) -> T:
+    """What `read` finds once it stops changing: a write the killed process had sent before the
+    freeze is still handled by the server after it resumes (two listings 0.2 s apart agree)."""
+    last = read()
+    for _ in range(50):
+        time.sleep(0.2)
+        now = read()
+        if now == last:
+            return now
+        last = now
+    pytest.fail("the store kept changing after the kill")
+
+
 def status(folder: Path, env: dict[str, str]) -> dict[str, object]:
     res = run_warden("--contract", folder / "warden.yaml", "status", "--env", "dev", "--format", "json", env=env)
     assert res.returncode in (0, 1), res.stderr
@@ -114,7 +130,7 @@ def test_killed_bootstrap_leaves_every_landed_value_recorded(tmp_path: Path, vau
     finally:
         vault_server.resume()
 
-    landed = kv_paths(vault_server, prefix)
+    landed = settled(lambda: kv_paths(vault_server, prefix))
     assert FREEZE_AT - 2 <= len(landed) < NAMESPACES * KEYS, "the kill should land part way through the values"
 
     # Every value that landed is warden's (recorded, with a fingerprint); the rest are missing.

@@ -31,6 +31,7 @@ from tests.stores.test_vault_killed_bootstrap import (
     assert_ours_follows_theirs,
     contract,
     freeze_at_value,
+    settled,
     status,
 )
 from tests.vault_server import VaultServer
@@ -72,7 +73,7 @@ def test_killed_per_namespace_bootstrap_leaves_every_landed_value_recorded(
     finally:
         vault_server.resume()
 
-    landed = {ns for ns, kv in kv_versions(vault_server, prefix).items() if kv > 0}
+    landed = {ns for ns, kv in settled(lambda: kv_versions(vault_server, prefix)).items() if kv > 0}
     assert FREEZE_AT - 2 <= len(landed) < NAMESPACES, "the kill should land part way through the paths"
 
     # Every value that landed is warden's (recorded, with a fingerprint); the rest are missing.

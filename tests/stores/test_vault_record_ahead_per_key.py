@@ -36,18 +36,21 @@ def group_doc(prefix: str) -> str:
     return f"{prefix}/_warden/keys/{prefix}/dev/ns0"
 
 
-def killed_at_value(server: VaultServer, prefix: str, monkeypatch: pytest.MonkeyPatch, slots: list[SlotRef]) -> None:
+def killed_at_value(
+    server: VaultServer, prefix: str, monkeypatch: pytest.MonkeyPatch, slots: list[SlotRef], layout: str = "per-key"
+) -> None:
     """A write of `slots` whose process dies after saving their entries, before any value."""
     from secretwarden.stores.vault.bulk_write import BulkWriter
 
     def gone(self: Any, st: Any, fields: Any) -> int:
         raise StoreError("the server went away")
 
-    with opened(server, prefix) as store, monkeypatch.context() as mp:
+    with opened(server, prefix, layout=layout) as store, monkeypatch.context() as mp:
         mp.setattr(BulkWriter, "_write_data", gone)
         with pytest.raises(StoreError):
             store.write_many([WriteRequest(s, SecretValue(make_canary(s.key)), source="generate") for s in slots])
-    assert custom_of(server, group_doc(prefix))["warden"].startswith(f"v1 paths={len(slots)} ")
+    saved = group_doc(prefix) if layout == "per-key" else f"{prefix}/dev/ns0"
+    assert custom_of(server, saved)["warden"]  # the record, saved ahead of a value that never came
 
 
 def test_an_entry_whose_value_never_landed_is_replaced_by_the_next_write(
@@ -159,5 +162,40 @@ def test_a_writer_that_finds_an_entry_ahead_wins_the_race_and_the_entry_is_its_o
         assert [(v.version, v.source, v.fingerprint) for v in meta.versions] == [
             (1, "set", reader.fingerprint(SecretValue(b_value))),
             (2, "generate", reader.fingerprint(SecretValue(a_value))),
+        ]
+        assert reader.notices() == []
+
+
+@pytest.mark.parametrize("layout", ["per-key", "per-namespace"])
+def test_a_write_whose_answer_was_lost_is_recognised_past_an_entry_ahead(
+    vault_server: VaultServer, monkeypatch: pytest.MonkeyPatch, layout: str
+) -> None:
+    """A killed write left an entry ahead of a key; the next write's create lands but its answer
+    is lost (a leader killed after committing), so its resend fails the check-and-set. The
+    version holds exactly our value and the entry ahead is the one we found before writing: the
+    version is ours (recorded once, with our fingerprint), not a second writer's to adopt."""
+    from secretwarden.stores.vault.bulk_write import BulkWriter
+
+    prefix = "ahk" + secrets.token_hex(4)
+    killed_at_value(vault_server, prefix, monkeypatch, [SLOT], layout)
+    real = BulkWriter._write_data
+    sent: list[bool] = []
+
+    def answer_lost(self: Any, st: Any, fields: Any) -> int:
+        if not sent:
+            sent.append(True)
+            real(self, st, fields)  # committed; the answer never arrives, so it is sent again
+        return real(self, st, fields)
+
+    value = make_canary("ours")
+    with opened(vault_server, prefix, layout=layout) as store, monkeypatch.context() as mp:
+        mp.setattr(BulkWriter, "_write_data", answer_lost)
+        [result] = store.write_many([WriteRequest(SLOT, SecretValue(value), source="set")])
+        assert (result.version, store.reclaimed) == (1, 1)
+    with opened(vault_server, prefix, access="metadata", layout=layout) as reader:
+        meta = reader.key_meta(SLOT)
+        assert meta is not None
+        assert [(v.version, v.source, v.fingerprint) for v in meta.versions] == [
+            (1, "set", reader.fingerprint(SecretValue(value)))
         ]
         assert reader.notices() == []

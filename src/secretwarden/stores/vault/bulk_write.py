@@ -410,6 +410,17 @@ class BulkWriter(PathWriter):
             raise
         return created, custom
 
+    @staticmethod
+    def _same_ahead(st: PathState, fresh: PathState) -> bool:
+        """Whether the record describing the new version is the one `st` found ahead of the path
+        before this write (a writer that died, or whose value lost to ours): it is not a newer
+        writer's claim on that version, so the data decides whose the version is."""
+        if not st.record_ahead:
+            return False
+        if st.group is not None:
+            return fresh.base_entry is not None and fresh.base_entry == st.base_entry
+        return bool(fresh.custom) and fresh.custom == st.custom
+
     def _landed(
         self, st: PathState, fields: dict[str, str | None], *, recorded: bool = False
     ) -> tuple[PathState, int] | None:
@@ -423,8 +434,10 @@ class BulkWriter(PathWriter):
         import hmac
 
         fresh = self._load(st.path)
-        if fresh.kv != st.kv + 1 or (not recorded and fresh.record is not None and fresh.record.kv > st.kv):
+        if fresh.kv != st.kv + 1:
             return None
+        if not recorded and fresh.record is not None and fresh.record.kv > st.kv and not self._same_ahead(st, fresh):
+            return None  # another writer recorded that version before writing it: theirs
         data = self._data(st.path, fresh.kv) or {}
         for name, value in fields.items():
             found = data.get(name)
