@@ -225,4 +225,4 @@ def test_rotate_data_key_through_the_cli(sops_project: Project) -> None:
 
 def test_rotate_data_key_refused_where_there_is_none(project: Path) -> None:
     res = run_warden("-c", project, "rotate", "--data-key", "--env", "dev")
-    assert res.returncode == 2 and "no data keys" in res.stderr
+    assert res.returncode == 2 and "cannot rotate its data keys" in res.stderr and "sops stores" in res.stderr

@@ -338,8 +338,8 @@ def rotate_data_keys(
     store = ws.secrets(env)
     if not isinstance(store, DataKeyRotator):
         raise UsageError(
-            f"store `{store.name}` ({store.backend}) has no data keys to rotate apart from its values",
-            hint="rotate the values themselves with `warden rotate NAMESPACE/KEY`",
+            f"store `{store.name}` ({store.backend}) cannot rotate its data keys apart from its values",
+            hint="`--data-key` is for sops stores; rotate the values themselves with `warden rotate NAMESPACE/KEY`",
         )
     if dry_run:
         return []
