@@ -83,6 +83,7 @@ _FILE_NAME = re.compile(
     r"java|sh|md|html?|properties|toml|lock|log|csv|sql|db|gpg|asc|kdbx|zip|tar|gz)$"
 )
 _RELATIVE_PATH = re.compile(r"^[\w-]+(?:/[\w.-]+){2,}$")
+_ROUTE = re.compile(r"^[a-z]{3,}/[a-z][a-z0-9_-]*$")
 # `kubernetes.io/e2e-az-name`, `github.com/acme/api`, `docker.io/library/nginx`: a host name, then a
 # path: a label key, a module or an image (base64 has no dots, so a secret never starts this way)
 # `kube-system/registry-creds`, `local/INC-0001`: a namespace (or store) and a hyphenated name in it;
@@ -208,6 +209,8 @@ def is_path_or_plain_url(value: str) -> bool:
     if (_PATHISH.match(value) or _URL_NO_CREDS.match(value) or _FILE_NAME.match(value)
             or _QUALIFIED_NAME.match(value) or _NAMESPACED_NAME.match(value)):
         return True
+    if _ROUTE.match(value) and word_likeness(value.split("/", 1)[0]) >= 0.8:
+        return True  # `applications/netbox`, `routes/main`: a kind of object and its name (NGINX Unit's `pass`)
     if _RELATIVE_PATH.match(value):
         # `a/b/c.txt` or `assets/img/logo`; base64 has slashes too, but no words between them
         segments = [s for s in value.split("/") if s]
