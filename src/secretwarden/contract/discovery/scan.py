@@ -19,7 +19,7 @@ _OWN_FILES = frozenset({"warden.yaml", "warden.yml"})
 # Kinds of file that list the names of a whole repository rather than use them.
 _LISTING_SOURCES = frozenset({"dotenv", "compose"})
 # folders that hold how the repository is run, not a service of their own (as service names)
-_DEPLOY_DIRS = frozenset({"docker", "deploy", "deployment", "deployments", "compose", "devcontainer", "podman",
+_DEPLOY_DIRS = frozenset({"docker", "deploy", "deployment", "deployments", "compose", "devcontainer", "podman", "env", "envs",
                           "k8s", "kubernetes", "manifests", "infra", "ops"})
 _CHART_NAME = re.compile(r"^name:[ \t]*(\S+)", re.MULTILINE)
 # DNS-1123 subdomain: what a Kubernetes Secret may be called
