@@ -16,9 +16,13 @@ def isolation(ctx: click.Context, fmt: str, verbose: bool) -> int:
     """Report every pair of slots holding the same value (exit 1 when any); metadata only."""
     from secretwarden.cli.render_isolation import isolation_lines, isolation_markdown
     from secretwarden.ops.isolation import isolation_report
+    from secretwarden.ops.status import store_notices
 
     with workspace(ctx, "isolation") as ws:
         report = isolation_report(ws)
+        notices = store_notices(ws)
+    for notice in notices:  # e.g. a path written outside warden: values this report cannot compare
+        click.echo(f"warden: note: {notice}", err=True)
     if fmt == "json":
         echo_json(report.to_json())
     elif fmt == "markdown":
