@@ -538,11 +538,12 @@ _COMPARISONS = frozenset(["==", "===", "!=", "!=="])
 
 def _inside_prose_string(line: str, index: int, quote: str) -> bool:
     """Does the quoted string that ends just after the key at `index` hold a sentence (a space
-    right before the key, words before that since the opening quote)?"""
+    right before the key, two words or more before that since the opening quote)? A short label
+    (`"Admin password": ...`) is still a key."""
     if index == 0 or line[index - 1] != " ":
         return False
     opened = line.rfind(quote, 0, index)
-    return opened >= 0 and line[opened + 1:index].strip() != ""
+    return opened >= 0 and len(line[opened + 1:index].split()) >= 2
 
 
 def _inside_template_action(line: str, index: int) -> bool:
