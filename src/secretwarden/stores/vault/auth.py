@@ -171,20 +171,33 @@ def make_client(conn: Connection, root: Path, pool_size: int = 16) -> Any:
     from secretwarden.stores.vault.ha import split_addresses
 
     # A cluster's address lists its nodes; the store points the client at the active one.
+    # token="": hvac would otherwise read VAULT_TOKEN or ~/.vault-token itself, unguarded (a FIFO
+    # there hung, /dev/zero filled the memory); the token is chosen below.
     client = hvac.Client(
-        url=split_addresses(conn.address)[0], namespace=conn.namespace, verify=verify, timeout=conn.timeouts, session=session
+        url=split_addresses(conn.address)[0], namespace=conn.namespace, verify=verify, timeout=conn.timeouts,
+        session=session, token="",
     )
     method = str(conn.auth.get("method", "token"))
     if method == "token":
         token = _secret_from(conn.auth, "token", root, default_env=("BAO_TOKEN", "VAULT_TOKEN"))
         if token is None:
             token_file = Path.home() / ".vault-token"
-            if token_file.is_file():
-                token = token_file.read_text().strip()
+            if token_file.exists():
+                from secretwarden.paths import read_input_file
+
+                raw = read_input_file(token_file, limit=64 * 1024, what="Vault token file",
+                                      hint="remove it or run `bao login` again")
+                token = raw.decode("utf-8", "replace").strip()
         if not token:
             raise MasterKeyError(
                 f"no Vault token for {conn.address}",
                 hint="set VAULT_TOKEN (or BAO_TOKEN), run `bao login`, or configure `auth` in warden.yaml",
+            )
+        if not token.isascii() or not token.isprintable() or " " in token:
+            # The server answers such a header with a bare 400 "invalid request"; the token is never shown.
+            raise MasterKeyError(
+                f"the Vault token for {conn.address} holds characters no token has (control, space or non-ASCII)",
+                hint="check VAULT_TOKEN (or BAO_TOKEN) for a pasted escape sequence, or run `bao login` again",
             )
         client.token = token
         return client
