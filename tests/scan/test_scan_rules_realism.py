@@ -124,6 +124,8 @@ STILL_SECRETS = [
     ("tests/test_oauth.py", '    oauth_consumer_key="{lowernum:16}",', "generic-secret"),
     ("docker/nginx-unit.json", '          "pass": "{alnum:8}/{alnum:10}"', "generic-password"),
     ("config/users.json", '  {"Admin password": "{alnum:14}"}', "generic-password"),
+    ("settings.py", 'KEY_1 = "{alnum:24}"', "generic-secret"),
+    ("app/licence.py", 'license_key = "{upper:4}-{upper:4}-{upper:4}-{upper:4}"', "generic-secret"),
     # CredData labels a Codecov badge's `?token=` a credential: it stays reported
     ("README.md", '<img src="https://codecov.io/gh/o/r/graph/badge.svg?token={alnum:10}"/>', "generic-secret"),
 ]

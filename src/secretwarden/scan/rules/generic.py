@@ -71,9 +71,9 @@ _NOT_SECRET_KEY_KINDS = frozenset(
 )
 
 
-# `PW-212`, `SK_01`: a short abbreviation numbered, a code (an ISO 3166-2 subdivision, a SKU),
-# not a name for a secret
-_CODE_KEY = re.compile(r"^[A-Za-z]{1,4}[-_]\d+$")
+# `PW-212`, `SK-01`: a short abbreviation, a hyphen and a number: a code (an ISO 3166-2
+# subdivision, a SKU), not a name for a secret (a variable, `KEY_1`, cannot hold a hyphen)
+_CODE_KEY = re.compile(r"^[A-Za-z]{1,4}-\d+$")
 
 
 @dataclass(frozen=True)
@@ -290,7 +290,7 @@ def score_value(value: str, strength: str, *, quoted: bool, kind: str, key: str,
         return None  # `2006-01-02T15:04:05Z` (a date under `...PasswordMtime`), `^password=\K.+` (a pattern)
     if strength == "weak" and _KEBAB_NAME.match(v) and all(_VOWEL.search(p) for p in v.split("-")):
         return None  # `- key: promtail-oauth2-creds`: the name of an entry, an object or a label
-    if strength != "password" and _HEADER_NAME.match(v):
+    if strength != "password" and _HEADER_NAME.match(v) and not v.isupper():
         return None  # `{ key: 'X-DNS-Prefetch-Control', value: 'on' }`: an HTTP header's name
     if len(key) >= 6 and key.lower().strip("\"'$@") in low:
         return None  # `"GetPasswordData": "ec2:GetPasswordData"`: the value repeats its name
