@@ -23,22 +23,34 @@ def incident() -> None:
 @click.pass_context
 def open_(ctx: click.Context, name: str, env: str, instance: str | None, reason: str, dry_run: bool) -> None:
     """Mark a secret compromised: BLOCKED in status/check, refused by run, its values denied for good."""
-    from secretwarden.ops.incidents import open_incident
+    from secretwarden.ops.incident_copies import open_with_copies
     from secretwarden.ops.secrets import resolve_slot
 
     ns, key = parse_slot_name(name)
     with workspace(ctx, "incident") as ws:
         slot = resolve_slot(ws, env, ns, key, instance, undeclared_ok=True)
-        inc = open_incident(ws, slot, reason, dry_run=dry_run)
+        opened = open_with_copies(ws, slot, reason, dry_run=dry_run)
+    inc = opened.incident
     if dry_run:
         click.echo(f"dry run: would mark {slot.label()} compromised in store {inc.store} and open an incident; nothing changed")
-        return
-    click.echo(f"{inc.id} opened: {slot.label()} is marked compromised in store {inc.store}")
-    click.echo(
-        f"next: warden rotate {slot.namespace}/{slot.key} --env {slot.env}"
-        + (f" --instance {slot.instance}" if slot.instance else "")
-        + f", then warden incident close {inc.id} --root-cause '...'"
-    )
+        for copy in opened.copies:
+            click.echo(f"dry run: would also mark {copy.slot.label()} (same value) compromised in store {copy.store}")
+    else:
+        click.echo(f"{inc.id} opened: {slot.label()} is marked compromised in store {inc.store}")
+        for copy in opened.copies:
+            click.echo(f"{copy.id} opened: {copy.slot.label()} holds the same value; marked compromised in store {copy.store}")
+        for one in (inc, *opened.copies):
+            click.echo(
+                f"next: warden rotate {printable(one.slot.namespace)}/{printable(one.slot.key)} --env {printable(one.slot.env)}"
+                + (f" --instance {printable(one.slot.instance)}" if one.slot.instance else "")
+                + f", then warden incident close {one.id} --root-cause '...'"
+            )
+    for store_name in opened.unchecked:
+        click.echo(
+            f"warden: warning: store {store_name} did not answer: copies of this value there are not marked"
+            " (hint: run `warden isolation` once it answers, and open an incident for each shared copy)",
+            err=True,
+        )
 
 
 @incident.command("close")
