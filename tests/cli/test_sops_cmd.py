@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import make_canary, run_warden
-from tests.stores.sops_support import AgeIdentity, new_identity
+from tests.stores.sops.sops_support import AgeIdentity, new_identity
 
 CONTRACT = """\
 version: 1

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tests.cli.test_sops_cmd import CONTRACT
 from tests.conftest import Result, make_canary, random_fingerprint_key, run_warden
-from tests.stores.sops_support import new_identity
+from tests.stores.sops.sops_support import new_identity
 
 FILES = ("secrets/dev/api.enc.yaml", "secrets/dev/api.enc.yaml.warden.json", "secrets/.warden-sops.json")
 

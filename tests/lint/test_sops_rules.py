@@ -10,7 +10,7 @@ import pytest
 from secretwarden.stores.sops.tool import run_sops
 from tests.conftest import make_canary, run_warden
 from tests.lint.conftest import git
-from tests.stores.sops_support import new_identity
+from tests.stores.sops.sops_support import new_identity
 
 RULES = ("sops-unencrypted", "sops-plaintext-value", "sops-decrypted-copy-tracked", "sops-decrypted-not-ignored")
 

@@ -15,7 +15,7 @@ import pytest
 
 from secretwarden.crypto.fingerprint import Fingerprinter
 from secretwarden.stores.base import SecretStore
-from tests.stores.sops_support import sops_factory
+from tests.stores.sops.sops_support import sops_factory
 
 
 class Clock:

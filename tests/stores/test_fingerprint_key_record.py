@@ -17,7 +17,7 @@ from secretwarden.crypto.fingerprint import Fingerprinter
 from secretwarden.errors import MasterKeyError
 from secretwarden.slots import SlotRef
 from secretwarden.stores.base import SecretValue, WriteRequest
-from tests.stores.sops_support import new_identity
+from tests.stores.sops.sops_support import new_identity
 
 SLOT = SlotRef("dev", "api", "TOKEN")
 

@@ -129,7 +129,7 @@ def test_a_legacy_vault_path(project: Path, vault_server) -> None:  # type: igno
 
 def test_a_sops_file(project: Path, tmp_path: Path) -> None:
     from secretwarden.stores.sops.tool import run_sops
-    from tests.stores.sops_support import new_identity
+    from tests.stores.sops.sops_support import new_identity
 
     ident = new_identity(tmp_path / "keys")
     token = make_canary("s") + "abcdefgh"

@@ -2,7 +2,7 @@
 through the real store file and, where a user would meet it, the real `warden` command:
 
 * a value's ciphertext is bound to its version (moved to another version of the same key, it
-  fails to authenticate), not only to its slot (tests/stores/test_embedded.py);
+  fails to authenticate), not only to its slot (tests/stores/embedded/test_embedded.py);
 * deleting a denied-fingerprint row does not let the compromised value back into the same key
   (its versions' fingerprints are authenticated);
 * a whole-file rollback of `.warden/local.db` to before `incident open` takes the register back
@@ -20,7 +20,7 @@ import pytest
 
 from secretwarden.errors import IntegrityError
 from tests.conftest import make_canary, run_warden
-from tests.stores.test_embedded import A, open_store, put
+from tests.stores.embedded.test_embedded import A, open_store, put
 
 
 def test_a_ciphertext_moved_to_another_version_fails_to_authenticate(tmp_path: Path) -> None:

@@ -237,7 +237,7 @@ def test_a_read_only_store_from_before_summaries_is_still_read(project: Path) ->
     """The upgrade is a write: on a file this user may only read, values and reports are served
     from the versions as before (`run`/`get` in a container with a read-only store)."""
     from tests.conftest import run_warden
-    from tests.stores.test_embedded_attacks import without_permission_override
+    from tests.stores.embedded.test_embedded_attacks import without_permission_override
 
     assert run_warden("-c", project, "bootstrap", "--env", "dev").returncode == 0
     db = project.parent / ".warden" / "local.db"

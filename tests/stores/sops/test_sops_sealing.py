@@ -20,8 +20,8 @@ from secretwarden.stores.sops.files import SopsLayout, sidecar_path
 from secretwarden.stores.sops.rollback import mark_path
 from secretwarden.stores.sops.store import SopsStore
 from tests.stores.conftest import FP
-from tests.stores.sops_support import AgeIdentity, new_identity
-from tests.stores.test_sops_store import A, B, open_sops, put
+from tests.stores.sops.sops_support import AgeIdentity, new_identity
+from tests.stores.sops.test_sops_store import A, B, open_sops, put
 
 SIDE = Path("secrets/dev/api.enc.yaml" + ".warden.json")
 STATE = Path("secrets/.warden-sops.json")

@@ -26,7 +26,7 @@ from secretwarden.stores.sops.store import SopsStore, rotate_data_key
 from secretwarden.stores.sops.tool import run_sops, sops_binary
 from tests.conftest import make_canary
 from tests.stores.conftest import FP, Clock
-from tests.stores.sops_support import AgeIdentity, new_identity
+from tests.stores.sops.sops_support import AgeIdentity, new_identity
 
 A = SlotRef("dev", "api", "TOKEN")
 B = SlotRef("dev", "api", "OTHER")
@@ -203,11 +203,11 @@ def test_concurrent_writers_lose_nothing(tmp_path: Path, ident: AgeIdentity) -> 
     open_sops(root, ident).ensure_namespace("dev", "api")
     script = f"""
 import sys
-sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})
+sys.path.insert(0, {str(Path(__file__).resolve().parents[3])!r})
 from secretwarden.slots import SlotRef
 from secretwarden.stores.base import SecretValue, WriteRequest
-from tests.stores.test_sops_store import open_sops
-from tests.stores.sops_support import AgeIdentity
+from tests.stores.sops.test_sops_store import open_sops
+from tests.stores.sops.sops_support import AgeIdentity
 from collections.abc import Mapping
 from pathlib import Path
 ident = AgeIdentity(Path({str(ident.key_file)!r}), {ident.recipient!r})

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import run_warden
-from tests.stores.vault_contract_support import generated_contract
+from tests.stores.vault.vault_contract_support import generated_contract
 from tests.vault_cluster import RaftCluster, shared_cluster, stop_shared_cluster
 
 pytestmark = [pytest.mark.cluster, pytest.mark.vault]

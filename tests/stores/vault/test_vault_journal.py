@@ -12,7 +12,7 @@ import pytest
 from secretwarden.ops.journal import INCIDENTS, verify_part
 from secretwarden.stores.vault.store import VaultStore
 from tests.stores.journal_support import KEY, incident, numbered, run_writers, writer
-from tests.stores.vault_journal_support import journal_requests, open_store
+from tests.stores.vault.vault_journal_support import journal_requests, open_store
 
 pytestmark = pytest.mark.vault
 

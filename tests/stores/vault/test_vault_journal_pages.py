@@ -18,7 +18,7 @@ from secretwarden.stores.base import JOURNAL_GENESIS
 from secretwarden.stores.vault.journal import PAGE
 from secretwarden.stores.vault.store import VaultStore
 from tests.stores.journal_support import KEY, incident, numbered, writer
-from tests.stores.vault_journal_support import journal_requests, open_store
+from tests.stores.vault.vault_journal_support import journal_requests, open_store
 
 pytestmark = pytest.mark.vault
 

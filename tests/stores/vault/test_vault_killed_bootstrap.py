@@ -26,7 +26,7 @@ import pytest
 from secretwarden.slots import SlotRef
 from secretwarden.stores.base import SecretStore, SecretValue, WriteRequest, WriteResult
 from tests.conftest import run_warden
-from tests.stores.vault_contract_support import generated_contract
+from tests.stores.vault.vault_contract_support import generated_contract
 from tests.vault_server import VaultServer
 
 pytestmark = pytest.mark.vault
@@ -155,7 +155,7 @@ def test_a_creation_that_loses_the_race_drops_the_record_it_saved_first(vault_se
     in between, the check-and-set fails, that record goes, and the other writer's value is
     adopted as an outside version under ours (never attributed to warden's write)."""
     from tests.conftest import make_canary
-    from tests.stores.test_vault_key_groups import opened
+    from tests.stores.vault.test_vault_key_groups import opened
 
     prefix = "race" + secrets.token_hex(4)
     slot = SlotRef("dev", "ns0", "API_KEY")

@@ -26,8 +26,8 @@ from secretwarden.errors import StoreError
 from secretwarden.slots import SlotRef
 from secretwarden.stores.base import SecretValue, WriteRequest
 from tests.conftest import make_canary, run_warden
-from tests.stores.test_vault_key_groups import opened
-from tests.stores.test_vault_killed_bootstrap import (
+from tests.stores.vault.test_vault_key_groups import opened
+from tests.stores.vault.test_vault_killed_bootstrap import (
     assert_ours_follows_theirs,
     contract,
     freeze_at_value,

@@ -1,7 +1,7 @@
 """Where each key has its own KV path (`per-key`), the records of a namespace's keys share one
 group document (stores/vault/groups.py), and a write creating keys saves their entries before
 their values. These tests hold the group entries to the same guard as a path's own record
-(tests/stores/test_vault_killed_bootstrap_per_namespace.py):
+(tests/stores/vault/test_vault_killed_bootstrap_per_namespace.py):
 
 * an entry saved ahead of its value (the writer was killed, or its value is still on the way)
   never describes a value it did not write: readers drop its rows of KV versions the path does
@@ -24,7 +24,7 @@ from secretwarden.errors import StoreError
 from secretwarden.slots import SlotRef
 from secretwarden.stores.base import SecretValue, WriteRequest
 from tests.conftest import make_canary
-from tests.stores.test_vault_key_groups import custom_of, opened
+from tests.stores.vault.test_vault_key_groups import custom_of, opened
 from tests.vault_server import VaultServer
 
 pytestmark = pytest.mark.vault

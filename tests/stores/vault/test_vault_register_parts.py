@@ -24,7 +24,7 @@ from tests.stores.journal_support import KEY, incident, writer
 pytestmark = pytest.mark.vault
 
 RELEASED = "23ef856"  # the last commit before the head could be in parts
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 OPEN = 130  # with 300-character key names, about 43 KB of open incidents: two parts
 
 
