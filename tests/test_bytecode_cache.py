@@ -95,8 +95,8 @@ def test_no_cache_key_means_nothing_kept(tmp_path: Path, isolated_home: Path) ->
 
 _SERVED = """
 import sys
-from secretwarden.bytecode_cache import install
-install(run_bundle=True)
+from secretwarden.bundle_finder import install_bundle
+install_bundle()
 import secretwarden.ops.fastrun, secretwarden.verdict
 for name in ("secretwarden.ops.fastrun", "secretwarden.verdict"):
     loader = sys.modules[name].__spec__.loader
@@ -161,3 +161,94 @@ def test_a_planted_bundle_never_runs(project: Path, isolated_home: Path) -> None
     out = run(project)
     assert "PLANTED-CODE-RAN" not in out and out.strip() == "15m"
     assert b"PLANTED" not in bundle.read_bytes()  # the run sealed its own modules again
+
+
+_FIRST_STEP = """
+import sys
+from secretwarden.bundle_finder import BundleLoader, install_bundle
+install_bundle()
+from secretwarden.bytecode_cache import install
+install()
+import secretwarden.ops.fastrun, secretwarden.contract.sealed_cache, secretwarden.crypto.derive, secretwarden.dirs
+for name in sorted(n for n in sys.modules if n.split(".")[0] == "secretwarden"):
+    if not isinstance(sys.modules[name].__spec__.loader, BundleLoader):
+        print(name)
+"""
+
+
+def test_only_the_first_step_is_compiled_once_the_bundle_exists(project: Path, isolated_home: Path) -> None:
+    """Without Python's bytecode, bundle_finder.py is the one module of warden (with the package) a run
+    compiles: the full sealed cache, the MAC code and the folders come from the verified bundle."""
+    prepared(project)
+    run(project)
+    run(project)  # the first fast run writes the bundle
+    proc = subprocess.run([sys.executable, "-c", _FIRST_STEP], capture_output=True, text=True,
+                          env={**os.environ, **NO_BYTECODE}, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["secretwarden", "secretwarden.bundle_finder"]
+
+
+def test_a_bundle_sealed_under_another_key_is_ignored(project: Path, isolated_home: Path) -> None:
+    prepared(project)
+    run(project)
+    run(project)
+    key = isolated_home / "config" / "keys" / "cache.key"
+    key.write_bytes(bytes(32))  # another key: every sealed file, the bundle first, stops verifying
+    assert served_from_bundle(NO_BYTECODE) == {"secretwarden.ops.fastrun": (False, False),
+                                              "secretwarden.verdict": (False, False)}
+
+
+def test_run_works_when_the_cache_folder_cannot_be_written(project: Path, isolated_home: Path) -> None:
+    """A fresh install whose cache folder is unusable (here a file): nothing is kept, the run still runs."""
+    prepared(project)
+    blocked = isolated_home / "not-a-folder"
+    blocked.write_text("")
+    env = {**NO_BYTECODE, "WARDEN_CACHE_DIR": str(blocked)}
+    for _ in range(3):
+        r = run_warden("-c", project, "run", "-s", "api", "-e", "dev", "--", sys.executable, "-c",
+                       "import os; print(os.environ['TOKEN_TTL'])", env=env)
+        assert r.returncode == 0, r.stderr
+        assert r.output.strip() == "15m"
+    assert blocked.read_text() == ""
+
+
+def test_the_first_step_finds_the_folders_dirs_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from secretwarden import bundle_finder, dirs
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    for var in ("WARDEN_CONFIG_DIR", "WARDEN_CACHE_DIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(var, raising=False)
+    assert dirs.config_dir() == tmp_path / "home" / ".config" / "secretwarden"
+    assert dirs.cache_dir() == tmp_path / "home" / ".cache" / "secretwarden"
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("XDG_CACHE_HOME", "")  # empty counts as unset, as before
+    assert dirs.config_dir() == tmp_path / "xdg" / "secretwarden"
+    assert dirs.cache_dir() == tmp_path / "home" / ".cache" / "secretwarden"
+    monkeypatch.setenv("WARDEN_CONFIG_DIR", str(tmp_path / "c"))
+    assert bundle_finder.key_file() == str(tmp_path / "c" / "keys" / "cache.key")
+
+
+def test_the_first_step_trusts_only_a_private_key_outside_the_package(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from secretwarden.bundle_finder import existing_key
+
+    monkeypatch.setenv("WARDEN_CONFIG_DIR", str(tmp_path / "config"))
+    key = tmp_path / "config" / "keys" / "cache.key"
+    key.parent.mkdir(parents=True)
+    assert existing_key(str(tmp_path / "pkg")) is None  # none yet, and none is made
+    assert not key.exists()
+    key.write_bytes(os.urandom(32))
+    key.chmod(0o600)
+    assert existing_key(str(tmp_path / "pkg")) == key.read_bytes()
+    assert existing_key(str(tmp_path)) is None  # a key inside the package's folder is no key
+    key.chmod(0o640)
+    assert existing_key(str(tmp_path / "pkg")) is None  # others may read it
+    key.chmod(0o600)
+    key.write_bytes(os.urandom(31))
+    assert existing_key(str(tmp_path / "pkg")) is None  # not a key
+    real = tmp_path / "elsewhere.key"
+    real.write_bytes(os.urandom(32))
+    real.chmod(0o600)
+    key.unlink()
+    key.symlink_to(real)
+    assert existing_key(str(tmp_path / "pkg")) is None  # never through a link

@@ -1,6 +1,6 @@
-"""Writing `warden run`'s code bundle (bytecode_cache.py reads it) when a run loaded a module it lacked.
+"""Writing `warden run`'s code bundle (bundle_finder.py reads it) when a run loaded a module it lacked.
 
-Kept apart from bytecode_cache.py, which every start compiles from source when
+Kept apart from bundle_finder.py, which every start compiles from source when
 Python keeps no bytecode: this module is loaded only by a fast run that found
 the bundle missing, stale or short of a module (bytecode_cache.modules_to_bundle).
 """
@@ -10,13 +10,14 @@ from __future__ import annotations
 import marshal
 import os
 
-from secretwarden import bytecode_cache
+from secretwarden import bundle_finder
+from secretwarden.bytecode_cache import keep_sealed
 
 
 def keep(loaded: dict[str, object]) -> None:
     """Seal the run bundle again: the modules it served (still current) and these (name -> module),
     so that runs loading different modules do not take turns rewriting it."""
-    state = bytecode_cache.bundle_state
+    state = bundle_finder.bundle_state
     if state is None:
         return
     key, folder, target, served = state[0], state[1], state[2], state[3]
@@ -35,4 +36,4 @@ def keep(loaded: dict[str, object]) -> None:
             compiled = marshal.dumps(compile(fh.read(), source, "exec", dont_inherit=True))
         is_package = getattr(spec, "submodule_search_locations", None) is not None
         entries.append((name, source, is_package, st.st_mtime_ns, st.st_size, compiled))
-    bytecode_cache.keep_sealed(key, folder, target, bytecode_cache.bundle_context(), marshal.dumps(entries))
+    keep_sealed(key, folder, target, bundle_finder.bundle_context(), marshal.dumps(entries))

@@ -1,11 +1,11 @@
 """Console entry point for `warden`.
 
-Every command first puts warden's sealed code cache in place (bytecode_cache.py:
-it serves warden's modules compiled when Python writes no bytecode, and `warden
-run`'s modules from one sealed bundle in any case). `warden
-run` must add as little as possible to a service's start-up, so it then takes a
-fast path that avoids click, pydantic and YAML when a compiled plan is cached.
-Everything else goes through the click group.
+`warden run` must add as little as possible to a service's start-up: it first
+loads its modules from one sealed bundle (bundle_finder.py), then takes a fast
+path that avoids click, pydantic and YAML when a compiled plan is cached.
+Every other command (and run's full path) first puts warden's sealed code
+cache in place (bytecode_cache.py: warden's modules compiled once when Python
+writes no bytecode), then goes through the click group.
 """
 
 from __future__ import annotations
@@ -36,14 +36,21 @@ def _main() -> None:
         # The fast path allocates little and execs within milliseconds: the cyclic collector's
         # passes over the freshly imported modules (about 2 ms) would collect nothing.
         gc.disable()
-    from secretwarden.bytecode_cache import install
+        from secretwarden.bundle_finder import install_bundle
 
-    install(run_bundle=fast)  # warden's sealed code cache (every command without Python's bytecode; run's bundle)
-    if fast:
+        # run's modules from its sealed bundle, with or without Python's bytecode; the per-module
+        # cache only when there is no bundle yet (or when the full path takes over, below)
+        if not install_bundle():
+            from secretwarden.bytecode_cache import install
+
+            install()
         from secretwarden.ops.fastrun import try_fast_run
 
         try_fast_run(rest, contract)  # execs, or returns when the full path must decide
         gc.enable()  # the full path is an ordinary, longer-lived process
+    from secretwarden.bytecode_cache import install
+
+    install()  # warden's sealed code cache, for every command when Python keeps no bytecode
     from secretwarden.cli.main import main as cli_main
 
     cli_main(argv)

@@ -104,9 +104,9 @@ def _fast_run(opts: dict[str, str], passed: list[str], clean: bool, command: lis
 
 
 def _keep_code_bundle() -> None:
-    """The next run loads this path's modules from one sealed file (bytecode_cache.py); never stops a run."""
+    """The next run loads this path's modules from one sealed file (bundle_finder.py); never stops a run."""
     try:
-        from secretwarden.bytecode_cache import modules_to_bundle
+        from secretwarden.bundle_finder import modules_to_bundle
 
         lacking = modules_to_bundle()
         if lacking:  # the first run after an install or an edit
