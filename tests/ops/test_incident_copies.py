@@ -104,3 +104,8 @@ def test_the_command_marks_the_copy_and_run_refuses_it(tmp_path: Path) -> None:
     assert refused.returncode != 0 and "INC-0002" in refused.stderr
     for result in (opened, refused):
         assert value not in result.output
+
+    # Rotated, incident still open: the hint is the close, not another rotation.
+    assert run_warden("-c", contract, "rotate", "api/API_TOKEN", "--env", "prod", "--generate", "--yes").returncode == 0
+    waiting = run_warden("-c", contract, "run", "-s", "api", "-e", "prod", "--", "true")
+    assert waiting.returncode == refused.returncode and "warden incident close" in waiting.stderr

@@ -111,8 +111,16 @@ def run_refusal(plan: ServicePlan, verdict: Verdict) -> PolicyError | None:
     where = f"`{plan.service}`" + (f"@{plan.instance}" if plan.instance else "") + f" in {plan.env}"
     lines = [r.line for r in verdict.blockers]
     message = f"refusing to start {where}: " + "; ".join(lines)
-    if any(r.code in ("compromised", "incident-open") for r in verdict.blockers):
-        return CompromisedSecret(message)
+    codes = {r.code for r in verdict.blockers}
+    if codes & {"compromised", "incident-open"}:
+        if "compromised" in codes:
+            return CompromisedSecret(message)
+        # Rotated already: what is left is the incident's close, not another rotation.
+        return CompromisedSecret(
+            message,
+            hint="the key was rotated: close its incident (`warden incident close ID --root-cause '...'`),"
+            " or pass --allow-compromised (audited)",
+        )
     return PolicyError(message, hint=f"`warden status --env {plan.env}` shows every gap")
 
 
