@@ -305,9 +305,12 @@ def bench_run_against_sops(
     runs_of = {name: run_cmd for name in variants}
     for n, commit in enumerate(baselines):
         # An older warden may not read today's store: each gets its own copy of the project.
-        name = f"warden run at {commit[:10]}, compiled bytecode"
+        # "COMMIT:source" times that commit with PYTHONDONTWRITEBYTECODE=1 and no .pyc (its sealed code cache).
+        commit, _, mode = commit.partition(":")
+        is_compiled = mode != "source"
+        name = f"warden run at {commit[:10]}, " + ("compiled bytecode" if is_compiled else "PYTHONDONTWRITEBYTECODE=1")
         variants[name] = {
-            **base_env, "PYTHONPATH": str(_copy_package(work / f"pkg-baseline-{n}", compiled=True, commit=commit)),
+            **base_env, "PYTHONPATH": str(_copy_package(work / f"pkg-baseline-{n}", compiled=is_compiled, commit=commit)),
         }
         old = work / f"commerce-baseline-{n}"
         old.mkdir()
@@ -437,7 +440,8 @@ def main() -> None:
     parser.add_argument("--keys", type=int, default=50)
     parser.add_argument("--only", choices=["all", "run"], default="all")
     parser.add_argument("--baseline", metavar="COMMIT", action="append", default=[],
-                        help="also time `warden run` as of this commit (bytecode compiled), in the same rounds; repeatable")
+                        help="also time `warden run` as of this commit (bytecode compiled; COMMIT:source without bytecode, "
+                             "its sealed code cache), in the same rounds; repeatable")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="warden-bench-"))
