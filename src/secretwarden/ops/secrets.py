@@ -64,7 +64,11 @@ def resolve_slot(ws: Workspace, env: str, namespace: str, key: str, instance: st
         from secretwarden.contract.suggest import closest
 
         guess = closest(namespace, contract.namespaces)
-        raise UsageError(f"unknown namespace `{namespace}`" + (f"; did you mean `{guess}`?" if guess else ""))
+        names = sorted(contract.namespaces)
+        raise UsageError(
+            f"unknown namespace `{printable(namespace)[:80]}`" + (f"; did you mean `{guess}`?" if guess else ""),
+            hint="the contract's namespaces: " + ", ".join(names[:12]) + (", ..." if len(names) > 12 else ""),
+        )
     declared = declared_keys(contract)
     found = declared.get((namespace, key))
     if found is None:
@@ -205,7 +209,10 @@ def history(ws: Workspace, slot: SlotRef) -> KeyMeta:
 
     meta = ws.metadata(slot.env).key_meta(slot)
     if meta is None:
-        raise SecretNotFound(f"{slot.label()}: no such key")
+        raise SecretNotFound(
+            f"{slot.label()}: no such key",
+            hint=f"`warden ls --env {printable(slot.env)}` lists the keys the store holds",
+        )
     return meta
 
 
