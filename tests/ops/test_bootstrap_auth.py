@@ -218,12 +218,13 @@ def test_a_bad_kubernetes_auth_setting_is_a_one_line_contract_error(tmp_path: Pa
 
 
 def test_a_mount_openbao_refuses_to_configure_is_one_line_naming_it(tmp_path: Path, vault_server: VaultServer) -> None:
-    """Outside a cluster OpenBao needs the cluster's CA; without it the refusal is reported, not a traceback."""
+    """Outside a cluster OpenBao needs the cluster's CA: without it, a usage error naming the setting."""
     contract, _, mount = make_contract(tmp_path, "operator")
     contract.write_text(contract.read_text().replace("kubernetes_ca_cert: cluster-ca.pem, ", ""))
     r = run_warden("-c", contract, "bootstrap", "--env", "dev", env=vault_server.env())
-    assert r.returncode == 3, r.output
+    assert r.returncode == 2, r.output
     assert f"auth/{mount}/config" in r.stderr and "Traceback" not in r.stderr
+    assert "hint: set `kubernetes_auth.kubernetes_ca_cert`" in r.stderr
     assert len(r.stderr.strip().splitlines()) <= 2
 
 

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from secretwarden.errors import ContractError, UsageError
+from secretwarden.errors import ContractError, StoreError, UsageError
 from secretwarden.stores.base import AccessChange
 from secretwarden.stores.machine_auth import MachineAuthReport, MachineAuthRequest, Workload
 from secretwarden.stores.vault.access import _get, policy_name
@@ -196,8 +196,18 @@ def _ensure_config(store: VaultStore, mount: str, settings: KubernetesAuthSettin
     if have is not None and all(str(have.get(k, "")).strip() == str(v).strip() for k, v in want.items()):
         return AccessChange("kubernetes-config", mount, "unchanged", detail)
     if apply:
-        store._call(lambda: store.client.adapter.post(f"/v1/auth/{mount}/config", json=want),
-                    f"auth/{mount}/config", "create, update")
+        try:
+            store._call(lambda: store.client.adapter.post(f"/v1/auth/{mount}/config", json=want),
+                        f"auth/{mount}/config", "create, update")
+        except StoreError as exc:
+            if ca is None and "ca.crt" in str(exc):
+                # Without a CA, OpenBao reads the service account's own: there is none outside a cluster.
+                raise UsageError(
+                    f"`kubernetes_auth` (auth/{mount}/config): the server has no cluster CA certificate of its"
+                    " own (it does not run in the cluster)",
+                    hint="set `kubernetes_auth.kubernetes_ca_cert` to a PEM file with the cluster's CA certificate",
+                ) from None
+            raise
     return AccessChange("kubernetes-config", mount, "create" if have is None else "update", detail)
 
 
