@@ -42,7 +42,7 @@ def bootstrap_job(
                          hint="production values are set by people (`warden set`, `warden rotate`), not generated")
     store = contract.stores[contract.store_for(env)]
     if store.backend != "vault":
-        raise UsageError(f"environment `{env}` uses a `{store.backend}` store; the in-cluster job bootstraps "
+        raise UsageError(f"environment `{env}` uses {'an' if store.backend[:1] in 'aeiou' else 'a'} `{store.backend}` store; the in-cluster job bootstraps "
                          "Vault/OpenBao stores", hint="point the environment at a vault store in warden.yaml")
     name = k8s_name(f"warden-bootstrap-{env}")
     labels = {"app.kubernetes.io/name": "warden-bootstrap", "app.kubernetes.io/managed-by": "secret-warden",
