@@ -620,15 +620,23 @@ def _service_for(
     return None, None
 
 
+_MAX_RESULTS_BYTES = 512 * 1024 * 1024
+
+
 def _load_results(path: Path, what: str) -> dict[str, Any]:
+    from secretwarden.paths import read_input_file
+
+    hint = f"make it with `warden {what} --format json`"
+    if not path.exists():
+        raise InputError(f"{path}: no such {what} results file", hint=hint)
+    # Regular file, bounded, opened without blocking: a FIFO hung the report, /dev/zero filled memory.
+    raw = read_input_file(path, limit=_MAX_RESULTS_BYTES, what=f"{what} results file", hint=hint)
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such {what} results file") from None
-    except (OSError, UnicodeDecodeError, ValueError):
-        raise InputError(f"{path}: not a JSON {what} report (make it with `warden {what} --format json`)") from None
+        doc = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: JSON nested 100k deep
+        raise InputError(f"{path}: not a JSON {what} report", hint=hint) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("findings"), list):
-        raise InputError(f"{path}: not a `warden {what} --format json` report (no findings list)")
+        raise InputError(f"{path}: not a `warden {what} --format json` report (no findings list)", hint=hint)
     for number, finding in enumerate(doc["findings"], 1):
         line = finding.get("line", 0) if isinstance(finding, dict) else 0
         # bool is an int to Python, and a hand-edited file may say "12" or "x": accept whole numbers only.
