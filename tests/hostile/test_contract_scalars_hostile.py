@@ -40,3 +40,20 @@ def test_a_long_but_convertible_integer_is_still_validated(tmp_path: Path) -> No
     contract.write_text(MINIMAL_CONTRACT.replace("length: 24", "length: " + "9" * 900))
     r = run_warden("-c", contract, "validate")
     assert r.returncode == 2 and "less than or equal to 4096" in r.stderr, r.output
+
+
+@pytest.mark.parametrize(("written", "expected"), [("ON", "ON"), ("NO", "NO"), ("yes", "yes")])
+def test_a_key_spelled_like_a_boolean_keeps_the_name_that_was_written(tmp_path: Path, written: str, expected: str) -> None:
+    # YAML 1.1 reads `ON:` as the boolean true; the name used to become "True" (env var True=...).
+    contract = tmp_path / "warden.yaml"
+    contract.write_text(MINIMAL_CONTRACT.replace("SHOP_KEY:", f"{written}:"))
+    r = run_warden("-c", contract, "render", "env-example", "--service", "shop")
+    assert r.returncode == 0, r.output
+    assert f"\n{expected}=" in r.stdout and "True=" not in r.stdout and "False=" not in r.stdout
+
+
+def test_a_null_key_is_refused_not_renamed(tmp_path: Path) -> None:
+    contract = tmp_path / "warden.yaml"
+    contract.write_text(MINIMAL_CONTRACT.replace("SHOP_KEY:", "~:"))
+    r = run_warden("-c", contract, "validate")
+    assert r.returncode == 2 and "services.shop.secrets.~" in r.stderr and "None" not in r.stderr, r.output

@@ -248,8 +248,10 @@ def _to_python(conv: _Converter, node: Any, loc: Loc) -> Any:
                     "YAML merge keys (<<) are not supported in a contract"
                 )
             key = conv.scalar(key_node)
-            if not isinstance(key, str | int):
-                key = str(key)
+            if isinstance(key, bool) or not isinstance(key, str | int):
+                # A name is what was written: `ON:` or `~:` as a key is the text ON or ~, never
+                # the boolean's or null's spelling in Python (True, None), which no one wrote.
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key)
             if key in out:
                 raise ContractError(
                     f"{filename}:{key_node.start_mark.line + 1}:{key_node.start_mark.column + 1}: "

@@ -184,8 +184,12 @@ class _Flow:
 
 
 def _key(text: str) -> str:
-    # The loader turns every key into a string (`1` -> "1", `yes` -> "True"), as here.
-    return str(_scalar(text)) if text else _fail()
+    # The loader turns every key into a string (`1` -> "1"), as here; a boolean or null key stays
+    # the text that was written (`ON` -> "ON", `~` -> "~"): a name nobody wrote must not appear.
+    if not text:
+        return _fail()
+    value = _scalar(text)
+    return text if value is None or isinstance(value, bool) else str(value)
 
 
 def _fail() -> Any:
