@@ -187,13 +187,9 @@ def _key(text: str) -> str:
     # The loader turns every key into a string (`1` -> "1"), as here; a boolean or null key stays
     # the text that was written (`ON` -> "ON", `~` -> "~"): a name nobody wrote must not appear.
     if not text:
-        return _fail()
+        raise _NotPlain
     value = _scalar(text)
     return text if value is None or isinstance(value, bool) else str(value)
-
-
-def _fail() -> Any:
-    raise _NotPlain
 
 
 def _shared(seen: dict[str, Any], text: str) -> Any:
