@@ -102,7 +102,7 @@ class Inventory:
                 continue
             grouped.setdefault(f.service, {}).setdefault(f.name, []).append(f.place)
         return {
-            svc: {name: sorted(set(places)) for name, places in sorted(names.items())}
+            svc: {name: _one_per_line(places) for name, places in sorted(names.items())}
             for svc, names in sorted(grouped.items())
         }
 
@@ -139,3 +139,23 @@ class Inventory:
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
             "notes": list(self.notes),
         }
+
+
+def _one_per_line(places: list[Place]) -> list[Place]:
+    """One place per file line, sorted.
+
+    Two sources (or two reads of one source) often see a name on the same line:
+    compose's `KEY: ${KEY}` is both an `environment:` key and an interpolation.
+    Listing `docker-compose.yml:5` twice tells the reader nothing. The line's
+    read falls back to a default if any of its reads does (`KEY: ${KEY:-x}`:
+    the key is always set, the interpolation is what may be left unset).
+    """
+    merged: dict[tuple[str, int], Place] = {}
+    for place in sorted(set(places)):
+        spot = (place.path, place.line)
+        first = merged.get(spot)
+        if first is None:
+            merged[spot] = place
+        elif place.has_default and not first.has_default:
+            merged[spot] = Place(first.path, first.line, first.source, first.detail, True)
+    return list(merged.values())
