@@ -30,9 +30,8 @@ def test_scan_of_stdin_is_bounded_by_the_size_limit(tmp_path: Path) -> None:
     (["rotation", "log", "--since"], "--since"),
     (["report", "--format", "json", "--now"], "--now"),
 ])
-@pytest.mark.parametrize("text", ["2020-01-01T25:00", "99999-99-99", "1e400"])
+@pytest.mark.parametrize("text", ["2020-01-01T25:00", "1e400"])
 def test_a_time_that_is_no_time_gets_an_example(project: Path, command: list[str], option: str, text: str) -> None:
-    ready_project(project)
     first = assert_clear_error(run_warden("-c", project, *command, text), 2)
     assert option in first
 
