@@ -29,11 +29,11 @@ EXPECTED: dict[str, set[str]] = {
     "LEGACY_SECRET": {"legacy"},
     "DEPLOY_SSH_KEY": {"scripts"},
     "EXAMPLE_ONLY_KEY": {"demo-repo"},
-    "POSTGRES_PASSWORD": {"deploy"},
-    "REDIS_PASSWORD": {"deploy"},
-    "COMPOSE_TAG": {"deploy"},
-    "K8S_DB_PASSWORD": {"k8s"},
-    "ESO_API_TOKEN": {"k8s"},
+    "POSTGRES_PASSWORD": {"demo-repo"},  # deploy/ is not a service: the repository's
+    "REDIS_PASSWORD": {"demo-repo"},  # deploy/ is not a service: the repository's
+    "COMPOSE_TAG": {"demo-repo"},  # deploy/ is not a service: the repository's
+    "K8S_DB_PASSWORD": {"auth"},  # k8s/deployment.yaml deploys `auth`
+    "ESO_API_TOKEN": {"demo-repo"},  # no service is named like its ExternalSecret
     "db-password": {"charts"},
     "CI_DEPLOY_TOKEN": {"github"},
     "NPM_TOKEN": {"payment"},

@@ -59,7 +59,7 @@ def test_kubernetes_secret_objects_are_listed(inventory: Inventory) -> None:
 def test_places_name_file_and_line(inventory: Inventory) -> None:
     (place,) = inventory.by_service()["auth"]["AUTH_JWT_SECRET"]
     assert (place.path, place.line, place.source) == ("services/auth/app.py", 4, "python")
-    (ref,) = inventory.by_service()["k8s"]["K8S_DB_PASSWORD"]
+    (ref,) = inventory.by_service()["auth"]["K8S_DB_PASSWORD"]
     assert ref.detail == "secretKeyRef db-credentials/password"
 
 

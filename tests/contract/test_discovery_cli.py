@@ -63,7 +63,7 @@ def test_json_format_lists_names_and_places(repo: Path, canary: str) -> None:
     assert places == [
         {"path": "services/payment/src/index.ts", "line": 1, "source": "javascript", "has_default": True}
     ]
-    assert "auth-env" in data["services"]["k8s"]["kubernetes_secrets"]
+    assert "auth-env" in data["services"]["auth"]["kubernetes_secrets"]
     assert data["count"] >= len(EXPECTED)
     assert canary not in result.output
 

@@ -104,8 +104,10 @@ def test_a_secret_name_kubernetes_would_refuse_is_never_listed(tmp_path: Path) -
         "deploy/app.yaml": "spec:\n  volumes:\n    - name: license\n      secret:\n"
         f"        secretName: {token_like}\n    - name: tls\n      secret:\n        secretName: app-tls\n",
     })
-    secrets = discover(tmp_path).kubernetes_secrets()
-    assert secrets == {"deploy": {"app-tls": secrets["deploy"]["app-tls"]}}
+    inventory = discover(tmp_path)
+    secrets = inventory.kubernetes_secrets()
+    repo = inventory.repo_service  # deploy/ is not a service of its own
+    assert secrets == {repo: {"app-tls": secrets[repo]["app-tls"]}}
 
 
 def test_release_folders_are_the_repository_and_windows_names_are_well_known(tmp_path: Path) -> None:
@@ -123,11 +125,13 @@ def test_release_folders_are_the_repository_and_windows_names_are_well_known(tmp
 
 def test_a_deployment_folder_lists_names_for_the_code_that_reads_them(tmp_path: Path) -> None:
     """`docker/.env.example` lists what the app in `hc/` reads: each such name once, under `hc`;
-    a name only the deployment files use (the database container's own) stays with `docker`."""
+    a name only the deployment files use (the database container's own) goes to the repository's
+    own service: `docker/` is not a service."""
     _write(tmp_path, {
         "docker/.env.example": "DB_PASSWORD=\nSECRET_KEY=\n",
         "docker/docker-compose.yml": "services:\n  db:\n    image: postgres\n    environment:\n"
         "      - POSTGRES_PASSWORD=$DB_PASSWORD\n",
         "hc/settings.py": 'import os\nDB = os.getenv("DB_PASSWORD")\nKEY = os.environ["SECRET_KEY"]\n',
     })
-    assert _names(tmp_path) == {"DB_PASSWORD": {"hc"}, "SECRET_KEY": {"hc"}, "POSTGRES_PASSWORD": {"docker"}}
+    repo = discover(tmp_path).repo_service
+    assert _names(tmp_path) == {"DB_PASSWORD": {"hc"}, "SECRET_KEY": {"hc"}, "POSTGRES_PASSWORD": {repo}}

@@ -34,6 +34,9 @@ class Hit:
     weak: bool = False
     secret_object: bool = False
     has_default: bool = False
+    # what the manifest deploys (workload name, container names, image names): lets a
+    # manifest kept in `k8s/` give its names to the service it deploys
+    deploys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, order=True)
@@ -63,6 +66,7 @@ class Finding:
     place: Place
     weak: bool = False
     secret_object: bool = False
+    deploys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -101,6 +101,9 @@ def render_contract(inventory: Inventory, project: str) -> str:
         dirs = sorted(inventory.service_dirs.get(svc, ()))
         if len(dirs) == 1:
             out.append(f"    source: {json.dumps(dirs[0])}")
+        own = _own_secret(svc, k8s.get(svc, {}))
+        if own is not None:
+            out.append(f"    secret_name: {_key(own)}  # the Secret its manifests read")
         for secret_name, places in k8s.get(svc, {}).items():
             out.append(f"    # Kubernetes Secret `{_comment(secret_name)}` is used at {_where(places)}")
         out.append("    secrets:")
@@ -120,7 +123,42 @@ def render_contract(inventory: Inventory, project: str) -> str:
         for svc, secrets in orphans.items():
             for secret_name, places in secrets.items():
                 out.append(f"#   {_comment(svc)}: `{_comment(secret_name)}` at {_where(places)}")
+    unfilled = _unfilled_secrets(k8s)
+    if unfilled:
+        out.append(
+            "\n# Secrets the manifests read that no ExternalSecret here fills (made by hand or by other"
+            "\n# tooling): `warden lint` accepts them as made elsewhere. Drop one from the list once"
+            "\n# `warden render external-secrets` makes it."
+            "\nlint:\n  existing_secrets:"
+        )
+        out.extend(f"    - {_key(name)}" for name in unfilled)
     return "\n".join(out) + "\n"
+
+
+def _own_secret(svc: str, secrets: dict[str, list[Place]]) -> str | None:
+    """The one Secret a service's workloads read their variables from (`secretKeyRef`,
+    `envFrom`), to become its `secret_name`; None when there is none, several, or it is
+    already the default `<service>-secrets`. Mounted volumes (TLS, files) do not count."""
+    read = [
+        name for name, places in secrets.items()
+        if any(p.source == "kubernetes" and p.detail != "volume" for p in places)
+    ]
+    if len(read) != 1 or read[0] == f"{svc.lower()}-secrets":
+        return None
+    return read[0]
+
+
+def _unfilled_secrets(k8s: dict[str, dict[str, list[Place]]]) -> list[str]:
+    """Secrets a manifest reads that no ExternalSecret found in the repository targets."""
+    read: set[str] = set()
+    filled: set[str] = set()
+    for secrets in k8s.values():
+        for name, places in secrets.items():
+            if any(p.source == "kubernetes" for p in places):
+                read.add(name)
+            if any(p.source == "external-secret" for p in places):
+                filled.add(name)
+    return sorted(read - filled)
 
 
 def check_target(target: Path, *, force: bool) -> None:

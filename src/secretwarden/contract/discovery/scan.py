@@ -21,6 +21,8 @@ _LISTING_SOURCES = frozenset({"dotenv", "compose"})
 # folders that hold how the repository is run, not a service of their own (as service names)
 _DEPLOY_DIRS = frozenset({"docker", "deploy", "deployment", "deployments", "compose", "devcontainer", "podman", "env", "envs",
                           "k8s", "kubernetes", "manifests", "infra", "ops"})
+# folders of examples: they show how the repository's own service is used
+_EXAMPLE_DIRS = frozenset({"examples", "example", ".examples", "samples", "sample"})
 _CHART_NAME = re.compile(r"^name:[ \t]*(\S+)", re.MULTILINE)
 # DNS-1123 subdomain: what a Kubernetes Secret may be called
 _K8S_OBJECT_NAME = re.compile(r"[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?")
@@ -72,7 +74,7 @@ def discover(root: Path) -> Inventory:
                 if not hit.secret_object and is_well_known(hit.name):
                     continue
                 place = Place(rel.as_posix(), hit.line, source.KIND, hit.detail, hit.has_default)
-                found.append(Finding(service, hit.name, place, hit.weak, hit.secret_object))
+                found.append(Finding(service, hit.name, place, hit.weak, hit.secret_object, hit.deploys))
         if any(s.KIND == "dotenv" for s in wanting) and is_real_env_file(rel):
             inventory.notes.append(f"{rel.as_posix()}: a real env file, read for names only (no value kept)")
         folder = _chart_dir(rel, charts) or service_dir(rel)
@@ -80,8 +82,39 @@ def discover(root: Path) -> Inventory:
             inventory.service_dirs.setdefault(service, set()).add(folder.as_posix())
     strong = {f.name for f in found if not f.weak and not f.secret_object}
     kept = [f for f in found if not f.weak or f.name in strong or looks_secret(f.name)]
-    inventory.findings = _fold_root_into_services(kept, inventory.repo_service)
+    given = _give_deploy_folders_away(kept, inventory.repo_service)
+    inventory.findings = _fold_root_into_services(given, inventory.repo_service)
+    gone = (_DEPLOY_DIRS | _EXAMPLE_DIRS) - {f.service for f in inventory.findings}
+    inventory.service_dirs = {svc: dirs for svc, dirs in inventory.service_dirs.items() if svc not in gone}
     return inventory
+
+
+def _folder_service(f: Finding) -> str | None:
+    """The top folder of deployment files or examples `f` was found in, when it was made a
+    service only because of that folder (not a chart inside it, not a group like services/)."""
+    top = PurePosixPath(f.place.path).parts[0]
+    if top in _DEPLOY_DIRS | _EXAMPLE_DIRS and f.service == safe_name(top) and "/" in f.place.path:
+        return f.service
+    return None
+
+
+def _give_deploy_folders_away(findings: list[Finding], repo_service: str) -> list[Finding]:
+    """`k8s/`, `deploy/`, `examples/` are not services: what they name belongs to the service
+    they deploy, else to the repository's own service.
+
+    A manifest deploys the service whose name is its workload's, a container's or an
+    image's name (`image: ghcr.io/acme/web:1` deploys `web`), when such a service was
+    found outside those folders. Only that evidence counts: a folder's name says nothing.
+    """
+    real = {f.service for f in findings if _folder_service(f) is None}
+    out: list[Finding] = []
+    for f in findings:
+        if _folder_service(f) is None:
+            out.append(f)
+            continue
+        target = next((safe_name(n) for n in f.deploys if safe_name(n) in real), repo_service)
+        out.append(replace(f, service=target))
+    return out
 
 
 def _charts(listing: list[tuple[PurePosixPath, Path]]) -> dict[str, str]:
