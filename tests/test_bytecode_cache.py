@@ -225,7 +225,9 @@ def test_the_first_step_finds_the_folders_dirs_names(tmp_path: Path, monkeypatch
     assert dirs.config_dir() == tmp_path / "xdg" / "secretwarden"
     assert dirs.cache_dir() == tmp_path / "home" / ".cache" / "secretwarden"
     monkeypatch.setenv("WARDEN_CONFIG_DIR", str(tmp_path / "c"))
-    assert bundle_finder.key_file() == str(tmp_path / "c" / "keys" / "cache.key")
+    monkeypatch.setenv("WARDEN_CACHE_DIR", str(tmp_path / "k"))
+    assert (dirs.config_dir(), dirs.cache_dir()) == (tmp_path / "c", tmp_path / "k")
+    assert bundle_finder.config_folder() == str(tmp_path / "c")
 
 
 def test_the_first_step_trusts_only_a_private_key_outside_the_package(tmp_path: Path,

@@ -31,19 +31,18 @@ _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 MAX_SEALED_FILE = 64 * 1024 * 1024
 
 
-def _home() -> str:
-    home = os.path.expanduser("~")
-    if home[:1] == "~":
-        raise RuntimeError("Could not determine home directory.")  # what Path.home() raises
-    return home
-
-
 def _folder(override: str, xdg: str, default: str) -> str:
     """`$override`, else `$xdg/secretwarden`, else `~/<default>/secretwarden` (dirs.py serves them as Paths)."""
     chosen = os.environ.get(override)
     if chosen:
         return chosen
-    return os.path.join(os.environ.get(xdg) or os.path.join(_home(), default), "secretwarden")
+    base = os.environ.get(xdg)
+    if not base:
+        base = os.path.expanduser("~")
+        if base[:1] == "~":
+            raise RuntimeError("Could not determine home directory.")  # what Path.home() raises
+        base = os.path.join(base, default)
+    return os.path.join(base, "secretwarden")
 
 
 def config_folder() -> str:
@@ -60,10 +59,6 @@ def inside(path: str, root: str) -> bool:
     return os.path.commonpath([real, top]) == top
 
 
-def is_private_regular_file(st: os.stat_result) -> bool:
-    return stat.S_ISREG(st.st_mode) and st.st_uid == os.getuid() and not st.st_mode & 0o077
-
-
 def read_private(path: str | os.PathLike[str], limit: int) -> bytes | None:
     """Content of a regular file owned by us and readable by nobody else (no symlinks)."""
     try:
@@ -71,7 +66,8 @@ def read_private(path: str | os.PathLike[str], limit: int) -> bytes | None:
     except OSError:
         return None
     try:
-        if not is_private_regular_file(os.fstat(fd)):
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o077:
             return None
         chunks: list[bytes] = []
         size = 0
@@ -88,13 +84,9 @@ def read_private(path: str | os.PathLike[str], limit: int) -> bytes | None:
         os.close(fd)
 
 
-def key_file() -> str:
-    return os.path.join(config_folder(), "keys", "cache.key")
-
-
 def existing_key(project_root: str) -> bytes | None:
     """The cache key when one we can trust exists (never made here); None otherwise."""
-    path = key_file()
+    path = os.path.join(config_folder(), "keys", "cache.key")  # sealed_cache.key_path()
     if inside(path, project_root):
         return None  # a key the repository carries is no key
     key = read_private(path, 64)
@@ -155,7 +147,7 @@ class BundleLoader(_bootstrap.SourceFileLoader):
             code = marshal.loads(self._code)
         except (ValueError, TypeError, EOFError):
             code = None
-        if type(code) is type(_home.__code__):  # a code object (`types` is not loaded yet)
+        if type(code) is type(_folder.__code__):  # a code object (`types` is not loaded yet)
             return code
         return self.source_to_code(self.get_data(self.path), self.path)
 
@@ -212,13 +204,3 @@ def install_bundle() -> bool:
         sys.meta_path.insert(0, BundleFinder(modules))  # type: ignore[arg-type]
     return bool(modules)
 
-
-def modules_to_bundle() -> dict[str, object]:
-    """warden's modules loaded since the run bundle was looked for (name -> module) when the bundle
-    lacks any of them; empty when it served them all, or when no bundle can be kept (no key)."""
-    if bundle_state is None:
-        return {}
-    served, before = bundle_state[3], bundle_state[4]
-    loaded: dict[str, object] = {name: module for name, module in list(sys.modules.items())
-                                 if name.startswith("secretwarden.") and name not in before}
-    return loaded if not set(loaded) <= set(served) else {}

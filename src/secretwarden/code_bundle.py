@@ -2,7 +2,7 @@
 
 Kept apart from bundle_finder.py, which every start compiles from source when
 Python keeps no bytecode: this module is loaded only by a fast run that found
-the bundle missing, stale or short of a module (bytecode_cache.modules_to_bundle).
+the bundle missing, stale or short of a module (ops/fastrun.py).
 """
 
 from __future__ import annotations

@@ -106,12 +106,26 @@ def _fast_run(opts: dict[str, str], passed: list[str], clean: bool, command: lis
 def _keep_code_bundle() -> None:
     """The next run loads this path's modules from one sealed file (bundle_finder.py); never stops a run."""
     try:
-        from secretwarden.bundle_finder import modules_to_bundle
-
-        lacking = modules_to_bundle()
+        lacking = _modules_to_bundle()
         if lacking:  # the first run after an install or an edit
             from secretwarden.code_bundle import keep
 
             keep(lacking)
     except Exception:
         pass  # a cache that cannot be written only costs the next start a little
+
+
+def _modules_to_bundle() -> dict[str, object]:
+    """warden's modules loaded since the run bundle was looked for (name -> module) when the bundle
+    lacks any of them; empty when it served them all, or when no bundle can be kept (no key)."""
+    import sys
+
+    from secretwarden import bundle_finder
+
+    state = bundle_finder.bundle_state
+    if state is None:
+        return {}
+    served, before = state[3], state[4]
+    loaded: dict[str, object] = {name: module for name, module in list(sys.modules.items())
+                                 if name.startswith("secretwarden.") and name not in before}
+    return loaded if not set(loaded) <= set(served) else {}
