@@ -254,3 +254,27 @@ def test_the_first_step_trusts_only_a_private_key_outside_the_package(tmp_path: 
     key.unlink()
     key.symlink_to(real)
     assert existing_key(str(tmp_path / "pkg")) is None  # never through a link
+
+
+def test_the_full_path_after_the_bundle_keeps_its_own_modules_sealed(project: Path, isolated_home: Path) -> None:
+    """When run's full path takes over after the bundle was put in place, the per-module cache serves
+    what the bundle lacks (the CLI, the contract model), and the run behaves the same."""
+    prepared(project)
+    run(project)
+    run(project)  # the bundle exists now
+    code = isolated_home / "cache" / "code"
+    bundle = bundle_file(isolated_home)
+    for f in code.glob("*.bin"):
+        if f != bundle:
+            f.unlink()  # only the bundle is left
+    full = {**NO_BYTECODE, "WARDEN_NO_FAST_RUN": "1"}
+    kept: list[set[Path]] = []
+    for _ in range(2):
+        r = run_warden("-c", project, "run", "-s", "api", "-e", "dev", "--", sys.executable, "-c",
+                       "import os; print(os.environ['TOKEN_TTL'])", env=full)
+        assert r.returncode == 0, r.stderr
+        assert r.output.strip() == "15m"
+        kept.append(set(code.glob("*.bin")))
+    assert len(kept[0]) > 10  # the full path's own modules, kept beside the bundle
+    assert kept[1] == kept[0]  # and reused
+    assert all(f.stat().st_mode & 0o777 == 0o600 for f in kept[0])
