@@ -25,7 +25,7 @@ from secretwarden.contract.locate import resolve_contract_path as resolve_contra
 from secretwarden.errors import ContractError
 from secretwarden.paths import cache_dir
 
-_CACHE_FORMAT = "contract-v3"  # v3: a line of facts, then the data; bound to the version
+_CACHE_FORMAT = "contract-v4"  # v4: key names as written (`ON:` no longer True); v3: facts line, then data
 
 Loc = tuple[str | int, ...]
 

@@ -44,7 +44,7 @@ TYPE_CHECKING = False  # `typing` stays off `warden run`'s path; mypy takes any 
 if TYPE_CHECKING:
     from typing import Any
 
-PLAN_FORMAT = "plan-v2"
+PLAN_FORMAT = "plan-v3"  # v3: plans of contracts whose key names the parser now keeps as written
 # Variables that can change which store, key or folder a plan leads to.
 SELECTING_PREFIXES = ("WARDEN_", "VAULT_", "BAO_", "SOPS_")
 SELECTING_NAMES = ("HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME")

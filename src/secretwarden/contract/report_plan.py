@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from secretwarden.contract.loader import LoadedContract
     from secretwarden.contract.model import Contract
 
-REPORT_PLAN_FORMAT = "report-plan-v4"  # v4: marshal instead of JSON
+REPORT_PLAN_FORMAT = "report-plan-v5"  # v5: key names as written (parser change); v4: marshal
 
 # The columns of an environment, in the order `EnvColumns.rows()` yields them.
 COLUMNS = (
