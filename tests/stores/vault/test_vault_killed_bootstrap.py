@@ -101,6 +101,28 @@ def status(folder: Path, env: dict[str, str]) -> dict[str, object]:
     return data
 
 
+def write_while_another_writer_dies(
+    a: SecretStore, b: SecretStore, slot: SlotRef, a_value: str, b_value: str, mp: pytest.MonkeyPatch
+) -> WriteResult:
+    """Writer A writes `slot`; between A's record and A's value, writer B writes the same slot and
+    is killed at its value (both layouts: what B must not do is put its record in A's place)."""
+    from secretwarden.errors import StoreError
+    from secretwarden.stores.vault.bulk_write import BulkWriter
+
+    real = BulkWriter._write_data
+
+    def interleaved(self: object, st: object, fields: object) -> int:
+        if self is b:
+            raise StoreError("writer B is killed at its value")
+        with pytest.raises(StoreError):  # between A's record and A's value
+            b.write_many([WriteRequest(slot, SecretValue(b_value), source="set")])
+        return real(self, st, fields)  # type: ignore[arg-type]
+
+    mp.setattr(BulkWriter, "_write_data", interleaved)
+    [result] = a.write_many([WriteRequest(slot, SecretValue(a_value), source="generate")])
+    return result
+
+
 def assert_ours_follows_theirs(store: SecretStore, slot: SlotRef, result: WriteResult, theirs: str, ours: str) -> None:
     """After a lost create race: their value is version 1 (written outside warden), ours version 2,
     each recorded with its own fingerprint, and ours is what is read."""

@@ -33,6 +33,7 @@ from tests.stores.vault.test_vault_killed_bootstrap import (
     freeze_at_value,
     settled,
     status,
+    write_while_another_writer_dies,
 )
 from tests.vault_server import VaultServer
 
@@ -166,25 +167,13 @@ def test_a_record_ahead_of_its_value_is_not_replaced_by_another_writers_record(
     """Writer A saved its record first and its value is on the way; writer B, creating the same
     path then, must not put its own record in A's place (B writes its value first instead): B
     dying at that moment must not leave A's value described by B's fingerprints."""
-    from secretwarden.stores.vault.bulk_write import BulkWriter
-
     prefix = "ahead" + secrets.token_hex(4)
     slot = slots(1)[0]
     a_value, b_value = make_canary("writer-a"), make_canary("writer-b")
-    real = BulkWriter._write_data
     with opened(vault_server, prefix, layout="per-namespace") as a, opened(
         vault_server, prefix, layout="per-namespace"
     ) as b, monkeypatch.context() as mp:
-
-        def interleaved(self: Any, st: Any, fields: Any) -> int:
-            if self is b:
-                raise StoreError("writer B is killed at its value")
-            with pytest.raises(StoreError):  # between A's record and A's value
-                b.write_many([WriteRequest(slot, SecretValue(b_value), source="set")])
-            return real(self, st, fields)
-
-        mp.setattr(BulkWriter, "_write_data", interleaved)
-        [result] = a.write_many([WriteRequest(slot, SecretValue(a_value), source="generate")])
+        result = write_while_another_writer_dies(a, b, slot, a_value, b_value, mp)
     assert result.version == 1
     with opened(vault_server, prefix, layout="per-namespace") as reader:
         meta = reader.key_meta(slot)

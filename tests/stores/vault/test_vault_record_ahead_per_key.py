@@ -25,6 +25,7 @@ from secretwarden.slots import SlotRef
 from secretwarden.stores.base import SecretValue, WriteRequest
 from tests.conftest import make_canary
 from tests.stores.vault.test_vault_key_groups import custom_of, opened
+from tests.stores.vault.test_vault_killed_bootstrap import write_while_another_writer_dies
 from tests.vault_server import VaultServer
 
 pytestmark = pytest.mark.vault
@@ -105,22 +106,10 @@ def test_an_entry_ahead_of_its_value_is_not_replaced_by_another_writers_entry(
     """Writer A saved its entry first and its value is on the way; writer B, creating the same
     key then, must not put its own entry in A's place (B writes its value first instead): B
     dying at that moment must not leave A's value described by B's fingerprint."""
-    from secretwarden.stores.vault.bulk_write import BulkWriter
-
     prefix = "ahk" + secrets.token_hex(4)
     a_value, b_value = make_canary("writer-a"), make_canary("writer-b")
-    real = BulkWriter._write_data
     with opened(vault_server, prefix) as a, opened(vault_server, prefix) as b, monkeypatch.context() as mp:
-
-        def interleaved(self: Any, st: Any, fields: Any) -> int:
-            if self is b:
-                raise StoreError("writer B is killed at its value")
-            with pytest.raises(StoreError):  # between A's entry and A's value
-                b.write_many([WriteRequest(SLOT, SecretValue(b_value), source="set")])
-            return real(self, st, fields)
-
-        mp.setattr(BulkWriter, "_write_data", interleaved)
-        [result] = a.write_many([WriteRequest(SLOT, SecretValue(a_value), source="generate")])
+        result = write_while_another_writer_dies(a, b, SLOT, a_value, b_value, mp)
     assert result.version == 1
     with opened(vault_server, prefix, access="metadata") as reader:
         meta = reader.key_meta(SLOT)
