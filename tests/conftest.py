@@ -73,6 +73,22 @@ def run_warden(*args: str | Path, cwd: Path | None = None, input: str | None = N
     return Result(proc.returncode, proc.stdout, proc.stderr)
 
 
+def run_warden_obeying_file_modes(*args: str | Path, cwd: Path | None = None, input: str | None = None) -> Result:
+    """The real command with file modes enforced also when the tests run as root (CI containers
+    do): root without CAP_DAC_OVERRIDE / CAP_DAC_READ_SEARCH obeys them like anyone."""
+    import shutil
+
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("root ignores file permissions and setpriv is not installed")
+        prefix = [setpriv, "--bounding-set=-dac_override,-dac_read_search"]
+    proc = subprocess.run([*prefix, sys.executable, "-m", "secretwarden", *map(str, args)],
+                          capture_output=True, text=True, input=input, cwd=cwd, timeout=120)
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
 @pytest.fixture
 def warden() -> object:
     return run_warden

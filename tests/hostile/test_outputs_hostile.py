@@ -3,28 +3,12 @@
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_warden
+from tests.conftest import run_warden, run_warden_obeying_file_modes
 from tests.hostile.support import ready_project
-
-
-def without_permission_override(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run warden so that file modes apply also as root (CI containers run as root)."""
-    prefix: list[str] = []
-    if os.geteuid() == 0:
-        setpriv = shutil.which("setpriv")
-        if setpriv is None:
-            pytest.skip("root ignores file permissions and setpriv is not installed")
-        prefix = [setpriv, "--bounding-set=-dac_override,-dac_read_search"]
-    return subprocess.run([*prefix, sys.executable, "-m", "secretwarden", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd, timeout=120)
-
 
 OUTPUTS = [
     ("render", "schema", "--service", "api", "--lang", "zod", "--out", "{dir}/settings.ts"),
@@ -45,7 +29,7 @@ def test_an_output_in_a_read_only_folder_is_a_usage_error_naming_the_path(projec
     src.mkdir()
     try:
         args = [part.format(dir=folder, src=src) for part in command]
-        proc = without_permission_override("-c", project, *args)
+        proc = run_warden_obeying_file_modes("-c", project, *args)
     finally:
         folder.chmod(0o700)
     assert proc.returncode == 2, proc.stderr

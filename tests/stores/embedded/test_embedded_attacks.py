@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import make_canary, run_warden
+from tests.conftest import make_canary, run_warden, run_warden_obeying_file_modes
 
 
 def w(project: Path, *args: str, **kwargs: object) -> object:
@@ -221,22 +221,6 @@ def test_dangling_config_dir_symlink_is_a_clear_error(project: Path, tmp_path: P
     assert r.returncode in (2, 3) and "warden: error:" in r.stderr and "internal error" not in r.stderr, r.output
 
 
-def without_permission_override(*args: str | Path, cwd: Path | None = None) -> tuple[int, str]:
-    """Run warden so that file modes apply, also as root (CI containers run as root):
-    root without CAP_DAC_OVERRIDE / CAP_DAC_READ_SEARCH obeys them like anyone."""
-    prefix: list[str] = []
-    if os.geteuid() == 0:
-        setpriv = shutil.which("setpriv")
-        if setpriv is None:
-            pytest.skip("root ignores file permissions and setpriv is not installed")
-        prefix = [setpriv, "--bounding-set=-dac_override,-dac_read_search"]
-    proc = subprocess.run(
-        [*prefix, sys.executable, "-m", "secretwarden", *map(str, args)],
-        capture_output=True, text=True, input="p" * 26, cwd=cwd, timeout=120,
-    )
-    return proc.returncode, proc.stderr
-
-
 @pytest.mark.parametrize(
     ("target", "mode"),
     [(".warden", 0o000), (".warden", 0o500), (".warden/audit.jsonl", 0o400), (".warden/local.db", 0o000), (".warden/local.db", 0o400), (".", 0o555)],
@@ -249,7 +233,8 @@ def test_unreadable_or_read_only_state_is_a_store_error(ready: Path, target: str
     path.chmod(mode)
     try:
         for args in (("get", "api/API_TOKEN", "--env", "dev"), ("set", "api/API_TOKEN", "--env", "dev"), ("audit", "verify"), ("status",), ("ls", "--env", "dev")):
-            code, err = without_permission_override("-c", ready, *args)
+            r = run_warden_obeying_file_modes("-c", ready, *args, input="p" * 26)
+            code, err = r.returncode, r.stderr
             assert code in (0, 1, 2, 3) and "internal error" not in err, (args, err)
             if code in (2, 3):
                 assert err.startswith("warden: error:") and len(err.splitlines()) <= 2, err

@@ -236,17 +236,18 @@ def test_a_compromise_mark_reads_the_same_from_the_summary(written: tuple[Path, 
 def test_a_read_only_store_from_before_summaries_is_still_read(project: Path) -> None:
     """The upgrade is a write: on a file this user may only read, values and reports are served
     from the versions as before (`run`/`get` in a container with a read-only store)."""
-    from tests.conftest import run_warden
-    from tests.stores.embedded.test_embedded_attacks import without_permission_override
+    from tests.conftest import run_warden, run_warden_obeying_file_modes
 
     assert run_warden("-c", project, "bootstrap", "--env", "dev").returncode == 0
     db = project.parent / ".warden" / "local.db"
     as_before_summaries(db)
     db.chmod(0o400)
     try:
-        code, err = without_permission_override("-c", project, "get", "api/API_TOKEN", "--env", "dev")
+        r = run_warden_obeying_file_modes("-c", project, "get", "api/API_TOKEN", "--env", "dev", input="p" * 26)
+        code, err = r.returncode, r.stderr
         assert code == 0, err
-        code, err = without_permission_override("-c", project, "status", "--env", "dev")
+        r = run_warden_obeying_file_modes("-c", project, "status", "--env", "dev", input="p" * 26)
+        code, err = r.returncode, r.stderr
         assert code in (0, 1) and "error" not in err, err
     finally:
         db.chmod(0o600)
