@@ -15,8 +15,11 @@ import pytest
 
 from tests.conftest import MINIMAL_CONTRACT
 
+# The driver restores Python's own SIGINT handler: a suite started in the background by a
+# non-interactive shell inherits SIGINT ignored, and Python then installs no handler at all.
 _DRIVER = """
 import os, signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)
 def hook(event, args):
     if event == "open" and str(args[0]).endswith("warden.yaml"):
         os.kill(os.getpid(), signal.SIGINT)
