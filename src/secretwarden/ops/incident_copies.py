@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from secretwarden.errors import StoreError
-from secretwarden.ops.incidents import Incident, _env_per_store, open_incident, open_incidents_for
+from secretwarden.ops.incidents import Incident, env_per_store, open_incident, open_incidents_for
 from secretwarden.ops.workspace import Workspace
 from secretwarden.slots import SlotRef
 
@@ -43,7 +43,7 @@ def find_copies(ws: Workspace, slot: SlotRef, fingerprints: set[str]) -> CopySea
     unchecked: list[str] = []
     if not fingerprints:
         return CopySearch(found, unchecked)
-    for store_name, env in sorted(_env_per_store(ws).items()):
+    for store_name, env in sorted(env_per_store(ws).items()):
         try:
             for meta in ws.metadata(env).list_meta():
                 cur = meta.current

@@ -207,7 +207,7 @@ def open_incidents_for(ws: Workspace, slot: SlotRef) -> list[Incident]:
     return [i for i in _recorded(ws, [slot.env]) if i.slot == slot and i.closed_at is None]
 
 
-def _env_per_store(ws: Workspace) -> dict[str, str]:
+def env_per_store(ws: Workspace) -> dict[str, str]:
     """Store name -> one environment it serves: a journal is read per store, through an environment."""
     by_store: dict[str, str] = {}
     for env in ws.contract.environments:
@@ -226,7 +226,7 @@ def _last_numbers_elsewhere(ws: Workspace, store_name: str) -> tuple[list[int], 
     numbers: list[int] = []
     complete = True
     journal = incident_journal(ws)
-    for other, env in _env_per_store(ws).items():
+    for other, env in env_per_store(ws).items():
         if other == store_name:
             continue
         try:
@@ -290,7 +290,7 @@ def _recorded_where_reachable(ws: Workspace) -> tuple[list[Incident], list[Store
     """Incidents of every store that answers, and the errors of those that did not."""
     found: list[dict[str, Any]] = []
     errors: list[StoreError] = []
-    for env in _env_per_store(ws).values():
+    for env in env_per_store(ws).values():
         try:
             found += incident_journal(ws).entries([env])
         except StoreError as exc:
