@@ -112,10 +112,9 @@ def run_refusal(plan: ServicePlan, verdict: Verdict) -> PolicyError | None:
     lines = [r.line for r in verdict.blockers]
     message = f"refusing to start {where}: " + "; ".join(lines)
     codes = {r.code for r in verdict.blockers}
-    if codes & {"compromised", "incident-open"}:
-        if "compromised" in codes:
-            return CompromisedSecret(message)
-        # Rotated already: what is left is the incident's close, not another rotation.
+    if "compromised" in codes:
+        return CompromisedSecret(message)
+    if "incident-open" in codes:  # rotated already: what is left is the incident's close
         return CompromisedSecret(
             message,
             hint="the key was rotated: close its incident (`warden incident close ID --root-cause '...'`),"
