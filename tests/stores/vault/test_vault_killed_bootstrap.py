@@ -137,20 +137,30 @@ def assert_ours_follows_theirs(store: SecretStore, slot: SlotRef, result: WriteR
     assert store.read(slot).reveal() == ours
 
 
-def test_killed_bootstrap_leaves_every_landed_value_recorded(tmp_path: Path, vault_server: VaultServer) -> None:
-    prefix = "kill" + secrets.token_hex(4)
-    (tmp_path / "warden.yaml").write_text(contract(prefix))
-    env = {**os.environ, **vault_server.env()}
-    cmd = [sys.executable, "-m", "secretwarden", "--contract", str(tmp_path / "warden.yaml"),
+def bootstrap_killed_at_value(
+    contract_path: Path, server: VaultServer, prefix: str, at: int = FREEZE_AT
+) -> tuple[list[str], dict[str, str]]:
+    """Start `warden bootstrap` (JSON plan, no policies) on `contract_path`, freeze the server at
+    its `at`-th value write, SIGKILL the command and resume the server. Returns the command and
+    its environment, for the re-run."""
+    env = {**os.environ, **server.env()}
+    cmd = [sys.executable, "-m", "secretwarden", "--contract", str(contract_path),
            "bootstrap", "--env", "dev", "--no-access", "--format", "json"]
-    offset = vault_server.audit_log.stat().st_size
+    offset = server.audit_log.stat().st_size
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
-        freeze_at_value(vault_server, offset, prefix, proc)
+        freeze_at_value(server, offset, prefix, proc, at)
         proc.send_signal(signal.SIGKILL)
         proc.communicate(timeout=60)
     finally:
-        vault_server.resume()
+        server.resume()
+    return cmd, env
+
+
+def test_killed_bootstrap_leaves_every_landed_value_recorded(tmp_path: Path, vault_server: VaultServer) -> None:
+    prefix = "kill" + secrets.token_hex(4)
+    (tmp_path / "warden.yaml").write_text(contract(prefix))
+    cmd, env = bootstrap_killed_at_value(tmp_path / "warden.yaml", vault_server, prefix)
 
     landed = settled(lambda: kv_paths(vault_server, prefix))
     assert FREEZE_AT - 2 <= len(landed) < NAMESPACES * KEYS, "the kill should land part way through the values"

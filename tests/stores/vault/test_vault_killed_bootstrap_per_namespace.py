@@ -12,11 +12,8 @@ data write by pausing the server, then SIGKILLed.
 from __future__ import annotations
 
 import json
-import os
 import secrets
-import signal
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +26,8 @@ from tests.conftest import make_canary, run_warden
 from tests.stores.vault.test_vault_key_groups import opened
 from tests.stores.vault.test_vault_killed_bootstrap import (
     assert_ours_follows_theirs,
+    bootstrap_killed_at_value,
     contract,
-    freeze_at_value,
     settled,
     status,
     write_while_another_writer_dies,
@@ -62,17 +59,7 @@ def test_killed_per_namespace_bootstrap_leaves_every_landed_value_recorded(
 ) -> None:
     prefix = "killns" + secrets.token_hex(4)
     (tmp_path / "warden.yaml").write_text(contract(prefix, layout="per-namespace", namespaces=NAMESPACES, keys=KEYS))
-    env = {**os.environ, **vault_server.env()}
-    cmd = [sys.executable, "-m", "secretwarden", "--contract", str(tmp_path / "warden.yaml"),
-           "bootstrap", "--env", "dev", "--no-access", "--format", "json"]
-    offset = vault_server.audit_log.stat().st_size
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    try:
-        freeze_at_value(vault_server, offset, prefix, proc, at=FREEZE_AT)
-        proc.send_signal(signal.SIGKILL)
-        proc.communicate(timeout=60)
-    finally:
-        vault_server.resume()
+    cmd, env = bootstrap_killed_at_value(tmp_path / "warden.yaml", vault_server, prefix, at=FREEZE_AT)
 
     landed = {ns for ns, kv in settled(lambda: kv_versions(vault_server, prefix)).items() if kv > 0}
     assert FREEZE_AT - 2 <= len(landed) < NAMESPACES, "the kill should land part way through the paths"
