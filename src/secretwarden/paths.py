@@ -219,25 +219,56 @@ def _is_special(path: Path) -> bool:
     return not (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode))
 
 
+class NotRegularFile(Exception):
+    """`read_bounded` was given something else than a regular file (`mode`: its st_mode)."""
+
+    def __init__(self, mode: int) -> None:
+        super().__init__(mode)
+        self.mode = mode
+
+
+class FileTooLarge(Exception):
+    """`read_bounded` found more than its limit (`size`: st_size when that already said so)."""
+
+    def __init__(self, size: int | None) -> None:
+        super().__init__(size)
+        self.size = size
+
+
+def open_for_reading(path: str | os.PathLike[str]) -> int:
+    """A descriptor for `read_bounded`: opened without blocking, so a FIFO cannot hang the open."""
+    return os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+
+
+def read_bounded(fd: int, limit: int) -> bytes:
+    """The bytes of the file open on `fd` (closed here), judged on the descriptor, so a stat taken
+    before the open cannot describe another file: a regular file of at most `limit` bytes, else
+    NotRegularFile or FileTooLarge. A file any reader in the repository can shape may be a link to
+    /dev/zero (endless) or a FIFO (blocks); one byte past the limit is read rather than trusting
+    st_size (files under /proc say 0). OSError of the read passes."""
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotRegularFile(info.st_mode)
+        if info.st_size > limit:
+            raise FileTooLarge(info.st_size)
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise FileTooLarge(None)
+    return data
+
+
 def read_input_file(path: Path, *, limit: int, what: str, hint: str | None = None) -> bytes:
     """A file warden reads but did not write (a baseline in the repository): a regular file of at
-    most `limit` bytes, else exit 2. A link to /dev/zero or a FIFO would otherwise hang the command
-    or fill the memory. Opened without blocking; the checks are made on the open descriptor."""
+    most `limit` bytes, else exit 2 (`read_bounded`)."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        return read_bounded(open_for_reading(path), limit)
+    except NotRegularFile:
+        raise InputError(f"{path}: the {what} is not a regular file (a device or a pipe)", hint=hint) from None
+    except FileTooLarge:
+        raise InputError(f"{path}: the {what} is larger than {limit} bytes", hint=hint) from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read the {what} ({exc.strerror or type(exc).__name__})", hint=hint) from None
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise InputError(f"{path}: the {what} is not a regular file (a device or a pipe)", hint=hint)
-        try:
-            os.set_blocking(fd, True)
-            data = handle.read(limit + 1)
-        except OSError as exc:
-            raise InputError(f"{path}: cannot read the {what} ({exc.strerror or type(exc).__name__})", hint=hint) from None
-    if len(data) > limit:
-        raise InputError(f"{path}: the {what} is larger than {limit} bytes", hint=hint)
-    return data
 
 
 def write_outputs(folder: Path, files: dict[str, str], *, what: str = "file") -> list[Path]:

@@ -8,11 +8,11 @@ re-exports these names.
 from __future__ import annotations
 
 import os
-import stat
 from pathlib import Path
 
 from secretwarden.crypto.derive import sha256_hex
 from secretwarden.errors import ContractError
+from secretwarden.paths import FileTooLarge, NotRegularFile, open_for_reading, read_bounded
 
 CONTRACT_NAMES = ("warden.yaml", "warden.yml")
 MAX_CONTRACT_BYTES = 32 * 1024 * 1024
@@ -48,7 +48,7 @@ def read_contract_bytes(path: Path) -> bytes:
     # the contract (`-c /dev/zero`) would otherwise hang or read without end, and a stat taken
     # before the open could describe another file than the one read.
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+        fd = open_for_reading(path)
     except PermissionError:
         raise ContractError(f"{path}: permission denied", hint="check the file's permissions") from None
     except IsADirectoryError:
@@ -57,22 +57,19 @@ def read_contract_bytes(path: Path) -> bytes:
         raise ContractError(f"contract file not found: {path}") from None
     except OSError as exc:  # a symlink loop, a name too long, an I/O error
         raise ContractError(f"{path}: cannot be opened ({exc.strerror})") from None
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise ContractError(
-                f"{path} is not a regular file (a device, a pipe or a socket)",
-                hint="point --contract at a warden.yaml file",
-            )
-        if info.st_size > MAX_CONTRACT_BYTES:
-            raise ContractError(f"{path}: {info.st_size} bytes is larger than the {MAX_CONTRACT_BYTES}-byte limit")
-        # Read one byte past the limit rather than trusting st_size (files under /proc say 0).
-        try:
-            raw = handle.read(MAX_CONTRACT_BYTES + 1)
-        except OSError as exc:
-            raise ContractError(f"{path}: cannot be read ({exc.strerror})") from None
-    if len(raw) > MAX_CONTRACT_BYTES:
-        raise ContractError(f"{path}: larger than the {MAX_CONTRACT_BYTES}-byte limit")
+    try:
+        raw = read_bounded(fd, MAX_CONTRACT_BYTES)
+    except NotRegularFile:
+        raise ContractError(
+            f"{path} is not a regular file (a device, a pipe or a socket)",
+            hint="point --contract at a warden.yaml file",
+        ) from None
+    except FileTooLarge as exc:
+        if exc.size is not None:
+            raise ContractError(f"{path}: {exc.size} bytes is larger than the {MAX_CONTRACT_BYTES}-byte limit") from None
+        raise ContractError(f"{path}: larger than the {MAX_CONTRACT_BYTES}-byte limit") from None
+    except OSError as exc:
+        raise ContractError(f"{path}: cannot be read ({exc.strerror})") from None
     return raw
 
 

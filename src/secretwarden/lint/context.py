@@ -6,10 +6,8 @@ file at most once and hands out the Kubernetes objects found in all YAML files.
 
 from __future__ import annotations
 
-import os
 import posixpath
 import re
-import stat
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -19,6 +17,7 @@ import yaml
 
 from secretwarden.lint import names
 from secretwarden.lint.yamlpos import YamlFile, get, get_path, original, parse_yaml, scalar
+from secretwarden.paths import FileTooLarge, NotRegularFile, open_for_reading, read_bounded
 
 if TYPE_CHECKING:
     from secretwarden.contract.model import Contract, LintPolicy
@@ -114,18 +113,8 @@ class LintContext:
         # A repository can hold a link to /dev/zero or a FIFO under any name: open without
         # blocking, judge the open descriptor, and read at most the limit, so neither hangs lint.
         try:
-            fd = os.open(self.root / path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-        except OSError:
-            return None
-        try:
-            with os.fdopen(fd, "rb") as handle:
-                info = os.fstat(fd)
-                if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
-                    return None
-                raw = handle.read(MAX_FILE_BYTES + 1)
-        except OSError:
-            return None
-        if len(raw) > MAX_FILE_BYTES:
+            raw = read_bounded(open_for_reading(self.root / path), MAX_FILE_BYTES)
+        except (OSError, NotRegularFile, FileTooLarge):
             return None
         if b"\0" in raw[:8192]:
             return None

@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import re
 import stat
 from collections.abc import Callable, Iterator
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from secretwarden.errors import ContractError, InputError, IntegrityError
+from secretwarden.paths import FileTooLarge, NotRegularFile, open_for_reading, read_bounded
 
 SIDECAR_SUFFIX = ".warden.json"
 STATE_FILE = ".warden-sops.json"  # store-wide state (denied fingerprints), in the layout's base folder
@@ -422,21 +422,17 @@ def read_regular(path: Path, what: str) -> bytes:
     sops fed the same path), and so are a link to nothing and a file over MAX_FILE_BYTES.
     FileNotFoundError passes."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        return read_bounded(open_for_reading(path), MAX_FILE_BYTES)
     except FileNotFoundError:
         if path.is_symlink():  # a file replaced by a link to nothing is damage, not absence
             raise _not_regular(path, "a link to nothing") from None
         raise
-    with os.fdopen(fd, "rb") as handle:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise IntegrityError(
-                f"{path}: the {what} is not a regular file ({_kind(mode)})", hint="remove it or restore the file from git"
-            )
-        raw = handle.read(MAX_FILE_BYTES + 1)
-    if len(raw) > MAX_FILE_BYTES:
-        raise IntegrityError(f"{path}: the {what} is larger than {MAX_FILE_BYTES} bytes")
-    return raw
+    except NotRegularFile as exc:
+        raise IntegrityError(
+            f"{path}: the {what} is not a regular file ({_kind(exc.mode)})", hint="remove it or restore the file from git"
+        ) from None
+    except FileTooLarge:
+        raise IntegrityError(f"{path}: the {what} is larger than {MAX_FILE_BYTES} bytes") from None
 
 
 def stat_key(path: Path) -> tuple[int, int, int] | None:
